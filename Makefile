@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# One Makefile, no recursion. Every product goes to $(OUTPUT) (ignored);
+# `make` copies the daemon to ./nadxdp.
+#
+#   make            build ./nadxdp
+#   make test       build and run every Criterion suite (root-only tests skip without root)
+#   make bench      build and run the benchmarks; prints figures
+#   make eval       detection quality in the namespace test bed (root)
+#   make demo       nadxdp on the namespace test bed (root)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make vmlinux    refresh vmlinux/vmlinux.h from the running kernel's BTF
+#   make format     clang-format, kernel style, 100 columns
+#   SANITIZE=1      build with AddressSanitizer + UBSan (into .output/san)
+#   V=1             show the commands
+
+OUTPUT ?= .output
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+
+ifeq ($(SANITIZE),1)
+OUTPUT := $(OUTPUT)/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+LIBS_PC := libbpf libelf zlib libpcap json-c
+PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+# OpenBLAS: sgemm for batched autoencoder inference and training (see README).
+BLAS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas 2>/dev/null)
+BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas 2>/dev/null || echo -lopenblas)
+
+WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP $(SANFLAGS) \
+	-I$(OUTPUT) -Ibpf -Iuser $(PC_CFLAGS) $(BLAS_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+LDLIBS := $(PC_LIBS) $(BLAS_LIBS) -lpthread -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+	-MMD -MP -Ivmlinux -Ibpf -I$(OUTPUT)
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+
+TEST_SRCS := $(wildcard tests/*.c)
+TEST_OBJS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
+TEST_BIN := $(OUTPUT)/nadxdp-tests
+
+BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+
+BIN := $(OUTPUT)/nadxdp
+
+# Criterion runs suites one at a time: the end-to-end tests share the
+# pinned-map directory and the namespace test bed.
+TEST_ARGS ?= --jobs 1
+
+.PHONY: all test bench eval demo install uninstall vmlinux format clean check-deps
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: nadxdp
+
+nadxdp: $(BIN)
+ifneq ($(SANITIZE),1)
+	$(Q)cp $(BIN) $@
+endif
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+
+$(BIN): $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+$(OUTPUT)/bench/%: $(OUTPUT)/bench/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The tests run the daemon binary for the end-to-end cases.
+test: $(TEST_BIN) $(BIN)
+	NADXDP_BIN=$(abspath $(BIN)) NADXDP_ROOT=$(CURDIR) $(TEST_BIN) $(TEST_ARGS)
+
+bench: $(BENCH_BINS) $(BIN)
+	@for b in $(BENCH_BINS); do echo "== $$b"; NADXDP_ROOT=$(CURDIR) $$b || exit 1; done
+	@for s in scripts/bench-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; \
+		NADXDP_BIN=$(abspath $(BIN)) bash $$s || exit 1; done
+
+eval: $(BIN)
+	NADXDP_BIN=$(abspath $(BIN)) bash scripts/eval.sh
+
+demo: $(BIN)
+	NADXDP_BIN=$(abspath $(BIN)) bash scripts/demo.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/nadxdp
+	install -D -m 0644 models/default.nadm $(DESTDIR)$(PREFIX)/share/nadxdp/default.nadm
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/nadxdp $(DESTDIR)$(PREFIX)/share/nadxdp/default.nadm
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+format:
+	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*.h tests/*.c tests/*.h tests/bench/*.c
+
+clean:
+	rm -rf .output nadxdp
+
+-include $(wildcard $(OUTPUT)/*/*.d)

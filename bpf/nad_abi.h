@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * nad_abi.h - the one header shared by the BPF programs and userspace.
+ *
+ * Everything here crosses the kernel/user boundary: ring-buffer records, map
+ * keys and values, enums. Fixed-width fields only, explicit padding, no
+ * pointers, bools or bitfields. Userspace pins every size with _Static_assert
+ * (user/abi_check.c) so a layout change breaks the build, not the data.
+ *
+ * The BPF side includes this after vmlinux.h; userspace includes it after
+ * <linux/types.h>. Nothing here may depend on either beyond the __uN types.
+ */
+#ifndef NAD_ABI_H
+#define NAD_ABI_H
+
+#define NAD_PIN_DIR "/sys/fs/bpf/nadxdp"
+
+/* Direction of a packet relative to the monitored interface. */
+enum nad_dir {
+	NAD_DIR_IN = 0,  /* XDP, ingress */
+	NAD_DIR_OUT = 1, /* TC clsact, egress */
+	NAD_N_DIRS = 2,
+};
+
+/*
+ * Why a packet was recorded as malformed. 0 means well formed. The parser
+ * stops at the first violation it finds and records what it had parsed up
+ * to there; a malformed packet is never silently misparsed.
+ */
+enum nad_malformed {
+	NAD_MAL_NONE = 0,
+	NAD_MAL_L2_TRUNC,       /* frame shorter than an Ethernet header */
+	NAD_MAL_VLAN_TRUNC,     /* VLAN tag cut off */
+	NAD_MAL_VLAN_DEPTH,     /* more than two VLAN tags */
+	NAD_MAL_IP4_TRUNC,      /* IPv4 header cut off */
+	NAD_MAL_IP4_VERSION,    /* EtherType IPv4 but version != 4 */
+	NAD_MAL_IP4_IHL,        /* IHL < 5 */
+	NAD_MAL_IP4_TOTLEN,     /* total length < header or beyond the frame */
+	NAD_MAL_IP4_FRAG,       /* fragment offset/length beyond 65535, or DF+MF */
+	NAD_MAL_IP6_TRUNC,      /* IPv6 header cut off */
+	NAD_MAL_IP6_VERSION,    /* EtherType IPv6 but version != 6 */
+	NAD_MAL_IP6_PAYLEN,     /* payload length beyond the frame */
+	NAD_MAL_IP6_EXT_TRUNC,  /* extension header cut off */
+	NAD_MAL_IP6_EXT_DEPTH,  /* too many extension headers to follow */
+	NAD_MAL_TCP_TRUNC,      /* TCP header cut off */
+	NAD_MAL_TCP_DOFF,       /* data offset < 5 or beyond the segment */
+	NAD_MAL_TCP_FLAGS,      /* impossible flag combination (SYN+FIN, SYN+RST, none) */
+	NAD_MAL_UDP_TRUNC,      /* UDP header cut off */
+	NAD_MAL_UDP_LEN,        /* UDP length disagrees with the IP payload length */
+	NAD_MAL_ICMP_TRUNC,     /* ICMP/ICMPv6 header cut off */
+	NAD_MAL_L4_PORT_ZERO,   /* TCP/UDP port 0 */
+	NAD_MAL_MAX,
+};
+
+/* nad_rec.flags */
+#define NAD_F_IPV4      0x0001
+#define NAD_F_IPV6      0x0002
+#define NAD_F_FRAG      0x0004 /* IP fragment (first or later) */
+#define NAD_F_FRAG_LATER 0x0008 /* not the first fragment: no L4 header */
+#define NAD_F_IP_OPTS   0x0010 /* IPv4 options present */
+#define NAD_F_IP6_EXT   0x0020 /* IPv6 extension headers present */
+#define NAD_F_L4        0x0040 /* an L4 header was parsed (ports/flags valid) */
+#define NAD_F_GSO       0x0080 /* TC saw a GSO super-packet (wire_bytes counts segments) */
+#define NAD_F_MALFORMED 0x0100 /* malformed != NAD_MAL_NONE */
+
+/*
+ * One record per packet (or per sampled packet), 80 bytes.
+ * Addresses: IPv6 as is; IPv4 as an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d), so both families share one key type. Network order.
+ * Ports and lengths are host order.
+ */
+struct nad_rec {
+	__u64 ts_ns;         /* CLOCK_MONOTONIC live (bpf_ktime_get_ns); capture time offline */
+	__u32 wire_bytes;    /* bytes on the wire, all GSO segments included */
+	__u32 weight;        /* packets this record stands for (>= 1; > 1 when shedding) */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 eth_proto;     /* innermost EtherType after VLAN tags, host order */
+	__u16 flags;         /* NAD_F_* */
+	__u16 sport;         /* TCP/UDP source port; ICMP: type << 8 | code */
+	__u16 dport;         /* TCP/UDP destination port; ICMP echo: identifier */
+	__u16 l3_off;        /* offset of the IP header (after VLAN tags) */
+	__u16 hdr_bytes;     /* L2 + L3 (+ extension headers) + L4 header bytes */
+	__u16 payload_bytes; /* L4 payload bytes per the headers (first segment for GSO) */
+	__u16 udp_len;       /* UDP length field, 0 if not UDP */
+	__u16 gso_segs;      /* 1, or the number of segments of a GSO packet */
+	__u8 dir;            /* enum nad_dir */
+	__u8 ip_proto;       /* IPPROTO_*, last next-header for IPv6; 0 if not IP */
+	__u8 tcp_flags;      /* FIN..CWR as on the wire; 0 if not TCP */
+	__u8 malformed;      /* enum nad_malformed */
+	__u8 n_vlans;        /* 0..2 */
+	__u8 ttl;            /* IPv4 TTL / IPv6 hop limit */
+	__u8 pad[8];
+};
+
+/* Per-CPU counters, one array slot. Summed over CPUs in userspace. */
+struct nad_stats {
+	__u64 pkts[NAD_N_DIRS];
+	__u64 bytes[NAD_N_DIRS];
+	__u64 recs_emitted;   /* records committed to the ring buffer */
+	__u64 recs_shed;      /* packets not recorded, carried by a later record's weight */
+	__u64 malformed;      /* packets with malformed != 0 */
+	__u64 dropped_rule;   /* packets dropped by a drop rule */
+	__u64 allowed_rule;   /* packets that matched the allowlist */
+	__u64 dropped_synlimit; /* SYNs dropped by an aggregate SYN rate rule */
+	__u64 pending;        /* packets seen but not yet in any record (weight carried forward) */
+	__u64 pad[5];
+};
+
+/* Per-source counters: exact, kept in an LRU hash keyed by source address. */
+struct nad_src_key {
+	__u8 addr[16]; /* IPv4-mapped or IPv6, network order */
+};
+
+struct nad_src_stats {
+	__u64 pkts;
+	__u64 bytes;
+	__u64 syns;      /* TCP SYN without ACK */
+	__u64 first_ns;
+	__u64 last_ns;
+};
+
+/* LPM trie keys for drop and allow rules. prefixlen as the kernel wants it. */
+struct nad_lpm4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct nad_lpm6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+enum nad_rule_origin {
+	NAD_ORIGIN_MANUAL = 0,
+	NAD_ORIGIN_AUTO = 1,
+};
+
+/* Value of a drop rule. Expired rules match nothing; userspace deletes them. */
+struct nad_rule {
+	__u64 created_ns;
+	__u64 expires_ns; /* CLOCK_MONOTONIC; 0 = never */
+	__u64 hits;       /* packets dropped by this rule (atomic add) */
+	__u64 hit_bytes;
+	__u32 origin;     /* enum nad_rule_origin */
+	__u32 reason;     /* anomaly class that caused an automatic rule, 0 if manual */
+};
+
+/* Value of an allowlist entry. */
+struct nad_allow {
+	__u64 hits;
+};
+
+/* Load-time limits; also the sizes the maps are created with. */
+#define NAD_RINGBUF_BYTES (8u << 20)
+#define NAD_SRC_ENTRIES 65536
+#define NAD_RULE_ENTRIES 16384
+#define NAD_ALLOW_ENTRIES 1024
+
+#endif /* NAD_ABI_H */
