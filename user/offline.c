@@ -9,3 +9,8 @@ int offline_features_cmd(int argc, char **argv)
 	return EXIT_RUNTIME;
 }
 
+int offline_feature_matrix(const char *path, float **X, size_t *n_rows)
+{
+	pr_warn("%s: reading captures is not implemented yet\n", path);
+	return -95;
+}
