@@ -47,7 +47,7 @@ BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas 2>/dev/null || echo -lopenbla
 WARN := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
 ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP $(SANFLAGS) \
-	-I$(OUTPUT) -Ibpf -Iuser $(PC_CFLAGS) $(BLAS_CFLAGS)
+	-iquote $(OUTPUT) -iquote bpf -iquote user $(PC_CFLAGS) $(BLAS_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LDLIBS := $(PC_LIBS) $(BLAS_LIBS) -lpthread -lm
 
@@ -103,11 +103,11 @@ $(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
 
 $(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
 
 $(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
 
 $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
