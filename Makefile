@@ -75,7 +75,7 @@ BIN := $(OUTPUT)/nadxdp
 # pinned-map directory and the namespace test bed.
 TEST_ARGS ?= --jobs 1
 
-.PHONY: all test bench eval demo install uninstall vmlinux format clean check-deps
+.PHONY: all deps test test-run bench bench-run eval demo install uninstall vmlinux format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -121,19 +121,32 @@ $(OUTPUT)/bench/%: $(OUTPUT)/bench/%.o $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The entry points a user types first install the Debian packages (root) and
+# then re-run make, because pkg-config flags are read when the Makefile is.
+deps:
+	@bash scripts/install-deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
 # The tests run the daemon binary for the end-to-end cases.
-test: $(TEST_BIN) $(BIN)
+test-run: $(TEST_BIN) $(BIN)
 	NADXDP_BIN=$(abspath $(BIN)) NADXDP_ROOT=$(CURDIR) $(TEST_BIN) $(TEST_ARGS)
 
-bench: $(BENCH_BINS) $(BIN)
+bench-run: $(BENCH_BINS) $(BIN)
 	@for b in $(BENCH_BINS); do echo "== $$b"; NADXDP_ROOT=$(CURDIR) $$b || exit 1; done
 	@for s in scripts/bench-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; \
 		NADXDP_BIN=$(abspath $(BIN)) bash $$s || exit 1; done
 
-eval: $(BIN)
+eval: deps
+	@$(MAKE) --no-print-directory $(BIN)
 	NADXDP_BIN=$(abspath $(BIN)) bash scripts/eval.sh
 
-demo: $(BIN)
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
 	NADXDP_BIN=$(abspath $(BIN)) bash scripts/demo.sh
 
 install: $(BIN)
