@@ -101,6 +101,9 @@ $(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# The dashboard page is embedded with .incbin, which -MMD does not see.
+$(OUTPUT)/user/httpd.o: user/dashboard.html
+
 $(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
