@@ -60,6 +60,9 @@ enum dash_class {
 /* Upper bound of each bin but the last (which is unbounded). */
 extern const unsigned dash_size_bin_le[DASH_N_SIZE_BINS - 1];
 
+/* The state file the daemon rewrites every second and `nadxdp top` reads. */
+#define DASH_STATE_FILE "/run/nadxdp/dashboard.json"
+
 #define DASH_N_ALERTS 32     /* latest alerts kept */
 #define DASH_MAX_RULES 64    /* drop rules kept for display (the count is exact) */
 #define DASH_MAX_THRESH 16   /* named thresholds */

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "modelcmd.h"
 #include "offline.h"
+#include "top.h"
 
 #ifndef NADXDP_VERSION
 #define NADXDP_VERSION "0.1.0"
@@ -26,6 +27,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", daemon_cmd, "IFNAME | --pcap FILE   detect anomalies live or in a capture" },
 	{ "features", offline_features_cmd, "--pcap FILE [--out F]  one CSV row of features per packet" },
+	{ "top", top_cmd, "[--state FILE] [--once]  live dashboard of the running instance" },
 	{ "status", ctl_status_cmd, "[--json]               counters of the running instance" },
 	{ "rules", ctl_rules_cmd, "add|del|list ...       manage drop and allow rules" },
 	{ "train", modelcmd_train_cmd, "--features X.csv|--pcap F --models DIR  train the models" },
