@@ -7,9 +7,11 @@ set -euo pipefail
 build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
 	libjson-c-dev libopenblas-dev libcriterion-dev libncurses-dev libmicrohttpd-dev)
 testbed=(iproute2 tcpreplay hping3 nmap tshark curl nginx-light iperf3 procps)
+# the dashboard tests: the terminal view driven in tmux, the page in headless Chromium
+test=(tmux chromium)
 
 missing=()
-for p in "${build[@]}" "${testbed[@]}"; do
+for p in "${build[@]}" "${testbed[@]}" "${test[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
