@@ -250,7 +250,12 @@ __noinline int nad_account(struct nad_rec *rec)
 	return 0;
 }
 
-SEC("xdp")
+/*
+ * xdp.frags: the program also takes multi-buffer frames (jumbo MTU, LRO/GRO
+ * in XDP). Only the first buffer is readable directly; the parser treats
+ * the rest like a capture's snapshot cut, and wire_bytes is the whole frame.
+ */
+SEC("xdp.frags")
 int nad_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -258,15 +263,7 @@ int nad_xdp(struct xdp_md *ctx)
 	struct nad_rec rec = {};
 	__u32 wire;
 
-	/*
-	 * In XDP the frame is whole: wire == data_end - data. The barrier
-	 * keeps clang from noticing and folding the parser's wire-length
-	 * checks into its data_end checks, which would leave the verifier a
-	 * scalar comparison where it needs a packet-pointer one.
-	 */
-	wire = (__u32)(data_end - data);
-	asm volatile("" : "+r"(wire));
-
+	wire = (__u32)bpf_xdp_get_buff_len(ctx);
 	rec.ts_ns = bpf_ktime_get_ns();
 	nad_parse(data, data_end, wire, &rec);
 	rec.dir = NAD_DIR_IN;
