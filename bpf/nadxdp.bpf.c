@@ -82,6 +82,9 @@ struct {
 	__type(value, struct nad_allow);
 } nad_allow6 SEC(".maps");
 
+/* Ring bytes one record takes: the record and the ring's 8-byte header. */
+#define NAD_REC_SLOT (sizeof(struct nad_rec) + 8)
+
 /* Ring size is a power of two; fill is measured in 1/16ths of it. */
 #define NAD_RB_SHIFT 23
 _Static_assert(NAD_RINGBUF_BYTES == 1u << NAD_RB_SHIFT, "NAD_RB_SHIFT matches NAD_RINGBUF_BYTES");
@@ -135,11 +138,16 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 	__builtin_memcpy(out, rec, sizeof(*out));
 	st->recs_emitted++;
 	/*
-	 * Wake-ups cost more than the record: batch them. Below the threshold
-	 * userspace finds the records on its next (short) poll timeout.
+	 * Wake-ups cost more than the record (an irq_work, a self-IPI in a
+	 * VM): batch them. Wake userspace only when this record takes the
+	 * unread data across a multiple of nad_wakeup_bytes, i.e. once per
+	 * nad_wakeup_bytes of records; otherwise userspace finds them on its
+	 * next short poll timeout. A crossing missed in a race between CPUs
+	 * costs latency (up to that timeout), never records.
 	 */
-	bpf_ringbuf_submit(out, avail + sizeof(*out) >= nad_wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
-									   BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(out, avail / nad_wakeup_bytes != (avail + NAD_REC_SLOT) / nad_wakeup_bytes ?
+					BPF_RB_FORCE_WAKEUP :
+					BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void count_source(const struct nad_rec *rec, __u64 now)
