@@ -222,11 +222,17 @@ Test(rules, shedding_accounts_for_every_packet)
 	if (st.pending) {
 		struct nad_stats after;
 		uint64_t weight_before = run.n_weight;
+		struct pktb v6;
 
-		cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, 1, &ret), 0);
+		build("ip6_udp", &v6); /* not under the drop rule */
+		cr_assert_eq(bpfrun_xdp(&run, v6.buf, v6.len, 1, &ret), 0);
+		cr_assert_eq(ret, XDP_PASS);
 		cr_assert_geq(bpfrun_consume(&run), 0);
 		cr_assert_eq(bpfrun_stats(&run, &after), 0);
-		cr_expect_eq(after.pending + (run.n_weight - weight_before), st.pending + 1);
+		cr_expect_eq(after.pending + (run.n_weight - weight_before), st.pending + 1,
+			     "pending %llu -> %llu, weight delivered %llu",
+			     (unsigned long long)st.pending, (unsigned long long)after.pending,
+			     (unsigned long long)(run.n_weight - weight_before));
 		cr_expect_eq(run.n_weight + after.pending + after.dropped_rule, after.pkts[NAD_DIR_IN]);
 	}
 }
