@@ -28,7 +28,7 @@ static void expect_mapped4(const __u8 a[16], uint32_t ip)
 	static const __u8 prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	cr_expect(!memcmp(a, prefix, 12), "IPv4-mapped prefix");
-	cr_expect_eq(a[12] << 24 | a[13] << 16 | a[14] << 8 | a[15], ip);
+	cr_expect_eq((uint32_t)a[12] << 24 | (uint32_t)a[13] << 16 | (uint32_t)a[14] << 8 | a[15], ip);
 }
 
 Test(parse, ip4_tcp_syn_fills_every_header_field)
