@@ -14,6 +14,8 @@
 #define NAD_FEATURES_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 #include "nad_abi.h"
@@ -45,5 +47,17 @@ void features_free(struct features *f);
 
 /* Computes the twelve features of rec into out[FEAT_N_BASE] and advances the state. */
 void features_extract(struct features *f, const struct nad_rec *rec, float out[FEAT_N_BASE]);
+
+/*
+ * The features CSV, shared by `nadxdp features` and the live `--dump-features`:
+ *   ts,dir,src_ip_hash,...,transport_layer_hash
+ * ts is ts_ns printed as seconds with 6 decimals (capture time offline,
+ * CLOCK_MONOTONIC live), dir is "in" or "out" (enum nad_dir), each feature is
+ * printed with %.9g (compact, and enough digits to read the float back
+ * exactly). Both return 0 or -EIO if the stream reports an error; neither
+ * closes nor flushes f.
+ */
+int features_write_csv_header(FILE *f);
+int features_write_csv_row(FILE *f, uint64_t ts_ns, unsigned int dir, const float v[FEAT_N_BASE]);
 
 #endif /* NAD_FEATURES_H */
