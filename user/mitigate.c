@@ -1050,7 +1050,6 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	struct rule *r = rate_rule_find(m, k);
 	char what[MITIGATE_PREFIX_STRLEN];
 	struct mitigate_prefix dst;
-	__u32 offences;
 	int err;
 
 	if (r)
@@ -1062,11 +1061,15 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	r = rule_slot(m);
 	if (!r)
 		return 0;
-	rule_fill(r, a, now, offence_ttl(m, &dst, now, &offences));
+	/*
+	 * No escalation: the key is the victim, not an offender, and the
+	 * budget lets legitimate connection attempts through anyway.
+	 */
+	rule_fill(r, a, now, m->o.ttl_ns);
 	r->kind = MITIGATE_RULE_RATE;
 	r->pfx = dst;
 	r->skey = *k;
-	r->offences = offences;
+	r->offences = 1;
 	/* The budget is per CPU in the kernel: split it, rounding up. */
 	r->rate_pps = (m->o.synlimit_pps + m->o.n_cpus - 1) / m->o.n_cpus;
 	r->burst = m->o.synlimit_burst;
@@ -1079,6 +1082,21 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	m->st.n_installed++;
 	m->st.n_rate_rules++;
 	rule_event(m, r, MITIGATE_ACT_INSTALL, "spoofed_flood", now);
+	/*
+	 * Host rules made for low-rate sources of this flood before it was
+	 * recognised are useless (spoofed sources do not come back): free them.
+	 */
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *h = &m->rules[i];
+		struct nad_synlimit_key hk;
+
+		if (!h->used || h->kind != MITIGATE_RULE_DROP || h->pfx.plen != 128 ||
+		    h->alert.src_pps > m->o.spoof_max_src_pps)
+			continue;
+		target_key(&hk, &h->alert);
+		if (!memcmp(&hk, k, sizeof(hk)))
+			rule_remove(m, h, "spoofed_flood", now);
+	}
 	return 0;
 }
 
@@ -1181,7 +1199,7 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	r = drop_rule_covering(m, a->src);
 	if (r)
 		return rule_renew(m, r, a, "alert", now);
-	if (rate_rule_find(m, &k)) {
+	if (a->src_pps <= m->o.spoof_max_src_pps && rate_rule_find(m, &k)) {
 		/* A low-rate source of a flood the rate rule already handles. */
 		m->st.n_skip_spoofed++;
 		return 0;
