@@ -474,6 +474,9 @@ static int backend_refresh(struct mitigate *m, struct rule *r)
 		err = m->be->drop_get(m->be_ctx, &r->pfx, &v);
 		if (err)
 			return err;
+		/* An LPM lookup may answer with a covering prefix's rule: not ours. */
+		if (v.created_ns != r->created_ns && v.origin == NAD_ORIGIN_AUTO)
+			return -ENOENT;
 		r->hits = v.hits;
 		r->hit_bytes = v.hit_bytes;
 		origin = v.origin;
@@ -483,6 +486,8 @@ static int backend_refresh(struct mitigate *m, struct rule *r)
 		err = m->be->rate_get(m->be_ctx, &r->skey, &v);
 		if (err)
 			return err;
+		if (v.created_ns != r->created_ns && v.origin == NAD_ORIGIN_AUTO)
+			return -ENOENT;
 		r->hits = v.hits;
 		r->hit_bytes = v.hit_bytes;
 		origin = v.origin;

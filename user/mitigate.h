@@ -188,7 +188,9 @@ struct mitigate_opts mitigate_opts_default(void);
 
 /*
  * A backend: where rules go. Every op returns 0 or a negative errno.
- * The *_get ops return -ENOENT when the entry is missing. allow_add returns
+ * The *_get ops return -ENOENT when the entry is missing; drop_get may
+ * answer with the rule of a shorter prefix covering p (an LPM lookup does):
+ * the policy tells its own rules by created_ns. allow_add returns
  * -EEXIST if the entry was already there (and leaves it untouched).
  */
 struct mitigate_ops {
