@@ -182,9 +182,9 @@ struct nad_synlimit {
 /*
  * Per-CPU state of one aggregate rule (LRU per-CPU hash, same key): the
  * bucket is kept as a theoretical arrival time (GCRA), so it needs no
- * division per packet and no floating point: a packet passes while
- * tat_ns - now < burst * 1e9 / rate_pps, and then moves tat_ns on by
- * 1e9 / rate_pps.
+ * floating point: with interval = 1e9 / rate_pps and tat = max(tat_ns, now),
+ * a packet passes while tat - now <= (burst - 1) * interval, and then sets
+ * tat_ns = tat + interval.
  */
 struct nad_synlimit_state {
 	__u64 tat_ns;

@@ -9,6 +9,7 @@
  *
  * Accounting invariant, both directions together:
  *   sum(weight of delivered records) + sum over CPUs(pending) + dropped_rule
+ *     + dropped_synlimit
  *     == pkts[IN] + pkts[OUT]
  * Every packet is counted before anything else; a packet that gets no
  * record of its own (sampled out, or the ring is full) is carried in the
@@ -81,6 +82,9 @@ struct {
 	__type(key, struct nad_lpm6_key);
 	__type(value, struct nad_allow);
 } nad_allow6 SEC(".maps");
+
+/* Aggregate rate rules (mitigation of spoofed floods); needs nad_allow4/6 above. */
+#include "nad_synlimit.h"
 
 /* Ring size is a power of two; fill is measured in 1/16ths of it. */
 #define NAD_RB_SHIFT 23
@@ -257,6 +261,8 @@ int nad_xdp(struct xdp_md *ctx)
 
 	if (rec.flags & (NAD_F_IPV4 | NAD_F_IPV6)) {
 		if (apply_rules(&rec, st, now))
+			return XDP_DROP;
+		if (nad_enforce && nad_synlimit_drop(&rec, st, now))
 			return XDP_DROP;
 		count_source(&rec, now);
 	}

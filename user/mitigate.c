@@ -639,7 +639,7 @@ static bool take_token(struct mitigate *m, __u64 now)
 		return true;
 	interval = NS_PER_S / m->o.new_rules_per_s;
 	tat = m->bucket_tat_ns > now ? m->bucket_tat_ns : now;
-	if (tat - now >= (__u64)m->o.new_rules_burst * interval)
+	if (tat - now + interval > (__u64)m->o.new_rules_burst * interval)
 		return false;
 	m->bucket_tat_ns = tat + interval;
 	return true;
