@@ -20,6 +20,9 @@
 #define SSH_PCAP "tests/data/bruteforce_ssh_zeek_sshguess.pcap"
 #define SSH_N_PKTS 431      /* capinfos -c */
 #define SSH_DATA_BYTES 84001 /* capinfos -d: sum of original frame lengths */
+#define SSH_N_SYN 11          /* tshark -Y "tcp.flags==0x002" */
+#define SSH_N_TO_22 254       /* tshark -Y "tcp.dstport==22" */
+#define SSH_TCP_PAYLOAD 55335 /* sum of tshark tcp.len */
 #define SLL_PCAP "tests/data/intrusion_log4shell_SLL.pcap"
 #define SLL_N_PKTS 426
 #define SLL_DATA_BYTES 34794 /* with the 16-byte SLL header; Ethernet view is 2 bytes less each */
@@ -109,6 +112,43 @@ Test(offline, features_writes_a_header_and_one_row_per_packet)
 	/* first packet: tshark frame.time_epoch 1427726689.213953000, frame.len 78 */
 	cr_expect_eq(strncmp(r.out + strlen(header), "1427726689.213953,in,", 21), 0, "%.60s",
 		     r.out + strlen(header));
+	cmd_result_free(&r);
+}
+
+/* Counts rows whose column col equals v. */
+static size_t count_eq(const char *csv, int col, double v)
+{
+	const char *line = strchr(csv, '\n');
+	size_t n = 0;
+
+	while (line && line[1]) {
+		const char *p = line + 1;
+
+		for (int i = 0; i < col && p; i++) {
+			p = strchr(p, ',');
+			if (p)
+				p++;
+		}
+		if (p && strtod(p, NULL) == v)
+			n++;
+		line = strchr(line + 1, '\n');
+	}
+	return n;
+}
+
+Test(offline, features_agree_with_tshark_on_the_bundled_capture)
+{
+	struct cmd_result r = features("--pcap", cmd_repo_path(SSH_PCAP), NULL, NULL);
+	int minf, maxf;
+	size_t rows;
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(count_eq(r.out, 2 + FEAT_TCP_FLAGS, 2), SSH_N_SYN, "bare SYNs");
+	cr_expect_eq(count_eq(r.out, 2 + FEAT_DST_PORT, 22), SSH_N_TO_22, "packets to port 22");
+	cr_expect_eq(count_eq(r.out, 2 + FEAT_PROTOCOL, 6), SSH_N_PKTS, "all TCP");
+	cr_expect_eq(count_eq(r.out, 2 + FEAT_TRANSPORT_LAYER_HASH, FEAT_TL_TCP), SSH_N_PKTS);
+	cr_expect_float_eq(sum_column(r.out, 2 + FEAT_PAYLOAD_SIZE, &rows, &minf, &maxf),
+			   SSH_TCP_PAYLOAD, 0.5, "TCP payload bytes");
 	cmd_result_free(&r);
 }
 
