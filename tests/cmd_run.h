@@ -16,10 +16,10 @@
 #include <sys/wait.h>
 
 struct cmd_result {
-	int status;   /* exit code, or 128 + signal */
-	char *out;    /* stdout, NUL-terminated, malloc'd */
+	int status; /* exit code, or 128 + signal */
+	char *out; /* stdout, NUL-terminated, malloc'd */
 	size_t out_len;
-	char *err;    /* stderr */
+	char *err; /* stderr */
 	size_t err_len;
 };
 

@@ -66,7 +66,8 @@ static struct maps make_maps(void)
 {
 	struct maps m;
 
-	m.stats = make_map(BPF_MAP_TYPE_PERCPU_ARRAY, "nad_stats", 4, sizeof(struct nad_stats), 1, 0);
+	m.stats =
+		make_map(BPF_MAP_TYPE_PERCPU_ARRAY, "nad_stats", 4, sizeof(struct nad_stats), 1, 0);
 	m.src = make_map(BPF_MAP_TYPE_LRU_HASH, "nad_src", sizeof(struct nad_src_key),
 			 sizeof(struct nad_src_stats), 1024, 0);
 	m.drop4 = make_map(BPF_MAP_TYPE_LPM_TRIE, "nad_drop4", sizeof(struct nad_lpm4_key),
@@ -83,8 +84,13 @@ static struct maps make_maps(void)
 static struct cmd_result nadxdp(const char *a1, const char *a2, const char *a3, const char *a4,
 				const char *a5)
 {
-	char *argv[8] = { (char *)cmd_nadxdp_bin(), (char *)a1, (char *)a2, (char *)a3,
-			  (char *)a4, (char *)a5, NULL };
+	char *argv[8] = { (char *)cmd_nadxdp_bin(),
+			  (char *)a1,
+			  (char *)a2,
+			  (char *)a3,
+			  (char *)a4,
+			  (char *)a5,
+			  NULL };
 	struct cmd_result r;
 
 	cr_assert_eq(cmd_run(argv, &r), 0);
@@ -177,11 +183,12 @@ Test(ctl, usage_errors_exit_2_before_any_privilege_check)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct cmd_result r = nadxdp(cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
+		struct cmd_result r =
+			nadxdp(cases[i][0], cases[i][1], cases[i][2], cases[i][3], NULL);
 
 		cr_expect_eq(r.status, 2, "case %zu (%s %s %s): %d %s", i, cases[i][0],
-			     cases[i][1] ? cases[i][1] : "", cases[i][2] ? cases[i][2] : "", r.status,
-			     r.err);
+			     cases[i][1] ? cases[i][1] : "", cases[i][2] ? cases[i][2] : "",
+			     r.status, r.err);
 		cr_expect_eq(cmd_count_lines(r.err), 1, "case %zu: %s", i, r.err);
 		cmd_result_free(&r);
 	}
@@ -241,9 +248,14 @@ Test(ctl, status_sums_the_per_cpu_counters_and_ranks_sources)
 	cr_assert_eq(bpf_map_update_elem(m.stats, &key, per, BPF_ANY), 0);
 	free(per);
 	for (int i = 1; i <= 3; i++) {
-		struct nad_src_key k = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 0, (uint8_t)i } };
-		struct nad_src_stats v = { .pkts = (uint64_t)i * 100, .bytes = (uint64_t)i * 6400,
-					   .syns = (uint64_t)i, .first_ns = 1, .last_ns = 2 };
+		struct nad_src_key k = {
+			.addr = { [10] = 0xff, [11] = 0xff, 198, 18, 0, (uint8_t)i }
+		};
+		struct nad_src_stats v = { .pkts = (uint64_t)i * 100,
+					   .bytes = (uint64_t)i * 6400,
+					   .syns = (uint64_t)i,
+					   .first_ns = 1,
+					   .last_ns = 2 };
 
 		cr_assert_eq(bpf_map_update_elem(m.src, &k, &v, BPF_ANY), 0);
 	}
@@ -274,7 +286,8 @@ Test(ctl, status_sums_the_per_cpu_counters_and_ranks_sources)
 
 	r = nadxdp("status", NULL, NULL, NULL, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect_not_null(strstr(r.out, "nadxdp on nadx0 (ifindex 42), XDP mode skb"), "%s", r.out);
+	cr_expect_not_null(strstr(r.out, "nadxdp on nadx0 (ifindex 42), XDP mode skb"), "%s",
+			   r.out);
 	{
 		char want[64];
 
@@ -332,13 +345,17 @@ Test(ctl, rules_add_list_del_round_trip_on_the_pinned_maps)
 		const char *cidr = json_object_get_string(json_object_object_get(e, "cidr"));
 
 		if (!strcmp(cidr, "198.18.0.0/24")) {
-			double left = json_object_get_double(json_object_object_get(e, "ttl_left_s"));
+			double left =
+				json_object_get_double(json_object_object_get(e, "ttl_left_s"));
 
 			seen4 = true;
-			cr_expect_eq(json_object_get_uint64(json_object_object_get(e, "hits")), 12345);
-			cr_expect_eq(json_object_get_uint64(json_object_object_get(e, "bytes")), 678900);
-			cr_expect_str_eq(json_object_get_string(json_object_object_get(e, "origin")),
-					 "manual");
+			cr_expect_eq(json_object_get_uint64(json_object_object_get(e, "hits")),
+				     12345);
+			cr_expect_eq(json_object_get_uint64(json_object_object_get(e, "bytes")),
+				     678900);
+			cr_expect_str_eq(
+				json_object_get_string(json_object_object_get(e, "origin")),
+				"manual");
 			cr_expect(left > 50 && left <= 60, "time left %f", left);
 		} else if (!strcmp(cidr, "2001:2:0:1::/64")) {
 			seen6 = true;
@@ -379,7 +396,8 @@ Test(ctl, rules_add_list_del_round_trip_on_the_pinned_maps)
 Test(ctl, allowlist_add_and_del_use_the_allow_maps)
 {
 	struct nad_lpm4_key k4 = { .prefixlen = 32, .addr = { 198, 18, 0, 2 } };
-	struct nad_lpm6_key k6 = { .prefixlen = 128, .addr = { 0x20, 0x01, 0, 2, 0, 0, 0, 1, [15] = 2 } };
+	struct nad_lpm6_key k6 = { .prefixlen = 128,
+				   .addr = { 0x20, 0x01, 0, 2, 0, 0, 0, 1, [15] = 2 } };
 	struct nad_allow a;
 	struct cmd_result r;
 	struct maps m;

@@ -18,10 +18,10 @@
 #include "offline.h"
 
 #define SSH_PCAP "tests/data/bruteforce_ssh_zeek_sshguess.pcap"
-#define SSH_N_PKTS 431      /* capinfos -c */
+#define SSH_N_PKTS 431 /* capinfos -c */
 #define SSH_DATA_BYTES 84001 /* capinfos -d: sum of original frame lengths */
-#define SSH_N_SYN 11          /* tshark -Y "tcp.flags==0x002" */
-#define SSH_N_TO_22 254       /* tshark -Y "tcp.dstport==22" */
+#define SSH_N_SYN 11 /* tshark -Y "tcp.flags==0x002" */
+#define SSH_N_TO_22 254 /* tshark -Y "tcp.dstport==22" */
 #define SSH_TCP_PAYLOAD 55335 /* sum of tshark tcp.len */
 #define SLL_PCAP "tests/data/intrusion_log4shell_SLL.pcap"
 #define SLL_N_PKTS 426
@@ -53,8 +53,13 @@ TestSuite(offline, .init = setup, .fini = teardown);
 
 static struct cmd_result features(const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char *argv[8] = { (char *)cmd_nadxdp_bin(), "features", (char *)a1, (char *)a2,
-			  (char *)a3, (char *)a4, NULL };
+	char *argv[8] = { (char *)cmd_nadxdp_bin(),
+			  "features",
+			  (char *)a1,
+			  (char *)a2,
+			  (char *)a3,
+			  (char *)a4,
+			  NULL };
 	struct cmd_result r;
 
 	cr_assert_eq(cmd_run(argv, &r), 0);

@@ -26,9 +26,9 @@
 #define CIDR_STRLEN (46 + 4)
 
 struct cidr {
-	int family;        /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned int plen; /* prefix length */
-	uint8_t addr[16];  /* network order; IPv4 in addr[0..3], the rest zero */
+	uint8_t addr[16]; /* network order; IPv4 in addr[0..3], the rest zero */
 };
 
 /*

@@ -42,12 +42,15 @@ enum rule_map {
 };
 
 static const char *const rule_map_names[N_RULE_MAPS] = {
-	"nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6",
+	"nad_drop4",
+	"nad_drop6",
+	"nad_allow4",
+	"nad_allow6",
 };
 
 struct instance {
-	bool have;   /* the instance file was readable */
-	bool alive;  /* its pid exists */
+	bool have; /* the instance file was readable */
+	bool alive; /* its pid exists */
 	long pid;
 	char ifname[IF_NAMESIZE + 1];
 	long ifindex;
@@ -218,7 +221,8 @@ static int read_sources(int fd, struct src_entry **out, size_t *n_out)
 			v[n].st.pkts += val[c].pkts;
 			v[n].st.bytes += val[c].bytes;
 			v[n].st.syns += val[c].syns;
-			if (val[c].first_ns && (!v[n].st.first_ns || val[c].first_ns < v[n].st.first_ns))
+			if (val[c].first_ns &&
+			    (!v[n].st.first_ns || val[c].first_ns < v[n].st.first_ns))
 				v[n].st.first_ns = val[c].first_ns;
 			if (val[c].last_ns > v[n].st.last_ns)
 				v[n].st.last_ns = val[c].last_ns;
@@ -262,8 +266,10 @@ static long count_keys(int fd, size_t key_size)
 }
 
 static const size_t rule_key_size[N_RULE_MAPS] = {
-	sizeof(struct nad_lpm4_key), sizeof(struct nad_lpm6_key),
-	sizeof(struct nad_lpm4_key), sizeof(struct nad_lpm6_key),
+	sizeof(struct nad_lpm4_key),
+	sizeof(struct nad_lpm6_key),
+	sizeof(struct nad_lpm4_key),
+	sizeof(struct nad_lpm6_key),
 };
 
 static void format_age(uint64_t ns, char *buf, size_t len)
@@ -383,10 +389,11 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 		time_t t = time(NULL);
 
 		if (in->started_unix > 0 && t >= in->started_unix)
-			format_age((uint64_t)(t - in->started_unix) * 1000000000ull, up, sizeof(up));
+			format_age((uint64_t)(t - in->started_unix) * 1000000000ull, up,
+				   sizeof(up));
 		printf("nadxdp on %s (ifindex %ld), XDP mode %s, pid %ld%s, up %s\n", in->ifname,
-		       in->ifindex, in->xdp_mode, in->pid, in->alive ? "" : " (not running: stale pins)",
-		       up);
+		       in->ifindex, in->xdp_mode, in->pid,
+		       in->alive ? "" : " (not running: stale pins)", up);
 	} else {
 		printf("nadxdp maps pinned under %s (no instance file %s)\n", NAD_PIN_DIR,
 		       NAD_INSTANCE_FILE);
@@ -403,7 +410,8 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 	printf("%-22s %20llu\n", "dropped by rule", (unsigned long long)st->dropped_rule);
 	printf("%-22s %20llu\n", "allowlisted", (unsigned long long)st->allowed_rule);
 	printf("%-22s %20llu\n", "dropped by SYN limit", (unsigned long long)st->dropped_synlimit);
-	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MAP_DROP4], n_rules[MAP_DROP6]);
+	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MAP_DROP4],
+	       n_rules[MAP_DROP6]);
 	printf("%-22s %20ld %20ld\n", "allow (v4, v6)", n_rules[MAP_ALLOW4], n_rules[MAP_ALLOW6]);
 	printf("sources tracked: %zu\n", n_src);
 	if (top && n_src) {
@@ -451,7 +459,8 @@ int ctl_status_cmd(int argc, char **argv)
 			break;
 		case 't':
 			if (parse_uint(optarg, 1000000, &top)) {
-				pr_warn("status: --top wants a count 0..1000000, not '%s'\n", optarg);
+				pr_warn("status: --top wants a count 0..1000000, not '%s'\n",
+					optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -468,7 +477,8 @@ int ctl_status_cmd(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		pr_warn("status: unexpected argument %s (see nadxdp status --help)\n", argv[optind]);
+		pr_warn("status: unexpected argument %s (see nadxdp status --help)\n",
+			argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!is_root("status"))
@@ -531,14 +541,15 @@ cleanup:
 
 static void rules_usage(FILE *f)
 {
-	fprintf(f, "Usage: nadxdp rules add CIDR [--ttl S]   drop packets from CIDR (S seconds, default forever)\n"
-		   "       nadxdp rules del CIDR              remove the drop rule for CIDR\n"
-		   "       nadxdp rules allow add CIDR        never drop packets from CIDR\n"
-		   "       nadxdp rules allow del CIDR        remove CIDR from the allowlist\n"
-		   "       nadxdp rules list [--json]         every rule: origin, hits, bytes, time left\n"
-		   "  CIDR is a.b.c.d[/len] or an IPv6 address[/len]; a bare address is one host.\n"
-		   "  Host bits below the prefix length are refused (10.0.0.1/24: use 10.0.0.0/24).\n"
-		   "  Needs root and a running instance (maps pinned under " NAD_PIN_DIR ").\n");
+	fprintf(f,
+		"Usage: nadxdp rules add CIDR [--ttl S]   drop packets from CIDR (S seconds, default forever)\n"
+		"       nadxdp rules del CIDR              remove the drop rule for CIDR\n"
+		"       nadxdp rules allow add CIDR        never drop packets from CIDR\n"
+		"       nadxdp rules allow del CIDR        remove CIDR from the allowlist\n"
+		"       nadxdp rules list [--json]         every rule: origin, hits, bytes, time left\n"
+		"  CIDR is a.b.c.d[/len] or an IPv6 address[/len]; a bare address is one host.\n"
+		"  Host bits below the prefix length are refused (10.0.0.1/24: use 10.0.0.0/24).\n"
+		"  Needs root and a running instance (maps pinned under " NAD_PIN_DIR ").\n");
 }
 
 /* Parses a CIDR argument; logs and returns false when it is not one. */
@@ -552,14 +563,15 @@ static bool parse_cidr_arg(const char *s, struct cidr *c)
 		return true;
 	case -EDOM:
 		cidr_format(c, norm, sizeof(norm));
-		pr_warn("rules: %s has host bits set below the prefix length; did you mean %s?\n", s,
-			norm);
+		pr_warn("rules: %s has host bits set below the prefix length; did you mean %s?\n",
+			s, norm);
 		return false;
 	case -ERANGE:
 		pr_warn("rules: prefix length out of range in %s (IPv4 0..32, IPv6 0..128)\n", s);
 		return false;
 	default:
-		pr_warn("rules: '%s' is not an address or prefix (a.b.c.d[/len] or IPv6[/len])\n", s);
+		pr_warn("rules: '%s' is not an address or prefix (a.b.c.d[/len] or IPv6[/len])\n",
+			s);
 		return false;
 	}
 }
@@ -586,8 +598,8 @@ static size_t lpm_key(const struct cidr *c, union lpm_key *key)
 /* Opens the rule map for c's family; logs the cause on failure. */
 static int open_rule_map(const struct cidr *c, bool allow)
 {
-	enum rule_map m = allow ? (c->family == AF_INET ? MAP_ALLOW4 : MAP_ALLOW6)
-				: (c->family == AF_INET ? MAP_DROP4 : MAP_DROP6);
+	enum rule_map m = allow ? (c->family == AF_INET ? MAP_ALLOW4 : MAP_ALLOW6) :
+				  (c->family == AF_INET ? MAP_DROP4 : MAP_DROP6);
 	int fd = open_pinned(rule_map_names[m]);
 
 	if (fd == -ENOENT)
@@ -618,7 +630,8 @@ static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			memset(&v, 0, sizeof(v));
 		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
-			pr_warn("rules: cannot add %s to the allowlist: %s\n", text, strerror(errno));
+			pr_warn("rules: cannot add %s to the allowlist: %s\n", text,
+				strerror(errno));
 			goto cleanup;
 		}
 		printf("allow %s\n", text);
@@ -633,11 +646,13 @@ static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
 		v.origin = NAD_ORIGIN_MANUAL;
 		v.reason = 0;
 		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
-			pr_warn("rules: cannot add the drop rule for %s: %s\n", text, strerror(errno));
+			pr_warn("rules: cannot add the drop rule for %s: %s\n", text,
+				strerror(errno));
 			goto cleanup;
 		}
 		if (ttl_s)
-			printf("%s drop %s for %llus\n", existed ? "updated" : "added", text, ttl_s);
+			printf("%s drop %s for %llus\n", existed ? "updated" : "added", text,
+			       ttl_s);
 		else
 			printf("%s drop %s\n", existed ? "updated" : "added", text);
 	}
@@ -665,7 +680,8 @@ static int rule_del(const char *arg, bool allow)
 	cidr_format(&c, text, sizeof(text));
 	if (bpf_map_delete_elem(fd, &key)) {
 		if (errno == ENOENT)
-			pr_warn("rules: no %s for %s\n", allow ? "allowlist entry" : "drop rule", text);
+			pr_warn("rules: no %s for %s\n", allow ? "allowlist entry" : "drop rule",
+				text);
 		else
 			pr_warn("rules: cannot delete %s: %s\n", text, strerror(errno));
 		goto cleanup;
@@ -723,12 +739,14 @@ static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t n
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "kind", json_object_new_string(drop ? "drop" : "allow"));
+			json_object_object_add(o, "kind",
+					       json_object_new_string(drop ? "drop" : "allow"));
 			json_object_object_add(o, "cidr", json_object_new_string(text));
 			if (drop) {
-				json_object_object_add(o, "origin",
-						       json_object_new_string(origin_name(r.origin)));
-				json_object_object_add(o, "reason", json_object_new_int64(r.reason));
+				json_object_object_add(
+					o, "origin", json_object_new_string(origin_name(r.origin)));
+				json_object_object_add(o, "reason",
+						       json_object_new_int64(r.reason));
 				json_add_u64(o, "hits", r.hits);
 				json_add_u64(o, "bytes", r.hit_bytes);
 				json_add_u64(o, "created_ns", r.created_ns);
@@ -736,9 +754,10 @@ static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t n
 				if (r.expires_ns)
 					json_object_object_add(
 						o, "ttl_left_s",
-						json_object_new_double(r.expires_ns > now ?
-									       (double)(r.expires_ns - now) / 1e9 :
-									       0.0));
+						json_object_new_double(
+							r.expires_ns > now ?
+								(double)(r.expires_ns - now) / 1e9 :
+								0.0));
 				else
 					json_object_object_add(o, "ttl_left_s", NULL);
 			} else {
@@ -782,8 +801,8 @@ static int rules_list(bool json)
 			goto cleanup;
 		}
 	} else {
-		printf("%-6s %-43s %-7s %12s %14s %10s\n", "kind", "cidr", "origin", "hits", "bytes",
-		       "time left");
+		printf("%-6s %-43s %-7s %12s %14s %10s\n", "kind", "cidr", "origin", "hits",
+		       "bytes", "time left");
 	}
 	for (int m = 0; m < N_RULE_MAPS; m++)
 		list_map(fd[m], (enum rule_map)m, arr, now);
