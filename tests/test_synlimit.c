@@ -15,11 +15,15 @@
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_run.h"
 #include "log.h"
 #include "mitigate.h"
 #include "mitigate_bpf.h"
@@ -379,4 +383,88 @@ Test(synlimit, policy_rate_rule_for_a_spoofed_flood_limits_syns_in_xdp)
 	mitigate_free(m);
 	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v), -ENOENT);
 	mitigate_bpf_free(b);
+}
+
+/* ---- what the operator sees: `nadxdp rules list` on the pinned maps ---- */
+
+static void private_bpffs(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "mount bpffs: %s",
+		     strerror(errno));
+}
+
+static struct json_object *find_rule(struct json_object *arr, const char *kind, const char *cidr)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *k, *c;
+
+		if (json_object_object_get_ex(e, "kind", &k) &&
+		    json_object_object_get_ex(e, "cidr", &c) &&
+		    !strcmp(json_object_get_string(k), kind) &&
+		    !strcmp(json_object_get_string(c), cidr))
+			return e;
+	}
+	return NULL;
+}
+
+Test(synlimit, rules_list_shows_automatic_rules_with_origin_hits_and_time_left)
+{
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigate_alert a = dos_alert("203.0.113.9", false);
+	struct mitigate_alert d = dos_alert("10.1.2.3", true);
+	char *argv[] = { (char *)cmd_nadxdp_bin(), "rules", "list", "--json", NULL };
+	char *argv_text[] = { (char *)cmd_nadxdp_bin(), "rules", "list", NULL };
+	struct json_object *root, *arr, *e;
+	struct mitigate_bpf *b;
+	struct cmd_result r;
+	struct mitigate *m;
+	__u8 pkt[128];
+	size_t len;
+
+	private_bpffs();
+	cr_assert_eq(bpf_object__pin_maps(skel->obj, NAD_PIN_DIR), 0, "pin: %s", strerror(errno));
+	b = mitigate_bpf_open_pinned(NULL);
+	cr_assert_not_null(b, "open pinned: %s", strerror(errno));
+	m = mitigate_new(&o, &mitigate_bpf_ops, b);
+	cr_assert_not_null(m);
+	cr_assert_eq(mitigate_on_alert(m, &a), 0);
+	cr_assert_eq(mitigate_on_alert(m, &d), 0);
+	len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
+	cr_assert_eq(run(pkt, len, 7).retval, XDP_DROP);
+
+	cr_assert_eq(cmd_run(argv, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	root = json_tokener_parse(r.out);
+	cr_assert_not_null(root, "%s", r.out);
+	cr_assert(json_object_object_get_ex(root, "rules", &arr));
+	e = find_rule(arr, "drop", "203.0.113.9/32");
+	cr_assert_not_null(e, "%s", r.out);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(e, "origin")), "auto");
+	cr_assert_eq(json_object_get_int64(json_object_object_get(e, "hits")), 7);
+	cr_assert_gt(json_object_get_double(json_object_object_get(e, "ttl_left_s")), 590);
+	e = find_rule(arr, "synlimit", "198.18.0.1/32");
+	cr_assert_not_null(e, "%s", r.out);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(e, "origin")), "auto");
+	cr_assert_eq(json_object_get_int(json_object_object_get(e, "dest_port")), 80);
+	cr_assert_eq(json_object_get_int64(json_object_object_get(e, "rate_pps")),
+		     o.synlimit_pps / o.n_cpus);
+	cr_assert(find_rule(arr, "allow", "127.0.0.0/8"), "loopback in the allowlist: %s", r.out);
+	json_object_put(root);
+	cmd_result_free(&r);
+
+	cr_assert_eq(cmd_run(argv_text, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "203.0.113.9/32"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "198.18.0.1/32 tcp-syn/80"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "auto"), "%s", r.out);
+	cmd_result_free(&r);
+
+	mitigate_free(m);
+	mitigate_bpf_free(b);
+	cr_assert_eq(cmd_run(argv, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.out, "\"auto\""), "rules left after exit: %s", r.out);
+	cmd_result_free(&r);
 }

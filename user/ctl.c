@@ -28,6 +28,7 @@
 #include "cidr.h"
 #include "ctl.h"
 #include "log.h"
+#include "mitigate_bpf.h"
 #include "nad_abi.h"
 
 #define NO_INSTANCE_MSG "no running nadxdp instance (nothing pinned under " NAD_PIN_DIR ")\n"
@@ -778,7 +779,7 @@ static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t n
 
 static int rules_list(bool json)
 {
-	int fd[N_RULE_MAPS] = { -1, -1, -1, -1 }, ret = EXIT_RUNTIME;
+	int fd[N_RULE_MAPS] = { -1, -1, -1, -1 }, ret = EXIT_RUNTIME, sfd;
 	struct json_object *arr = NULL;
 	uint64_t now;
 
@@ -806,6 +807,12 @@ static int rules_list(bool json)
 	}
 	for (int m = 0; m < N_RULE_MAPS; m++)
 		list_map(fd[m], (enum rule_map)m, arr, now);
+	/* Aggregate rate rules of the mitigation (optional map). */
+	sfd = open_pinned("nad_synlimit");
+	if (sfd >= 0) {
+		mitigate_bpf_list_rates(sfd, arr, stdout, now);
+		close(sfd);
+	}
 	if (json) {
 		struct json_object *root = json_object_new_object();
 

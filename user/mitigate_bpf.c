@@ -2,6 +2,8 @@
 /* mitigate_bpf.c - the BPF-map mitigation backend (contract in mitigate_bpf.h). */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -232,3 +234,79 @@ const struct mitigate_ops mitigate_bpf_ops = {
 	.rate_get = rate_get,
 	.rate_del = rate_del,
 };
+
+static const char *proto_text(__u8 p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp-syn";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp-echo";
+	case IPPROTO_ICMPV6:
+		return "icmp6-echo";
+	default:
+		return "?";
+	}
+}
+
+int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 now)
+{
+	struct nad_synlimit_key key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < NAD_SYNLIMIT_ENTRIES && !bpf_map_get_next_key(fd, prev, &next)) {
+		char cidr[MITIGATE_PREFIX_STRLEN], what[96], left[32] = "never";
+		struct mitigate_prefix p;
+		struct nad_synlimit v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue; /* deleted meanwhile */
+		mitigate_prefix_host(&p, key.daddr);
+		mitigate_prefix_format(&p, cidr, sizeof(cidr));
+		if (v.expires_ns)
+			snprintf(left, sizeof(left), v.expires_ns > now ? "%llus" : "expired",
+				 (unsigned long long)((v.expires_ns - now) / 1000000000ULL));
+		n++;
+		if (arr) {
+			struct json_object *o = json_object_new_object();
+
+			if (!o)
+				break;
+			json_object_object_add(o, "kind", json_object_new_string("synlimit"));
+			json_object_object_add(o, "cidr", json_object_new_string(cidr));
+			json_object_object_add(o, "dest_port", json_object_new_int(key.dport));
+			json_object_object_add(o, "proto", json_object_new_int(key.proto));
+			json_object_object_add(o, "rate_pps", json_object_new_int64(v.rate_pps));
+			json_object_object_add(o, "burst", json_object_new_int64(v.burst));
+			json_object_object_add(o, "origin", json_object_new_string(
+				v.origin == NAD_ORIGIN_AUTO ? "auto" : "manual"));
+			json_object_object_add(o, "reason", json_object_new_int64(v.reason));
+			json_object_object_add(o, "hits", json_object_new_int64((int64_t)v.hits));
+			json_object_object_add(o, "bytes", json_object_new_int64((int64_t)v.hit_bytes));
+			json_object_object_add(o, "passed", json_object_new_int64((int64_t)v.passed));
+			json_object_object_add(o, "created_ns",
+					       json_object_new_int64((int64_t)v.created_ns));
+			json_object_object_add(o, "expires_ns",
+					       json_object_new_int64((int64_t)v.expires_ns));
+			json_object_object_add(o, "ttl_left_s",
+					       v.expires_ns ? json_object_new_double(
+							      v.expires_ns > now ?
+								      (double)(v.expires_ns - now) / 1e9 :
+								      0.0) :
+							      NULL);
+			json_object_array_add(arr, o);
+		} else if (out) {
+			snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr, proto_text(key.proto),
+				 key.dport, v.rate_pps);
+			fprintf(out, "%-6s %-43s %-7s %12llu %14llu %10s\n", "rate", what,
+				v.origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
+				(unsigned long long)v.hits, (unsigned long long)v.hit_bytes, left);
+		}
+	}
+	return n;
+}

@@ -15,8 +15,11 @@
 #ifndef NAD_MITIGATE_BPF_H
 #define NAD_MITIGATE_BPF_H
 
+#include <stdio.h>
+
 #include "mitigate.h"
 
+struct json_object;
 struct mitigate_bpf;
 
 extern const struct mitigate_ops mitigate_bpf_ops;
@@ -36,5 +39,14 @@ struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds);
  */
 struct mitigate_bpf *mitigate_bpf_open_pinned(const char *dir);
 void mitigate_bpf_free(struct mitigate_bpf *b);
+
+/*
+ * Lists the aggregate rate rules of the nad_synlimit map fd for `nadxdp rules
+ * list`: into arr as objects {kind: "synlimit", cidr, dest_port, proto,
+ * rate_pps, burst, origin, reason, hits, bytes, passed, created_ns,
+ * expires_ns, ttl_left_s} when arr is not NULL, else as rows of the rules
+ * table on out. now_ns is CLOCK_MONOTONIC. Returns the number listed.
+ */
+int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 now_ns);
 
 #endif /* NAD_MITIGATE_BPF_H */
