@@ -51,7 +51,8 @@ static void on_event(void *ctx, const struct mitigate_event *ev, struct json_obj
 	snprintf(r->why, sizeof(r->why), "%s", ev->why ? ev->why : "");
 	r->ttl_ns = ev->ttl_ns;
 	r->expires_ns = ev->expires_ns;
-	snprintf(r->json, sizeof(r->json), "%s", json_object_to_json_string_ext(eve, JSON_C_TO_STRING_NOSLASHESCAPE));
+	snprintf(r->json, sizeof(r->json), "%s",
+		 json_object_to_json_string_ext(eve, JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static struct mitigate_opts test_opts(void)
@@ -483,8 +484,9 @@ Test(mitigate, loopback_is_always_allowlisted)
 	alert(dos("::1", T0));
 	cr_assert_eq(mitigate_mem_n_drop(mem), 0);
 	cr_assert_eq(count_action(MITIGATE_ACT_SKIP), 3);
-	cr_assert(mitigate_mem_allow(mem, &(struct mitigate_prefix){ .plen = 104,
-		.addr = { [10] = 0xff, [11] = 0xff, [12] = 127 } }));
+	cr_assert(mitigate_mem_allow(
+		mem, &(struct mitigate_prefix){
+			     .plen = 104, .addr = { [10] = 0xff, [11] = 0xff, [12] = 127 } }));
 }
 
 Test(mitigate, own_addresses_are_allowlisted)
@@ -518,9 +520,10 @@ Test(mitigate, default_gateways_from_the_route_tables_are_allowlisted)
 	cr_assert(fd4 >= 0 && fd6 >= 0);
 	f = fdopen(fd4, "w");
 	/* 198.18.0.254 as /proc/net/route prints it on a little-endian host. */
-	fprintf(f, "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
-		   "eth0\t00000000\t%08X\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
-		   "eth0\t000012C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n",
+	fprintf(f,
+		"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+		"eth0\t00000000\t%08X\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+		"eth0\t000012C6\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n",
 		htonl(0xC61200FE) == 0xC61200FE ? 0xC61200FEu : 0xFE0012C6u);
 	fclose(f);
 	f = fdopen(fd6, "w");
@@ -796,8 +799,8 @@ Test(mitigate, random_source_flood_gets_a_handful_of_rules_not_one_per_source)
 	}
 	mitigate_get_stats(m, &st);
 	cr_assert(mitigate_mem_rate(mem, &k, NULL));
-	cr_assert_leq(mitigate_mem_n_drop(mem) + mitigate_mem_n_rate(mem), 3,
-		      "%zu drop rules", mitigate_mem_n_drop(mem));
+	cr_assert_leq(mitigate_mem_n_drop(mem) + mitigate_mem_n_rate(mem), 3, "%zu drop rules",
+		      mitigate_mem_n_drop(mem));
 	cr_assert_eq(st.n_rate_rules, 1);
 	cr_assert_leq(st.n_installed, 25, "%llu rules written", (unsigned long long)st.n_installed);
 }

@@ -107,7 +107,7 @@ static size_t build(__u8 *buf, enum pkt_kind kind, const char *src, const char *
 struct run {
 	__u32 retval;
 	__u64 duration_ns; /* per run, from the kernel */
-	__u64 wall_ns;     /* around the call */
+	__u64 wall_ns; /* around the call */
 };
 
 static struct run run(const __u8 *pkt, size_t len, __u32 repeat)

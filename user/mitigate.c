@@ -263,8 +263,8 @@ static void add_proto(struct json_object *o, const char *key, __u8 proto)
 {
 	const char *name = proto_name(proto);
 
-	json_object_object_add(o, key, name ? json_object_new_string(name) :
-					      json_object_new_int(proto));
+	json_object_object_add(o, key,
+			       name ? json_object_new_string(name) : json_object_new_int(proto));
 }
 
 static struct json_object *alert_json(const struct mitigate_alert *a)
@@ -300,7 +300,8 @@ struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 w
 
 	gmtime_r(&secs, &tm);
 	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%06" PRIu64 "+0000", (uint64_t)(wall_ns % NS_PER_S / 1000));
+	snprintf(ts + n, sizeof(ts) - n, ".%06" PRIu64 "+0000",
+		 (uint64_t)(wall_ns % NS_PER_S / 1000));
 	mitigate_prefix_format(&ev->prefix, rule, sizeof(rule));
 
 	root = json_object_new_object();
@@ -315,17 +316,18 @@ struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 w
 	json_object_object_add(root, "event_type", json_object_new_string("mitigation"));
 	json_object_object_add(mit, "action",
 			       json_object_new_string(mitigate_action_name(ev->action)));
-	json_object_object_add(mit, "kind", json_object_new_string(ev->kind == MITIGATE_RULE_RATE ?
-									    "synlimit" :
-									    "drop"));
+	json_object_object_add(mit, "kind",
+			       json_object_new_string(ev->kind == MITIGATE_RULE_RATE ? "synlimit" :
+										       "drop"));
 	json_object_object_add(mit, "rule", json_object_new_string(rule));
 	json_object_object_add(mit, "origin", json_object_new_string("auto"));
-	json_object_object_add(mit, "ttl_s", json_object_new_int64((int64_t)(ev->ttl_ns / NS_PER_S)));
-	json_object_object_add(mit, "expires_in_s",
-			       json_object_new_int64(ev->expires_ns > ev->ts_ns ?
-							     (int64_t)((ev->expires_ns - ev->ts_ns) /
-								       NS_PER_S) :
-							     0));
+	json_object_object_add(mit, "ttl_s",
+			       json_object_new_int64((int64_t)(ev->ttl_ns / NS_PER_S)));
+	json_object_object_add(
+		mit, "expires_in_s",
+		json_object_new_int64(ev->expires_ns > ev->ts_ns ?
+					      (int64_t)((ev->expires_ns - ev->ts_ns) / NS_PER_S) :
+					      0));
 	json_object_object_add(mit, "hits", json_object_new_int64((int64_t)ev->hits));
 	json_object_object_add(mit, "hit_bytes", json_object_new_int64((int64_t)ev->hit_bytes));
 	json_object_object_add(mit, "offences", json_object_new_int64(ev->offences));
@@ -554,7 +556,8 @@ static struct rule *drop_rule_covering(struct mitigate *m, const __u8 addr[16])
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		struct rule *r = &m->rules[i];
 
-		if (r->used && r->kind == MITIGATE_RULE_DROP && mitigate_prefix_contains(&r->pfx, addr) &&
+		if (r->used && r->kind == MITIGATE_RULE_DROP &&
+		    mitigate_prefix_contains(&r->pfx, addr) &&
 		    (!best || r->pfx.plen > best->pfx.plen))
 			best = r;
 	}
@@ -651,8 +654,8 @@ static bool may_add(struct mitigate *m, __u64 now, const char *what)
 	if (m->st.n_rules >= m->o.max_rules) {
 		m->st.n_skip_cap++;
 		if (!m->last_cap_warn_ns || now - m->last_cap_warn_ns >= 10 * NS_PER_S) {
-			pr_warn("mitigation: rule cap (%u) reached, not blocking %s\n", m->o.max_rules,
-				what);
+			pr_warn("mitigation: rule cap (%u) reached, not blocking %s\n",
+				m->o.max_rules, what);
 			m->last_cap_warn_ns = now;
 		}
 		return false;
@@ -774,7 +777,8 @@ int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, cons
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		struct rule *r = &m->rules[i];
 
-		if (r->used && r->kind == MITIGATE_RULE_DROP && mitigate_prefix_overlaps(&r->pfx, &n))
+		if (r->used && r->kind == MITIGATE_RULE_DROP &&
+		    mitigate_prefix_overlaps(&r->pfx, &n))
 			rule_remove(m, r, "allowlisted", r->last_check_ns);
 	}
 	return 0;
@@ -834,7 +838,8 @@ int mitigate_allow_gateways(struct mitigate *m, const char *route4, const char *
 			__u8 a[16];
 			static const __u8 zero[16];
 
-			if (sscanf(line, "%32s %x %32s %x %32s", dest, &dplen, src, &splen, hop) != 5)
+			if (sscanf(line, "%32s %x %32s %x %32s", dest, &dplen, src, &splen, hop) !=
+			    5)
 				continue;
 			if (dplen != 0 || hex16(hop, a) || !memcmp(a, zero, 16))
 				continue;
@@ -955,8 +960,8 @@ void mitigate_free(struct mitigate *m)
 			struct rule *r = &m->rules[i];
 
 			if (r->used)
-				rule_remove(m, r, "shutdown", now > r->last_check_ns ? now :
-										r->last_check_ns);
+				rule_remove(m, r, "shutdown",
+					    now > r->last_check_ns ? now : r->last_check_ns);
 		}
 		for (__u32 i = 0; live(m) && i < m->n_allow; i++) {
 			if (m->allow[i].owned)

@@ -70,7 +70,7 @@ struct mitigate;
 /* A prefix in one address space: IPv4 a.b.c.d/n is held as ::ffff:a.b.c.d/(96 + n). */
 struct mitigate_prefix {
 	__u8 addr[16]; /* network order, host bits clear */
-	__u8 plen;     /* 0..128 in the IPv6 space */
+	__u8 plen; /* 0..128 in the IPv6 space */
 };
 
 /* Longest text mitigate_prefix_format() writes, NUL included. */
@@ -102,22 +102,22 @@ enum mitigate_severity {
 
 /* What the engine knows of an alert; copied, never kept by pointer. */
 struct mitigate_alert {
-	const char *cls;        /* "dos_attack", "excessive_traffic", ... (required) */
-	__u32 class_id;         /* the engine's class number: the rule's reason */
+	const char *cls; /* "dos_attack", "excessive_traffic", ... (required) */
+	__u32 class_id; /* the engine's class number: the rule's reason */
 	enum mitigate_severity severity;
-	__u8 src[16];           /* IPv4-mapped or IPv6, network order */
+	__u8 src[16]; /* IPv4-mapped or IPv6, network order */
 	__u8 dst[16];
-	__u16 dport;            /* host order; 0 for ICMP */
-	__u8 proto;             /* IPPROTO_* */
-	bool by_destination;    /* the engine keyed the episode on the victim (distributed flood) */
-	__u32 n_sources;        /* distinct sources toward dst in the engine's window; 0 unknown */
+	__u16 dport; /* host order; 0 for ICMP */
+	__u8 proto; /* IPPROTO_* */
+	bool by_destination; /* the engine keyed the episode on the victim (distributed flood) */
+	__u32 n_sources; /* distinct sources toward dst in the engine's window; 0 unknown */
 	double src_pps, src_bps; /* the source's observed rates */
-	double dst_pps;         /* the destination's observed packet rate */
-	__u64 ts_ns;            /* CLOCK_MONOTONIC time of the alert */
+	double dst_pps; /* the destination's observed packet rate */
+	__u64 ts_ns; /* CLOCK_MONOTONIC time of the alert */
 };
 
 enum mitigate_mode {
-	MITIGATE_OFF = 0,     /* --no-mitigate: detect only */
+	MITIGATE_OFF = 0, /* --no-mitigate: detect only */
 	MITIGATE_DRY_RUN = 1, /* --dry-run: decide and report, write nothing */
 	MITIGATE_ON = 2,
 };
@@ -142,17 +142,17 @@ struct mitigate_event {
 	enum mitigate_action action;
 	enum mitigate_rule_kind kind;
 	struct mitigate_prefix prefix; /* DROP: the source prefix; RATE: the destination host */
-	__u16 dport;                   /* RATE: destination port (host order) */
-	__u8 proto;                    /* RATE: protocol */
-	__u32 rate_pps, burst;         /* RATE: per-CPU budget */
-	__u64 ts_ns;                   /* when it was decided */
-	__u64 created_ns, expires_ns;  /* expires_ns 0 for skip */
+	__u16 dport; /* RATE: destination port (host order) */
+	__u8 proto; /* RATE: protocol */
+	__u32 rate_pps, burst; /* RATE: per-CPU budget */
+	__u64 ts_ns; /* when it was decided */
+	__u64 created_ns, expires_ns; /* expires_ns 0 for skip */
 	__u64 ttl_ns;
-	__u64 hits, hit_bytes;         /* the rule's counters as last read */
-	__u32 offences;                /* 1 the first time, 2 for a repeat offender, ... */
-	__u32 n_members;               /* sources folded into an aggregated prefix rule */
-	const char *reason;            /* the alert class that caused the rule */
-	const char *why;               /* install: "dos_attack" | "aggregate" | "spoofed_flood";
+	__u64 hits, hit_bytes; /* the rule's counters as last read */
+	__u32 offences; /* 1 the first time, 2 for a repeat offender, ... */
+	__u32 n_members; /* sources folded into an aggregated prefix rule */
+	const char *reason; /* the alert class that caused the rule */
+	const char *why; /* install: "dos_attack" | "aggregate" | "spoofed_flood";
 					* renew: "alert" | "hits"; remove: "expired" | "aggregated" |
 					* "shutdown"; skip: the allowlist entry's origin */
 	const struct mitigate_alert *alert; /* the alert behind the rule (the last one seen) */
@@ -160,24 +160,24 @@ struct mitigate_event {
 
 struct mitigate_opts {
 	enum mitigate_mode mode;
-	bool keep_rules;              /* --keep-rules: leave the rules in place on exit */
-	__u64 ttl_ns;                 /* --mitigate-ttl: base TTL (600 s) */
-	__u64 ttl_max_ns;             /* escalation cap (24 h) */
-	__u64 offender_memory_ns;     /* offences older than this are forgotten (24 h) */
-	__u64 renew_interval_ns;      /* at most one renewal per rule per this; 0 = TTL / 4 */
-	__u32 renew_min_pps;          /* hits per second that keep a rule alive at a tick (1) */
-	__u32 max_rules;              /* --max-rules (1024) */
-	__u32 new_rules_per_s;        /* new-rule rate cap (50/s); 0 = none */
-	__u32 new_rules_burst;        /* (50) */
+	bool keep_rules; /* --keep-rules: leave the rules in place on exit */
+	__u64 ttl_ns; /* --mitigate-ttl: base TTL (600 s) */
+	__u64 ttl_max_ns; /* escalation cap (24 h) */
+	__u64 offender_memory_ns; /* offences older than this are forgotten (24 h) */
+	__u64 renew_interval_ns; /* at most one renewal per rule per this; 0 = TTL / 4 */
+	__u32 renew_min_pps; /* hits per second that keep a rule alive at a tick (1) */
+	__u32 max_rules; /* --max-rules (1024) */
+	__u32 new_rules_per_s; /* new-rule rate cap (50/s); 0 = none */
+	__u32 new_rules_burst; /* (50) */
 	double excessive_critical_pps; /* excessive_traffic mitigated from this source rate (50000) */
-	__u32 agg_min_sources;        /* host rules in one prefix before it is aggregated (8); 0 off */
-	__u8 agg_plen4, agg_plen6;    /* 24, 64 */
-	__u32 spoof_min_sources;      /* distinct sources toward one dst:port (20) ... */
-	double spoof_max_src_pps;     /* ... each at most this rate (10 pps): spoofed/distributed */
-	__u64 spoof_window_ns;        /* window for counting them (10 s) */
-	__u32 synlimit_pps;           /* aggregate rule's budget, all CPUs together (1000) */
-	__u32 synlimit_burst;         /* per CPU (64) */
-	__u32 n_cpus;                 /* CPUs the budget is split over (1) */
+	__u32 agg_min_sources; /* host rules in one prefix before it is aggregated (8); 0 off */
+	__u8 agg_plen4, agg_plen6; /* 24, 64 */
+	__u32 spoof_min_sources; /* distinct sources toward one dst:port (20) ... */
+	double spoof_max_src_pps; /* ... each at most this rate (10 pps): spoofed/distributed */
+	__u64 spoof_window_ns; /* window for counting them (10 s) */
+	__u32 synlimit_pps; /* aggregate rule's budget, all CPUs together (1000) */
+	__u32 synlimit_burst; /* per CPU (64) */
+	__u32 n_cpus; /* CPUs the budget is split over (1) */
 	/* Called for every event; eve is borrowed (freed after the call). */
 	void (*on_event)(void *ctx, const struct mitigate_event *ev, struct json_object *eve);
 	void *event_ctx;
@@ -207,20 +207,20 @@ struct mitigate_ops {
 
 /* Counters, for status and tests. */
 struct mitigate_stats {
-	__u64 n_alerts;        /* alerts seen */
-	__u64 n_qualifying;    /* alerts the policy acts on */
-	__u64 n_installed;     /* rules installed (or would be, dry-run) */
+	__u64 n_alerts; /* alerts seen */
+	__u64 n_qualifying; /* alerts the policy acts on */
+	__u64 n_installed; /* rules installed (or would be, dry-run) */
 	__u64 n_renewed;
 	__u64 n_removed;
-	__u64 n_aggregated;    /* prefix rules made out of host rules */
-	__u64 n_rate_rules;    /* aggregate rate rules installed */
-	__u64 n_skip_allow;    /* attackers spared by the allowlist */
-	__u64 n_skip_cap;      /* rules not installed: max_rules reached */
-	__u64 n_skip_rate;     /* rules not installed: new-rule rate cap */
-	__u64 n_skip_spoofed;  /* per-source rules not installed: the rate rule covers them */
+	__u64 n_aggregated; /* prefix rules made out of host rules */
+	__u64 n_rate_rules; /* aggregate rate rules installed */
+	__u64 n_skip_allow; /* attackers spared by the allowlist */
+	__u64 n_skip_cap; /* rules not installed: max_rules reached */
+	__u64 n_skip_rate; /* rules not installed: new-rule rate cap */
+	__u64 n_skip_spoofed; /* per-source rules not installed: the rate rule covers them */
 	__u64 n_backend_errors;
-	__u32 n_rules;         /* rules in force now */
-	__u32 n_allow;         /* allowlist entries */
+	__u32 n_rules; /* rules in force now */
+	__u32 n_allow; /* allowlist entries */
 };
 
 /*

@@ -19,8 +19,8 @@ struct mitigate_bpf {
 
 static void close_all(struct mitigate_bpf_fds *f)
 {
-	int *fds[] = { &f->drop4, &f->drop6, &f->allow4, &f->allow6, &f->synlimit,
-		       &f->synlimit_state };
+	int *fds[] = { &f->drop4,  &f->drop6,	 &f->allow4,
+		       &f->allow6, &f->synlimit, &f->synlimit_state };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -48,8 +48,8 @@ static struct mitigate_bpf *alloc_closed(void)
 
 struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds)
 {
-	const int in[] = { fds->drop4, fds->drop6, fds->allow4, fds->allow6, fds->synlimit,
-			   fds->synlimit_state };
+	const int in[] = { fds->drop4,	fds->drop6,    fds->allow4,
+			   fds->allow6, fds->synlimit, fds->synlimit_state };
 	struct mitigate_bpf *b = alloc_closed();
 	int *out[6], err = 0;
 
@@ -283,26 +283,31 @@ int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 no
 			json_object_object_add(o, "proto", json_object_new_int(key.proto));
 			json_object_object_add(o, "rate_pps", json_object_new_int64(v.rate_pps));
 			json_object_object_add(o, "burst", json_object_new_int64(v.burst));
-			json_object_object_add(o, "origin", json_object_new_string(
-				v.origin == NAD_ORIGIN_AUTO ? "auto" : "manual"));
+			json_object_object_add(o, "origin",
+					       json_object_new_string(v.origin == NAD_ORIGIN_AUTO ?
+									      "auto" :
+									      "manual"));
 			json_object_object_add(o, "reason", json_object_new_int64(v.reason));
 			json_object_object_add(o, "hits", json_object_new_int64((int64_t)v.hits));
-			json_object_object_add(o, "bytes", json_object_new_int64((int64_t)v.hit_bytes));
-			json_object_object_add(o, "passed", json_object_new_int64((int64_t)v.passed));
+			json_object_object_add(o, "bytes",
+					       json_object_new_int64((int64_t)v.hit_bytes));
+			json_object_object_add(o, "passed",
+					       json_object_new_int64((int64_t)v.passed));
 			json_object_object_add(o, "created_ns",
 					       json_object_new_int64((int64_t)v.created_ns));
 			json_object_object_add(o, "expires_ns",
 					       json_object_new_int64((int64_t)v.expires_ns));
-			json_object_object_add(o, "ttl_left_s",
-					       v.expires_ns ? json_object_new_double(
-							      v.expires_ns > now ?
-								      (double)(v.expires_ns - now) / 1e9 :
-								      0.0) :
-							      NULL);
+			json_object_object_add(
+				o, "ttl_left_s",
+				v.expires_ns ? json_object_new_double(
+						       v.expires_ns > now ?
+							       (double)(v.expires_ns - now) / 1e9 :
+							       0.0) :
+					       NULL);
 			json_object_array_add(arr, o);
 		} else if (out) {
-			snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr, proto_text(key.proto),
-				 key.dport, v.rate_pps);
+			snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr,
+				 proto_text(key.proto), key.dport, v.rate_pps);
 			fprintf(out, "%-6s %-43s %-7s %12llu %14llu %10s\n", "rate", what,
 				v.origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
 				(unsigned long long)v.hits, (unsigned long long)v.hit_bytes, left);
