@@ -9,8 +9,7 @@
  *
  * Accounting invariant, both directions together:
  *   sum(weight of delivered records) + sum over CPUs(pending) + dropped_rule
- *     + dropped_synlimit
- *     == pkts[IN] + pkts[OUT]
+ *     + dropped_synlimit == pkts[IN] + pkts[OUT]
  * Every packet is counted before anything else; a packet that gets no
  * record of its own (sampled out, or the ring is full) is carried in the
  * per-CPU pending count until the next record emitted on that CPU takes it
@@ -220,11 +219,40 @@ static __always_inline int apply_rules(const struct nad_rec *rec, struct nad_sta
 	return 1;
 }
 
-static __always_inline struct nad_stats *stats(void)
+/*
+ * Everything after the parse: counters, rules, per-source counts, record.
+ * Returns 1 if a drop rule takes the packet.
+ *
+ * A global (not inlined) function on purpose: the verifier checks it once,
+ * with rec as unknown memory, instead of once for every distinct state the
+ * parser can end in (the IPv6 extension-header loop alone makes dozens).
+ */
+__noinline int nad_account(struct nad_rec *rec)
 {
+	struct nad_stats *st;
 	__u32 zero = 0;
+	__u32 dir;
 
-	return bpf_map_lookup_elem(&nad_stats, &zero);
+	if (!rec)
+		return 0;
+	st = bpf_map_lookup_elem(&nad_stats, &zero);
+	if (!st)
+		return 0;
+	dir = rec->dir ? NAD_DIR_OUT : NAD_DIR_IN;
+	st->pkts[dir]++;
+	st->bytes[dir] += rec->wire_bytes;
+	if (rec->malformed)
+		st->malformed++;
+
+	if (dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6))) {
+		if (apply_rules(rec, st, rec->ts_ns))
+			return 1;
+		if (nad_enforce && nad_synlimit_drop(rec, st, rec->ts_ns))
+			return 1;
+		count_source(rec, rec->ts_ns);
+	}
+	emit(rec, st);
+	return 0;
 }
 
 SEC("xdp")
@@ -233,13 +261,8 @@ int nad_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct nad_rec rec = {};
-	struct nad_stats *st;
 	__u32 wire;
-	__u64 now;
 
-	st = stats();
-	if (!st)
-		return XDP_PASS;
 	/*
 	 * In XDP the frame is whole: wire == data_end - data. The barrier
 	 * keeps clang from noticing and folding the parser's wire-length
@@ -249,25 +272,10 @@ int nad_xdp(struct xdp_md *ctx)
 	wire = (__u32)(data_end - data);
 	asm volatile("" : "+r"(wire));
 
-	now = bpf_ktime_get_ns();
-	st->pkts[NAD_DIR_IN]++;
-	st->bytes[NAD_DIR_IN] += wire;
-
+	rec.ts_ns = bpf_ktime_get_ns();
 	nad_parse(data, data_end, wire, &rec);
-	rec.ts_ns = now;
 	rec.dir = NAD_DIR_IN;
-	if (rec.malformed)
-		st->malformed++;
-
-	if (rec.flags & (NAD_F_IPV4 | NAD_F_IPV6)) {
-		if (apply_rules(&rec, st, now))
-			return XDP_DROP;
-		if (nad_enforce && nad_synlimit_drop(&rec, st, now))
-			return XDP_DROP;
-		count_source(&rec, now);
-	}
-	emit(&rec, st);
-	return XDP_PASS;
+	return nad_account(&rec) ? XDP_DROP : XDP_PASS;
 }
 
 /* Headers to make linear before parsing egress packets (the rest may be paged). */
@@ -277,17 +285,11 @@ SEC("tc")
 int nad_tc(struct __sk_buff *skb)
 {
 	struct nad_rec rec = {};
-	struct nad_stats *st;
 	void *data, *data_end;
 	__u32 len = skb->len;
 	__u32 segs;
-	__u64 now;
 
-	st = stats();
-	if (!st)
-		return NAD_TC_ACT_OK;
-	now = bpf_ktime_get_ns();
-
+	rec.ts_ns = bpf_ktime_get_ns();
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (data_end - data < NAD_TC_PULL_BYTES && data_end - data < len) {
@@ -298,7 +300,6 @@ int nad_tc(struct __sk_buff *skb)
 	}
 
 	nad_parse(data, data_end, len, &rec);
-	rec.ts_ns = now;
 	rec.dir = NAD_DIR_OUT;
 	segs = skb->gso_segs;
 	if (segs > 1) {
@@ -307,11 +308,7 @@ int nad_tc(struct __sk_buff *skb)
 		rec.wire_bytes = len + (rec.gso_segs - 1) * rec.hdr_bytes;
 		rec.flags |= NAD_F_GSO;
 	}
-	st->pkts[NAD_DIR_OUT]++;
-	st->bytes[NAD_DIR_OUT] += rec.wire_bytes;
-	if (rec.malformed)
-		st->malformed++;
-	emit(&rec, st);
+	nad_account(&rec);
 	return NAD_TC_ACT_OK;
 }
 
