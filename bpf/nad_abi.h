@@ -151,10 +151,50 @@ struct nad_allow {
 	__u64 hits;
 };
 
+/*
+ * Aggregate rate rule for spoofed or widely distributed floods, keyed by the
+ * attacked destination: packets to daddr:dport of protocol proto beyond
+ * rate_pps (burst packets back to back) are dropped in XDP, per CPU, whatever
+ * their source. For TCP only connection attempts (SYN without ACK) are
+ * subject to it, so established connections are never touched; for UDP and
+ * ICMP every packet to the destination (and UDP port) is. Written by the
+ * mitigation (origin auto) and listed by `nadxdp rules list`.
+ */
+struct nad_synlimit_key {
+	__u8 daddr[16]; /* IPv4-mapped or IPv6, network order */
+	__u16 dport;    /* host order; 0 for ICMP/ICMPv6 */
+	__u8 proto;     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
+	__u8 pad;
+};
+
+struct nad_synlimit {
+	__u64 created_ns;
+	__u64 expires_ns; /* CLOCK_MONOTONIC; 0 = never; expired rules limit nothing */
+	__u64 hits;       /* packets dropped by the budget (atomic add) */
+	__u64 hit_bytes;
+	__u64 passed;     /* packets subject to the rule that were within budget */
+	__u32 rate_pps;   /* budget per CPU, packets per second (> 0) */
+	__u32 burst;      /* packets accepted back to back from an idle bucket (> 0) */
+	__u32 origin;     /* enum nad_rule_origin */
+	__u32 reason;     /* anomaly class that caused it */
+};
+
+/*
+ * Per-CPU state of one aggregate rule (LRU per-CPU hash, same key): the
+ * bucket is kept as a theoretical arrival time (GCRA), so it needs no
+ * floating point: with interval = 1e9 / rate_pps and tat = max(tat_ns, now),
+ * a packet passes while tat - now <= (burst - 1) * interval, and then sets
+ * tat_ns = tat + interval.
+ */
+struct nad_synlimit_state {
+	__u64 tat_ns;
+};
+
 /* Load-time limits; also the sizes the maps are created with. */
 #define NAD_RINGBUF_BYTES (8u << 20)
 #define NAD_SRC_ENTRIES 65536
 #define NAD_RULE_ENTRIES 16384
 #define NAD_ALLOW_ENTRIES 1024
+#define NAD_SYNLIMIT_ENTRIES 256
 
 #endif /* NAD_ABI_H */

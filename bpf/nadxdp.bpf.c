@@ -9,7 +9,7 @@
  *
  * Accounting invariant, both directions together:
  *   sum(weight of delivered records) + sum over CPUs(pending) + dropped_rule
- *     == pkts[IN] + pkts[OUT]
+ *     + dropped_synlimit == pkts[IN] + pkts[OUT]
  * Every packet is counted before anything else; a packet that gets no
  * record of its own (sampled out, or the ring is full) is carried in the
  * per-CPU pending count until the next record emitted on that CPU takes it
@@ -84,6 +84,9 @@ struct {
 
 /* Ring bytes one record takes: the record and the ring's 8-byte header. */
 #define NAD_REC_SLOT (sizeof(struct nad_rec) + 8)
+
+/* Aggregate rate rules (mitigation of spoofed floods); needs nad_allow4/6 above. */
+#include "nad_synlimit.h"
 
 /* Ring size is a power of two; fill is measured in 1/16ths of it. */
 #define NAD_RB_SHIFT 23
@@ -251,6 +254,8 @@ __noinline int nad_account(struct nad_rec *rec)
 
 	if (dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6))) {
 		if (apply_rules(rec, st, rec->ts_ns))
+			return 1;
+		if (nad_enforce && nad_synlimit_drop(rec, st, rec->ts_ns))
 			return 1;
 		count_source(rec, rec->ts_ns);
 	}

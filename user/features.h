@@ -9,6 +9,40 @@
  *   transport_layer_hash
  * A struct features holds the little state the vector needs (the previous
  * packet's time, for `interval`); live and offline use the same code.
+ *
+ * Exact definitions ("IP frame" = rec->flags has NAD_F_IPV4 or NAD_F_IPV6):
+ *
+ *   src_ip_hash, dst_ip_hash
+ *       32-bit FNV-1a of the 16 address bytes of rec->saddr / rec->daddr (IPv4
+ *       as the IPv4-mapped ::ffff:a.b.c.d, network order), top 24 bits scaled
+ *       to [0, 1): (h >> 8) / 2^24, exact in a float. Stable across runs and
+ *       machines. 0 for a frame that is not an IP frame.
+ *   packet_size
+ *       rec->wire_bytes: bytes on the wire (a capture's original length, not
+ *       its snapshot length; all segments of a GSO packet).
+ *   protocol
+ *       IP frame: the IP protocol number (IPv6: the last next-header, i.e.
+ *       the transport), 0..255. Any other frame: its EtherType (rec->eth_proto,
+ *       >= 0x0600 = 1536, so it never collides with an IP protocol number);
+ *       802.3 length-field frames (eth_proto < 0x0600) give 256.
+ *   src_port, dst_port
+ *       rec->sport / rec->dport: TCP/UDP ports; for ICMP/ICMPv6 the record's
+ *       type << 8 | code and echo identifier; 0 when no L4 header was parsed.
+ *   interval
+ *       seconds since the previous record given to this extractor (rec->ts_ns
+ *       difference / 1e9); 0 for the first record and when time goes backwards.
+ *   tcp_flags
+ *       the TCP flag byte as on the wire (FIN 0x01 ... CWR 0x80); 0 if not TCP.
+ *   udp_length
+ *       the UDP header's length field (header + payload bytes); 0 if not UDP.
+ *   payload_size
+ *       rec->payload_bytes: L4 payload bytes per the headers.
+ *   header_ratio
+ *       rec->hdr_bytes / rec->wire_bytes (L2 + L3 + L4 header bytes over wire
+ *       bytes), 0 if wire_bytes is 0.
+ *   transport_layer_hash
+ *       a small code for the transport: 0 not an IP frame, 1 TCP, 2 UDP,
+ *       3 ICMP, 4 ICMPv6, 5 any other IP protocol.
  */
 #ifndef NAD_FEATURES_H
 #define NAD_FEATURES_H
@@ -37,6 +71,19 @@ enum feat_index {
 	FEAT_TRANSPORT_LAYER_HASH,
 };
 
+/* transport_layer_hash values */
+enum feat_transport {
+	FEAT_TL_NONE = 0,
+	FEAT_TL_TCP = 1,
+	FEAT_TL_UDP = 2,
+	FEAT_TL_ICMP = 3,
+	FEAT_TL_ICMPV6 = 4,
+	FEAT_TL_OTHER = 5,
+};
+
+/* protocol value of an 802.3 length-field (non-EtherType) frame */
+#define FEAT_PROTO_8023 256
+
 extern const char *const features_names[FEAT_N_BASE];
 
 struct features;
@@ -47,6 +94,9 @@ void features_free(struct features *f);
 
 /* Computes the twelve features of rec into out[FEAT_N_BASE] and advances the state. */
 void features_extract(struct features *f, const struct nad_rec *rec, float out[FEAT_N_BASE]);
+
+/* The address hash behind src_ip_hash/dst_ip_hash: FNV-1a 32 of the 16 bytes. */
+uint32_t features_addr_hash(const uint8_t addr[16]);
 
 /*
  * The features CSV, shared by `nadxdp features` and the live `--dump-features`:

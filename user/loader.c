@@ -63,6 +63,7 @@ struct loader {
 /* The maps userspace tools reach through the pins (ctl, status, bpftool). */
 static const char *const pinned_maps[] = {
 	"nad_events", "nad_stats", "nad_src", "nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6",
+	"nad_synlimit", "nad_synlimit_state", /* mitigation: aggregate rate rules */
 };
 #define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 

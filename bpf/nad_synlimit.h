@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * nad_synlimit.h - aggregate rate rules for spoofed or widely distributed
+ * floods, in XDP (kernel side only; the ABI is struct nad_synlimit* in
+ * nad_abi.h, the policy in user/mitigate.c).
+ *
+ * A rule is keyed by the attacked {destination, port, protocol}. Subject to
+ * it: TCP SYNs without ACK (connection attempts; nothing of an established
+ * connection is ever touched), UDP datagrams to the port, ICMP/ICMPv6 echo
+ * requests (port 0; ICMP errors such as "fragmentation needed" are never
+ * limited). Beyond rate_pps per CPU (burst packets back to back) they are
+ * dropped, counted in the rule's hits and in nad_stats.dropped_synlimit.
+ * Allowlisted sources are never limited. An expired rule limits nothing.
+ *
+ * The bucket is a GCRA (virtual scheduling): one u64 per CPU, the
+ * theoretical arrival time of the next packet; integer arithmetic only,
+ * one division per subject packet (BPF has unsigned 64-bit division).
+ *
+ * Include after the nad_allow4/nad_allow6 map definitions.
+ */
+#ifndef NAD_SYNLIMIT_H
+#define NAD_SYNLIMIT_H
+
+#include "nad_abi.h"
+#include "nad_parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NAD_SYNLIMIT_ENTRIES);
+	__type(key, struct nad_synlimit_key);
+	__type(value, struct nad_synlimit);
+} nad_synlimit SEC(".maps");
+
+/* Per-CPU: another CPU's first lookup finds tat_ns == 0, a full bucket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, NAD_SYNLIMIT_ENTRIES);
+	__type(key, struct nad_synlimit_key);
+	__type(value, struct nad_synlimit_state);
+} nad_synlimit_state SEC(".maps");
+
+#define NAD_NS_PER_S 1000000000ULL
+
+static __always_inline int nad_synlimit_allowed(const struct nad_rec *rec)
+{
+	if (rec->flags & NAD_F_IPV4) {
+		struct nad_lpm4_key k = { .prefixlen = 32 };
+
+		__builtin_memcpy(k.addr, rec->saddr + 12, 4);
+		return bpf_map_lookup_elem(&nad_allow4, &k) != 0;
+	} else {
+		struct nad_lpm6_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, rec->saddr, 16);
+		return bpf_map_lookup_elem(&nad_allow6, &k) != 0;
+	}
+}
+
+/*
+ * Returns 1 if the packet is over the budget of an aggregate rule (drop it),
+ * 0 otherwise. Fails open: no rule, no state, nothing dropped.
+ */
+static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct nad_stats *st,
+					     __u64 now)
+{
+	struct nad_synlimit_key key = {};
+	struct nad_synlimit_state *s;
+	struct nad_synlimit *rule;
+	__u64 interval, tat;
+
+	if (!(rec->flags & NAD_F_L4))
+		return 0;
+	switch (rec->ip_proto) {
+	case NAD_IPPROTO_TCP:
+		if ((rec->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) != NAD_TCP_SYN)
+			return 0;
+		key.dport = rec->dport;
+		break;
+	case NAD_IPPROTO_UDP:
+		key.dport = rec->dport;
+		break;
+	case NAD_IPPROTO_ICMP:
+		if ((rec->sport >> 8) != 8) /* echo request */
+			return 0;
+		break;
+	case NAD_IPPROTO_ICMPV6:
+		if ((rec->sport >> 8) != 128) /* echo request */
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	key.proto = rec->ip_proto;
+	__builtin_memcpy(key.daddr, rec->daddr, sizeof(key.daddr));
+
+	rule = bpf_map_lookup_elem(&nad_synlimit, &key);
+	if (!rule || !rule->rate_pps || (rule->expires_ns && now > rule->expires_ns))
+		return 0;
+	if (nad_synlimit_allowed(rec))
+		return 0;
+	s = bpf_map_lookup_elem(&nad_synlimit_state, &key);
+	if (!s) {
+		struct nad_synlimit_state init = {};
+
+		bpf_map_update_elem(&nad_synlimit_state, &key, &init, BPF_ANY);
+		s = bpf_map_lookup_elem(&nad_synlimit_state, &key);
+		if (!s)
+			return 0;
+	}
+	interval = NAD_NS_PER_S / rule->rate_pps;
+	tat = s->tat_ns > now ? s->tat_ns : now;
+	/* Conforming while tat - now <= (burst - 1) * interval: burst packets at once. */
+	if (tat - now + interval > (__u64)rule->burst * interval) {
+		__sync_fetch_and_add(&rule->hits, 1);
+		__sync_fetch_and_add(&rule->hit_bytes, rec->wire_bytes);
+		st->dropped_synlimit++;
+		return 1;
+	}
+	s->tat_ns = tat + interval;
+	__sync_fetch_and_add(&rule->passed, 1);
+	return 0;
+}
+
+#endif /* NAD_SYNLIMIT_H */

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_synlimit.c - the aggregate rate rule (bpf/nad_synlimit.h) in the real
+ * XDP program through bpf_prog_test_run_opts, and the mitigation policy
+ * writing the real maps through the BPF backend. Needs root.
+ *
+ * Rates are measured with the program's own clock: with `repeat`, the
+ * program runs back to back and bpf_ktime_get_ns() advances between runs,
+ * so the packets let through must lie between burst + rate * (time the runs
+ * took, per test_run's duration) and burst + rate * (wall time around the
+ * call), whatever the machine's speed.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd_run.h"
+#include "log.h"
+#include "mitigate.h"
+#include "mitigate_bpf.h"
+#include "nadxdp.skel.h"
+
+#define S 1000000000ULL
+
+static struct nadxdp_bpf *skel;
+
+static void setup(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to load the XDP program (bpf_prog_test_run_opts)");
+	log_set_level(LOG_WARN);
+	skel = nadxdp_bpf__open_and_load();
+	cr_assert_not_null(skel, "loading the XDP program: %s", strerror(errno));
+}
+
+static void teardown(void)
+{
+	nadxdp_bpf__destroy(skel);
+	skel = NULL;
+}
+
+TestSuite(synlimit, .init = setup, .fini = teardown);
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * S + (__u64)ts.tv_nsec;
+}
+
+enum pkt_kind { SYN, ACK, SYNACK, UDP, ICMP_ECHO, ICMP_UNREACH };
+
+/* An Ethernet + IPv4 frame from src to dst of the given kind, 60 bytes. */
+static size_t build(__u8 *buf, enum pkt_kind kind, const char *src, const char *dst, __u16 dport)
+{
+	__u8 *ip = buf + 14, *l4 = ip + 20;
+	size_t len = 14 + 20 + (kind == UDP || kind >= ICMP_ECHO ? 8 : 20);
+
+	memset(buf, 0, 128);
+	buf[12] = 0x08; /* IPv4 */
+	ip[0] = 0x45;
+	ip[2] = (__u8)((len - 14) >> 8);
+	ip[3] = (__u8)(len - 14);
+	ip[8] = 64;
+	inet_pton(AF_INET, src, ip + 12);
+	inet_pton(AF_INET, dst, ip + 16);
+	switch (kind) {
+	case SYN:
+	case ACK:
+	case SYNACK:
+		ip[9] = IPPROTO_TCP;
+		l4[0] = 0x9c;
+		l4[1] = 0x40;
+		l4[2] = (__u8)(dport >> 8);
+		l4[3] = (__u8)dport;
+		l4[12] = 5 << 4;
+		l4[13] = kind == SYN ? 0x02 : kind == ACK ? 0x10 : 0x12;
+		break;
+	case UDP:
+		ip[9] = IPPROTO_UDP;
+		l4[0] = 0x9c;
+		l4[2] = (__u8)(dport >> 8);
+		l4[3] = (__u8)dport;
+		l4[5] = 8;
+		break;
+	case ICMP_ECHO:
+	case ICMP_UNREACH:
+		ip[9] = IPPROTO_ICMP;
+		l4[0] = kind == ICMP_ECHO ? 8 : 3;
+		l4[1] = kind == ICMP_ECHO ? 0 : 4;
+		l4[5] = 0x2a;
+		break;
+	}
+	return len;
+}
+
+struct run {
+	__u32 retval;
+	__u64 duration_ns; /* per run, from the kernel */
+	__u64 wall_ns; /* around the call */
+};
+
+static struct run run(const __u8 *pkt, size_t len, __u32 repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = (__u32)len,
+		    .repeat = repeat);
+	struct run r;
+	__u64 t0 = mono_ns();
+	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nad_xdp), &o);
+
+	r.wall_ns = mono_ns() - t0;
+	cr_assert_eq(err, 0, "bpf_prog_test_run_opts: %s", strerror(errno));
+	r.retval = o.retval;
+	r.duration_ns = o.duration;
+	return r;
+}
+
+static __u64 dropped_synlimit(void)
+{
+	int n = libbpf_num_possible_cpus();
+	struct nad_stats st[n];
+	__u32 zero = 0;
+	__u64 sum = 0;
+
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_stats), &zero, st), 0);
+	for (int i = 0; i < n; i++)
+		sum += st[i].dropped_synlimit;
+	return sum;
+}
+
+static struct nad_synlimit_key key(const char *dst, __u16 dport, __u8 proto)
+{
+	struct nad_synlimit_key k = { .dport = dport, .proto = proto };
+
+	k.daddr[10] = 0xff;
+	k.daddr[11] = 0xff;
+	inet_pton(AF_INET, dst, k.daddr + 12);
+	return k;
+}
+
+static void put_rule(struct nad_synlimit_key k, __u32 rate, __u32 burst, __u64 expires)
+{
+	struct nad_synlimit v = {
+		.created_ns = mono_ns(),
+		.expires_ns = expires,
+		.rate_pps = rate,
+		.burst = burst,
+		.origin = NAD_ORIGIN_AUTO,
+	};
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v, BPF_ANY), 0);
+}
+
+static struct nad_synlimit get_rule(struct nad_synlimit_key k)
+{
+	struct nad_synlimit v;
+
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v), 0);
+	return v;
+}
+
+Test(synlimit, syns_under_the_budget_pass)
+{
+	__u8 pkt[128];
+	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
+	struct timespec gap = { 0, 20 * 1000 * 1000 };
+
+	put_rule(key("198.18.0.1", 80, IPPROTO_TCP), 100, 4, 0);
+	/* 20 SYNs 20 ms apart: 50/s against a budget of 100/s. */
+	for (int i = 0; i < 20; i++) {
+		cr_assert_eq(run(pkt, len, 1).retval, XDP_PASS, "SYN %d dropped", i);
+		nanosleep(&gap, NULL);
+	}
+	cr_assert_eq(dropped_synlimit(), 0);
+	cr_assert_eq(get_rule(key("198.18.0.1", 80, IPPROTO_TCP)).passed, 20);
+}
+
+Test(synlimit, syns_beyond_the_budget_drop_at_the_configured_rate)
+{
+	const __u32 rate = 1000, burst = 10, repeat = 200000;
+	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	__u8 pkt[128];
+	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
+	struct nad_synlimit v;
+	double lo, hi;
+	struct run r;
+
+	put_rule(k, rate, burst, 0);
+	r = run(pkt, len, repeat);
+	v = get_rule(k);
+	cr_assert_eq(v.passed + v.hits, repeat, "every SYN is either passed or dropped");
+	cr_assert_eq(dropped_synlimit(), v.hits);
+	cr_assert_eq(v.hit_bytes, v.hits * len);
+	lo = burst + (double)rate * (double)(r.duration_ns * repeat) / S - 1;
+	hi = burst + (double)rate * (double)r.wall_ns / S + 1;
+	cr_log_info("%u SYNs in %.2f ms (program) / %.2f ms (wall): %llu passed, %llu dropped",
+		    repeat, (double)(r.duration_ns * repeat) / 1e6, r.wall_ns / 1e6,
+		    (unsigned long long)v.passed, (unsigned long long)v.hits);
+	cr_assert_geq((double)v.passed, lo, "passed %llu < %.1f", (unsigned long long)v.passed, lo);
+	cr_assert_leq((double)v.passed, hi, "passed %llu > %.1f", (unsigned long long)v.passed, hi);
+	cr_assert_gt(v.hits, repeat / 2);
+	cr_assert_eq(r.retval, XDP_DROP);
+}
+
+Test(synlimit, non_syn_packets_to_the_limited_port_always_pass)
+{
+	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	__u8 syn[128], ack[128], synack[128];
+	size_t ls = build(syn, SYN, "203.0.113.9", "198.18.0.1", 80);
+	size_t la = build(ack, ACK, "203.0.113.9", "198.18.0.1", 80);
+	size_t lsa = build(synack, SYNACK, "203.0.113.9", "198.18.0.1", 80);
+
+	put_rule(k, 1, 1, 0);
+	/* Empty the bucket with SYNs first. */
+	run(syn, ls, 1000);
+	cr_assert_gt(dropped_synlimit(), 990);
+	__u64 before = dropped_synlimit();
+
+	cr_assert_eq(run(ack, la, 20000).retval, XDP_PASS);
+	cr_assert_eq(run(synack, lsa, 1000).retval, XDP_PASS);
+	cr_assert_eq(dropped_synlimit(), before, "an ACK or SYN-ACK was dropped");
+	/* ...while SYNs are still over budget (1/s: at most a few more pass). */
+	run(syn, ls, 100);
+	cr_assert_geq(dropped_synlimit() - before, 95);
+}
+
+Test(synlimit, other_ports_destinations_and_expired_rules_are_untouched)
+{
+	__u8 pkt[128];
+	size_t len;
+
+	put_rule(key("198.18.0.1", 80, IPPROTO_TCP), 1, 1, 0);
+	put_rule(key("198.18.0.1", 443, IPPROTO_TCP), 1, 1, 1 /* long expired */);
+	len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 22);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
+	len = build(pkt, SYN, "203.0.113.9", "198.18.0.2", 80);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
+	len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 443);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
+	cr_assert_eq(dropped_synlimit(), 0);
+}
+
+Test(synlimit, udp_and_icmp_echo_floods_are_limited_icmp_errors_are_not)
+{
+	__u8 pkt[128];
+	size_t len;
+
+	put_rule(key("198.18.0.1", 53, IPPROTO_UDP), 1, 1, 0);
+	put_rule(key("198.18.0.1", 0, IPPROTO_ICMP), 1, 1, 0);
+	len = build(pkt, UDP, "203.0.113.9", "198.18.0.1", 53);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_DROP);
+	cr_assert_geq(get_rule(key("198.18.0.1", 53, IPPROTO_UDP)).hits, 998);
+	len = build(pkt, ICMP_ECHO, "203.0.113.9", "198.18.0.1", 0);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_DROP);
+	cr_assert_geq(get_rule(key("198.18.0.1", 0, IPPROTO_ICMP)).hits, 998);
+	len = build(pkt, ICMP_UNREACH, "203.0.113.9", "198.18.0.1", 0);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
+}
+
+Test(synlimit, allowlisted_sources_are_never_limited)
+{
+	struct nad_lpm4_key ak = { .prefixlen = 24, .addr = { 203, 0, 113, 0 } };
+	struct nad_allow av = { 0 };
+	__u8 pkt[128];
+	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
+
+	put_rule(key("198.18.0.1", 80, IPPROTO_TCP), 1, 1, 0);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nad_allow4), &ak, &av, BPF_ANY), 0);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
+	cr_assert_eq(dropped_synlimit(), 0);
+	len = build(pkt, SYN, "203.0.114.9", "198.18.0.1", 80);
+	cr_assert_eq(run(pkt, len, 1000).retval, XDP_DROP);
+}
+
+/* ---- the policy on the real maps ---- */
+
+static struct mitigate_bpf *backend(void)
+{
+	struct mitigate_bpf_fds fds = {
+		.drop4 = bpf_map__fd(skel->maps.nad_drop4),
+		.drop6 = bpf_map__fd(skel->maps.nad_drop6),
+		.allow4 = bpf_map__fd(skel->maps.nad_allow4),
+		.allow6 = bpf_map__fd(skel->maps.nad_allow6),
+		.synlimit = bpf_map__fd(skel->maps.nad_synlimit),
+		.synlimit_state = bpf_map__fd(skel->maps.nad_synlimit_state),
+	};
+	struct mitigate_bpf *b = mitigate_bpf_new(&fds);
+
+	cr_assert_not_null(b, "mitigate_bpf_new: %s", strerror(errno));
+	return b;
+}
+
+static struct mitigate_alert dos_alert(const char *src, bool distributed)
+{
+	struct mitigate_alert a = {
+		.cls = "dos_attack",
+		.class_id = 1,
+		.severity = MITIGATE_SEV_CRITICAL,
+		.dport = 80,
+		.proto = IPPROTO_TCP,
+		.src_pps = distributed ? 1 : 50000,
+		.by_destination = distributed,
+		.ts_ns = mono_ns(),
+	};
+
+	a.src[10] = a.src[11] = a.dst[10] = a.dst[11] = 0xff;
+	inet_pton(AF_INET, src, a.src + 12);
+	inet_pton(AF_INET, "198.18.0.1", a.dst + 12);
+	return a;
+}
+
+Test(synlimit, policy_rule_drops_the_attacker_in_xdp_and_is_removed_on_exit)
+{
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigate_bpf *b = backend();
+	struct mitigate_alert a = dos_alert("203.0.113.9", false);
+	struct nad_lpm4_key k = { .prefixlen = 32, .addr = { 203, 0, 113, 9 } };
+	struct nad_rule rule;
+	struct mitigate *m;
+	__u8 pkt[128];
+	size_t len = build(pkt, ACK, "203.0.113.9", "198.18.0.1", 80);
+
+	m = mitigate_new(&o, &mitigate_bpf_ops, b);
+	cr_assert_not_null(m);
+	cr_assert_eq(mitigate_on_alert(m, &a), 0);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_drop4), &k, &rule), 0);
+	cr_assert_eq(rule.origin, NAD_ORIGIN_AUTO);
+	cr_assert_eq(rule.expires_ns, a.ts_ns + o.ttl_ns);
+	cr_assert_eq(run(pkt, len, 100).retval, XDP_DROP);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_drop4), &k, &rule), 0);
+	cr_assert_eq(rule.hits, 100);
+	/* Loopback went to the kernel's allowlist too. */
+	struct nad_lpm4_key lo = { .prefixlen = 32, .addr = { 127, 0, 0, 1 } };
+	struct nad_allow av;
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_allow4), &lo, &av), 0);
+	/* Another source is not affected. */
+	len = build(pkt, ACK, "203.0.113.10", "198.18.0.1", 80);
+	cr_assert_eq(run(pkt, len, 1).retval, XDP_PASS);
+
+	mitigate_free(m);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_drop4), &k, &rule), -ENOENT);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_allow4), &lo, &av), -ENOENT);
+	len = build(pkt, ACK, "203.0.113.9", "198.18.0.1", 80);
+	cr_assert_eq(run(pkt, len, 1).retval, XDP_PASS);
+	mitigate_bpf_free(b);
+}
+
+Test(synlimit, policy_rate_rule_for_a_spoofed_flood_limits_syns_in_xdp)
+{
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigate_bpf *b = backend();
+	struct mitigate_alert a = dos_alert("10.1.2.3", true);
+	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct mitigate_stats st;
+	struct nad_synlimit v;
+	struct mitigate *m;
+	__u8 pkt[128];
+	size_t len = build(pkt, SYN, "10.99.0.1", "198.18.0.1", 80);
+
+	o.synlimit_pps = 100;
+	o.synlimit_burst = 5;
+	m = mitigate_new(&o, &mitigate_bpf_ops, b);
+	cr_assert_not_null(m);
+	cr_assert_eq(mitigate_on_alert(m, &a), 0);
+	v = get_rule(k);
+	cr_assert_eq(v.rate_pps, 100);
+	cr_assert_eq(run(pkt, len, 10000).retval, XDP_DROP);
+	cr_assert_gt(get_rule(k).hits, 9000);
+	/* The tick reads the counters; a renewal keeps them. */
+	cr_assert_eq(mitigate_tick(m, mono_ns()), 0);
+	mitigate_get_stats(m, &st);
+	cr_assert_eq(st.n_rules, 1);
+	mitigate_free(m);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v), -ENOENT);
+	mitigate_bpf_free(b);
+}
+
+/* ---- what the operator sees: `nadxdp rules list` on the pinned maps ---- */
+
+static void private_bpffs(void)
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "mount bpffs: %s",
+		     strerror(errno));
+}
+
+static struct json_object *find_rule(struct json_object *arr, const char *kind, const char *cidr)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i), *k, *c;
+
+		if (json_object_object_get_ex(e, "kind", &k) &&
+		    json_object_object_get_ex(e, "cidr", &c) &&
+		    !strcmp(json_object_get_string(k), kind) &&
+		    !strcmp(json_object_get_string(c), cidr))
+			return e;
+	}
+	return NULL;
+}
+
+Test(synlimit, rules_list_shows_automatic_rules_with_origin_hits_and_time_left)
+{
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigate_alert a = dos_alert("203.0.113.9", false);
+	struct mitigate_alert d = dos_alert("10.1.2.3", true);
+	char *argv[] = { (char *)cmd_nadxdp_bin(), "rules", "list", "--json", NULL };
+	char *argv_text[] = { (char *)cmd_nadxdp_bin(), "rules", "list", NULL };
+	struct json_object *root, *arr, *e;
+	struct mitigate_bpf *b;
+	struct cmd_result r;
+	struct mitigate *m;
+	__u8 pkt[128];
+	size_t len;
+
+	private_bpffs();
+	cr_assert_eq(bpf_object__pin_maps(skel->obj, NAD_PIN_DIR), 0, "pin: %s", strerror(errno));
+	b = mitigate_bpf_open_pinned(NULL);
+	cr_assert_not_null(b, "open pinned: %s", strerror(errno));
+	m = mitigate_new(&o, &mitigate_bpf_ops, b);
+	cr_assert_not_null(m);
+	cr_assert_eq(mitigate_on_alert(m, &a), 0);
+	cr_assert_eq(mitigate_on_alert(m, &d), 0);
+	len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
+	cr_assert_eq(run(pkt, len, 7).retval, XDP_DROP);
+
+	cr_assert_eq(cmd_run(argv, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	root = json_tokener_parse(r.out);
+	cr_assert_not_null(root, "%s", r.out);
+	cr_assert(json_object_object_get_ex(root, "rules", &arr));
+	e = find_rule(arr, "drop", "203.0.113.9/32");
+	cr_assert_not_null(e, "%s", r.out);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(e, "origin")), "auto");
+	cr_assert_eq(json_object_get_int64(json_object_object_get(e, "hits")), 7);
+	cr_assert_gt(json_object_get_double(json_object_object_get(e, "ttl_left_s")), 590);
+	e = find_rule(arr, "synlimit", "198.18.0.1/32");
+	cr_assert_not_null(e, "%s", r.out);
+	cr_assert_str_eq(json_object_get_string(json_object_object_get(e, "origin")), "auto");
+	cr_assert_eq(json_object_get_int(json_object_object_get(e, "dest_port")), 80);
+	cr_assert_eq(json_object_get_int64(json_object_object_get(e, "rate_pps")),
+		     o.synlimit_pps / o.n_cpus);
+	cr_assert(find_rule(arr, "allow", "127.0.0.0/8"), "loopback in the allowlist: %s", r.out);
+	json_object_put(root);
+	cmd_result_free(&r);
+
+	cr_assert_eq(cmd_run(argv_text, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_not_null(strstr(r.out, "203.0.113.9/32"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "198.18.0.1/32 tcp-syn/80"), "%s", r.out);
+	cr_assert_not_null(strstr(r.out, "auto"), "%s", r.out);
+	cmd_result_free(&r);
+
+	mitigate_free(m);
+	mitigate_bpf_free(b);
+	cr_assert_eq(cmd_run(argv, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_null(strstr(r.out, "\"auto\""), "rules left after exit: %s", r.out);
+	cmd_result_free(&r);
+}
