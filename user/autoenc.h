@@ -122,8 +122,8 @@ int autoenc_loss_grad(struct autoenc *ae, const float *X, size_t n, uint64_t mas
 		      double *loss, float *grad);
 
 /* Inference with the unfolded parameters (batch norm from the running averages, computed
- * step by step); for checking the folding. Only valid before autoenc_train() finishes
- * folding or on a network built with autoenc_new(). Returns 0 or -ENOMEM. */
+ * step by step); for checking the folding. Needs a trainable network (autoenc_new(), not
+ * autoenc_read()): -EINVAL otherwise. Returns 0, -EINVAL or -ENOMEM. */
 int autoenc_reconstruct_unfolded(const struct autoenc *ae, const float *X, size_t n, float *Y);
 
 /* Folds batch norm (running statistics) into the inference weights. autoenc_train() does
