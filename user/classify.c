@@ -210,7 +210,6 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 {
 	const struct nad_rec *r = ev->rec;
 	char src[48], dst[48];
-	bool syn_only = r->ip_proto == IPPROTO_TCP && (r->tcp_flags & 0x17) == 0x02;
 	bool pass = ev->score >= ev->threshold;
 
 	classify_addr_str(r->saddr, src, sizeof(src));
