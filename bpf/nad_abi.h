@@ -36,7 +36,7 @@ enum nad_malformed {
 	NAD_MAL_IP4_VERSION,    /* EtherType IPv4 but version != 4 */
 	NAD_MAL_IP4_IHL,        /* IHL < 5 */
 	NAD_MAL_IP4_TOTLEN,     /* total length < header or beyond the frame */
-	NAD_MAL_IP4_FRAG,       /* fragment offset/length beyond 65535, or DF+MF */
+	NAD_MAL_IP4_FRAG,       /* fragment offset+length beyond 65535, or DF on a fragment */
 	NAD_MAL_IP6_TRUNC,      /* IPv6 header cut off */
 	NAD_MAL_IP6_VERSION,    /* EtherType IPv6 but version != 6 */
 	NAD_MAL_IP6_PAYLEN,     /* payload length beyond the frame */
@@ -48,7 +48,7 @@ enum nad_malformed {
 	NAD_MAL_UDP_TRUNC,      /* UDP header cut off */
 	NAD_MAL_UDP_LEN,        /* UDP length disagrees with the IP payload length */
 	NAD_MAL_ICMP_TRUNC,     /* ICMP/ICMPv6 header cut off */
-	NAD_MAL_L4_PORT_ZERO,   /* TCP/UDP port 0 */
+	NAD_MAL_L4_PORT_ZERO,   /* TCP port 0, UDP destination port 0 */
 	NAD_MAL_MAX,
 };
 
@@ -81,7 +81,7 @@ struct nad_rec {
 	__u16 dport;         /* TCP/UDP destination port; ICMP echo: identifier */
 	__u16 l3_off;        /* offset of the IP header (after VLAN tags) */
 	__u16 hdr_bytes;     /* L2 + L3 (+ extension headers) + L4 header bytes */
-	__u16 payload_bytes; /* L4 payload bytes per the headers (first segment for GSO) */
+	__u16 payload_bytes; /* bytes after the headers to the end of the IP datagram, clamped */
 	__u16 udp_len;       /* UDP length field, 0 if not UDP */
 	__u16 gso_segs;      /* 1, or the number of segments of a GSO packet */
 	__u8 dir;            /* enum nad_dir */

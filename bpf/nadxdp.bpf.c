@@ -1,14 +1,312 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Placeholder: the XDP ingress and TC egress programs land with the pipeline. */
+/*
+ * nadxdp.bpf.c - XDP ingress and TC (clsact/tcx egress) programs.
+ *
+ * Both run one body: count, parse (bpf/nad_parse.h, the same code userspace
+ * runs), and emit one struct nad_rec per packet to the nad_events ring
+ * buffer. Ingress additionally updates the per-source counters and consults
+ * the allowlist and the drop rules.
+ *
+ * Accounting invariant, both directions together:
+ *   sum(weight of delivered records) + sum over CPUs(pending) + dropped_rule
+ *     == pkts[IN] + pkts[OUT]
+ * Every packet is counted before anything else; a packet that gets no
+ * record of its own (sampled out, or the ring is full) is carried in the
+ * per-CPU pending count until the next record emitted on that CPU takes it
+ * into its weight.
+ */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
 #include "nad_abi.h"
+#include "nad_parse.h"
+
+#define NAD_TC_ACT_OK 0
+
+/* Load-time settings, set through the skeleton before load. */
+/* Above this much unread data, records are sampled 1-in-N, N growing with the fill. */
+const volatile __u64 nad_shed_bytes = NAD_RINGBUF_BYTES / 2;
+/* Above this much unread data, a submit wakes userspace up; below, it polls. */
+const volatile __u64 nad_wakeup_bytes = 64 * 1024;
+/* 0: count, parse and record, but never drop (monitor only). */
+const volatile __u8 nad_enforce = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, NAD_RINGBUF_BYTES);
+} nad_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nad_stats);
+} nad_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NAD_SRC_ENTRIES);
+	__type(key, struct nad_src_key);
+	__type(value, struct nad_src_stats);
+} nad_src SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, NAD_RULE_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nad_lpm4_key);
+	__type(value, struct nad_rule);
+} nad_drop4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, NAD_RULE_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nad_lpm6_key);
+	__type(value, struct nad_rule);
+} nad_drop6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, NAD_ALLOW_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nad_lpm4_key);
+	__type(value, struct nad_allow);
+} nad_allow4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, NAD_ALLOW_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct nad_lpm6_key);
+	__type(value, struct nad_allow);
+} nad_allow6 SEC(".maps");
+
+/* Ring size is a power of two; fill is measured in 1/16ths of it. */
+#define NAD_RB_SHIFT 23
+_Static_assert(NAD_RINGBUF_BYTES == 1u << NAD_RB_SHIFT, "NAD_RB_SHIFT matches NAD_RINGBUF_BYTES");
+
+/*
+ * Sampling mask for the current fill: 0 (keep every record) below
+ * nad_shed_bytes, then 1-in-2 and doubling with every further 1/16th of
+ * the ring, up to 1-in-512 when it is full.
+ */
+static __always_inline __u32 shed_mask(__u64 avail)
+{
+	__u64 over;
+	__u32 steps;
+
+	if (avail < nad_shed_bytes)
+		return 0;
+	over = avail - nad_shed_bytes;
+	steps = 1 + (__u32)(over >> (NAD_RB_SHIFT - 4));
+	if (steps > 9)
+		steps = 9;
+	return (1u << steps) - 1;
+}
+
+static __always_inline void carry(struct nad_stats *st)
+{
+	st->pending++;
+	st->recs_shed++;
+}
+
+static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
+{
+	__u64 avail = bpf_ringbuf_query(&nad_events, BPF_RB_AVAIL_DATA);
+	__u32 mask = shed_mask(avail);
+	struct nad_rec *out;
+	__u64 weight;
+
+	if (mask && (bpf_get_prandom_u32() & mask)) {
+		carry(st);
+		return;
+	}
+	out = bpf_ringbuf_reserve(&nad_events, sizeof(*out), 0);
+	if (!out) {
+		carry(st);
+		return;
+	}
+	weight = 1 + st->pending;
+	if (weight > 0xffffffffULL)
+		weight = 0xffffffffULL;
+	st->pending -= weight - 1;
+	rec->weight = (__u32)weight;
+	__builtin_memcpy(out, rec, sizeof(*out));
+	st->recs_emitted++;
+	/*
+	 * Wake-ups cost more than the record: batch them. Below the threshold
+	 * userspace finds the records on its next (short) poll timeout.
+	 */
+	bpf_ringbuf_submit(out, avail + sizeof(*out) >= nad_wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+									   BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void count_source(const struct nad_rec *rec, __u64 now)
+{
+	struct nad_src_stats *v;
+	struct nad_src_key key;
+	__u64 syn;
+
+	__builtin_memcpy(key.addr, rec->saddr, sizeof(key.addr));
+	syn = (rec->flags & NAD_F_L4) && rec->ip_proto == NAD_IPPROTO_TCP &&
+	      (rec->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) == NAD_TCP_SYN;
+
+	v = bpf_map_lookup_elem(&nad_src, &key);
+	if (!v) {
+		struct nad_src_stats init = {
+			.pkts = 1,
+			.bytes = rec->wire_bytes,
+			.syns = syn,
+			.first_ns = now,
+			.last_ns = now,
+		};
+
+		if (!bpf_map_update_elem(&nad_src, &key, &init, BPF_NOEXIST))
+			return;
+		/* Another CPU inserted it first: count on its entry. */
+		v = bpf_map_lookup_elem(&nad_src, &key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->pkts, 1);
+	__sync_fetch_and_add(&v->bytes, rec->wire_bytes);
+	if (syn)
+		__sync_fetch_and_add(&v->syns, 1);
+	v->last_ns = now;
+}
+
+static __always_inline int rule_live(const struct nad_rule *rule, __u64 now)
+{
+	return !rule->expires_ns || now <= rule->expires_ns;
+}
+
+/* Returns 1 if a drop rule takes the packet (and counts it there). */
+static __always_inline int apply_rules(const struct nad_rec *rec, struct nad_stats *st, __u64 now)
+{
+	struct nad_rule *rule = 0;
+	struct nad_allow *allow;
+
+	if (rec->flags & NAD_F_IPV4) {
+		struct nad_lpm4_key k = { .prefixlen = 32 };
+
+		__builtin_memcpy(k.addr, rec->saddr + 12, 4);
+		allow = bpf_map_lookup_elem(&nad_allow4, &k);
+		if (!allow)
+			rule = bpf_map_lookup_elem(&nad_drop4, &k);
+	} else {
+		struct nad_lpm6_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, rec->saddr, 16);
+		allow = bpf_map_lookup_elem(&nad_allow6, &k);
+		if (!allow)
+			rule = bpf_map_lookup_elem(&nad_drop6, &k);
+	}
+	if (allow) {
+		/* The allowlist always wins; the packet is recorded as usual. */
+		__sync_fetch_and_add(&allow->hits, 1);
+		st->allowed_rule++;
+		return 0;
+	}
+	if (!rule || !rule_live(rule, now) || !nad_enforce)
+		return 0;
+	__sync_fetch_and_add(&rule->hits, 1);
+	__sync_fetch_and_add(&rule->hit_bytes, rec->wire_bytes);
+	st->dropped_rule++;
+	return 1;
+}
+
+static __always_inline struct nad_stats *stats(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nad_stats, &zero);
+}
 
 SEC("xdp")
 int nad_xdp(struct xdp_md *ctx)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct nad_rec rec = {};
+	struct nad_stats *st;
+	__u32 wire;
+	__u64 now;
+
+	st = stats();
+	if (!st)
+		return XDP_PASS;
+	/*
+	 * In XDP the frame is whole: wire == data_end - data. The barrier
+	 * keeps clang from noticing and folding the parser's wire-length
+	 * checks into its data_end checks, which would leave the verifier a
+	 * scalar comparison where it needs a packet-pointer one.
+	 */
+	wire = (__u32)(data_end - data);
+	asm volatile("" : "+r"(wire));
+
+	now = bpf_ktime_get_ns();
+	st->pkts[NAD_DIR_IN]++;
+	st->bytes[NAD_DIR_IN] += wire;
+
+	nad_parse(data, data_end, wire, &rec);
+	rec.ts_ns = now;
+	rec.dir = NAD_DIR_IN;
+	if (rec.malformed)
+		st->malformed++;
+
+	if (rec.flags & (NAD_F_IPV4 | NAD_F_IPV6)) {
+		if (apply_rules(&rec, st, now))
+			return XDP_DROP;
+		count_source(&rec, now);
+	}
+	emit(&rec, st);
 	return XDP_PASS;
+}
+
+/* Headers to make linear before parsing egress packets (the rest may be paged). */
+#define NAD_TC_PULL_BYTES 192
+
+SEC("tc")
+int nad_tc(struct __sk_buff *skb)
+{
+	struct nad_rec rec = {};
+	struct nad_stats *st;
+	void *data, *data_end;
+	__u32 len = skb->len;
+	__u32 segs;
+	__u64 now;
+
+	st = stats();
+	if (!st)
+		return NAD_TC_ACT_OK;
+	now = bpf_ktime_get_ns();
+
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (data_end - data < NAD_TC_PULL_BYTES && data_end - data < len) {
+		/* Failure only means we parse what is linear; no error to report. */
+		bpf_skb_pull_data(skb, len < NAD_TC_PULL_BYTES ? len : NAD_TC_PULL_BYTES);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+
+	nad_parse(data, data_end, len, &rec);
+	rec.ts_ns = now;
+	rec.dir = NAD_DIR_OUT;
+	segs = skb->gso_segs;
+	if (segs > 1) {
+		/* Every segment carries its own copy of the headers on the wire. */
+		rec.gso_segs = segs > 0xffff ? 0xffff : segs;
+		rec.wire_bytes = len + (rec.gso_segs - 1) * rec.hdr_bytes;
+		rec.flags |= NAD_F_GSO;
+	}
+	st->pkts[NAD_DIR_OUT]++;
+	st->bytes[NAD_DIR_OUT] += rec.wire_bytes;
+	if (rec.malformed)
+		st->malformed++;
+	emit(&rec, st);
+	return NAD_TC_ACT_OK;
 }
 
 char LICENSE[] SEC("license") = "GPL";
