@@ -73,6 +73,7 @@ struct src_ent {
 	uint8_t lp_i, lp_n;
 	struct fast_ring fast;
 	double iv_mean, iv_var, sz_mean, sz_var;
+	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t n;
 	uint64_t scanned_until, victim_ns;
 	uint32_t victim_dh;
@@ -114,6 +115,7 @@ struct engine {
 	struct src_ent *src;
 	struct dst_ent *dst;
 	float vec[ENGINE_DIM];
+	unsigned last_criteria;
 	/* rare_protocol */
 	uint16_t proto_ring[PROTO_RING];
 	uint32_t proto_count[258];
@@ -1039,11 +1041,25 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	e->proto_count[key]++;
 	e->proto_i = (e->proto_i + 1) % PROTO_RING;
 
+	e->last_criteria = ev.criteria;
 	ev.score = score;
 	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
 	ev.interval_z = iv_z;
 	ev.size_z = sz_z;
 	cls = classify_decide(&ev, e->profile, &res);
+	/*
+	 * Info classes are deviations from the source's own behaviour: not before it has
+	 * 20 packets of history, and not when its packets pass the threshold routinely
+	 * (> 10 % recently: the model does not know this host yet; retraining will).
+	 */
+	{
+		bool pass = score >= ev.threshold;
+		bool routine = s->n < 20 || s->pass_rate > 0.1;
+
+		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
+		if (classify_level(cls) == SEV_INFO && routine)
+			cls = CLASS_NONE;
+	}
 
 	in_episode = e->alert && alert_source_in_episode(e->alert, r.saddr);
 	if (!in_episode && classify_level(cls) < SEV_WARNING)
@@ -1124,4 +1140,9 @@ uint64_t engine_n_packets(const struct engine *e)
 struct alert *engine_alert(struct engine *e)
 {
 	return e->alert;
+}
+
+unsigned engine_last_criteria(const struct engine *e)
+{
+	return e->last_criteria;
 }

@@ -50,6 +50,11 @@
  * (same rule as above, over IoT traffic only) and their interval_spike is off while
  * their periodic pattern holds.
  *
+ * Info classes (timing, size, behavioral) are deviations from the source's own behaviour:
+ * they need 20 packets of history from the source and a recent pass rate (EWMA, alpha
+ * 0.02) of at most 10 %; a host whose every packet passes is one the model does not know
+ * yet (retraining will learn it), not an anomaly of its own.
+ *
  * Profile: --profile fixes it; otherwise home is used during a warm-up (the first 60 s or
  * 5000 packets) and then inferred from the number of distinct local (private) hosts that
  * received traffic: <= 20 home, <= 150 small-office, else enterprise (spoofed sources never
@@ -110,6 +115,8 @@ void engine_finish(struct engine *e);
 
 /* Model vector of the last processed record (ENGINE_DIM floats). */
 const float *engine_last_vector(const struct engine *e);
+/* Mask of the criteria (enum classify_criterion) the last processed record fired. */
+unsigned engine_last_criteria(const struct engine *e);
 /* The profile in use and whether it was inferred. */
 const struct classify_profile *engine_profile(const struct engine *e, bool *inferred);
 double engine_threshold(const struct engine *e);

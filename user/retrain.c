@@ -108,7 +108,8 @@ struct retrain {
 	struct modelhold *hold;
 	float *res; /* reservoir: o.reservoir rows */
 	size_t n_res;
-	uint64_t n_offered, n_trained;
+	uint64_t n_offered;
+	atomic_uint_fast64_t n_trained;
 	uint64_t rng;
 	uint64_t next_ns;
 	bool clock_set, initial_pending;
