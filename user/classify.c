@@ -217,6 +217,16 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	out->cls = CLASS_NONE;
 	out->evidence[0] = out->response[0] = 0;
 
+	/* Payload to a sensitive service from a scanner: its follow-up, not more scanning. */
+	if (classify_is_sensitive_port(r->dport) && r->payload_bytes > 0 &&
+	    (ev->src_scanned || ev->src_rsts >= 3)) {
+		EV("%s sends payload to the sensitive service %s:%u after %s",
+		   src, dst, r->dport, ev->src_scanned ? "scanning" : "refused attempts (RSTs)");
+		RESP("block %s and audit %s for exploitation (patch the service, restrict it "
+		     "to management hosts)",
+		     src, dst);
+		return set(out, CLASS_INTRUSION_ATTEMPT, false);
+	}
 	/* Scans first: a fast SYN scan is not a SYN flood, its ports tell them apart. */
 	if (ev->src_dst_ports >= p->scan_ports && ev->src_probe_share >= 0.5) {
 		EV("%s probed %u distinct ports (vertical scan, %.0f%% probes, %.0f pkt/s) "
@@ -304,15 +314,6 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		   src, dst, r->dport);
 		RESP("isolate the target host and inspect it for a shell or dropped payload; "
 		     "block the peer");
-		return set(out, CLASS_INTRUSION_ATTEMPT, false);
-	}
-	if (classify_is_sensitive_port(r->dport) && r->payload_bytes > 0 &&
-	    (ev->src_scanned || ev->src_rsts >= 3)) {
-		EV("%s sends payload to the sensitive service %s:%u after %s",
-		   src, dst, r->dport, ev->src_scanned ? "scanning" : "refused attempts (RSTs)");
-		RESP("block %s and audit %s for exploitation (patch the service, restrict it "
-		     "to management hosts)",
-		     src, dst);
 		return set(out, CLASS_INTRUSION_ATTEMPT, false);
 	}
 	if (ev->outbound && ev->src_pair_bytes_out >= p->exfil_bytes) {
