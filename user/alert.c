@@ -125,7 +125,7 @@ static void json_put_d(struct json_object *o, const char *k, double v)
 static void write_json(struct alert *a, struct json_object *o)
 {
 	if (a->o.json) {
-		fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), a->o.json);
+		fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), a->o.json);
 		fputc('\n', a->o.json);
 		fflush(a->o.json);
 	}
