@@ -68,6 +68,26 @@ Test(classify, model_score_alone_gives_only_info_classes)
 	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out), CLASS_NONE);
 }
 
+Test(classify, info_classes_need_both_models_to_agree)
+{
+	struct nad_rec r = rec(IPPROTO_TCP, 443);
+	struct classify_evidence ev = { .rec = &r, .score = 3.5, .threshold = 3.5, .src_pps = 1 };
+	struct classify_result out;
+	const struct classify_profile *p = classify_profile_get(PROFILE_HOME);
+
+	/* autoencoder alone (normal + extreme) */
+	ev.criteria = 1u << CRIT_AE | 1u << CRIT_AE_EXTREME;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_NONE);
+	/* forest plus a burst's dos_pattern */
+	ev.criteria = 1u << CRIT_IF | 1u << CRIT_DOS_PATTERN;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_NONE);
+	/* both models */
+	ev.criteria = 1u << CRIT_IF | 1u << CRIT_AE_EXTREME;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
+	ev.criteria = 1u << CRIT_IF_EXTREME | 1u << CRIT_AE;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
+}
+
 Test(classify, dos_needs_rate_and_signature_and_profile_scales_it)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 80);

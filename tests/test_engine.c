@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
+#include "analyze.h"
 #include "engine.h"
 #include "recstream.h"
 
@@ -459,5 +460,67 @@ Test(engine, profile_is_inferred_and_fixed_profile_is_kept)
 	cr_expect_str_eq(engine_profile(e, &inferred)->name, "enterprise");
 	cr_expect_not(inferred);
 	engine_free(e);
+	rs_free(&rs);
+}
+
+/* Runs the stream through an engine scoring with the embedded default model. */
+static void run_default_model(const struct recstream *rs, struct seen *s)
+{
+	struct engine_opts o;
+	struct modelhold *hold;
+	struct engine *e;
+	char err[256];
+	struct modelset *m = modelset_load_mem(nad_default_model,
+					       (size_t)(nad_default_model_end - nad_default_model),
+					       ENGINE_DIM, err, sizeof(err));
+
+	cr_assert_not_null(m, "default model: %s", err);
+	hold = modelhold_new(m);
+	cr_assert_not_null(hold);
+	memset(s, 0, sizeof(*s));
+	engine_opts_default(&o);
+	o.profile = PROFILE_HOME;
+	o.summary_interval_s = -1;
+	e = engine_new(&o, hold, NULL);
+	cr_assert_not_null(e);
+	engine_set_observer(e, observe, s);
+	for (size_t i = 0; i < rs->n; i++) {
+		engine_process(e, &rs->recs[i]);
+		for (int c = 0; c < CRIT_N; c++)
+			s->crit[c] += !!(engine_last_criteria(e) & (1u << c));
+	}
+	engine_finish(e);
+	engine_free(e);
+	modelhold_free(hold);
+}
+
+static unsigned n_info(const struct seen *s)
+{
+	return s->starts[CLASS_TIMING_ANOMALY] + s->starts[CLASS_SIZE_ANOMALY] +
+	       s->starts[CLASS_BEHAVIORAL];
+}
+
+/*
+ * A device that repeats the same odd packet to the same peer once a minute (an IoT
+ * keep-alive the model does not know) is reported once, not once a minute; the same
+ * packet to another peer is a new deviation.
+ */
+Test(engine, recurring_info_anomaly_of_a_source_is_reported_once)
+{
+	struct recstream rs, odd;
+	struct seen s;
+
+	rs_init(&rs, T0);
+	rs_benign(&rs, 5, 20, 7);
+	rs_init(&odd, rs.t_ns);
+	for (unsigned i = 0; i < 4; i++)
+		rs_add(&odd, 60 * SEC, "192.168.1.10", "203.0.113.9", IPPROTO_UDP, 5000, 47000,
+		       0, 1400);
+	rs_add(&odd, 60 * SEC, "192.168.1.10", "198.51.100.7", IPPROTO_UDP, 5000, 47000, 0, 1400);
+	rs_merge(&rs, &odd);
+	run_default_model(&rs, &s);
+	cr_expect_eq(n_info(&s), 2, "%u info alerts: one for the recurring pattern, one for the "
+		     "new peer", n_info(&s));
+	rs_free(&odd);
 	rs_free(&rs);
 }

@@ -363,7 +363,14 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     src, dst, r->dport);
 		return set(out, CLASS_UNUSUAL_DESTINATION, false);
 	}
-	if (!pass)
+	/*
+	 * The info classes are what the models flag: both detectors must agree (each
+	 * fired at its normal or extreme level). One model's marginal excursion topped up
+	 * by a rule-like criterion (a burst's dos_pattern, a pause's interval_spike) is
+	 * not a model finding; on the benign captures it was most of the info alerts.
+	 */
+	if (!pass || !(ev->criteria & (1u << CRIT_AE | 1u << CRIT_AE_EXTREME)) ||
+	    !(ev->criteria & (1u << CRIT_IF | 1u << CRIT_IF_EXTREME)))
 		return CLASS_NONE;
 	if (ev->criteria & (1u << CRIT_INTERVAL_SPIKE) || ev->interval_z > 3 ||
 	    ev->interval_z < -3) {

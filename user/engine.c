@@ -40,6 +40,7 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 #define PROTO_RING 1000
 #define CAMP_RING 1024
 #define CAMP_SAMPLE_NS 200000000ull
+#define INFO_SIGS 8
 
 struct pair_slot {
 	uint32_t dh;
@@ -74,6 +75,8 @@ struct src_ent {
 	struct fast_ring fast;
 	double iv_mean, iv_var, sz_mean, sz_var;
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
+	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
+	uint8_t info_sig_n, info_sig_i;
 	uint32_t n;
 	uint64_t scanned_until, victim_ns;
 	uint32_t victim_dh;
@@ -767,6 +770,30 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	return s;
 }
 
+/*
+ * A device's own recurring pattern is its baseline: an info anomaly whose signature
+ * (peer, protocol, size to a power of two) this source already showed is the same
+ * behaviour again (an IoT keep-alive every minute, a nightly sync), not a new deviation.
+ * The first one is reported and remembered (LRU of INFO_SIGS per source); ports are left
+ * out because clients pick a new ephemeral port per connection.
+ */
+static bool info_recurring(struct src_ent *s, const struct nad_rec *r)
+{
+	uint32_t sig = mix(hash16(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^
+			   (uint32_t)r->eth_proto << 8 ^
+			   (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
+
+	for (unsigned i = 0; i < s->info_sig_n; i++) {
+		if (s->info_sig[i] == sig)
+			return true;
+	}
+	s->info_sig[s->info_sig_i] = sig;
+	s->info_sig_i = (s->info_sig_i + 1) % INFO_SIGS;
+	if (s->info_sig_n < INFO_SIGS)
+		s->info_sig_n++;
+	return false;
+}
+
 static void infer_profile(struct engine *e)
 {
 	unsigned hosts = distinct(e->local_hosts, NULL, 64);
@@ -1057,7 +1084,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		bool routine = s->n < 20 || s->pass_rate > 0.1;
 
 		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
-		if (classify_level(cls) == SEV_INFO && routine)
+		if (classify_level(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
 			cls = CLASS_NONE;
 	}
 

@@ -53,7 +53,11 @@
  * Info classes (timing, size, behavioral) are deviations from the source's own behaviour:
  * they need 20 packets of history from the source and a recent pass rate (EWMA, alpha
  * 0.02) of at most 10 %; a host whose every packet passes is one the model does not know
- * yet (retraining will learn it), not an anomaly of its own.
+ * yet (retraining will learn it), not an anomaly of its own. A device's recurring pattern
+ * is its own baseline: an info anomaly whose signature (peer, protocol, size to a power of
+ * two; not the ports, clients pick new ephemeral ones) the source already showed is not
+ * reported again (the last 8 signatures per source). classify.h adds that both models
+ * must agree for an info class.
  *
  * Profile: --profile fixes it; otherwise home is used during a warm-up (the first 60 s or
  * 5000 packets) and then inferred from the number of distinct local (private) hosts that
