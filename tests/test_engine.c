@@ -298,6 +298,104 @@ Test(engine, large_outbound_transfer_is_exfiltration)
 	rs_free(&rs);
 }
 
+/* Adds n records src -> dst every gap_ns from t0, payload from pay(i). */
+static void burst(struct recstream *rs, uint64_t t0, unsigned n, uint64_t gap_ns, const char *src,
+		  const char *dst, uint8_t proto, uint16_t sport, uint16_t dport, uint8_t flags,
+		  uint16_t pay, uint16_t pay_step)
+{
+	struct recstream f;
+
+	rs_init(&f, t0);
+	for (unsigned i = 0; i < n; i++)
+		rs_add(&f, gap_ns, src, dst, proto, sport, dport, flags,
+		       (uint16_t)(pay + (i % 5) * pay_step));
+	rs_merge(rs, &f);
+	rs_free(&f);
+}
+
+Test(engine, dns_tunnel_queries_are_exfiltration_and_ordinary_lookups_are_not)
+{
+	struct recstream rs;
+	struct seen s;
+
+	/* 15 queries of 100-180 B in 7.5 s: data packed into labels */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 15, 500 * MS, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000,
+	      53, 0, 100, 20);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&rs);
+
+	/* 40 lookups of 30-50 B in 4 s: a browser opening a page */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 40, 100 * MS, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000,
+	      53, 0, 30, 5);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+}
+
+Test(engine, icmp_echo_with_varying_large_payloads_is_a_tunnel_and_big_pings_are_not)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 20, 300 * MS, "192.168.1.12", "192.168.1.40", IPPROTO_ICMP,
+	      8 << 8, 0, 0, 80, 60);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&rs);
+
+	/* ping -s 1000: large but fixed size */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 20, 300 * MS, "192.168.1.12", "192.168.1.40", IPPROTO_ICMP,
+	      8 << 8, 0, 0, 1000, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+}
+
+Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
+{
+	struct recstream rs;
+	struct seen s;
+
+	/* 1500 x 1400 B = 2.1 MB in 15 s between two public hosts, nothing back */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	      9999, 0x10, 1400, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&rs);
+
+	/* the same upload to a web port (camera clips, photo sync) */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	      443, 0x10, 1400, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+
+	/* a download seen from the server: public -> private */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "192.168.1.12", IPPROTO_TCP,
+	      9999, 40000, 0x10, 1400, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+
+	/* a two-way exchange (file share, replication): as much comes back */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	      9999, 0x18, 1400, 0);
+	burst(&rs, T0 + 10 * SEC + 5 * MS, 1500, 10 * MS, "198.18.0.1", "198.18.0.3", IPPROTO_TCP,
+	      9999, 40000, 0x18, 1000, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+}
+
 Test(engine, malformed_packets_are_a_protocol_violation)
 {
 	struct recstream rs, f;

@@ -41,17 +41,19 @@ static const struct classify_profile profiles[PROFILE_N] = {
 	[PROFILE_HOME] = { .name = "home", .sensitivity = 3.5, .dos_threshold = 0.5,
 			   .scan_threshold = 15, .dos_pps = 1000, .dos_dist_pps = 200,
 			   .scan_ports = 15, .scan_hosts = 10, .cred_conns = 6, .slow_conns = 40,
-			   .exfil_bytes = 10e6, .mass_reg_srcs = 10, .excess_pps = 3000,
+			   .exfil_bytes = 10e6, .upload_bytes = 1e6,
+			   .dns_tunnel_queries = 10, .mass_reg_srcs = 10, .excess_pps = 3000,
 			   .excess_bps = 12.5e6 },
 	[PROFILE_SMALL_OFFICE] = { .name = "small-office", .sensitivity = 4.0,
 				   .dos_threshold = 0.6, .scan_threshold = 20, .dos_pps = 2500,
 				   .dos_dist_pps = 500, .scan_ports = 20, .scan_hosts = 20,
 				   .cred_conns = 8, .slow_conns = 60, .exfil_bytes = 25e6,
-				   .mass_reg_srcs = 20, .excess_pps = 8000, .excess_bps = 50e6 },
+				   .upload_bytes = 2e6, .dns_tunnel_queries = 20, .mass_reg_srcs = 20, .excess_pps = 8000, .excess_bps = 50e6 },
 	[PROFILE_ENTERPRISE] = { .name = "enterprise", .sensitivity = 4.5, .dos_threshold = 0.7,
 				 .scan_threshold = 30, .dos_pps = 10000, .dos_dist_pps = 2000,
 				 .scan_ports = 30, .scan_hosts = 40, .cred_conns = 12,
-				 .slow_conns = 100, .exfil_bytes = 100e6, .mass_reg_srcs = 50,
+				 .slow_conns = 100, .exfil_bytes = 100e6, .upload_bytes = 5e6,
+				 .dns_tunnel_queries = 40, .mass_reg_srcs = 50,
 				 .excess_pps = 30000, .excess_bps = 250e6 },
 };
 
@@ -324,6 +326,39 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		RESP("verify the transfer with the owner of %s; block %s if it is not "
 		     "expected",
 		     src, dst);
+		return set(out, CLASS_DATA_EXFILTRATION, false);
+	}
+	if (!ev->public_to_local && (r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP) &&
+	    !is_web_port(r->dport) && ev->src_pair_sent >= p->upload_bytes &&
+	    ev->src_pair_sent >= 8 * ev->src_pair_recv) {
+		EV("one-way upload: %s sent %.1f MB to %s:%u in the last 60 s and received %.2f MB "
+		   "back, threshold %.1f MB",
+		   src, ev->src_pair_sent / 1e6, dst, r->dport, ev->src_pair_recv / 1e6,
+		   p->upload_bytes / 1e6);
+		RESP("verify the transfer with the owner of %s; block %s:%u if it is not expected",
+		     src, dst, r->dport);
+		return set(out, CLASS_DATA_EXFILTRATION, false);
+	}
+	if (r->dport == 53 && ev->src_pair_dns_queries >= p->dns_tunnel_queries &&
+	    ev->src_pair_dns_mean >= 64) {
+		EV("DNS tunnel: %s sent %.0f queries to %s in the last 60 s averaging %.0f B of "
+		   "payload (ordinary lookups: 30-45 B), threshold %u queries",
+		   src, ev->src_pair_dns_queries, dst, ev->src_pair_dns_mean,
+		   p->dns_tunnel_queries);
+		RESP("inspect the names %s queries; block the tunnel domain at the resolver and "
+		     "force clients through it",
+		     src);
+		return set(out, CLASS_DATA_EXFILTRATION, false);
+	}
+	if ((r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6) &&
+	    ev->src_pair_echo >= 10 && ev->src_pair_echo_mean >= 64 &&
+	    ev->src_pair_echo_sd >= 8) {
+		EV("ICMP tunnel: %s sent %.0f echo requests to %s in the last 60 s with %.0f B of "
+		   "payload on average, varying by %.0f B (ping pads to a fixed size)",
+		   src, ev->src_pair_echo, dst, ev->src_pair_echo_mean, ev->src_pair_echo_sd);
+		RESP("block ICMP echo with payload between %s and %s; inspect %s for a tunnel "
+		     "client (ptunnel, icmpsh)",
+		     src, dst, src);
 		return set(out, CLASS_DATA_EXFILTRATION, false);
 	}
 	if (ev->src_dns_query_bytes >= 65536 && r->dport == 53) {

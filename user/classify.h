@@ -39,8 +39,17 @@
  *                         S, or S opens one to it on a new high port, within 60 s
  *   data_exfiltration     the source sent >= exfil_bytes [60 s] outbound to one
  *                         destination (outbound: dir == NAD_DIR_OUT, or a
- *                         private/link-local source to a public destination),
- *                         or >= 64 KB of DNS query payload [60 s] (tunnel)
+ *                         private/link-local source to a public destination);
+ *                         or a one-way upload: >= upload_bytes [60 s] to one
+ *                         destination on a non-web port, at least 8 times what
+ *                         came back, and not public -> private (a download seen
+ *                         from the server); or a DNS tunnel: >= dns_tunnel_queries
+ *                         queries [60 s] to one server with a mean query payload
+ *                         >= 64 B (ordinary names average 30-45 B; tunnels pack
+ *                         data into long labels), or >= 64 KB of DNS query
+ *                         payload [60 s]; or an ICMP tunnel: >= 10 echo requests
+ *                         [60 s] to one destination with a mean payload >= 64 B
+ *                         that varies (sd >= 8 B; ping pads to a fixed size)
  *   mass_registration     >= mass_reg_srcs sources first seen [10 s] sent
  *                         payload to one destination port; keyed on the service
  *   protocol_violation    >= 2 malformed packets from the source [60 s]
@@ -109,6 +118,8 @@ struct classify_profile {
 	unsigned cred_conns;
 	unsigned slow_conns;
 	double exfil_bytes;
+	double upload_bytes; /* one-way upload to a non-web service */
+	unsigned dns_tunnel_queries; /* DNS queries [60 s] to one server with mean >= 64 B */
 	unsigned mass_reg_srcs;
 	double excess_pps, excess_bps;
 };
@@ -159,6 +170,10 @@ struct classify_evidence {
 	double src_malformed; /* malformed packets [60 s] */
 	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
 	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
+	double src_pair_sent, src_pair_recv; /* bytes sent to / received from this dst [60 s] */
+	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to this dst [60 s], mean B */
+	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
+	bool local_to_public, public_to_local; /* address locality (classify_addr_local) */
 	bool src_new; /* first seen in the last 10 s */
 	bool src_iot;
 	bool callback; /* see intrusion_attempt */

@@ -50,7 +50,10 @@ struct pair_slot {
 
 struct dst_slot {
 	uint32_t dh;
-	double p1, bytes60;
+	double p1, bytes60; /* bytes60: outbound bytes only (the dst_bytes_out feature) */
+	double sent60, recv60; /* every byte sent to / received from this peer */
+	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
+	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
 };
 
 struct fast_ring {
@@ -395,6 +398,13 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		s->pairs[i].pay_n60 *= f60;
 		s->dsts[i].p1 *= f1;
 		s->dsts[i].bytes60 *= f60;
+		s->dsts[i].sent60 *= f60;
+		s->dsts[i].recv60 *= f60;
+		s->dsts[i].dnsq60 *= f60;
+		s->dsts[i].dnsq_b60 *= f60;
+		s->dsts[i].echo60 *= f60;
+		s->dsts[i].echo_b60 *= f60;
+		s->dsts[i].echo_b2_60 *= f60;
 	}
 	s->upd_ns = now;
 }
@@ -638,6 +648,29 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		       (ip && classify_addr_local(r->saddr) && !classify_addr_local(r->daddr));
 	if (ev->outbound)
 		ds->bytes60 += (double)r->wire_bytes * w;
+	ds->sent60 += (double)r->wire_bytes * w;
+	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
+		ds->dnsq60 += w;
+		ds->dnsq_b60 += (double)r->payload_bytes * w;
+	}
+	if ((r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == 8) ||
+	    (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128)) {
+		x = r->payload_bytes;
+		ds->echo60 += w;
+		ds->echo_b60 += x * w;
+		ds->echo_b2_60 += x * x * w;
+	}
+	/* what the peer received from this source: its upload/download balance */
+	peer = ip ? src_get(e, r->daddr, false, NULL) : NULL;
+	if (peer) {
+		src_decay(peer, now);
+		for (k = 0; k < 4; k++) {
+			if (peer->dsts[k].dh == sh) {
+				peer->dsts[k].recv60 += (double)r->wire_bytes * w;
+				break;
+			}
+		}
+	}
 
 	/* per destination port of this source: connections, payload */
 	if (tcp || udp) {
@@ -731,6 +764,21 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->src_scanned = now < s->scanned_until;
 	ev->src_malformed = s->mal60;
 	ev->src_pair_bytes_out = ds->bytes60;
+	ev->src_pair_sent = ds->sent60;
+	ev->src_pair_recv = ds->recv60;
+	ev->src_pair_dns_queries = ds->dnsq60;
+	ev->src_pair_dns_mean = ds->dnsq60 > 0.5 ? ds->dnsq_b60 / ds->dnsq60 : 0;
+	ev->src_pair_echo = ds->echo60;
+	if (ds->echo60 > 0.5) {
+		double m = ds->echo_b60 / ds->echo60, v = ds->echo_b2_60 / ds->echo60 - m * m;
+
+		ev->src_pair_echo_mean = m;
+		ev->src_pair_echo_sd = v > 0 ? sqrt(v) : 0;
+	} else {
+		ev->src_pair_echo_mean = ev->src_pair_echo_sd = 0;
+	}
+	ev->local_to_public = ip && classify_addr_local(r->saddr) && !classify_addr_local(r->daddr);
+	ev->public_to_local = ip && !classify_addr_local(r->saddr) && classify_addr_local(r->daddr);
 	ev->src_dns_query_bytes = s->dnsq60;
 	ev->src_new = now - s->first_ns < NEW_SRC_NS;
 	ev->dst_pps = d->p1;
