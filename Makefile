@@ -112,6 +112,9 @@ $(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
 
+# The embedded default model (.incbin): rebuild when the file changes.
+$(OUTPUT)/user/default_model.o: models/default.model
+
 $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@

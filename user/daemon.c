@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "analyze.h"
 #include "capture.h"
 #include "daemon.h"
 #include "features.h"
@@ -200,6 +201,11 @@ int daemon_cmd(int argc, char **argv)
 	struct daemon_opts o;
 	double t0, next_report;
 	int ret, err;
+
+	/* `nadxdp --pcap FILE` analyses a capture: no BPF, no root. */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--pcap") || !strncmp(argv[i], "--pcap=", 7))
+			return analyze_cmd(argc, argv);
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_classify.c - class identifiers, levels and the evidence-only decisions.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "classify.h"
+
+static struct nad_rec rec(uint8_t proto, uint16_t dport)
+{
+	struct nad_rec r = { .weight = 1, .ip_proto = proto, .dport = dport, .sport = 40000,
+			     .wire_bytes = 100, .flags = NAD_F_IPV4 | NAD_F_L4 };
+
+	r.saddr[10] = r.saddr[11] = r.daddr[10] = r.daddr[11] = 0xff;
+	r.saddr[12] = 192, r.saddr[13] = 168, r.saddr[15] = 5;
+	r.daddr[12] = 8, r.daddr[15] = 8;
+	return r;
+}
+
+Test(classify, identifiers_and_levels_are_those_of_the_original)
+{
+	static const char *const crit[] = { "dos_attack", "data_exfiltration",
+					    "credential_stuffing", "intrusion_attempt",
+					    "mass_registration" };
+	static const char *const warn[] = { "scanning", "protocol_violation",
+					    "excessive_traffic", "unusual_destination" };
+	static const char *const info[] = { "timing_anomaly", "size_anomaly", "behavioral" };
+
+	for (int i = 0; i < 5; i++)
+		cr_expect_eq(classify_level(classify_from_name(crit[i])), 3, "%s", crit[i]);
+	for (int i = 0; i < 4; i++)
+		cr_expect_eq(classify_level(classify_from_name(warn[i])), 2, "%s", warn[i]);
+	for (int i = 0; i < 3; i++)
+		cr_expect_eq(classify_level(classify_from_name(info[i])), 1, "%s", info[i]);
+	cr_expect_eq(classify_from_name("nonsense"), CLASS_NONE);
+}
+
+Test(classify, criterion_weights_match_the_table)
+{
+	cr_expect_float_eq(classify_criterion_weights[CRIT_IF_EXTREME], 2.0, 1e-9);
+	cr_expect_float_eq(classify_criterion_weights[CRIT_DOS_PATTERN], 2.0, 1e-9);
+	cr_expect_float_eq(classify_criterion_weights[CRIT_SCANNING_PATTERN], 1.5, 1e-9);
+	cr_expect_float_eq(classify_criterion_weights[CRIT_RARE_PROTOCOL], 1.0, 1e-9);
+	cr_expect_str_eq(classify_criterion_names[CRIT_AE_EXTREME], "autoencoder_extreme");
+}
+
+Test(classify, model_score_alone_gives_only_info_classes)
+{
+	struct nad_rec r = rec(IPPROTO_TCP, 443);
+	struct classify_evidence ev = { .rec = &r, .score = 7, .threshold = 3.5,
+					.criteria = 0xf, .src_pps = 1, .src_probe_share = 0 };
+	struct classify_result out;
+
+	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+		     CLASS_BEHAVIORAL);
+	cr_expect(strstr(out.evidence, "no rule explains"));
+	ev.interval_z = 4.2;
+	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+		     CLASS_TIMING_ANOMALY);
+	ev.interval_z = 0;
+	ev.size_z = -5;
+	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+		     CLASS_SIZE_ANOMALY);
+	ev.score = 3;
+	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out), CLASS_NONE);
+}
+
+Test(classify, info_classes_need_both_models_to_agree)
+{
+	struct nad_rec r = rec(IPPROTO_TCP, 443);
+	struct classify_evidence ev = { .rec = &r, .score = 3.5, .threshold = 3.5, .src_pps = 1 };
+	struct classify_result out;
+	const struct classify_profile *p = classify_profile_get(PROFILE_HOME);
+
+	/* autoencoder alone (normal + extreme) */
+	ev.criteria = 1u << CRIT_AE | 1u << CRIT_AE_EXTREME;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_NONE);
+	/* forest plus a burst's dos_pattern */
+	ev.criteria = 1u << CRIT_IF | 1u << CRIT_DOS_PATTERN;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_NONE);
+	/* both models */
+	ev.criteria = 1u << CRIT_IF | 1u << CRIT_AE_EXTREME;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
+	ev.criteria = 1u << CRIT_IF_EXTREME | 1u << CRIT_AE;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
+}
+
+Test(classify, dos_needs_rate_and_signature_and_profile_scales_it)
+{
+	struct nad_rec r = rec(IPPROTO_TCP, 80);
+	struct classify_evidence ev = { .rec = &r, .src_pps = 2000, .src_syn_share = 0.95,
+					.src_top_dst_share = 1, .src_dst_ports = 1,
+					.src_dst_hosts = 1, .src_probe_share = 1 };
+	struct classify_result out;
+
+	r.tcp_flags = 0x02;
+	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+		     CLASS_DOS_ATTACK);
+	cr_expect(strstr(out.evidence, "SYN flood"));
+	cr_expect(strstr(out.response, "XDP"));
+	cr_expect_neq(classify_decide(&ev, classify_profile_get(PROFILE_ENTERPRISE), &out),
+		      CLASS_DOS_ATTACK);
+	ev.src_syn_share = 0.3;
+	cr_expect_neq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+		      CLASS_DOS_ATTACK);
+}
+
+Test(classify, profiles_parse_and_order_their_thresholds)
+{
+	enum classify_profile_id id;
+
+	cr_expect_eq(classify_profile_parse("small-office", &id), 0);
+	cr_expect_eq(id, PROFILE_SMALL_OFFICE);
+	cr_expect_eq(classify_profile_parse("huge", &id), -EINVAL);
+	cr_expect_lt(classify_profile_get(PROFILE_HOME)->dos_pps,
+		     classify_profile_get(PROFILE_ENTERPRISE)->dos_pps);
+	cr_expect_lt(classify_profile_get(PROFILE_HOME)->sensitivity,
+		     classify_profile_get(PROFILE_ENTERPRISE)->sensitivity);
+}
+
+Test(classify, local_addresses)
+{
+	struct nad_rec r = rec(IPPROTO_TCP, 80);
+
+	cr_expect(classify_addr_local(r.saddr));
+	cr_expect_not(classify_addr_local(r.daddr));
+}

@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_engine.c - criteria and class decisions on constructed record streams.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <netinet/in.h>
+
+#include "analyze.h"
+#include "engine.h"
+#include "recstream.h"
+
+#define T0 1700000000000000000ull
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+struct seen {
+	unsigned starts[CLASS_N], ends[CLASS_N];
+	unsigned crit[CRIT_N];
+};
+
+static void observe(void *ctx, const struct alert_event *ev)
+{
+	struct seen *s = ctx;
+
+	if (strcmp(ev->event_type, "anomaly"))
+		return;
+	if (ev->closing)
+		s->ends[ev->cls]++;
+	else
+		s->starts[ev->cls]++;
+}
+
+/* Runs the stream through a model-less engine (rules and statistical criteria only). */
+static void run(const struct recstream *rs, enum classify_profile_id prof, struct seen *s)
+{
+	struct engine_opts o;
+	struct engine *e;
+
+	memset(s, 0, sizeof(*s));
+	engine_opts_default(&o);
+	o.profile = prof;
+	o.summary_interval_s = -1;
+	e = engine_new(&o, NULL, NULL);
+	cr_assert_not_null(e);
+	engine_set_observer(e, observe, s);
+	for (size_t i = 0; i < rs->n; i++) {
+		engine_process(e, &rs->recs[i]);
+		for (int c = 0; c < CRIT_N; c++)
+			s->crit[c] += !!(engine_last_criteria(e) & (1u << c));
+	}
+	engine_finish(e);
+	engine_free(e);
+}
+
+static unsigned n_alerts(const struct seen *s, int min_level)
+{
+	unsigned n = 0;
+
+	for (int c = 1; c < CLASS_N; c++)
+		if ((int)classify_level(c) >= min_level)
+			n += s->starts[c];
+	return n;
+}
+
+static void with_benign(struct recstream *rs, double secs)
+{
+	rs_init(rs, T0);
+	rs_benign(rs, 5, secs, 7);
+}
+
+Test(engine, benign_stream_raises_no_alert_and_no_dos_or_scan_criterion)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 120);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(n_alerts(&s, 1), 0, "%u alerts on benign traffic", n_alerts(&s, 1));
+	cr_expect_eq(s.crit[CRIT_DOS_PATTERN], 0);
+	cr_expect_eq(s.crit[CRIT_SCANNING_PATTERN], 0);
+	cr_expect_eq(s.crit[CRIT_RARE_PROTOCOL], 0);
+	rs_free(&rs);
+}
+
+static void syn_flood(struct recstream *rs, uint64_t start, unsigned n, uint64_t gap)
+{
+	struct recstream f;
+
+	rs_init(&f, start);
+	for (unsigned i = 0; i < n; i++)
+		rs_add(&f, gap, "203.0.113.9", "192.168.1.10", IPPROTO_TCP, 1024 + i % 60000, 80,
+		       0x02, 0);
+	rs_merge(rs, &f);
+	rs_free(&f);
+}
+
+Test(engine, syn_flood_is_dos_with_dos_pattern_and_one_episode)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	syn_flood(&rs, T0 + 20 * SEC, 10000, 100000); /* 10 kpps for 1 s */
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1, "%u DoS alerts", s.starts[CLASS_DOS_ATTACK]);
+	cr_expect_eq(s.ends[CLASS_DOS_ATTACK], 1);
+	cr_expect_gt(s.crit[CRIT_DOS_PATTERN], 1000);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 0);
+	rs_free(&rs);
+}
+
+Test(engine, second_flood_after_idle_timeout_is_a_second_episode)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 80);
+	syn_flood(&rs, T0 + 10 * SEC, 10000, 100000);
+	syn_flood(&rs, T0 + 50 * SEC, 5000, 100000); /* 39 s later: > idle timeout */
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 2);
+	rs_free(&rs);
+}
+
+static void flood_proto(struct recstream *rs, uint8_t proto, uint16_t sport)
+{
+	struct recstream f;
+
+	rs_init(&f, T0 + 20 * SEC);
+	for (unsigned i = 0; i < 5000; i++)
+		rs_add(&f, 50000, "203.0.113.7", "192.168.1.10", proto,
+		       proto == IPPROTO_ICMP ? sport : 1024 + i, 53, 0, 64);
+	rs_merge(rs, &f);
+	rs_free(&f);
+}
+
+Test(engine, udp_flood_is_dos)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	flood_proto(&rs, IPPROTO_UDP, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	rs_free(&rs);
+}
+
+Test(engine, icmp_flood_is_dos)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	flood_proto(&rs, IPPROTO_ICMP, 8 << 8);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	rs_free(&rs);
+}
+
+Test(engine, spoofed_syn_flood_is_one_distributed_dos_keyed_on_the_victim)
+{
+	struct recstream rs, f;
+	struct seen s;
+	char src[32];
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 20 * SEC);
+	for (unsigned i = 0; i < 3000; i++) {
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256, (i * 13) % 256,
+			 1 + i % 250);
+		rs_add(&f, 1000000, src, "192.168.1.10", IPPROTO_TCP, 1024 + i, 25565, 0x02, 0);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(n_alerts(&s, 2), 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, vertical_syn_scan_is_scanning_and_fires_scanning_pattern)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 20 * SEC);
+	for (unsigned p = 1; p <= 1000; p++)
+		rs_add(&f, 2 * MS, "203.0.113.5", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 0);
+	cr_expect_gt(s.crit[CRIT_SCANNING_PATTERN], 500);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, horizontal_scan_is_scanning)
+{
+	struct recstream rs, f;
+	struct seen s;
+	char dst[32];
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 20 * SEC);
+	for (unsigned h = 1; h <= 200; h++) {
+		snprintf(dst, sizeof(dst), "192.168.2.%u", h);
+		rs_add(&f, 10 * MS, "192.168.1.66", dst, IPPROTO_TCP, 50000, 445, 0x02, 0);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+static void stealth(uint8_t flags, struct seen *s)
+{
+	struct recstream rs, f;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 20 * SEC);
+	for (unsigned p = 20; p < 28; p++)
+		rs_add(&f, 100 * MS, "203.0.113.5", "192.168.1.10", IPPROTO_TCP, 50000, p, flags,
+		       0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, s);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, null_and_xmas_probes_are_scanning)
+{
+	struct seen s;
+
+	stealth(0x29, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1, "XMAS");
+	stealth(0x00, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1, "NULL");
+}
+
+Test(engine, repeated_ssh_connections_are_credential_stuffing)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 20; i++) {
+		uint16_t sp = 41000 + i;
+
+		rs_add(&f, 2 * SEC, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 22, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 22, sp, 0x12, 0);
+		rs_add(&f, MS, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 22, 0x18, 300);
+		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 22, sp, 0x11, 0);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, a_few_ssh_logins_are_not_credential_stuffing)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 3; i++)
+		rs_add(&f, 10 * SEC, "192.168.1.11", "192.168.1.10", IPPROTO_TCP, 41000 + i, 22,
+		       0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, large_outbound_transfer_is_exfiltration)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 12000; i++) /* 12000 x 1454 B = 17 MB in 12 s */
+		rs_add(&f, MS, "192.168.1.12", "203.0.113.80", IPPROTO_TCP, 40000, 8443, 0x10,
+		       1400);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/* Adds n records src -> dst every gap_ns from t0, payload from pay(i). */
+static void burst(struct recstream *rs, uint64_t t0, unsigned n, uint64_t gap_ns, const char *src,
+		  const char *dst, uint8_t proto, uint16_t sport, uint16_t dport, uint8_t flags,
+		  uint16_t pay, uint16_t pay_step)
+{
+	struct recstream f;
+
+	rs_init(&f, t0);
+	for (unsigned i = 0; i < n; i++)
+		rs_add(&f, gap_ns, src, dst, proto, sport, dport, flags,
+		       (uint16_t)(pay + (i % 5) * pay_step));
+	rs_merge(rs, &f);
+	rs_free(&f);
+}
+
+Test(engine, dns_tunnel_queries_are_exfiltration_and_ordinary_lookups_are_not)
+{
+	struct recstream rs;
+	struct seen s;
+
+	/* 15 queries of 100-180 B in 7.5 s: data packed into labels */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 15, 500 * MS, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000,
+	      53, 0, 100, 20);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&rs);
+
+	/* 40 lookups of 30-50 B in 4 s: a browser opening a page */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 40, 100 * MS, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000,
+	      53, 0, 30, 5);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+}
+
+Test(engine, icmp_echo_with_varying_large_payloads_is_a_tunnel_and_big_pings_are_not)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 20, 300 * MS, "192.168.1.12", "192.168.1.40", IPPROTO_ICMP,
+	      8 << 8, 0, 0, 80, 60);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&rs);
+
+	/* ping -s 1000: large but fixed size */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 20, 300 * MS, "192.168.1.12", "192.168.1.40", IPPROTO_ICMP,
+	      8 << 8, 0, 0, 1000, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+}
+
+Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
+{
+	struct recstream rs;
+	struct seen s;
+
+	/* 1500 x 1400 B = 2.1 MB in 15 s between two public hosts, nothing back */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	      9999, 0x10, 1400, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
+	rs_free(&rs);
+
+	/* the same upload to a web port (camera clips, photo sync) */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	      443, 0x10, 1400, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+
+	/* a download seen from the server: public -> private */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "192.168.1.12", IPPROTO_TCP,
+	      9999, 40000, 0x10, 1400, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+
+	/* a two-way exchange (file share, replication): as much comes back */
+	with_benign(&rs, 40);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	      9999, 0x18, 1400, 0);
+	burst(&rs, T0 + 10 * SEC + 5 * MS, 1500, 10 * MS, "198.18.0.1", "198.18.0.3", IPPROTO_TCP,
+	      9999, 40000, 0x18, 1000, 0);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
+	rs_free(&rs);
+}
+
+Test(engine, malformed_packets_are_a_protocol_violation)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 5; i++) {
+		struct nad_rec *r = rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10",
+					   IPPROTO_TCP, 1234, 80, 0x03, 0);
+
+		r->malformed = NAD_MAL_TCP_FLAGS;
+		r->flags |= NAD_F_MALFORMED;
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, bulk_tcp_above_the_profile_rate_is_excessive_traffic)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	/* 5000 pkt/s of established TCP to several servers: no flood signature */
+	for (unsigned i = 0; i < 15000; i++)
+		rs_add(&f, 200000, "192.168.1.13", i % 2 ? "192.168.1.20" : "192.168.1.21",
+		       IPPROTO_TCP, 40000, 9000, 0x10, 100);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_EXCESSIVE_TRAFFIC], 1);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, tor_port_is_an_unusual_destination)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	rs_add(&f, 0, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x02, 0);
+	rs_add(&f, 50 * MS, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x18,
+	       300);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_UNUSUAL_DESTINATION], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, smb_payload_after_a_scan_is_an_intrusion_attempt)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned p = 1; p <= 100; p++)
+		rs_add(&f, 5 * MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+	rs_add(&f, 5 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, bind_shell_after_smb_exploit_is_an_intrusion_attempt)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	rs_add(&f, 0, "98.114.205.102", "192.168.1.10", IPPROTO_TCP, 1821, 445, 0x18, 1200);
+	rs_add(&f, 2 * SEC, "98.114.205.102", "192.168.1.10", IPPROTO_TCP, 1924, 1957, 0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, many_new_sources_posting_to_one_service_are_mass_registration)
+{
+	struct recstream rs, f;
+	struct seen s;
+	char src[32];
+
+	with_benign(&rs, 100);
+	rs_init(&f, T0 + 70 * SEC);
+	for (unsigned i = 0; i < 30; i++) {
+		snprintf(src, sizeof(src), "100.%u.%u.7", 70 + i / 200, i % 200);
+		rs_add(&f, 200 * MS, src, "192.168.1.10", IPPROTO_TCP, 40000, 443, 0x02, 0);
+		rs_add(&f, MS, src, "192.168.1.10", IPPROTO_TCP, 40000, 443, 0x18, 600);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_MASS_REGISTRATION], 1);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, rare_protocol_fires_after_history)
+{
+	struct recstream rs;
+	struct seen s;
+
+	with_benign(&rs, 20);
+	rs_add(&rs, MS, "192.168.1.10", "192.168.1.1", 47 /* GRE */, 0, 0, 0, 100);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.crit[CRIT_RARE_PROTOCOL], 1);
+	rs_free(&rs);
+}
+
+Test(engine, interval_spike_fires_on_a_long_pause_of_a_regular_source)
+{
+	struct recstream rs;
+	struct seen s;
+
+	rs_init(&rs, T0);
+	for (unsigned i = 0; i < 100; i++)
+		rs_add(&rs, 10 * MS, "192.168.1.30", "192.168.1.1", IPPROTO_TCP, 40000, 5000, 0x10,
+		       100);
+	rs_add(&rs, 30 * SEC, "192.168.1.30", "192.168.1.1", IPPROTO_TCP, 40000, 5000, 0x10, 100);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.crit[CRIT_INTERVAL_SPIKE], 1);
+	rs_free(&rs);
+}
+
+Test(engine, profile_is_inferred_and_fixed_profile_is_kept)
+{
+	struct recstream rs;
+	struct engine_opts o;
+	struct engine *e;
+	bool inferred;
+
+	with_benign(&rs, 70);
+	engine_opts_default(&o);
+	o.summary_interval_s = -1;
+	e = engine_new(&o, NULL, NULL);
+	for (size_t i = 0; i < rs.n; i++)
+		engine_process(e, &rs.recs[i]);
+	cr_expect_str_eq(engine_profile(e, &inferred)->name, "home");
+	cr_expect(inferred);
+	engine_free(e);
+	o.profile = PROFILE_ENTERPRISE;
+	e = engine_new(&o, NULL, NULL);
+	for (size_t i = 0; i < rs.n; i++)
+		engine_process(e, &rs.recs[i]);
+	cr_expect_str_eq(engine_profile(e, &inferred)->name, "enterprise");
+	cr_expect_not(inferred);
+	engine_free(e);
+	rs_free(&rs);
+}
+
+/* Runs the stream through an engine scoring with the embedded default model. */
+static void run_default_model(const struct recstream *rs, struct seen *s)
+{
+	struct engine_opts o;
+	struct modelhold *hold;
+	struct engine *e;
+	char err[256];
+	struct modelset *m = modelset_load_mem(nad_default_model,
+					       (size_t)(nad_default_model_end - nad_default_model),
+					       ENGINE_DIM, err, sizeof(err));
+
+	cr_assert_not_null(m, "default model: %s", err);
+	hold = modelhold_new(m);
+	cr_assert_not_null(hold);
+	memset(s, 0, sizeof(*s));
+	engine_opts_default(&o);
+	o.profile = PROFILE_HOME;
+	o.summary_interval_s = -1;
+	e = engine_new(&o, hold, NULL);
+	cr_assert_not_null(e);
+	engine_set_observer(e, observe, s);
+	for (size_t i = 0; i < rs->n; i++) {
+		engine_process(e, &rs->recs[i]);
+		for (int c = 0; c < CRIT_N; c++)
+			s->crit[c] += !!(engine_last_criteria(e) & (1u << c));
+	}
+	engine_finish(e);
+	engine_free(e);
+	modelhold_free(hold);
+}
+
+static unsigned n_info(const struct seen *s)
+{
+	return s->starts[CLASS_TIMING_ANOMALY] + s->starts[CLASS_SIZE_ANOMALY] +
+	       s->starts[CLASS_BEHAVIORAL];
+}
+
+/*
+ * A device that repeats the same odd packet to the same peer once a minute (an IoT
+ * keep-alive the model does not know) is reported once, not once a minute; the same
+ * packet to another peer is a new deviation.
+ */
+Test(engine, recurring_info_anomaly_of_a_source_is_reported_once)
+{
+	struct recstream rs, odd;
+	struct seen s;
+
+	rs_init(&rs, T0);
+	rs_benign(&rs, 5, 20, 7);
+	rs_init(&odd, rs.t_ns);
+	for (unsigned i = 0; i < 4; i++)
+		rs_add(&odd, 60 * SEC, "192.168.1.10", "203.0.113.9", IPPROTO_UDP, 5000, 47000,
+		       0, 1400);
+	rs_add(&odd, 60 * SEC, "192.168.1.10", "198.51.100.7", IPPROTO_UDP, 5000, 47000, 0, 1400);
+	rs_merge(&rs, &odd);
+	run_default_model(&rs, &s);
+	cr_expect_eq(n_info(&s), 2, "%u info alerts: one for the recurring pattern, one for the "
+		     "new peer", n_info(&s));
+	rs_free(&odd);
+	rs_free(&rs);
+}

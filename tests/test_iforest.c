@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "iforest.h"
+#include "rng.h"
+
+static float gauss(struct rng *r)
+{
+	double u = rng_double(r), v = rng_double(r);
+
+	return (float)(sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v));
+}
+
+/* n_in standard Gaussian inliers, then n_out outliers at radius 8..11 in random directions
+ * (inliers in d = 6 lie within radius 4.5 but for one in thousands). */
+static float *planted(size_t n_in, size_t n_out, size_t d, uint64_t seed)
+{
+	float *X = malloc((n_in + n_out) * d * sizeof(float));
+	struct rng r;
+
+	cr_assert_not_null(X);
+	rng_seed(&r, seed);
+	for (size_t i = 0; i < n_in * d; i++)
+		X[i] = gauss(&r);
+	for (size_t i = n_in; i < n_in + n_out; i++) {
+		double norm = 0, radius = 8 + 3 * rng_double(&r);
+
+		for (size_t j = 0; j < d; j++) {
+			X[i * d + j] = gauss(&r);
+			norm += (double)X[i * d + j] * X[i * d + j];
+		}
+		for (size_t j = 0; j < d; j++)
+			X[i * d + j] = (float)(X[i * d + j] * radius / sqrt(norm));
+	}
+	return X;
+}
+
+static struct iforest *fit(const float *X, size_t n, size_t d, unsigned trees, uint64_t seed)
+{
+	struct iforest_opts o;
+	struct iforest *f;
+
+	iforest_opts_default(&o);
+	o.n_trees = trees;
+	o.seed = seed;
+	f = iforest_new(d, &o);
+	cr_assert_not_null(f);
+	cr_assert_eq(iforest_fit(f, X, n), 0);
+	return f;
+}
+
+Test(iforest, c_matches_known_values)
+{
+	/* Reference values of 2 (ln(n-1) + 0.5772156649) - 2 (n-1)/n, computed in Python. */
+	cr_expect_float_eq(iforest_c(0), 0.0, 1e-12);
+	cr_expect_float_eq(iforest_c(1), 0.0, 1e-12);
+	cr_expect_float_eq(iforest_c(2), 1.0, 1e-12);
+	cr_expect_float_eq(iforest_c(3), 1.207392357586557, 1e-9);
+	cr_expect_float_eq(iforest_c(10), 3.7488804844724397, 1e-9);
+	cr_expect_float_eq(iforest_c(256), 10.244770920116851, 1e-9);
+	cr_expect_float_eq(iforest_c(1000), 12.969940887097108, 1e-9);
+}
+
+Test(iforest, two_distinct_rows_score_minus_one_half)
+{
+	/* max_samples = 2: one split of height 1, two leaves of one row: h = 1 = c(2). */
+	const float X[2] = { 1.0f, 3.0f };
+	struct iforest *f = fit(X, 2, 1, 10, 1);
+	float s[2];
+
+	iforest_score_samples(f, X, 2, s);
+	cr_expect_float_eq(s[0], -0.5f, 1e-6);
+	cr_expect_float_eq(s[1], -0.5f, 1e-6);
+	iforest_free(f);
+}
+
+Test(iforest, constant_rows_cannot_be_isolated)
+{
+	/* No feature ever splits: every row ends at the root with c(256), score -2^-1. */
+	size_t n = 500, d = 3;
+	float *X = malloc(n * d * sizeof(float)), s[3];
+	struct iforest *f;
+
+	for (size_t i = 0; i < n * d; i++)
+		X[i] = 7.0f;
+	f = fit(X, n, d, 20, 2);
+	iforest_score_samples(f, X, 3, s);
+	for (int i = 0; i < 3; i++)
+		cr_expect_float_eq(s[i], -0.5f, 1e-6);
+	iforest_free(f);
+	free(X);
+}
+
+Test(iforest, planted_outliers_score_below_inliers)
+{
+	const size_t n_in = 2000, n_out = 20, d = 6, n = n_in + n_out;
+	float *X = planted(n_in, n_out, d, 3), *s = malloc(n * sizeof(float));
+	float *inl = malloc(n_in * sizeof(float));
+	struct iforest *f = fit(X, n, d, 150, 4);
+	float worst_out = -1, share;
+
+	iforest_score_samples(f, X, n, s);
+	memcpy(inl, s, n_in * sizeof(float));
+	for (size_t i = n_in; i < n; i++)
+		worst_out = fmaxf(worst_out, s[i]);
+	/* The least anomalous planted outlier is below 99% of the inliers. */
+	size_t below = 0;
+	for (size_t i = 0; i < n_in; i++)
+		below += inl[i] < worst_out;
+	share = (float)below / (float)n_in;
+	cr_log_info("highest outlier score %g; share of inliers below it %g", worst_out, share);
+	cr_expect(share < 0.01f, "%.1f%% of inliers score below an outlier", 100 * share);
+	for (size_t i = 0; i < n; i++)
+		cr_assert(s[i] >= -1.0f && s[i] < 0.0f, "score %g out of [-1, 0)", s[i]);
+	iforest_free(f);
+	free(X);
+	free(s);
+	free(inl);
+}
+
+Test(iforest, contamination_flags_about_five_percent_of_training_rows)
+{
+	const size_t n = 4000, d = 5;
+	float *X = planted(n, 0, d, 5), *df = malloc(n * sizeof(float));
+	struct iforest *f = fit(X, n, d, 150, 6);
+	size_t flagged = 0;
+
+	iforest_decision_function(f, X, n, df);
+	for (size_t i = 0; i < n; i++)
+		flagged += df[i] < 0;
+	cr_log_info("flagged %zu of %zu", flagged, n);
+	cr_expect(fabs((double)flagged / n - 0.05) <= 0.005, "flagged %zu of %zu", flagged, n);
+	iforest_free(f);
+	free(X);
+	free(df);
+}
+
+Test(iforest, decision_function_is_score_samples_minus_offset)
+{
+	const size_t n = 1000, d = 4;
+	float *X = planted(n, 10, d, 7), *s = malloc((n + 10) * 4), *df = malloc((n + 10) * 4);
+	struct iforest *f = fit(X, n + 10, d, 50, 8);
+	float off = iforest_offset(f);
+
+	iforest_score_samples(f, X, n + 10, s);
+	iforest_decision_function(f, X, n + 10, df);
+	cr_expect(off > -1 && off < 0);
+	for (size_t i = 0; i < n + 10; i++) {
+		cr_assert_eq(df[i], s[i] - off);
+		cr_assert_eq(df[i] < 0, s[i] < off);
+	}
+	iforest_free(f);
+	free(X);
+	free(s);
+	free(df);
+}
+
+Test(iforest, scores_do_not_depend_on_the_batch)
+{
+	const size_t n = 333, d = 4;
+	float *X = planted(n, 3, d, 9), *all = malloc((n + 3) * 4), one;
+	struct iforest *f = fit(X, n + 3, d, 30, 10);
+
+	iforest_score_samples(f, X, n + 3, all);
+	for (size_t i = 0; i < n + 3; i++) {
+		iforest_score_samples(f, X + i * d, 1, &one);
+		cr_assert_eq(one, all[i], "row %zu: alone %g, in a batch %g", i, one, all[i]);
+	}
+	iforest_free(f);
+	free(X);
+	free(all);
+}
+
+Test(iforest, fit_is_reproducible_and_round_trips_bit_identically)
+{
+	const size_t n = 800, d = 5;
+	float *X = planted(n, 8, d, 11), *a = malloc((n + 8) * 4), *b = malloc((n + 8) * 4);
+	float *c = malloc((n + 8) * 4);
+	struct iforest *f1 = fit(X, n + 8, d, 40, 12), *f2 = fit(X, n + 8, d, 40, 12), *f3;
+	struct ser_writer w;
+	struct ser_reader r;
+
+	iforest_score_samples(f1, X, n + 8, a);
+	iforest_score_samples(f2, X, n + 8, b);
+	cr_expect_eq(memcmp(a, b, (n + 8) * 4), 0, "same seed, different scores");
+	ser_writer_init(&w);
+	iforest_write(f1, &w);
+	cr_assert_eq(w.err, 0);
+	ser_reader_init(&r, w.buf, w.len);
+	f3 = iforest_read(&r);
+	cr_assert_not_null(f3);
+	cr_expect_eq(r.pos, w.len);
+	iforest_score_samples(f3, X, n + 8, c);
+	cr_expect_eq(memcmp(a, c, (n + 8) * 4), 0, "scores changed through serialisation");
+	cr_expect_eq(iforest_offset(f3), iforest_offset(f1));
+	ser_writer_release(&w);
+	iforest_free(f1);
+	iforest_free(f2);
+	iforest_free(f3);
+	free(X);
+	free(a);
+	free(b);
+	free(c);
+}
+
+Test(iforest, rejects_bad_options_and_non_finite_rows)
+{
+	struct iforest_opts o;
+	struct iforest *f;
+	float X[6] = { 0, 1, 2, 3, NAN, 5 };
+
+	iforest_opts_default(&o);
+	o.contamination = 0;
+	cr_expect_null(iforest_new(2, &o));
+	cr_expect_eq(errno, EINVAL);
+	iforest_opts_default(&o);
+	cr_expect_null(iforest_new(IFOREST_MAX_FEATURES + 1, &o));
+	f = iforest_new(2, &o);
+	cr_assert_not_null(f);
+	cr_expect_eq(iforest_fit(f, X, 3), -EINVAL);
+	cr_expect_eq(iforest_fit(f, X, 1), -EINVAL);
+	iforest_free(f);
+}

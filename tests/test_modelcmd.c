@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* `nadxdp train`, `score` and `cluster` end to end, through the built binary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "rng.h"
+
+static char dir[64];
+static char out[1 << 16], err[4096];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/nadxdp-cmd-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		cr_log_warn("cleanup of %s failed", dir);
+}
+
+/* Runs `nadxdp ARGS` (ARGS may use $D for the temp dir); returns its exit code. */
+static int nadxdp(const char *args)
+{
+	const char *bin = getenv("NADXDP_BIN");
+	char cmd[1024], path[128];
+	FILE *f;
+	size_t k;
+	int st;
+
+	if (!bin)
+		cr_skip_test("NADXDP_BIN is not set (run through `make test`)");
+	snprintf(cmd, sizeof(cmd), "D='%s'; '%s' %s >\"$D/out\" 2>\"$D/err\"", dir, bin, args);
+	st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	f = fopen(path, "r");
+	k = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
+	out[k] = 0;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/err", dir);
+	f = fopen(path, "r");
+	k = f ? fread(err, 1, sizeof(err) - 1, f) : 0;
+	err[k] = 0;
+	if (f)
+		fclose(f);
+	return WEXITSTATUS(st);
+}
+
+static size_t lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void write_rows(const char *name, size_t n, const char *header)
+{
+	char path[128];
+	struct rng r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "%s\n", header);
+	rng_seed(&r, 3);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%g,%g,%g\n", 1500 * rng_float(&r), (double)rng_below(&r, 1024),
+			rng_float(&r) * 0.2);
+	fclose(f);
+}
+
+TestSuite(modelcmd, .init = setup, .fini = teardown);
+
+Test(modelcmd, train_score_cluster_round_trip)
+{
+	write_rows("x.csv", 300, "packet_size,dst_port,interval");
+	cr_assert_eq(nadxdp("train --features \"$D/x.csv\" --models \"$D\" --epochs 2 --trees 20"),
+		     0, "stderr: %s", err);
+	cr_expect(strstr(out, "trained on 300 rows x 3 features") != NULL, "stdout: %s", out);
+	cr_expect_eq(lines(out), 1);
+	cr_assert_eq(access(strcat(strcpy(err, dir), "/nadxdp.model"), R_OK), 0);
+
+	cr_assert_eq(nadxdp("score --models \"$D\" --features \"$D/x.csv\""), 0, "stderr: %s", err);
+	cr_expect(!strncmp(out, "ae_mae,iforest_score\n", 21), "stdout starts: %.40s", out);
+	cr_expect_eq(lines(out), 301);
+	cr_assert_eq(nadxdp("score --models \"$D\" --features \"$D/x.csv\" --out \"$D/s.csv\""), 0);
+	cr_expect_eq(out[0], 0);
+
+	cr_assert_eq(nadxdp("cluster --features \"$D/x.csv\" --eps 100 --min-samples 3"), 0,
+		     "stderr: %s", err);
+	cr_expect(!strncmp(out, "label\n", 6));
+	cr_expect_eq(lines(out), 301);
+}
+
+Test(modelcmd, bad_flags_exit_2_with_one_line)
+{
+	cr_expect_eq(nadxdp("train --bogus"), 2);
+	cr_expect_eq(lines(err), 1, "stderr: %s", err);
+	cr_expect_eq(nadxdp("train --features x.csv"), 2); /* no --models */
+	cr_expect_eq(nadxdp("train --features x.csv --pcap y --models ."), 2);
+	cr_expect_eq(nadxdp("train --features x.csv --models . --epochs 0"), 2);
+	cr_expect_eq(lines(err), 1, "stderr: %s", err);
+	cr_expect_eq(nadxdp("score --models ."), 2);
+	cr_expect_eq(nadxdp("cluster --features x.csv --eps -1"), 2);
+	cr_expect_eq(nadxdp("cluster --features x.csv --min-samples abc"), 2);
+	cr_expect_eq(nadxdp("cluster --help"), 0);
+	cr_expect(strstr(out, "--min-samples") != NULL);
+	cr_expect_eq(nadxdp("score --help"), 0);
+	cr_expect(strstr(out, "score_samples") != NULL);
+	cr_expect_eq(nadxdp("train --help"), 0);
+}
+
+Test(modelcmd, bad_input_exits_1_naming_the_cause)
+{
+	write_rows("x.csv", 300, "a,b,c");
+	cr_expect_eq(nadxdp("train --features \"$D/x.csv\" --models \"$D/nonexistent\""), 1);
+	cr_expect(strstr(err, "nonexistent") && lines(err) == 1, "stderr: %s", err);
+
+	write_file("ragged.csv", "a,b\n1,2\n3\n");
+	cr_expect_eq(nadxdp("train --features \"$D/ragged.csv\" --models \"$D\""), 1);
+	cr_expect(strstr(err, "line 3") && lines(err) == 1, "stderr: %s", err);
+
+	write_file("nan.csv", "a,b\n1,2\nnan,3\n");
+	cr_expect_eq(nadxdp("cluster --features \"$D/nan.csv\""), 1);
+	cr_expect(strstr(err, "line 3, column 1 (a)") && lines(err) == 1, "stderr: %s", err);
+
+	write_file("few.csv", "a,b\n1,2\n3,4\n");
+	cr_expect_eq(nadxdp("train --features \"$D/few.csv\" --models \"$D\""), 1);
+	cr_expect(strstr(err, "2 rows") && lines(err) == 1, "stderr: %s", err);
+
+	cr_expect_eq(nadxdp("score --models \"$D\" --features \"$D/few.csv\""), 1);
+	cr_expect(strstr(err, "nadxdp.model") && lines(err) == 1, "stderr: %s", err);
+
+	/* A model of columns a,b,c does not score columns a,b,x. */
+	cr_assert_eq(nadxdp("train -q --features \"$D/x.csv\" --models \"$D\" --epochs 1 --trees 5"), 0);
+	write_rows("y.csv", 10, "a,b,x");
+	cr_expect_eq(nadxdp("score --models \"$D\" --features \"$D/y.csv\""), 1);
+	cr_expect(strstr(err, "column 3 is 'x'") && lines(err) == 1, "stderr: %s", err);
+}

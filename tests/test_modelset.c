@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "modelset.h"
+#include "rng.h"
+
+#define D 4
+#define N 600
+
+static float X[N * D];
+static struct modelset *model;
+
+/* Raw features at very different scales, as packet features are. */
+static void make_rows(float *out, size_t n, uint64_t seed)
+{
+	static const float scale[D] = { 1500, 65535, 0.01f, 3 };
+	struct rng r;
+
+	rng_seed(&r, seed);
+	for (size_t i = 0; i < n; i++) {
+		float z = rng_float(&r);
+
+		for (size_t j = 0; j < D; j++)
+			out[i * D + j] = scale[j] * (0.5f * z + 0.5f * rng_float(&r));
+	}
+}
+
+static void small_opts(struct modelset_opts *o)
+{
+	modelset_opts_default(o);
+	o->ae.epochs = 3;
+	o->forest.n_trees = 25;
+	modelset_opts_seed(o, 5);
+}
+
+static void setup(void)
+{
+	static const char *const names[D] = { "packet_size", "dst_port", "interval", "protocol" };
+	struct modelset_opts o;
+
+	make_rows(X, N, 1);
+	small_opts(&o);
+	model = modelset_train(X, N, D, names, &o, NULL, NULL);
+	cr_assert_not_null(model, "training failed: %s", strerror(errno));
+}
+
+static void teardown(void)
+{
+	modelset_free(model);
+}
+
+static void score(const struct modelset *m, float *mae, float *ifs)
+{
+	struct modelset_scratch *s = modelset_scratch_new(m);
+
+	cr_assert_not_null(s);
+	modelset_score(m, X, N, s, mae, ifs);
+	modelset_scratch_free(s);
+}
+
+static void image(void **buf, size_t *len)
+{
+	cr_assert_eq(modelset_save_mem(model, buf, len), 0);
+}
+
+TestSuite(modelset, .init = setup, .fini = teardown);
+
+Test(modelset, save_load_round_trip_scores_bit_identically)
+{
+	float a_mae[N], a_if[N], b_mae[N], b_if[N];
+	char path[] = "/tmp/nadxdp-test-model-XXXXXX", err[256];
+	struct modelset *m;
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	cr_assert_eq(modelset_save(model, path), 0);
+	m = modelset_load(path, D, err, sizeof(err));
+	unlink(path);
+	cr_assert_not_null(m, "load failed: %s", err);
+	score(model, a_mae, a_if);
+	score(m, b_mae, b_if);
+	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0, "autoencoder scores changed");
+	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0, "forest scores changed");
+	cr_expect_eq(modelset_ae_threshold(m), modelset_ae_threshold(model));
+	cr_expect_eq(modelset_if_threshold(m), modelset_if_threshold(model));
+	cr_expect_eq(modelset_dim(m), D);
+	cr_expect_str_eq(modelset_feature_name(m, 1), "dst_port");
+	cr_expect_eq(modelset_info(m)->n_rows, N);
+	cr_expect_eq(modelset_info(m)->epochs_run, modelset_info(model)->epochs_run);
+	cr_expect_eq(modelset_dbscan_opts(m)->min_samples, 10);
+	modelset_free(m);
+}
+
+Test(modelset, truncated_file_is_refused)
+{
+	void *buf;
+	size_t len, cuts[] = { 0, 7, 39, 40, 41, 0, 0 };
+	char err[256];
+
+	image(&buf, &len);
+	cuts[5] = len / 2;
+	cuts[6] = len - 1;
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		struct modelset *m = modelset_load_mem(buf, cuts[i], D, err, sizeof(err));
+
+		cr_expect_null(m, "%zu of %zu bytes accepted", cuts[i], len);
+		cr_expect_eq(errno, EBADMSG, "cut at %zu: errno %d", cuts[i], errno);
+		cr_expect(strlen(err) > 0 && !strchr(err, '\n'));
+		modelset_free(m);
+	}
+	free(buf);
+}
+
+Test(modelset, flipped_byte_is_refused)
+{
+	void *buf;
+	size_t len, tried = 0;
+	char err[256];
+
+	image(&buf, &len);
+	/* Every header byte, then bytes spread over the compressed payload. */
+	for (size_t pos = 0; pos < len; pos += pos < 40 ? 1 : 37) {
+		uint8_t *p = (uint8_t *)buf + pos;
+		struct modelset *m;
+
+		*p ^= 0x10;
+		m = modelset_load_mem(buf, len, D, err, sizeof(err));
+		*p ^= 0x10;
+		cr_expect_null(m, "flip at byte %zu of %zu accepted", pos, len);
+		cr_expect(strlen(err) > 0);
+		modelset_free(m);
+		tried++;
+	}
+	cr_expect(tried > 100);
+	struct modelset *ok = modelset_load_mem(buf, len, D, err, sizeof(err));
+	cr_expect_not_null(ok, "the intact image is refused: %s", err);
+	modelset_free(ok);
+	free(buf);
+}
+
+Test(modelset, other_format_version_is_refused)
+{
+	void *buf;
+	size_t len;
+	char err[256];
+	struct modelset *m;
+
+	image(&buf, &len);
+	((uint8_t *)buf)[8] = MODELSET_FORMAT_VERSION + 1;
+	m = modelset_load_mem(buf, len, D, err, sizeof(err));
+	cr_expect_null(m);
+	cr_expect_eq(errno, EPROTONOSUPPORT);
+	cr_expect(strstr(err, "version") != NULL, "message: %s", err);
+	modelset_free(m);
+	free(buf);
+}
+
+Test(modelset, other_feature_count_is_refused)
+{
+	void *buf;
+	size_t len;
+	char err[256];
+	struct modelset *m;
+
+	image(&buf, &len);
+	m = modelset_load_mem(buf, len, D + 8, err, sizeof(err));
+	cr_expect_null(m);
+	cr_expect_eq(errno, ERANGE);
+	cr_expect(strstr(err, "4 features") != NULL, "message: %s", err);
+	modelset_free(m);
+	m = modelset_load_mem(buf, len, 0, err, sizeof(err));
+	cr_expect_not_null(m, "any count accepted with expect_d 0: %s", err);
+	modelset_free(m);
+	free(buf);
+}
+
+Test(modelset, missing_file_is_refused_with_reason)
+{
+	char err[256];
+
+	cr_expect_null(modelset_load("/nonexistent/nadxdp.model", 0, err, sizeof(err)));
+	cr_expect_eq(errno, ENOENT);
+	cr_expect(strstr(err, "No such file") != NULL, "message: %s", err);
+}
+
+Test(modelset, thresholds_flag_the_configured_share_of_training_rows)
+{
+	float mae[N], ifs[N];
+	size_t ae_hits = 0, if_hits = 0;
+
+	score(model, mae, ifs);
+	for (size_t i = 0; i < N; i++) {
+		ae_hits += mae[i] > modelset_ae_threshold(model);
+		if_hits += ifs[i] < modelset_if_threshold(model);
+	}
+	cr_expect(fabs(ae_hits / (double)N - 0.05) <= 0.01, "ae flags %zu of %d", ae_hits, N);
+	cr_expect(fabs(if_hits / (double)N - 0.05) <= 0.01, "forest flags %zu of %d", if_hits, N);
+}
+
+Test(modelset, scoring_skips_a_null_output_and_matches_the_parts)
+{
+	float mae[N], ifs[N], only[N];
+	struct modelset_scratch *s = modelset_scratch_new(model);
+
+	modelset_score(model, X, N, s, mae, ifs);
+	modelset_score(model, X, N, s, only, NULL);
+	cr_expect_eq(memcmp(mae, only, sizeof(mae)), 0);
+	modelset_score(model, X, N, s, NULL, only);
+	cr_expect_eq(memcmp(ifs, only, sizeof(ifs)), 0);
+	modelset_scratch_free(s);
+}
+
+struct job {
+	float mae[N], ifs[N];
+};
+
+static void *score_thread(void *arg)
+{
+	struct job *j = arg;
+	struct modelset_scratch *s = modelset_scratch_new(model);
+
+	if (!s)
+		return NULL;
+	for (int rep = 0; rep < 5; rep++)
+		modelset_score(model, X, N, s, j->mae, j->ifs);
+	modelset_scratch_free(s);
+	return j;
+}
+
+Test(modelset, threads_with_own_scratch_share_one_model)
+{
+	static struct job jobs[3];
+	float mae[N], ifs[N];
+	pthread_t t[3];
+
+	score(model, mae, ifs);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, score_thread, &jobs[i]), 0);
+	for (int i = 0; i < 3; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		cr_assert_not_null(ret);
+		cr_expect_eq(memcmp(jobs[i].mae, mae, sizeof(mae)), 0);
+		cr_expect_eq(memcmp(jobs[i].ifs, ifs, sizeof(ifs)), 0);
+	}
+}
+
+Test(modelset, training_refuses_too_few_or_non_finite_rows)
+{
+	struct modelset_opts o;
+	float bad[N * D];
+
+	small_opts(&o);
+	cr_expect_null(modelset_train(X, MODELSET_MIN_ROWS - 1, D, NULL, &o, NULL, NULL));
+	cr_expect_eq(errno, EINVAL);
+	memcpy(bad, X, sizeof(bad));
+	bad[77] = NAN;
+	cr_expect_null(modelset_train(bad, N, D, NULL, &o, NULL, NULL));
+	cr_expect_eq(errno, EINVAL);
+}
+
+Test(modelset, training_is_reproducible_from_the_seed)
+{
+	struct modelset_opts o;
+	struct modelset *m;
+	float a_mae[N], a_if[N], b_mae[N], b_if[N];
+
+	small_opts(&o);
+	m = modelset_train(X, N, D, NULL, &o, NULL, NULL);
+	cr_assert_not_null(m);
+	score(model, a_mae, a_if);
+	score(m, b_mae, b_if);
+	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0);
+	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0);
+	cr_expect_str_eq(modelset_feature_name(m, 0), "f0");
+	modelset_free(m);
+}

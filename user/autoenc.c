@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "autoenc.h"
+#include "rng.h"
+
+#define ADAM_B1 0.9f
+#define ADAM_B2 0.999f
+#define ADAM_EPS 1e-7f
+/* Rows per chunk when scoring: the widest activation block stays in L2. */
+#define SCORE_CHUNK 256
+
+struct autoenc {
+	size_t d;
+	struct autoenc_opts opts;
+	unsigned n_layers; /* n_hidden + 1 */
+	unsigned w[AUTOENC_MAX_HIDDEN + 2]; /* widths: w[0] = d, w[n_layers] = d */
+	/* Training parameters (NULL in a network read from a file). */
+	size_t n_params;
+	float *params; /* per layer: W (w[l] x w[l+1]); gamma, beta (hidden) or bias (output) */
+	size_t off_w[AUTOENC_MAX_HIDDEN + 1], off_g[AUTOENC_MAX_HIDDEN + 1];
+	float *run_mean, *run_var; /* per hidden layer, at off_rs[l] */
+	size_t off_rs[AUTOENC_MAX_HIDDEN + 1], n_rs;
+	/* Inference network: per layer Wf (w[l] x w[l+1]) then bf (w[l+1]). */
+	float *inf;
+	size_t off_inf[AUTOENC_MAX_HIDDEN + 1], n_inf;
+	unsigned max_w;
+};
+
+struct autoenc_scratch {
+	size_t rows, width;
+	float *a, *b;
+};
+
+void autoenc_opts_default(struct autoenc_opts *o)
+{
+	static const unsigned def[] = { 128, 64, 32, 16, 32, 64, 128 };
+
+	memset(o, 0, sizeof(*o));
+	o->n_hidden = sizeof(def) / sizeof(def[0]);
+	memcpy(o->hidden, def, sizeof(def));
+	o->epochs = 50;
+	o->batch = 32;
+	o->lr = 1e-3f;
+	o->l2 = 1e-5f;
+	o->dropout = 0.1f;
+	o->bn_momentum = 0.99f;
+	o->bn_eps = 1e-3f;
+	o->val_frac = 0.1f;
+	o->patience = 5;
+	o->seed = 42;
+}
+
+static int check_opts(size_t d, const struct autoenc_opts *o)
+{
+	if (d == 0 || d > AUTOENC_MAX_WIDTH || !o || o->n_hidden == 0 ||
+	    o->n_hidden > AUTOENC_MAX_HIDDEN || o->batch < 2 || o->batch > 65536 ||
+	    !(o->lr > 0) || !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2) ||
+	    !(o->dropout >= 0 && o->dropout < 1) || !(o->bn_momentum >= 0 && o->bn_momentum < 1) ||
+	    !(o->bn_eps > 0) || !isfinite(o->bn_eps) || !(o->val_frac >= 0 && o->val_frac < 1))
+		return -EINVAL;
+	for (unsigned i = 0; i < o->n_hidden; i++)
+		if (o->hidden[i] == 0 || o->hidden[i] > AUTOENC_MAX_WIDTH)
+			return -EINVAL;
+	return 0;
+}
+
+/* Shapes and offsets from d and the widths; allocates nothing. */
+static void layout(struct autoenc *ae)
+{
+	size_t p = 0, rs = 0, q = 0;
+
+	ae->max_w = (unsigned)ae->d;
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1];
+
+		ae->off_w[l] = p;
+		p += in * out;
+		ae->off_g[l] = p;
+		p += l + 1 < ae->n_layers ? 2 * out : out;
+		ae->off_rs[l] = rs;
+		if (l + 1 < ae->n_layers)
+			rs += out;
+		ae->off_inf[l] = q;
+		q += in * out + out;
+		if (out > ae->max_w)
+			ae->max_w = (unsigned)out;
+	}
+	ae->n_params = p;
+	ae->n_rs = rs;
+	ae->n_inf = q;
+}
+
+static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int trainable)
+{
+	struct autoenc *ae = calloc(1, sizeof(*ae));
+
+	if (!ae)
+		goto nomem;
+	ae->d = d;
+	ae->opts = *o;
+	ae->n_layers = o->n_hidden + 1;
+	ae->w[0] = (unsigned)d;
+	for (unsigned i = 0; i < o->n_hidden; i++)
+		ae->w[i + 1] = o->hidden[i];
+	ae->w[ae->n_layers] = (unsigned)d;
+	layout(ae);
+	ae->inf = calloc(ae->n_inf, sizeof(float));
+	if (!ae->inf)
+		goto nomem;
+	if (trainable) {
+		ae->params = calloc(ae->n_params, sizeof(float));
+		ae->run_mean = calloc(ae->n_rs + 1, sizeof(float));
+		ae->run_var = calloc(ae->n_rs + 1, sizeof(float));
+		if (!ae->params || !ae->run_mean || !ae->run_var)
+			goto nomem;
+	} else {
+		ae->n_params = 0;
+	}
+	return ae;
+nomem:
+	autoenc_free(ae);
+	errno = ENOMEM;
+	return NULL;
+}
+
+struct autoenc *autoenc_new(size_t d, const struct autoenc_opts *o)
+{
+	struct autoenc *ae;
+	struct rng r;
+
+	if (check_opts(d, o)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	ae = alloc_net(d, o, 1);
+	if (!ae)
+		return NULL;
+	rng_seed(&r, o->seed);
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1];
+		float lim = sqrtf(6.0f / (float)(in + out)), *g = ae->params + ae->off_g[l];
+
+		/* Glorot uniform, the Keras default for Dense. */
+		for (size_t i = 0; i < in * out; i++)
+			ae->params[ae->off_w[l] + i] = (2.0f * rng_float(&r) - 1.0f) * lim;
+		if (l + 1 < ae->n_layers) {
+			for (size_t j = 0; j < out; j++) {
+				g[j] = 1.0f; /* gamma */
+				g[out + j] = 0.0f; /* beta */
+				ae->run_var[ae->off_rs[l] + j] = 1.0f;
+			}
+		}
+	}
+	autoenc_fold(ae);
+	return ae;
+}
+
+void autoenc_free(struct autoenc *ae)
+{
+	if (!ae)
+		return;
+	free(ae->params);
+	free(ae->run_mean);
+	free(ae->run_var);
+	free(ae->inf);
+	free(ae);
+}
+
+size_t autoenc_dim(const struct autoenc *ae)
+{
+	return ae->d;
+}
+
+void autoenc_fold(struct autoenc *ae)
+{
+	if (!ae->params)
+		return;
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1];
+		const float *W = ae->params + ae->off_w[l], *g = ae->params + ae->off_g[l];
+		float *Wf = ae->inf + ae->off_inf[l], *bf = Wf + in * out;
+
+		if (l + 1 == ae->n_layers) {
+			memcpy(Wf, W, in * out * sizeof(float));
+			memcpy(bf, g, out * sizeof(float));
+			continue;
+		}
+		for (size_t j = 0; j < out; j++) {
+			float mu = ae->run_mean[ae->off_rs[l] + j];
+			float s = g[j] / sqrtf(ae->run_var[ae->off_rs[l] + j] + ae->opts.bn_eps);
+
+			for (size_t i = 0; i < in; i++)
+				Wf[i * out + j] = W[i * out + j] * s;
+			bf[j] = g[out + j] - mu * s;
+		}
+	}
+}
+
+/* ---- Inference ------------------------------------------------------------------------ */
+
+/* C[m x n] = A[m x k] B[k x n] (+ bias, ReLU): the inference layer. */
+static void dense_fwd(const float *A, const float *B, const float *bias, float *C, size_t m,
+		      size_t k, size_t n, int relu)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, A,
+		    (int)k, B, (int)n, 0.0f, C, (int)n);
+	for (size_t i = 0; i < m; i++) {
+		float *c = C + i * n;
+
+		for (size_t j = 0; j < n; j++) {
+			float v = c[j] + bias[j];
+
+			c[j] = relu && v < 0 ? 0 : v;
+		}
+	}
+}
+
+struct autoenc_scratch *autoenc_scratch_new(const struct autoenc *ae)
+{
+	struct autoenc_scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		goto nomem;
+	s->rows = SCORE_CHUNK;
+	s->width = ae->max_w;
+	s->a = malloc(s->rows * s->width * sizeof(float));
+	s->b = malloc(s->rows * s->width * sizeof(float));
+	if (!s->a || !s->b)
+		goto nomem;
+	return s;
+nomem:
+	autoenc_scratch_free(s);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void autoenc_scratch_free(struct autoenc_scratch *s)
+{
+	if (!s)
+		return;
+	free(s->a);
+	free(s->b);
+	free(s);
+}
+
+/* Runs m <= s->rows rows through the folded network; returns the buffer with the output. */
+static float *forward_chunk(const struct autoenc *ae, const float *X, size_t m,
+			    struct autoenc_scratch *s)
+{
+	const float *in = X;
+	float *out = s->a;
+
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		const float *Wf = ae->inf + ae->off_inf[l];
+
+		dense_fwd(in, Wf, Wf + (size_t)ae->w[l] * ae->w[l + 1], out, m, ae->w[l],
+			  ae->w[l + 1], l + 1 < ae->n_layers);
+		in = out;
+		out = out == s->a ? s->b : s->a;
+	}
+	return (float *)in;
+}
+
+void autoenc_score(const struct autoenc *ae, const float *X, size_t n, struct autoenc_scratch *s,
+		   float *mae)
+{
+	size_t d = ae->d;
+
+	for (size_t b = 0; b < n; b += s->rows) {
+		size_t m = n - b < s->rows ? n - b : s->rows;
+		const float *x = X + b * d;
+		const float *y = forward_chunk(ae, x, m, s);
+
+		for (size_t i = 0; i < m; i++) {
+			float acc = 0;
+
+			for (size_t j = 0; j < d; j++)
+				acc += fabsf(y[i * d + j] - x[i * d + j]);
+			mae[b + i] = acc / (float)d;
+		}
+	}
+}
+
+void autoenc_reconstruct(const struct autoenc *ae, const float *X, size_t n,
+			 struct autoenc_scratch *s, float *Y)
+{
+	size_t d = ae->d;
+
+	for (size_t b = 0; b < n; b += s->rows) {
+		size_t m = n - b < s->rows ? n - b : s->rows;
+
+		memcpy(Y + b * d, forward_chunk(ae, X + b * d, m, s), m * d * sizeof(float));
+	}
+}
+
+int autoenc_reconstruct_unfolded(const struct autoenc *ae, const float *X, size_t n, float *Y)
+{
+	size_t maxw = ae->max_w;
+	float *a = NULL, *b = NULL;
+	int ret = -ENOMEM;
+
+	if (!ae->params)
+		return -EINVAL;
+	a = malloc(n * maxw * sizeof(float));
+	b = malloc(n * maxw * sizeof(float));
+	if (!a || !b)
+		goto out;
+	memcpy(a, X, n * ae->d * sizeof(float));
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1];
+		const float *W = ae->params + ae->off_w[l], *g = ae->params + ae->off_g[l];
+		int last = l + 1 == ae->n_layers;
+
+		for (size_t i = 0; i < n; i++) {
+			for (size_t j = 0; j < out; j++) {
+				float z = 0;
+
+				for (size_t k = 0; k < in; k++)
+					z += a[i * in + k] * W[k * out + j];
+				if (last) {
+					z += g[j];
+				} else {
+					float mu = ae->run_mean[ae->off_rs[l] + j];
+					float var = ae->run_var[ae->off_rs[l] + j];
+
+					z = (z - mu) / sqrtf(var + ae->opts.bn_eps);
+					z = g[j] * z + g[out + j];
+					z = z > 0 ? z : 0;
+				}
+				b[i * out + j] = z;
+			}
+		}
+		float *t = a;
+		a = b;
+		b = t;
+	}
+	memcpy(Y, a, n * ae->d * sizeof(float));
+	ret = 0;
+out:
+	free(a);
+	free(b);
+	return ret;
+}
+
+/* ---- Training ------------------------------------------------------------------------- */
+
+/* Buffers for one mini-batch of up to m rows. */
+struct workspace {
+	size_t m;
+	float *act[AUTOENC_MAX_HIDDEN + 2]; /* act[l]: input of layer l; act[0] is the batch */
+	float *xhat[AUTOENC_MAX_HIDDEN + 1]; /* normalised pre-activations of hidden layers */
+	float *mult[AUTOENC_MAX_HIDDEN + 1]; /* dY = dA * mult: ReLU gate times dropout scale */
+	float *invstd[AUTOENC_MAX_HIDDEN + 1];
+	float *da, *dz; /* gradient w.r.t. a layer's output, then its pre-activation */
+};
+
+static void ws_free(struct workspace *ws)
+{
+	for (unsigned l = 0; l < AUTOENC_MAX_HIDDEN + 2; l++)
+		free(ws->act[l]);
+	for (unsigned l = 0; l < AUTOENC_MAX_HIDDEN + 1; l++) {
+		free(ws->xhat[l]);
+		free(ws->mult[l]);
+		free(ws->invstd[l]);
+	}
+	free(ws->da);
+	free(ws->dz);
+	memset(ws, 0, sizeof(*ws));
+}
+
+static int ws_alloc(struct workspace *ws, const struct autoenc *ae, size_t m)
+{
+	memset(ws, 0, sizeof(*ws));
+	ws->m = m;
+	for (unsigned l = 0; l <= ae->n_layers; l++) {
+		ws->act[l] = malloc(m * ae->w[l] * sizeof(float));
+		if (!ws->act[l])
+			goto nomem;
+	}
+	for (unsigned l = 0; l + 1 < ae->n_layers; l++) {
+		size_t out = ae->w[l + 1];
+
+		ws->xhat[l] = malloc(m * out * sizeof(float));
+		ws->mult[l] = malloc(m * out * sizeof(float));
+		ws->invstd[l] = malloc(out * sizeof(float));
+		if (!ws->xhat[l] || !ws->mult[l] || !ws->invstd[l])
+			goto nomem;
+	}
+	ws->da = malloc(m * ae->max_w * sizeof(float));
+	ws->dz = malloc(m * ae->max_w * sizeof(float));
+	if (!ws->da || !ws->dz)
+		goto nomem;
+	return 0;
+nomem:
+	ws_free(ws);
+	return -ENOMEM;
+}
+
+/*
+ * Forward and backward pass over the m rows in ws->act[0] in training mode. Returns the data
+ * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
+ * grad if not NULL. Updates the running statistics if update_running.
+ */
+static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r,
+		      int update_running, double *loss_l2, float *grad)
+{
+	const struct autoenc_opts *o = &ae->opts;
+	unsigned L = ae->n_layers;
+	size_t d = ae->d;
+	float keep_scale = 1.0f / (1.0f - o->dropout);
+	/* Dropout decisions from 16-bit slices of the random stream. */
+	uint32_t drop16 = (uint32_t)(o->dropout * 65536.0f);
+	float inv_m = 1.0f / (float)m;
+	double loss = 0;
+
+	for (unsigned l = 0; l < L; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1];
+		const float *W = ae->params + ae->off_w[l], *g = ae->params + ae->off_g[l];
+		float *Z = l + 1 < L ? ws->xhat[l] : ws->act[L];
+
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)out, (int)in,
+			    1.0f, ws->act[l], (int)in, W, (int)out, 0.0f, Z, (int)out);
+		if (l + 1 == L) {
+			for (size_t i = 0; i < m; i++)
+				for (size_t j = 0; j < out; j++)
+					Z[i * out + j] += g[j];
+			break;
+		}
+		float *mean = ws->dz, *var = ws->dz + out, *is = ws->invstd[l];
+		float *A = ws->act[l + 1], *M = ws->mult[l];
+		uint64_t bits = 0;
+		unsigned nbits = 0;
+
+		for (size_t j = 0; j < out; j++)
+			mean[j] = var[j] = 0;
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < out; j++)
+				mean[j] += Z[i * out + j];
+		for (size_t j = 0; j < out; j++)
+			mean[j] *= inv_m;
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < out; j++) {
+				float t = Z[i * out + j] - mean[j];
+
+				var[j] += t * t;
+			}
+		for (size_t j = 0; j < out; j++) {
+			var[j] *= inv_m;
+			is[j] = 1.0f / sqrtf(var[j] + o->bn_eps);
+			if (update_running) {
+				float *rm = ae->run_mean + ae->off_rs[l] + j;
+				float *rv = ae->run_var + ae->off_rs[l] + j;
+				/* The running variance is unbiased, as PyTorch keeps it. */
+				float uv = m > 1 ? var[j] * (float)m / (float)(m - 1) : var[j];
+
+				*rm = o->bn_momentum * *rm + (1 - o->bn_momentum) * mean[j];
+				*rv = o->bn_momentum * *rv + (1 - o->bn_momentum) * uv;
+			}
+		}
+		for (size_t i = 0; i < m; i++) {
+			for (size_t j = 0; j < out; j++) {
+				float xh = (Z[i * out + j] - mean[j]) * is[j];
+				float y = g[j] * xh + g[out + j];
+				float mk = y > 0 ? 1.0f : 0.0f;
+
+				if (drop16) {
+					if (!nbits) {
+						bits = rng_next(r);
+						nbits = 4;
+					}
+					if ((uint32_t)(bits & 0xffff) < drop16)
+						mk = 0;
+					else
+						mk *= keep_scale;
+					bits >>= 16;
+					nbits--;
+				}
+				Z[i * out + j] = xh;
+				M[i * out + j] = mk;
+				A[i * out + j] = y * mk;
+			}
+		}
+	}
+
+	/* Output: loss and dZ = 2 (y - x) / (m d). */
+	{
+		const float *Y = ws->act[L], *X = ws->act[0];
+		float c = 2.0f / (float)(m * d);
+
+		for (size_t i = 0; i < m * d; i++) {
+			float e = Y[i] - X[i];
+
+			loss += (double)e * e;
+			ws->dz[i] = c * e;
+		}
+		loss /= (double)(m * d);
+	}
+	if (loss_l2) {
+		double s = 0;
+
+		for (unsigned l = 0; l < L; l++) {
+			const float *W = ae->params + ae->off_w[l];
+
+			for (size_t i = 0; i < (size_t)ae->w[l] * ae->w[l + 1]; i++)
+				s += (double)W[i] * W[i];
+		}
+		*loss_l2 += o->l2 * s;
+	}
+	if (!grad)
+		return loss;
+
+	for (unsigned l = L; l-- > 0;) {
+		size_t in = ae->w[l], out = ae->w[l + 1];
+		const float *W = ae->params + ae->off_w[l], *g = ae->params + ae->off_g[l];
+		float *gW = grad + ae->off_w[l], *gg = grad + ae->off_g[l];
+		float twol2 = 2.0f * o->l2;
+
+		if (l + 1 < L) {
+			/* da holds dL/dA for this layer's output: through dropout, ReLU and BN. */
+			const float *xh = ws->xhat[l], *M = ws->mult[l], *is = ws->invstd[l];
+			float *dgam = gg, *dbet = gg + out;
+
+			for (size_t j = 0; j < out; j++)
+				dgam[j] = dbet[j] = 0;
+			for (size_t i = 0; i < m; i++)
+				for (size_t j = 0; j < out; j++) {
+					float dy = ws->da[i * out + j] * M[i * out + j];
+
+					ws->da[i * out + j] = dy;
+					dgam[j] += dy * xh[i * out + j];
+					dbet[j] += dy;
+				}
+			for (size_t i = 0; i < m; i++)
+				for (size_t j = 0; j < out; j++) {
+					float dy = ws->da[i * out + j];
+
+					ws->dz[i * out + j] =
+						g[j] * is[j] * inv_m *
+						((float)m * dy - dbet[j] - xh[i * out + j] * dgam[j]);
+				}
+		} else {
+			for (size_t j = 0; j < out; j++)
+				gg[j] = 0;
+			for (size_t i = 0; i < m; i++)
+				for (size_t j = 0; j < out; j++)
+					gg[j] += ws->dz[i * out + j];
+		}
+		for (size_t i = 0; i < in * out; i++)
+			gW[i] = twol2 * W[i];
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)m, 1.0f,
+			    ws->act[l], (int)in, ws->dz, (int)out, 1.0f, gW, (int)out);
+		if (l > 0)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)in,
+				    (int)out, 1.0f, ws->dz, (int)out, W, (int)out, 0.0f, ws->da,
+				    (int)in);
+	}
+	return loss;
+}
+
+int autoenc_loss_grad(struct autoenc *ae, const float *X, size_t n, uint64_t mask_seed,
+		      double *loss, float *grad)
+{
+	struct workspace ws;
+	struct rng r;
+	double l2 = 0;
+	int ret;
+
+	if (!ae->params || n < 2)
+		return -EINVAL;
+	ret = ws_alloc(&ws, ae, n);
+	if (ret)
+		return ret;
+	memcpy(ws.act[0], X, n * ae->d * sizeof(float));
+	rng_seed(&r, mask_seed);
+	*loss = fwd_bwd(ae, &ws, n, &r, 0, &l2, grad) + l2;
+	ws_free(&ws);
+	return 0;
+}
+
+/* Mean squared reconstruction error of rows idx[0..n) in inference mode. */
+static double eval_mse(const struct autoenc *ae, const float *X, const size_t *idx, size_t n,
+		       struct autoenc_scratch *s, float *rows)
+{
+	size_t d = ae->d;
+	double acc = 0;
+
+	for (size_t b = 0; b < n; b += s->rows) {
+		size_t m = n - b < s->rows ? n - b : s->rows;
+		const float *y;
+
+		for (size_t i = 0; i < m; i++)
+			memcpy(rows + i * d, X + idx[b + i] * d, d * sizeof(float));
+		y = forward_chunk(ae, rows, m, s);
+		for (size_t i = 0; i < m * d; i++) {
+			float e = y[i] - rows[i];
+
+			acc += (double)e * e;
+		}
+	}
+	return acc / (double)(n * d);
+}
+
+static void adam_step(float *p, const float *g, float *mo, float *ve, size_t n, float lr_t)
+{
+	for (size_t i = 0; i < n; i++) {
+		float gi = g[i];
+
+		mo[i] = ADAM_B1 * mo[i] + (1 - ADAM_B1) * gi;
+		ve[i] = ADAM_B2 * ve[i] + (1 - ADAM_B2) * gi * gi;
+		p[i] -= lr_t * mo[i] / (sqrtf(ve[i]) + ADAM_EPS);
+	}
+}
+
+int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress_fn progress,
+		  void *ctx, struct autoenc_report *rep)
+{
+	const struct autoenc_opts *o = &ae->opts;
+	size_t d = ae->d, n_val, n_tr, *idx = NULL, np = ae->n_params;
+	float *grad = NULL, *mo = NULL, *ve = NULL, *best = NULL, *rows = NULL;
+	struct autoenc_scratch *s = NULL;
+	struct autoenc_report rp = { 0 };
+	struct workspace ws = { 0 };
+	double best_val = INFINITY;
+	unsigned since_best = 0;
+	uint64_t step = 0;
+	struct rng r;
+	int ret = -EINVAL;
+
+	if (!ae->params || n < 2)
+		return -EINVAL;
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(X[i]))
+			return -EINVAL;
+	n_val = (size_t)((double)n * o->val_frac);
+	if (n - n_val < 2)
+		n_val = 0;
+	n_tr = n - n_val;
+	ret = -ENOMEM;
+	idx = malloc(n * sizeof(*idx));
+	grad = malloc(np * sizeof(float));
+	mo = calloc(np, sizeof(float));
+	ve = calloc(np, sizeof(float));
+	best = malloc((np + 2 * ae->n_rs) * sizeof(float));
+	rows = malloc(SCORE_CHUNK * d * sizeof(float));
+	s = autoenc_scratch_new(ae);
+	if (!idx || !grad || !mo || !ve || !best || !rows || !s)
+		goto out;
+	ret = ws_alloc(&ws, ae, o->batch < n_tr ? o->batch : n_tr);
+	if (ret)
+		goto out;
+	/* A different stream from the weights' initialisation. */
+	rng_seed(&r, o->seed ^ 0x5eed5eed5eed5eedULL);
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	/* Validation rows: a random subset, kept at the end of idx. */
+	for (size_t i = n; i > 1; i--) {
+		size_t k = rng_below(&r, i), t = idx[i - 1];
+
+		idx[i - 1] = idx[k];
+		idx[k] = t;
+	}
+	rp.val_loss = NAN;
+	for (unsigned ep = 1; ep <= o->epochs; ep++) {
+		double sum = 0;
+		size_t n_batches = 0;
+		struct autoenc_epoch e;
+
+		for (size_t i = n_tr; i > 1; i--) {
+			size_t k = rng_below(&r, i), t = idx[i - 1];
+
+			idx[i - 1] = idx[k];
+			idx[k] = t;
+		}
+		for (size_t b = 0; b < n_tr; b += ws.m) {
+			size_t m = n_tr - b < ws.m ? n_tr - b : ws.m;
+			float b1t, b2t, lr_t;
+
+			/* Batch statistics of a single row are meaningless: a last row alone is skipped. */
+			if (m < 2)
+				continue;
+			for (size_t i = 0; i < m; i++)
+				memcpy(ws.act[0] + i * d, X + idx[b + i] * d, d * sizeof(float));
+			sum += fwd_bwd(ae, &ws, m, &r, 1, NULL, grad);
+			n_batches++;
+			step++;
+			b1t = 1.0f - powf(ADAM_B1, (float)step);
+			b2t = 1.0f - powf(ADAM_B2, (float)step);
+			lr_t = o->lr * sqrtf(b2t) / b1t;
+			adam_step(ae->params, grad, mo, ve, np, lr_t);
+		}
+		autoenc_fold(ae);
+		e.epoch = ep;
+		e.n_epochs = o->epochs;
+		e.train_loss = (float)(sum / (double)(n_batches ? n_batches : 1));
+		e.val_loss = n_val ? (float)eval_mse(ae, X, idx + n_tr, n_val, s, rows) : NAN;
+		rp.epochs_run = ep;
+		rp.train_loss = e.train_loss;
+		if (!n_val || e.val_loss < best_val) {
+			best_val = n_val ? e.val_loss : 0;
+			since_best = 0;
+			rp.best_epoch = ep;
+			rp.val_loss = e.val_loss;
+			memcpy(best, ae->params, np * sizeof(float));
+			memcpy(best + np, ae->run_mean, ae->n_rs * sizeof(float));
+			memcpy(best + np + ae->n_rs, ae->run_var, ae->n_rs * sizeof(float));
+		} else {
+			since_best++;
+		}
+		if (progress && progress(ctx, &e))
+			break;
+		if (n_val && o->patience && since_best >= o->patience)
+			break;
+	}
+	if (rp.epochs_run) {
+		memcpy(ae->params, best, np * sizeof(float));
+		memcpy(ae->run_mean, best + np, ae->n_rs * sizeof(float));
+		memcpy(ae->run_var, best + np + ae->n_rs, ae->n_rs * sizeof(float));
+	}
+	autoenc_fold(ae);
+	if (rep)
+		*rep = rp;
+	ret = 0;
+out:
+	ws_free(&ws);
+	autoenc_scratch_free(s);
+	free(idx);
+	free(grad);
+	free(mo);
+	free(ve);
+	free(best);
+	free(rows);
+	return ret;
+}
+
+/* ---- Parameters for tests ------------------------------------------------------------- */
+
+size_t autoenc_n_params(const struct autoenc *ae)
+{
+	return ae->n_params;
+}
+
+float *autoenc_params(struct autoenc *ae)
+{
+	return ae->params;
+}
+
+size_t autoenc_param_layout(const struct autoenc *ae, struct autoenc_block *blocks, size_t max)
+{
+	size_t nb = 0;
+
+	if (!ae->params)
+		return 0;
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t out = ae->w[l + 1];
+		struct autoenc_block b[3] = {
+			{ l, 0, ae->off_w[l], (size_t)ae->w[l] * out },
+			{ l, 1, ae->off_g[l], out },
+			{ l, 2, ae->off_g[l] + out, out },
+		};
+		size_t k = 3;
+
+		if (l + 1 == ae->n_layers) {
+			b[1].kind = 3;
+			k = 2;
+		}
+		for (size_t i = 0; i < k; i++) {
+			if (nb < max)
+				blocks[nb] = b[i];
+			nb++;
+		}
+	}
+	return nb;
+}
+
+/* ---- Serialisation -------------------------------------------------------------------- */
+
+void autoenc_write(const struct autoenc *ae, struct ser_writer *w)
+{
+	ser_put_u32(w, (uint32_t)ae->d);
+	ser_put_u32(w, ae->opts.n_hidden);
+	for (unsigned i = 0; i < ae->opts.n_hidden; i++)
+		ser_put_u32(w, ae->opts.hidden[i]);
+	ser_put_f32s(w, ae->inf, ae->n_inf);
+}
+
+struct autoenc *autoenc_read(struct ser_reader *r)
+{
+	struct autoenc_opts o;
+	struct autoenc *ae = NULL;
+	uint32_t d;
+
+	autoenc_opts_default(&o);
+	d = ser_get_u32(r);
+	o.n_hidden = ser_get_u32(r);
+	if (r->err || o.n_hidden == 0 || o.n_hidden > AUTOENC_MAX_HIDDEN)
+		goto bad;
+	for (unsigned i = 0; i < o.n_hidden; i++)
+		o.hidden[i] = ser_get_u32(r);
+	if (r->err || check_opts(d, &o))
+		goto bad;
+	ae = alloc_net(d, &o, 0);
+	if (!ae)
+		return NULL;
+	if (ae->n_inf * 4 > r->len - r->pos)
+		goto bad;
+	ser_get_f32s(r, ae->inf, ae->n_inf);
+	if (r->err)
+		goto bad;
+	return ae;
+bad:
+	autoenc_free(ae);
+	if (!r->err)
+		r->err = -EBADMSG;
+	errno = EBADMSG;
+	return NULL;
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iforest.h"
+#include "rng.h"
+#include "scaler.h"
+
+/*
+ * One tree of height h, padded to a complete binary tree: nodes 0..2^h-2 in
+ * breadth-first order (children of i at 2i+1 and 2i+2), leaves in leaf[2^h].
+ * A node that is really a leaf becomes a pass-through (feature 0, threshold
+ * +inf: everything goes left) and every leaf below it holds its value, so
+ * all rows take exactly h steps with no branch on the node kind.
+ */
+struct iforest {
+	size_t d;
+	struct iforest_opts opts;
+	unsigned height; /* 0 until fitted */
+	unsigned n_nodes, n_leaves; /* per tree: 2^h - 1 and 2^h */
+	unsigned max_samples; /* rows per tree actually used: min(opts.max_samples, n) */
+	float offset;
+	float inv_norm; /* 1 / (n_trees * c(max_samples)) */
+	int32_t *feat; /* n_trees * n_nodes */
+	float *thr; /* n_trees * n_nodes */
+	float *leaf; /* n_trees * n_leaves: depth + c(rows in leaf) */
+};
+
+void iforest_opts_default(struct iforest_opts *o)
+{
+	o->n_trees = 150;
+	o->max_samples = 256;
+	o->contamination = 0.05f;
+	o->seed = 42;
+}
+
+double iforest_c(double n)
+{
+	if (n <= 1)
+		return 0;
+	if (n <= 2)
+		return 1;
+	return 2.0 * (log(n - 1.0) + 0.5772156649015329) - 2.0 * (n - 1.0) / n;
+}
+
+struct iforest *iforest_new(size_t d, const struct iforest_opts *o)
+{
+	struct iforest *f;
+
+	if (d == 0 || d > IFOREST_MAX_FEATURES || !o || o->n_trees == 0 || o->n_trees > 100000 ||
+	    o->max_samples < 2 || o->max_samples > (1u << IFOREST_MAX_HEIGHT) ||
+	    !(o->contamination > 0 && o->contamination <= 0.5f)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->d = d;
+	f->opts = *o;
+	return f;
+}
+
+void iforest_free(struct iforest *f)
+{
+	if (!f)
+		return;
+	free(f->feat);
+	free(f->thr);
+	free(f->leaf);
+	free(f);
+}
+
+static int alloc_trees(struct iforest *f, unsigned height)
+{
+	size_t nt = f->opts.n_trees;
+
+	f->height = height;
+	f->n_nodes = (1u << height) - 1;
+	f->n_leaves = 1u << height;
+	free(f->feat);
+	free(f->thr);
+	free(f->leaf);
+	/* One spare node so that a tree of height 0 still has valid pointers. */
+	f->feat = calloc(nt * f->n_nodes + 1, sizeof(int32_t));
+	f->thr = calloc(nt * f->n_nodes + 1, sizeof(float));
+	f->leaf = calloc(nt * f->n_leaves, sizeof(float));
+	if (!f->feat || !f->thr || !f->leaf)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Marks node p of a tree and its whole subtree as pass-through to leaf value v. */
+static void make_leaf(struct iforest *f, int32_t *feat, float *thr, float *leaf, unsigned p,
+		      unsigned depth, float v)
+{
+	unsigned first = p, count = 1;
+
+	for (unsigned dd = depth; dd < f->height; dd++) {
+		for (unsigned k = 0; k < count; k++) {
+			feat[first + k] = 0;
+			thr[first + k] = INFINITY;
+		}
+		first = 2 * first + 1;
+		count *= 2;
+	}
+	/* first is now the breadth-first index of the subtree's first leaf. */
+	for (unsigned k = 0; k < count; k++)
+		leaf[first - f->n_nodes + k] = v;
+}
+
+struct build_item {
+	unsigned p, depth;
+	size_t lo, hi;
+};
+
+static void grow_tree(struct iforest *f, const float *X, size_t *idx, size_t m, struct rng *r,
+		      int32_t *feat, float *thr, float *leaf, struct build_item *stack,
+		      unsigned *cand)
+{
+	size_t d = f->d, sp = 0;
+
+	stack[sp++] = (struct build_item){ 0, 0, 0, m };
+	while (sp) {
+		struct build_item it = stack[--sp];
+		size_t cnt = it.hi - it.lo, n_cand = d, lo, hi;
+		float mn = 0, mx = 0, t;
+		int j = -1;
+
+		if (it.depth >= f->height || cnt <= 1) {
+			make_leaf(f, feat, thr, leaf, it.p, it.depth,
+				  (float)(it.depth + iforest_c((double)cnt)));
+			continue;
+		}
+		/* As scikit-learn's random splitter: draw features until one is not constant. */
+		for (size_t k = 0; k < d; k++)
+			cand[k] = (unsigned)k;
+		while (n_cand) {
+			size_t c = rng_below(r, n_cand);
+			unsigned fj = cand[c];
+
+			mn = mx = X[idx[it.lo] * d + fj];
+			for (size_t i = it.lo + 1; i < it.hi; i++) {
+				float v = X[idx[i] * d + fj];
+
+				mn = v < mn ? v : mn;
+				mx = v > mx ? v : mx;
+			}
+			if (mx > mn) {
+				j = (int)fj;
+				break;
+			}
+			cand[c] = cand[--n_cand];
+		}
+		if (j < 0) {
+			make_leaf(f, feat, thr, leaf, it.p, it.depth,
+				  (float)(it.depth + iforest_c((double)cnt)));
+			continue;
+		}
+		t = (float)((double)mn + rng_double(r) * ((double)mx - (double)mn));
+		if (!(t < mx))
+			t = mn;
+		/* Partition: x <= t to the left. */
+		lo = it.lo;
+		hi = it.hi;
+		while (lo < hi) {
+			if (X[idx[lo] * d + j] <= t) {
+				lo++;
+			} else {
+				size_t tmp = idx[lo];
+
+				idx[lo] = idx[--hi];
+				idx[hi] = tmp;
+			}
+		}
+		feat[it.p] = j;
+		thr[it.p] = t;
+		stack[sp++] = (struct build_item){ 2 * it.p + 2, it.depth + 1, lo, it.hi };
+		stack[sp++] = (struct build_item){ 2 * it.p + 1, it.depth + 1, it.lo, lo };
+	}
+}
+
+int iforest_fit(struct iforest *f, const float *X, size_t n)
+{
+	size_t d = f->d, m, *perm = NULL, *idx = NULL;
+	struct build_item *stack = NULL;
+	unsigned *cand = NULL, height = 0;
+	float *scores = NULL;
+	struct rng r;
+	int ret;
+
+	if (n < 2)
+		return -EINVAL;
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(X[i]))
+			return -EINVAL;
+	m = n < f->opts.max_samples ? n : f->opts.max_samples;
+	while ((1ul << height) < m)
+		height++;
+	ret = alloc_trees(f, height);
+	if (ret)
+		goto out;
+	f->max_samples = (unsigned)m;
+	perm = malloc(n * sizeof(*perm));
+	idx = malloc(m * sizeof(*idx));
+	stack = malloc((height + 2) * 2 * sizeof(*stack));
+	cand = malloc(d * sizeof(*cand));
+	scores = malloc(n * sizeof(*scores));
+	ret = -ENOMEM;
+	if (!perm || !idx || !stack || !cand || !scores)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	rng_seed(&r, f->opts.seed);
+	for (unsigned t = 0; t < f->opts.n_trees; t++) {
+		/* Sample m rows without replacement: a partial Fisher-Yates shuffle. */
+		for (size_t i = 0; i < m; i++) {
+			size_t k = i + rng_below(&r, n - i), tmp = perm[i];
+
+			perm[i] = perm[k];
+			perm[k] = tmp;
+			idx[i] = perm[i];
+		}
+		grow_tree(f, X, idx, m, &r, f->feat + (size_t)t * f->n_nodes,
+			  f->thr + (size_t)t * f->n_nodes, f->leaf + (size_t)t * f->n_leaves, stack,
+			  cand);
+	}
+	f->inv_norm = (float)(1.0 / ((double)f->opts.n_trees * iforest_c((double)m)));
+	iforest_score_samples(f, X, n, scores);
+	f->offset = scaler_quantile_inplace(scores, n, f->opts.contamination);
+	ret = 0;
+out:
+	if (ret)
+		f->height = 0;
+	free(perm);
+	free(idx);
+	free(stack);
+	free(cand);
+	free(scores);
+	return ret;
+}
+
+#define BLOCK 64
+
+/* Adds each tree's leaf value for rows [0, nb) of a block into acc. */
+static void accumulate_block(const struct iforest *f, const float *X, size_t nb, float *acc)
+{
+	size_t d = f->d;
+
+	for (unsigned t = 0; t < f->opts.n_trees; t++) {
+		const int32_t *feat = f->feat + (size_t)t * f->n_nodes;
+		const float *thr = f->thr + (size_t)t * f->n_nodes;
+		const float *leaf = f->leaf + (size_t)t * f->n_leaves;
+
+		for (size_t i = 0; i < nb; i++) {
+			const float *x = X + i * d;
+			unsigned p = 0;
+
+			for (unsigned l = 0; l < f->height; l++)
+				p = 2 * p + 1 + (x[feat[p]] > thr[p]);
+			acc[i] += leaf[p - f->n_nodes];
+		}
+	}
+}
+
+void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out)
+{
+	size_t d = f->d;
+
+	for (size_t b = 0; b < n; b += BLOCK) {
+		size_t nb = n - b < BLOCK ? n - b : BLOCK;
+		float acc[BLOCK] = { 0 };
+
+		accumulate_block(f, X + b * d, nb, acc);
+		for (size_t i = 0; i < nb; i++)
+			out[b + i] = -exp2f(-acc[i] * f->inv_norm);
+	}
+}
+
+void iforest_decision_function(const struct iforest *f, const float *X, size_t n, float *out)
+{
+	iforest_score_samples(f, X, n, out);
+	for (size_t i = 0; i < n; i++)
+		out[i] -= f->offset;
+}
+
+float iforest_offset(const struct iforest *f)
+{
+	return f->offset;
+}
+
+size_t iforest_dim(const struct iforest *f)
+{
+	return f->d;
+}
+
+unsigned iforest_n_trees(const struct iforest *f)
+{
+	return f->opts.n_trees;
+}
+
+void iforest_write(const struct iforest *f, struct ser_writer *w)
+{
+	size_t nt = f->opts.n_trees;
+
+	ser_put_u32(w, (uint32_t)f->d);
+	ser_put_u32(w, f->opts.n_trees);
+	ser_put_u32(w, f->opts.max_samples);
+	ser_put_f32(w, f->opts.contamination);
+	ser_put_u64(w, f->opts.seed);
+	ser_put_u32(w, f->max_samples);
+	ser_put_u32(w, f->height);
+	ser_put_f32(w, f->offset);
+	for (size_t i = 0; i < nt * f->n_nodes; i++) {
+		ser_put_u8(w, (uint8_t)f->feat[i]);
+		ser_put_f32(w, f->thr[i]);
+	}
+	ser_put_f32s(w, f->leaf, nt * f->n_leaves);
+}
+
+struct iforest *iforest_read(struct ser_reader *r)
+{
+	struct iforest_opts o;
+	struct iforest *f = NULL;
+	uint32_t d, ms, height;
+	size_t nt;
+
+	d = ser_get_u32(r);
+	o.n_trees = ser_get_u32(r);
+	o.max_samples = ser_get_u32(r);
+	o.contamination = ser_get_f32(r);
+	o.seed = ser_get_u64(r);
+	ms = ser_get_u32(r);
+	height = ser_get_u32(r);
+	if (r->err || height > IFOREST_MAX_HEIGHT || ms < 2 || ms > o.max_samples ||
+	    (1u << height) < ms || (height && (1u << (height - 1)) >= ms))
+		goto bad;
+	nt = o.n_trees;
+	/* Bound the allocation by what the remaining input can hold. */
+	if (nt > 100000 || nt * ((1u << height) * 9 - 5) > r->len - r->pos)
+		goto bad;
+	f = iforest_new(d, &o);
+	if (!f)
+		goto bad;
+	if (alloc_trees(f, height)) {
+		iforest_free(f);
+		errno = ENOMEM;
+		return NULL;
+	}
+	f->max_samples = ms;
+	f->offset = ser_get_f32(r);
+	for (size_t i = 0; i < nt * f->n_nodes; i++) {
+		f->feat[i] = ser_get_u8(r);
+		f->thr[i] = ser_get_f32(r);
+		if ((size_t)f->feat[i] >= d || isnan(f->thr[i]) || f->thr[i] == -INFINITY)
+			goto bad;
+	}
+	ser_get_f32s(r, f->leaf, nt * f->n_leaves);
+	for (size_t i = 0; i < nt * f->n_leaves; i++)
+		if (f->leaf[i] < 0)
+			goto bad;
+	if (r->err || !isfinite(f->offset))
+		goto bad;
+	f->inv_norm = (float)(1.0 / ((double)nt * iforest_c((double)ms)));
+	return f;
+bad:
+	iforest_free(f);
+	if (!r->err)
+		r->err = -EBADMSG;
+	errno = EBADMSG;
+	return NULL;
+}
