@@ -15,6 +15,9 @@
  * +inf: everything goes left) and every leaf below it holds its value, so
  * all rows take exactly h steps with no branch on the node kind.
  */
+/* Rows per scoring block (see pack_nodes()). */
+#define BLOCK 64
+
 struct iforest {
 	size_t d;
 	struct iforest_opts opts;
@@ -26,7 +29,12 @@ struct iforest {
 	int32_t *feat; /* n_trees * n_nodes */
 	float *thr; /* n_trees * n_nodes */
 	float *leaf; /* n_trees * n_leaves: depth + c(rows in leaf) */
+	/* The scoring form of feat and thr, see pack_nodes(). */
+	uint16_t *off; /* n_trees * n_nodes: byte offset of the feature's column in a block */
+	uint32_t *key; /* n_trees * n_nodes: order-preserving integer key of the threshold */
 };
+
+static void pack_nodes(struct iforest *f);
 
 void iforest_opts_default(struct iforest_opts *o)
 {
@@ -72,6 +80,8 @@ void iforest_free(struct iforest *f)
 	free(f->feat);
 	free(f->thr);
 	free(f->leaf);
+	free(f->off);
+	free(f->key);
 	free(f);
 }
 
@@ -89,7 +99,11 @@ static int alloc_trees(struct iforest *f, unsigned height)
 	f->feat = calloc(nt * f->n_nodes + 1, sizeof(int32_t));
 	f->thr = calloc(nt * f->n_nodes + 1, sizeof(float));
 	f->leaf = calloc(nt * f->n_leaves, sizeof(float));
-	if (!f->feat || !f->thr || !f->leaf)
+	free(f->off);
+	free(f->key);
+	f->off = calloc(nt * f->n_nodes + 1, sizeof(uint16_t));
+	f->key = calloc(nt * f->n_nodes + 1, sizeof(uint32_t));
+	if (!f->feat || !f->thr || !f->leaf || !f->off || !f->key)
 		return -ENOMEM;
 	return 0;
 }
@@ -230,6 +244,7 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 			  cand);
 	}
 	f->inv_norm = (float)(1.0 / ((double)f->opts.n_trees * iforest_c((double)m)));
+	pack_nodes(f);
 	iforest_score_samples(f, X, n, scores);
 	f->offset = scaler_quantile_inplace(scores, n, f->opts.contamination);
 	ret = 0;
@@ -244,38 +259,109 @@ out:
 	return ret;
 }
 
-#define BLOCK 64
-
-/* Adds each tree's leaf value for rows [0, nb) of a block into acc. */
-static void accumulate_block(const struct iforest *f, const float *X, size_t nb, float *acc)
+/*
+ * Scoring. Floats compare like their order-preserving integer keys (sign bit flipped for
+ * positives, all bits for negatives; -0 is made +0 first, NaN never occurs), so a node
+ * is one 64-bit word: the threshold's key in the low half, and in the high half the byte
+ * offset of its feature's column in a block of rows transposed to feature-major order.
+ * A step down the tree is then one load of the node, one load-and-compare of the row's
+ * key, and integer arithmetic: no float unit, no gather, portable C.
+ */
+static inline uint32_t fkey(float v)
 {
-	size_t d = f->d;
+	uint32_t u;
+
+	v += 0.0f; /* -0 -> +0 */
+	memcpy(&u, &v, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+static void pack_nodes(struct iforest *f)
+{
+	size_t nn = (size_t)f->opts.n_trees * f->n_nodes;
+
+	_Static_assert(IFOREST_MAX_FEATURES * BLOCK * sizeof(uint32_t) <= UINT16_MAX,
+		       "column offsets must fit 16 bits");
+	for (size_t i = 0; i < nn; i++) {
+		f->off[i] = (uint16_t)(f->feat[i] * BLOCK * sizeof(uint32_t));
+		f->key[i] = fkey(f->thr[i]);
+	}
+}
+
+/* Adds each tree's leaf value for rows [0, nb) of a block into acc. xt: the rows' keys,
+ * feature-major, BLOCK per feature. */
+static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc)
+{
+	unsigned h = f->height, nn = f->n_nodes;
+	const char *xb = (const char *)xt;
+	size_t i0;
 
 	for (unsigned t = 0; t < f->opts.n_trees; t++) {
-		const int32_t *feat = f->feat + (size_t)t * f->n_nodes;
-		const float *thr = f->thr + (size_t)t * f->n_nodes;
-		const float *leaf = f->leaf + (size_t)t * f->n_leaves;
+		const uint16_t *off = f->off + (size_t)t * nn;
+		const uint32_t *key = f->key + (size_t)t * nn;
+		const float *leaf = f->leaf + (size_t)t * f->n_leaves - nn;
 
-		for (size_t i = 0; i < nb; i++) {
-			const float *x = X + i * d;
-			unsigned p = 0;
+		/* Eight rows in lockstep, spelled out so that the compiler keeps them in
+		 * registers: independent chains of dependent loads overlap. A step is two
+		 * loads, a compare with the third and an add of the carry. */
+		for (i0 = 0; i0 + 8 <= nb; i0 += 8) {
+			const char *x = xb + i0 * sizeof(uint32_t);
+			size_t p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
 
-			for (unsigned l = 0; l < f->height; l++)
-				p = 2 * p + 1 + (x[feat[p]] > thr[p]);
-			acc[i] += leaf[p - f->n_nodes];
+#define STEP(k)                                                                            \
+	do {                                                                               \
+		uint32_t xk;                                                               \
+		memcpy(&xk, x + off[p##k] + (k) * sizeof(uint32_t), sizeof(xk));           \
+		p##k = 2 * p##k + 1 + (key[p##k] < xk);                                     \
+	} while (0)
+			for (unsigned l = 0; l < h; l++) {
+				STEP(0);
+				STEP(1);
+				STEP(2);
+				STEP(3);
+				STEP(4);
+				STEP(5);
+				STEP(6);
+				STEP(7);
+			}
+#undef STEP
+			acc[i0 + 0] += leaf[p0];
+			acc[i0 + 1] += leaf[p1];
+			acc[i0 + 2] += leaf[p2];
+			acc[i0 + 3] += leaf[p3];
+			acc[i0 + 4] += leaf[p4];
+			acc[i0 + 5] += leaf[p5];
+			acc[i0 + 6] += leaf[p6];
+			acc[i0 + 7] += leaf[p7];
+		}
+		for (size_t i = i0; i < nb; i++) {
+			const char *x = xb + i * sizeof(uint32_t);
+			size_t p = 0;
+
+			for (unsigned l = 0; l < h; l++) {
+				uint32_t xk;
+
+				memcpy(&xk, x + off[p], sizeof(xk));
+				p = 2 * p + 1 + (key[p] < xk);
+			}
+			acc[i] += leaf[p];
 		}
 	}
 }
 
 void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out)
 {
+	uint32_t xt[IFOREST_MAX_FEATURES * BLOCK];
 	size_t d = f->d;
 
 	for (size_t b = 0; b < n; b += BLOCK) {
 		size_t nb = n - b < BLOCK ? n - b : BLOCK;
 		float acc[BLOCK] = { 0 };
 
-		accumulate_block(f, X + b * d, nb, acc);
+		for (size_t i = 0; i < nb; i++)
+			for (size_t j = 0; j < d; j++)
+				xt[j * BLOCK + i] = fkey(X[(b + i) * d + j]);
+		accumulate_block(f, xt, nb, acc);
 		for (size_t i = 0; i < nb; i++)
 			out[b + i] = -exp2f(-acc[i] * f->inv_norm);
 	}
@@ -366,6 +452,7 @@ struct iforest *iforest_read(struct ser_reader *r)
 	if (r->err || !isfinite(f->offset))
 		goto bad;
 	f->inv_norm = (float)(1.0 / ((double)nt * iforest_c((double)ms)));
+	pack_nodes(f);
 	return f;
 bad:
 	iforest_free(f);
