@@ -30,11 +30,17 @@ struct autoenc {
 	float *inf;
 	size_t off_inf[AUTOENC_MAX_HIDDEN + 1], n_inf;
 	unsigned max_w;
+	/* The same, for the scoring kernel: widths rounded up to 16 (zero padding), W as
+	 * in x pad(out), then bias as pad(out); 64-byte aligned. Built by pack(). */
+	float *pk;
+	size_t off_pk[AUTOENC_MAX_HIDDEN + 1], n_pk;
+	unsigned pw[AUTOENC_MAX_HIDDEN + 2]; /* padded widths */
+	unsigned max_pw;
 };
 
 struct autoenc_scratch {
 	size_t rows, width;
-	float *a, *b;
+	float *a, *b; /* rows x width, 64-byte aligned */
 };
 
 void autoenc_opts_default(struct autoenc_opts *o)
@@ -94,6 +100,18 @@ static void layout(struct autoenc *ae)
 	ae->n_params = p;
 	ae->n_rs = rs;
 	ae->n_inf = q;
+	q = 0;
+	ae->max_pw = 0;
+	for (unsigned l = 0; l <= ae->n_layers; l++) {
+		ae->pw[l] = (ae->w[l] + 15) & ~15u;
+		if (ae->pw[l] > ae->max_pw)
+			ae->max_pw = ae->pw[l];
+	}
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		ae->off_pk[l] = q;
+		q += (size_t)ae->w[l] * ae->pw[l + 1] + ae->pw[l + 1];
+	}
+	ae->n_pk = q;
 }
 
 static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int trainable)
@@ -111,8 +129,10 @@ static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int tra
 	ae->w[ae->n_layers] = (unsigned)d;
 	layout(ae);
 	ae->inf = calloc(ae->n_inf, sizeof(float));
-	if (!ae->inf)
+	ae->pk = aligned_alloc(64, (ae->n_pk * sizeof(float) + 63) & ~(size_t)63);
+	if (!ae->inf || !ae->pk)
 		goto nomem;
+	memset(ae->pk, 0, ae->n_pk * sizeof(float));
 	if (trainable) {
 		ae->params = calloc(ae->n_params, sizeof(float));
 		ae->run_mean = calloc(ae->n_rs + 1, sizeof(float));
@@ -169,12 +189,29 @@ void autoenc_free(struct autoenc *ae)
 	free(ae->run_mean);
 	free(ae->run_var);
 	free(ae->inf);
+	free(ae->pk);
 	free(ae);
 }
 
 size_t autoenc_dim(const struct autoenc *ae)
 {
 	return ae->d;
+}
+
+/* The scoring kernel's copy of the inference weights (zero-padded to 16 columns). */
+static void pack(struct autoenc *ae)
+{
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1], po = ae->pw[l + 1];
+		const float *Wf = ae->inf + ae->off_inf[l], *bf = Wf + in * out;
+		float *P = ae->pk + ae->off_pk[l];
+
+		for (size_t i = 0; i < in; i++)
+			for (size_t j = 0; j < po; j++)
+				P[i * po + j] = j < out ? Wf[i * out + j] : 0.0f;
+		for (size_t j = 0; j < po; j++)
+			P[in * po + j] = j < out ? bf[j] : 0.0f;
+	}
 }
 
 void autoenc_fold(struct autoenc *ae)
@@ -200,39 +237,100 @@ void autoenc_fold(struct autoenc *ae)
 			bf[j] = g[out + j] - mu * s;
 		}
 	}
+	pack(ae);
 }
 
 /* ---- Inference ------------------------------------------------------------------------ */
 
-/* C[m x n] = A[m x k] B[k x n] (+ bias, ReLU): the inference layer. */
-static void dense_fwd(const float *A, const float *B, const float *bias, float *C, size_t m,
-		      size_t k, size_t n, int relu)
+/*
+ * The scoring kernel: C[m x pn] = act(A[m x k] W[k x pn] + b) with pn a multiple of 16, in
+ * register tiles of 8 rows x 32 columns (16-column vectors, GCC vector extensions). It is
+ * compiled for AVX-512, AVX2+FMA and baseline x86-64, picked at load time; each row's
+ * result depends only on that row, so scores do not depend on the batch.
+ */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef float v16f_u __attribute__((vector_size(64), aligned(4), may_alias));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define KERNEL_CLONES
+#endif
+
+static inline __attribute__((always_inline)) void
+tile(const float *A, size_t lda, const float *W, size_t pn, const float *b, size_t k, float *C,
+     size_t ldc, int R, int V, int relu)
 {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, A,
-		    (int)k, B, (int)n, 0.0f, C, (int)n);
-	for (size_t i = 0; i < m; i++) {
-		float *c = C + i * n;
+	v16f acc[8][2];
 
-		for (size_t j = 0; j < n; j++) {
-			float v = c[j] + bias[j];
+#pragma GCC unroll 8
+	for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+		for (int v = 0; v < V; v++)
+			acc[r][v] = *(const v16f_u *)(b + 16 * v);
+	for (size_t kk = 0; kk < k; kk++) {
+		const float *w = W + kk * pn;
+		v16f w0 = *(const v16f_u *)w;
+		v16f w1 = V > 1 ? (v16f) * (const v16f_u *)(w + 16) : w0;
 
-			c[j] = relu && v < 0 ? 0 : v;
+#pragma GCC unroll 8
+		for (int r = 0; r < R; r++) {
+			float a = A[r * lda + kk];
+
+			acc[r][0] += a * w0;
+			if (V > 1)
+				acc[r][1] += a * w1;
 		}
+	}
+#pragma GCC unroll 8
+	for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+		for (int v = 0; v < V; v++) {
+			v16f y = acc[r][v];
+
+			if (relu)
+				y = (v16f)((v16i)y & (y > 0));
+			*(v16f_u *)(C + r * ldc + 16 * v) = y;
+		}
+}
+
+KERNEL_CLONES static void dense_layer(const float *A, size_t lda, const float *W, size_t k,
+				      size_t pn, float *C, size_t ldc, size_t m, int relu)
+{
+	const float *b = W + k * pn;
+	size_t i = 0, j;
+
+	for (; i + 8 <= m; i += 8) {
+		for (j = 0; j + 32 <= pn; j += 32)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 2, relu);
+		if (j < pn)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 1, relu);
+	}
+	for (; i < m; i++) {
+		for (j = 0; j + 32 <= pn; j += 32)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 2, relu);
+		if (j < pn)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 1, relu);
 	}
 }
 
 struct autoenc_scratch *autoenc_scratch_new(const struct autoenc *ae)
 {
 	struct autoenc_scratch *s = calloc(1, sizeof(*s));
+	size_t bytes;
 
 	if (!s)
 		goto nomem;
 	s->rows = SCORE_CHUNK;
-	s->width = ae->max_w;
-	s->a = malloc(s->rows * s->width * sizeof(float));
-	s->b = malloc(s->rows * s->width * sizeof(float));
+	s->width = ae->max_pw;
+	bytes = s->rows * s->width * sizeof(float);
+	s->a = aligned_alloc(64, bytes);
+	s->b = aligned_alloc(64, bytes);
 	if (!s->a || !s->b)
 		goto nomem;
+	memset(s->a, 0, bytes);
+	memset(s->b, 0, bytes);
 	return s;
 nomem:
 	autoenc_scratch_free(s);
@@ -249,19 +347,22 @@ void autoenc_scratch_free(struct autoenc_scratch *s)
 	free(s);
 }
 
-/* Runs m <= s->rows rows through the folded network; returns the buffer with the output. */
+/* Runs m <= s->rows rows through the folded network; returns the output, m rows of stride
+ * pw[n_layers] (the padding columns are 0). */
 static float *forward_chunk(const struct autoenc *ae, const float *X, size_t m,
 			    struct autoenc_scratch *s)
 {
 	const float *in = X;
+	size_t lda = ae->d;
 	float *out = s->a;
 
 	for (unsigned l = 0; l < ae->n_layers; l++) {
-		const float *Wf = ae->inf + ae->off_inf[l];
+		size_t pn = ae->pw[l + 1];
 
-		dense_fwd(in, Wf, Wf + (size_t)ae->w[l] * ae->w[l + 1], out, m, ae->w[l],
-			  ae->w[l + 1], l + 1 < ae->n_layers);
+		dense_layer(in, lda, ae->pk + ae->off_pk[l], ae->w[l], pn, out, pn, m,
+			    l + 1 < ae->n_layers);
 		in = out;
+		lda = pn;
 		out = out == s->a ? s->b : s->a;
 	}
 	return (float *)in;
@@ -276,12 +377,13 @@ void autoenc_score(const struct autoenc *ae, const float *X, size_t n, struct au
 		size_t m = n - b < s->rows ? n - b : s->rows;
 		const float *x = X + b * d;
 		const float *y = forward_chunk(ae, x, m, s);
+		size_t py = ae->pw[ae->n_layers];
 
 		for (size_t i = 0; i < m; i++) {
 			float acc = 0;
 
 			for (size_t j = 0; j < d; j++)
-				acc += fabsf(y[i * d + j] - x[i * d + j]);
+				acc += fabsf(y[i * py + j] - x[i * d + j]);
 			mae[b + i] = acc / (float)d;
 		}
 	}
@@ -295,7 +397,10 @@ void autoenc_reconstruct(const struct autoenc *ae, const float *X, size_t n,
 	for (size_t b = 0; b < n; b += s->rows) {
 		size_t m = n - b < s->rows ? n - b : s->rows;
 
-		memcpy(Y + b * d, forward_chunk(ae, X + b * d, m, s), m * d * sizeof(float));
+		const float *y = forward_chunk(ae, X + b * d, m, s);
+
+		for (size_t i = 0; i < m; i++)
+			memcpy(Y + (b + i) * d, y + i * ae->pw[ae->n_layers], d * sizeof(float));
 	}
 }
 
@@ -597,11 +702,12 @@ static double eval_mse(const struct autoenc *ae, const float *X, const size_t *i
 		for (size_t i = 0; i < m; i++)
 			memcpy(rows + i * d, X + idx[b + i] * d, d * sizeof(float));
 		y = forward_chunk(ae, rows, m, s);
-		for (size_t i = 0; i < m * d; i++) {
-			float e = y[i] - rows[i];
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < d; j++) {
+				float e = y[i * ae->pw[ae->n_layers] + j] - rows[i * d + j];
 
-			acc += (double)e * e;
-		}
+				acc += (double)e * e;
+			}
 	}
 	return acc / (double)(n * d);
 }
@@ -812,6 +918,7 @@ struct autoenc *autoenc_read(struct ser_reader *r)
 	ser_get_f32s(r, ae->inf, ae->n_inf);
 	if (r->err)
 		goto bad;
+	pack(ae);
 	return ae;
 bad:
 	autoenc_free(ae);
