@@ -326,6 +326,18 @@ static uint64_t get_le64(const uint8_t *p)
 	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
+/*
+ * CRC-32 of the whole file but its own field (bytes 36..39): catches what the payload CRC
+ * cannot, such as a flipped bit in the deflate stream's final padding, which decompresses
+ * to the same payload.
+ */
+static uint32_t file_crc(const uint8_t *img, size_t len)
+{
+	uLong c = crc32(0, img, 36);
+
+	return (uint32_t)crc32(c, img + HEADER_BYTES, (uInt)(len - HEADER_BYTES));
+}
+
 static void write_payload(const struct modelset *m, struct ser_writer *w)
 {
 	const struct modelset_info *in = &m->info;
@@ -376,7 +388,7 @@ int modelset_save_mem(const struct modelset *m, void **buf, size_t *len)
 	put_le64(img + 16, w.len);
 	put_le64(img + 24, clen);
 	put_le32(img + 32, (uint32_t)crc32(0, w.buf, (uInt)w.len));
-	put_le32(img + 36, (uint32_t)crc32(0, img, 36));
+	put_le32(img + 36, file_crc(img, HEADER_BYTES + clen));
 	*buf = img;
 	*len = HEADER_BYTES + clen;
 	img = NULL;
@@ -560,20 +572,19 @@ struct modelset *modelset_load_mem(const void *buf, size_t len, size_t expect_d,
 		eno = EPROTONOSUPPORT;
 		goto out;
 	}
-	if (get_le32(img + 36) != (uint32_t)crc32(0, img, 36)) {
-		set_err(err, errlen, "header checksum mismatch: file is corrupt");
-		goto out;
-	}
 	plen = get_le64(img + 16);
 	clen = get_le64(img + 24);
-	if (get_le32(img + 12) != 0 || plen > MAX_PAYLOAD || clen > MAX_PAYLOAD) {
-		set_err(err, errlen, "corrupt header: unknown flags or absurd lengths");
+	if (get_le32(img + 36) != file_crc(img, len)) {
+		if (clen != len - HEADER_BYTES)
+			set_err(err, errlen, "%s: %zu payload bytes, header says %llu",
+				clen > len - HEADER_BYTES ? "truncated" : "corrupt",
+				len - HEADER_BYTES, (unsigned long long)clen);
+		else
+			set_err(err, errlen, "checksum mismatch: file is corrupt");
 		goto out;
 	}
-	if (clen != len - HEADER_BYTES) {
-		set_err(err, errlen, "%s: %zu payload bytes, header says %llu",
-			clen > len - HEADER_BYTES ? "truncated" : "trailing data",
-			len - HEADER_BYTES, (unsigned long long)clen);
+	if (get_le32(img + 12) != 0 || plen > MAX_PAYLOAD || clen != len - HEADER_BYTES) {
+		set_err(err, errlen, "corrupt header: unknown flags or bad lengths");
 		goto out;
 	}
 	payload = malloc(plen ? plen : 1);
@@ -588,7 +599,7 @@ struct modelset *modelset_load_mem(const void *buf, size_t len, size_t expect_d,
 		goto out;
 	}
 	if (get_le32(img + 32) != (uint32_t)crc32(0, payload, (uInt)plen)) {
-		set_err(err, errlen, "checksum mismatch: file is corrupt");
+		set_err(err, errlen, "payload checksum mismatch: file is corrupt");
 		goto out;
 	}
 	ser_reader_init(&r, payload, plen);

@@ -11,8 +11,8 @@
  *             (decision_function = if_score - modelset_if_threshold(), below 0 = outlier)
  *
  * The file (models/README.md describes it byte by byte) is a 40-byte header
- * (magic "NADXDPM\n", format version, lengths, CRC32 of the payload) and a
- * zlib stream of little-endian fixed-width fields. Save -> load gives
+ * (magic "NADXDPM\n", format version, lengths, CRC32 of the payload, CRC32 of
+ * the file) and a zlib stream of little-endian fixed-width fields. Save -> load gives
  * bit-identical scores.
  */
 #ifndef NAD_MODELSET_H
