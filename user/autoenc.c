@@ -463,6 +463,7 @@ struct workspace {
 	float *mult[AUTOENC_MAX_HIDDEN + 1]; /* dY = dA * mult: ReLU gate times dropout scale */
 	float *invstd[AUTOENC_MAX_HIDDEN + 1];
 	float *da, *dz; /* gradient w.r.t. a layer's output, then its pre-activation */
+	float *drop; /* dropout multipliers of one layer */
 };
 
 static void ws_free(struct workspace *ws)
@@ -476,6 +477,7 @@ static void ws_free(struct workspace *ws)
 	}
 	free(ws->da);
 	free(ws->dz);
+	free(ws->drop);
 	memset(ws, 0, sizeof(*ws));
 }
 
@@ -499,7 +501,8 @@ static int ws_alloc(struct workspace *ws, const struct autoenc *ae, size_t m)
 	}
 	ws->da = malloc(m * ae->max_w * sizeof(float));
 	ws->dz = malloc(m * ae->max_w * sizeof(float));
-	if (!ws->da || !ws->dz)
+	ws->drop = malloc(m * ae->max_w * sizeof(float));
+	if (!ws->da || !ws->dz || !ws->drop)
 		goto nomem;
 	return 0;
 nomem:
@@ -507,12 +510,155 @@ nomem:
 	return -ENOMEM;
 }
 
+/* Column sums over m rows of width out: sum[j] = sum_i Z[i][j], in row order. */
+static inline __attribute__((always_inline)) void col_sum(const float *Z, size_t m, size_t out,
+							 float *sum)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f acc = { 0 };
+
+		for (size_t i = 0; i < m; i++)
+			acc += *(const v16f_u *)(Z + i * out + j);
+		*(v16f_u *)(sum + j) = acc;
+	}
+	for (; j < out; j++) {
+		float acc = 0;
+
+		for (size_t i = 0; i < m; i++)
+			acc += Z[i * out + j];
+		sum[j] = acc;
+	}
+}
+
+/* ssd[j] = sum_i (Z[i][j] - mean[j])^2, in row order. */
+static inline __attribute__((always_inline)) void col_ssd(const float *Z, size_t m, size_t out,
+							 const float *mean, float *ssd)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f acc = { 0 }, mu = *(const v16f_u *)(mean + j);
+
+		for (size_t i = 0; i < m; i++) {
+			v16f t = *(const v16f_u *)(Z + i * out + j) - mu;
+
+			acc += t * t;
+		}
+		*(v16f_u *)(ssd + j) = acc;
+	}
+	for (; j < out; j++) {
+		float acc = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			float t = Z[i * out + j] - mean[j];
+
+			acc += t * t;
+		}
+		ssd[j] = acc;
+	}
+}
+
+/* Backward through dropout and ReLU (da *= mult, in place), with the batch-norm parameter
+ * gradients dgam[j] = sum_i dy xhat, dbet[j] = sum_i dy. */
+static inline __attribute__((always_inline)) void
+bn_bwd_params(float *da, const float *mult, const float *xh, size_t m, size_t out, float *dgam,
+	      float *dbet)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f sg = { 0 }, sb = { 0 };
+
+		for (size_t i = 0; i < m; i++) {
+			size_t k = i * out + j;
+			v16f dy = *(v16f_u *)(da + k) * *(const v16f_u *)(mult + k);
+
+			*(v16f_u *)(da + k) = dy;
+			sg += dy * *(const v16f_u *)(xh + k);
+			sb += dy;
+		}
+		*(v16f_u *)(dgam + j) = sg;
+		*(v16f_u *)(dbet + j) = sb;
+	}
+	for (; j < out; j++) {
+		float sg = 0, sb = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			size_t k = i * out + j;
+			float dy = da[k] * mult[k];
+
+			da[k] = dy;
+			sg += dy * xh[k];
+			sb += dy;
+		}
+		dgam[j] = sg;
+		dbet[j] = sb;
+	}
+}
+
+/* dz = coef (m dy - dbet - xhat dgam), coef[j] = gamma is / m: batch norm's input gradient. */
+static inline __attribute__((always_inline)) void
+bn_bwd_input(const float *dy, const float *xh, const float *coef, const float *dgam,
+	     const float *dbet, size_t m, size_t out, float *dz)
+{
+	float fm = (float)m;
+
+	for (size_t i = 0; i < m; i++) {
+		size_t j = 0;
+
+		for (; j + 16 <= out; j += 16) {
+			size_t k = i * out + j;
+
+			*(v16f_u *)(dz + k) =
+				*(const v16f_u *)(coef + j) *
+				(fm * *(const v16f_u *)(dy + k) - *(const v16f_u *)(dbet + j) -
+				 *(const v16f_u *)(xh + k) * *(const v16f_u *)(dgam + j));
+		}
+		for (; j < out; j++) {
+			size_t k = i * out + j;
+
+			dz[k] = coef[j] * (fm * dy[k] - dbet[j] - xh[k] * dgam[j]);
+		}
+	}
+}
+
+/* One row of a hidden layer in training: xhat = (z - mean) is, y = gamma xhat + beta,
+ * mult = (y > 0) keep, a = y mult; z is overwritten by xhat. 16 columns at a time. */
+static inline __attribute__((always_inline)) void
+bn_relu_drop(float *z, float *mult, float *a, const float *keep, const float *mean,
+	     const float *is, const float *gamma, const float *beta, size_t out)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f xh = (*(v16f_u *)(z + j) - *(const v16f_u *)(mean + j)) *
+			  *(const v16f_u *)(is + j);
+		v16f y = *(const v16f_u *)(gamma + j) * xh + *(const v16f_u *)(beta + j);
+		v16f mk = (v16f)((v16i) * (const v16f_u *)(keep + j) & (y > 0));
+
+		*(v16f_u *)(z + j) = xh;
+		*(v16f_u *)(mult + j) = mk;
+		*(v16f_u *)(a + j) = y * mk;
+	}
+	for (; j < out; j++) {
+		float xh = (z[j] - mean[j]) * is[j];
+		float y = gamma[j] * xh + beta[j];
+		float mk = y > 0 ? keep[j] : 0.0f;
+
+		z[j] = xh;
+		mult[j] = mk;
+		a[j] = y * mk;
+	}
+}
+
 /*
  * Forward and backward pass over the m rows in ws->act[0] in training mode. Returns the data
  * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
  * grad if not NULL. Updates the running statistics if update_running.
  */
-static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r,
+__attribute__((optimize("O3", "no-math-errno"))) KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r,
 		      int update_running, double *loss_l2, float *grad)
 {
 	const struct autoenc_opts *o = &ae->opts;
@@ -539,22 +685,10 @@ static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct
 		}
 		float *mean = ws->dz, *var = ws->dz + out, *is = ws->invstd[l];
 		float *A = ws->act[l + 1], *M = ws->mult[l];
-		uint64_t bits = 0;
-		unsigned nbits = 0;
-
-		for (size_t j = 0; j < out; j++)
-			mean[j] = var[j] = 0;
-		for (size_t i = 0; i < m; i++)
-			for (size_t j = 0; j < out; j++)
-				mean[j] += Z[i * out + j];
+		col_sum(Z, m, out, mean);
 		for (size_t j = 0; j < out; j++)
 			mean[j] *= inv_m;
-		for (size_t i = 0; i < m; i++)
-			for (size_t j = 0; j < out; j++) {
-				float t = Z[i * out + j] - mean[j];
-
-				var[j] += t * t;
-			}
+		col_ssd(Z, m, out, mean, var);
 		for (size_t j = 0; j < out; j++) {
 			var[j] *= inv_m;
 			is[j] = 1.0f / sqrtf(var[j] + o->bn_eps);
@@ -568,29 +702,26 @@ static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct
 				*rv = o->bn_momentum * *rv + (1 - o->bn_momentum) * uv;
 			}
 		}
-		for (size_t i = 0; i < m; i++) {
-			for (size_t j = 0; j < out; j++) {
-				float xh = (Z[i * out + j] - mean[j]) * is[j];
-				float y = g[j] * xh + g[out + j];
-				float mk = y > 0 ? 1.0f : 0.0f;
+		/* Dropout multipliers first (the random stream is sequential), then one
+		 * vectorisable pass: normalise, scale and shift, ReLU, drop. */
+		float *keep = ws->drop;
 
-				if (drop16) {
-					if (!nbits) {
-						bits = rng_next(r);
-						nbits = 4;
-					}
-					if ((uint32_t)(bits & 0xffff) < drop16)
-						mk = 0;
-					else
-						mk *= keep_scale;
-					bits >>= 16;
-					nbits--;
-				}
-				Z[i * out + j] = xh;
-				M[i * out + j] = mk;
-				A[i * out + j] = y * mk;
+		if (drop16) {
+			for (size_t i = 0; i < m * out; i += 4) {
+				uint64_t bits = rng_next(r);
+
+				for (size_t t = 0; t < 4 && i + t < m * out; t++)
+					keep[i + t] = (uint32_t)(bits >> (16 * t) & 0xffff) < drop16
+							      ? 0.0f
+							      : keep_scale;
 			}
+		} else {
+			for (size_t i = 0; i < m * out; i++)
+				keep[i] = 1.0f;
 		}
+		for (size_t i = 0; i < m; i++)
+			bn_relu_drop(Z + i * out, M + i * out, A + i * out, keep + i * out, mean, is, g,
+				     g + out, out);
 	}
 
 	/* Output: loss and dZ = 2 (y - x) / (m d). */
@@ -631,30 +762,14 @@ static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct
 			const float *xh = ws->xhat[l], *M = ws->mult[l], *is = ws->invstd[l];
 			float *dgam = gg, *dbet = gg + out;
 
+			float *coef = ws->drop; /* free during the backward pass */
+
+			bn_bwd_params(ws->da, M, xh, m, out, dgam, dbet);
 			for (size_t j = 0; j < out; j++)
-				dgam[j] = dbet[j] = 0;
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < out; j++) {
-					float dy = ws->da[i * out + j] * M[i * out + j];
-
-					ws->da[i * out + j] = dy;
-					dgam[j] += dy * xh[i * out + j];
-					dbet[j] += dy;
-				}
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < out; j++) {
-					float dy = ws->da[i * out + j];
-
-					ws->dz[i * out + j] =
-						g[j] * is[j] * inv_m *
-						((float)m * dy - dbet[j] - xh[i * out + j] * dgam[j]);
-				}
+				coef[j] = g[j] * is[j] * inv_m;
+			bn_bwd_input(ws->da, xh, coef, dgam, dbet, m, out, ws->dz);
 		} else {
-			for (size_t j = 0; j < out; j++)
-				gg[j] = 0;
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < out; j++)
-					gg[j] += ws->dz[i * out + j];
+			col_sum(ws->dz, m, out, gg);
 		}
 		for (size_t i = 0; i < in * out; i++)
 			gW[i] = twol2 * W[i];
@@ -712,15 +827,58 @@ static double eval_mse(const struct autoenc *ae, const float *X, const size_t *i
 	return acc / (double)(n * d);
 }
 
-static void adam_step(float *p, const float *g, float *mo, float *ve, size_t n, float lr_t)
+static void adam_scalar(float *restrict p, const float *restrict g, float *restrict mo,
+			float *restrict ve, size_t i, size_t n, float lr_t)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		float gi = g[i];
 
 		mo[i] = ADAM_B1 * mo[i] + (1 - ADAM_B1) * gi;
 		ve[i] = ADAM_B2 * ve[i] + (1 - ADAM_B2) * gi * gi;
 		p[i] -= lr_t * mo[i] / (sqrtf(ve[i]) + ADAM_EPS);
 	}
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* Adam over all parameters: with the libm sqrtf the compiler will not vectorise. */
+__attribute__((target("avx512f"))) static void adam_avx512(float *restrict p,
+							    const float *restrict g,
+							    float *restrict mo, float *restrict ve,
+							    size_t n, float lr_t)
+{
+	const __m512 b1 = _mm512_set1_ps(ADAM_B1), c1 = _mm512_set1_ps(1 - ADAM_B1);
+	const __m512 b2 = _mm512_set1_ps(ADAM_B2), c2 = _mm512_set1_ps(1 - ADAM_B2);
+	const __m512 eps = _mm512_set1_ps(ADAM_EPS), lr = _mm512_set1_ps(lr_t);
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m512 gi = _mm512_loadu_ps(g + i);
+		__m512 m = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(mo + i)),
+					 _mm512_mul_ps(c1, gi));
+		__m512 v = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(ve + i)),
+					 _mm512_mul_ps(_mm512_mul_ps(c2, gi), gi));
+		__m512 step = _mm512_div_ps(_mm512_mul_ps(lr, m),
+					    _mm512_add_ps(_mm512_sqrt_ps(v), eps));
+
+		_mm512_storeu_ps(mo + i, m);
+		_mm512_storeu_ps(ve + i, v);
+		_mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), step));
+	}
+	adam_scalar(p, g, mo, ve, i, n, lr_t);
+}
+#endif
+
+static void adam_step(float *p, const float *g, float *mo, float *ve, size_t n, float lr_t)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx512f")) {
+		adam_avx512(p, g, mo, ve, n, lr_t);
+		return;
+	}
+#endif
+	adam_scalar(p, g, mo, ve, 0, n, lr_t);
 }
 
 int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress_fn progress,
