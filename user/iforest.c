@@ -288,11 +288,13 @@ static void pack_nodes(struct iforest *f)
 	}
 }
 
-/* Adds each tree's leaf value for rows [0, nb) of a block into acc. xt: the rows' keys,
- * feature-major, BLOCK per feature. */
-static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc)
+/* Walks rows [0, nb) of a block through trees [0, n_trees) of height H (the caller passes
+ * a constant for the common height, so the level loop unrolls) and adds each tree's leaf
+ * value into acc. xt: the rows' keys, feature-major, BLOCK per feature. */
+static inline __attribute__((always_inline)) void
+walk(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc, unsigned H)
 {
-	unsigned h = f->height, nn = f->n_nodes;
+	unsigned nn = f->n_nodes;
 	const char *xb = (const char *)xt;
 	size_t i0;
 
@@ -314,7 +316,8 @@ static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t
 		memcpy(&xk, x + off[p##k] + (k) * sizeof(uint32_t), sizeof(xk));           \
 		p##k = 2 * p##k + 1 + (key[p##k] < xk);                                     \
 	} while (0)
-			for (unsigned l = 0; l < h; l++) {
+#pragma GCC unroll 12
+			for (unsigned l = 0; l < H; l++) {
 				STEP(0);
 				STEP(1);
 				STEP(2);
@@ -338,7 +341,7 @@ static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t
 			const char *x = xb + i * sizeof(uint32_t);
 			size_t p = 0;
 
-			for (unsigned l = 0; l < h; l++) {
+			for (unsigned l = 0; l < H; l++) {
 				uint32_t xk;
 
 				memcpy(&xk, x + off[p], sizeof(xk));
@@ -347,6 +350,14 @@ static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t
 			acc[i] += leaf[p];
 		}
 	}
+}
+
+static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc)
+{
+	if (f->height == 8) /* max_samples 256 */
+		walk(f, xt, nb, acc, 8);
+	else
+		walk(f, xt, nb, acc, f->height);
 }
 
 void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out)
