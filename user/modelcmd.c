@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "csv.h"
 #include "dbscan.h"
 #include "features.h"
@@ -289,6 +291,8 @@ int modelcmd_train_cmd(int argc, char **argv)
 		goto out;
 	}
 	tp.tty = !quiet && isatty(STDERR_FILENO);
+	/* The matrices are small: OpenBLAS's threads would only spin. */
+	openblas_set_num_threads(1);
 	m = modelset_train(X, n, d, names, &o, train_progress_cb, &tp);
 	if (!m) {
 		pr_warn("%s: training failed: %s\n", cmd, strerror(errno));
