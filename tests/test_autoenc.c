@@ -143,8 +143,7 @@ Test(autoenc, training_loss_falls)
 		    lg.val[11]);
 	cr_expect(lg.train[11] < 0.6f * lg.train[0], "train loss %g -> %g", lg.train[0],
 		  lg.train[11]);
-	cr_expect(lg.val[11] < 0.6f * lg.val[0], "validation loss %g -> %g", lg.val[0],
-		  lg.val[11]);
+	cr_expect(lg.val[11] < 0.6f * lg.val[0], "validation loss %g -> %g", lg.val[0], lg.val[11]);
 	free(X);
 	autoenc_free(ae);
 }

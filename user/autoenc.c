@@ -65,8 +65,8 @@ void autoenc_opts_default(struct autoenc_opts *o)
 static int check_opts(size_t d, const struct autoenc_opts *o)
 {
 	if (d == 0 || d > AUTOENC_MAX_WIDTH || !o || o->n_hidden == 0 ||
-	    o->n_hidden > AUTOENC_MAX_HIDDEN || o->batch < 2 || o->batch > 65536 ||
-	    !(o->lr > 0) || !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2) ||
+	    o->n_hidden > AUTOENC_MAX_HIDDEN || o->batch < 2 || o->batch > 65536 || !(o->lr > 0) ||
+	    !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2) ||
 	    !(o->dropout >= 0 && o->dropout < 1) || !(o->bn_momentum >= 0 && o->bn_momentum < 1) ||
 	    !(o->bn_eps > 0) || !isfinite(o->bn_eps) || !(o->val_frac >= 0 && o->val_frac < 1))
 		return -EINVAL;
@@ -258,9 +258,9 @@ typedef float v16f_u __attribute__((vector_size(64), aligned(4), may_alias));
 #define KERNEL_CLONES
 #endif
 
-static inline __attribute__((always_inline)) void
-tile(const float *A, size_t lda, const float *W, size_t pn, const float *b, size_t k, float *C,
-     size_t ldc, int R, int V, int relu)
+static inline __attribute__((always_inline)) void tile(const float *A, size_t lda, const float *W,
+						       size_t pn, const float *b, size_t k,
+						       float *C, size_t ldc, int R, int V, int relu)
 {
 	v16f acc[8][2];
 
@@ -303,15 +303,19 @@ KERNEL_CLONES static void dense_layer(const float *A, size_t lda, const float *W
 
 	for (; i + 8 <= m; i += 8) {
 		for (j = 0; j + 32 <= pn; j += 32)
-			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 2, relu);
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 2,
+			     relu);
 		if (j < pn)
-			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 1, relu);
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 1,
+			     relu);
 	}
 	for (; i < m; i++) {
 		for (j = 0; j + 32 <= pn; j += 32)
-			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 2, relu);
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 2,
+			     relu);
 		if (j < pn)
-			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 1, relu);
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 1,
+			     relu);
 	}
 }
 
@@ -512,7 +516,7 @@ nomem:
 
 /* Column sums over m rows of width out: sum[j] = sum_i Z[i][j], in row order. */
 static inline __attribute__((always_inline)) void col_sum(const float *Z, size_t m, size_t out,
-							 float *sum)
+							  float *sum)
 {
 	size_t j = 0;
 
@@ -534,7 +538,7 @@ static inline __attribute__((always_inline)) void col_sum(const float *Z, size_t
 
 /* ssd[j] = sum_i (Z[i][j] - mean[j])^2, in row order. */
 static inline __attribute__((always_inline)) void col_ssd(const float *Z, size_t m, size_t out,
-							 const float *mean, float *ssd)
+							  const float *mean, float *ssd)
 {
 	size_t j = 0;
 
@@ -562,9 +566,10 @@ static inline __attribute__((always_inline)) void col_ssd(const float *Z, size_t
 
 /* Backward through dropout and ReLU (da *= mult, in place), with the batch-norm parameter
  * gradients dgam[j] = sum_i dy xhat, dbet[j] = sum_i dy. */
-static inline __attribute__((always_inline)) void
-bn_bwd_params(float *da, const float *mult, const float *xh, size_t m, size_t out, float *dgam,
-	      float *dbet)
+static inline __attribute__((always_inline)) void bn_bwd_params(float *da, const float *mult,
+								const float *xh, size_t m,
+								size_t out, float *dgam,
+								float *dbet)
 {
 	size_t j = 0;
 
@@ -599,9 +604,10 @@ bn_bwd_params(float *da, const float *mult, const float *xh, size_t m, size_t ou
 }
 
 /* dz = coef (m dy - dbet - xhat dgam), coef[j] = gamma is / m: batch norm's input gradient. */
-static inline __attribute__((always_inline)) void
-bn_bwd_input(const float *dy, const float *xh, const float *coef, const float *dgam,
-	     const float *dbet, size_t m, size_t out, float *dz)
+static inline __attribute__((always_inline)) void bn_bwd_input(const float *dy, const float *xh,
+							       const float *coef, const float *dgam,
+							       const float *dbet, size_t m,
+							       size_t out, float *dz)
 {
 	float fm = (float)m;
 
@@ -626,9 +632,10 @@ bn_bwd_input(const float *dy, const float *xh, const float *coef, const float *d
 
 /* One row of a hidden layer in training: xhat = (z - mean) is, y = gamma xhat + beta,
  * mult = (y > 0) keep, a = y mult; z is overwritten by xhat. 16 columns at a time. */
-static inline __attribute__((always_inline)) void
-bn_relu_drop(float *z, float *mult, float *a, const float *keep, const float *mean,
-	     const float *is, const float *gamma, const float *beta, size_t out)
+static inline __attribute__((always_inline)) void bn_relu_drop(float *z, float *mult, float *a,
+							       const float *keep, const float *mean,
+							       const float *is, const float *gamma,
+							       const float *beta, size_t out)
 {
 	size_t j = 0;
 
@@ -658,8 +665,9 @@ bn_relu_drop(float *z, float *mult, float *a, const float *keep, const float *me
  * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
  * grad if not NULL. Updates the running statistics if update_running.
  */
-__attribute__((optimize("O3", "no-math-errno"))) KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r,
-		      int update_running, double *loss_l2, float *grad)
+__attribute__((optimize("O3", "no-math-errno"))) KERNEL_CLONES static double
+fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r, int update_running,
+	double *loss_l2, float *grad)
 {
 	const struct autoenc_opts *o = &ae->opts;
 	unsigned L = ae->n_layers;
@@ -711,17 +719,18 @@ __attribute__((optimize("O3", "no-math-errno"))) KERNEL_CLONES static double fwd
 				uint64_t bits = rng_next(r);
 
 				for (size_t t = 0; t < 4 && i + t < m * out; t++)
-					keep[i + t] = (uint32_t)(bits >> (16 * t) & 0xffff) < drop16
-							      ? 0.0f
-							      : keep_scale;
+					keep[i + t] = (uint32_t)(bits >> (16 * t) & 0xffff) <
+								      drop16 ?
+							      0.0f :
+							      keep_scale;
 			}
 		} else {
 			for (size_t i = 0; i < m * out; i++)
 				keep[i] = 1.0f;
 		}
 		for (size_t i = 0; i < m; i++)
-			bn_relu_drop(Z + i * out, M + i * out, A + i * out, keep + i * out, mean, is, g,
-				     g + out, out);
+			bn_relu_drop(Z + i * out, M + i * out, A + i * out, keep + i * out, mean,
+				     is, g, g + out, out);
 	}
 
 	/* Output: loss and dZ = 2 (y - x) / (m d). */
@@ -773,8 +782,8 @@ __attribute__((optimize("O3", "no-math-errno"))) KERNEL_CLONES static double fwd
 		}
 		for (size_t i = 0; i < in * out; i++)
 			gW[i] = twol2 * W[i];
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)m, 1.0f,
-			    ws->act[l], (int)in, ws->dz, (int)out, 1.0f, gW, (int)out);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)m,
+			    1.0f, ws->act[l], (int)in, ws->dz, (int)out, 1.0f, gW, (int)out);
 		if (l > 0)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)in,
 				    (int)out, 1.0f, ws->dz, (int)out, W, (int)out, 0.0f, ws->da,
@@ -844,9 +853,9 @@ static void adam_scalar(float *restrict p, const float *restrict g, float *restr
 
 /* Adam over all parameters: with the libm sqrtf the compiler will not vectorise. */
 __attribute__((target("avx512f"))) static void adam_avx512(float *restrict p,
-							    const float *restrict g,
-							    float *restrict mo, float *restrict ve,
-							    size_t n, float lr_t)
+							   const float *restrict g,
+							   float *restrict mo, float *restrict ve,
+							   size_t n, float lr_t)
 {
 	const __m512 b1 = _mm512_set1_ps(ADAM_B1), c1 = _mm512_set1_ps(1 - ADAM_B1);
 	const __m512 b2 = _mm512_set1_ps(ADAM_B2), c2 = _mm512_set1_ps(1 - ADAM_B2);
@@ -859,8 +868,8 @@ __attribute__((target("avx512f"))) static void adam_avx512(float *restrict p,
 					 _mm512_mul_ps(c1, gi));
 		__m512 v = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(ve + i)),
 					 _mm512_mul_ps(_mm512_mul_ps(c2, gi), gi));
-		__m512 step = _mm512_div_ps(_mm512_mul_ps(lr, m),
-					    _mm512_add_ps(_mm512_sqrt_ps(v), eps));
+		__m512 step =
+			_mm512_div_ps(_mm512_mul_ps(lr, m), _mm512_add_ps(_mm512_sqrt_ps(v), eps));
 
 		_mm512_storeu_ps(mo + i, m);
 		_mm512_storeu_ps(ve + i, v);

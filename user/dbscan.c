@@ -187,8 +187,8 @@ static __thread const struct dbscan *sort_db;
 
 static int cmp_pos(const void *a, const void *b)
 {
-	const int64_t *ca = sort_db->sort_coord + (size_t)*(const uint32_t *)a * GRID_DIMS;
-	const int64_t *cb = sort_db->sort_coord + (size_t)*(const uint32_t *)b * GRID_DIMS;
+	const int64_t *ca = sort_db->sort_coord + (size_t) * (const uint32_t *)a * GRID_DIMS;
+	const int64_t *cb = sort_db->sort_coord + (size_t) * (const uint32_t *)b * GRID_DIMS;
 
 	for (size_t s = 0; s < sort_db->k; s++)
 		if (ca[s] != cb[s])
@@ -327,9 +327,8 @@ static uint32_t block_scalar(const struct dbscan *db, uint32_t p, size_t q0, uin
 
 /* The same with AVX-512 in float, giving up on the block when every partial sum is past
  * eps^2 (every fourth dimension), and deferring to the exact test near the boundary. */
-__attribute__((target("avx512f"))) static uint32_t block_avx512(const struct dbscan *db,
-							       uint32_t p, size_t q0,
-							       uint32_t valid)
+__attribute__((target("avx512f"))) static uint32_t block_avx512(const struct dbscan *db, uint32_t p,
+								size_t q0, uint32_t valid)
 {
 	const __m512 hi = _mm512_set1_ps(db->eps2_hi), lo = _mm512_set1_ps(db->eps2_lo);
 	const float *col = db->xt + q0;

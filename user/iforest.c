@@ -293,9 +293,10 @@ static void pack_nodes(struct iforest *f)
  * p_start[r], or at the root when L0 is 0) down to height H, and adds the leaf values into
  * acc. The callers pass constants for H and L0, so the level loop unrolls. xt: the rows'
  * keys, feature-major, BLOCK per feature. */
-static inline __attribute__((always_inline)) void
-walk_tree(const struct iforest *f, unsigned t, const uint32_t *xt, size_t nb, float *acc,
-	  unsigned H, unsigned L0, const uint8_t *p_start)
+static inline __attribute__((always_inline)) void walk_tree(const struct iforest *f, unsigned t,
+							    const uint32_t *xt, size_t nb,
+							    float *acc, unsigned H, unsigned L0,
+							    const uint8_t *p_start)
 {
 	unsigned nn = f->n_nodes;
 	const char *xb = (const char *)xt;
@@ -321,11 +322,11 @@ walk_tree(const struct iforest *f, unsigned t, const uint32_t *xt, size_t nb, fl
 			p6 = p_start[i0 + 6];
 			p7 = p_start[i0 + 7];
 		}
-#define STEP(k)                                                                            \
-	do {                                                                               \
-		uint32_t xk;                                                               \
-		memcpy(&xk, x + (off[p##k] + (k)) * sizeof(uint32_t), sizeof(xk));         \
-		p##k = 2 * p##k + 1 + (key[p##k] < xk);                                     \
+#define STEP(k)                                                                    \
+	do {                                                                       \
+		uint32_t xk;                                                       \
+		memcpy(&xk, x + (off[p##k] + (k)) * sizeof(uint32_t), sizeof(xk)); \
+		p##k = 2 * p##k + 1 + (key[p##k] < xk);                            \
 	} while (0)
 #pragma GCC unroll 12
 		for (unsigned l = L0; l < H; l++) {
@@ -390,9 +391,8 @@ static inline __mmask16 sel(__mmask16 m, __mmask16 a, __mmask16 b)
  * gather costs ~21 cycles). The rest of the tree is walked as above: same comparisons,
  * same sums, bit-identical scores.
  */
-__attribute__((target("avx512f"))) static void top_avx512(const struct iforest *f,
-							  const uint32_t *xt, size_t nb,
-							  uint8_t *p_top)
+__attribute__((target("avx512f"))) static void
+top_avx512(const struct iforest *f, const uint32_t *xt, size_t nb, uint8_t *p_top)
 {
 	const char *xb = (const char *)xt;
 	size_t ng = (nb + 15) / 16;
@@ -407,8 +407,9 @@ __attribute__((target("avx512f"))) static void top_avx512(const struct iforest *
 			__mmask16 b0, b1, b2, b3, s0, s1, s2, s3;
 			__m512i p = _mm512_set1_epi32(15);
 
-#define CMP(j)                                                                             \
-	_mm512_cmpgt_epu32_mask(_mm512_loadu_si512(xg + off[j] * sizeof(uint32_t)), _mm512_set1_epi32((int)key[j]))
+#define CMP(j)                                                                      \
+	_mm512_cmpgt_epu32_mask(_mm512_loadu_si512(xg + off[j] * sizeof(uint32_t)), \
+				_mm512_set1_epi32((int)key[j]))
 			/* Each comparison is consumed as soon as its pair is complete. */
 			b0 = CMP(0);
 			b1 = sel(b0, CMP(1), CMP(2));

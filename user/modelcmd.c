@@ -27,8 +27,9 @@
 
 /* The names of features.h, for `train --pcap` (the CSV path takes its header instead). */
 static const char *const pcap_feature_names[FEAT_N_BASE] = {
-	"src_ip_hash",	"dst_ip_hash", "packet_size", "protocol",     "src_port",     "dst_port",
-	"interval",	"tcp_flags",   "udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
+	"src_ip_hash", "dst_ip_hash",  "packet_size",  "protocol",
+	"src_port",    "dst_port",     "interval",     "tcp_flags",
+	"udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
 };
 
 static double now_s(void)

@@ -127,8 +127,9 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 		opts = &def;
 	}
 	if (!X || n < MODELSET_MIN_ROWS || d == 0 || d > IFOREST_MAX_FEATURES ||
-	    n > SIZE_MAX / sizeof(float) / d || !(opts->ae_quantile >= 0 && opts->ae_quantile <= 1) ||
-	    !(opts->dbscan.eps > 0) || opts->dbscan.min_samples < 1)
+	    n > SIZE_MAX / sizeof(float) / d ||
+	    !(opts->ae_quantile >= 0 && opts->ae_quantile <= 1) || !(opts->dbscan.eps > 0) ||
+	    opts->dbscan.min_samples < 1)
 		goto fail;
 	for (size_t i = 0; i < n * d; i++)
 		if (!isfinite(X[i]))
@@ -239,8 +240,8 @@ void modelset_scratch_free(struct modelset_scratch *s)
 	free(s);
 }
 
-void modelset_score(const struct modelset *m, const float *X, size_t n,
-		    struct modelset_scratch *s, float *ae_mae, float *if_score)
+void modelset_score(const struct modelset *m, const float *X, size_t n, struct modelset_scratch *s,
+		    float *ae_mae, float *if_score)
 {
 	size_t d = m->d;
 

@@ -95,8 +95,8 @@ void modelset_scratch_free(struct modelset_scratch *s);
  * be NULL to skip that model). m is only read: threads may share it, each with its own
  * scratch. No allocation. Non-finite inputs give unspecified scores; check them upstream.
  */
-void modelset_score(const struct modelset *m, const float *X, size_t n,
-		    struct modelset_scratch *s, float *ae_mae, float *if_score);
+void modelset_score(const struct modelset *m, const float *X, size_t n, struct modelset_scratch *s,
+		    float *ae_mae, float *if_score);
 
 /* Writes m to path atomically (a temporary file in the same directory, then rename).
  * Returns 0 or -errno. */

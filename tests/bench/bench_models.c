@@ -66,7 +66,8 @@ static void make_data(float *X)
 		int c = rng_float(&r) < 0.05f ? -1 : (int)rng_below(&r, 8);
 
 		for (int j = 0; j < D; j++)
-			X[i * D + j] = c < 0 ? 10 * rng_float(&r) : centre[c][j] + spread[c] * gauss(&r);
+			X[i * D + j] = c < 0 ? 10 * rng_float(&r) :
+					       centre[c][j] + spread[c] * gauss(&r);
 	}
 }
 
