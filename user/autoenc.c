@@ -514,6 +514,18 @@ nomem:
 	return -ENOMEM;
 }
 
+/* dst = c src, 16 at a time. */
+static inline __attribute__((always_inline)) void scale_copy(float *dst, const float *src, size_t n,
+							     float c)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		*(v16f_u *)(dst + i) = c * *(const v16f_u *)(src + i);
+	for (; i < n; i++)
+		dst[i] = c * src[i];
+}
+
 /* Column sums over m rows of width out: sum[j] = sum_i Z[i][j], in row order. */
 static inline __attribute__((always_inline)) void col_sum(const float *Z, size_t m, size_t out,
 							  float *sum)
@@ -665,9 +677,8 @@ static inline __attribute__((always_inline)) void bn_relu_drop(float *z, float *
  * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
  * grad if not NULL. Updates the running statistics if update_running.
  */
-__attribute__((optimize("O3", "no-math-errno"))) KERNEL_CLONES static double
-fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r, int update_running,
-	double *loss_l2, float *grad)
+KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m,
+				    struct rng *r, int update_running, double *loss_l2, float *grad)
 {
 	const struct autoenc_opts *o = &ae->opts;
 	unsigned L = ae->n_layers;
@@ -780,8 +791,7 @@ fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r, int u
 		} else {
 			col_sum(ws->dz, m, out, gg);
 		}
-		for (size_t i = 0; i < in * out; i++)
-			gW[i] = twol2 * W[i];
+		scale_copy(gW, W, in * out, twol2);
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)m,
 			    1.0f, ws->act[l], (int)in, ws->dz, (int)out, 1.0f, gW, (int)out);
 		if (l > 0)
