@@ -21,7 +21,10 @@
  * b'_j = beta_j - g_j mu_j/s_j with s_j = sqrt(var_j + eps).
  *
  * Score: the mean absolute reconstruction error of a row (over its d values).
- * Everything is float32; results depend only on the seed and the data.
+ * Everything is float32. On a given machine, results depend only on the seed
+ * and the data (one thread; the kernels are picked by CPU features, AVX-512,
+ * AVX2+FMA or baseline, whose roundings differ in the last bits). A row's
+ * score does not depend on the other rows of its batch.
  */
 #ifndef NAD_AUTOENC_H
 #define NAD_AUTOENC_H
