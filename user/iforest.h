@@ -49,7 +49,7 @@ void iforest_free(struct iforest *f);
 int iforest_fit(struct iforest *f, const float *X, size_t n);
 
 /* scikit-learn's score_samples of n rows into out[n]. Read-only on f (threads may share
- * it), no allocation; uses up to 4 d + 16 KiB of stack (d <= 255: at most 80 KiB). */
+ * it), no allocation; uses 256 d + 64 n_trees bytes of stack (at most 80 KiB). */
 void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out);
 /* scikit-learn's decision_function: score_samples - offset. */
 void iforest_decision_function(const struct iforest *f, const float *X, size_t n, float *out);
