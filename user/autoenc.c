@@ -457,6 +457,15 @@ out:
 	return ret;
 }
 
+void autoenc_packed(const struct autoenc *ae, struct autoenc_packed *p)
+{
+	p->n_layers = ae->n_layers;
+	p->w = ae->w;
+	p->pw = ae->pw;
+	for (unsigned l = 0; l < ae->n_layers; l++)
+		p->layer[l] = ae->pk + ae->off_pk[l];
+}
+
 /* ---- Training ------------------------------------------------------------------------- */
 
 /* Buffers for one mini-batch of up to m rows. */

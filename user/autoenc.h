@@ -99,6 +99,19 @@ void autoenc_score(const struct autoenc *ae, const float *X, size_t n, struct au
 void autoenc_reconstruct(const struct autoenc *ae, const float *X, size_t n,
 			 struct autoenc_scratch *s, float *Y);
 
+/*
+ * The scoring network in the packed form its kernel uses, for a fused scorer (modelset.c):
+ * layer l takes w[l] inputs and gives pw[l + 1] outputs (w[l + 1] rounded up to 16, the
+ * padding 0); layer[l] holds its weights (w[l] x pw[l + 1], row-major), then pw[l + 1]
+ * biases. ReLU after every layer but the last. Valid while ae lives.
+ */
+struct autoenc_packed {
+	unsigned n_layers;
+	const unsigned *w, *pw;
+	const float *layer[AUTOENC_MAX_HIDDEN + 1];
+};
+void autoenc_packed(const struct autoenc *ae, struct autoenc_packed *p);
+
 /* Serialisation of the inference network (folded weights). */
 void autoenc_write(const struct autoenc *ae, struct ser_writer *w);
 /* NULL + errno (EBADMSG for malformed input) on failure. The result scores, but cannot train. */

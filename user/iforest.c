@@ -17,7 +17,7 @@
  * all rows take exactly h steps with no branch on the node kind.
  */
 /* Rows per scoring block (see pack_nodes()). */
-#define BLOCK 64
+#define BLOCK IFOREST_BLOCK
 
 struct iforest {
 	size_t d;
@@ -492,6 +492,23 @@ void iforest_score_samples(const struct iforest *f, const float *X, size_t n, fl
 		for (size_t i = 0; i < nb; i++)
 			out[b + i] = -exp2f(-acc[i] * f->inv_norm);
 	}
+}
+
+void iforest_packed(const struct iforest *f, struct iforest_packed *p)
+{
+	p->n_trees = f->opts.n_trees;
+	p->height = f->height;
+	p->n_nodes = f->n_nodes;
+	p->n_leaves = f->n_leaves;
+	p->off = f->off;
+	p->key = f->key;
+	p->leaf = f->leaf;
+	p->inv_norm = f->inv_norm;
+}
+
+uint32_t iforest_key(float v)
+{
+	return fkey(v);
 }
 
 void iforest_decision_function(const struct iforest *f, const float *X, size_t n, float *out)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "modelset.h"
 #include "scaler.h"
+#include "scorekern.h"
 #include "ser.h"
 
 #define MAGIC "NADXDPM\n"
@@ -38,6 +40,7 @@ struct modelset_scratch {
 	size_t d;
 	float *xs; /* CHUNK scaled rows */
 	struct autoenc_scratch *ae;
+	struct scorekern_buf kern;
 };
 
 void modelset_opts_default(struct modelset_opts *o)
@@ -216,13 +219,21 @@ fail:
 struct modelset_scratch *modelset_scratch_new(const struct modelset *m)
 {
 	struct modelset_scratch *s = calloc(1, sizeof(*s));
+	struct autoenc_packed ap;
+	size_t act;
 
 	if (!s)
 		goto nomem;
+	autoenc_packed(m->ae, &ap);
+	act = scorekern_act_floats(&ap);
 	s->d = m->d;
 	s->xs = malloc(CHUNK * m->d * sizeof(float));
 	s->ae = autoenc_scratch_new(m->ae);
-	if (!s->xs || !s->ae)
+	s->kern.act[0] = malloc(act * sizeof(float));
+	s->kern.act[1] = malloc(act * sizeof(float));
+	s->kern.y = malloc(act * sizeof(float));
+	s->kern.xt = malloc(SCOREKERN_ROWS * m->d * sizeof(uint32_t));
+	if (!s->xs || !s->ae || !s->kern.act[0] || !s->kern.act[1] || !s->kern.y || !s->kern.xt)
 		goto nomem;
 	return s;
 nomem:
@@ -237,22 +248,39 @@ void modelset_scratch_free(struct modelset_scratch *s)
 		return;
 	free(s->xs);
 	autoenc_scratch_free(s->ae);
+	free(s->kern.act[0]);
+	free(s->kern.act[1]);
+	free(s->kern.y);
+	free(s->kern.xt);
 	free(s);
 }
 
 void modelset_score(const struct modelset *m, const float *X, size_t n, struct modelset_scratch *s,
 		    float *ae_mae, float *if_score)
 {
+	struct autoenc_packed ap;
+	struct iforest_packed fp;
 	size_t d = m->d;
+	bool fused;
 
+	autoenc_packed(m->ae, &ap);
+	iforest_packed(m->forest, &fp);
+	fused = ae_mae && if_score && scorekern_usable(&ap, &fp);
 	for (size_t b = 0; b < n; b += CHUNK) {
-		size_t k = n - b < CHUNK ? n - b : CHUNK;
+		size_t k = n - b < CHUNK ? n - b : CHUNK, done = 0;
 
 		scaler_transform(m->scaler, X + b * d, k, s->xs);
+		/* Full blocks through the fused kernel, the rest model by model. */
+		for (; fused && done + SCOREKERN_ROWS <= k; done += SCOREKERN_ROWS)
+			scorekern_block(&ap, &fp, d, s->xs + done * d, ae_mae + b + done,
+					if_score + b + done, &s->kern);
+		if (done == k)
+			continue;
 		if (ae_mae)
-			autoenc_score(m->ae, s->xs, k, s->ae, ae_mae + b);
+			autoenc_score(m->ae, s->xs + done * d, k - done, s->ae, ae_mae + b + done);
 		if (if_score)
-			iforest_score_samples(m->forest, s->xs, k, if_score + b);
+			iforest_score_samples(m->forest, s->xs + done * d, k - done,
+					      if_score + b + done);
 	}
 }
 
