@@ -33,11 +33,20 @@ skip() {
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
-for t in tcpreplay tcprewrite nsenter; do
+for t in tcpreplay tcprewrite nsenter unshare ping; do
 	command -v "$t" >/dev/null || skip "$t not found (scripts/install-deps.sh installs it)"
 done
 [ -x "$BIN" ] || { echo "bench-pipeline: $BIN not found; run make" >&2; exit 1; }
-[ -e /sys/fs/bpf/nadxdp ] && skip "another nadxdp instance is running (maps pinned under /sys/fs/bpf/nadxdp)"
+
+# A private mount namespace with its own bpffs and /run: the daemon started
+# here pins its maps and writes its instance file where no real nadxdp
+# instance (or another test bed) can meet them, and everything goes away
+# with the namespace.
+if [ "${NADXDP_PRIVATE_MOUNTS:-}" != 1 ]; then
+	exec unshare --mount --propagation private env NADXDP_PRIVATE_MOUNTS=1 bash "$0" "$@"
+fi
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs -o size=16m,mode=755 tmpfs /run
 
 eval "$(bash "$TB" env)"
 WORK=$(mktemp -d /tmp/nadxdp-bench.XXXXXX)
