@@ -91,7 +91,8 @@ http {
 	}
 }
 EOF
-in_ns "$TB_MON_NS" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
+# nsenter execs the command: $! is the server's (and below the daemon's) own pid.
+nsenter --net="/run/netns/$TB_MON_NS" -- nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
 NGINX_PID=$!
 for _ in $(seq 50); do
 	in_ns "$TB_CLI_NS" curl -s -m 1 -o /dev/null "http://$TB_MON_IP/" && break
@@ -99,7 +100,7 @@ for _ in $(seq 50); do
 done
 
 say "nadxdp on $TB_MON_IF for ${DURATION}s"
-in_ns "$TB_MON_NS" "$BIN" run "$TB_MON_IF" --duration "$DURATION" \
+nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration "$DURATION" \
 	--dump-features "$WORK/features.csv" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do
