@@ -101,7 +101,7 @@ struct nad_stats {
 	__u64 recs_shed;      /* packets not recorded, carried by a later record's weight */
 	__u64 malformed;      /* packets with malformed != 0 */
 	__u64 dropped_rule;   /* packets dropped by a drop rule */
-	__u64 allowed_rule;   /* packets that matched the allowlist */
+	__u64 allowed_rule;   /* packets a live drop or rate rule would have taken, passed by the allowlist */
 	__u64 dropped_synlimit; /* SYNs dropped by an aggregate SYN rate rule */
 	__u64 pending;        /* packets seen but not yet in any record (weight carried forward) */
 	__u64 pad[5];
