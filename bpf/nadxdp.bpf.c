@@ -23,6 +23,9 @@
 
 #define NAD_TC_ACT_OK 0
 
+/* The kernel's struct xdp_buff behind an xdp_md (a no-op the verifier inlines). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 /* Load-time settings, set through the skeleton before load. */
 /* Above this much unread data, records are sampled 1-in-N, N growing with the fill. */
 const volatile __u64 nad_shed_bytes = NAD_RINGBUF_BYTES / 2;
@@ -325,7 +328,13 @@ int nad_xdp(struct xdp_md *ctx)
 	struct nad_rec rec = {};
 	__u32 wire;
 
-	wire = (__u32)bpf_xdp_get_buff_len(ctx);
+	/*
+	 * The helper call only for multi-buffer frames: a linear one is
+	 * data_end - data long. The flag is read from the kernel's xdp_buff.
+	 */
+	wire = (__u32)(data_end - data);
+	if (((struct xdp_buff *)bpf_cast_to_kern_ctx(ctx))->flags & XDP_FLAGS_HAS_FRAGS)
+		wire = (__u32)bpf_xdp_get_buff_len(ctx);
 	rec.ts_ns = bpf_ktime_get_ns();
 	nad_parse(data, data_end, wire, &rec);
 	rec.dir = NAD_DIR_IN;
