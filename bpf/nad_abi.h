@@ -101,10 +101,14 @@ struct nad_stats {
 	__u64 recs_shed;      /* packets not recorded, carried by a later record's weight */
 	__u64 malformed;      /* packets with malformed != 0 */
 	__u64 dropped_rule;   /* packets dropped by a drop rule */
-	__u64 allowed_rule;   /* packets that matched the allowlist */
+	__u64 allowed_rule;   /* packets a live drop or rate rule would have taken, passed by the allowlist */
 	__u64 dropped_synlimit; /* SYNs dropped by an aggregate SYN rate rule */
 	__u64 pending;        /* packets seen but not yet in any record (weight carried forward) */
-	__u64 pad[5];
+	/* Kernel-internal, not counters (do not sum): this CPU's estimate of the
+	 * unread ring data, and records left before it asks the ring again. */
+	__u64 rb_avail_est;
+	__u64 rb_query_in;
+	__u64 pad[3];
 };
 
 /* Per-source counters: exact, kept in an LRU hash keyed by source address. */

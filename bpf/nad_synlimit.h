@@ -16,7 +16,8 @@
  * theoretical arrival time of the next packet; integer arithmetic only,
  * one division per subject packet (BPF has unsigned 64-bit division).
  *
- * Include after the nad_allow4/nad_allow6 map definitions.
+ * Include after nad_allow_override() (nadxdp.bpf.c): an allowlisted source
+ * subject to a live rule is counted in nad_stats.allowed_rule and passes.
  */
 #ifndef NAD_SYNLIMIT_H
 #define NAD_SYNLIMIT_H
@@ -40,21 +41,6 @@ struct {
 } nad_synlimit_state SEC(".maps");
 
 #define NAD_NS_PER_S 1000000000ULL
-
-static __always_inline int nad_synlimit_allowed(const struct nad_rec *rec)
-{
-	if (rec->flags & NAD_F_IPV4) {
-		struct nad_lpm4_key k = { .prefixlen = 32 };
-
-		__builtin_memcpy(k.addr, rec->saddr + 12, 4);
-		return bpf_map_lookup_elem(&nad_allow4, &k) != 0;
-	} else {
-		struct nad_lpm6_key k = { .prefixlen = 128 };
-
-		__builtin_memcpy(k.addr, rec->saddr, 16);
-		return bpf_map_lookup_elem(&nad_allow6, &k) != 0;
-	}
-}
 
 /*
  * Returns 1 if the packet is over the budget of an aggregate rule (drop it),
@@ -96,7 +82,7 @@ static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct n
 	rule = bpf_map_lookup_elem(&nad_synlimit, &key);
 	if (!rule || !rule->rate_pps || (rule->expires_ns && now > rule->expires_ns))
 		return 0;
-	if (nad_synlimit_allowed(rec))
+	if (nad_allow_override(rec, st))
 		return 0;
 	s = bpf_map_lookup_elem(&nad_synlimit_state, &key);
 	if (!s) {

@@ -23,6 +23,9 @@
 
 #define NAD_TC_ACT_OK 0
 
+/* The kernel's struct xdp_buff behind an xdp_md (a no-op the verifier inlines). */
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+
 /* Load-time settings, set through the skeleton before load. */
 /* Above this much unread data, records are sampled 1-in-N, N growing with the fill. */
 const volatile __u64 nad_shed_bytes = NAD_RINGBUF_BYTES / 2;
@@ -85,9 +88,6 @@ struct {
 /* Ring bytes one record takes: the record and the ring's 8-byte header. */
 #define NAD_REC_SLOT (sizeof(struct nad_rec) + 8)
 
-/* Aggregate rate rules (mitigation of spoofed floods); needs nad_allow4/6 above. */
-#include "nad_synlimit.h"
-
 /* Ring size is a power of two; fill is measured in 1/16ths of it. */
 #define NAD_RB_SHIFT 23
 _Static_assert(NAD_RINGBUF_BYTES == 1u << NAD_RB_SHIFT, "NAD_RB_SHIFT matches NAD_RINGBUF_BYTES");
@@ -117,9 +117,31 @@ static __always_inline void carry(struct nad_stats *st)
 	st->recs_shed++;
 }
 
+/*
+ * Records a CPU writes between two bpf_ringbuf_query() calls. The query is
+ * a helper call (~13 ns here) for a figure that moves slowly: in between,
+ * the CPU adds its own records to the last answer. Other CPUs' records and
+ * userspace's reads are seen at the next query, at most this many records
+ * later: the shedding threshold has half the ring as margin, and a wake-up
+ * missed between CPUs costs latency (userspace's short poll timeout),
+ * never records, as before.
+ */
+#define NAD_RB_QUERY_EVERY 32
+
+/* Unread bytes in the ring, from a query every NAD_RB_QUERY_EVERY calls. */
+static __always_inline __u64 ring_avail(struct nad_stats *st)
+{
+	if (!st->rb_query_in) {
+		st->rb_query_in = NAD_RB_QUERY_EVERY;
+		st->rb_avail_est = bpf_ringbuf_query(&nad_events, BPF_RB_AVAIL_DATA);
+	}
+	st->rb_query_in--;
+	return st->rb_avail_est;
+}
+
 static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 {
-	__u64 avail = bpf_ringbuf_query(&nad_events, BPF_RB_AVAIL_DATA);
+	__u64 avail = ring_avail(st);
 	__u32 mask = shed_mask(avail);
 	struct nad_rec *out;
 	__u64 weight;
@@ -130,9 +152,12 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 	}
 	out = bpf_ringbuf_reserve(&nad_events, sizeof(*out), 0);
 	if (!out) {
+		/* Full: the estimate was wrong, ask the ring on the next packet. */
+		st->rb_query_in = 0;
 		carry(st);
 		return;
 	}
+	st->rb_avail_est = avail + NAD_REC_SLOT;
 	weight = 1 + st->pending;
 	if (weight > 0xffffffffULL)
 		weight = 0xffffffffULL;
@@ -192,40 +217,92 @@ static __always_inline int rule_live(const struct nad_rule *rule, __u64 now)
 	return !rule->expires_ns || now <= rule->expires_ns;
 }
 
+/*
+ * Number of prefixes in an LPM trie, read from the kernel's own map struct
+ * (struct lpm_trie, CO-RE-relocated through vmlinux.h). The verifier lets a
+ * program read the fields of a map it references; this is a plain load,
+ * where an lookup in even an empty trie is a helper call. n_entries changes
+ * under the trie's lock in the same update that publishes the node, so a
+ * rule is seen by the first packet after bpf_map_update_elem returns.
+ */
+static __always_inline int nad_trie_empty(void *map)
+{
+	return !((struct lpm_trie *)map)->n_entries;
+}
+
+/*
+ * The allowlist entry of the packet's source, or NULL. Consulted only when
+ * a drop or rate rule would take the packet: the allowlist matters only
+ * where it overrides one, and skipping it otherwise saves two trie walks
+ * per packet.
+ */
+static __always_inline struct nad_allow *nad_allowed(const struct nad_rec *rec)
+{
+	if (rec->flags & NAD_F_IPV4) {
+		struct nad_lpm4_key k = { .prefixlen = 32 };
+
+		if (nad_trie_empty(&nad_allow4))
+			return 0;
+		__builtin_memcpy(k.addr, rec->saddr + 12, 4);
+		return bpf_map_lookup_elem(&nad_allow4, &k);
+	} else {
+		struct nad_lpm6_key k = { .prefixlen = 128 };
+
+		if (nad_trie_empty(&nad_allow6))
+			return 0;
+		__builtin_memcpy(k.addr, rec->saddr, 16);
+		return bpf_map_lookup_elem(&nad_allow6, &k);
+	}
+}
+
+/*
+ * Counts a packet the allowlist saved from a drop or rate rule. Returns 1
+ * if the source is allowlisted.
+ */
+static __always_inline int nad_allow_override(const struct nad_rec *rec, struct nad_stats *st)
+{
+	struct nad_allow *allow = nad_allowed(rec);
+
+	if (!allow)
+		return 0;
+	__sync_fetch_and_add(&allow->hits, 1);
+	st->allowed_rule++;
+	return 1;
+}
+
 /* Returns 1 if a drop rule takes the packet (and counts it there). */
 static __always_inline int apply_rules(const struct nad_rec *rec, struct nad_stats *st, __u64 now)
 {
 	struct nad_rule *rule = 0;
-	struct nad_allow *allow;
 
 	if (rec->flags & NAD_F_IPV4) {
 		struct nad_lpm4_key k = { .prefixlen = 32 };
 
+		if (nad_trie_empty(&nad_drop4))
+			return 0;
 		__builtin_memcpy(k.addr, rec->saddr + 12, 4);
-		allow = bpf_map_lookup_elem(&nad_allow4, &k);
-		if (!allow)
-			rule = bpf_map_lookup_elem(&nad_drop4, &k);
+		rule = bpf_map_lookup_elem(&nad_drop4, &k);
 	} else {
 		struct nad_lpm6_key k = { .prefixlen = 128 };
 
+		if (nad_trie_empty(&nad_drop6))
+			return 0;
 		__builtin_memcpy(k.addr, rec->saddr, 16);
-		allow = bpf_map_lookup_elem(&nad_allow6, &k);
-		if (!allow)
-			rule = bpf_map_lookup_elem(&nad_drop6, &k);
-	}
-	if (allow) {
-		/* The allowlist always wins; the packet is recorded as usual. */
-		__sync_fetch_and_add(&allow->hits, 1);
-		st->allowed_rule++;
-		return 0;
+		rule = bpf_map_lookup_elem(&nad_drop6, &k);
 	}
 	if (!rule || !rule_live(rule, now) || !nad_enforce)
+		return 0;
+	/* The allowlist always wins; the packet is recorded as usual. */
+	if (nad_allow_override(rec, st))
 		return 0;
 	__sync_fetch_and_add(&rule->hits, 1);
 	__sync_fetch_and_add(&rule->hit_bytes, rec->wire_bytes);
 	st->dropped_rule++;
 	return 1;
 }
+
+/* Aggregate rate rules (mitigation of spoofed floods); needs nad_allow_override above. */
+#include "nad_synlimit.h"
 
 /*
  * Everything after the parse: counters, rules, per-source counts, record.
@@ -276,7 +353,13 @@ int nad_xdp(struct xdp_md *ctx)
 	struct nad_rec rec = {};
 	__u32 wire;
 
-	wire = (__u32)bpf_xdp_get_buff_len(ctx);
+	/*
+	 * The helper call only for multi-buffer frames: a linear one is
+	 * data_end - data long. The flag is read from the kernel's xdp_buff.
+	 */
+	wire = (__u32)(data_end - data);
+	if (((struct xdp_buff *)bpf_cast_to_kern_ctx(ctx))->flags & XDP_FLAGS_HAS_FRAGS)
+		wire = (__u32)bpf_xdp_get_buff_len(ctx);
 	rec.ts_ns = bpf_ktime_get_ns();
 	nad_parse(data, data_end, wire, &rec);
 	rec.dir = NAD_DIR_IN;
