@@ -12,10 +12,11 @@
  *   - every committed record reached userspace: CSV rows == recs_emitted;
  *   - live rows carry the same features as `nadxdp features` on the same
  *     capture (interval and ts aside: they are times of the replay).
- * A second test blocks the capture's client with `nadxdp rules add` and
- * allowlists its server with `nadxdp rules allow add` on the running daemon:
- * every client packet is dropped and counted on the rule, every server
- * packet is counted on the allowlist, and `rules del` removes the rule.
+ * A second test blocks the capture's whole /24 (client and server) with
+ * `nadxdp rules add` and allowlists the server with `nadxdp rules allow add`
+ * on the running daemon: every client packet is dropped and counted on the
+ * rule, every server packet is saved by the allowlist (which wins over the
+ * rule) and counted there, and `rules del` removes the rule.
  *
  * The test runs in a private mount namespace with its own bpffs and /run
  * (Criterion gives each test its own process): the daemon's pins and
@@ -51,6 +52,8 @@
 #define CLIENT_PKTS 254
 #define CLIENT_BYTES 46199
 #define SERVER_IP "192.168.56.103"
+/* The prefix holding both; the drop rule of the rule test covers it. */
+#define BOTH_NET "192.168.56.0/24"
 #define SERVER_PKTS 177
 
 static char workdir[64];
@@ -317,7 +320,7 @@ Test(e2e, manual_rule_drops_its_source_and_allowlist_is_counted, .timeout = 120)
 	char *list;
 
 	start_bed_and_daemon();
-	r = nadxdp3("rules", "add", CLIENT_IP, NULL);
+	r = nadxdp3("rules", "add", BOTH_NET, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	r = nadxdp3("rules", "allow", "add", SERVER_IP "/32");
@@ -338,8 +341,8 @@ Test(e2e, manual_rule_drops_its_source_and_allowlist_is_counted, .timeout = 120)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	list = r.out;
 	{
-		/* {"kind":"drop","cidr":"192.168.56.1/32","origin":"manual",...,"hits":254,"bytes":46199 */
-		const char *d = strstr(list, "\"cidr\":\"" CLIENT_IP "/32\"");
+		/* {"kind":"drop","cidr":"192.168.56.0/24","origin":"manual",...,"hits":254,"bytes":46199 */
+		const char *d = strstr(list, "\"cidr\":\"" BOTH_NET "\"");
 		const char *a = strstr(list, "\"cidr\":\"" SERVER_IP "/32\"");
 
 		cr_assert_not_null(d, "%s", list);
@@ -350,11 +353,11 @@ Test(e2e, manual_rule_drops_its_source_and_allowlist_is_counted, .timeout = 120)
 	}
 	cmd_result_free(&r);
 
-	r = nadxdp3("rules", "del", CLIENT_IP "/32", NULL);
+	r = nadxdp3("rules", "del", BOTH_NET, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	r = nadxdp3("rules", "list", NULL, NULL);
-	cr_expect_null(strstr(r.out, CLIENT_IP "/32"), "%s", r.out);
+	cr_expect_null(strstr(r.out, BOTH_NET), "%s", r.out);
 	cr_expect_not_null(strstr(r.out, SERVER_IP "/32"), "%s", r.out);
 	cmd_result_free(&r);
 

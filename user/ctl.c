@@ -410,7 +410,7 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 	printf("%-22s %20llu\n", "packets pending", (unsigned long long)st->pending);
 	printf("%-22s %20llu\n", "malformed", (unsigned long long)st->malformed);
 	printf("%-22s %20llu\n", "dropped by rule", (unsigned long long)st->dropped_rule);
-	printf("%-22s %20llu\n", "allowlisted", (unsigned long long)st->allowed_rule);
+	printf("%-22s %20llu\n", "allowlist saves", (unsigned long long)st->allowed_rule);
 	printf("%-22s %20llu\n", "dropped by SYN limit", (unsigned long long)st->dropped_synlimit);
 	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MAP_DROP4],
 	       n_rules[MAP_DROP6]);

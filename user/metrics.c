@@ -140,7 +140,7 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 		counter(f, "nadxdp_kernel_rule_dropped_packets_total",
 			"Packets dropped by a drop rule.", k->dropped_rule);
 		counter(f, "nadxdp_kernel_allowlisted_packets_total",
-			"Packets that matched the allowlist.", k->allowed_rule);
+			"Packets the allowlist saved from a drop or rate rule.", k->allowed_rule);
 		counter(f, "nadxdp_kernel_synlimit_dropped_packets_total",
 			"SYNs dropped by the aggregate SYN rate rule.", k->dropped_synlimit);
 		family(f, "nadxdp_kernel_pending_packets", "gauge",
