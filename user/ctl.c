@@ -375,7 +375,8 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "top_sources", arr);
-	if (puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN)) < 0)
+	if (puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		err = -EIO;
 	json_object_put(root);
 	return err;
@@ -818,7 +819,8 @@ static int rules_list(bool json)
 
 		json_object_object_add(root, "rules", arr);
 		arr = NULL;
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	}
 	if (fflush(stdout)) {
