@@ -684,8 +684,6 @@ static int start_views(struct daemon *d, const struct daemon_opts *o, struct htt
 		*h = httpd_start(d->ds, &(struct httpd_opts){ .listen = o->http });
 		if (!*h)
 			return -errno;
-		if (o->verbosity >= 0)
-			fprintf(stderr, "nadxdp: dashboard on http://%s/\n", o->http);
 	}
 	return 0;
 }
