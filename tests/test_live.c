@@ -421,10 +421,10 @@ Test(live, spoofed_syn_flood_gets_a_rate_rule_not_per_source_rules, .timeout = 1
 
 		if (!strcmp(jstr(o, "event_type", NULL), "mitigation") &&
 		    !strcmp(jstr(o, "mitigation", "action"), "install") &&
-		    !strcmp(jstr(o, "mitigation", "kind"), "rate"))
+		    !strcmp(jstr(o, "mitigation", "kind"), "synlimit"))
 			n_rate++;
 	}
-	cr_expect_geq(n_rate, 1, "a rate rule was installed");
+	cr_expect_geq(n_rate, 1, "a rate (synlimit) rule was installed");
 	cr_expect_leq(n_inst, 5, "at most a handful of rules (%d installed)", n_inst);
 	cr_expect_geq(ok, 0.99, "benign HTTP during the spoofed flood: %.1f %% of %d", 100 * ok, n);
 	fprintf(stderr, "live spoofed flood: %d rules (%d rate), benign %.1f %% of %d requests\n",
