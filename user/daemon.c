@@ -700,9 +700,22 @@ int daemon_cmd(int argc, char **argv)
 	int ret, err;
 
 	/* `nadxdp --pcap FILE` analyses a capture: no BPF, no root. */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--pcap") || !strncmp(argv[i], "--pcap=", 7))
-			return analyze_cmd(argc, argv);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--pcap") && strncmp(argv[i], "--pcap=", 7))
+			continue;
+		for (int j = 1; j < argc; j++) {
+			const struct option *p =
+				strncmp(argv[j], "--", 2) ? NULL : daemon_option(argv[j]);
+
+			if (p && p->val != 'q' && p->val != 'h' && p->val != 'v') {
+				pr_warn("--%s is for live capture, not --pcap (no mitigation or "
+					"live views offline; --report FILE writes the views)\n",
+					p->name);
+				return EXIT_USAGE;
+			}
+		}
+		return analyze_cmd(argc, argv);
+	}
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
