@@ -246,16 +246,18 @@ Test(synlimit, syns_of_a_known_client_pass_those_of_unknown_sources_do_not)
 
 	put_rule(k, 1, 1, 0);
 	run(other, lo, 1000); /* empty the bucket */
+	/* Tolerances: a switch to another CPU finds a full bucket (one more SYN passes). */
 	before = dropped_synlimit();
-	/* one SYN from the client: over budget like any other */
-	cr_assert_eq(run(syn, ls, 1).retval, XDP_DROP);
+	run(syn, ls, 100);
+	cr_assert_geq(dropped_synlimit() - before, 95, "the client's SYNs are limited at first");
 	/* it completes handshakes (ACKs pass and are counted in nad_src)... */
 	cr_assert_eq(run(ack, la, 2).retval, XDP_PASS);
-	/* ...and from then on its SYNs pass, while another source's are still dropped */
+	/* ...and from then on its SYNs skip the bucket, while another source's are dropped */
+	before = dropped_synlimit();
 	cr_assert_eq(run(syn, ls, 100).retval, XDP_PASS);
-	cr_assert_eq(dropped_synlimit(), before + 1);
-	cr_assert_eq(run(other, lo, 100).retval, XDP_DROP);
-	cr_assert_eq(dropped_synlimit(), before + 101);
+	cr_assert_eq(dropped_synlimit(), before, "a known client's SYN was dropped");
+	run(other, lo, 100);
+	cr_assert_geq(dropped_synlimit() - before, 95);
 }
 
 Test(synlimit, other_ports_destinations_and_expired_rules_are_untouched)
