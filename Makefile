@@ -157,10 +157,10 @@ demo: deps
 
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/nadxdp
-	install -D -m 0644 models/default.nadm $(DESTDIR)$(PREFIX)/share/nadxdp/default.nadm
+	install -D -m 0644 models/default.model $(DESTDIR)$(PREFIX)/share/nadxdp/default.model
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/nadxdp $(DESTDIR)$(PREFIX)/share/nadxdp/default.nadm
+	rm -f $(DESTDIR)$(PREFIX)/sbin/nadxdp $(DESTDIR)$(PREFIX)/share/nadxdp/default.model
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

@@ -33,11 +33,20 @@ skip() {
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
-for t in tcpreplay tcprewrite nsenter; do
+for t in tcpreplay tcprewrite nsenter unshare ping; do
 	command -v "$t" >/dev/null || skip "$t not found (scripts/install-deps.sh installs it)"
 done
 [ -x "$BIN" ] || { echo "bench-pipeline: $BIN not found; run make" >&2; exit 1; }
-[ -e /sys/fs/bpf/nadxdp ] && skip "another nadxdp instance is running (maps pinned under /sys/fs/bpf/nadxdp)"
+
+# A private mount namespace with its own bpffs and /run: the daemon started
+# here pins its maps and writes its instance file where no real nadxdp
+# instance (or another test bed) can meet them, and everything goes away
+# with the namespace.
+if [ "${NADXDP_PRIVATE_MOUNTS:-}" != 1 ]; then
+	exec unshare --mount --propagation private env NADXDP_PRIVATE_MOUNTS=1 bash "$0" "$@"
+fi
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs -o size=16m,mode=755 tmpfs /run
 
 eval "$(bash "$TB" env)"
 WORK=$(mktemp -d /tmp/nadxdp-bench.XXXXXX)
@@ -114,7 +123,9 @@ PPS_BASE=$PPS
 
 mode_args=()
 [ -n "$MODE" ] && mode_args=(--mode "$MODE")
-in_ns "$TB_MON_NS" "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 >"$WORK/daemon.log" 2>&1 &
+# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops.
+nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 \
+	>"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do
 	[ -e /sys/fs/bpf/nadxdp/nad_stats ] && break
@@ -147,9 +158,15 @@ MODE_GOT=$(sed -n 's/.*"xdp_mode": *"\([a-z]*\)".*/\1/p' <<<"$S1")
 UNSEEN=$((SENT - PKTS_IN))
 UNACCOUNTED=$((PKTS_IN + PKTS_OUT - EMITTED - SHED))
 
+# The daemon's last counters line: records it received and their total weight.
+DLINE=$(grep -E 'records [0-9]+ \(weight [0-9]+\)' "$WORK/daemon.log" | tail -n 1 || true)
+DELIVERED=$(sed -n 's/.*records \([0-9]*\) (weight.*/\1/p' <<<"$DLINE")
+WEIGHT=$(sed -n 's/.*(weight \([0-9]*\)).*/\1/p' <<<"$DLINE")
+DELIVERED=${DELIVERED:-$EMITTED}
+
 echo "  XDP mode               ${MODE_GOT:-?}"
 echo "  kernel counted         in $PKTS_IN, out $PKTS_OUT"
-echo "  records emitted        $EMITTED ($(awk -v n="$EMITTED" -v s="$SECS_MON" 'BEGIN { printf "%.0f", n / s }') records/s delivered), $SHED packets shed into weights, $PENDING pending"
+echo "  records                emitted $EMITTED, delivered to userspace ${DELIVERED} (weight ${WEIGHT:-?}): $(awk -v n="$DELIVERED" -v s="$SECS_MON" 'BEGIN { printf "%.0f", n / s }') records/s; $SHED packets shed into weights, $PENDING pending"
 echo "  ratio with/without     $(awk -v a="$PPS_MON" -v b="$PPS_BASE" 'BEGIN { printf "%.1f%%", 100 * a / b }') (target >= 90%)"
 echo "  unaccounted packets    $((UNSEEN + UNACCOUNTED)) (sent but not counted: $UNSEEN; counted but in no record or weight: $UNACCOUNTED) (target 0)"
-echo "  daemon: $(tail -n 1 "$WORK/daemon.log")"
+echo "  daemon: ${DLINE:-$(tail -n 1 "$WORK/daemon.log")}"

@@ -10,7 +10,9 @@
 # (an hping3 SYN burst, an nmap SYN scan of 198.18.0.1 only) from the
 # attacker. Shows `nadxdp status` during the run and a summary of the
 # records at the end. Everything is torn down on exit, Ctrl-C included.
-# All traffic stays inside the test bed's namespaces (198.18.0.0/24).
+# All traffic stays inside the test bed's namespaces (198.18.0.0/24). The
+# demo runs in a private mount namespace (own bpffs on /sys/fs/bpf, own /run),
+# so a real nadxdp instance on the machine is neither seen nor disturbed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,13 +25,19 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 [ -x "$BIN" ] || { echo "demo: $BIN not found or not executable; run make first" >&2; exit 1; }
-for t in curl ping hping3 nmap nginx nsenter; do
+for t in curl ping hping3 nmap nginx nsenter unshare; do
 	command -v "$t" >/dev/null || { echo "demo: $t not found (scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
-if [ -e /sys/fs/bpf/nadxdp ]; then
-	echo "demo: another nadxdp instance is running (maps pinned under /sys/fs/bpf/nadxdp)" >&2
-	exit 1
+
+# A private mount namespace with its own bpffs and /run: the daemon started
+# here pins its maps and writes its instance file where no real nadxdp
+# instance (or another test bed) can meet them, and everything goes away
+# with the namespace.
+if [ "${NADXDP_PRIVATE_MOUNTS:-}" != 1 ]; then
+	exec unshare --mount --propagation private env NADXDP_PRIVATE_MOUNTS=1 bash "$0" "$@"
 fi
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs -o size=16m,mode=755 tmpfs /run
 
 eval "$(bash "$TB" env)"
 WORK=$(mktemp -d /tmp/nadxdp-demo.XXXXXX)
@@ -38,8 +46,14 @@ DAEMON_PID= NGINX_PID=
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
-	[ -n "$DAEMON_PID" ] && kill -INT "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
-	[ -n "$NGINX_PID" ] && kill -TERM "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+	if [ -n "$DAEMON_PID" ]; then
+		kill -INT "$DAEMON_PID" 2>/dev/null || true
+		wait "$DAEMON_PID" 2>/dev/null || true
+	fi
+	if [ -n "$NGINX_PID" ]; then
+		kill -TERM "$NGINX_PID" 2>/dev/null || true
+		wait "$NGINX_PID" 2>/dev/null || true
+	fi
 	bash "$TB" down || true
 	rm -rf "$WORK"
 	exit "$rc"
@@ -77,7 +91,8 @@ http {
 	}
 }
 EOF
-in_ns "$TB_MON_NS" nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
+# nsenter execs the command: $! is the server's (and below the daemon's) own pid.
+nsenter --net="/run/netns/$TB_MON_NS" -- nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
 NGINX_PID=$!
 for _ in $(seq 50); do
 	in_ns "$TB_CLI_NS" curl -s -m 1 -o /dev/null "http://$TB_MON_IP/" && break
@@ -85,7 +100,7 @@ for _ in $(seq 50); do
 done
 
 say "nadxdp on $TB_MON_IF for ${DURATION}s"
-in_ns "$TB_MON_NS" "$BIN" run "$TB_MON_IF" --duration "$DURATION" \
+nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration "$DURATION" \
 	--dump-features "$WORK/features.csv" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do
@@ -103,7 +118,7 @@ sed 's/^/  daemon: /' "$WORK/daemon.log"
 
 say "benign traffic from $TB_CLI_NS: 30 HTTP requests, 10 pings"
 for _ in $(seq 30); do
-	in_ns "$TB_CLI_NS" curl -s -m 2 -o /dev/null "http://$TB_MON_IP/"
+	in_ns "$TB_CLI_NS" curl -s -m 2 -o /dev/null "http://$TB_MON_IP/" || true
 	sleep 0.1
 done
 in_ns "$TB_CLI_NS" ping -c 10 -i 0.2 -q "$TB_MON_IP" | tail -1

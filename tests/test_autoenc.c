@@ -143,8 +143,7 @@ Test(autoenc, training_loss_falls)
 		    lg.val[11]);
 	cr_expect(lg.train[11] < 0.6f * lg.train[0], "train loss %g -> %g", lg.train[0],
 		  lg.train[11]);
-	cr_expect(lg.val[11] < 0.6f * lg.val[0], "validation loss %g -> %g", lg.val[0],
-		  lg.val[11]);
+	cr_expect(lg.val[11] < 0.6f * lg.val[0], "validation loss %g -> %g", lg.val[0], lg.val[11]);
 	free(X);
 	autoenc_free(ae);
 }
@@ -324,4 +323,28 @@ Test(autoenc, rejects_bad_options_and_non_finite_rows)
 	X[5] = INFINITY;
 	cr_expect_eq(autoenc_train(ae, X, 4, NULL, NULL, NULL), -EINVAL);
 	autoenc_free(ae);
+}
+
+Test(autoenc, scores_do_not_depend_on_the_batch)
+{
+	const size_t d = 12, n = 77; /* full tiles of 8 rows and a tail */
+	float *X = structured_rows(n, d, 10), *all = malloc(n * 4), one;
+	struct autoenc_scratch *s;
+	struct autoenc_opts o;
+	struct autoenc *ae;
+
+	autoenc_opts_default(&o);
+	ae = autoenc_new(d, &o);
+	cr_assert_not_null(ae);
+	s = autoenc_scratch_new(ae);
+	cr_assert_not_null(s);
+	autoenc_score(ae, X, n, s, all);
+	for (size_t i = 0; i < n; i++) {
+		autoenc_score(ae, X + i * d, 1, s, &one);
+		cr_assert_eq(one, all[i], "row %zu: alone %g, in a batch %g", i, one, all[i]);
+	}
+	autoenc_scratch_free(s);
+	autoenc_free(ae);
+	free(X);
+	free(all);
 }

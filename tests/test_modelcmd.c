@@ -158,7 +158,8 @@ Test(modelcmd, bad_input_exits_1_naming_the_cause)
 	cr_expect(strstr(err, "nadxdp.model") && lines(err) == 1, "stderr: %s", err);
 
 	/* A model of columns a,b,c does not score columns a,b,x. */
-	cr_assert_eq(nadxdp("train -q --features \"$D/x.csv\" --models \"$D\" --epochs 1 --trees 5"), 0);
+	cr_assert_eq(
+		nadxdp("train -q --features \"$D/x.csv\" --models \"$D\" --epochs 1 --trees 5"), 0);
 	write_rows("y.csv", 10, "a,b,x");
 	cr_expect_eq(nadxdp("score --models \"$D\" --features \"$D/y.csv\""), 1);
 	cr_expect(strstr(err, "column 3 is 'x'") && lines(err) == 1, "stderr: %s", err);

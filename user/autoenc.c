@@ -30,11 +30,17 @@ struct autoenc {
 	float *inf;
 	size_t off_inf[AUTOENC_MAX_HIDDEN + 1], n_inf;
 	unsigned max_w;
+	/* The same, for the scoring kernel: widths rounded up to 16 (zero padding), W as
+	 * in x pad(out), then bias as pad(out); 64-byte aligned. Built by pack(). */
+	float *pk;
+	size_t off_pk[AUTOENC_MAX_HIDDEN + 1], n_pk;
+	unsigned pw[AUTOENC_MAX_HIDDEN + 2]; /* padded widths */
+	unsigned max_pw;
 };
 
 struct autoenc_scratch {
 	size_t rows, width;
-	float *a, *b;
+	float *a, *b; /* rows x width, 64-byte aligned */
 };
 
 void autoenc_opts_default(struct autoenc_opts *o)
@@ -59,8 +65,8 @@ void autoenc_opts_default(struct autoenc_opts *o)
 static int check_opts(size_t d, const struct autoenc_opts *o)
 {
 	if (d == 0 || d > AUTOENC_MAX_WIDTH || !o || o->n_hidden == 0 ||
-	    o->n_hidden > AUTOENC_MAX_HIDDEN || o->batch < 2 || o->batch > 65536 ||
-	    !(o->lr > 0) || !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2) ||
+	    o->n_hidden > AUTOENC_MAX_HIDDEN || o->batch < 2 || o->batch > 65536 || !(o->lr > 0) ||
+	    !isfinite(o->lr) || !(o->l2 >= 0) || !isfinite(o->l2) ||
 	    !(o->dropout >= 0 && o->dropout < 1) || !(o->bn_momentum >= 0 && o->bn_momentum < 1) ||
 	    !(o->bn_eps > 0) || !isfinite(o->bn_eps) || !(o->val_frac >= 0 && o->val_frac < 1))
 		return -EINVAL;
@@ -94,6 +100,18 @@ static void layout(struct autoenc *ae)
 	ae->n_params = p;
 	ae->n_rs = rs;
 	ae->n_inf = q;
+	q = 0;
+	ae->max_pw = 0;
+	for (unsigned l = 0; l <= ae->n_layers; l++) {
+		ae->pw[l] = (ae->w[l] + 15) & ~15u;
+		if (ae->pw[l] > ae->max_pw)
+			ae->max_pw = ae->pw[l];
+	}
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		ae->off_pk[l] = q;
+		q += (size_t)ae->w[l] * ae->pw[l + 1] + ae->pw[l + 1];
+	}
+	ae->n_pk = q;
 }
 
 static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int trainable)
@@ -111,8 +129,10 @@ static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int tra
 	ae->w[ae->n_layers] = (unsigned)d;
 	layout(ae);
 	ae->inf = calloc(ae->n_inf, sizeof(float));
-	if (!ae->inf)
+	ae->pk = aligned_alloc(64, (ae->n_pk * sizeof(float) + 63) & ~(size_t)63);
+	if (!ae->inf || !ae->pk)
 		goto nomem;
+	memset(ae->pk, 0, ae->n_pk * sizeof(float));
 	if (trainable) {
 		ae->params = calloc(ae->n_params, sizeof(float));
 		ae->run_mean = calloc(ae->n_rs + 1, sizeof(float));
@@ -169,12 +189,29 @@ void autoenc_free(struct autoenc *ae)
 	free(ae->run_mean);
 	free(ae->run_var);
 	free(ae->inf);
+	free(ae->pk);
 	free(ae);
 }
 
 size_t autoenc_dim(const struct autoenc *ae)
 {
 	return ae->d;
+}
+
+/* The scoring kernel's copy of the inference weights (zero-padded to 16 columns). */
+static void pack(struct autoenc *ae)
+{
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		size_t in = ae->w[l], out = ae->w[l + 1], po = ae->pw[l + 1];
+		const float *Wf = ae->inf + ae->off_inf[l], *bf = Wf + in * out;
+		float *P = ae->pk + ae->off_pk[l];
+
+		for (size_t i = 0; i < in; i++)
+			for (size_t j = 0; j < po; j++)
+				P[i * po + j] = j < out ? Wf[i * out + j] : 0.0f;
+		for (size_t j = 0; j < po; j++)
+			P[in * po + j] = j < out ? bf[j] : 0.0f;
+	}
 }
 
 void autoenc_fold(struct autoenc *ae)
@@ -200,39 +237,104 @@ void autoenc_fold(struct autoenc *ae)
 			bf[j] = g[out + j] - mu * s;
 		}
 	}
+	pack(ae);
 }
 
 /* ---- Inference ------------------------------------------------------------------------ */
 
-/* C[m x n] = A[m x k] B[k x n] (+ bias, ReLU): the inference layer. */
-static void dense_fwd(const float *A, const float *B, const float *bias, float *C, size_t m,
-		      size_t k, size_t n, int relu)
+/*
+ * The scoring kernel: C[m x pn] = act(A[m x k] W[k x pn] + b) with pn a multiple of 16, in
+ * register tiles of 8 rows x 32 columns (16-column vectors, GCC vector extensions). It is
+ * compiled for AVX-512, AVX2+FMA and baseline x86-64, picked at load time; each row's
+ * result depends only on that row, so scores do not depend on the batch.
+ */
+typedef float v16f __attribute__((vector_size(64)));
+typedef int32_t v16i __attribute__((vector_size(64)));
+typedef float v16f_u __attribute__((vector_size(64), aligned(4), may_alias));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define KERNEL_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define KERNEL_CLONES
+#endif
+
+static inline __attribute__((always_inline)) void tile(const float *A, size_t lda, const float *W,
+						       size_t pn, const float *b, size_t k,
+						       float *C, size_t ldc, int R, int V, int relu)
 {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, A,
-		    (int)k, B, (int)n, 0.0f, C, (int)n);
-	for (size_t i = 0; i < m; i++) {
-		float *c = C + i * n;
+	v16f acc[8][2];
 
-		for (size_t j = 0; j < n; j++) {
-			float v = c[j] + bias[j];
+#pragma GCC unroll 8
+	for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+		for (int v = 0; v < V; v++)
+			acc[r][v] = *(const v16f_u *)(b + 16 * v);
+	for (size_t kk = 0; kk < k; kk++) {
+		const float *w = W + kk * pn;
+		v16f w0 = *(const v16f_u *)w;
+		v16f w1 = V > 1 ? (v16f) * (const v16f_u *)(w + 16) : w0;
 
-			c[j] = relu && v < 0 ? 0 : v;
+#pragma GCC unroll 8
+		for (int r = 0; r < R; r++) {
+			float a = A[r * lda + kk];
+
+			acc[r][0] += a * w0;
+			if (V > 1)
+				acc[r][1] += a * w1;
 		}
+	}
+#pragma GCC unroll 8
+	for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+		for (int v = 0; v < V; v++) {
+			v16f y = acc[r][v];
+
+			if (relu)
+				y = (v16f)((v16i)y & (y > 0));
+			*(v16f_u *)(C + r * ldc + 16 * v) = y;
+		}
+}
+
+KERNEL_CLONES static void dense_layer(const float *A, size_t lda, const float *W, size_t k,
+				      size_t pn, float *C, size_t ldc, size_t m, int relu)
+{
+	const float *b = W + k * pn;
+	size_t i = 0, j;
+
+	for (; i + 8 <= m; i += 8) {
+		for (j = 0; j + 32 <= pn; j += 32)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 2,
+			     relu);
+		if (j < pn)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 8, 1,
+			     relu);
+	}
+	for (; i < m; i++) {
+		for (j = 0; j + 32 <= pn; j += 32)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 2,
+			     relu);
+		if (j < pn)
+			tile(A + i * lda, lda, W + j, pn, b + j, k, C + i * ldc + j, ldc, 1, 1,
+			     relu);
 	}
 }
 
 struct autoenc_scratch *autoenc_scratch_new(const struct autoenc *ae)
 {
 	struct autoenc_scratch *s = calloc(1, sizeof(*s));
+	size_t bytes;
 
 	if (!s)
 		goto nomem;
 	s->rows = SCORE_CHUNK;
-	s->width = ae->max_w;
-	s->a = malloc(s->rows * s->width * sizeof(float));
-	s->b = malloc(s->rows * s->width * sizeof(float));
+	s->width = ae->max_pw;
+	bytes = s->rows * s->width * sizeof(float);
+	s->a = aligned_alloc(64, bytes);
+	s->b = aligned_alloc(64, bytes);
 	if (!s->a || !s->b)
 		goto nomem;
+	memset(s->a, 0, bytes);
+	memset(s->b, 0, bytes);
 	return s;
 nomem:
 	autoenc_scratch_free(s);
@@ -249,19 +351,22 @@ void autoenc_scratch_free(struct autoenc_scratch *s)
 	free(s);
 }
 
-/* Runs m <= s->rows rows through the folded network; returns the buffer with the output. */
+/* Runs m <= s->rows rows through the folded network; returns the output, m rows of stride
+ * pw[n_layers] (the padding columns are 0). */
 static float *forward_chunk(const struct autoenc *ae, const float *X, size_t m,
 			    struct autoenc_scratch *s)
 {
 	const float *in = X;
+	size_t lda = ae->d;
 	float *out = s->a;
 
 	for (unsigned l = 0; l < ae->n_layers; l++) {
-		const float *Wf = ae->inf + ae->off_inf[l];
+		size_t pn = ae->pw[l + 1];
 
-		dense_fwd(in, Wf, Wf + (size_t)ae->w[l] * ae->w[l + 1], out, m, ae->w[l],
-			  ae->w[l + 1], l + 1 < ae->n_layers);
+		dense_layer(in, lda, ae->pk + ae->off_pk[l], ae->w[l], pn, out, pn, m,
+			    l + 1 < ae->n_layers);
 		in = out;
+		lda = pn;
 		out = out == s->a ? s->b : s->a;
 	}
 	return (float *)in;
@@ -276,12 +381,13 @@ void autoenc_score(const struct autoenc *ae, const float *X, size_t n, struct au
 		size_t m = n - b < s->rows ? n - b : s->rows;
 		const float *x = X + b * d;
 		const float *y = forward_chunk(ae, x, m, s);
+		size_t py = ae->pw[ae->n_layers];
 
 		for (size_t i = 0; i < m; i++) {
 			float acc = 0;
 
 			for (size_t j = 0; j < d; j++)
-				acc += fabsf(y[i * d + j] - x[i * d + j]);
+				acc += fabsf(y[i * py + j] - x[i * d + j]);
 			mae[b + i] = acc / (float)d;
 		}
 	}
@@ -295,7 +401,10 @@ void autoenc_reconstruct(const struct autoenc *ae, const float *X, size_t n,
 	for (size_t b = 0; b < n; b += s->rows) {
 		size_t m = n - b < s->rows ? n - b : s->rows;
 
-		memcpy(Y + b * d, forward_chunk(ae, X + b * d, m, s), m * d * sizeof(float));
+		const float *y = forward_chunk(ae, X + b * d, m, s);
+
+		for (size_t i = 0; i < m; i++)
+			memcpy(Y + (b + i) * d, y + i * ae->pw[ae->n_layers], d * sizeof(float));
 	}
 }
 
@@ -348,6 +457,15 @@ out:
 	return ret;
 }
 
+void autoenc_packed(const struct autoenc *ae, struct autoenc_packed *p)
+{
+	p->n_layers = ae->n_layers;
+	p->w = ae->w;
+	p->pw = ae->pw;
+	for (unsigned l = 0; l < ae->n_layers; l++)
+		p->layer[l] = ae->pk + ae->off_pk[l];
+}
+
 /* ---- Training ------------------------------------------------------------------------- */
 
 /* Buffers for one mini-batch of up to m rows. */
@@ -358,6 +476,7 @@ struct workspace {
 	float *mult[AUTOENC_MAX_HIDDEN + 1]; /* dY = dA * mult: ReLU gate times dropout scale */
 	float *invstd[AUTOENC_MAX_HIDDEN + 1];
 	float *da, *dz; /* gradient w.r.t. a layer's output, then its pre-activation */
+	float *drop; /* dropout multipliers of one layer */
 };
 
 static void ws_free(struct workspace *ws)
@@ -371,6 +490,7 @@ static void ws_free(struct workspace *ws)
 	}
 	free(ws->da);
 	free(ws->dz);
+	free(ws->drop);
 	memset(ws, 0, sizeof(*ws));
 }
 
@@ -394,7 +514,8 @@ static int ws_alloc(struct workspace *ws, const struct autoenc *ae, size_t m)
 	}
 	ws->da = malloc(m * ae->max_w * sizeof(float));
 	ws->dz = malloc(m * ae->max_w * sizeof(float));
-	if (!ws->da || !ws->dz)
+	ws->drop = malloc(m * ae->max_w * sizeof(float));
+	if (!ws->da || !ws->dz || !ws->drop)
 		goto nomem;
 	return 0;
 nomem:
@@ -402,13 +523,171 @@ nomem:
 	return -ENOMEM;
 }
 
+/* dst = c src, 16 at a time. */
+static inline __attribute__((always_inline)) void scale_copy(float *dst, const float *src, size_t n,
+							     float c)
+{
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		*(v16f_u *)(dst + i) = c * *(const v16f_u *)(src + i);
+	for (; i < n; i++)
+		dst[i] = c * src[i];
+}
+
+/* Column sums over m rows of width out: sum[j] = sum_i Z[i][j], in row order. */
+static inline __attribute__((always_inline)) void col_sum(const float *Z, size_t m, size_t out,
+							  float *sum)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f acc = { 0 };
+
+		for (size_t i = 0; i < m; i++)
+			acc += *(const v16f_u *)(Z + i * out + j);
+		*(v16f_u *)(sum + j) = acc;
+	}
+	for (; j < out; j++) {
+		float acc = 0;
+
+		for (size_t i = 0; i < m; i++)
+			acc += Z[i * out + j];
+		sum[j] = acc;
+	}
+}
+
+/* ssd[j] = sum_i (Z[i][j] - mean[j])^2, in row order. */
+static inline __attribute__((always_inline)) void col_ssd(const float *Z, size_t m, size_t out,
+							  const float *mean, float *ssd)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f acc = { 0 }, mu = *(const v16f_u *)(mean + j);
+
+		for (size_t i = 0; i < m; i++) {
+			v16f t = *(const v16f_u *)(Z + i * out + j) - mu;
+
+			acc += t * t;
+		}
+		*(v16f_u *)(ssd + j) = acc;
+	}
+	for (; j < out; j++) {
+		float acc = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			float t = Z[i * out + j] - mean[j];
+
+			acc += t * t;
+		}
+		ssd[j] = acc;
+	}
+}
+
+/* Backward through dropout and ReLU (da *= mult, in place), with the batch-norm parameter
+ * gradients dgam[j] = sum_i dy xhat, dbet[j] = sum_i dy. */
+static inline __attribute__((always_inline)) void bn_bwd_params(float *da, const float *mult,
+								const float *xh, size_t m,
+								size_t out, float *dgam,
+								float *dbet)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f sg = { 0 }, sb = { 0 };
+
+		for (size_t i = 0; i < m; i++) {
+			size_t k = i * out + j;
+			v16f dy = *(v16f_u *)(da + k) * *(const v16f_u *)(mult + k);
+
+			*(v16f_u *)(da + k) = dy;
+			sg += dy * *(const v16f_u *)(xh + k);
+			sb += dy;
+		}
+		*(v16f_u *)(dgam + j) = sg;
+		*(v16f_u *)(dbet + j) = sb;
+	}
+	for (; j < out; j++) {
+		float sg = 0, sb = 0;
+
+		for (size_t i = 0; i < m; i++) {
+			size_t k = i * out + j;
+			float dy = da[k] * mult[k];
+
+			da[k] = dy;
+			sg += dy * xh[k];
+			sb += dy;
+		}
+		dgam[j] = sg;
+		dbet[j] = sb;
+	}
+}
+
+/* dz = coef (m dy - dbet - xhat dgam), coef[j] = gamma is / m: batch norm's input gradient. */
+static inline __attribute__((always_inline)) void bn_bwd_input(const float *dy, const float *xh,
+							       const float *coef, const float *dgam,
+							       const float *dbet, size_t m,
+							       size_t out, float *dz)
+{
+	float fm = (float)m;
+
+	for (size_t i = 0; i < m; i++) {
+		size_t j = 0;
+
+		for (; j + 16 <= out; j += 16) {
+			size_t k = i * out + j;
+
+			*(v16f_u *)(dz + k) =
+				*(const v16f_u *)(coef + j) *
+				(fm * *(const v16f_u *)(dy + k) - *(const v16f_u *)(dbet + j) -
+				 *(const v16f_u *)(xh + k) * *(const v16f_u *)(dgam + j));
+		}
+		for (; j < out; j++) {
+			size_t k = i * out + j;
+
+			dz[k] = coef[j] * (fm * dy[k] - dbet[j] - xh[k] * dgam[j]);
+		}
+	}
+}
+
+/* One row of a hidden layer in training: xhat = (z - mean) is, y = gamma xhat + beta,
+ * mult = (y > 0) keep, a = y mult; z is overwritten by xhat. 16 columns at a time. */
+static inline __attribute__((always_inline)) void bn_relu_drop(float *z, float *mult, float *a,
+							       const float *keep, const float *mean,
+							       const float *is, const float *gamma,
+							       const float *beta, size_t out)
+{
+	size_t j = 0;
+
+	for (; j + 16 <= out; j += 16) {
+		v16f xh = (*(v16f_u *)(z + j) - *(const v16f_u *)(mean + j)) *
+			  *(const v16f_u *)(is + j);
+		v16f y = *(const v16f_u *)(gamma + j) * xh + *(const v16f_u *)(beta + j);
+		v16f mk = (v16f)((v16i) * (const v16f_u *)(keep + j) & (y > 0));
+
+		*(v16f_u *)(z + j) = xh;
+		*(v16f_u *)(mult + j) = mk;
+		*(v16f_u *)(a + j) = y * mk;
+	}
+	for (; j < out; j++) {
+		float xh = (z[j] - mean[j]) * is[j];
+		float y = gamma[j] * xh + beta[j];
+		float mk = y > 0 ? keep[j] : 0.0f;
+
+		z[j] = xh;
+		mult[j] = mk;
+		a[j] = y * mk;
+	}
+}
+
 /*
  * Forward and backward pass over the m rows in ws->act[0] in training mode. Returns the data
  * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
  * grad if not NULL. Updates the running statistics if update_running.
  */
-static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r,
-		      int update_running, double *loss_l2, float *grad)
+KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m,
+				    struct rng *r, int update_running, double *loss_l2, float *grad)
 {
 	const struct autoenc_opts *o = &ae->opts;
 	unsigned L = ae->n_layers;
@@ -434,22 +713,10 @@ static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct
 		}
 		float *mean = ws->dz, *var = ws->dz + out, *is = ws->invstd[l];
 		float *A = ws->act[l + 1], *M = ws->mult[l];
-		uint64_t bits = 0;
-		unsigned nbits = 0;
-
-		for (size_t j = 0; j < out; j++)
-			mean[j] = var[j] = 0;
-		for (size_t i = 0; i < m; i++)
-			for (size_t j = 0; j < out; j++)
-				mean[j] += Z[i * out + j];
+		col_sum(Z, m, out, mean);
 		for (size_t j = 0; j < out; j++)
 			mean[j] *= inv_m;
-		for (size_t i = 0; i < m; i++)
-			for (size_t j = 0; j < out; j++) {
-				float t = Z[i * out + j] - mean[j];
-
-				var[j] += t * t;
-			}
+		col_ssd(Z, m, out, mean, var);
 		for (size_t j = 0; j < out; j++) {
 			var[j] *= inv_m;
 			is[j] = 1.0f / sqrtf(var[j] + o->bn_eps);
@@ -463,29 +730,27 @@ static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct
 				*rv = o->bn_momentum * *rv + (1 - o->bn_momentum) * uv;
 			}
 		}
-		for (size_t i = 0; i < m; i++) {
-			for (size_t j = 0; j < out; j++) {
-				float xh = (Z[i * out + j] - mean[j]) * is[j];
-				float y = g[j] * xh + g[out + j];
-				float mk = y > 0 ? 1.0f : 0.0f;
+		/* Dropout multipliers first (the random stream is sequential), then one
+		 * vectorisable pass: normalise, scale and shift, ReLU, drop. */
+		float *keep = ws->drop;
 
-				if (drop16) {
-					if (!nbits) {
-						bits = rng_next(r);
-						nbits = 4;
-					}
-					if ((uint32_t)(bits & 0xffff) < drop16)
-						mk = 0;
-					else
-						mk *= keep_scale;
-					bits >>= 16;
-					nbits--;
-				}
-				Z[i * out + j] = xh;
-				M[i * out + j] = mk;
-				A[i * out + j] = y * mk;
+		if (drop16) {
+			for (size_t i = 0; i < m * out; i += 4) {
+				uint64_t bits = rng_next(r);
+
+				for (size_t t = 0; t < 4 && i + t < m * out; t++)
+					keep[i + t] = (uint32_t)(bits >> (16 * t) & 0xffff) <
+								      drop16 ?
+							      0.0f :
+							      keep_scale;
 			}
+		} else {
+			for (size_t i = 0; i < m * out; i++)
+				keep[i] = 1.0f;
 		}
+		for (size_t i = 0; i < m; i++)
+			bn_relu_drop(Z + i * out, M + i * out, A + i * out, keep + i * out, mean,
+				     is, g, g + out, out);
 	}
 
 	/* Output: loss and dZ = 2 (y - x) / (m d). */
@@ -526,35 +791,18 @@ static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m, struct
 			const float *xh = ws->xhat[l], *M = ws->mult[l], *is = ws->invstd[l];
 			float *dgam = gg, *dbet = gg + out;
 
+			float *coef = ws->drop; /* free during the backward pass */
+
+			bn_bwd_params(ws->da, M, xh, m, out, dgam, dbet);
 			for (size_t j = 0; j < out; j++)
-				dgam[j] = dbet[j] = 0;
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < out; j++) {
-					float dy = ws->da[i * out + j] * M[i * out + j];
-
-					ws->da[i * out + j] = dy;
-					dgam[j] += dy * xh[i * out + j];
-					dbet[j] += dy;
-				}
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < out; j++) {
-					float dy = ws->da[i * out + j];
-
-					ws->dz[i * out + j] =
-						g[j] * is[j] * inv_m *
-						((float)m * dy - dbet[j] - xh[i * out + j] * dgam[j]);
-				}
+				coef[j] = g[j] * is[j] * inv_m;
+			bn_bwd_input(ws->da, xh, coef, dgam, dbet, m, out, ws->dz);
 		} else {
-			for (size_t j = 0; j < out; j++)
-				gg[j] = 0;
-			for (size_t i = 0; i < m; i++)
-				for (size_t j = 0; j < out; j++)
-					gg[j] += ws->dz[i * out + j];
+			col_sum(ws->dz, m, out, gg);
 		}
-		for (size_t i = 0; i < in * out; i++)
-			gW[i] = twol2 * W[i];
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)m, 1.0f,
-			    ws->act[l], (int)in, ws->dz, (int)out, 1.0f, gW, (int)out);
+		scale_copy(gW, W, in * out, twol2);
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)in, (int)out, (int)m,
+			    1.0f, ws->act[l], (int)in, ws->dz, (int)out, 1.0f, gW, (int)out);
 		if (l > 0)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)in,
 				    (int)out, 1.0f, ws->dz, (int)out, W, (int)out, 0.0f, ws->da,
@@ -597,24 +845,68 @@ static double eval_mse(const struct autoenc *ae, const float *X, const size_t *i
 		for (size_t i = 0; i < m; i++)
 			memcpy(rows + i * d, X + idx[b + i] * d, d * sizeof(float));
 		y = forward_chunk(ae, rows, m, s);
-		for (size_t i = 0; i < m * d; i++) {
-			float e = y[i] - rows[i];
+		for (size_t i = 0; i < m; i++)
+			for (size_t j = 0; j < d; j++) {
+				float e = y[i * ae->pw[ae->n_layers] + j] - rows[i * d + j];
 
-			acc += (double)e * e;
-		}
+				acc += (double)e * e;
+			}
 	}
 	return acc / (double)(n * d);
 }
 
-static void adam_step(float *p, const float *g, float *mo, float *ve, size_t n, float lr_t)
+static void adam_scalar(float *restrict p, const float *restrict g, float *restrict mo,
+			float *restrict ve, size_t i, size_t n, float lr_t)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		float gi = g[i];
 
 		mo[i] = ADAM_B1 * mo[i] + (1 - ADAM_B1) * gi;
 		ve[i] = ADAM_B2 * ve[i] + (1 - ADAM_B2) * gi * gi;
 		p[i] -= lr_t * mo[i] / (sqrtf(ve[i]) + ADAM_EPS);
 	}
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* Adam over all parameters: with the libm sqrtf the compiler will not vectorise. */
+__attribute__((target("avx512f"))) static void adam_avx512(float *restrict p,
+							   const float *restrict g,
+							   float *restrict mo, float *restrict ve,
+							   size_t n, float lr_t)
+{
+	const __m512 b1 = _mm512_set1_ps(ADAM_B1), c1 = _mm512_set1_ps(1 - ADAM_B1);
+	const __m512 b2 = _mm512_set1_ps(ADAM_B2), c2 = _mm512_set1_ps(1 - ADAM_B2);
+	const __m512 eps = _mm512_set1_ps(ADAM_EPS), lr = _mm512_set1_ps(lr_t);
+	size_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m512 gi = _mm512_loadu_ps(g + i);
+		__m512 m = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(mo + i)),
+					 _mm512_mul_ps(c1, gi));
+		__m512 v = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(ve + i)),
+					 _mm512_mul_ps(_mm512_mul_ps(c2, gi), gi));
+		__m512 step =
+			_mm512_div_ps(_mm512_mul_ps(lr, m), _mm512_add_ps(_mm512_sqrt_ps(v), eps));
+
+		_mm512_storeu_ps(mo + i, m);
+		_mm512_storeu_ps(ve + i, v);
+		_mm512_storeu_ps(p + i, _mm512_sub_ps(_mm512_loadu_ps(p + i), step));
+	}
+	adam_scalar(p, g, mo, ve, i, n, lr_t);
+}
+#endif
+
+static void adam_step(float *p, const float *g, float *mo, float *ve, size_t n, float lr_t)
+{
+#if defined(__x86_64__)
+	if (__builtin_cpu_supports("avx512f")) {
+		adam_avx512(p, g, mo, ve, n, lr_t);
+		return;
+	}
+#endif
+	adam_scalar(p, g, mo, ve, 0, n, lr_t);
 }
 
 int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress_fn progress,
@@ -812,6 +1104,7 @@ struct autoenc *autoenc_read(struct ser_reader *r)
 	ser_get_f32s(r, ae->inf, ae->n_inf);
 	if (r->err)
 		goto bad;
+	pack(ae);
 	return ae;
 bad:
 	autoenc_free(ae);

@@ -21,7 +21,10 @@
  * b'_j = beta_j - g_j mu_j/s_j with s_j = sqrt(var_j + eps).
  *
  * Score: the mean absolute reconstruction error of a row (over its d values).
- * Everything is float32; results depend only on the seed and the data.
+ * Everything is float32. On a given machine, results depend only on the seed
+ * and the data (one thread; the kernels are picked by CPU features, AVX-512,
+ * AVX2+FMA or baseline, whose roundings differ in the last bits). A row's
+ * score does not depend on the other rows of its batch.
  */
 #ifndef NAD_AUTOENC_H
 #define NAD_AUTOENC_H
@@ -95,6 +98,19 @@ void autoenc_score(const struct autoenc *ae, const float *X, size_t n, struct au
 /* Reconstructions of n rows into Y[n*d] (inference mode). */
 void autoenc_reconstruct(const struct autoenc *ae, const float *X, size_t n,
 			 struct autoenc_scratch *s, float *Y);
+
+/*
+ * The scoring network in the packed form its kernel uses, for a fused scorer (modelset.c):
+ * layer l takes w[l] inputs and gives pw[l + 1] outputs (w[l + 1] rounded up to 16, the
+ * padding 0); layer[l] holds its weights (w[l] x pw[l + 1], row-major), then pw[l + 1]
+ * biases. ReLU after every layer but the last. Valid while ae lives.
+ */
+struct autoenc_packed {
+	unsigned n_layers;
+	const unsigned *w, *pw;
+	const float *layer[AUTOENC_MAX_HIDDEN + 1];
+};
+void autoenc_packed(const struct autoenc *ae, struct autoenc_packed *p);
 
 /* Serialisation of the inference network (folded weights). */
 void autoenc_write(const struct autoenc *ae, struct ser_writer *w);

@@ -146,15 +146,16 @@ int csv_read(FILE *f, struct csv_table *t, char *err, size_t errlen)
 				goto out;
 			}
 			if (!*tok) {
-				set_err(err, errlen, "line %zu, column %zu (%s): empty cell", lineno,
-					j + 1, t->names[j]);
+				set_err(err, errlen, "line %zu, column %zu (%s): empty cell",
+					lineno, j + 1, t->names[j]);
 				ret = -EINVAL;
 				goto out;
 			}
 			errno = 0;
 			v = strtof(tok, &end);
 			if (*end || end == tok) {
-				set_err(err, errlen, "line %zu, column %zu (%s): '%.40s' is not a number",
+				set_err(err, errlen,
+					"line %zu, column %zu (%s): '%.40s' is not a number",
 					lineno, j + 1, t->names[j], tok);
 				ret = -EINVAL;
 				goto out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,9 @@
  * +inf: everything goes left) and every leaf below it holds its value, so
  * all rows take exactly h steps with no branch on the node kind.
  */
+/* Rows per scoring block (see pack_nodes()). */
+#define BLOCK IFOREST_BLOCK
+
 struct iforest {
 	size_t d;
 	struct iforest_opts opts;
@@ -26,7 +30,12 @@ struct iforest {
 	int32_t *feat; /* n_trees * n_nodes */
 	float *thr; /* n_trees * n_nodes */
 	float *leaf; /* n_trees * n_leaves: depth + c(rows in leaf) */
+	/* The scoring form of feat and thr, see pack_nodes(). */
+	uint16_t *off; /* n_trees * n_nodes: the feature's column in a block, in 4-byte units */
+	uint32_t *key; /* n_trees * n_nodes: order-preserving integer key of the threshold */
 };
+
+static void pack_nodes(struct iforest *f);
 
 void iforest_opts_default(struct iforest_opts *o)
 {
@@ -72,6 +81,8 @@ void iforest_free(struct iforest *f)
 	free(f->feat);
 	free(f->thr);
 	free(f->leaf);
+	free(f->off);
+	free(f->key);
 	free(f);
 }
 
@@ -89,7 +100,11 @@ static int alloc_trees(struct iforest *f, unsigned height)
 	f->feat = calloc(nt * f->n_nodes + 1, sizeof(int32_t));
 	f->thr = calloc(nt * f->n_nodes + 1, sizeof(float));
 	f->leaf = calloc(nt * f->n_leaves, sizeof(float));
-	if (!f->feat || !f->thr || !f->leaf)
+	free(f->off);
+	free(f->key);
+	f->off = calloc(nt * f->n_nodes + 1, sizeof(uint16_t));
+	f->key = calloc(nt * f->n_nodes + 1, sizeof(uint32_t));
+	if (!f->feat || !f->thr || !f->leaf || !f->off || !f->key)
 		return -ENOMEM;
 	return 0;
 }
@@ -230,6 +245,7 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 			  cand);
 	}
 	f->inv_norm = (float)(1.0 / ((double)f->opts.n_trees * iforest_c((double)m)));
+	pack_nodes(f);
 	iforest_score_samples(f, X, n, scores);
 	f->offset = scaler_quantile_inplace(scores, n, f->opts.contamination);
 	ret = 0;
@@ -244,41 +260,255 @@ out:
 	return ret;
 }
 
-#define BLOCK 64
-
-/* Adds each tree's leaf value for rows [0, nb) of a block into acc. */
-static void accumulate_block(const struct iforest *f, const float *X, size_t nb, float *acc)
+/*
+ * Scoring. Floats compare like their order-preserving integer keys (sign bit flipped for
+ * positives, all bits for negatives; -0 is made +0 first, NaN never occurs), so a node
+ * is a 32-bit key and a 16-bit column offset into a block of rows transposed to
+ * feature-major order. A step down the tree is then one load of the offset, one load of
+ * the row's key, a compare with the node's key and an add of the carry: no float unit,
+ * no gather, portable C. With AVX-512 the first four levels go 16 rows at a time.
+ */
+static inline uint32_t fkey(float v)
 {
-	size_t d = f->d;
+	uint32_t u;
+
+	v += 0.0f; /* -0 -> +0 */
+	memcpy(&u, &v, sizeof(u));
+	return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+
+static void pack_nodes(struct iforest *f)
+{
+	size_t nn = (size_t)f->opts.n_trees * f->n_nodes;
+
+	_Static_assert(IFOREST_MAX_FEATURES * BLOCK <= UINT16_MAX,
+		       "column offsets must fit 16 bits");
+	for (size_t i = 0; i < nn; i++) {
+		f->off[i] = (uint16_t)(f->feat[i] * BLOCK);
+		f->key[i] = fkey(f->thr[i]);
+	}
+}
+
+/* Walks rows [0, nb) of a block through tree t from level L0 (row r starting at node
+ * p_start[r], or at the root when L0 is 0) down to height H, and adds the leaf values into
+ * acc. The callers pass constants for H and L0, so the level loop unrolls. xt: the rows'
+ * keys, feature-major, BLOCK per feature. */
+static inline __attribute__((always_inline)) void walk_tree(const struct iforest *f, unsigned t,
+							    const uint32_t *xt, size_t nb,
+							    float *acc, unsigned H, unsigned L0,
+							    const uint8_t *p_start)
+{
+	unsigned nn = f->n_nodes;
+	const char *xb = (const char *)xt;
+	const uint16_t *off = f->off + (size_t)t * nn;
+	const uint32_t *key = f->key + (size_t)t * nn;
+	const float *leaf = f->leaf + (size_t)t * f->n_leaves - nn;
+	size_t i0;
+
+	/* Eight rows in lockstep, spelled out so that the compiler keeps them in registers:
+	 * independent chains of dependent loads overlap. A step is two loads, a compare with
+	 * the third and an add of the carry. */
+	for (i0 = 0; i0 + 8 <= nb; i0 += 8) {
+		const char *x = xb + i0 * sizeof(uint32_t);
+		size_t p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
+
+		if (L0) {
+			p0 = p_start[i0 + 0];
+			p1 = p_start[i0 + 1];
+			p2 = p_start[i0 + 2];
+			p3 = p_start[i0 + 3];
+			p4 = p_start[i0 + 4];
+			p5 = p_start[i0 + 5];
+			p6 = p_start[i0 + 6];
+			p7 = p_start[i0 + 7];
+		}
+#define STEP(k)                                                                    \
+	do {                                                                       \
+		uint32_t xk;                                                       \
+		memcpy(&xk, x + (off[p##k] + (k)) * sizeof(uint32_t), sizeof(xk)); \
+		p##k = 2 * p##k + 1 + (key[p##k] < xk);                            \
+	} while (0)
+#pragma GCC unroll 12
+		for (unsigned l = L0; l < H; l++) {
+			STEP(0);
+			STEP(1);
+			STEP(2);
+			STEP(3);
+			STEP(4);
+			STEP(5);
+			STEP(6);
+			STEP(7);
+		}
+#undef STEP
+		acc[i0 + 0] += leaf[p0];
+		acc[i0 + 1] += leaf[p1];
+		acc[i0 + 2] += leaf[p2];
+		acc[i0 + 3] += leaf[p3];
+		acc[i0 + 4] += leaf[p4];
+		acc[i0 + 5] += leaf[p5];
+		acc[i0 + 6] += leaf[p6];
+		acc[i0 + 7] += leaf[p7];
+	}
+	for (size_t i = i0; i < nb; i++) {
+		const char *x = xb + i * sizeof(uint32_t);
+		size_t p = L0 ? p_start[i] : 0;
+
+		for (unsigned l = L0; l < H; l++) {
+			uint32_t xk;
+
+			memcpy(&xk, x + off[p] * sizeof(uint32_t), sizeof(xk));
+			p = 2 * p + 1 + (key[p] < xk);
+		}
+		acc[i] += leaf[p];
+	}
+}
+
+static void walk_scalar(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc)
+{
+	for (unsigned t = 0; t < f->opts.n_trees; t++) {
+		if (f->height == 8) /* max_samples 256 */
+			walk_tree(f, t, xt, nb, acc, 8, 0, NULL);
+		else
+			walk_tree(f, t, xt, nb, acc, f->height, 0, NULL);
+	}
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TOP 4 /* levels taken in vector form */
+
+/* m ? b : a, lane by lane. */
+static inline __mmask16 sel(__mmask16 m, __mmask16 a, __mmask16 b)
+{
+	return (__mmask16)((a & ~m) | (b & m));
+}
+
+/*
+ * The first four levels with AVX-512, 16 rows at a time: the 15 nodes' comparisons are
+ * made for all rows (each node has one feature, so its column is a plain load), and each
+ * row's path picks its own bits out of them. Gathers measured slower here (a 16-lane
+ * gather costs ~21 cycles). The rest of the tree is walked as above: same comparisons,
+ * same sums, bit-identical scores.
+ */
+__attribute__((target("avx512f"))) static void
+top_avx512(const struct iforest *f, const uint32_t *xt, size_t nb, uint8_t *p_top)
+{
+	const char *xb = (const char *)xt;
+	size_t ng = (nb + 15) / 16;
+	unsigned nn = f->n_nodes;
 
 	for (unsigned t = 0; t < f->opts.n_trees; t++) {
-		const int32_t *feat = f->feat + (size_t)t * f->n_nodes;
-		const float *thr = f->thr + (size_t)t * f->n_nodes;
-		const float *leaf = f->leaf + (size_t)t * f->n_leaves;
+		const uint16_t *off = f->off + (size_t)t * nn;
+		const uint32_t *key = f->key + (size_t)t * nn;
 
-		for (size_t i = 0; i < nb; i++) {
-			const float *x = X + i * d;
-			unsigned p = 0;
+		for (size_t g = 0; g < ng; g++) {
+			const char *xg = xb + 16 * g * sizeof(uint32_t);
+			__mmask16 b0, b1, b2, b3, s0, s1, s2, s3;
+			__m512i p = _mm512_set1_epi32(15);
 
-			for (unsigned l = 0; l < f->height; l++)
-				p = 2 * p + 1 + (x[feat[p]] > thr[p]);
-			acc[i] += leaf[p - f->n_nodes];
+#define CMP(j)                                                                      \
+	_mm512_cmpgt_epu32_mask(_mm512_loadu_si512(xg + off[j] * sizeof(uint32_t)), \
+				_mm512_set1_epi32((int)key[j]))
+			/* Each comparison is consumed as soon as its pair is complete. */
+			b0 = CMP(0);
+			b1 = sel(b0, CMP(1), CMP(2));
+			s0 = sel(b1, CMP(3), CMP(4));
+			s1 = sel(b1, CMP(5), CMP(6));
+			b2 = sel(b0, s0, s1);
+			s0 = sel(b2, CMP(7), CMP(8));
+			s1 = sel(b2, CMP(9), CMP(10));
+			s2 = sel(b2, CMP(11), CMP(12));
+			s3 = sel(b2, CMP(13), CMP(14));
+			b3 = sel(b0, sel(b1, s0, s1), sel(b1, s2, s3));
+#undef CMP
+			/* After four levels the node is 15 + the path bits, first bit highest. */
+			p = _mm512_mask_add_epi32(p, b0, p, _mm512_set1_epi32(8));
+			p = _mm512_mask_add_epi32(p, b1, p, _mm512_set1_epi32(4));
+			p = _mm512_mask_add_epi32(p, b2, p, _mm512_set1_epi32(2));
+			p = _mm512_mask_add_epi32(p, b3, p, _mm512_set1_epi32(1));
+			_mm_storeu_si128((__m128i *)(p_top + (size_t)t * BLOCK + 16 * g),
+					 _mm512_cvtepi32_epi8(p));
 		}
 	}
 }
 
+/* The first four levels of every tree with AVX-512 (top_avx512), the rest as above. */
+static void walk_avx512(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc,
+			uint8_t *p_top)
+{
+	top_avx512(f, xt, nb, p_top);
+	for (unsigned t = 0; t < f->opts.n_trees; t++) {
+		if (f->height == 8)
+			walk_tree(f, t, xt, nb, acc, 8, TOP, p_top + (size_t)t * BLOCK);
+		else
+			walk_tree(f, t, xt, nb, acc, f->height, TOP, p_top + (size_t)t * BLOCK);
+	}
+}
+
+static bool use_avx512(const struct iforest *f)
+{
+	return f->height >= TOP && __builtin_cpu_supports("avx512f");
+}
+#else
+static bool use_avx512(const struct iforest *f)
+{
+	return false;
+}
+
+static void walk_avx512(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc,
+			uint8_t *p_top)
+{
+}
+#endif
+
+static void accumulate_block(const struct iforest *f, const uint32_t *xt, size_t nb, float *acc,
+			     uint8_t *p_top)
+{
+	if (nb >= 8 && p_top && use_avx512(f))
+		walk_avx512(f, xt, nb, acc, p_top);
+	else
+		walk_scalar(f, xt, nb, acc);
+}
+
+/* Forests of up to this many trees walk their first levels in vector form (the per-tree
+ * start nodes live on the stack). */
+#define VEC_MAX_TREES 256
+
 void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out)
 {
-	size_t d = f->d;
+	size_t d = f->d, nt = f->opts.n_trees;
+	uint32_t xt[d * BLOCK]; /* d <= IFOREST_MAX_FEATURES: at most 64 KiB */
+	uint8_t p_top[(nt <= VEC_MAX_TREES ? nt : 1) * BLOCK] __attribute__((aligned(64)));
 
 	for (size_t b = 0; b < n; b += BLOCK) {
 		size_t nb = n - b < BLOCK ? n - b : BLOCK;
 		float acc[BLOCK] = { 0 };
 
-		accumulate_block(f, X + b * d, nb, acc);
+		for (size_t j = 0; j < d; j++)
+			for (size_t i = 0; i < BLOCK; i++)
+				xt[j * BLOCK + i] = i < nb ? fkey(X[(b + i) * d + j]) : 0;
+		accumulate_block(f, xt, nb, acc, nt <= VEC_MAX_TREES ? p_top : NULL);
 		for (size_t i = 0; i < nb; i++)
 			out[b + i] = -exp2f(-acc[i] * f->inv_norm);
 	}
+}
+
+void iforest_packed(const struct iforest *f, struct iforest_packed *p)
+{
+	p->n_trees = f->opts.n_trees;
+	p->height = f->height;
+	p->n_nodes = f->n_nodes;
+	p->n_leaves = f->n_leaves;
+	p->off = f->off;
+	p->key = f->key;
+	p->leaf = f->leaf;
+	p->inv_norm = f->inv_norm;
+}
+
+uint32_t iforest_key(float v)
+{
+	return fkey(v);
 }
 
 void iforest_decision_function(const struct iforest *f, const float *X, size_t n, float *out)
@@ -366,6 +596,7 @@ struct iforest *iforest_read(struct ser_reader *r)
 	if (r->err || !isfinite(f->offset))
 		goto bad;
 	f->inv_norm = (float)(1.0 / ((double)nt * iforest_c((double)ms)));
+	pack_nodes(f);
 	return f;
 bad:
 	iforest_free(f);

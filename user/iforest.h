@@ -48,7 +48,8 @@ void iforest_free(struct iforest *f);
  * Returns 0, -EINVAL or -ENOMEM. */
 int iforest_fit(struct iforest *f, const float *X, size_t n);
 
-/* scikit-learn's score_samples of n rows into out[n]. Read-only on f, no allocation. */
+/* scikit-learn's score_samples of n rows into out[n]. Read-only on f (threads may share
+ * it), no allocation; uses 256 d + 64 n_trees bytes of stack (at most 80 KiB). */
 void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out);
 /* scikit-learn's decision_function: score_samples - offset. */
 void iforest_decision_function(const struct iforest *f, const float *X, size_t n, float *out);
@@ -62,6 +63,29 @@ unsigned iforest_n_trees(const struct iforest *f);
  * nodes, as scikit-learn: 0 for n <= 1, 1 for n = 2, 2 H(n-1) - 2 (n-1)/n otherwise,
  * with H(i) = ln(i) + 0.5772156649. */
 double iforest_c(double n);
+
+/* Rows per block in the scoring walk. */
+#define IFOREST_BLOCK 64
+
+/*
+ * The forest in the form its scoring walk uses, for a fused scorer (modelset.c). Rows go
+ * in blocks of IFOREST_BLOCK, transposed to feature-major order and mapped through
+ * iforest_key(). Tree t's node i (breadth-first, i < n_nodes) sends a row right when
+ * key[t n_nodes + i] < xt[off[t n_nodes + i] + row]; after `height` steps from node 0 the
+ * row is at node p >= n_nodes and its path length is leaf[t n_leaves + p - n_nodes]. The
+ * score is -2^(-inv_norm * sum over trees of the path lengths), summed in tree order.
+ * Valid while f lives.
+ */
+struct iforest_packed {
+	unsigned n_trees, height, n_nodes, n_leaves;
+	const uint16_t *off;
+	const uint32_t *key;
+	const float *leaf;
+	float inv_norm;
+};
+void iforest_packed(const struct iforest *f, struct iforest_packed *p);
+/* Order-preserving integer key of a non-NaN float (-0 and +0 map to the same key). */
+uint32_t iforest_key(float v);
 
 void iforest_write(const struct iforest *f, struct ser_writer *w);
 /* NULL + errno (EBADMSG for malformed input) on failure. */

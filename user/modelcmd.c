@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cblas.h>
+
 #include "csv.h"
 #include "dbscan.h"
 #include "features.h"
@@ -25,8 +27,9 @@
 
 /* The names of features.h, for `train --pcap` (the CSV path takes its header instead). */
 static const char *const pcap_feature_names[FEAT_N_BASE] = {
-	"src_ip_hash",	"dst_ip_hash", "packet_size", "protocol",     "src_port",     "dst_port",
-	"interval",	"tcp_flags",   "udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
+	"src_ip_hash", "dst_ip_hash",  "packet_size",  "protocol",
+	"src_port",    "dst_port",     "interval",     "tcp_flags",
+	"udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
 };
 
 static double now_s(void)
@@ -289,6 +292,8 @@ int modelcmd_train_cmd(int argc, char **argv)
 		goto out;
 	}
 	tp.tty = !quiet && isatty(STDERR_FILENO);
+	/* The matrices are small: OpenBLAS's threads would only spin. */
+	openblas_set_num_threads(1);
 	m = modelset_train(X, n, d, names, &o, train_progress_cb, &tp);
 	if (!m) {
 		pr_warn("%s: training failed: %s\n", cmd, strerror(errno));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "modelset.h"
 #include "scaler.h"
+#include "scorekern.h"
 #include "ser.h"
 
 #define MAGIC "NADXDPM\n"
@@ -38,6 +40,7 @@ struct modelset_scratch {
 	size_t d;
 	float *xs; /* CHUNK scaled rows */
 	struct autoenc_scratch *ae;
+	struct scorekern_buf kern;
 };
 
 void modelset_opts_default(struct modelset_opts *o)
@@ -127,8 +130,9 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 		opts = &def;
 	}
 	if (!X || n < MODELSET_MIN_ROWS || d == 0 || d > IFOREST_MAX_FEATURES ||
-	    n > SIZE_MAX / sizeof(float) / d || !(opts->ae_quantile >= 0 && opts->ae_quantile <= 1) ||
-	    !(opts->dbscan.eps > 0) || opts->dbscan.min_samples < 1)
+	    n > SIZE_MAX / sizeof(float) / d ||
+	    !(opts->ae_quantile >= 0 && opts->ae_quantile <= 1) || !(opts->dbscan.eps > 0) ||
+	    opts->dbscan.min_samples < 1)
 		goto fail;
 	for (size_t i = 0; i < n * d; i++)
 		if (!isfinite(X[i]))
@@ -215,13 +219,21 @@ fail:
 struct modelset_scratch *modelset_scratch_new(const struct modelset *m)
 {
 	struct modelset_scratch *s = calloc(1, sizeof(*s));
+	struct autoenc_packed ap;
+	size_t act;
 
 	if (!s)
 		goto nomem;
+	autoenc_packed(m->ae, &ap);
+	act = scorekern_act_floats(&ap);
 	s->d = m->d;
 	s->xs = malloc(CHUNK * m->d * sizeof(float));
 	s->ae = autoenc_scratch_new(m->ae);
-	if (!s->xs || !s->ae)
+	s->kern.act[0] = malloc(act * sizeof(float));
+	s->kern.act[1] = malloc(act * sizeof(float));
+	s->kern.y = malloc(act * sizeof(float));
+	s->kern.xt = malloc(SCOREKERN_ROWS * m->d * sizeof(uint32_t));
+	if (!s->xs || !s->ae || !s->kern.act[0] || !s->kern.act[1] || !s->kern.y || !s->kern.xt)
 		goto nomem;
 	return s;
 nomem:
@@ -236,22 +248,39 @@ void modelset_scratch_free(struct modelset_scratch *s)
 		return;
 	free(s->xs);
 	autoenc_scratch_free(s->ae);
+	free(s->kern.act[0]);
+	free(s->kern.act[1]);
+	free(s->kern.y);
+	free(s->kern.xt);
 	free(s);
 }
 
-void modelset_score(const struct modelset *m, const float *X, size_t n,
-		    struct modelset_scratch *s, float *ae_mae, float *if_score)
+void modelset_score(const struct modelset *m, const float *X, size_t n, struct modelset_scratch *s,
+		    float *ae_mae, float *if_score)
 {
+	struct autoenc_packed ap;
+	struct iforest_packed fp;
 	size_t d = m->d;
+	bool fused;
 
+	autoenc_packed(m->ae, &ap);
+	iforest_packed(m->forest, &fp);
+	fused = ae_mae && if_score && scorekern_usable(&ap, &fp);
 	for (size_t b = 0; b < n; b += CHUNK) {
-		size_t k = n - b < CHUNK ? n - b : CHUNK;
+		size_t k = n - b < CHUNK ? n - b : CHUNK, done = 0;
 
 		scaler_transform(m->scaler, X + b * d, k, s->xs);
+		/* Full blocks through the fused kernel, the rest model by model. */
+		for (; fused && done + SCOREKERN_ROWS <= k; done += SCOREKERN_ROWS)
+			scorekern_block(&ap, &fp, d, s->xs + done * d, ae_mae + b + done,
+					if_score + b + done, &s->kern);
+		if (done == k)
+			continue;
 		if (ae_mae)
-			autoenc_score(m->ae, s->xs, k, s->ae, ae_mae + b);
+			autoenc_score(m->ae, s->xs + done * d, k - done, s->ae, ae_mae + b + done);
 		if (if_score)
-			iforest_score_samples(m->forest, s->xs, k, if_score + b);
+			iforest_score_samples(m->forest, s->xs + done * d, k - done,
+					      if_score + b + done);
 	}
 }
 
@@ -326,6 +355,18 @@ static uint64_t get_le64(const uint8_t *p)
 	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
 }
 
+/*
+ * CRC-32 of the whole file but its own field (bytes 36..39): catches what the payload CRC
+ * cannot, such as a flipped bit in the deflate stream's final padding, which decompresses
+ * to the same payload.
+ */
+static uint32_t file_crc(const uint8_t *img, size_t len)
+{
+	uLong c = crc32(0, img, 36);
+
+	return (uint32_t)crc32(c, img + HEADER_BYTES, (uInt)(len - HEADER_BYTES));
+}
+
 static void write_payload(const struct modelset *m, struct ser_writer *w)
 {
 	const struct modelset_info *in = &m->info;
@@ -376,7 +417,7 @@ int modelset_save_mem(const struct modelset *m, void **buf, size_t *len)
 	put_le64(img + 16, w.len);
 	put_le64(img + 24, clen);
 	put_le32(img + 32, (uint32_t)crc32(0, w.buf, (uInt)w.len));
-	put_le32(img + 36, (uint32_t)crc32(0, img, 36));
+	put_le32(img + 36, file_crc(img, HEADER_BYTES + clen));
 	*buf = img;
 	*len = HEADER_BYTES + clen;
 	img = NULL;
@@ -560,20 +601,19 @@ struct modelset *modelset_load_mem(const void *buf, size_t len, size_t expect_d,
 		eno = EPROTONOSUPPORT;
 		goto out;
 	}
-	if (get_le32(img + 36) != (uint32_t)crc32(0, img, 36)) {
-		set_err(err, errlen, "header checksum mismatch: file is corrupt");
-		goto out;
-	}
 	plen = get_le64(img + 16);
 	clen = get_le64(img + 24);
-	if (get_le32(img + 12) != 0 || plen > MAX_PAYLOAD || clen > MAX_PAYLOAD) {
-		set_err(err, errlen, "corrupt header: unknown flags or absurd lengths");
+	if (get_le32(img + 36) != file_crc(img, len)) {
+		if (clen != len - HEADER_BYTES)
+			set_err(err, errlen, "%s: %zu payload bytes, header says %llu",
+				clen > len - HEADER_BYTES ? "truncated" : "corrupt",
+				len - HEADER_BYTES, (unsigned long long)clen);
+		else
+			set_err(err, errlen, "checksum mismatch: file is corrupt");
 		goto out;
 	}
-	if (clen != len - HEADER_BYTES) {
-		set_err(err, errlen, "%s: %zu payload bytes, header says %llu",
-			clen > len - HEADER_BYTES ? "truncated" : "trailing data",
-			len - HEADER_BYTES, (unsigned long long)clen);
+	if (get_le32(img + 12) != 0 || plen > MAX_PAYLOAD || clen != len - HEADER_BYTES) {
+		set_err(err, errlen, "corrupt header: unknown flags or bad lengths");
 		goto out;
 	}
 	payload = malloc(plen ? plen : 1);
@@ -588,7 +628,7 @@ struct modelset *modelset_load_mem(const void *buf, size_t len, size_t expect_d,
 		goto out;
 	}
 	if (get_le32(img + 32) != (uint32_t)crc32(0, payload, (uInt)plen)) {
-		set_err(err, errlen, "checksum mismatch: file is corrupt");
+		set_err(err, errlen, "payload checksum mismatch: file is corrupt");
 		goto out;
 	}
 	ser_reader_init(&r, payload, plen);

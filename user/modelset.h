@@ -11,8 +11,8 @@
  *             (decision_function = if_score - modelset_if_threshold(), below 0 = outlier)
  *
  * The file (models/README.md describes it byte by byte) is a 40-byte header
- * (magic "NADXDPM\n", format version, lengths, CRC32 of the payload) and a
- * zlib stream of little-endian fixed-width fields. Save -> load gives
+ * (magic "NADXDPM\n", format version, lengths, CRC32 of the payload, CRC32 of
+ * the file) and a zlib stream of little-endian fixed-width fields. Save -> load gives
  * bit-identical scores.
  */
 #ifndef NAD_MODELSET_H
@@ -95,8 +95,8 @@ void modelset_scratch_free(struct modelset_scratch *s);
  * be NULL to skip that model). m is only read: threads may share it, each with its own
  * scratch. No allocation. Non-finite inputs give unspecified scores; check them upstream.
  */
-void modelset_score(const struct modelset *m, const float *X, size_t n,
-		    struct modelset_scratch *s, float *ae_mae, float *if_score);
+void modelset_score(const struct modelset *m, const float *X, size_t n, struct modelset_scratch *s,
+		    float *ae_mae, float *if_score);
 
 /* Writes m to path atomically (a temporary file in the same directory, then rename).
  * Returns 0 or -errno. */
