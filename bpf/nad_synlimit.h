@@ -11,6 +11,15 @@
  * limited). Beyond rate_pps per CPU (burst packets back to back) they are
  * dropped, counted in the rule's hits and in nad_stats.dropped_synlimit.
  * Allowlisted sources are never limited. An expired rule limits nothing.
+ * Known clients are not limited either: a TCP SYN from a source that has
+ * already sent at least NAD_SYNLIMIT_KNOWN packets other than bare SYNs
+ * (nad_src: it completed handshakes, so it receives at its address) passes.
+ * A spoofed flood's sources send SYNs only, so they never become known, and
+ * a client already talking to the server keeps being served. (An attacker
+ * who first completes handshakes from its real addresses is not spoofing:
+ * the per-source rules cover it.)
+ *
+ * Include after the nad_allow4/nad_allow6 and nad_src map definitions.
  *
  * The bucket is a GCRA (virtual scheduling): one u64 per CPU, the
  * theoretical arrival time of the next packet; integer arithmetic only,
@@ -41,6 +50,17 @@ struct {
 } nad_synlimit_state SEC(".maps");
 
 #define NAD_NS_PER_S 1000000000ULL
+#define NAD_SYNLIMIT_KNOWN 2
+
+static __always_inline int nad_synlimit_known(const struct nad_rec *rec)
+{
+	struct nad_src_stats *v;
+	struct nad_src_key k;
+
+	__builtin_memcpy(k.addr, rec->saddr, sizeof(k.addr));
+	v = bpf_map_lookup_elem(&nad_src, &k);
+	return v && v->pkts - v->syns >= NAD_SYNLIMIT_KNOWN;
+}
 
 /*
  * Returns 1 if the packet is over the budget of an aggregate rule (drop it),
@@ -83,6 +103,8 @@ static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct n
 	if (!rule || !rule->rate_pps || (rule->expires_ns && now > rule->expires_ns))
 		return 0;
 	if (nad_allow_override(rec, st))
+		return 0;
+	if (key.proto == NAD_IPPROTO_TCP && nad_synlimit_known(rec))
 		return 0;
 	s = bpf_map_lookup_elem(&nad_synlimit_state, &key);
 	if (!s) {

@@ -123,8 +123,10 @@ PPS_BASE=$PPS
 
 mode_args=()
 [ -n "$MODE" ] && mode_args=(--mode "$MODE")
-# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops.
-nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 \
+# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops. --no-mitigate: this
+# measures the capture path; a replay at top speed from one source would otherwise be
+# blocked as a flood (bench-mitigation.sh measures that).
+nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 --no-mitigate \
 	>"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do

@@ -229,8 +229,34 @@ Test(synlimit, non_syn_packets_to_the_limited_port_always_pass)
 	cr_assert_eq(run(ack, la, 20000).retval, XDP_PASS);
 	cr_assert_eq(run(synack, lsa, 1000).retval, XDP_PASS);
 	cr_assert_eq(dropped_synlimit(), before, "an ACK or SYN-ACK was dropped");
-	/* ...while SYNs are still over budget (1/s: at most a few more pass). */
+	/* ...while SYNs of an unknown source are still over budget (1/s: a few more pass). */
+	ls = build(syn, SYN, "203.0.113.10", "198.18.0.1", 80);
 	run(syn, ls, 100);
+	cr_assert_geq(dropped_synlimit() - before, 95);
+}
+
+Test(synlimit, syns_of_a_known_client_pass_those_of_unknown_sources_do_not)
+{
+	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	__u8 syn[128], ack[128], other[128];
+	size_t ls = build(syn, SYN, "203.0.113.20", "198.18.0.1", 80);
+	size_t la = build(ack, ACK, "203.0.113.20", "198.18.0.1", 80);
+	size_t lo = build(other, SYN, "203.0.113.21", "198.18.0.1", 80);
+	__u64 before;
+
+	put_rule(k, 1, 1, 0);
+	run(other, lo, 1000); /* empty the bucket */
+	/* Tolerances: a switch to another CPU finds a full bucket (one more SYN passes). */
+	before = dropped_synlimit();
+	run(syn, ls, 100);
+	cr_assert_geq(dropped_synlimit() - before, 95, "the client's SYNs are limited at first");
+	/* it completes handshakes (ACKs pass and are counted in nad_src)... */
+	cr_assert_eq(run(ack, la, 2).retval, XDP_PASS);
+	/* ...and from then on its SYNs skip the bucket, while another source's are dropped */
+	before = dropped_synlimit();
+	cr_assert_eq(run(syn, ls, 100).retval, XDP_PASS);
+	cr_assert_eq(dropped_synlimit(), before, "a known client's SYN was dropped");
+	run(other, lo, 100);
 	cr_assert_geq(dropped_synlimit() - before, 95);
 }
 

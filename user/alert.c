@@ -23,6 +23,8 @@ struct episode {
 	uint64_t start_ns, last_ns, pkts, bytes;
 	double peak_score;
 	int64_t campaign;
+	double src_pps, dst_pps;
+	uint32_t n_sources;
 	char evidence[CLASSIFY_TEXT];
 	char response[CLASSIFY_TEXT];
 };
@@ -244,7 +246,8 @@ static void emit_episode(struct alert *a, const struct episode *e, bool closing,
 			.cls = e->cls, .sport = e->first.sport, .dport = e->first.dport,
 			.proto = e->first.ip_proto, .start_ns = e->start_ns, .last_ns = e->last_ns,
 			.pkts = e->pkts, .bytes = e->bytes, .campaign = e->campaign,
-			.evidence = e->evidence,
+			.evidence = e->evidence, .by_destination = e->by_dst,
+			.src_pps = e->src_pps, .dst_pps = e->dst_pps, .n_sources = e->n_sources,
 		};
 
 		memcpy(ev.saddr, e->first.saddr, 16);
@@ -329,6 +332,9 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 	e->bytes = (uint64_t)r->wire_bytes * w;
 	e->peak_score = an->score;
 	e->campaign = -1;
+	e->src_pps = an->src_pps;
+	e->dst_pps = an->dst_pps;
+	e->n_sources = an->n_sources;
 	snprintf(e->evidence, sizeof(e->evidence), "%s", an->evidence ? an->evidence : "");
 	snprintf(e->response, sizeof(e->response), "%s", an->response ? an->response : "");
 	a->n_open++;

@@ -52,6 +52,10 @@ struct alert_anomaly {
 	bool have_model;
 	float ae_mae, ae_threshold, if_score, if_threshold;
 	const char *evidence, *response;
+	/* rates the classifier saw (for mitigation): the source's and destination's packets/s [1 s],
+	 * distinct sources toward the destination [10 s] */
+	double src_pps, dst_pps;
+	uint32_t n_sources;
 };
 
 /* What an observer (tests, the live mitigation) sees for each event. */
@@ -66,6 +70,10 @@ struct alert_event {
 	uint64_t start_ns, last_ns, pkts, bytes;
 	int64_t campaign; /* -1 none */
 	const char *evidence;
+	/* from the episode's first packet (alert_anomaly): keyed on the destination, rates */
+	bool by_destination;
+	double src_pps, dst_pps;
+	uint32_t n_sources;
 };
 
 typedef void (*alert_event_fn)(void *ctx, const struct alert_event *ev);

@@ -2,19 +2,24 @@
 /*
  * analyze.c - offline and live drivers of the engine (contract in analyze.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "analyze.h"
+#include "dashstate.h"
 #include "engine.h"
 #include "log.h"
 #include "modelset.h"
 #include "offline.h"
+#include "report.h"
 #include "retrain.h"
 
 void analyze_opts_default(struct analyze_opts *o)
@@ -39,7 +44,8 @@ static void usage(FILE *f, const char *cmd)
 		"  --train-packets N      baseline size when DIR has no model (default 20000)\n"
 		"  --no-train             never train; use the model found or the embedded one\n"
 		"  --retrain-interval S   retrain on unflagged traffic every S s (default 3600, 0 = never)\n"
-		"  --vectors-out CSV      write every packet's model vector (for training)\n",
+		"  --vectors-out CSV      write every packet's model vector (for training)\n"
+		"  --report FILE          offline: the dashboard views as one HTML file\n",
 		cmd);
 }
 
@@ -61,7 +67,7 @@ static int parse_double(const char *cmd, const char *opt, const char *s, double 
 int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname)
 {
 	enum { O_PCAP = 256, O_MODELS, O_PROFILE, O_LOG, O_JSON, O_SUMMARY, O_TRAIN, O_NOTRAIN,
-	       O_RETRAIN, O_QUIET, O_VEC };
+	       O_RETRAIN, O_QUIET, O_VEC, O_REPORT };
 	static const struct option lo[] = {
 		{ "pcap", required_argument, NULL, O_PCAP },
 		{ "models", required_argument, NULL, O_MODELS },
@@ -74,6 +80,7 @@ int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char
 		{ "no-train", no_argument, NULL, O_NOTRAIN },
 		{ "retrain-interval", required_argument, NULL, O_RETRAIN },
 		{ "vectors-out", required_argument, NULL, O_VEC },
+		{ "report", required_argument, NULL, O_REPORT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -134,6 +141,9 @@ int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char
 		case O_VEC:
 			o->vectors_out = optarg;
 			break;
+		case O_REPORT:
+			o->report_path = optarg;
+			break;
 		case 'h':
 			usage(stdout, cmd);
 			return 1;
@@ -149,6 +159,10 @@ int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char
 			return -EINVAL;
 		}
 		*ifname = argv[optind];
+	}
+	if (o->report_path && !o->pcap) {
+		pr_warn("%s: --report is for --pcap FILE (live: --http or --dashboard)\n", cmd);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -367,20 +381,104 @@ void analyze_live_free(struct analyze_live *a)
 	live_free(a);
 }
 
+struct engine *analyze_live_engine(struct analyze_live *a)
+{
+	return a->engine;
+}
+
+FILE *analyze_live_json(struct analyze_live *a)
+{
+	return a->o.json ? stdout : a->log;
+}
+
+void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec)
+{
+	__u64 w = rec->weight ? rec->weight : 1;
+
+	dashstate_on_packets(ds, rec->ts_ns, rec->dir, w, (__u64)rec->wire_bytes * w,
+			     rec->gso_segs > 1 ? rec->wire_bytes / rec->gso_segs : rec->wire_bytes);
+}
+
+void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev)
+{
+	struct dashstate_alert da = { .ts_ns = ev->start_ns, .sev = -1, .score = NAN };
+
+	if (strcmp(ev->event_type, "anomaly") || ev->closing)
+		return;
+	da.cls = dash_class_by_name(classify_name(ev->cls));
+	if (da.cls < 0)
+		return;
+	classify_addr_str(ev->saddr, da.src, sizeof(da.src));
+	classify_addr_str(ev->daddr, da.dst, sizeof(da.dst));
+	snprintf(da.evidence, sizeof(da.evidence), "%s", ev->evidence ? ev->evidence : "");
+	dashstate_on_alert(ds, &da);
+}
+
+void analyze_dash_engine(struct dashstate *ds, struct engine *e)
+{
+	bool inferred;
+	const struct classify_profile *p = engine_profile(e, &inferred);
+
+	dashstate_set_threshold(ds, "score", engine_threshold(e));
+	if (p)
+		dashstate_set_info(ds, NULL, NULL, p->name);
+}
+
+struct offline_ctx {
+	struct analyze_live *a;
+	struct dashstate *ds;
+};
+
 static int offline_cb(const struct nad_rec *rec, void *ctx)
 {
-	return analyze_live_record(ctx, rec);
+	struct offline_ctx *c = ctx;
+
+	if (c->ds)
+		analyze_dash_record(c->ds, rec);
+	return analyze_live_record(c->a, rec);
+}
+
+static void offline_alert(void *ctx, const struct alert_event *ev)
+{
+	analyze_dash_alert(ctx, ev);
 }
 
 int analyze_offline(const struct analyze_opts *o)
 {
 	struct analyze_live *a = setup(o, false);
+	struct offline_ctx c = { .a = a };
+	char name[PATH_MAX];
 	int err;
 
 	if (!a)
 		return EXIT_RUNTIME;
-	err = offline_for_each(o->pcap, offline_cb, a);
+	if (o->report_path) {
+		c.ds = dashstate_new(&(struct dashstate_opts){ .n_slots = 3600 });
+		if (!c.ds) {
+			pr_warn("Failed to create the report state: %s\n", strerror(errno));
+			live_free(a);
+			return EXIT_RUNTIME;
+		}
+		snprintf(name, sizeof(name), "%s", o->pcap);
+		dashstate_set_info(c.ds, basename(name), "offline", NULL);
+		dashstate_set_wall_offset(c.ds, 0);
+		engine_set_observer(a->engine, offline_alert, c.ds);
+	}
+	err = offline_for_each(o->pcap, offline_cb, &c);
 	engine_finish(a->engine);
+	if (c.ds) {
+		int rerr;
+
+		analyze_dash_engine(c.ds, a->engine);
+		rerr = report_write(c.ds, o->report_path);
+		if (rerr) {
+			pr_warn("Failed to write %s: %s\n", o->report_path, strerror(-rerr));
+			err = err ? err : rerr;
+		} else {
+			pr_info("Report written to %s\n", o->report_path);
+		}
+		dashstate_free(c.ds);
+	}
 	if (a->retrain && retrain_n_trained(a->retrain))
 		pr_info("Trained %llu model(s); saved to %s\n",
 			(unsigned long long)retrain_n_trained(a->retrain), a->model_path);

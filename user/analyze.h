@@ -6,6 +6,7 @@
  *   nadxdp --pcap FILE [--models DIR] [--profile home|small-office|enterprise]
  *          [--log FILE] [--json] [--summary-interval S] [--train-packets N]
  *          [--no-train] [--retrain-interval S] [--quiet] [--vectors-out CSV]
+ *          [--report FILE]
  *
  * Models: DIR/nadxdp.model if present (its feature names must equal
  * engine_feature_names), else the default model embedded in the binary,
@@ -38,6 +39,7 @@ struct analyze_opts {
 	bool no_train;
 	double retrain_interval_s;
 	const char *vectors_out;
+	const char *report_path; /* offline: the dashboard views as one HTML file */
 };
 
 void analyze_opts_default(struct analyze_opts *o);
@@ -64,6 +66,19 @@ int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec);
 void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel);
 /* Closes the open episodes and frees. */
 void analyze_live_free(struct analyze_live *a);
+/* The engine (for its observer slot, threshold and profile). */
+struct engine *analyze_live_engine(struct analyze_live *a);
+/* Where EVE lines go (stdout with --json, the --log file, or NULL): for other event types. */
+FILE *analyze_live_json(struct analyze_live *a);
+
+struct alert_event;
+struct dashstate;
+/* Feeds an `anomaly` start event to the dashboard state (end records and summaries ignored). */
+void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev);
+/* Feeds one record to the dashboard state. */
+void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec);
+/* The engine's current thresholds and profile into the dashboard state. */
+void analyze_dash_engine(struct dashstate *ds, struct engine *e);
 
 /* Embedded default model (user/default_model.c). */
 extern const unsigned char nad_default_model[];

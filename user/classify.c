@@ -289,8 +289,15 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     proto_name(r->ip_proto), dst);
 		return set(out, CLASS_DOS_ATTACK, true);
 	}
+	/*
+	 * Slow DoS holds connections open with little data and gets no answer; a client making
+	 * many short requests gets a response on each. So the server must have sent little per
+	 * connection (< 300 wire bytes: SYN-ACK and ACKs, no response): without that, a benign
+	 * client fetching a page 20 times a second was "slow DoS" after 2 s, and blocked.
+	 */
 	if (r->ip_proto == IPPROTO_TCP && is_web_port(r->dport) &&
-	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_payload_mean < 64) {
+	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_payload_mean < 64 &&
+	    ev->src_pair_recv < 300 * ev->src_pair_conns) {
 		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s sending "
 		   "%.0f B per packet on average, threshold %u connections",
 		   src, ev->src_pair_conns, dst, r->dport, ev->src_pair_payload_mean,

@@ -1160,6 +1160,9 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	an.if_threshold = e->if_thr;
 	an.evidence = res.evidence;
 	an.response = res.response;
+	an.src_pps = ev.src_pps;
+	an.dst_pps = ev.dst_pps;
+	an.n_sources = ev.dst_srcs;
 	uint64_t ep = alert_report(e->alert, &an);
 
 	/* campaign sample: at most one per episode per 200 ms */

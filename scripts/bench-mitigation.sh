@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# bench-mitigation.sh - `make bench`: automatic DoS mitigation in the test bed.
+#
+# nadxdp runs on the monitored host (nginx serves 198.18.0.1:80 there); the
+# attacker namespace floods it with hping3 for BENCH_FLOOD_S seconds (default
+# 5) while the benign client fetches http://198.18.0.1/ with curl every 50 ms.
+# Scenarios: a SYN flood from one source, the same with --rand-source
+# (spoofed), a UDP flood and an ICMP flood. Printed per scenario:
+#   - time to drop: from the flood's first packet (dumpcap on the monitored
+#     interface, which sees what XDP passes; the first flood packet always
+#     passes) to the mitigation `install` event (EVE log; XDP drops from the
+#     moment the rule is in the map);
+#   - drop share after install: rule hits / (rule hits + flood packets that
+#     XDP still passed after the install time, from the same capture);
+#   - rules installed (install events), and the benign HTTP success rate.
+# Nothing is asserted (timings depend on the machine). Not root: prints why
+# and exits 0. Runs in a private mount namespace (own bpffs and /run), so a
+# running nadxdp instance or test bed is never touched; the test bed uses the
+# prefix nxmit and is always removed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${NADXDP_BIN:-$ROOT/nadxdp}
+TB="$ROOT/scripts/testbed.sh"
+FLOOD_S=${BENCH_FLOOD_S:-5}
+export NADX_PREFIX=${NADX_PREFIX:-nxmit}
+
+skip() {
+	echo "bench-mitigation: skipped: $*"
+	exit 0
+}
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
+for t in hping3 curl nginx dumpcap tshark jq nsenter unshare; do
+	command -v "$t" >/dev/null || skip "$t not found (scripts/install-deps.sh installs it)"
+done
+[ -x "$BIN" ] || { echo "bench-mitigation: $BIN not found; run make" >&2; exit 1; }
+
+# Private mounts: our own bpffs and /run (pins, instance lock, netns handles).
+if [ -z "${NADX_BENCH_PRIVATE:-}" ]; then
+	NADX_BENCH_PRIVATE=1 exec unshare -m --propagation private -- "$0" "$@"
+fi
+mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs -o size=16m,mode=755 tmpfs /run
+
+eval "$(bash "$TB" env)"
+WORK=$(mktemp -d /tmp/nadxdp-benchmit.XXXXXX)
+DAEMON_PID= TCPDUMP_PID=
+
+in_ns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# SIGTERM: background jobs of a non-interactive shell ignore SIGINT (nadxdp handles both).
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stop_pid "$TCPDUMP_PID"
+	stop_pid "$DAEMON_PID"
+	bash "$TB" down >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bash "$TB" up >/dev/null
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx.conf" <<EOF
+daemon on;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $WORK/nginx/cb;
+	proxy_temp_path $WORK/nginx/px;
+	fastcgi_temp_path $WORK/nginx/fc;
+	uwsgi_temp_path $WORK/nginx/uw;
+	scgi_temp_path $WORK/nginx/sc;
+	server {
+		listen $TB_MON_IP:80 backlog=4096;
+		location / { return 200 "ok\n"; }
+	}
+}
+EOF
+in_ns "$TB_MON_NS" nginx -e "$WORK/nginx/error.log" -c "$WORK/nginx.conf"
+in_ns "$TB_CLI_NS" curl -sf -m 3 -o /dev/null "http://$TB_MON_IP/" ||
+	{ echo "bench-mitigation: nginx does not answer in the test bed" >&2; exit 1; }
+
+start_daemon() {
+	local log=$1
+	rm -f "$WORK/eve.json"
+	# nsenter execs the command: $! is the daemon itself (not a subshell), so signals reach it.
+	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration 120 --log "$WORK/eve.json" \
+		--models "$WORK" --no-train --summary-interval 0 -q >"$log" 2>&1 &
+	DAEMON_PID=$!
+	for _ in $(seq 100); do
+		[ -e /run/nadxdp/instance ] && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "bench-mitigation: nadxdp did not start: $(tail -n 2 "$log")" >&2
+	exit 1
+}
+
+# Benign client: one request every 50 ms until $WORK/stop exists; prints "ok total".
+benign() {
+	local ok=0 n=0
+	while [ ! -e "$WORK/stop" ]; do
+		n=$((n + 1))
+		local rc=0
+		in_ns "$TB_CLI_NS" curl -sf -m 3 -o /dev/null "http://$TB_MON_IP/" 2>>"$WORK/benign.err" || rc=$?
+		if [ "$rc" = 0 ]; then
+			ok=$((ok + 1))
+		else
+			echo "$(date +%T.%N) request $n failed: curl exit $rc" >>"$WORK/benign.err"
+		fi
+		sleep 0.05
+	done
+	echo "$ok $n" >"$WORK/benign"
+}
+
+run_scenario() {
+	local name=$1 filter=$2
+	shift 2
+	local hp_args=("$@")
+	rm -f "$WORK/stop" "$WORK/benign" "$WORK/benign.err" "$WORK/flood.pcap"
+	start_daemon "$WORK/daemon-$name.log"
+	# What XDP passes from the attacker side reaches AF_PACKET: the first flood packet,
+	# and whatever still passes after the install.
+	nsenter --net="/run/netns/$TB_MON_NS" -- dumpcap -q -i "$TB_MON_IF" -s 96 -B 128 -f "$filter" -w "$WORK/flood.pcap" \
+		>"$WORK/tcpdump.log" 2>&1 &
+	TCPDUMP_PID=$!
+	for _ in $(seq 50); do
+		[ -s "$WORK/flood.pcap" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	benign &
+	local benign_pid=$!
+	sleep 1
+	in_ns "$TB_ATK_NS" timeout -s INT "$FLOOD_S" hping3 "${hp_args[@]}" --flood "$TB_MON_IP" \
+		>"$WORK/hping.log" 2>&1 || true
+	sleep 1
+	touch "$WORK/stop"
+	wait "$benign_pid" || true
+	"$BIN" rules list --json >"$WORK/rules.json" 2>/dev/null || echo '{"rules":[]}' >"$WORK/rules.json"
+	stop_pid "$TCPDUMP_PID"
+	TCPDUMP_PID=
+	stop_pid "$DAEMON_PID"
+	DAEMON_PID=
+
+	local sent first install hits after n_inst ok total drop_pct ttd
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WORK/hping.log" | tail -n 1)
+	tshark -r "$WORK/flood.pcap" -T fields -e frame.time_epoch 2>/dev/null >"$WORK/times" || true
+	first=$(head -n 1 "$WORK/times")
+	install=$(jq -r 'select(.event_type=="mitigation" and .mitigation.action=="install") |
+		.timestamp' "$WORK/eve.json" | head -n 1)
+	n_inst=$(jq -r 'select(.event_type=="mitigation" and .mitigation.action=="install") |
+		.mitigation.rule' "$WORK/eve.json" | wc -l)
+	# Hits of the rules at shutdown (their removal events carry the final counters).
+	hits=$(jq -s '[.[] | select(.event_type=="mitigation" and .mitigation.action=="remove") |
+		.mitigation.hits] | add // 0' "$WORK/eve.json")
+	read -r ok total <"$WORK/benign"
+	echo "-- $name: hping3 ${hp_args[*]} --flood for ${FLOOD_S} s: ${sent:-?} packets sent"
+	if [ -n "$install" ] && [ -n "$first" ]; then
+		local inst_s
+		inst_s=$(date -d "$install" +%s.%N)
+		after=$(awk -v t="$inst_s" '$1 > t' "$WORK/times" | wc -l)
+		ttd=$(awk -v a="$inst_s" -v b="$first" 'BEGIN { printf "%.1f", (a - b) * 1000 }')
+		drop_pct=$(awk -v h="$hits" -v p="$after" 'BEGIN { if (h + p > 0) printf "%.3f", 100 * h / (h + p); else print "n/a" }')
+		echo "   first flood packet -> rule installed (XDP drops from here): $ttd ms (target <= 100 ms)"
+		echo "   dropped after install: $drop_pct % ($hits rule hits, $after flood packets passed) (target >= 99 %)"
+	else
+		echo "   no rule installed (first packet ${first:-none}); see $WORK/daemon-$name.log"
+	fi
+	echo "   rules installed: $n_inst ($(jq -r 'select(.event_type=="mitigation" and .mitigation.action=="install") | .mitigation.kind + " " + .mitigation.rule' "$WORK/eve.json" | sort | uniq -c | awk '{printf "%s%s x%d", (NR>1?", ":""), $2" "$3, $1}'))"
+	echo "   benign HTTP during the flood: $ok/$total ok ($(awk -v o="$ok" -v t="$total" 'BEGIN { if (t) printf "%.1f", 100 * o / t; else print "n/a" }') %) (target >= 99 %)"
+	[ -s "$WORK/benign.err" ] && sed 's/^/     /' "$WORK/benign.err"
+	echo "   alerts: $(jq -r 'select(.event_type=="anomaly" and .anomaly.episode.state=="start") | .anomaly.class' "$WORK/eve.json" | sort | uniq -c | awk '{printf "%s%s x%d", (NR>1?", ":""), $2, $1}')"
+}
+
+echo "bench-mitigation: nadxdp on $TB_MON_IF, attacker $TB_ATK_IP, benign client $TB_CLI_IP, nginx on $TB_MON_IP:80"
+run_scenario syn "tcp and src host $TB_ATK_IP and dst port 80" -S -p 80
+run_scenario syn-rand-source "tcp and dst port 80 and not src host $TB_CLI_IP" -S -p 80 --rand-source
+run_scenario udp "udp and src host $TB_ATK_IP" --udp -p 9999
+run_scenario icmp "icmp and src host $TB_ATK_IP" --icmp
