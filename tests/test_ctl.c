@@ -428,3 +428,46 @@ Test(ctl, allowlist_add_and_del_use_the_allow_maps)
 	expect_one_line(&r, "no allowlist entry");
 	cmd_result_free(&r);
 }
+
+/* What an instance leaves with --keep-rules: the rule maps only, no counters, no allowlist. */
+Test(ctl, kept_rule_maps_are_listed_and_deletable_but_add_needs_an_instance)
+{
+	struct nad_lpm4_key k4 = { .prefixlen = 24, .addr = { 198, 18, 0, 0 } };
+	struct nad_rule rule = { .created_ns = 1, .origin = NAD_ORIGIN_AUTO };
+	struct cmd_result r;
+	json_object *o, *arr;
+	int drop4, drop6;
+
+	need_root();
+	private_bpffs();
+	drop4 = make_map(BPF_MAP_TYPE_LPM_TRIE, "nad_drop4", sizeof(struct nad_lpm4_key),
+			 sizeof(struct nad_rule), 64, BPF_F_NO_PREALLOC);
+	drop6 = make_map(BPF_MAP_TYPE_LPM_TRIE, "nad_drop6", sizeof(struct nad_lpm6_key),
+			 sizeof(struct nad_rule), 64, BPF_F_NO_PREALLOC);
+	cr_assert_eq(bpf_map_update_elem(drop4, &k4, &rule, BPF_ANY), 0);
+
+	r = nadxdp("rules", "list", "--json", NULL, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	o = parse_json(r.out);
+	cr_assert(json_object_object_get_ex(o, "rules", &arr));
+	cr_expect_eq(json_object_array_length(arr), 1, "the kept rule: %s", r.out);
+	json_object_put(o);
+	cmd_result_free(&r);
+
+	r = nadxdp("status", NULL, NULL, NULL, NULL);
+	cr_expect_eq(r.status, 1);
+	expect_one_line(&r, "no running nadxdp instance (rules kept by --keep-rules");
+	cmd_result_free(&r);
+
+	r = nadxdp("rules", "add", "198.18.1.0/24", NULL, NULL);
+	cr_expect_eq(r.status, 1, "nothing would enforce it");
+	expect_one_line(&r, "no running nadxdp instance");
+	cmd_result_free(&r);
+
+	r = nadxdp("rules", "del", "198.18.0.0/24", NULL, NULL);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cr_expect_neq(bpf_map_lookup_elem(drop4, &k4, &rule), 0, "deleted from the kept map");
+	close(drop4);
+	close(drop6);
+}

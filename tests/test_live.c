@@ -3,7 +3,8 @@
  * test_live.c - the whole live path in the namespace test bed: nadxdp on the
  * monitored host (nginx serving 198.18.0.1:80 there), hping3 floods from the
  * attacker, curl from the benign client; detection, automatic mitigation in
- * XDP, the allowlist, dry runs, clean removal on exit, and the dashboard
+ * XDP, the allowlist, dry runs, clean removal on exit, rules kept across a
+ * restart (--keep-rules), and the dashboard
  * (/api/state, /metrics, the page in headless Chromium) on a live run.
  *
  * Like test_e2e.c, each test runs in a private mount namespace with its own
@@ -494,10 +495,31 @@ Test(live, dry_run_reports_would_install_and_writes_nothing, .timeout = 180)
 	json_object_put(ev);
 }
 
-Test(live, keep_rules_leaves_the_rules_on_exit, .timeout = 180)
+/* `nadxdp status` with no daemon: exit 1, its one line into err (or the output). */
+static int status_no_daemon(char *err, size_t len)
+{
+	char *argv[] = { (char *)cmd_nadxdp_bin(), "status", NULL };
+	struct cmd_result r;
+	int st;
+
+	cr_assert_eq(cmd_run(argv, &r), 0);
+	snprintf(err, len, "%s", r.err);
+	st = r.status;
+	cmd_result_free(&r);
+	return st;
+}
+
+/*
+ * --keep-rules: the attacker's rule outlives the daemon (pinned, listed with no
+ * daemon running), and the next start enforces it from the first packet, with
+ * no new alert-driven install; an exit without --keep-rules then removes all.
+ */
+Test(live, keep_rules_leaves_the_rules_for_the_next_start, .timeout = 240)
 {
 	static const char *const extra[] = { "--keep-rules", NULL };
-	struct json_object *ev;
+	struct json_object *ev, *list, *rm;
+	uint64_t hits1 = 0, hits2 = 0, hits3 = 0;
+	char err[512];
 	int n;
 
 	bed_up();
@@ -508,8 +530,47 @@ Test(live, keep_rules_leaves_the_rules_on_exit, .timeout = 180)
 	cr_expect_not_null(mitigation_event(ev, "install", ATK_IP "/32"));
 	cr_expect_null(mitigation_event(ev, "remove", NULL), "--keep-rules: no removal on exit");
 	json_object_put(ev);
-	/* The loader still detaches and unpins: nothing is left behind either way. */
+	sh("mv '%s' '%s'", wpath("eve.json"), wpath("eve-first.json"));
+
+	/* No daemon: the kept rule map is still pinned and listed with the rule. */
+	cr_assert(pinned(), "the rule maps stay pinned");
+	list = rules_list();
+	cr_assert_eq(drop_rules(list, ATK_IP "/32", &hits1), 1, "the kept rule: %s",
+		     json_object_to_json_string(list));
+	json_object_put(list);
+	cr_expect_gt(hits1, 0);
+	cr_expect_eq(status_no_daemon(err, sizeof(err)), 1);
+	cr_expect(strstr(err, "no running nadxdp instance") && strstr(err, "keep-rules"),
+		  "status names the kept rules: %s", err);
+
+	/* Second start: XDP drops the attacker at once, by the kept rule. */
+	start_daemon("60", NULL);
+	list = rules_list();
+	cr_expect_eq(drop_rules(list, ATK_IP "/32", &hits2), 1, "reused at start: %s",
+		     json_object_to_json_string(list));
+	json_object_put(list);
+	flood_with_benign("-S -p 80", 2, &n);
+	list = rules_list();
+	drop_rules(list, ATK_IP "/32", &hits3);
+	json_object_put(list);
+	cr_expect_gt(hits3, hits2, "the kept rule drops the new flood (%llu -> %llu hits)",
+		     (unsigned long long)hits2, (unsigned long long)hits3);
+	cr_expect_gt(status_u64("dropped_rule"), 0, "dropped by a rule in this run");
+	stop_daemon();
+
+	ev = eve_lines();
+	cr_expect_null(mitigation_event(ev, "install", ATK_IP "/32"),
+		       "no new install: the kept rule did the work");
+	/* The policy took the kept rule over: it removes it at shutdown like its own. */
+	rm = mitigation_event(ev, "remove", ATK_IP "/32");
+	cr_expect_not_null(rm, "the adopted rule is removed at shutdown");
+	if (rm)
+		cr_expect_str_eq(jstr(rm, "mitigation", "why"), "shutdown");
+	json_object_put(ev);
+	/* That exit had no --keep-rules: everything goes, the reused maps included. */
 	cr_expect(!pinned(), "nothing pinned after exit");
+	fprintf(stderr, "live keep-rules: kept rule hits %llu, after the second flood %llu\n",
+		(unsigned long long)hits1, (unsigned long long)hits3);
 }
 
 /* GET path from the daemon's HTTP server inside the monitored namespace, into a string. */

@@ -858,3 +858,41 @@ Test(mitigate, rate_rule_is_renewed_by_its_drops_and_expires_after_the_flood)
 	cr_assert_eq(last_event()->action, MITIGATE_ACT_REMOVE);
 	cr_assert_eq(last_event()->kind, MITIGATE_RULE_RATE);
 }
+
+Test(mitigate, kept_auto_rule_is_adopted_covers_realerts_and_expires, .init = setup,
+     .fini = teardown)
+{
+	struct mitigate_prefix p = pfx("198.18.9.7/32");
+	struct nad_rule v = { .created_ns = T0 - 100 * S, .expires_ns = T0 + 60 * S,
+			      .origin = NAD_ORIGIN_AUTO, .reason = 1 };
+	struct nad_rule manual = { .created_ns = T0 - S, .origin = NAD_ORIGIN_MANUAL };
+	struct nad_rule old = v;
+	struct mitigate_alert a = dos("198.18.9.7", T0 + S);
+	struct mitigate_stats st;
+
+	old.expires_ns = T0 - S;
+	cr_assert_eq(mitigate_mem_ops.drop_put(mem, &p, &v), 0);
+	cr_expect_eq(mitigate_adopt_drop(m, &p, &manual, T0), -EINVAL, "manual rules stay manual");
+	cr_expect_eq(mitigate_adopt_drop(m, &p, &old, T0), -EINVAL, "expired: nothing to adopt");
+	cr_assert_eq(mitigate_adopt_drop(m, &p, &v, T0), 0);
+	mitigate_get_stats(m, &st);
+	cr_expect_eq(st.n_rules, 1);
+	cr_expect_eq(n_events, 0, "adoption is silent");
+
+	/* A re-alert for the source is covered by the kept rule: no second install. */
+	cr_assert_eq(mitigate_on_alert(m, &a), 0);
+	mitigate_get_stats(m, &st);
+	cr_expect_eq(st.n_installed, 0);
+	cr_expect_eq(st.n_rules, 1);
+
+	/* The sweep removes it once it expires. */
+	cr_assert_eq(mitigate_tick(m, T0 + 30 * S), 0);
+	cr_expect(mitigate_mem_drop(mem, &p, NULL), "still in force before its expiry");
+	cr_assert_eq(mitigate_tick(m, T0 + 61 * S), 0);
+	cr_expect(!mitigate_mem_drop(mem, &p, NULL), "removed at expiry");
+	cr_assert_eq(n_events, 1);
+	cr_expect_eq(events[0].action, MITIGATE_ACT_REMOVE);
+	cr_expect_str_eq(events[0].rule, "198.18.9.7/32");
+	cr_expect_str_eq(events[0].why, "expired");
+	cr_expect(strstr(events[0].json, "\"kept\""), "reason kept: %s", events[0].json);
+}

@@ -32,6 +32,9 @@
 #include "nad_abi.h"
 
 #define NO_INSTANCE_MSG "no running nadxdp instance (nothing pinned under " NAD_PIN_DIR ")\n"
+#define KEPT_ONLY_MSG                                                                          \
+	"no running nadxdp instance (rules kept by --keep-rules are pinned under " NAD_PIN_DIR \
+	": nadxdp rules list shows them)\n"
 #define TOP_DEFAULT 10
 
 enum rule_map {
@@ -90,6 +93,15 @@ static int open_pinned(const char *name)
 			pr_warn("cannot open %s: %s\n", path, strerror(-fd));
 	}
 	return fd;
+}
+
+/* No counters pinned, but a drop map is: rules kept by --keep-rules, no daemon. */
+static bool kept_rules_only(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, rule_map_names[MAP_DROP4]);
+	return access(path, F_OK) == 0;
 }
 
 static void read_instance(struct instance *in)
@@ -488,7 +500,7 @@ int ctl_status_cmd(int argc, char **argv)
 
 	stats_fd = open_pinned("nad_stats");
 	if (stats_fd == -ENOENT) {
-		pr_warn(NO_INSTANCE_MSG);
+		pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
 		goto cleanup;
 	}
 	if (stats_fd < 0)
@@ -551,7 +563,8 @@ static void rules_usage(FILE *f)
 		"       nadxdp rules list [--json]         every rule: origin, hits, bytes, time left\n"
 		"  CIDR is a.b.c.d[/len] or an IPv6 address[/len]; a bare address is one host.\n"
 		"  Host bits below the prefix length are refused (10.0.0.1/24: use 10.0.0.0/24).\n"
-		"  Needs root and a running instance (maps pinned under " NAD_PIN_DIR ").\n");
+		"  Needs root and a running instance (maps pinned under " NAD_PIN_DIR ");\n"
+		"  list and del also work on the rules an instance kept on exit (--keep-rules).\n");
 }
 
 /* Parses a CIDR argument; logs and returns false when it is not one. */
@@ -597,15 +610,30 @@ static size_t lpm_key(const struct cidr *c, union lpm_key *key)
 	return sizeof(key->k6);
 }
 
-/* Opens the rule map for c's family; logs the cause on failure. */
-static int open_rule_map(const struct cidr *c, bool allow)
+/*
+ * Opens the rule map for c's family; logs the cause on failure. Adding needs
+ * a running instance (its counters pinned): a rule added to maps kept by
+ * --keep-rules would do nothing until the next start. Deleting works on
+ * kept maps too.
+ */
+static int open_rule_map(const struct cidr *c, bool allow, bool adding)
 {
 	enum rule_map m = allow ? (c->family == AF_INET ? MAP_ALLOW4 : MAP_ALLOW6) :
 				  (c->family == AF_INET ? MAP_DROP4 : MAP_DROP6);
-	int fd = open_pinned(rule_map_names[m]);
+	int fd;
 
+	if (adding) {
+		fd = open_pinned("nad_stats");
+		if (fd < 0) {
+			if (fd == -ENOENT)
+				pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
+			return fd;
+		}
+		close(fd);
+	}
+	fd = open_pinned(rule_map_names[m]);
 	if (fd == -ENOENT)
-		pr_warn(NO_INSTANCE_MSG);
+		pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
 	return fd;
 }
 
@@ -620,7 +648,7 @@ static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
 		return EXIT_USAGE;
 	if (!is_root("rules"))
 		return EXIT_RUNTIME;
-	fd = open_rule_map(&c, allow);
+	fd = open_rule_map(&c, allow, true);
 	if (fd < 0)
 		return EXIT_RUNTIME;
 	lpm_key(&c, &key);
@@ -675,7 +703,7 @@ static int rule_del(const char *arg, bool allow)
 		return EXIT_USAGE;
 	if (!is_root("rules"))
 		return EXIT_RUNTIME;
-	fd = open_rule_map(&c, allow);
+	fd = open_rule_map(&c, allow, false);
 	if (fd < 0)
 		return EXIT_RUNTIME;
 	lpm_key(&c, &key);
@@ -786,8 +814,16 @@ static int rules_list(bool json)
 
 	if (!is_root("rules"))
 		return EXIT_RUNTIME;
+	/*
+	 * The drop maps are required; the allowlist is not: with no instance
+	 * running, the rules kept by --keep-rules are listed without it.
+	 */
 	for (int m = 0; m < N_RULE_MAPS; m++) {
+		bool optional = m == MAP_ALLOW4 || m == MAP_ALLOW6;
+
 		fd[m] = open_pinned(rule_map_names[m]);
+		if (fd[m] == -ENOENT && optional)
+			continue;
 		if (fd[m] == -ENOENT) {
 			pr_warn(NO_INSTANCE_MSG);
 			goto cleanup;
@@ -806,8 +842,10 @@ static int rules_list(bool json)
 		printf("%-6s %-43s %-7s %12s %14s %10s\n", "kind", "cidr", "origin", "hits",
 		       "bytes", "time left");
 	}
-	for (int m = 0; m < N_RULE_MAPS; m++)
-		list_map(fd[m], (enum rule_map)m, arr, now);
+	for (int m = 0; m < N_RULE_MAPS; m++) {
+		if (fd[m] >= 0)
+			list_map(fd[m], (enum rule_map)m, arr, now);
+	}
 	/* Aggregate rate rules of the mitigation (optional map). */
 	sfd = open_pinned("nad_synlimit");
 	if (sfd >= 0) {

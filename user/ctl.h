@@ -5,7 +5,9 @@
  *
  * Both need root (the pins live in bpffs). With nothing pinned they print
  * "no running nadxdp instance (nothing pinned under /sys/fs/bpf/nadxdp)" and
- * exit 1. Usage errors exit 2, before any privilege check.
+ * exit 1. Usage errors exit 2, before any privilege check. With only the
+ * rule maps an instance kept on exit (--keep-rules) pinned, `rules list` and
+ * `rules del` work on them; status and `rules add` say no instance runs.
  *
  * Manual rules carry origin NAD_ORIGIN_MANUAL, created_ns = now and
  * expires_ns = now + ttl (0 = never) on CLOCK_MONOTONIC, the clock of

@@ -12,7 +12,8 @@
  * (httpd's thread, the terminal on the main thread with --dashboard) read
  * the dashboard state, which is thread-safe. Shutdown: stop polling, drain,
  * final tick, mitigate_free (removes the rules unless --keep-rules), the
- * engine's end records, httpd_free, loader_free (detach, unpin).
+ * engine's end records, httpd_free, loader_free (detach, unpin; with
+ * --keep-rules the rule maps stay pinned for the next start).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -147,8 +148,8 @@ static void usage(FILE *f)
 		"Mitigation (XDP drop rules for critical DoS):\n"
 		"  --no-mitigate          detect only\n"
 		"  --dry-run              log the rules it would install (would_install events)\n"
-		"  --keep-rules           do not delete the installed rules on exit (no effect yet:\n"
-		"                         detaching unpins the maps, rules included)\n"
+		"  --keep-rules           on exit, leave the drop and rate rules pinned: each still\n"
+		"                         expires on its own, and the next start enforces them again\n"
 		"  --mitigate-ttl S       rule TTL in seconds (default 600; repeat offenders get more)\n"
 		"  --max-rules N          at most N rules (default 1024)\n"
 		"  --allow CIDR           never block CIDR (repeatable; loopback, own addresses and\n"
@@ -649,6 +650,15 @@ static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct load
 		pr_warn("Failed to start the mitigation: %s\n", strerror(-err));
 		return err;
 	}
+	if (o->mit.mode == MITIGATE_ON) {
+		/* Rules an earlier run kept (--keep-rules): swept, renewed and removed as ours. */
+		n = mitigate_bpf_adopt(d->mb, d->mit, mono_ns());
+		if (n < 0)
+			pr_warn("Failed to read the kept drop rules: %s\n", strerror(-n));
+		else if (n)
+			pr_info("Mitigation takes over %d drop rule%s kept by an earlier run\n", n,
+				n == 1 ? "" : "s");
+	}
 	err = mitigate_allow_system(d->mit);
 	if (err)
 		pr_warn("Failed to allowlist the host's own addresses and gateways: %s\n",
@@ -760,6 +770,8 @@ int daemon_cmd(int argc, char **argv)
 		ret = errno == ENODEV || errno == EINVAL ? EXIT_USAGE : EXIT_BPF;
 		goto cleanup;
 	}
+	/* Until we monitor, a failure must not remove rules kept by an earlier run. */
+	loader_set_keep_rules(ld, true);
 	if (start_mitigation(&d, &o, ld))
 		goto cleanup;
 	d.cap = capture_new(bpf_map__fd(loader_skel(ld)->maps.nad_events),
@@ -768,6 +780,7 @@ int daemon_cmd(int argc, char **argv)
 		pr_warn("Failed to open the record ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	loader_set_keep_rules(ld, o.mit.keep_rules);
 	if (o.verbosity >= 0 && !o.dashboard)
 		fprintf(stderr, "nadxdp: monitoring %s (XDP %s mode, TC egress %s); Ctrl-C to stop\n",
 			o.ifname, loader_xdp_mode(ld), loader_tc_mode(ld));

@@ -5,7 +5,11 @@
  * Attachments are links wherever the kernel has them (XDP always, TC egress
  * through tcx on kernels >= 6.6): a link lives as long as its fd, so if the
  * process dies, the kernel detaches by itself. Only the pinned maps outlive
- * a killed process; the next start, holding the instance lock, removes them.
+ * a killed process; the next start, holding the instance lock, removes them,
+ * except the rule maps (drop and rate rules): those it reuses, so that rules
+ * kept by --keep-rules (or left by a killed instance) are enforced again as
+ * soon as XDP is attached. Every rule carries its own expiry, which the XDP
+ * program checks, so a kept rule still lapses on time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,7 +57,11 @@ struct loader {
 	bool tc_hook_created;
 	struct bpf_tc_hook tc_hook;
 	struct bpf_tc_opts tc_opts;
-	bool pinned;
+	bool keep_rules; /* loader_free() leaves the rule maps that hold rules pinned */
+	bool failed; /* loader_new() failed: unpin what it pinned, keep what it reused */
+	struct bpf_map *maps[16]; /* pinned_maps[i], looked up before load */
+	bool map_reused[16]; /* took over the pinned map of an earlier run */
+	bool map_pinned[16]; /* pinned by us */
 	bool mounted_bpffs;
 	bool wrote_instance;
 	const char *xdp_mode;
@@ -66,6 +74,21 @@ static const char *const pinned_maps[] = {
 	"nad_synlimit", "nad_synlimit_state", /* mitigation: aggregate rate rules */
 };
 #define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+_Static_assert(N_PINNED <= 16, "struct loader's map arrays");
+
+/*
+ * The rule maps: reused across runs, kept on exit by --keep-rules. The
+ * allowlist is not among them: the daemon rebuilds it at every start (config,
+ * loopback, own addresses, gateways), and a stale entry could spare an
+ * address that is no longer ours. nad_synlimit_state (the per-CPU buckets of
+ * the rate rules) goes with nad_synlimit.
+ */
+enum { MAP_DROP4 = 3, MAP_DROP6 = 4, MAP_SYNLIMIT = 7, MAP_SYNLIMIT_STATE = 8 };
+
+static bool is_rule_map(size_t i)
+{
+	return i == MAP_DROP4 || i == MAP_DROP6 || i == MAP_SYNLIMIT || i == MAP_SYNLIMIT_STATE;
+}
 
 int loader_parse_mode(const char *s, enum loader_xdp_mode *mode)
 {
@@ -117,17 +140,183 @@ static int ensure_bpffs(struct loader *l)
 	return 0;
 }
 
-static void unpin_all(void)
+static void unpin(size_t i)
 {
 	char path[PATH_MAX];
 
-	for (size_t i = 0; i < N_PINNED; i++) {
-		snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, pinned_maps[i]);
-		if (unlink(path) && errno != ENOENT)
-			pr_warn("Failed to unpin %s: %s\n", path, strerror(errno));
-	}
-	if (rmdir(NAD_PIN_DIR) && errno != ENOENT)
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, pinned_maps[i]);
+	if (unlink(path) && errno != ENOENT)
+		pr_warn("Failed to unpin %s: %s\n", path, strerror(errno));
+}
+
+/* Removes the pin directory if nothing is left in it (kept rule maps may be). */
+static void rmdir_pins(void)
+{
+	if (rmdir(NAD_PIN_DIR) && errno != ENOENT && errno != ENOTEMPTY)
 		pr_warn("Failed to remove %s: %s\n", NAD_PIN_DIR, strerror(errno));
+}
+
+/* Entries in the map behind fd (0 on error); stops counting at limit. */
+static long count_entries(int fd, __u32 key_size, long limit)
+{
+	__u8 key[64], next[64];
+	long n = 0;
+
+	if (fd < 0 || key_size > sizeof(key))
+		return 0;
+	if (bpf_map_get_next_key(fd, NULL, next))
+		return 0;
+	do {
+		n++;
+		memcpy(key, next, key_size);
+	} while (n < limit && !bpf_map_get_next_key(fd, key, next));
+	return n;
+}
+
+/*
+ * Reuses a rule map pinned by an earlier run if it matches this build's
+ * definition. A map that does not match is replaced when empty and refused
+ * (-EEXIST, logged) when it holds rules: dropping someone's rules silently
+ * is worse than asking them to delete the pin.
+ */
+static int reuse_rule_map(struct loader *l, size_t i)
+{
+	struct bpf_map *map = l->maps[i];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX], what[96] = "";
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, pinned_maps[i]);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = errno == ENOENT ? 0 : -errno;
+		if (err)
+			pr_warn("Failed to open the pinned %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		pr_warn("Failed to inspect the pinned %s: %s\n", path, strerror(-err));
+		goto out;
+	}
+	if (info.type != bpf_map__type(map))
+		snprintf(what, sizeof(what), "map type %u, want %u", info.type, bpf_map__type(map));
+	else if (info.key_size != bpf_map__key_size(map))
+		snprintf(what, sizeof(what), "key size %u, want %u", info.key_size,
+			 bpf_map__key_size(map));
+	else if (info.value_size != bpf_map__value_size(map))
+		snprintf(what, sizeof(what), "value size %u, want %u", info.value_size,
+			 bpf_map__value_size(map));
+	else if (info.max_entries != bpf_map__max_entries(map))
+		snprintf(what, sizeof(what), "%u entries, want %u", info.max_entries,
+			 bpf_map__max_entries(map));
+	else if (info.map_flags != bpf_map__map_flags(map))
+		snprintf(what, sizeof(what), "flags %#x, want %#x", info.map_flags,
+			 bpf_map__map_flags(map));
+	if (what[0]) {
+		if (count_entries(fd, info.key_size, 1)) {
+			pr_warn("%s holds rules but does not match this nadxdp (%s); delete it to "
+				"start\n",
+				path, what);
+			err = -EEXIST;
+			goto out;
+		}
+		pr_info("Replacing the empty pinned %s (%s)\n", path, what);
+		if (unlink(path)) {
+			err = -errno;
+			pr_warn("Failed to unpin %s: %s\n", path, strerror(-err));
+		}
+		goto out;
+	}
+	err = bpf_map__reuse_fd(map, fd);
+	if (err) {
+		pr_warn("Failed to reuse the pinned %s: %s\n", path, strerror(-err));
+		goto out;
+	}
+	l->map_reused[i] = true;
+out:
+	close(fd);
+	return err;
+}
+
+/*
+ * We hold the instance lock: whatever is pinned was left by an earlier run.
+ * The rule maps are reused (their rules still expire on their own), the
+ * rest is removed.
+ */
+static int adopt_pins(struct loader *l)
+{
+	int err;
+
+	for (size_t i = 0; i < N_PINNED; i++) {
+		l->maps[i] = bpf_object__find_map_by_name(l->skel->obj, pinned_maps[i]);
+		if (!l->maps[i]) {
+			pr_warn("The BPF object has no map %s\n", pinned_maps[i]);
+			return -ENOENT;
+		}
+		if (!is_rule_map(i)) {
+			unpin(i);
+			continue;
+		}
+		err = reuse_rule_map(l, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Reports the rules found in reused maps (after load: the fds are final). */
+static void report_kept(const struct loader *l)
+{
+	long n_drop = 0, n_rate = 0;
+
+	for (size_t i = 0; i < N_PINNED; i++) {
+		long n;
+
+		if (!l->map_reused[i] || i == MAP_SYNLIMIT_STATE)
+			continue;
+		n = count_entries(bpf_map__fd(l->maps[i]), bpf_map__key_size(l->maps[i]), LONG_MAX);
+		if (i == MAP_SYNLIMIT)
+			n_rate += n;
+		else
+			n_drop += n;
+	}
+	if (n_drop || n_rate)
+		pr_info("Kept rules from an earlier run: %ld drop, %ld rate (in force until they "
+			"expire)\n",
+			n_drop, n_rate);
+}
+
+/*
+ * Unpins our maps. With keep, the rule maps stay pinned together if any of
+ * them holds a rule (tools then find the set as a running instance leaves
+ * it); everything else goes. After a failed start, exactly what it pinned
+ * goes and what it reused stays.
+ */
+static void unpin_ours(struct loader *l, bool keep)
+{
+	bool any = false;
+
+	if (l->failed) {
+		for (size_t i = 0; i < N_PINNED; i++) {
+			if (l->map_pinned[i])
+				unpin(i);
+		}
+		rmdir_pins();
+		return;
+	}
+	for (size_t i = 0; keep && i < N_PINNED; i++) {
+		if (is_rule_map(i) && i != MAP_SYNLIMIT_STATE &&
+		    (l->map_pinned[i] || l->map_reused[i]))
+			any = any || count_entries(bpf_map__fd(l->maps[i]),
+						   bpf_map__key_size(l->maps[i]), 1) > 0;
+	}
+	for (size_t i = 0; i < N_PINNED; i++) {
+		if ((l->map_pinned[i] || l->map_reused[i]) && !(any && is_rule_map(i)))
+			unpin(i);
+	}
+	rmdir_pins();
 }
 
 static bool dir_empty(const char *path)
@@ -160,18 +349,17 @@ static int pin_maps(struct loader *l)
 		pr_warn("Failed to create %s: %s\n", NAD_PIN_DIR, strerror(-err));
 		return err;
 	}
-	l->pinned = true; /* from here on, cleanup unpins whatever is there */
 	for (size_t i = 0; i < N_PINNED; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj, pinned_maps[i]);
-
-		if (!map)
-			return -ENOENT;
+		if (l->map_reused[i])
+			continue; /* pinned already */
 		snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, pinned_maps[i]);
-		err = bpf_map__pin(map, path);
-		if (err) {
+		/* By fd, not bpf_map__pin(): it would refuse a map that libbpf did not pin. */
+		if (bpf_obj_pin(bpf_map__fd(l->maps[i]), path)) {
+			err = -errno;
 			pr_warn("Failed to pin %s: %s\n", path, strerror(-err));
 			return err;
 		}
+		l->map_pinned[i] = true;
 	}
 	return 0;
 }
@@ -402,8 +590,6 @@ struct loader *loader_new(const struct loader_opts *opts)
 	err = ensure_bpffs(l);
 	if (err)
 		goto fail;
-	/* We hold the lock: anything pinned there was left by a killed instance. */
-	unpin_all();
 
 	l->skel = nadxdp_bpf__open();
 	if (!l->skel) {
@@ -411,12 +597,16 @@ struct loader *loader_new(const struct loader_opts *opts)
 		pr_warn("Failed to open the BPF object: %s\n", strerror(-err));
 		goto fail;
 	}
+	err = adopt_pins(l);
+	if (err)
+		goto fail;
 	err = nadxdp_bpf__load(l->skel);
 	if (err) {
 		pr_warn("Failed to load the BPF programs: %s%s\n", strerror(-err),
 			log_get_level() < LOG_DEBUG ? " (-v shows the verifier log)" : "");
 		goto fail;
 	}
+	report_kept(l);
 	err = pin_maps(l);
 	if (err)
 		goto fail;
@@ -434,6 +624,7 @@ struct loader *loader_new(const struct loader_opts *opts)
 	return l;
 
 fail:
+	l->failed = true;
 	loader_free(l);
 	errno = -err;
 	return NULL;
@@ -458,14 +649,19 @@ void loader_free(struct loader *l)
 		close(l->tc_link_fd);
 	if (l->xdp_link_fd >= 0)
 		close(l->xdp_link_fd);
-	if (l->pinned)
-		unpin_all();
+	if (l->skel)
+		unpin_ours(l, l->keep_rules);
 	nadxdp_bpf__destroy(l->skel);
 	if (l->mounted_bpffs && dir_empty(BPFFS_ROOT))
 		umount2(BPFFS_ROOT, MNT_DETACH);
 	if (l->lock_fd >= 0)
 		close(l->lock_fd);
 	free(l);
+}
+
+void loader_set_keep_rules(struct loader *l, bool keep)
+{
+	l->keep_rules = keep;
 }
 
 const char *loader_xdp_mode(const struct loader *l)

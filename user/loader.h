@@ -7,7 +7,17 @@
  * load, pin the maps under NAD_PIN_DIR, attach XDP ingress (link) and TC
  * egress (tcx link; clsact filter on kernels without tcx), then write the
  * instance file. On failure it logs one line naming the cause and leaves
- * nothing attached or pinned. loader_free() undoes it all.
+ * nothing attached and nothing pinned that it created. loader_free() undoes
+ * it all.
+ *
+ * Rule maps (nad_drop4, nad_drop6, nad_synlimit and its per-CPU buckets
+ * nad_synlimit_state) outlive a run when asked (loader_set_keep_rules): the
+ * next start reuses a pinned rule map if its type, key and value sizes,
+ * max_entries and flags match this build, so its rules are enforced again as
+ * soon as XDP is attached (each still expires by its expires_ns). A pinned
+ * rule map that does not match is replaced if empty and refused if it holds
+ * rules (EEXIST: delete the pin). Every other pin an earlier run left (a
+ * killed instance's) is removed at start.
  */
 #ifndef NAD_LOADER_H
 #define NAD_LOADER_H
@@ -41,7 +51,14 @@ struct nadxdp_bpf;
  */
 struct loader *loader_new(const struct loader_opts *opts);
 
-/* Detaches, unpins, removes the instance file. Accepts NULL. */
+/*
+ * With keep, loader_free() leaves the rule maps pinned if any of them holds
+ * a rule (automatic or manual); the rest is unpinned all the same. Default
+ * off. A failed loader_new() removes the pins it made and keeps those it reused.
+ */
+void loader_set_keep_rules(struct loader *l, bool keep);
+
+/* Detaches, unpins (see loader_set_keep_rules), removes the instance file. Accepts NULL. */
 void loader_free(struct loader *l);
 
 /* "native" or "skb": the XDP mode the kernel gave us. */

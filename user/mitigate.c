@@ -1239,6 +1239,41 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	return 0;
 }
 
+int mitigate_adopt_drop(struct mitigate *m, const struct mitigate_prefix *p,
+			const struct nad_rule *v, __u64 now)
+{
+	struct rule *r;
+
+	if (m->o.mode != MITIGATE_ON || !live(m))
+		return -EOPNOTSUPP;
+	if (v->origin != NAD_ORIGIN_AUTO || !v->expires_ns || v->expires_ns <= now ||
+	    p->plen > 128 || (mitigate_prefix_is_v4(p) && p->plen < 96))
+		return -EINVAL;
+	if (m->st.n_rules >= m->o.max_rules)
+		return -ENOSPC;
+	r = rule_slot(m);
+	if (!r)
+		return -ENOSPC;
+	memset(r, 0, sizeof(*r));
+	r->used = true;
+	r->kind = MITIGATE_RULE_DROP;
+	r->pfx = *p;
+	r->created_ns = v->created_ns;
+	r->expires_ns = v->expires_ns;
+	r->ttl_ns = m->o.ttl_ns;
+	r->last_renew_ns = now;
+	r->last_check_ns = now;
+	r->hits = v->hits;
+	r->hit_bytes = v->hit_bytes;
+	r->offences = 1;
+	r->reason = v->reason;
+	memcpy(r->alert.src, p->addr, sizeof(r->alert.src));
+	r->alert.severity = MITIGATE_SEV_CRITICAL;
+	snprintf(r->cls, sizeof(r->cls), "kept");
+	m->st.n_rules++;
+	return 0;
+}
+
 int mitigate_tick(struct mitigate *m, __u64 now)
 {
 	int ret = 0;

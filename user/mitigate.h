@@ -43,8 +43,10 @@
  *   - MITIGATE_OFF only counts alerts; MITIGATE_DRY_RUN decides as usual but
  *     writes nothing to the backend and reports "would_install" /
  *     "would_renew" / "would_remove" events.
- *   - mitigate_free() removes every rule it installed (and the allow entries
- *     it added) unless opts.keep_rules.
+ *   - mitigate_free() removes every rule it installed or adopted (and the
+ *     allow entries it added) unless opts.keep_rules. Kept automatic drop
+ *     rules found at start are adopted (mitigate_adopt_drop) and then swept,
+ *     renewed and removed like the policy's own.
  *
  * Events: every install, renewal, removal (and allowlist skip) calls
  * opts.on_event with the decision and its EVE-shaped JSON (see
@@ -230,7 +232,19 @@ struct mitigate_stats {
  */
 struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mitigate_ops *backend,
 			      void *backend_ctx);
-/* Removes every rule installed (unless keep_rules), then frees. NULL is fine. */
+/*
+ * Takes over an automatic drop rule found in the backend at start (kept by
+ * an earlier run with --keep-rules): from then on it is swept when it
+ * expires, renewed (by opts.ttl_ns) while it drops, and removed on exit
+ * unless keep_rules, like the rules this policy installs; its reason reads
+ * "kept". It counts towards max_rules but not the new-rule rate, and emits
+ * no event. Returns 0, -EINVAL (not automatic, no expiry, already expired,
+ * or a bad prefix), -ENOSPC (max_rules reached), -EOPNOTSUPP (not MITIGATE_ON).
+ */
+int mitigate_adopt_drop(struct mitigate *m, const struct mitigate_prefix *p,
+			const struct nad_rule *v, __u64 now_ns);
+
+/* Removes every rule installed or adopted (unless keep_rules), then frees. NULL is fine. */
 void mitigate_free(struct mitigate *m);
 
 /*

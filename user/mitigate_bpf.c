@@ -141,6 +141,48 @@ static int lpm(const struct mitigate_prefix *p, int fd4, int fd6, struct lpm_key
 	return fd6;
 }
 
+/* One map's walk for mitigate_bpf_adopt(); v4 keys go to ::ffff:a.b.c.d/(96 + len). */
+static int adopt_map(int fd, bool v4, struct mitigate *m, __u64 now)
+{
+	struct lpm_key key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct mitigate_prefix p = { 0 };
+		struct nad_rule v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue; /* deleted meanwhile */
+		if (v4) {
+			memcpy(p.addr, (const __u8[12]){ [10] = 0xff, [11] = 0xff }, 12);
+			memcpy(p.addr + 12, key.k4.addr, 4);
+			p.plen = (__u8)(96 + key.k4.prefixlen);
+		} else {
+			memcpy(p.addr, key.k6.addr, 16);
+			p.plen = (__u8)key.k6.prefixlen;
+		}
+		if (!mitigate_adopt_drop(m, &p, &v, now))
+			n++;
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
+int mitigate_bpf_adopt(struct mitigate_bpf *b, struct mitigate *m, __u64 now)
+{
+	int n4, n6;
+
+	n4 = adopt_map(b->fd.drop4, true, m, now);
+	if (n4 < 0)
+		return n4;
+	n6 = adopt_map(b->fd.drop6, false, m, now);
+	return n6 < 0 ? n6 : n4 + n6;
+}
+
 static int ret(int r)
 {
 	return r ? -errno : 0;

@@ -41,6 +41,14 @@ struct mitigate_bpf *mitigate_bpf_open_pinned(const char *dir);
 void mitigate_bpf_free(struct mitigate_bpf *b);
 
 /*
+ * Hands every live automatic drop rule of nad_drop4/6 (kept by an earlier
+ * run) to mitigate_adopt_drop(). Rate rules are not adopted: they expire
+ * in the kernel on their own. Returns the number adopted, or a negative
+ * errno if a map cannot be read.
+ */
+int mitigate_bpf_adopt(struct mitigate_bpf *b, struct mitigate *m, __u64 now_ns);
+
+/*
  * Lists the aggregate rate rules of the nad_synlimit map fd for `nadxdp rules
  * list`: into arr as objects {kind: "synlimit", cidr, dest_port, proto,
  * rate_pps, burst, origin, reason, hits, bytes, passed, created_ns,

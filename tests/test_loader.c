@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_loader.c - the loader's rule maps across runs (--keep-rules): kept
+ * when asked and holding rules, reused by the next start, refused when a
+ * pinned map holding rules does not match, never removed by a failed start.
+ *
+ * Each test runs (Criterion forks one process per test) in a private mount
+ * namespace with its own bpffs and /run, and in a private network namespace
+ * with one veth pair (nxkr0/nxkr1, 198.18.77.0/24): nothing meets a real
+ * instance or another test bed, and the kernel deletes the network
+ * namespace, the veths and any attachment when the test process exits.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "log.h"
+#include "nad_abi.h"
+#include "nadxdp.skel.h"
+
+#define IFNAME "nxkr0"
+#define PIN(name) NAD_PIN_DIR "/" name
+
+static void setup(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root: BPF, XDP, private bpffs and network namespace");
+	cr_assert_eq(unshare(CLONE_NEWNS | CLONE_NEWNET), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "bpffs: %s", strerror(errno));
+	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, "size=1m,mode=755"), 0);
+	cr_assert_eq(system("ip link add " IFNAME " type veth peer name nxkr1 && "
+			    "ip addr add 198.18.77.1/24 dev " IFNAME " && "
+			    "ip link set " IFNAME " up && ip link set nxkr1 up"),
+		     0, "veth pair in the private network namespace");
+	log_set_level(LOG_WARN);
+}
+
+TestSuite(loader, .init = setup);
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct loader *start(void)
+{
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_XDP_SKB };
+	struct loader *l = loader_new(&o);
+
+	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
+	return l;
+}
+
+static bool exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+static __u32 xdp_prog_id(void)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	cr_assert_eq(bpf_xdp_query((int)if_nametoindex(IFNAME), 0, &q), 0);
+	return q.prog_id;
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	cr_assert_eq(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.id;
+}
+
+/* 198.18.5.0/24 */
+static const struct nad_lpm4_key rule_key = { .prefixlen = 24, .addr = { 198, 18, 5, 0 } };
+
+static void put_rule(int fd, const struct nad_rule *r)
+{
+	cr_assert_eq(bpf_map_update_elem(fd, &rule_key, r, BPF_ANY), 0, "%s", strerror(errno));
+}
+
+/* Pins a map named name with the given sizes (a map of another build), optionally one entry. */
+static int pin_foreign(const char *name, __u32 vsz, bool with_entry)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	char path[128], val[64] = { 0 };
+	int fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, name, sizeof(struct nad_lpm4_key), vsz, 16,
+				&opts);
+
+	cr_assert_geq(fd, 0, "create %s: %s", name, strerror(errno));
+	if (with_entry)
+		cr_assert_eq(bpf_map_update_elem(fd, &rule_key, val, BPF_ANY), 0);
+	mkdir(NAD_PIN_DIR, 0700);
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, name);
+	cr_assert_eq(bpf_obj_pin(fd, path), 0, "pin %s: %s", path, strerror(errno));
+	return fd;
+}
+
+Test(loader, kept_rule_survives_exit_and_is_reused_by_the_next_start)
+{
+	struct nad_rule r = { .origin = NAD_ORIGIN_MANUAL }, got;
+	struct loader *l = start();
+	__u32 id;
+	int fd;
+
+	r.created_ns = mono_ns();
+	r.expires_ns = r.created_ns + 600ull * 1000000000ull;
+	put_rule(bpf_map__fd(loader_skel(l)->maps.nad_drop4), &r);
+	id = map_id(bpf_map__fd(loader_skel(l)->maps.nad_drop4));
+	loader_set_keep_rules(l, true);
+	loader_free(l);
+
+	/* Stopped: nothing attached, only the rule maps stay pinned. */
+	cr_expect_eq(xdp_prog_id(), 0, "XDP detached");
+	cr_expect(exists(PIN("nad_drop4")), "nad_drop4 kept");
+	cr_expect(exists(PIN("nad_drop6")) && exists(PIN("nad_synlimit")) &&
+			  exists(PIN("nad_synlimit_state")),
+		  "the rule maps are kept together");
+	cr_expect(!exists(PIN("nad_events")) && !exists(PIN("nad_src")), "the rest unpinned");
+	cr_expect(!exists(PIN("nad_stats")), "counters unpinned");
+	cr_expect(!exists(PIN("nad_allow4")), "the allowlist is rebuilt at start: unpinned");
+	fd = bpf_obj_get(PIN("nad_drop4"));
+	cr_assert_geq(fd, 0);
+	cr_expect_eq(bpf_map_lookup_elem(fd, &rule_key, &got), 0, "the rule is in the kept map");
+	close(fd);
+
+	/* The next start takes the same map over: the rule is enforced again. */
+	l = start();
+	fd = bpf_map__fd(loader_skel(l)->maps.nad_drop4);
+	cr_expect_eq(map_id(fd), id, "same kernel map");
+	cr_assert_eq(bpf_map_lookup_elem(fd, &rule_key, &got), 0, "the rule is back");
+	cr_expect_eq(got.created_ns, r.created_ns);
+	cr_expect_eq(got.expires_ns, r.expires_ns);
+	cr_expect_neq(xdp_prog_id(), 0, "XDP attached");
+	cr_expect(exists(PIN("nad_stats")) && exists(PIN("nad_allow4")), "the rest pinned anew");
+
+	/* Without keep, exit removes everything, the reused map included. */
+	loader_free(l);
+	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
+	cr_expect_eq(xdp_prog_id(), 0);
+}
+
+Test(loader, keep_with_no_rules_leaves_nothing_pinned)
+{
+	struct loader *l = start();
+
+	loader_set_keep_rules(l, true);
+	loader_free(l);
+	cr_expect(!exists(NAD_PIN_DIR), "no rules, nothing to keep");
+}
+
+Test(loader, kept_rate_rule_keeps_its_buckets)
+{
+	struct nad_synlimit_key k;
+	struct nad_synlimit v;
+	struct loader *l = start();
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.dport = 80;
+	k.proto = 6;
+	v.created_ns = mono_ns();
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v,
+					 BPF_ANY),
+		     0, "%s", strerror(errno));
+	loader_set_keep_rules(l, true);
+	loader_free(l);
+	cr_expect(exists(PIN("nad_synlimit")) && exists(PIN("nad_synlimit_state")));
+	cr_expect(exists(PIN("nad_drop4")), "with the other rule maps");
+	cr_expect(!exists(PIN("nad_stats")));
+
+	l = start();
+	cr_expect_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v), 0,
+		     "the rate rule is back");
+	loader_free(l);
+	cr_expect(!exists(NAD_PIN_DIR));
+}
+
+Test(loader, mismatched_map_holding_rules_is_refused_and_left_alone)
+{
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_XDP_SKB };
+	int fd = pin_foreign("nad_drop4", 8, true);
+
+	cr_assert_null(loader_new(&o), "a foreign map with rules must stop the start");
+	cr_expect_eq(errno, EEXIST);
+	cr_expect(exists(PIN("nad_drop4")), "its rules are not ours to delete");
+	cr_expect(!exists(PIN("nad_stats")), "the failed start removed what it created");
+	cr_expect_eq(xdp_prog_id(), 0, "nothing attached");
+	close(fd);
+}
+
+Test(loader, mismatched_empty_map_is_replaced)
+{
+	int fd = pin_foreign("nad_drop4", 8, false);
+	__u32 old = map_id(fd);
+	struct loader *l = start();
+
+	cr_expect_neq(map_id(bpf_map__fd(loader_skel(l)->maps.nad_drop4)), old, "a new map");
+	cr_expect_eq(bpf_map__value_size(loader_skel(l)->maps.nad_drop4), sizeof(struct nad_rule));
+	loader_free(l);
+	cr_expect(!exists(NAD_PIN_DIR));
+	close(fd);
+}
+
+Test(loader, failed_start_keeps_the_rule_maps_it_reused)
+{
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_XDP_SKB };
+	struct nad_rule r = { .origin = NAD_ORIGIN_MANUAL }, got;
+	struct loader *l = start();
+	int fd;
+
+	r.created_ns = mono_ns();
+	put_rule(bpf_map__fd(loader_skel(l)->maps.nad_drop4), &r);
+	loader_set_keep_rules(l, true);
+	loader_free(l);
+
+	/* nad_drop4 is reused first, then a foreign nad_drop6 with rules stops the start. */
+	cr_assert_eq(unlink(PIN("nad_drop6")), 0);
+	close(pin_foreign("nad_drop6", 8, true));
+	cr_assert_null(loader_new(&o));
+	fd = bpf_obj_get(PIN("nad_drop4"));
+	cr_assert_geq(fd, 0, "the reused map is still pinned");
+	cr_expect_eq(bpf_map_lookup_elem(fd, &rule_key, &got), 0, "with its rule");
+	close(fd);
+	cr_expect(!exists(PIN("nad_stats")) && !exists(PIN("nad_events")));
+}
