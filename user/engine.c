@@ -24,8 +24,8 @@
 const char *const engine_feature_names[ENGINE_DIM] = {
 	"src_ip_hash",	 "dst_ip_hash",	  "packet_size",   "protocol",	    "src_port",
 	"dst_port",	 "interval",	  "tcp_flags",	   "udp_length",    "payload_size",
-	"header_ratio",	 "transport_layer_hash", "src_pkt_rate", "src_syn_share",
-	"src_dst_ports", "src_dst_hosts", "dst_bytes_out",
+	"header_ratio",	 "transport_layer_hash", "src_pkt_rate", "src_dst_ports",
+	"src_dst_hosts",
 };
 
 #define SRC_SETS 4096 /* x 4 ways */
@@ -50,7 +50,7 @@ struct pair_slot {
 
 struct dst_slot {
 	uint32_t dh;
-	double p1, bytes60; /* bytes60: outbound bytes only (the dst_bytes_out feature) */
+	double p1, bytes60; /* bytes60: outbound bytes only */
 	double sent60, recv60; /* every byte sent to / received from this peer */
 	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
 	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
@@ -811,10 +811,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	/* model vector */
 	features_extract(e->feat, r, e->vec);
 	e->vec[12] = (float)log1p(s->p1);
-	e->vec[13] = (float)ev->src_syn_share;
-	e->vec[14] = (float)log1p(ev->src_dst_ports);
-	e->vec[15] = (float)log1p(ev->src_dst_hosts);
-	e->vec[16] = (float)log1p(ds->bytes60);
+	e->vec[13] = (float)log1p(ev->src_dst_ports);
+	e->vec[14] = (float)log1p(ev->src_dst_hosts);
 	return s;
 }
 
