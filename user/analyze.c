@@ -165,6 +165,10 @@ struct analyze_live {
 	bool training;
 	unsigned long next_progress;
 	char model_path[PATH_MAX];
+	/* offline: records wait here for engine_process_batch */
+	struct nad_rec batch[ENGINE_BATCH];
+	float batch_vec[ENGINE_BATCH * ENGINE_DIM];
+	size_t n_batch;
 };
 
 static bool names_match(const struct modelset *m, char *err, size_t len)
@@ -328,13 +332,11 @@ struct analyze_live *analyze_live_new(const struct analyze_opts *o)
 	return setup(o, true);
 }
 
-int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
+/* Per-record bookkeeping after the engine saw it: the vectors file, training progress. */
+static void after_record(struct analyze_live *a, const float *v)
 {
-	engine_process(a->engine, rec);
 	a->n_recs++;
 	if (a->vec) {
-		const float *v = engine_last_vector(a->engine);
-
 		for (int i = 0; i < ENGINE_DIM; i++)
 			fprintf(a->vec, "%s%.9g", i ? "," : "", (double)v[i]);
 		fputc('\n', a->vec);
@@ -351,6 +353,12 @@ int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
 			a->next_progress += a->o.train_packets / 10;
 		}
 	}
+}
+
+int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
+{
+	engine_process(a->engine, rec);
+	after_record(a, engine_last_vector(a->engine));
 	return 0;
 }
 
@@ -367,9 +375,23 @@ void analyze_live_free(struct analyze_live *a)
 	live_free(a);
 }
 
+static void offline_flush(struct analyze_live *a)
+{
+	engine_process_batch(a->engine, a->batch, a->n_batch, NULL, a->batch_vec);
+	for (size_t i = 0; i < a->n_batch; i++)
+		after_record(a, &a->batch_vec[i * ENGINE_DIM]);
+	a->n_batch = 0;
+}
+
+/* Offline, no one waits for an alert: records are scored ENGINE_BATCH at a time. */
 static int offline_cb(const struct nad_rec *rec, void *ctx)
 {
-	return analyze_live_record(ctx, rec);
+	struct analyze_live *a = ctx;
+
+	a->batch[a->n_batch++] = *rec;
+	if (a->n_batch == ENGINE_BATCH)
+		offline_flush(a);
+	return 0;
 }
 
 int analyze_offline(const struct analyze_opts *o)
@@ -380,6 +402,7 @@ int analyze_offline(const struct analyze_opts *o)
 	if (!a)
 		return EXIT_RUNTIME;
 	err = offline_for_each(o->pcap, offline_cb, a);
+	offline_flush(a);
 	engine_finish(a->engine);
 	if (a->retrain && retrain_n_trained(a->retrain))
 		pr_info("Trained %llu model(s); saved to %s\n",

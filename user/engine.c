@@ -109,6 +109,19 @@ struct camp_sample {
 	uint64_t ep, ts;
 };
 
+/* One record between tracking and classification (see engine_process_batch). */
+struct pending {
+	struct nad_rec r;
+	struct classify_evidence ev;
+	struct src_ent *s;
+	uint32_t s_n; /* the source's packet count right after this record's tracking */
+	double iv_z, sz_z, dos_val;
+	bool dos_pat, iot;
+	unsigned p100;
+	float vec[ENGINE_DIM];
+	float ae, ifs;
+};
+
 struct engine {
 	struct engine_opts o;
 	struct modelhold *hold;
@@ -156,6 +169,9 @@ struct engine {
 	float ae_thr, if_thr;
 	struct nad_stats kernel;
 	bool have_kernel;
+	/* batches (engine_process_batch) */
+	struct pending *pend;
+	float *batch_X, *batch_ae, *batch_if;
 };
 
 static uint32_t hash16(const __u8 a[16])
@@ -236,10 +252,14 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
 	e->camp_X = calloc((size_t)CAMP_RING * ENGINE_DIM, sizeof(float));
 	e->camp_labels = calloc(CAMP_RING, sizeof(int32_t));
+	e->pend = calloc(ENGINE_BATCH, sizeof(*e->pend));
+	e->batch_X = calloc((size_t)ENGINE_BATCH * ENGINE_DIM, sizeof(float));
+	e->batch_ae = calloc(ENGINE_BATCH, sizeof(float));
+	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
 	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels ||
-	    !e->db) {
+	    !e->db || !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -317,6 +337,10 @@ void engine_free(struct engine *e)
 	free(e->camp);
 	free(e->camp_X);
 	free(e->camp_labels);
+	free(e->pend);
+	free(e->batch_X);
+	free(e->batch_ae);
+	free(e->batch_if);
 	free(e);
 }
 
@@ -1034,51 +1058,81 @@ void engine_vectorize(struct engine *e, const struct nad_rec *rec, float out[ENG
 	memcpy(out, e->vec, sizeof(e->vec));
 }
 
-enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
+/* Time, counters and trackers for one record; the vector lands in p->vec. */
+static void stage(struct engine *e, const struct nad_rec *rec, struct pending *p)
 {
-	struct classify_evidence ev = { 0 };
+	uint64_t w = rec->weight ? rec->weight : 1;
+
+	memset(&p->ev, 0, sizeof(p->ev));
+	p->r = *rec;
+	/* Time never runs backwards inside the engine (reordered records). */
+	if (e->started && p->r.ts_ns < e->now_ns)
+		p->r.ts_ns = e->now_ns;
+	clock_in(e, p->r.ts_ns);
+	e->n_pkts += w;
+	e->int_pkts[p->r.dir & 1] += w;
+	e->int_bytes[p->r.dir & 1] += (uint64_t)p->r.wire_bytes * w;
+	p->ev.rec = &p->r;
+	p->s = track(e, &p->r, &p->ev, &p->iv_z, &p->sz_z, &p->dos_pat, &p->dos_val, &p->p100,
+		     &p->iot);
+	p->s_n = p->s->n;
+	memcpy(p->vec, e->vec, sizeof(p->vec));
+}
+
+/*
+ * Scores n staged records with one modelset_score call. Returns whether a model scored
+ * them (the thresholds are then in e->ae_thr, e->if_thr).
+ */
+static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X, float *ae,
+			 float *ifs)
+{
+	const struct modelset *m = NULL;
+	uint64_t gen = 0;
+
+	if (!e->hold)
+		return false;
+	m = modelhold_acquire(e->hold, e->slot, &gen);
+	if (m && gen != e->scratch_gen) {
+		/* A new model was published: its scratch (rare; not per packet). */
+		modelset_scratch_free(e->scratch);
+		e->scratch = modelset_scratch_new(m);
+		e->scratch_gen = gen;
+	}
+	if (m && e->scratch) {
+		for (size_t i = 0; i < n; i++)
+			memcpy(&X[i * ENGINE_DIM], p[i].vec, sizeof(p[i].vec));
+		modelset_score(m, X, n, e->scratch, ae, ifs);
+		for (size_t i = 0; i < n; i++)
+			p[i].ae = ae[i], p[i].ifs = ifs[i];
+		e->ae_thr = modelset_ae_threshold(m);
+		e->if_thr = modelset_if_threshold(m);
+		e->have_model = true;
+	} else {
+		m = NULL;
+	}
+	modelhold_release(e->hold, e->slot);
+	return m != NULL;
+}
+
+/* Criteria, class, episode and campaign of one staged and scored record. */
+static enum classify_class conclude(struct engine *e, struct pending *p, bool have_model)
+{
+	struct classify_evidence ev = p->ev;
 	struct classify_result res;
 	struct alert_anomaly an = { 0 };
-	struct nad_rec r = *rec;
-	const struct modelset *m = NULL;
-	float ae = 0, ifs = 0;
-	double iv_z, sz_z, dos_val, score = 0;
-	bool dos_pat, iot, in_episode;
-	unsigned p100, key;
-	uint64_t gen = 0, w = r.weight ? r.weight : 1;
+	const struct nad_rec *rp = &p->r;
+	float ae = have_model ? p->ae : 0, ifs = have_model ? p->ifs : 0;
+	double iv_z = p->iv_z, score = 0;
+	bool iot = p->iot, in_episode;
+	unsigned key;
 	enum classify_class cls;
-	struct src_ent *s;
+	struct src_ent *s = p->s;
+	const struct nad_rec r = *rp;
 
-	/* Time never runs backwards inside the engine (reordered records). */
-	if (e->started && r.ts_ns < e->now_ns)
-		r.ts_ns = e->now_ns;
-	clock_in(e, r.ts_ns);
-	e->n_pkts += w;
-	e->int_pkts[r.dir & 1] += w;
-	e->int_bytes[r.dir & 1] += (uint64_t)r.wire_bytes * w;
-	ev.rec = &r;
-	s = track(e, &r, &ev, &iv_z, &sz_z, &dos_pat, &dos_val, &p100, &iot);
-
-	/* models */
-	if (e->hold) {
-		m = modelhold_acquire(e->hold, e->slot, &gen);
-		if (m && gen != e->scratch_gen) {
-			/* A new model was published: its scratch (rare; not per packet). */
-			modelset_scratch_free(e->scratch);
-			e->scratch = modelset_scratch_new(m);
-			e->scratch_gen = gen;
-		}
-		if (m && e->scratch) {
-			modelset_score(m, e->vec, 1, e->scratch, &ae, &ifs);
-			e->ae_thr = modelset_ae_threshold(m);
-			e->if_thr = modelset_if_threshold(m);
-			e->have_model = true;
-		} else {
-			m = NULL;
-		}
-		modelhold_release(e->hold, e->slot);
-	}
-	an.have_model = m != NULL;
+	ev.rec = rp;
+	/* set by the classification of an earlier record of the same batch */
+	ev.src_scanned = r.ts_ns < s->scanned_until;
+	an.have_model = have_model;
 #define FIRE(c, val, thr)                                                                          \
 	do {                                                                                       \
 		ev.criteria |= 1u << (c);                                                          \
@@ -1096,11 +1150,11 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		if (ae > e->ae_thr)
 			FIRE(CRIT_AE, ae, e->ae_thr);
 	}
-	if (dos_pat)
-		FIRE(CRIT_DOS_PATTERN, dos_val, e->profile->dos_threshold);
-	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 && p100 > e->profile->scan_threshold)
-		FIRE(CRIT_SCANNING_PATTERN, p100, e->profile->scan_threshold);
-	if ((iv_z > 3 || iv_z < -3) && !(iot && s->n > 20))
+	if (p->dos_pat)
+		FIRE(CRIT_DOS_PATTERN, p->dos_val, e->profile->dos_threshold);
+	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 && p->p100 > e->profile->scan_threshold)
+		FIRE(CRIT_SCANNING_PATTERN, p->p100, e->profile->scan_threshold);
+	if ((iv_z > 3 || iv_z < -3) && !(iot && p->s_n > 20))
 		FIRE(CRIT_INTERVAL_SPIKE, iv_z, 3);
 	key = (r.flags & (NAD_F_IPV4 | NAD_F_IPV6)) ? r.ip_proto : 256 + (r.eth_proto >= 0x600);
 	if (e->proto_n > 30 && !e->proto_count[key])
@@ -1118,7 +1172,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	ev.score = score;
 	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
 	ev.interval_z = iv_z;
-	ev.size_z = sz_z;
+	ev.size_z = p->sz_z;
 	cls = classify_decide(&ev, e->profile, &res);
 	/*
 	 * Info classes are deviations from the source's own behaviour: not before it has
@@ -1127,7 +1181,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	 */
 	{
 		bool pass = score >= ev.threshold;
-		bool routine = s->n < 20 || s->pass_rate > 0.1;
+		bool routine = p->s_n < 20 || s->pass_rate > 0.1;
 
 		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
 		if (classify_level(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
@@ -1139,14 +1193,14 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		hist_add(iot ? &e->iot_hist : &e->hist, score, 1);
 	if (cls == CLASS_NONE) {
 		if (e->retrain && !in_episode)
-			retrain_offer(e->retrain, e->vec);
+			retrain_offer(e->retrain, p->vec);
 		return CLASS_NONE;
 	}
 	if (cls == CLASS_SCANNING)
 		s->scanned_until = r.ts_ns + 300000000000ull;
 	if (!e->alert)
 		return cls;
-	an.rec = &r;
+	an.rec = rp;
 	an.cls = cls;
 	an.by_destination = res.by_destination;
 	an.score = score;
@@ -1164,7 +1218,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	if (ep && (ep != e->camp_last_ep || r.ts_ns >= e->camp_last_ns + CAMP_SAMPLE_NS)) {
 		struct camp_sample *c = &e->camp[e->camp_i];
 
-		memcpy(c->v, e->vec, sizeof(c->v));
+		memcpy(c->v, p->vec, sizeof(c->v));
 		c->ep = ep;
 		c->ts = r.ts_ns;
 		e->camp_i = (e->camp_i + 1) % CAMP_RING;
@@ -1174,6 +1228,73 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		e->camp_last_ns = r.ts_ns;
 	}
 	return cls;
+}
+
+enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
+{
+	struct pending *p = &e->pend[0];
+	float x[ENGINE_DIM], ae, ifs;
+
+	stage(e, rec, p);
+	return conclude(e, p, score_staged(e, p, 1, x, &ae, &ifs));
+}
+
+/* Would tracking a record from this source evict another source's entry? */
+static bool src_would_evict(const struct engine *e, const __u8 a[16])
+{
+	const struct src_ent *set = &e->src[(size_t)(mix(hash16(a)) % SRC_SETS) * WAYS];
+
+	for (int w = 0; w < WAYS; w++) {
+		if (!set[w].used || !memcmp(set[w].addr, a, 16))
+			return false;
+	}
+	return true;
+}
+
+static void flush(struct engine *e, size_t n, enum classify_class *cls_out)
+{
+	bool have_model;
+
+	if (!n)
+		return;
+	have_model = score_staged(e, e->pend, n, e->batch_X, e->batch_ae, e->batch_if);
+	for (size_t i = 0; i < n; i++) {
+		enum classify_class c = conclude(e, &e->pend[i], have_model);
+
+		if (cls_out)
+			cls_out[i] = c;
+	}
+	memcpy(e->vec, e->pend[n - 1].vec, sizeof(e->vec));
+}
+
+/*
+ * A batch is cut before anything the staged records' conclusions must precede: a tick
+ * (thresholds, profile, expiry and retraining move there), and the eviction of a source
+ * entry (a staged record still points at its source's entry).
+ */
+void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n,
+			  enum classify_class *cls_out, float *vec_out)
+{
+	size_t k = 0, first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ts = recs[i].ts_ns;
+
+		if (e->started && ts < e->now_ns)
+			ts = e->now_ns;
+		if (k && (k == ENGINE_BATCH || ts >= e->next_tick ||
+			  src_would_evict(e, recs[i].saddr))) {
+			flush(e, k, cls_out ? &cls_out[first] : NULL);
+			k = 0;
+		}
+		if (!k)
+			first = i;
+		stage(e, &recs[i], &e->pend[k]);
+		if (vec_out)
+			memcpy(&vec_out[i * ENGINE_DIM], e->pend[k].vec, sizeof(e->pend[k].vec));
+		k++;
+	}
+	flush(e, k, cls_out ? &cls_out[first] : NULL);
 }
 
 void engine_finish(struct engine *e)

@@ -111,6 +111,17 @@ void engine_set_observer(struct engine *e, alert_event_fn fn, void *ctx);
 /* Processes one record. Returns the class it was flagged with (CLASS_NONE if not). */
 enum classify_class engine_process(struct engine *e, const struct nad_rec *rec);
 
+#define ENGINE_BATCH 256
+/*
+ * Processes n records in order with the same results as n engine_process() calls (the
+ * same alerts, classes, criteria, thresholds), scoring up to ENGINE_BATCH of them per
+ * modelset_score call. cls_out[n] (may be NULL) receives each record's class, vec_out
+ * (may be NULL) its model vector (n x ENGINE_DIM). engine_last_vector/criteria then
+ * describe the last record. For offline input: a record's alert waits for its batch.
+ */
+void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n,
+			  enum classify_class *cls_out, float *vec_out);
+
 /*
  * Time passes without records: episode expiry, campaigns, summaries, retraining.
  * kernel (may be NULL) adds the kernel's counters to summaries.
