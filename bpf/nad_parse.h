@@ -52,7 +52,9 @@
 #endif
 
 /* Extension headers followed before giving up with NAD_MAL_IP6_EXT_DEPTH. */
+#ifndef NAD_IP6_MAX_EXT
 #define NAD_IP6_MAX_EXT 8
+#endif
 /* VLAN tags accepted before NAD_MAL_VLAN_DEPTH. */
 #define NAD_MAX_VLANS 2
 

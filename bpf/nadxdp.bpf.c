@@ -82,6 +82,9 @@ struct {
 	__type(value, struct nad_allow);
 } nad_allow6 SEC(".maps");
 
+/* Ring bytes one record takes: the record and the ring's 8-byte header. */
+#define NAD_REC_SLOT (sizeof(struct nad_rec) + 8)
+
 /* Ring size is a power of two; fill is measured in 1/16ths of it. */
 #define NAD_RB_SHIFT 23
 _Static_assert(NAD_RINGBUF_BYTES == 1u << NAD_RB_SHIFT, "NAD_RB_SHIFT matches NAD_RINGBUF_BYTES");
@@ -135,11 +138,16 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 	__builtin_memcpy(out, rec, sizeof(*out));
 	st->recs_emitted++;
 	/*
-	 * Wake-ups cost more than the record: batch them. Below the threshold
-	 * userspace finds the records on its next (short) poll timeout.
+	 * Wake-ups cost more than the record (an irq_work, a self-IPI in a
+	 * VM): batch them. Wake userspace only when this record takes the
+	 * unread data across a multiple of nad_wakeup_bytes, i.e. once per
+	 * nad_wakeup_bytes of records; otherwise userspace finds them on its
+	 * next short poll timeout. A crossing missed in a race between CPUs
+	 * costs latency (up to that timeout), never records.
 	 */
-	bpf_ringbuf_submit(out, avail + sizeof(*out) >= nad_wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
-									   BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(out, avail / nad_wakeup_bytes != (avail + NAD_REC_SLOT) / nad_wakeup_bytes ?
+					BPF_RB_FORCE_WAKEUP :
+					BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void count_source(const struct nad_rec *rec, __u64 now)
@@ -216,52 +224,58 @@ static __always_inline int apply_rules(const struct nad_rec *rec, struct nad_sta
 	return 1;
 }
 
-static __always_inline struct nad_stats *stats(void)
+/*
+ * Everything after the parse: counters, rules, per-source counts, record.
+ * Returns 1 if a drop rule takes the packet.
+ *
+ * A global (not inlined) function on purpose: the verifier checks it once,
+ * with rec as unknown memory, instead of once for every distinct state the
+ * parser can end in (the IPv6 extension-header loop alone makes dozens).
+ */
+__noinline int nad_account(struct nad_rec *rec)
 {
+	struct nad_stats *st;
 	__u32 zero = 0;
+	__u32 dir;
 
-	return bpf_map_lookup_elem(&nad_stats, &zero);
+	if (!rec)
+		return 0;
+	st = bpf_map_lookup_elem(&nad_stats, &zero);
+	if (!st)
+		return 0;
+	dir = rec->dir ? NAD_DIR_OUT : NAD_DIR_IN;
+	st->pkts[dir]++;
+	st->bytes[dir] += rec->wire_bytes;
+	if (rec->malformed)
+		st->malformed++;
+
+	if (dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6))) {
+		if (apply_rules(rec, st, rec->ts_ns))
+			return 1;
+		count_source(rec, rec->ts_ns);
+	}
+	emit(rec, st);
+	return 0;
 }
 
-SEC("xdp")
+/*
+ * xdp.frags: the program also takes multi-buffer frames (jumbo MTU, LRO/GRO
+ * in XDP). Only the first buffer is readable directly; the parser treats
+ * the rest like a capture's snapshot cut, and wire_bytes is the whole frame.
+ */
+SEC("xdp.frags")
 int nad_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct nad_rec rec = {};
-	struct nad_stats *st;
 	__u32 wire;
-	__u64 now;
 
-	st = stats();
-	if (!st)
-		return XDP_PASS;
-	/*
-	 * In XDP the frame is whole: wire == data_end - data. The barrier
-	 * keeps clang from noticing and folding the parser's wire-length
-	 * checks into its data_end checks, which would leave the verifier a
-	 * scalar comparison where it needs a packet-pointer one.
-	 */
-	wire = (__u32)(data_end - data);
-	asm volatile("" : "+r"(wire));
-
-	now = bpf_ktime_get_ns();
-	st->pkts[NAD_DIR_IN]++;
-	st->bytes[NAD_DIR_IN] += wire;
-
+	wire = (__u32)bpf_xdp_get_buff_len(ctx);
+	rec.ts_ns = bpf_ktime_get_ns();
 	nad_parse(data, data_end, wire, &rec);
-	rec.ts_ns = now;
 	rec.dir = NAD_DIR_IN;
-	if (rec.malformed)
-		st->malformed++;
-
-	if (rec.flags & (NAD_F_IPV4 | NAD_F_IPV6)) {
-		if (apply_rules(&rec, st, now))
-			return XDP_DROP;
-		count_source(&rec, now);
-	}
-	emit(&rec, st);
-	return XDP_PASS;
+	return nad_account(&rec) ? XDP_DROP : XDP_PASS;
 }
 
 /* Headers to make linear before parsing egress packets (the rest may be paged). */
@@ -271,17 +285,11 @@ SEC("tc")
 int nad_tc(struct __sk_buff *skb)
 {
 	struct nad_rec rec = {};
-	struct nad_stats *st;
 	void *data, *data_end;
 	__u32 len = skb->len;
 	__u32 segs;
-	__u64 now;
 
-	st = stats();
-	if (!st)
-		return NAD_TC_ACT_OK;
-	now = bpf_ktime_get_ns();
-
+	rec.ts_ns = bpf_ktime_get_ns();
 	data = (void *)(long)skb->data;
 	data_end = (void *)(long)skb->data_end;
 	if (data_end - data < NAD_TC_PULL_BYTES && data_end - data < len) {
@@ -292,7 +300,6 @@ int nad_tc(struct __sk_buff *skb)
 	}
 
 	nad_parse(data, data_end, len, &rec);
-	rec.ts_ns = now;
 	rec.dir = NAD_DIR_OUT;
 	segs = skb->gso_segs;
 	if (segs > 1) {
@@ -301,11 +308,7 @@ int nad_tc(struct __sk_buff *skb)
 		rec.wire_bytes = len + (rec.gso_segs - 1) * rec.hdr_bytes;
 		rec.flags |= NAD_F_GSO;
 	}
-	st->pkts[NAD_DIR_OUT]++;
-	st->bytes[NAD_DIR_OUT] += rec.wire_bytes;
-	if (rec.malformed)
-		st->malformed++;
-	emit(&rec, st);
+	nad_account(&rec);
 	return NAD_TC_ACT_OK;
 }
 

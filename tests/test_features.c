@@ -65,8 +65,8 @@ static struct nad_rec tcp_syn(uint64_t ts_ns)
 Test(features, names_are_the_twelve_in_order)
 {
 	static const char *const want[FEAT_N_BASE] = {
-		"src_ip_hash", "dst_ip_hash", "packet_size",  "protocol",
-		"src_port",    "dst_port",    "interval",     "tcp_flags",
+		"src_ip_hash", "dst_ip_hash",  "packet_size",  "protocol",
+		"src_port",    "dst_port",     "interval",     "tcp_flags",
 		"udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
 	};
 

@@ -81,8 +81,8 @@ static char *tpath(const char *name)
 
 static void write_pcap(const char *path, int dlt, uint32_t snaplen, const struct fpkt *ps, int n)
 {
-	pcap_t *dead = pcap_open_dead_with_tstamp_precision(dlt, (int)snaplen,
-							     PCAP_TSTAMP_PRECISION_NANO);
+	pcap_t *dead =
+		pcap_open_dead_with_tstamp_precision(dlt, (int)snaplen, PCAP_TSTAMP_PRECISION_NANO);
 	pcap_dumper_t *d;
 
 	cr_assert_not_null(dead);
@@ -515,8 +515,8 @@ Test(pcapsrc, linux_cooked_sll_becomes_an_ethernet_frame)
 
 Test(pcapsrc, linux_cooked_sll2_becomes_an_ethernet_frame)
 {
-	static const uint8_t hdr[20] = { 0x86, 0xdd, 0, 0, 0, 0, 0, 2, 0x00, 0x01,
-					 0x00, 6,    2, 0x42, 1, 2, 3, 4, 0, 0 };
+	static const uint8_t hdr[20] = { 0x86, 0xdd, 0, 0,    0, 0, 0, 2, 0x00, 0x01,
+					 0x00, 6,    2, 0x42, 1, 2, 3, 4, 0,	0 };
 	struct fpkt f = { .ts_ns = 7 };
 	struct pcapsrc_pkt p;
 

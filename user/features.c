@@ -10,8 +10,9 @@
 #include "features.h"
 
 const char *const features_names[FEAT_N_BASE] = {
-	"src_ip_hash", "dst_ip_hash",  "packet_size", "protocol",     "src_port",     "dst_port",
-	"interval",    "tcp_flags",    "udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
+	"src_ip_hash", "dst_ip_hash",  "packet_size",  "protocol",
+	"src_port",    "dst_port",     "interval",     "tcp_flags",
+	"udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
 };
 
 struct features {

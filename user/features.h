@@ -108,7 +108,6 @@ uint32_t features_addr_hash(const uint8_t addr[16]);
  * closes nor flushes f.
  */
 int features_write_csv_header(FILE *f);
-int features_write_csv_row(FILE *f, uint64_t ts_ns, unsigned int dir,
-			   const float v[FEAT_N_BASE]);
+int features_write_csv_row(FILE *f, uint64_t ts_ns, unsigned int dir, const float v[FEAT_N_BASE]);
 
 #endif /* NAD_FEATURES_H */

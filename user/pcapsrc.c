@@ -71,7 +71,8 @@ static ssize_t gz_read(void *cookie, char *buf, size_t size)
 		/* End of input: Z_BUF_ERROR means it ended inside a gzip stream. */
 		gzerror(c->gz, &zerr);
 		if (zerr == Z_BUF_ERROR)
-			snprintf(c->err, sizeof(c->err), "gzip stream truncated (unexpected end of file)");
+			snprintf(c->err, sizeof(c->err),
+				 "gzip stream truncated (unexpected end of file)");
 	}
 	return n;
 }
@@ -195,9 +196,10 @@ struct pcapsrc *pcapsrc_new(const char *path, char *err, size_t errlen)
 		saved = s->gzc && s->gzc->err[0] ? EBADMSG : EINVAL;
 		if (s->gzc && s->gzc->err[0])
 			set_gz_or_pcap_err(s, "");
-		else if (strstr(pcap_err, "unknown file format") || strstr(pcap_err, "truncated dump file"))
-			snprintf(s->err, sizeof(s->err), "%s: not a pcap or pcapng capture (%s)", path,
-				 pcap_err);
+		else if (strstr(pcap_err, "unknown file format") ||
+			 strstr(pcap_err, "truncated dump file"))
+			snprintf(s->err, sizeof(s->err), "%s: not a pcap or pcapng capture (%s)",
+				 path, pcap_err);
 		else
 			snprintf(s->err, sizeof(s->err), "%s: %s", path, pcap_err);
 		goto fail;
@@ -207,9 +209,10 @@ struct pcapsrc *pcapsrc_new(const char *path, char *err, size_t errlen)
 		const char *name = pcap_datalink_val_to_name(s->dlt);
 
 		saved = EPROTONOSUPPORT;
-		snprintf(s->err, sizeof(s->err),
-			 "%s: unsupported link type %d (%s): only Ethernet, Linux cooked (SLL, SLL2) and raw IP",
-			 path, s->dlt, name ? name : "unknown");
+		snprintf(
+			s->err, sizeof(s->err),
+			"%s: unsupported link type %d (%s): only Ethernet, Linux cooked (SLL, SLL2) and raw IP",
+			path, s->dlt, name ? name : "unknown");
 		goto fail;
 	}
 	if (s->dlt != DLT_EN10MB) {

@@ -24,10 +24,10 @@
 
 /* One packet, valid until the next pcapsrc_next() or pcapsrc_free(). */
 struct pcapsrc_pkt {
-	uint64_t ts_ns;        /* capture time, ns since the epoch */
-	const uint8_t *data;   /* Ethernet (or Ethernet-equivalent) frame, caplen bytes */
-	uint32_t caplen;       /* bytes captured (a snapshot length may cut the frame) */
-	uint32_t wire_bytes;   /* bytes on the wire: the original length, never less than caplen */
+	uint64_t ts_ns; /* capture time, ns since the epoch */
+	const uint8_t *data; /* Ethernet (or Ethernet-equivalent) frame, caplen bytes */
+	uint32_t caplen; /* bytes captured (a snapshot length may cut the frame) */
+	uint32_t wire_bytes; /* bytes on the wire: the original length, never less than caplen */
 };
 
 struct pcapsrc;

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpfrun.h"
+#include "capture.h"
+#include "nadxdp.skel.h"
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct bpfrun *r = ctx;
+
+	if (size < sizeof(r->last))
+		return -EINVAL;
+	memcpy(&r->last, data, sizeof(r->last));
+	r->n_recs++;
+	r->n_weight += r->last.weight;
+	return 0;
+}
+
+int bpfrun_open(struct bpfrun *r)
+{
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->skel = nadxdp_bpf__open_and_load();
+	if (!r->skel)
+		return -errno;
+	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.nad_events), on_sample, r, NULL);
+	if (!r->rb) {
+		err = -errno;
+		nadxdp_bpf__destroy(r->skel);
+		r->skel = NULL;
+		return err;
+	}
+	return 0;
+}
+
+void bpfrun_close(struct bpfrun *r)
+{
+	ring_buffer__free(r->rb);
+	nadxdp_bpf__destroy(r->skel);
+	memset(r, 0, sizeof(*r));
+}
+
+static int run(int prog_fd, const void *frame, uint32_t len, uint32_t repeat, uint32_t *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
+		    .repeat = repeat);
+	int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+	if (err)
+		return -errno;
+	*retval = o.retval;
+	return 0;
+}
+
+int bpfrun_xdp(struct bpfrun *r, const void *frame, uint32_t len, uint32_t repeat, uint32_t *retval)
+{
+	return run(bpf_program__fd(r->skel->progs.nad_xdp), frame, len, repeat, retval);
+}
+
+int bpfrun_tc(struct bpfrun *r, const void *frame, uint32_t len, uint32_t *retval)
+{
+	return run(bpf_program__fd(r->skel->progs.nad_tc), frame, len, 1, retval);
+}
+
+int bpfrun_consume(struct bpfrun *r)
+{
+	return ring_buffer__consume(r->rb);
+}
+
+int bpfrun_stats(struct bpfrun *r, struct nad_stats *out)
+{
+	return capture_read_stats_fd(bpf_map__fd(r->skel->maps.nad_stats), out);
+}

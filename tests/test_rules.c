@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_rules.c - the XDP program's drop rules, allowlist and accounting,
+ * run with bpf_prog_test_run_opts on crafted packets.
+ */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/types.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include "bpfrun.h"
+#include "nad_abi.h"
+#include "nadxdp.skel.h"
+#include "pktcases.h"
+
+#define XDP_DROP 1
+#define XDP_PASS 2
+
+static struct bpfrun run;
+
+static void setup(void)
+{
+	int err;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root: loads BPF programs and runs them with bpf_prog_test_run");
+	err = bpfrun_open(&run);
+	cr_assert_eq(err, 0, "loading nadxdp: %s", strerror(-err));
+}
+
+static void teardown(void)
+{
+	bpfrun_close(&run);
+}
+
+TestSuite(rules, .init = setup, .fini = teardown);
+
+static void build(const char *name, struct pktb *b)
+{
+	const struct pkt_case *c = pkt_case_find(name);
+
+	cr_assert_not_null(c);
+	pktb_init(b);
+	c->build(b);
+}
+
+static uint32_t xdp(const struct pktb *b)
+{
+	uint32_t ret = 0;
+	int err = bpfrun_xdp(&run, b->buf, b->len, 1, &ret);
+
+	cr_assert_eq(err, 0, "test_run: %s", strerror(-err));
+	cr_assert_geq(bpfrun_consume(&run), 0);
+	return ret;
+}
+
+static void add_drop4(uint32_t addr, uint32_t prefixlen, uint64_t expires_ns)
+{
+	struct nad_lpm4_key k = { .prefixlen = prefixlen,
+				  .addr = { addr >> 24, addr >> 16, addr >> 8, addr } };
+	struct nad_rule v = { .expires_ns = expires_ns, .origin = NAD_ORIGIN_MANUAL };
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(run.skel->maps.nad_drop4), &k, &v, BPF_ANY), 0);
+}
+
+static struct nad_rule get_drop4(uint32_t addr, uint32_t prefixlen)
+{
+	struct nad_lpm4_key k = { .prefixlen = prefixlen,
+				  .addr = { addr >> 24, addr >> 16, addr >> 8, addr } };
+	struct nad_rule v;
+
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(run.skel->maps.nad_drop4), &k, &v), 0);
+	return v;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+Test(rules, blocked_ipv4_source_is_dropped_and_counted_on_its_rule)
+{
+	struct nad_stats st;
+	struct nad_rule rule;
+	struct pktb b;
+
+	build("ip4_tcp_syn", &b);
+	cr_expect_eq(xdp(&b), XDP_PASS, "no rule yet");
+	add_drop4(PKTC_SRC4, 32, 0);
+	cr_expect_eq(xdp(&b), XDP_DROP);
+	cr_expect_eq(xdp(&b), XDP_DROP);
+	rule = get_drop4(PKTC_SRC4, 32);
+	cr_expect_eq(rule.hits, 2);
+	cr_expect_eq(rule.hit_bytes, 2ull * b.len);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.dropped_rule, 2);
+	cr_expect_eq(st.pkts[NAD_DIR_IN], 3);
+	cr_expect_eq(run.n_recs, 1, "dropped packets get no record");
+}
+
+Test(rules, prefix_rule_drops_the_whole_prefix)
+{
+	struct pktb b;
+
+	add_drop4(PKTB_IP4(198, 18, 0, 0), 24, 0);
+	build("ip4_udp", &b);
+	cr_expect_eq(xdp(&b), XDP_DROP);
+	cr_expect_eq(get_drop4(PKTB_IP4(198, 18, 0, 0), 24).hits, 1);
+}
+
+Test(rules, blocked_ipv6_source_is_dropped)
+{
+	struct nad_lpm6_key k = { .prefixlen = 64 };
+	struct nad_rule v = { 0 };
+	int fd = bpf_map__fd(run.skel->maps.nad_drop6);
+	struct nad_stats st;
+	struct pktb b;
+
+	memcpy(k.addr, pktc_src6, 8);
+	cr_assert_eq(bpf_map_update_elem(fd, &k, &v, BPF_ANY), 0);
+	build("ip6_tcp", &b);
+	cr_expect_eq(xdp(&b), XDP_DROP);
+	cr_assert_eq(bpf_map_lookup_elem(fd, &k, &v), 0);
+	cr_expect_eq(v.hits, 1);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.dropped_rule, 1);
+	build("ip4_tcp_syn", &b);
+	cr_expect_eq(xdp(&b), XDP_PASS, "a v6 rule does not touch v4 traffic");
+}
+
+Test(rules, allowlisted_source_is_never_dropped)
+{
+	struct nad_lpm4_key k = { .prefixlen = 32, .addr = { 198, 18, 0, 1 } };
+	struct nad_allow a = { 0 };
+	int fd = bpf_map__fd(run.skel->maps.nad_allow4);
+	struct nad_stats st;
+	struct pktb b;
+
+	add_drop4(PKTB_IP4(198, 18, 0, 0), 16, 0);
+	cr_assert_eq(bpf_map_update_elem(fd, &k, &a, BPF_ANY), 0);
+	build("ip4_tcp_syn", &b);
+	for (int i = 0; i < 5; i++)
+		cr_expect_eq(xdp(&b), XDP_PASS, "allowlist wins over the drop rule");
+	cr_expect_eq(get_drop4(PKTB_IP4(198, 18, 0, 0), 16).hits, 0);
+	cr_assert_eq(bpf_map_lookup_elem(fd, &k, &a), 0);
+	cr_expect_eq(a.hits, 5);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.allowed_rule, 5);
+	cr_expect_eq(st.dropped_rule, 0);
+	cr_expect_eq(run.n_recs, 5, "allowlisted packets are still recorded");
+}
+
+Test(rules, expired_rule_does_not_drop_live_one_does)
+{
+	struct pktb b;
+
+	build("ip4_icmp_echo", &b);
+	add_drop4(PKTC_SRC4, 32, 1); /* expired long ago (CLOCK_MONOTONIC ns) */
+	cr_expect_eq(xdp(&b), XDP_PASS);
+	cr_expect_eq(get_drop4(PKTC_SRC4, 32).hits, 0);
+	add_drop4(PKTC_SRC4, 32, mono_ns() + 60ull * 1000000000ull);
+	cr_expect_eq(xdp(&b), XDP_DROP);
+}
+
+Test(rules, source_counters_count_packets_bytes_and_syns)
+{
+	struct nad_src_key k = { .addr = { [10] = 0xff, [11] = 0xff, 198, 18, 0, 1 } };
+	struct nad_src_stats s;
+	struct pktb syn, udp;
+
+	build("ip4_tcp_syn", &syn);
+	build("ip4_udp", &udp);
+	xdp(&syn);
+	xdp(&syn);
+	xdp(&udp);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(run.skel->maps.nad_src), &k, &s), 0);
+	cr_expect_eq(s.pkts, 3);
+	cr_expect_eq(s.bytes, 2ull * syn.len + udp.len);
+	cr_expect_eq(s.syns, 2);
+	cr_expect_leq(s.first_ns, s.last_ns);
+	cr_expect_gt(s.first_ns, 0);
+}
+
+/*
+ * Fill the ring without consuming: the kernel samples, then fails to
+ * reserve, and every packet must still be accounted for.
+ */
+Test(rules, shedding_accounts_for_every_packet)
+{
+	const uint32_t n = 200000; /* 200k * 88 bytes > the 8 MiB ring */
+	struct nad_stats st;
+	struct pktb b, drop;
+	uint32_t ret;
+
+	build("ip4_udp", &b);
+	cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, n, &ret), 0);
+	cr_assert_eq(ret, XDP_PASS);
+	add_drop4(PKTB_IP4(198, 18, 0, 0), 24, 0);
+	build("ip4_tcp_syn", &drop);
+	cr_assert_eq(bpfrun_xdp(&run, drop.buf, drop.len, 1000, &ret), 0);
+	cr_assert_eq(ret, XDP_DROP);
+
+	cr_assert_geq(bpfrun_consume(&run), 0);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.pkts[NAD_DIR_IN], n + 1000);
+	cr_expect_gt(st.recs_shed, 0, "the ring filled up: some packets were shed");
+	cr_expect_lt(run.n_recs, n, "fewer records than packets");
+	cr_expect_eq(run.n_recs, st.recs_emitted);
+	cr_expect_eq(st.dropped_rule, 1000);
+	cr_expect_eq(run.n_weight + st.pending + st.dropped_rule, st.pkts[NAD_DIR_IN],
+		     "weights %llu + pending %llu + dropped %llu != pkts %llu",
+		     (unsigned long long)run.n_weight, (unsigned long long)st.pending,
+		     (unsigned long long)st.dropped_rule, (unsigned long long)st.pkts[NAD_DIR_IN]);
+
+	/* With room again, the next record carries what was pending on its CPU. */
+	if (st.pending) {
+		struct nad_stats after;
+		uint64_t weight_before = run.n_weight;
+		struct pktb v6;
+
+		build("ip6_udp", &v6); /* not under the drop rule */
+		cr_assert_eq(bpfrun_xdp(&run, v6.buf, v6.len, 1, &ret), 0);
+		cr_assert_eq(ret, XDP_PASS);
+		cr_assert_geq(bpfrun_consume(&run), 0);
+		cr_assert_eq(bpfrun_stats(&run, &after), 0);
+		cr_expect_eq(after.pending + (run.n_weight - weight_before), st.pending + 1,
+			     "pending %llu -> %llu, weight delivered %llu",
+			     (unsigned long long)st.pending, (unsigned long long)after.pending,
+			     (unsigned long long)(run.n_weight - weight_before));
+		cr_expect_eq(run.n_weight + after.pending + after.dropped_rule, after.pkts[NAD_DIR_IN]);
+	}
+}

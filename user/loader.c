@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * loader.c - start and stop nadxdp's kernel side.
+ *
+ * Attachments are links wherever the kernel has them (XDP always, TC egress
+ * through tcx on kernels >= 6.6): a link lives as long as its fd, so if the
+ * process dies, the kernel detaches by itself. Only the pinned maps outlive
+ * a killed process; the next start, holding the instance lock, removes them.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "nad_abi.h"
+#include "nadxdp.skel.h"
+#include "loader.h"
+#include "log.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+/*
+ * libbpf 1.1's uapi headers predate tcx; the kernel's value is fixed ABI
+ * (enum bpf_attach_type in vmlinux.h: BPF_TCX_EGRESS = 47).
+ */
+#define NAD_BPF_TCX_EGRESS 47
+
+struct loader {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	struct nadxdp_bpf *skel;
+	int lock_fd;
+	int xdp_link_fd;
+	int tc_link_fd;        /* tcx */
+	bool tc_hook_attached; /* clsact fallback */
+	bool tc_hook_created;
+	struct bpf_tc_hook tc_hook;
+	struct bpf_tc_opts tc_opts;
+	bool pinned;
+	bool mounted_bpffs;
+	bool wrote_instance;
+	const char *xdp_mode;
+	const char *tc_mode;
+};
+
+/* The maps userspace tools reach through the pins (ctl, status, bpftool). */
+static const char *const pinned_maps[] = {
+	"nad_events", "nad_stats", "nad_src", "nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6",
+};
+#define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
+
+int loader_parse_mode(const char *s, enum loader_xdp_mode *mode)
+{
+	if (!strcmp(s, "native") || !strcmp(s, "drv"))
+		*mode = LOADER_XDP_NATIVE;
+	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
+		*mode = LOADER_XDP_SKB;
+	else if (!strcmp(s, "auto"))
+		*mode = LOADER_XDP_AUTO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* CAP_SYS_ADMIN, or CAP_BPF together with CAP_NET_ADMIN (both effective). */
+static bool privileged(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = (__u64)data[1].effective << 32 | data[0].effective;
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+	if (eff & (1ULL << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ULL << CAP_BPF)) && (eff & (1ULL << CAP_NET_ADMIN));
+}
+
+static int ensure_bpffs(struct loader *l)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS_ROOT, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
+		int err = -errno;
+
+		pr_warn("Failed to mount bpffs at %s: %s\n", BPFFS_ROOT, strerror(-err));
+		return err;
+	}
+	l->mounted_bpffs = true;
+	pr_info("Mounted bpffs at %s\n", BPFFS_ROOT);
+	return 0;
+}
+
+static void unpin_all(void)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < N_PINNED; i++) {
+		snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, pinned_maps[i]);
+		if (unlink(path) && errno != ENOENT)
+			pr_warn("Failed to unpin %s: %s\n", path, strerror(errno));
+	}
+	if (rmdir(NAD_PIN_DIR) && errno != ENOENT)
+		pr_warn("Failed to remove %s: %s\n", NAD_PIN_DIR, strerror(errno));
+}
+
+static bool dir_empty(const char *path)
+{
+	struct dirent *e;
+	bool empty = true;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return false;
+	while ((e = readdir(d))) {
+		/* bpffs shows its own preload iterators; they do not count. */
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "maps.debug") && strcmp(e->d_name, "progs.debug")) {
+			empty = false;
+			break;
+		}
+	}
+	closedir(d);
+	return empty;
+}
+
+static int pin_maps(struct loader *l)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (mkdir(NAD_PIN_DIR, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("Failed to create %s: %s\n", NAD_PIN_DIR, strerror(-err));
+		return err;
+	}
+	l->pinned = true; /* from here on, cleanup unpins whatever is there */
+	for (size_t i = 0; i < N_PINNED; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj, pinned_maps[i]);
+
+		if (!map)
+			return -ENOENT;
+		snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, pinned_maps[i]);
+		err = bpf_map__pin(map, path);
+		if (err) {
+			pr_warn("Failed to pin %s: %s\n", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int lock_instance(struct loader *l)
+{
+	char buf[256];
+	ssize_t n;
+	int err;
+
+	if (mkdir(LOADER_RUN_DIR, 0755) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("Failed to create %s: %s\n", LOADER_RUN_DIR, strerror(-err));
+		return err;
+	}
+	l->lock_fd = open(LOADER_LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (l->lock_fd < 0) {
+		err = -errno;
+		pr_warn("Failed to open %s: %s\n", LOADER_LOCK_PATH, strerror(-err));
+		return err;
+	}
+	if (flock(l->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		if (err == -EBUSY) {
+			int fd = open(LOADER_INSTANCE_PATH, O_RDONLY | O_CLOEXEC);
+			const char *line = "";
+
+			n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			line = buf;
+			pr_warn("Another nadxdp instance is running (%s)\n", *line ? line : "lock held");
+		} else {
+			pr_warn("Failed to lock %s: %s\n", LOADER_LOCK_PATH, strerror(-err));
+		}
+		return err;
+	}
+	return 0;
+}
+
+static int write_instance(struct loader *l)
+{
+	char tmp[] = LOADER_INSTANCE_PATH ".XXXXXX";
+	FILE *f;
+	int fd, err = 0;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	fprintf(f, "pid=%d\nifname=%s\nifindex=%d\nxdp_mode=%s\ntc_mode=%s\npin_dir=%s\nstarted_unix=%lld\n",
+		(int)getpid(), l->ifname, l->ifindex, l->xdp_mode, l->tc_mode, NAD_PIN_DIR,
+		(long long)time(NULL));
+	if (fchmod(fd, 0644) || ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, LOADER_INSTANCE_PATH))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	if (err)
+		pr_warn("Failed to write %s: %s\n", LOADER_INSTANCE_PATH, strerror(-err));
+	else
+		l->wrote_instance = true;
+	return err;
+}
+
+static int check_no_xdp(const struct loader *l)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	err = bpf_xdp_query(l->ifindex, 0, &q);
+	if (err) {
+		pr_warn("Failed to query XDP on %s: %s\n", l->ifname, strerror(-err));
+		return err;
+	}
+	if (q.prog_id || q.drv_prog_id || q.skb_prog_id || q.hw_prog_id) {
+		__u32 id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
+				   q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+
+		pr_warn("%s already has an XDP program attached (id %u); refusing to replace it\n",
+			l->ifname, id);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int attach_xdp_flags(struct loader *l, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
+	int fd = bpf_link_create(bpf_program__fd(l->skel->progs.nad_xdp), l->ifindex, BPF_XDP, &o);
+
+	if (fd < 0)
+		return -errno;
+	l->xdp_link_fd = fd;
+	return 0;
+}
+
+/*
+ * Explicit mode flags through bpf_link_create(): bpf_program__attach_xdp()
+ * in libbpf 1.1 takes none, so it could neither force skb mode nor tell a
+ * native failure from a fallback.
+ */
+static int attach_xdp(struct loader *l, enum loader_xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	if (mode == LOADER_XDP_SKB) {
+		err = attach_xdp_flags(l, XDP_FLAGS_SKB_MODE);
+	} else {
+		err = attach_xdp_flags(l, XDP_FLAGS_DRV_MODE);
+		if (err && mode == LOADER_XDP_AUTO) {
+			pr_info("Native XDP on %s failed (%s), trying skb mode\n", l->ifname,
+				strerror(-err));
+			err = attach_xdp_flags(l, XDP_FLAGS_SKB_MODE);
+		}
+	}
+	if (err) {
+		pr_warn("Failed to attach XDP (%s mode) to %s: %s\n",
+			mode == LOADER_XDP_SKB ? "skb" : mode == LOADER_XDP_NATIVE ? "native" : "any",
+			l->ifname, strerror(-err));
+		return err;
+	}
+	l->xdp_mode = "unknown";
+	if (!bpf_xdp_query(l->ifindex, 0, &q)) {
+		if (q.attach_mode == XDP_ATTACHED_DRV)
+			l->xdp_mode = "native";
+		else if (q.attach_mode == XDP_ATTACHED_SKB)
+			l->xdp_mode = "skb";
+		else if (q.attach_mode == XDP_ATTACHED_HW)
+			l->xdp_mode = "hw";
+	}
+	return 0;
+}
+
+static int attach_tc(struct loader *l)
+{
+	int prog_fd = bpf_program__fd(l->skel->progs.nad_tc);
+	int fd, err;
+
+	fd = bpf_link_create(prog_fd, l->ifindex, (enum bpf_attach_type)NAD_BPF_TCX_EGRESS, NULL);
+	if (fd >= 0) {
+		l->tc_link_fd = fd;
+		l->tc_mode = "tcx";
+		return 0;
+	}
+	pr_info("tcx egress link on %s failed (%s), using a clsact filter\n", l->ifname,
+		strerror(errno));
+
+	/* Fallback: not link-based, so loader_free() (and only it) detaches. */
+	l->tc_hook = (struct bpf_tc_hook){ .sz = sizeof(l->tc_hook),
+					   .ifindex = l->ifindex,
+					   .attach_point = BPF_TC_EGRESS };
+	err = bpf_tc_hook_create(&l->tc_hook);
+	if (err && err != -EEXIST) {
+		pr_warn("Failed to create clsact on %s: %s\n", l->ifname, strerror(-err));
+		return err;
+	}
+	l->tc_hook_created = !err;
+	l->tc_opts = (struct bpf_tc_opts){ .sz = sizeof(l->tc_opts), .prog_fd = prog_fd };
+	err = bpf_tc_attach(&l->tc_hook, &l->tc_opts);
+	if (err) {
+		pr_warn("Failed to attach TC egress to %s: %s\n", l->ifname, strerror(-err));
+		return err;
+	}
+	l->tc_hook_attached = true;
+	l->tc_mode = "clsact";
+	return 0;
+}
+
+struct loader *loader_new(const struct loader_opts *opts)
+{
+	struct loader *l;
+	int err;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->lock_fd = -1;
+	l->xdp_link_fd = -1;
+	l->tc_link_fd = -1;
+	l->tc_mode = "none";
+	l->xdp_mode = "none";
+
+	if (!opts || !opts->ifname || strlen(opts->ifname) >= IF_NAMESIZE) {
+		pr_warn("Invalid interface name\n");
+		err = -EINVAL;
+		goto fail;
+	}
+	snprintf(l->ifname, sizeof(l->ifname), "%s", opts->ifname);
+	if (!privileged()) {
+		pr_warn("Monitoring %s needs root (CAP_BPF and CAP_NET_ADMIN)\n", l->ifname);
+		err = -EPERM;
+		goto fail;
+	}
+	if (access(KERNEL_BTF, R_OK)) {
+		pr_warn("This kernel has no BTF (%s missing); nadxdp needs CONFIG_DEBUG_INFO_BTF\n",
+			KERNEL_BTF);
+		err = -ENOTSUP;
+		goto fail;
+	}
+	l->ifindex = (int)if_nametoindex(l->ifname);
+	if (!l->ifindex) {
+		pr_warn("No such interface: %s\n", l->ifname);
+		err = -ENODEV;
+		goto fail;
+	}
+	err = lock_instance(l);
+	if (err)
+		goto fail;
+	err = check_no_xdp(l);
+	if (err)
+		goto fail;
+	err = ensure_bpffs(l);
+	if (err)
+		goto fail;
+	/* We hold the lock: anything pinned there was left by a killed instance. */
+	unpin_all();
+
+	l->skel = nadxdp_bpf__open();
+	if (!l->skel) {
+		err = -errno;
+		pr_warn("Failed to open the BPF object: %s\n", strerror(-err));
+		goto fail;
+	}
+	err = nadxdp_bpf__load(l->skel);
+	if (err) {
+		pr_warn("Failed to load the BPF programs: %s%s\n", strerror(-err),
+			log_get_level() < LOG_DEBUG ? " (-v shows the verifier log)" : "");
+		goto fail;
+	}
+	err = pin_maps(l);
+	if (err)
+		goto fail;
+	err = attach_xdp(l, opts->mode);
+	if (err)
+		goto fail;
+	err = attach_tc(l);
+	if (err)
+		goto fail;
+	err = write_instance(l);
+	if (err)
+		goto fail;
+	pr_info("Attached to %s (ifindex %d): XDP %s mode, TC egress via %s; maps in %s\n",
+		l->ifname, l->ifindex, l->xdp_mode, l->tc_mode, NAD_PIN_DIR);
+	return l;
+
+fail:
+	loader_free(l);
+	errno = -err;
+	return NULL;
+}
+
+void loader_free(struct loader *l)
+{
+	if (!l)
+		return;
+	if (l->wrote_instance)
+		unlink(LOADER_INSTANCE_PATH);
+	if (l->tc_hook_attached) {
+		l->tc_opts.prog_fd = 0;
+		l->tc_opts.prog_id = 0;
+		l->tc_opts.flags = 0;
+		if (bpf_tc_detach(&l->tc_hook, &l->tc_opts))
+			pr_warn("Failed to detach TC egress from %s\n", l->ifname);
+	}
+	if (l->tc_hook_created)
+		bpf_tc_hook_destroy(&l->tc_hook);
+	if (l->tc_link_fd >= 0)
+		close(l->tc_link_fd);
+	if (l->xdp_link_fd >= 0)
+		close(l->xdp_link_fd);
+	if (l->pinned)
+		unpin_all();
+	nadxdp_bpf__destroy(l->skel);
+	if (l->mounted_bpffs && dir_empty(BPFFS_ROOT))
+		umount2(BPFFS_ROOT, MNT_DETACH);
+	if (l->lock_fd >= 0)
+		close(l->lock_fd);
+	free(l);
+}
+
+const char *loader_xdp_mode(const struct loader *l)
+{
+	return l->xdp_mode;
+}
+
+const char *loader_tc_mode(const struct loader *l)
+{
+	return l->tc_mode;
+}
+
+struct nadxdp_bpf *loader_skel(const struct loader *l)
+{
+	return l->skel;
+}
