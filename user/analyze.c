@@ -58,25 +58,62 @@ static int parse_double(const char *cmd, const char *opt, const char *s, double 
 	return 0;
 }
 
+enum { O_PCAP = 256, O_MODELS, O_PROFILE, O_LOG, O_JSON, O_SUMMARY, O_TRAIN, O_NOTRAIN,
+       O_RETRAIN, O_QUIET, O_VEC };
+static const struct option lo[] = {
+	{ "pcap", required_argument, NULL, O_PCAP },
+	{ "models", required_argument, NULL, O_MODELS },
+	{ "profile", required_argument, NULL, O_PROFILE },
+	{ "log", required_argument, NULL, O_LOG },
+	{ "json", no_argument, NULL, O_JSON },
+	{ "quiet", no_argument, NULL, O_QUIET },
+	{ "summary-interval", required_argument, NULL, O_SUMMARY },
+	{ "train-packets", required_argument, NULL, O_TRAIN },
+	{ "no-train", no_argument, NULL, O_NOTRAIN },
+	{ "retrain-interval", required_argument, NULL, O_RETRAIN },
+	{ "vectors-out", required_argument, NULL, O_VEC },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+int analyze_split_args(int argc, char **argv, char **out, int *out_argc)
+{
+	int n = 1, m = 1;
+
+	out[0] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct option *hit = NULL;
+		size_t len;
+
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (!strncmp(a, "--", 2)) {
+			len = strcspn(a + 2, "=");
+			for (const struct option *op = lo; op->name; op++) {
+				if (strlen(op->name) == len && !strncmp(op->name, a + 2, len))
+					hit = op;
+			}
+		}
+		if (!hit || hit->val == O_PCAP || hit->val == O_QUIET || hit->val == 'h') {
+			argv[n++] = argv[i];
+			continue;
+		}
+		out[m++] = argv[i];
+		if (hit->has_arg == required_argument && !a[2 + len] && i + 1 < argc)
+			out[m++] = argv[++i];
+	}
+	argv[n] = NULL;
+	out[m] = NULL;
+	*out_argc = m;
+	return n;
+}
+
 int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname)
 {
-	enum { O_PCAP = 256, O_MODELS, O_PROFILE, O_LOG, O_JSON, O_SUMMARY, O_TRAIN, O_NOTRAIN,
-	       O_RETRAIN, O_QUIET, O_VEC };
-	static const struct option lo[] = {
-		{ "pcap", required_argument, NULL, O_PCAP },
-		{ "models", required_argument, NULL, O_MODELS },
-		{ "profile", required_argument, NULL, O_PROFILE },
-		{ "log", required_argument, NULL, O_LOG },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "quiet", no_argument, NULL, O_QUIET },
-		{ "summary-interval", required_argument, NULL, O_SUMMARY },
-		{ "train-packets", required_argument, NULL, O_TRAIN },
-		{ "no-train", no_argument, NULL, O_NOTRAIN },
-		{ "retrain-interval", required_argument, NULL, O_RETRAIN },
-		{ "vectors-out", required_argument, NULL, O_VEC },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	const char *cmd = argv[0];
 	double d;
 	int c;

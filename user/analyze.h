@@ -49,6 +49,15 @@ void analyze_opts_default(struct analyze_opts *o);
  */
 int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname);
 
+/*
+ * For the live daemon's own parser: moves the detection options above (all but --pcap,
+ * --quiet and --help, which the daemon has too) with their values from argv to out,
+ * keeping everything else in argv in its order; argv[0] starts both. Returns argv's new
+ * count; *out_argc is out's. out must hold argc + 1 pointers. Values are not checked:
+ * analyze_parse_args(*out_argc, out, ...) does that.
+ */
+int analyze_split_args(int argc, char **argv, char **out, int *out_argc);
+
 /* `nadxdp --pcap FILE ...`: returns an exit code (log.h). */
 int analyze_cmd(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "analyze.h"
 #include "capture.h"
 #include "daemon.h"
 #include "features.h"
@@ -50,6 +51,7 @@ struct dump {
 	FILE *f;
 	struct features *feat;
 	int err;
+	struct analyze_live *live; /* the detection engine */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -150,6 +152,8 @@ static void on_record(const struct nad_rec *rec, void *ctx)
 	struct dump *d = ctx;
 	float v[FEAT_N_BASE];
 
+	if (d->live)
+		analyze_live_record(d->live, rec);
 	if (!d->f || d->err)
 		return;
 	features_extract(d->feat, rec, v);
@@ -198,12 +202,22 @@ int daemon_cmd(int argc, char **argv)
 	struct capture *cap = NULL;
 	struct loader *ld = NULL;
 	struct daemon_opts o;
-	double t0, next_report;
-	int ret, err;
+	struct analyze_opts ao;
+	char *aargv[argc + 1];
+	double t0, next_report, next_tick;
+	int ret, err, aargc;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--pcap"))
+			return analyze_cmd(argc, argv);
+	argc = analyze_split_args(argc, argv, aargv, &aargc);
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret == EXIT_OK + 100 ? EXIT_OK : ret;
+	analyze_opts_default(&ao);
+	if (analyze_parse_args(aargc, aargv, &ao, NULL))
+		return EXIT_USAGE;
+	ao.quiet = o.verbosity < 0;
 	if (o.verbosity > 0)
 		log_set_level(LOG_DEBUG);
 	else if (o.verbosity < 0)
@@ -234,6 +248,9 @@ int daemon_cmd(int argc, char **argv)
 		ret = errno == ENODEV || errno == EINVAL ? EXIT_USAGE : EXIT_BPF;
 		goto cleanup;
 	}
+	dump.live = analyze_live_new(&ao);
+	if (!dump.live)
+		goto cleanup;
 	cap = capture_new(bpf_map__fd(loader_skel(ld)->maps.nad_events),
 			  bpf_map__fd(loader_skel(ld)->maps.nad_stats), on_record, &dump);
 	if (!cap) {
@@ -247,6 +264,7 @@ int daemon_cmd(int argc, char **argv)
 
 	t0 = now_s();
 	next_report = t0 + DAEMON_REPORT_S;
+	next_tick = t0 + 1;
 	while (!stop_signal) {
 		double t;
 
@@ -262,9 +280,16 @@ int daemon_cmd(int argc, char **argv)
 			goto cleanup;
 		}
 		t = now_s();
+		if (t >= next_tick) {
+			struct nad_stats ks;
+
+			analyze_live_tick(dump.live, (uint64_t)(t * 1e9),
+					  capture_read_stats(cap, &ks) ? NULL : &ks);
+			next_tick = t + 1;
+		}
 		if (o.duration_s > 0 && t - t0 >= o.duration_s)
 			break;
-		if (o.verbosity >= 0 && t >= next_report) {
+		if (o.verbosity >= 0 && !ao.json && t >= next_report) {
 			print_counters(cap, o.ifname);
 			next_report = t + DAEMON_REPORT_S;
 		}
@@ -273,7 +298,7 @@ int daemon_cmd(int argc, char **argv)
 	err = capture_drain(cap);
 	if (err < 0 && err != -EINTR)
 		pr_warn("Failed to read records: %s\n", strerror(-err));
-	if (o.verbosity >= 0)
+	if (o.verbosity >= 0 && !ao.json)
 		print_counters(cap, o.ifname);
 	if (dump.f && (dump.err || fflush(dump.f))) {
 		pr_warn("Failed to write %s\n", o.dump_path);
@@ -282,6 +307,7 @@ int daemon_cmd(int argc, char **argv)
 	ret = EXIT_OK;
 
 cleanup:
+	analyze_live_free(dump.live);
 	capture_free(cap);
 	loader_free(ld);
 	features_free(dump.feat);
