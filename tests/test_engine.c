@@ -731,3 +731,81 @@ Test(engine, batches_give_the_same_results_as_single_records)
 	rs_free(&f);
 	rs_free(&rs);
 }
+
+struct blame {
+	unsigned from_victim, dos_from_attacker;
+	bool slow;
+};
+
+static void observe_blame(void *ctx, const struct alert_event *ev)
+{
+	struct blame *b = ctx;
+
+	if (strcmp(ev->event_type, "anomaly") || ev->closing)
+		return;
+	if (ev->saddr[15] == 10) { /* 192.168.1.10 */
+		b->from_victim++;
+		cr_log_info("against the victim: %s", ev->evidence);
+	}
+	if (ev->saddr[15] == 66 && ev->cls == CLASS_DOS_ATTACK) {
+		b->dos_from_attacker++;
+		b->slow |= !!strstr(ev->evidence, "slow DoS");
+	}
+}
+
+static void run_blame(const struct recstream *rs, struct blame *b)
+{
+	struct engine_opts o;
+	struct engine *e;
+
+	memset(b, 0, sizeof(*b));
+	engine_opts_default(&o);
+	o.profile = PROFILE_HOME;
+	o.summary_interval_s = -1;
+	e = engine_new(&o, NULL, NULL);
+	cr_assert_not_null(e);
+	engine_set_observer(e, observe_blame, b);
+	for (size_t i = 0; i < rs->n; i++)
+		engine_process(e, &rs->recs[i]);
+	engine_finish(e);
+	engine_free(e);
+}
+
+/*
+ * A flood's victim answers at the flood's rate (SYN-ACKs, echo replies): the alert is
+ * against the attacker, a SYN flood and not a slow DoS, and none is against the victim.
+ */
+Test(engine, a_flood_victims_answers_are_not_blamed_on_it)
+{
+	struct recstream rs, f;
+	struct blame b;
+
+	with_benign(&rs, 30);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 10000; i++) { /* 5000 SYN/s for 2 s, each answered */
+		rs_add(&f, 200000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000,
+		       80, 0x02, 0);
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80,
+		       1024 + i % 50000, 0x12, 0);
+	}
+	rs_merge(&rs, &f);
+	run_blame(&rs, &b);
+	cr_expect_eq(b.dos_from_attacker, 1);
+	cr_expect_not(b.slow, "a SYN flood taken for a slow DoS");
+	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+
+	with_benign(&rs, 30);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 10000; i++) { /* ping flood, every request answered */
+		rs_add(&f, 200000, "203.0.113.66", "192.168.1.10", IPPROTO_ICMP, 8 << 8, 0, 0, 56);
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_ICMP, 0, 0, 0, 56);
+	}
+	rs_merge(&rs, &f);
+	run_blame(&rs, &b);
+	cr_expect_eq(b.dos_from_attacker, 1);
+	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+}

@@ -290,7 +290,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_DOS_ATTACK, true);
 	}
 	if (r->ip_proto == IPPROTO_TCP && is_web_port(r->dport) &&
-	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_payload_mean < 64) {
+	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_acked >= 0.5 * ev->src_pair_conns &&
+	    ev->src_pair_payload_mean < 64) {
 		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s sending "
 		   "%.0f B per packet on average, threshold %u connections",
 		   src, ev->src_pair_conns, dst, r->dport, ev->src_pair_payload_mean,
@@ -382,14 +383,20 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     src);
 		return set(out, CLASS_PROTOCOL_VIOLATION, false);
 	}
-	if (ev->src_pps >= p->excess_pps || ev->src_bps >= p->excess_bps) {
+	if ((ev->src_pps >= p->excess_pps || ev->src_bps >= p->excess_bps) &&
+	    ev->src_answer_share < 0.5) {
 		EV("%s sends %.0f pkt/s, %.1f MB/s without a flood signature, thresholds "
 		   "%.0f pkt/s, %.1f MB/s",
 		   src, ev->src_pps, ev->src_bps / 1e6, p->excess_pps, p->excess_bps / 1e6);
 		RESP("rate-limit %s (traffic shaping) and check what it transfers", src);
 		return set(out, CLASS_EXCESSIVE_TRAFFIC, false);
 	}
-	if (classify_is_suspicious_port(r->dport) &&
+	/*
+	 * The client side only: a server answering from a service port (a web server's
+	 * SYN-ACK to a client whose ephemeral port happens to be 4444) contacts nothing.
+	 */
+	if (classify_is_suspicious_port(r->dport) && r->sport >= 1024 &&
+	    !(r->ip_proto == IPPROTO_TCP && (r->tcp_flags & 0x14)) &&
 	    (r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP)) {
 		EV("%s contacts %s:%u, a port used by Tor/IRC/backdoors", src,
 		   dst, r->dport);

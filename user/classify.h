@@ -28,7 +28,8 @@
  *                         SYN-only / SYN-ACK / RST / UDP / ICMP: spoofed or
  *                         reflected flood; the episode is keyed on the victim
  *   dos_attack (slow)     one source holds >= slow_conns new connections [60 s]
- *                         to one web port with mean payload < 64 B (Slowloris)
+ *                         to one web port, at least half of them past the
+ *                         handshake, with mean payload < 64 B (Slowloris)
  *   credential_stuffing   >= cred_conns new TCP connections [60 s] from the
  *                         source to one authentication service port
  *   intrusion_attempt     a source with a history (it scanned, or its attempts
@@ -40,6 +41,7 @@
  *   data_exfiltration     the source sent >= exfil_bytes [60 s] outbound to one
  *                         destination (outbound: dir == NAD_DIR_OUT, or a
  *                         private/link-local source to a public destination);
+ *                         (payload bytes throughout: headers are not data);
  *                         or a one-way upload: >= upload_bytes [60 s] to one
  *                         destination on a non-web port, at least 8 times what
  *                         came back, and not public -> private (a download seen
@@ -55,10 +57,15 @@
  *   protocol_violation    >= 2 malformed packets from the source [60 s]
  *                         (the parser's reason code, illegal flag combinations)
  *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
- *                         without a DoS signature
+ *                         without a DoS signature, from a source that mostly
+ *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
+ *                         replies, port-unreachables and bare ACKs are not its own
+ *                         traffic; the ICMP flood share leaves echo replies and
+ *                         solicited ICMP errors out for the same reason)
  *   unusual_destination   a connection to a suspicious port (Tor 9001, 9030,
  *                         9050, 9150; IRC 6667; 4444, 31337), baseline or not
- *                         (a Tor relay seen since the start is still Tor)
+ *                         (a Tor relay seen since the start is still Tor), from a
+ *                         client port (>= 1024, no SYN-ACK or RST: not an answer)
  *   timing_anomaly        score passed and |interval z| > 3
  *   size_anomaly          score passed and |size z| > 3
  *   behavioral            score passed, nothing above explains it
@@ -165,12 +172,14 @@ struct classify_evidence {
 	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
 	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
 	double src_pair_payload_mean; /* mean payload bytes to this dst:port */
+	double src_pair_acked; /* packets with ACK to this dst:port [60 s]: handshakes done */
+	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */
 	double src_malformed; /* malformed packets [60 s] */
 	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
 	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
-	double src_pair_sent, src_pair_recv; /* bytes sent to / received from this dst [60 s] */
+	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */
 	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to this dst [60 s], mean B */
 	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
 	bool local_to_public, public_to_local; /* address locality (classify_addr_local) */

@@ -50,8 +50,9 @@ struct pair_slot {
 
 struct dst_slot {
 	uint32_t dh;
-	double p1, bytes60; /* bytes60: outbound bytes only */
-	double sent60, recv60; /* every byte sent to / received from this peer */
+	double p1, bytes60; /* bytes60: outbound payload bytes only */
+	double sent60, recv60; /* payload bytes sent to / received from this peer */
+	double recv_p1; /* packets received from this peer [1 s] */
 	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
 	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
 };
@@ -71,6 +72,7 @@ struct src_ent {
 	uint64_t hosts[2][4];
 	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
 	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
+	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
 	struct pair_slot pairs[4];
 	struct dst_slot dsts[4];
 	uint16_t last_ports[100];
@@ -412,7 +414,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 	if (!dt)
 		return;
 	f1 = decay(dt, 1), f5 = decay(dt, 5), f10 = decay(dt, 10), f60 = decay(dt, 60);
-	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1;
+	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1, s->ans1 *= f1;
 	s->b5 *= f5;
 	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
 	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
@@ -424,6 +426,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		s->dsts[i].bytes60 *= f60;
 		s->dsts[i].sent60 *= f60;
 		s->dsts[i].recv60 *= f60;
+		s->dsts[i].recv_p1 *= f1;
 		s->dsts[i].dnsq60 *= f60;
 		s->dsts[i].dnsq_b60 *= f60;
 		s->dsts[i].echo60 *= f60;
@@ -627,8 +630,6 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		s->syn1 += w;
 	if (udp)
 		s->udp1 += w;
-	if (icmp)
-		s->icmp1 += w;
 	if (probe)
 		s->probe10 += w;
 	if (stealth)
@@ -671,8 +672,30 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->outbound = r->dir == NAD_DIR_OUT ||
 		       (ip && classify_addr_local(r->saddr) && !classify_addr_local(r->daddr));
 	if (ev->outbound)
-		ds->bytes60 += (double)r->wire_bytes * w;
-	ds->sent60 += (double)r->wire_bytes * w;
+		ds->bytes60 += (double)r->payload_bytes * w;
+	ds->sent60 += (double)r->payload_bytes * w;
+	/*
+	 * Answers: what a host sends because someone sent to it. A flood's victim answers at
+	 * the flood's rate; its SYN-ACKs, echo replies and port-unreachables are not a flood
+	 * of its own, nor are the bare ACKs of a receiver.
+	 */
+	{
+		uint8_t ity = r->sport >> 8;
+		bool answer = (tcp && (((r->tcp_flags & 0x12) == 0x12) || (r->tcp_flags & 0x04) ||
+				       ((r->tcp_flags & 0x17) == 0x10 && !r->payload_bytes))) ||
+			      (r->ip_proto == IPPROTO_ICMP && ity == 0) ||
+			      (r->ip_proto == IPPROTO_ICMPV6 && ity == 129);
+		bool icmp_err = (r->ip_proto == IPPROTO_ICMP && (ity == 3 || ity == 11)) ||
+				(r->ip_proto == IPPROTO_ICMPV6 && ity >= 1 && ity <= 4);
+
+		/* an ICMP error is an answer to a peer that sent to us; unsolicited, a flood */
+		if (icmp_err && ds->recv_p1 >= 1)
+			answer = true;
+		if (answer)
+			s->ans1 += w;
+		if (icmp && !answer)
+			s->icmp1 += w;
+	}
 	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
 		ds->dnsq60 += w;
 		ds->dnsq_b60 += (double)r->payload_bytes * w;
@@ -690,7 +713,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		src_decay(peer, now);
 		for (k = 0; k < 4; k++) {
 			if (peer->dsts[k].dh == sh) {
-				peer->dsts[k].recv60 += (double)r->wire_bytes * w;
+				peer->dsts[k].recv60 += (double)r->payload_bytes * w;
+				peer->dsts[k].recv_p1 += w;
 				break;
 			}
 		}
@@ -784,6 +808,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->src_stealth_probes = s->stealth10;
 	ev->src_pair_conns = ps ? ps->conns60 : 0;
 	ev->src_pair_payload_mean = ps && ps->pay_n60 > 0.5 ? ps->pay_sum60 / ps->pay_n60 : 0;
+	ev->src_pair_acked = ps ? ps->pay_n60 : 0;
+	ev->src_answer_share = s->ans1 / s->p1;
 	ev->src_rsts = s->rst60;
 	ev->src_scanned = now < s->scanned_until;
 	ev->src_malformed = s->mal60;
