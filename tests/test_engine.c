@@ -772,8 +772,9 @@ static void run_blame(const struct recstream *rs, struct blame *b)
 }
 
 /*
- * A flood's victim answers at the flood's rate (SYN-ACKs, echo replies): the alert is
- * against the attacker, a SYN flood and not a slow DoS, and none is against the victim.
+ * A flood's victim answers at the flood's rate (SYN-ACKs, echo replies) and the
+ * attacker's kernel resets the SYN-ACKs: the alert is against the attacker, a SYN flood
+ * and not a slow DoS, and none is against the victim.
  */
 Test(engine, a_flood_victims_answers_are_not_blamed_on_it)
 {
@@ -787,6 +788,9 @@ Test(engine, a_flood_victims_answers_are_not_blamed_on_it)
 		       80, 0x02, 0);
 		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80,
 		       1024 + i % 50000, 0x12, 0);
+		/* the attacker's kernel resets the SYN-ACKs: half its packets are RSTs */
+		rs_add(&f, 10000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000,
+		       80, 0x04, 0);
 	}
 	rs_merge(&rs, &f);
 	run_blame(&rs, &b);
@@ -806,6 +810,73 @@ Test(engine, a_flood_victims_answers_are_not_blamed_on_it)
 	run_blame(&rs, &b);
 	cr_expect_eq(b.dos_from_attacker, 1);
 	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/* Slowloris holds its connections; a busy client closes each of its own. */
+Test(engine, held_connections_are_a_slow_dos_and_closed_ones_are_not)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned c = 0; c < 60; c++) { /* 60 connections, a header line each */
+		uint16_t sp = (uint16_t)(30000 + c);
+
+		rs_add(&f, 100 * MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 24);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	rs_free(&f);
+	rs_free(&rs);
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned c = 0; c < 80; c++) { /* 2 requests/s, each connection closed */
+		uint16_t sp = (uint16_t)(30000 + c);
+
+		rs_add(&f, 500 * MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "192.168.1.12", IPPROTO_TCP, 80, sp, 0x12, 0);
+		rs_add(&f, MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
+		rs_add(&f, MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 85);
+		rs_add(&f, MS, "192.168.1.10", "192.168.1.12", IPPROTO_TCP, 80, sp, 0x18, 200);
+		rs_add(&f, MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x11, 0);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(n_alerts(&s, 2), 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/*
+ * After a port scan, the same source's UDP flood to one port is a flood (not more
+ * scanning), and a UDP scan's payload probe to port 135 is part of the scan.
+ */
+Test(engine, a_flood_after_a_scan_is_a_flood_and_udp_probes_are_not_intrusion)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned p = 1; p <= 200; p++)
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_UDP, 50000,
+		       (uint16_t)p, 0, p == 135 ? 72 : 0);
+	for (unsigned i = 0; i < 20000; i++)
+		rs_add(&f, i ? 100000 : 3 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_UDP,
+		       (uint16_t)(1024 + i % 60000), 7000, 0, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 0);
 	rs_free(&f);
 	rs_free(&rs);
 }

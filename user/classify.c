@@ -220,8 +220,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	out->evidence[0] = out->response[0] = 0;
 
 	/* Payload to a sensitive service from a scanner: its follow-up, not more scanning. */
-	if (classify_is_sensitive_port(r->dport) && r->payload_bytes > 0 &&
-	    (ev->src_scanned || ev->src_rsts >= 3)) {
+	if (r->ip_proto == IPPROTO_TCP && classify_is_sensitive_port(r->dport) &&
+	    r->payload_bytes > 0 && (ev->src_scanned || ev->src_rsts >= 3)) {
 		EV("%s sends payload to the sensitive service %s:%u after %s",
 		   src, dst, r->dport, ev->src_scanned ? "scanning" : "refused attempts (RSTs)");
 		RESP("block %s and audit %s for exploitation (patch the service, restrict it "
@@ -230,7 +230,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_INTRUSION_ATTEMPT, false);
 	}
 	/* Scans first: a fast SYN scan is not a SYN flood, its ports tell them apart. */
-	if (ev->src_dst_ports >= p->scan_ports && ev->src_probe_share >= 0.5) {
+	if (ev->src_dst_ports >= p->scan_ports && ev->src_probe_share >= 0.5 &&
+	    ev->src_pkts10 <= 20.0 * ev->src_dst_ports) {
 		EV("%s probed %u distinct ports (vertical scan, %.0f%% probes, %.0f pkt/s) "
 		   "in the last 10 s, threshold %u",
 		   src, ev->src_dst_ports, 100 * ev->src_probe_share, ev->src_pps, p->scan_ports);
@@ -239,7 +240,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     src);
 		return set(out, CLASS_SCANNING, false);
 	}
-	if (ev->src_dst_hosts >= p->scan_hosts && ev->src_probe_share >= 0.5) {
+	if (ev->src_dst_hosts >= p->scan_hosts && ev->src_probe_share >= 0.5 &&
+	    ev->src_pkts10 <= 20.0 * ev->src_dst_hosts) {
 		EV("%s probed %u distinct hosts (horizontal scan, %.0f%% probes) in the last "
 		   "10 s, threshold %u",
 		   src, ev->src_dst_hosts, 100 * ev->src_probe_share, p->scan_hosts);
@@ -291,11 +293,11 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	}
 	if (r->ip_proto == IPPROTO_TCP && is_web_port(r->dport) &&
 	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_acked >= 0.5 * ev->src_pair_conns &&
-	    ev->src_pair_payload_mean < 64) {
-		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s sending "
-		   "%.0f B per packet on average, threshold %u connections",
-		   src, ev->src_pair_conns, dst, r->dport, ev->src_pair_payload_mean,
-		   p->slow_conns);
+	    ev->src_pair_fins <= 0.25 * ev->src_pair_conns && ev->src_pair_bytes_per_conn < 1024) {
+		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
+		   "them (%.0f closed) with %.0f B per connection, threshold %u connections",
+		   src, ev->src_pair_conns, dst, r->dport, ev->src_pair_fins,
+		   ev->src_pair_bytes_per_conn, p->slow_conns);
 		RESP("limit concurrent connections per client on %s:%u (reverse proxy "
 		     "timeouts) and block %s",
 		     dst, r->dport, src);

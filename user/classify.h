@@ -15,10 +15,12 @@
  *
  *   scanning (vertical)   the source reached >= scan_ports distinct destination
  *                         ports [10 s] and at least half its packets there
- *                         were probes (SYN-only, FIN, NULL, XMAS, empty UDP) -
- *                         checked before DoS so a fast SYN scan is a scan
+ *                         were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
+ *                         at most 20 packets per port on average -
+ *                         checked before DoS so a fast SYN scan is a scan, and
+ *                         a flood after a scan is a flood
  *   scanning (horizontal) >= scan_hosts distinct destination hosts [10 s] with
- *                         probes, the same port(s)
+ *                         probes, the same port(s), at most 20 packets per host
  *   scanning (stealth)    >= 5 NULL / FIN-only / XMAS probes [10 s]
  *   dos_attack (source)   the source sends >= dos_pps packets/s [1 s] to one
  *                         destination with >= 80 % SYN-only (SYN flood), UDP
@@ -27,14 +29,18 @@
  *                         [1 s] from >= 20 distinct sources [10 s] with >= 80 %
  *                         SYN-only / SYN-ACK / RST / UDP / ICMP: spoofed or
  *                         reflected flood; the episode is keyed on the victim
- *   dos_attack (slow)     one source holds >= slow_conns new connections [60 s]
+ *   dos_attack (slow)     one source opened >= slow_conns connections [60 s]
  *                         to one web port, at least half of them past the
- *                         handshake, with mean payload < 64 B (Slowloris)
+ *                         handshake, and holds them: it closed (FIN) at most a
+ *                         quarter, and sent < 1 KB per connection (Slowloris
+ *                         dribbles header lines; a client closes or reuses its
+ *                         connections)
  *   credential_stuffing   >= cred_conns new TCP connections [60 s] from the
  *                         source to one authentication service port
  *   intrusion_attempt     a source with a history (it scanned, or its attempts
- *                         were refused with >= 3 RSTs [60 s]) sends payload to
- *                         a sensitive service (135, 139, 445, 3389, 23, 5985,
+ *                         were refused with >= 3 RSTs [60 s]) sends TCP payload to
+ *                         a sensitive service (a UDP scan's own probes to 135/137
+ *                         are part of the scan) (135, 139, 445, 3389, 23, 5985,
  *                         5986); or a callback: a host that received payload on
  *                         a sensitive/web service from S opens a connection to
  *                         S, or S opens one to it on a new high port, within 60 s
@@ -171,8 +177,11 @@ struct classify_evidence {
 	double src_probe_share; /* probes among its packets [10 s] */
 	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
 	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
-	double src_pair_payload_mean; /* mean payload bytes to this dst:port */
+	double src_pair_payload_mean; /* mean payload of its packets with payload to this dst:port */
 	double src_pair_acked; /* packets with ACK to this dst:port [60 s]: handshakes done */
+	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
+	double src_pair_bytes_per_conn; /* payload bytes per new connection to it [60 s] */
+	double src_pkts10; /* its packets [10 s] */
 	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */

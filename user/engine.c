@@ -45,7 +45,8 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 struct pair_slot {
 	uint32_t dh;
 	uint16_t port;
-	double conns60, pay_sum60, pay_n60;
+	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
+	double fins60; /* connections the source closed (FIN) */
 };
 
 struct dst_slot {
@@ -422,6 +423,8 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		s->pairs[i].conns60 *= f60;
 		s->pairs[i].pay_sum60 *= f60;
 		s->pairs[i].pay_n60 *= f60;
+		s->pairs[i].data_n60 *= f60;
+		s->pairs[i].fins60 *= f60;
 		s->dsts[i].p1 *= f1;
 		s->dsts[i].bytes60 *= f60;
 		s->dsts[i].sent60 *= f60;
@@ -743,8 +746,13 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 			if (syn_only)
 				ps->conns60 += w;
 			else if (tcp && (r->tcp_flags & 0x10)) {
-				ps->pay_sum60 += (double)r->payload_bytes * w;
 				ps->pay_n60 += w;
+				if (r->tcp_flags & 0x01)
+					ps->fins60 += w;
+				if (r->payload_bytes) {
+					ps->pay_sum60 += (double)r->payload_bytes * w;
+					ps->data_n60 += w;
+				}
 			}
 		}
 	}
@@ -798,17 +806,22 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	/* evidence */
 	ev->src_pps = s->p1;
 	ev->src_bps = s->b5 / 5;
-	ev->src_syn_share = s->syn1 / s->p1;
-	ev->src_udp_share = s->udp1 / s->p1;
-	ev->src_icmp_share = s->icmp1 / s->p1;
+	/* shares of what the source initiates: an attacker's kernel RSTs the SYN-ACKs */
+	x = s->p1 - s->ans1 > 0.5 ? s->p1 - s->ans1 : 0;
+	ev->src_syn_share = x ? s->syn1 / x : 0;
+	ev->src_udp_share = x ? s->udp1 / x : 0;
+	ev->src_icmp_share = x ? s->icmp1 / x : 0;
+	ev->src_pkts10 = s->p10;
 	ev->src_top_dst_share = ds->p1 / s->p1;
 	ev->src_dst_ports = distinct(s->ports[0], s->ports[1], 8);
 	ev->src_dst_hosts = distinct(s->hosts[0], s->hosts[1], 4);
 	ev->src_probe_share = s->probe10 / s->p10;
 	ev->src_stealth_probes = s->stealth10;
 	ev->src_pair_conns = ps ? ps->conns60 : 0;
-	ev->src_pair_payload_mean = ps && ps->pay_n60 > 0.5 ? ps->pay_sum60 / ps->pay_n60 : 0;
+	ev->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
 	ev->src_pair_acked = ps ? ps->pay_n60 : 0;
+	ev->src_pair_fins = ps ? ps->fins60 : 0;
+	ev->src_pair_bytes_per_conn = ps && ps->conns60 > 0.5 ? ps->pay_sum60 / ps->conns60 : 0;
 	ev->src_answer_share = s->ans1 / s->p1;
 	ev->src_rsts = s->rst60;
 	ev->src_scanned = now < s->scanned_until;
