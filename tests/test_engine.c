@@ -880,3 +880,37 @@ Test(engine, a_flood_after_a_scan_is_a_flood_and_udp_probes_are_not_intrusion)
 	rs_free(&f);
 	rs_free(&rs);
 }
+
+/*
+ * A scan 12 s after the same source's flood is a scan (the flood's packets still weigh
+ * in the source's 10-s counts), and the victim's answers to the flood's port-0 packets
+ * are not its protocol violation.
+ */
+Test(engine, a_scan_after_a_flood_is_a_scan_and_answers_to_port_zero_are_not_violations)
+{
+	struct recstream rs, f;
+	struct blame b;
+	struct seen s;
+
+	with_benign(&rs, 50);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 50000; i++) { /* SYN flood, source port 0 every 1000th */
+		uint16_t sp = (uint16_t)(i % 1000);
+
+		rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x02, 0)
+			->malformed = sp ? 0 : NAD_MAL_L4_PORT_ZERO;
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0)
+			->malformed = sp ? 0 : NAD_MAL_L4_PORT_ZERO;
+	}
+	for (unsigned p = 1; p <= 300; p++)
+		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       50000, (uint16_t)p, 0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	run_blame(&rs, &b);
+	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+}

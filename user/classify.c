@@ -231,7 +231,7 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	}
 	/* Scans first: a fast SYN scan is not a SYN flood, its ports tell them apart. */
 	if (ev->src_dst_ports >= p->scan_ports && ev->src_probe_share >= 0.5 &&
-	    ev->src_pkts10 <= 20.0 * ev->src_dst_ports) {
+	    ev->src_recent_ports >= 10) {
 		EV("%s probed %u distinct ports (vertical scan, %.0f%% probes, %.0f pkt/s) "
 		   "in the last 10 s, threshold %u",
 		   src, ev->src_dst_ports, 100 * ev->src_probe_share, ev->src_pps, p->scan_ports);

@@ -16,9 +16,10 @@
  *   scanning (vertical)   the source reached >= scan_ports distinct destination
  *                         ports [10 s] and at least half its packets there
  *                         were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
- *                         at most 20 packets per port on average -
+ *                         and its last 100 packets went to >= 10 ports -
  *                         checked before DoS so a fast SYN scan is a scan, and
- *                         a flood after a scan is a flood
+ *                         a flood after a scan (or a scan after a flood) is
+ *                         told by what the source does now
  *   scanning (horizontal) >= scan_hosts distinct destination hosts [10 s] with
  *                         probes, the same port(s), at most 20 packets per host
  *   scanning (stealth)    >= 5 NULL / FIN-only / XMAS probes [10 s]
@@ -61,7 +62,8 @@
  *   mass_registration     >= mass_reg_srcs sources first seen [10 s] sent
  *                         payload to one destination port; keyed on the service
  *   protocol_violation    >= 2 malformed packets from the source [60 s]
- *                         (the parser's reason code, illegal flag combinations)
+ *                         (the parser's reason code, illegal flag combinations;
+ *                         an answer to port 0 is the asker's violation)
  *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
  *                         without a DoS signature, from a source that mostly
  *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
@@ -182,6 +184,8 @@ struct classify_evidence {
 	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
 	double src_pair_bytes_per_conn; /* payload bytes per new connection to it [60 s] */
 	double src_pkts10; /* its packets [10 s] */
+	unsigned src_recent_ports; /* distinct destination ports of its last 100 packets
+				    * (filled when src_dst_ports >= 10 or a SYN) */
 	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */

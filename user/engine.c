@@ -637,8 +637,6 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		s->probe10 += w;
 	if (stealth)
 		s->stealth10 += w;
-	if (r->malformed)
-		s->mal60 += w;
 	if (udp && r->dport == 53)
 		s->dnsq60 += (double)r->payload_bytes * w;
 	if (r->flags & NAD_F_L4) {
@@ -698,6 +696,9 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 			s->ans1 += w;
 		if (icmp && !answer)
 			s->icmp1 += w;
+		/* an answer to port 0 carries the asker's violation, not its own */
+		if (r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO))
+			s->mal60 += w;
 	}
 	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
 		ds->dnsq60 += w;
@@ -858,7 +859,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		ev->dstport_in_baseline = (e->baseline[(b1 % 65536) / 64] >> (b1 % 64) & 1) &&
 					  (e->baseline[(b2 % 65536) / 64] >> (b2 % 64) & 1);
 	}
-	*p100 = syn_only ? ports_last100(s) : 0;
+	*p100 = syn_only || ev->src_dst_ports >= 10 ? ports_last100(s) : 0;
+	ev->src_recent_ports = *p100;
 
 	/* IoT by behaviour */
 	*iot = s->iot_port;
