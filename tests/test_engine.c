@@ -914,3 +914,44 @@ Test(engine, a_scan_after_a_flood_is_a_scan_and_answers_to_port_zero_are_not_vio
 	rs_free(&f);
 	rs_free(&rs);
 }
+
+/*
+ * One attacker, one tool after the other (the live test bed's order): a SYN flood, a
+ * Slowloris on the same port 100 s later (the flood's SYNs still weigh in the 60-s
+ * connection count), then a SYN scan 12 s after it (the Slowloris' ACKs and header
+ * lines still weigh in the 10-s packet count). Each is told apart.
+ */
+Test(engine, flood_then_slowloris_then_scan_are_three_alerts)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 200);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 20000; i++)
+		rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       (uint16_t)(1024 + i % 60000), 80, 0x02, 0);
+	for (unsigned c = 0; c < 100; c++) {
+		uint16_t sp = (uint16_t)(30000 + c);
+
+		rs_add(&f, c ? 30 * MS : 100 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       sp, 80, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 250);
+	}
+	for (unsigned k = 0; k < 3; k++) /* header lines every 5 s */
+		for (unsigned c = 0; c < 100; c++)
+			rs_add(&f, c ? 2 * MS : 5 * SEC, "203.0.113.66", "192.168.1.10",
+			       IPPROTO_TCP, (uint16_t)(30000 + c), 80, 0x18, 20);
+	for (unsigned p = 1; p <= 100; p++)
+		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       50000, (uint16_t)p, 0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 2, "%u DoS alerts (flood, Slowloris)",
+		     s.starts[CLASS_DOS_ATTACK]);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}

@@ -292,7 +292,7 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_DOS_ATTACK, true);
 	}
 	if (r->ip_proto == IPPROTO_TCP && is_web_port(r->dport) &&
-	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_acked >= 0.5 * ev->src_pair_conns &&
+	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_acked >= p->slow_conns &&
 	    ev->src_pair_fins <= 0.25 * ev->src_pair_conns && ev->src_pair_bytes_per_conn < 1024) {
 		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
 		   "them (%.0f closed) with %.0f B per connection, threshold %u connections",

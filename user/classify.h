@@ -14,8 +14,8 @@
  * the profile's (struct classify_profile):
  *
  *   scanning (vertical)   the source reached >= scan_ports distinct destination
- *                         ports [10 s] and at least half its packets there
- *                         were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
+ *                         ports [10 s] and at least half its last 100 packets
+ *                         (since its last pause of 5 s) were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
  *                         and its last 100 packets went to >= 10 ports -
  *                         checked before DoS so a fast SYN scan is a scan, and
  *                         a flood after a scan (or a scan after a flood) is
@@ -31,8 +31,10 @@
  *                         SYN-only / SYN-ACK / RST / UDP / ICMP: spoofed or
  *                         reflected flood; the episode is keyed on the victim
  *   dos_attack (slow)     one source opened >= slow_conns connections [60 s]
- *                         to one web port, at least half of them past the
- *                         handshake, and holds them: it closed (FIN) at most a
+ *                         to one web port, sent >= slow_conns packets with ACK
+ *                         there (handshakes were completed: a SYN flood alone is
+ *                         not slow, and the SYNs of a past flood do not hide a
+ *                         Slowloris), and holds them: it closed (FIN) at most a
  *                         quarter, and sent < 1 KB per connection (Slowloris
  *                         dribbles header lines; a client closes or reuses its
  *                         connections)
@@ -176,7 +178,7 @@ struct classify_evidence {
 	double src_syn_share, src_udp_share, src_icmp_share; /* of its packets [1 s] */
 	double src_top_dst_share; /* share of its packets [1 s] to this packet's destination */
 	unsigned src_dst_ports, src_dst_hosts; /* distinct [10 s] */
-	double src_probe_share; /* probes among its packets [10 s] */
+	double src_probe_share; /* probes among its last 100 packets (since a 5-s pause) */
 	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
 	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
 	double src_pair_payload_mean; /* mean payload of its packets with payload to this dst:port */

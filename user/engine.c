@@ -79,6 +79,7 @@ struct src_ent {
 	uint16_t last_ports[100];
 	uint8_t lp_i, lp_n;
 	struct fast_ring fast;
+	struct fast_ring probes; /* which of its last 100 packets were probes */
 	double iv_mean, iv_var, sz_mean, sz_var;
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
@@ -577,6 +578,11 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	if (s->n) {
 		iv = (double)(now - s->last_ns) / 1e9;
 		fast_push(&s->fast, iv < 1e-3);
+		/* after a pause, what the source does now is a new activity */
+		if (iv >= 5) {
+			s->lp_n = s->lp_i = 0;
+			memset(&s->probes, 0, sizeof(s->probes));
+		}
 	}
 	if (d->last_ns)
 		fast_push(&d->fast, now - d->last_ns < 1000000);
@@ -635,6 +641,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		s->udp1 += w;
 	if (probe)
 		s->probe10 += w;
+	fast_push(&s->probes, probe);
 	if (stealth)
 		s->stealth10 += w;
 	if (udp && r->dport == 53)
@@ -816,7 +823,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->src_top_dst_share = ds->p1 / s->p1;
 	ev->src_dst_ports = distinct(s->ports[0], s->ports[1], 8);
 	ev->src_dst_hosts = distinct(s->hosts[0], s->hosts[1], 4);
-	ev->src_probe_share = s->probe10 / s->p10;
+	/* of its last (up to) 100 packets: a 10-s count would mix in the previous activity */
+	ev->src_probe_share = (double)s->probes.cnt / s->probes.n;
 	ev->src_stealth_probes = s->stealth10;
 	ev->src_pair_conns = ps ? ps->conns60 : 0;
 	ev->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
