@@ -296,7 +296,9 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	    ev->src_pair_fins <= 0.25 * ev->src_pair_conns && ev->src_pair_bytes_per_conn < 1024) {
 		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
 		   "them (%.0f closed) with %.0f B per connection, threshold %u connections",
-		   src, ev->src_pair_conns, dst, r->dport, ev->src_pair_fins,
+		   src,
+		   ev->src_pair_conns < ev->src_pair_acked ? ev->src_pair_conns : ev->src_pair_acked,
+		   dst, r->dport, ev->src_pair_fins,
 		   ev->src_pair_bytes_per_conn, p->slow_conns);
 		RESP("limit concurrent connections per client on %s:%u (reverse proxy "
 		     "timeouts) and block %s",
