@@ -71,7 +71,9 @@ static void usage(FILE *f)
 		"  --dump-features FILE   write one CSV row of features per record to FILE\n"
 		"  -v, --verbose          debug output (libbpf and verifier messages)\n"
 		"  -q, --quiet            warnings only, no periodic counters\n"
-		"  -h, --help             this text\n\n"
+		"  -h, --help             this text\n"
+		"Detection: --models DIR, --profile P, --log FILE, --json, --summary-interval S,\n"
+		"  --no-train, --train-packets N, --retrain-interval S (`nadxdp --pcap F --help`)\n\n"
 		"Exit codes: 0 ok, 1 runtime failure, 2 usage (or no such interface),\n"
 		"3 BPF load/attach failure (privileges, BTF, XDP already attached, another instance).\n");
 }
