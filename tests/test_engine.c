@@ -379,8 +379,8 @@ Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
 
 	/* a download seen from the server: public -> private */
 	with_benign(&rs, 40);
-	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "192.168.1.12", IPPROTO_TCP,
-	      9999, 40000, 0x10, 1400, 0);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "192.168.1.12", IPPROTO_TCP, 9999,
+	      40000, 0x10, 1400, 0);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
 	rs_free(&rs);
@@ -612,13 +612,15 @@ Test(engine, recurring_info_anomaly_of_a_source_is_reported_once)
 	rs_benign(&rs, 5, 20, 7);
 	rs_init(&odd, rs.t_ns);
 	for (unsigned i = 0; i < 4; i++)
-		rs_add(&odd, 60 * SEC, "192.168.1.10", "203.0.113.9", IPPROTO_UDP, 5000, 47000,
-		       0, 1400);
+		rs_add(&odd, 60 * SEC, "192.168.1.10", "203.0.113.9", IPPROTO_UDP, 5000, 47000, 0,
+		       1400);
 	rs_add(&odd, 60 * SEC, "192.168.1.10", "198.51.100.7", IPPROTO_UDP, 5000, 47000, 0, 1400);
 	rs_merge(&rs, &odd);
 	run_default_model(&rs, &s);
-	cr_expect_eq(n_info(&s), 2, "%u info alerts: one for the recurring pattern, one for the "
-		     "new peer", n_info(&s));
+	cr_expect_eq(n_info(&s), 2,
+		     "%u info alerts: one for the recurring pattern, one for the "
+		     "new peer",
+		     n_info(&s));
 	rs_free(&odd);
 	rs_free(&rs);
 }
@@ -635,8 +637,7 @@ static void log_event(void *ctx, const struct alert_event *ev)
 }
 
 /* Runs rs one record at a time (batch 0) or in batches; classes, vectors and events out. */
-static char *run_mode(const struct recstream *rs, bool batch, enum classify_class *cls,
-		      float *vec)
+static char *run_mode(const struct recstream *rs, bool batch, enum classify_class *cls, float *vec)
 {
 	struct engine_opts o;
 	struct modelhold *hold;
@@ -666,7 +667,8 @@ static char *run_mode(const struct recstream *rs, bool batch, enum classify_clas
 	} else {
 		for (size_t i = 0; i < rs->n; i++) {
 			cls[i] = engine_process(e, &rs->recs[i]);
-			memcpy(&vec[i * ENGINE_DIM], engine_last_vector(e), ENGINE_DIM * sizeof(float));
+			memcpy(&vec[i * ENGINE_DIM], engine_last_vector(e),
+			       ENGINE_DIM * sizeof(float));
 		}
 	}
 	engine_finish(e);
@@ -786,11 +788,11 @@ Test(engine, a_flood_victims_answers_are_not_blamed_on_it)
 	for (unsigned i = 0; i < 10000; i++) { /* 5000 SYN/s for 2 s, each answered */
 		rs_add(&f, 200000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000,
 		       80, 0x02, 0);
-		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80,
-		       1024 + i % 50000, 0x12, 0);
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, 1024 + i % 50000,
+		       0x12, 0);
 		/* the attacker's kernel resets the SYN-ACKs: half its packets are RSTs */
-		rs_add(&f, 10000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000,
-		       80, 0x04, 0);
+		rs_add(&f, 10000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000, 80,
+		       0x04, 0);
 	}
 	rs_merge(&rs, &f);
 	run_blame(&rs, &b);
@@ -867,8 +869,8 @@ Test(engine, a_flood_after_a_scan_is_a_flood_and_udp_probes_are_not_intrusion)
 	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned p = 1; p <= 200; p++)
-		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_UDP, 50000,
-		       (uint16_t)p, 0, p == 135 ? 72 : 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_UDP, 50000, (uint16_t)p, 0,
+		       p == 135 ? 72 : 0);
 	for (unsigned i = 0; i < 20000; i++)
 		rs_add(&f, i ? 100000 : 3 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_UDP,
 		       (uint16_t)(1024 + i % 60000), 7000, 0, 0);
@@ -934,8 +936,8 @@ Test(engine, flood_then_slowloris_then_scan_are_three_alerts)
 	for (unsigned c = 0; c < 100; c++) {
 		uint16_t sp = (uint16_t)(30000 + c);
 
-		rs_add(&f, c ? 30 * MS : 100 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
-		       sp, 80, 0x02, 0);
+		rs_add(&f, c ? 30 * MS : 100 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp,
+		       80, 0x02, 0);
 		rs_add(&f, MS, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0);
 		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
 		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 250);

@@ -58,8 +58,19 @@ static int parse_double(const char *cmd, const char *opt, const char *s, double 
 	return 0;
 }
 
-enum { O_PCAP = 256, O_MODELS, O_PROFILE, O_LOG, O_JSON, O_SUMMARY, O_TRAIN, O_NOTRAIN,
-       O_RETRAIN, O_QUIET, O_VEC };
+enum {
+	O_PCAP = 256,
+	O_MODELS,
+	O_PROFILE,
+	O_LOG,
+	O_JSON,
+	O_SUMMARY,
+	O_TRAIN,
+	O_NOTRAIN,
+	O_RETRAIN,
+	O_QUIET,
+	O_VEC
+};
 static const struct option lo[] = {
 	{ "pcap", required_argument, NULL, O_PCAP },
 	{ "models", required_argument, NULL, O_MODELS },

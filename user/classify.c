@@ -38,23 +38,54 @@ const double classify_criterion_weights[CRIT_N] = { 2.0, 2.0, 2.0, 1.5, 1.5, 1.5
  * threshold; both models at their normal level (3.0) do not. Rates are packets/s.
  */
 static const struct classify_profile profiles[PROFILE_N] = {
-	[PROFILE_HOME] = { .name = "home", .sensitivity = 3.5, .dos_threshold = 0.5,
-			   .scan_threshold = 15, .dos_pps = 1000, .dos_dist_pps = 200,
-			   .scan_ports = 15, .scan_hosts = 10, .cred_conns = 6, .slow_conns = 40,
-			   .exfil_bytes = 10e6, .upload_bytes = 1e6,
-			   .dns_tunnel_queries = 10, .mass_reg_srcs = 10, .excess_pps = 3000,
+	[PROFILE_HOME] = { .name = "home",
+			   .sensitivity = 3.5,
+			   .dos_threshold = 0.5,
+			   .scan_threshold = 15,
+			   .dos_pps = 1000,
+			   .dos_dist_pps = 200,
+			   .scan_ports = 15,
+			   .scan_hosts = 10,
+			   .cred_conns = 6,
+			   .slow_conns = 40,
+			   .exfil_bytes = 10e6,
+			   .upload_bytes = 1e6,
+			   .dns_tunnel_queries = 10,
+			   .mass_reg_srcs = 10,
+			   .excess_pps = 3000,
 			   .excess_bps = 12.5e6 },
-	[PROFILE_SMALL_OFFICE] = { .name = "small-office", .sensitivity = 4.0,
-				   .dos_threshold = 0.6, .scan_threshold = 20, .dos_pps = 2500,
-				   .dos_dist_pps = 500, .scan_ports = 20, .scan_hosts = 20,
-				   .cred_conns = 8, .slow_conns = 60, .exfil_bytes = 25e6,
-				   .upload_bytes = 2e6, .dns_tunnel_queries = 20, .mass_reg_srcs = 20, .excess_pps = 8000, .excess_bps = 50e6 },
-	[PROFILE_ENTERPRISE] = { .name = "enterprise", .sensitivity = 4.5, .dos_threshold = 0.7,
-				 .scan_threshold = 30, .dos_pps = 10000, .dos_dist_pps = 2000,
-				 .scan_ports = 30, .scan_hosts = 40, .cred_conns = 12,
-				 .slow_conns = 100, .exfil_bytes = 100e6, .upload_bytes = 5e6,
-				 .dns_tunnel_queries = 40, .mass_reg_srcs = 50,
-				 .excess_pps = 30000, .excess_bps = 250e6 },
+	[PROFILE_SMALL_OFFICE] = { .name = "small-office",
+				   .sensitivity = 4.0,
+				   .dos_threshold = 0.6,
+				   .scan_threshold = 20,
+				   .dos_pps = 2500,
+				   .dos_dist_pps = 500,
+				   .scan_ports = 20,
+				   .scan_hosts = 20,
+				   .cred_conns = 8,
+				   .slow_conns = 60,
+				   .exfil_bytes = 25e6,
+				   .upload_bytes = 2e6,
+				   .dns_tunnel_queries = 20,
+				   .mass_reg_srcs = 20,
+				   .excess_pps = 8000,
+				   .excess_bps = 50e6 },
+	[PROFILE_ENTERPRISE] = { .name = "enterprise",
+				 .sensitivity = 4.5,
+				 .dos_threshold = 0.7,
+				 .scan_threshold = 30,
+				 .dos_pps = 10000,
+				 .dos_dist_pps = 2000,
+				 .scan_ports = 30,
+				 .scan_hosts = 40,
+				 .cred_conns = 12,
+				 .slow_conns = 100,
+				 .exfil_bytes = 100e6,
+				 .upload_bytes = 5e6,
+				 .dns_tunnel_queries = 40,
+				 .mass_reg_srcs = 50,
+				 .excess_pps = 30000,
+				 .excess_bps = 250e6 },
 };
 
 const char *classify_name(enum classify_class c)
@@ -297,9 +328,9 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
 		   "them (%.0f closed) with %.0f B per connection, threshold %u connections",
 		   src,
-		   ev->src_pair_conns < ev->src_pair_acked ? ev->src_pair_conns : ev->src_pair_acked,
-		   dst, r->dport, ev->src_pair_fins,
-		   ev->src_pair_bytes_per_conn, p->slow_conns);
+		   ev->src_pair_conns < ev->src_pair_acked ? ev->src_pair_conns :
+							     ev->src_pair_acked,
+		   dst, r->dport, ev->src_pair_fins, ev->src_pair_bytes_per_conn, p->slow_conns);
 		RESP("limit concurrent connections per client on %s:%u (reverse proxy "
 		     "timeouts) and block %s",
 		     dst, r->dport, src);
@@ -356,8 +387,7 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_DATA_EXFILTRATION, false);
 	}
 	if ((r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6) &&
-	    ev->src_pair_echo >= 10 && ev->src_pair_echo_mean >= 64 &&
-	    ev->src_pair_echo_sd >= 8) {
+	    ev->src_pair_echo >= 10 && ev->src_pair_echo_mean >= 64 && ev->src_pair_echo_sd >= 8) {
 		EV("ICMP tunnel: %s sent %.0f echo requests to %s in the last 60 s with %.0f B of "
 		   "payload on average, varying by %.0f B (ping pads to a fixed size)",
 		   src, ev->src_pair_echo, dst, ev->src_pair_echo_mean, ev->src_pair_echo_sd);

@@ -22,10 +22,10 @@
 #include "scaler.h"
 
 const char *const engine_feature_names[ENGINE_DIM] = {
-	"src_ip_hash",	 "dst_ip_hash",	  "packet_size",   "protocol",	    "src_port",
-	"dst_port",	 "interval",	  "tcp_flags",	   "udp_length",    "payload_size",
-	"header_ratio",	 "transport_layer_hash", "src_pkt_rate", "src_dst_ports",
-	"src_dst_hosts",
+	"src_ip_hash",	"dst_ip_hash",	 "packet_size",	  "protocol",
+	"src_port",	"dst_port",	 "interval",	  "tcp_flags",
+	"udp_length",	"payload_size",	 "header_ratio",  "transport_layer_hash",
+	"src_pkt_rate", "src_dst_ports", "src_dst_hosts",
 };
 
 #define SRC_SETS 4096 /* x 4 ways */
@@ -262,8 +262,8 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels ||
-	    !e->db || !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
+	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
+	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -898,9 +898,9 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
  */
 static bool info_recurring(struct src_ent *s, const struct nad_rec *r)
 {
-	uint32_t sig = mix(hash16(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^
-			   (uint32_t)r->eth_proto << 8 ^
-			   (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
+	uint32_t sig =
+		mix(hash16(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^ (uint32_t)r->eth_proto << 8 ^
+		    (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
 
 	for (unsigned i = 0; i < s->info_sig_n; i++) {
 		if (s->info_sig[i] == sig)
@@ -1201,7 +1201,8 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	}
 	if (p->dos_pat)
 		FIRE(CRIT_DOS_PATTERN, p->dos_val, e->profile->dos_threshold);
-	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 && p->p100 > e->profile->scan_threshold)
+	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 &&
+	    p->p100 > e->profile->scan_threshold)
 		FIRE(CRIT_SCANNING_PATTERN, p->p100, e->profile->scan_threshold);
 	if ((iv_z > 3 || iv_z < -3) && !(iot && p->s_n > 20))
 		FIRE(CRIT_INTERVAL_SPIKE, iv_z, 3);

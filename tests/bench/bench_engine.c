@@ -97,8 +97,8 @@ static double run_engine(const struct recs *rs, struct modelhold *hold, bool bat
 	if (batch) {
 		for (size_t i = 0; i < rs->n; i += ENGINE_BATCH)
 			engine_process_batch(e, &rs->r[i],
-					     rs->n - i < ENGINE_BATCH ? rs->n - i : ENGINE_BATCH, NULL,
-					     NULL);
+					     rs->n - i < ENGINE_BATCH ? rs->n - i : ENGINE_BATCH,
+					     NULL, NULL);
 	} else {
 		for (size_t i = 0; i < rs->n; i++)
 			engine_process(e, &rs->r[i]);
@@ -112,7 +112,7 @@ static double run_engine(const struct recs *rs, struct modelhold *hold, bool bat
 int main(void)
 {
 	static const char *const caps[] = {
-		"benign_netflix_streaming", "benign_teams_call", "benign_iot_nest",
+		"benign_netflix_streaming",    "benign_teams_call",	 "benign_iot_nest",
 		"benign_dns_over_tls_android", "benign_web_ipv6_reddit",
 	};
 	const char *root = getenv("NADXDP_ROOT"), *one = getenv("NADXDP_BENCH_PCAP");
