@@ -379,8 +379,8 @@ Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
 
 	/* a download seen from the server: public -> private */
 	with_benign(&rs, 40);
-	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "192.168.1.12", IPPROTO_TCP,
-	      9999, 40000, 0x10, 1400, 0);
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "192.168.1.12", IPPROTO_TCP, 9999,
+	      40000, 0x10, 1400, 0);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
 	rs_free(&rs);
@@ -612,13 +612,348 @@ Test(engine, recurring_info_anomaly_of_a_source_is_reported_once)
 	rs_benign(&rs, 5, 20, 7);
 	rs_init(&odd, rs.t_ns);
 	for (unsigned i = 0; i < 4; i++)
-		rs_add(&odd, 60 * SEC, "192.168.1.10", "203.0.113.9", IPPROTO_UDP, 5000, 47000,
-		       0, 1400);
+		rs_add(&odd, 60 * SEC, "192.168.1.10", "203.0.113.9", IPPROTO_UDP, 5000, 47000, 0,
+		       1400);
 	rs_add(&odd, 60 * SEC, "192.168.1.10", "198.51.100.7", IPPROTO_UDP, 5000, 47000, 0, 1400);
 	rs_merge(&rs, &odd);
 	run_default_model(&rs, &s);
-	cr_expect_eq(n_info(&s), 2, "%u info alerts: one for the recurring pattern, one for the "
-		     "new peer", n_info(&s));
+	cr_expect_eq(n_info(&s), 2,
+		     "%u info alerts: one for the recurring pattern, one for the "
+		     "new peer",
+		     n_info(&s));
 	rs_free(&odd);
+	rs_free(&rs);
+}
+
+/* Every alert event as one line (class, state, addresses, packets, evidence). */
+static void log_event(void *ctx, const struct alert_event *ev)
+{
+	FILE *f = ctx;
+
+	fprintf(f, "%s %d %d %u.%u %u.%u %u %llu %llu %lld %s\n", ev->event_type, ev->cls,
+		ev->closing, ev->saddr[14], ev->saddr[15], ev->daddr[14], ev->daddr[15], ev->dport,
+		(unsigned long long)ev->pkts, (unsigned long long)ev->last_ns,
+		(long long)ev->campaign, ev->evidence ? ev->evidence : "");
+}
+
+/* Runs rs one record at a time (batch 0) or in batches; classes, vectors and events out. */
+static char *run_mode(const struct recstream *rs, bool batch, enum classify_class *cls, float *vec)
+{
+	struct engine_opts o;
+	struct modelhold *hold;
+	struct engine *e;
+	char *log = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&log, &len);
+	struct modelset *m = modelset_load_mem(nad_default_model,
+					       (size_t)(nad_default_model_end - nad_default_model),
+					       ENGINE_DIM, NULL, 0);
+
+	cr_assert_not_null(m);
+	cr_assert_not_null(f);
+	hold = modelhold_new(m);
+	engine_opts_default(&o);
+	o.summary_interval_s = 5;
+	e = engine_new(&o, hold, NULL);
+	cr_assert_not_null(e);
+	engine_set_observer(e, log_event, f);
+	if (batch) {
+		/* uneven chunks, as a reader hands them over */
+		for (size_t i = 0; i < rs->n; i += 1000) {
+			size_t k = rs->n - i < 1000 ? rs->n - i : 1000;
+
+			engine_process_batch(e, &rs->recs[i], k, &cls[i], &vec[i * ENGINE_DIM]);
+		}
+	} else {
+		for (size_t i = 0; i < rs->n; i++) {
+			cls[i] = engine_process(e, &rs->recs[i]);
+			memcpy(&vec[i * ENGINE_DIM], engine_last_vector(e),
+			       ENGINE_DIM * sizeof(float));
+		}
+	}
+	engine_finish(e);
+	engine_free(e);
+	modelhold_free(hold);
+	fclose(f);
+	return log;
+}
+
+/*
+ * Batched scoring changes nothing: a scan whose follow-up lands in the same batch, a
+ * spoofed flood that overflows the source table (evictions), a tunnel and benign traffic
+ * give the same classes, vectors and alert events as one record at a time.
+ */
+Test(engine, batches_give_the_same_results_as_single_records)
+{
+	struct recstream rs, f;
+	enum classify_class *c1, *c2;
+	float *v1, *v2;
+	char *l1, *l2, src[32];
+	size_t diff = 0;
+
+	with_benign(&rs, 90);
+	rs_init(&f, T0 + 10 * SEC);
+	/* the scan's first alert and the payload after it fall into one batch */
+	for (unsigned p = 1; p <= 16; p++)
+		rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+	rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
+	rs_add(&f, 5 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 80, 0x10, 0);
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256,
+			 (i * 13) % 256, 1 + i % 250);
+		rs_add(&f, 200000, src, "192.168.1.11", IPPROTO_TCP, 1024 + i % 60000, 25565, 0x02,
+		       0);
+	}
+	for (unsigned i = 0; i < 20; i++)
+		rs_add(&f, 300 * MS, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000, 53, 0,
+		       (uint16_t)(100 + 20 * (i % 5)));
+	rs_merge(&rs, &f);
+	c1 = calloc(rs.n, sizeof(*c1));
+	c2 = calloc(rs.n, sizeof(*c2));
+	v1 = calloc(rs.n * ENGINE_DIM, sizeof(float));
+	v2 = calloc(rs.n * ENGINE_DIM, sizeof(float));
+	cr_assert(c1 && c2 && v1 && v2);
+	l1 = run_mode(&rs, false, c1, v1);
+	l2 = run_mode(&rs, true, c2, v2);
+	for (size_t i = 0; i < rs.n; i++)
+		diff += c1[i] != c2[i];
+	cr_expect_eq(diff, 0, "%zu of %zu records classified differently", diff, rs.n);
+	cr_expect_eq(memcmp(v1, v2, rs.n * ENGINE_DIM * sizeof(float)), 0, "vectors differ");
+	cr_expect_str_eq(l1, l2);
+	/* the stream exercises what it claims to */
+	cr_expect(strstr(l1, "sensitive service"), "no intrusion after the scan");
+	cr_expect(strstr(l1, "distributed flood"), "no flood");
+	cr_expect(strstr(l1, "DNS tunnel"), "no tunnel");
+	free(l1);
+	free(l2);
+	free(c1);
+	free(c2);
+	free(v1);
+	free(v2);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+struct blame {
+	unsigned from_victim, dos_from_attacker;
+	bool slow;
+};
+
+static void observe_blame(void *ctx, const struct alert_event *ev)
+{
+	struct blame *b = ctx;
+
+	if (strcmp(ev->event_type, "anomaly") || ev->closing)
+		return;
+	if (ev->saddr[15] == 10) { /* 192.168.1.10 */
+		b->from_victim++;
+		cr_log_info("against the victim: %s", ev->evidence);
+	}
+	if (ev->saddr[15] == 66 && ev->cls == CLASS_DOS_ATTACK) {
+		b->dos_from_attacker++;
+		b->slow |= !!strstr(ev->evidence, "slow DoS");
+	}
+}
+
+static void run_blame(const struct recstream *rs, struct blame *b)
+{
+	struct engine_opts o;
+	struct engine *e;
+
+	memset(b, 0, sizeof(*b));
+	engine_opts_default(&o);
+	o.profile = PROFILE_HOME;
+	o.summary_interval_s = -1;
+	e = engine_new(&o, NULL, NULL);
+	cr_assert_not_null(e);
+	engine_set_observer(e, observe_blame, b);
+	for (size_t i = 0; i < rs->n; i++)
+		engine_process(e, &rs->recs[i]);
+	engine_finish(e);
+	engine_free(e);
+}
+
+/*
+ * A flood's victim answers at the flood's rate (SYN-ACKs, echo replies) and the
+ * attacker's kernel resets the SYN-ACKs: the alert is against the attacker, a SYN flood
+ * and not a slow DoS, and none is against the victim.
+ */
+Test(engine, a_flood_victims_answers_are_not_blamed_on_it)
+{
+	struct recstream rs, f;
+	struct blame b;
+
+	with_benign(&rs, 30);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 10000; i++) { /* 5000 SYN/s for 2 s, each answered */
+		rs_add(&f, 200000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000,
+		       80, 0x02, 0);
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, 1024 + i % 50000,
+		       0x12, 0);
+		/* the attacker's kernel resets the SYN-ACKs: half its packets are RSTs */
+		rs_add(&f, 10000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 1024 + i % 50000, 80,
+		       0x04, 0);
+	}
+	rs_merge(&rs, &f);
+	run_blame(&rs, &b);
+	cr_expect_eq(b.dos_from_attacker, 1);
+	cr_expect_not(b.slow, "a SYN flood taken for a slow DoS");
+	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+
+	with_benign(&rs, 30);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 10000; i++) { /* ping flood, every request answered */
+		rs_add(&f, 200000, "203.0.113.66", "192.168.1.10", IPPROTO_ICMP, 8 << 8, 0, 0, 56);
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_ICMP, 0, 0, 0, 56);
+	}
+	rs_merge(&rs, &f);
+	run_blame(&rs, &b);
+	cr_expect_eq(b.dos_from_attacker, 1);
+	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/* Slowloris holds its connections; a busy client closes each of its own. */
+Test(engine, held_connections_are_a_slow_dos_and_closed_ones_are_not)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned c = 0; c < 60; c++) { /* 60 connections, a header line each */
+		uint16_t sp = (uint16_t)(30000 + c);
+
+		rs_add(&f, 100 * MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 24);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	rs_free(&f);
+	rs_free(&rs);
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned c = 0; c < 80; c++) { /* 2 requests/s, each connection closed */
+		uint16_t sp = (uint16_t)(30000 + c);
+
+		rs_add(&f, 500 * MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "192.168.1.12", IPPROTO_TCP, 80, sp, 0x12, 0);
+		rs_add(&f, MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
+		rs_add(&f, MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 85);
+		rs_add(&f, MS, "192.168.1.10", "192.168.1.12", IPPROTO_TCP, 80, sp, 0x18, 200);
+		rs_add(&f, MS, "192.168.1.12", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x11, 0);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(n_alerts(&s, 2), 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/*
+ * After a port scan, the same source's UDP flood to one port is a flood (not more
+ * scanning), and a UDP scan's payload probe to port 135 is part of the scan.
+ */
+Test(engine, a_flood_after_a_scan_is_a_flood_and_udp_probes_are_not_intrusion)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned p = 1; p <= 200; p++)
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_UDP, 50000, (uint16_t)p, 0,
+		       p == 135 ? 72 : 0);
+	for (unsigned i = 0; i < 20000; i++)
+		rs_add(&f, i ? 100000 : 3 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_UDP,
+		       (uint16_t)(1024 + i % 60000), 7000, 0, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/*
+ * A scan 12 s after the same source's flood is a scan (the flood's packets still weigh
+ * in the source's 10-s counts), and the victim's answers to the flood's port-0 packets
+ * are not its protocol violation.
+ */
+Test(engine, a_scan_after_a_flood_is_a_scan_and_answers_to_port_zero_are_not_violations)
+{
+	struct recstream rs, f;
+	struct blame b;
+	struct seen s;
+
+	with_benign(&rs, 50);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 50000; i++) { /* SYN flood, source port 0 every 1000th */
+		uint16_t sp = (uint16_t)(i % 1000);
+
+		rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x02, 0)
+			->malformed = sp ? 0 : NAD_MAL_L4_PORT_ZERO;
+		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0)
+			->malformed = sp ? 0 : NAD_MAL_L4_PORT_ZERO;
+	}
+	for (unsigned p = 1; p <= 300; p++)
+		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       50000, (uint16_t)p, 0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	run_blame(&rs, &b);
+	cr_expect_eq(b.from_victim, 0, "%u alerts against the victim", b.from_victim);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/*
+ * One attacker, one tool after the other (the live test bed's order): a SYN flood, a
+ * Slowloris on the same port 100 s later (the flood's SYNs still weigh in the 60-s
+ * connection count), then a SYN scan 12 s after it (the Slowloris' ACKs and header
+ * lines still weigh in the 10-s packet count). Each is told apart.
+ */
+Test(engine, flood_then_slowloris_then_scan_are_three_alerts)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 200);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 20000; i++)
+		rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       (uint16_t)(1024 + i % 60000), 80, 0x02, 0);
+	for (unsigned c = 0; c < 100; c++) {
+		uint16_t sp = (uint16_t)(30000 + c);
+
+		rs_add(&f, c ? 30 * MS : 100 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp,
+		       80, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x10, 0);
+		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, sp, 80, 0x18, 250);
+	}
+	for (unsigned k = 0; k < 3; k++) /* header lines every 5 s */
+		for (unsigned c = 0; c < 100; c++)
+			rs_add(&f, c ? 2 * MS : 5 * SEC, "203.0.113.66", "192.168.1.10",
+			       IPPROTO_TCP, (uint16_t)(30000 + c), 80, 0x18, 20);
+	for (unsigned p = 1; p <= 100; p++)
+		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
+		       50000, (uint16_t)p, 0x02, 0);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 2, "%u DoS alerts (flood, Slowloris)",
+		     s.starts[CLASS_DOS_ATTACK]);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	rs_free(&f);
 	rs_free(&rs);
 }

@@ -179,6 +179,10 @@ struct analyze_live {
 	bool training;
 	unsigned long next_progress;
 	char model_path[PATH_MAX];
+	/* offline: records wait here for engine_process_batch */
+	struct nad_rec batch[ENGINE_BATCH];
+	float batch_vec[ENGINE_BATCH * ENGINE_DIM];
+	size_t n_batch;
 };
 
 static bool names_match(const struct modelset *m, char *err, size_t len)
@@ -342,13 +346,11 @@ struct analyze_live *analyze_live_new(const struct analyze_opts *o)
 	return setup(o, true);
 }
 
-int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
+/* Per-record bookkeeping after the engine saw it: the vectors file, training progress. */
+static void after_record(struct analyze_live *a, const float *v)
 {
-	engine_process(a->engine, rec);
 	a->n_recs++;
 	if (a->vec) {
-		const float *v = engine_last_vector(a->engine);
-
 		for (int i = 0; i < ENGINE_DIM; i++)
 			fprintf(a->vec, "%s%.9g", i ? "," : "", (double)v[i]);
 		fputc('\n', a->vec);
@@ -365,6 +367,12 @@ int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
 			a->next_progress += a->o.train_packets / 10;
 		}
 	}
+}
+
+int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
+{
+	engine_process(a->engine, rec);
+	after_record(a, engine_last_vector(a->engine));
 	return 0;
 }
 

@@ -38,23 +38,54 @@ const double classify_criterion_weights[CRIT_N] = { 2.0, 2.0, 2.0, 1.5, 1.5, 1.5
  * threshold; both models at their normal level (3.0) do not. Rates are packets/s.
  */
 static const struct classify_profile profiles[PROFILE_N] = {
-	[PROFILE_HOME] = { .name = "home", .sensitivity = 3.5, .dos_threshold = 0.5,
-			   .scan_threshold = 15, .dos_pps = 1000, .dos_dist_pps = 200,
-			   .scan_ports = 15, .scan_hosts = 10, .cred_conns = 6, .slow_conns = 40,
-			   .exfil_bytes = 10e6, .upload_bytes = 1e6,
-			   .dns_tunnel_queries = 10, .mass_reg_srcs = 10, .excess_pps = 3000,
+	[PROFILE_HOME] = { .name = "home",
+			   .sensitivity = 3.5,
+			   .dos_threshold = 0.5,
+			   .scan_threshold = 15,
+			   .dos_pps = 1000,
+			   .dos_dist_pps = 200,
+			   .scan_ports = 15,
+			   .scan_hosts = 10,
+			   .cred_conns = 6,
+			   .slow_conns = 40,
+			   .exfil_bytes = 10e6,
+			   .upload_bytes = 1e6,
+			   .dns_tunnel_queries = 10,
+			   .mass_reg_srcs = 10,
+			   .excess_pps = 3000,
 			   .excess_bps = 12.5e6 },
-	[PROFILE_SMALL_OFFICE] = { .name = "small-office", .sensitivity = 4.0,
-				   .dos_threshold = 0.6, .scan_threshold = 20, .dos_pps = 2500,
-				   .dos_dist_pps = 500, .scan_ports = 20, .scan_hosts = 20,
-				   .cred_conns = 8, .slow_conns = 60, .exfil_bytes = 25e6,
-				   .upload_bytes = 2e6, .dns_tunnel_queries = 20, .mass_reg_srcs = 20, .excess_pps = 8000, .excess_bps = 50e6 },
-	[PROFILE_ENTERPRISE] = { .name = "enterprise", .sensitivity = 4.5, .dos_threshold = 0.7,
-				 .scan_threshold = 30, .dos_pps = 10000, .dos_dist_pps = 2000,
-				 .scan_ports = 30, .scan_hosts = 40, .cred_conns = 12,
-				 .slow_conns = 100, .exfil_bytes = 100e6, .upload_bytes = 5e6,
-				 .dns_tunnel_queries = 40, .mass_reg_srcs = 50,
-				 .excess_pps = 30000, .excess_bps = 250e6 },
+	[PROFILE_SMALL_OFFICE] = { .name = "small-office",
+				   .sensitivity = 4.0,
+				   .dos_threshold = 0.6,
+				   .scan_threshold = 20,
+				   .dos_pps = 2500,
+				   .dos_dist_pps = 500,
+				   .scan_ports = 20,
+				   .scan_hosts = 20,
+				   .cred_conns = 8,
+				   .slow_conns = 60,
+				   .exfil_bytes = 25e6,
+				   .upload_bytes = 2e6,
+				   .dns_tunnel_queries = 20,
+				   .mass_reg_srcs = 20,
+				   .excess_pps = 8000,
+				   .excess_bps = 50e6 },
+	[PROFILE_ENTERPRISE] = { .name = "enterprise",
+				 .sensitivity = 4.5,
+				 .dos_threshold = 0.7,
+				 .scan_threshold = 30,
+				 .dos_pps = 10000,
+				 .dos_dist_pps = 2000,
+				 .scan_ports = 30,
+				 .scan_hosts = 40,
+				 .cred_conns = 12,
+				 .slow_conns = 100,
+				 .exfil_bytes = 100e6,
+				 .upload_bytes = 5e6,
+				 .dns_tunnel_queries = 40,
+				 .mass_reg_srcs = 50,
+				 .excess_pps = 30000,
+				 .excess_bps = 250e6 },
 };
 
 const char *classify_name(enum classify_class c)
@@ -220,8 +251,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	out->evidence[0] = out->response[0] = 0;
 
 	/* Payload to a sensitive service from a scanner: its follow-up, not more scanning. */
-	if (classify_is_sensitive_port(r->dport) && r->payload_bytes > 0 &&
-	    (ev->src_scanned || ev->src_rsts >= 3)) {
+	if (r->ip_proto == IPPROTO_TCP && classify_is_sensitive_port(r->dport) &&
+	    r->payload_bytes > 0 && (ev->src_scanned || ev->src_rsts >= 3)) {
 		EV("%s sends payload to the sensitive service %s:%u after %s",
 		   src, dst, r->dport, ev->src_scanned ? "scanning" : "refused attempts (RSTs)");
 		RESP("block %s and audit %s for exploitation (patch the service, restrict it "
@@ -230,7 +261,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_INTRUSION_ATTEMPT, false);
 	}
 	/* Scans first: a fast SYN scan is not a SYN flood, its ports tell them apart. */
-	if (ev->src_dst_ports >= p->scan_ports && ev->src_probe_share >= 0.5) {
+	if (ev->src_dst_ports >= p->scan_ports && ev->src_probe_share >= 0.5 &&
+	    ev->src_recent_ports >= 10) {
 		EV("%s probed %u distinct ports (vertical scan, %.0f%% probes, %.0f pkt/s) "
 		   "in the last 10 s, threshold %u",
 		   src, ev->src_dst_ports, 100 * ev->src_probe_share, ev->src_pps, p->scan_ports);
@@ -239,7 +271,8 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     src);
 		return set(out, CLASS_SCANNING, false);
 	}
-	if (ev->src_dst_hosts >= p->scan_hosts && ev->src_probe_share >= 0.5) {
+	if (ev->src_dst_hosts >= p->scan_hosts && ev->src_probe_share >= 0.5 &&
+	    ev->src_pkts10 <= 20.0 * ev->src_dst_hosts) {
 		EV("%s probed %u distinct hosts (horizontal scan, %.0f%% probes) in the last "
 		   "10 s, threshold %u",
 		   src, ev->src_dst_hosts, 100 * ev->src_probe_share, p->scan_hosts);
@@ -290,18 +323,19 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_DOS_ATTACK, true);
 	}
 	/*
-	 * Slow DoS holds connections open with little data and gets no answer; a client making
-	 * many short requests gets a response on each. So the server must have sent little per
-	 * connection (< 300 wire bytes: SYN-ACK and ACKs, no response): without that, a benign
-	 * client fetching a page 20 times a second was "slow DoS" after 2 s, and blocked.
+	 * Slow DoS holds many completed connections open with little data; a client making many
+	 * short requests closes them (FINs) and moves more bytes per connection, so a benign
+	 * client fetching a page 20 times a second is not slow DoS.
 	 */
 	if (r->ip_proto == IPPROTO_TCP && is_web_port(r->dport) &&
-	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_payload_mean < 64 &&
-	    ev->src_pair_recv < 300 * ev->src_pair_conns) {
-		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s sending "
-		   "%.0f B per packet on average, threshold %u connections",
-		   src, ev->src_pair_conns, dst, r->dport, ev->src_pair_payload_mean,
-		   p->slow_conns);
+	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_acked >= p->slow_conns &&
+	    ev->src_pair_fins <= 0.25 * ev->src_pair_conns && ev->src_pair_bytes_per_conn < 1024) {
+		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
+		   "them (%.0f closed) with %.0f B per connection, threshold %u connections",
+		   src,
+		   ev->src_pair_conns < ev->src_pair_acked ? ev->src_pair_conns :
+							     ev->src_pair_acked,
+		   dst, r->dport, ev->src_pair_fins, ev->src_pair_bytes_per_conn, p->slow_conns);
 		RESP("limit concurrent connections per client on %s:%u (reverse proxy "
 		     "timeouts) and block %s",
 		     dst, r->dport, src);
@@ -358,8 +392,7 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		return set(out, CLASS_DATA_EXFILTRATION, false);
 	}
 	if ((r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6) &&
-	    ev->src_pair_echo >= 10 && ev->src_pair_echo_mean >= 64 &&
-	    ev->src_pair_echo_sd >= 8) {
+	    ev->src_pair_echo >= 10 && ev->src_pair_echo_mean >= 64 && ev->src_pair_echo_sd >= 8) {
 		EV("ICMP tunnel: %s sent %.0f echo requests to %s in the last 60 s with %.0f B of "
 		   "payload on average, varying by %.0f B (ping pads to a fixed size)",
 		   src, ev->src_pair_echo, dst, ev->src_pair_echo_mean, ev->src_pair_echo_sd);
@@ -389,14 +422,20 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     src);
 		return set(out, CLASS_PROTOCOL_VIOLATION, false);
 	}
-	if (ev->src_pps >= p->excess_pps || ev->src_bps >= p->excess_bps) {
+	if ((ev->src_pps >= p->excess_pps || ev->src_bps >= p->excess_bps) &&
+	    ev->src_answer_share < 0.5) {
 		EV("%s sends %.0f pkt/s, %.1f MB/s without a flood signature, thresholds "
 		   "%.0f pkt/s, %.1f MB/s",
 		   src, ev->src_pps, ev->src_bps / 1e6, p->excess_pps, p->excess_bps / 1e6);
 		RESP("rate-limit %s (traffic shaping) and check what it transfers", src);
 		return set(out, CLASS_EXCESSIVE_TRAFFIC, false);
 	}
-	if (classify_is_suspicious_port(r->dport) &&
+	/*
+	 * The client side only: a server answering from a service port (a web server's
+	 * SYN-ACK to a client whose ephemeral port happens to be 4444) contacts nothing.
+	 */
+	if (classify_is_suspicious_port(r->dport) && r->sport >= 1024 &&
+	    !(r->ip_proto == IPPROTO_TCP && (r->tcp_flags & 0x14)) &&
 	    (r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP)) {
 		EV("%s contacts %s:%u, a port used by Tor/IRC/backdoors", src,
 		   dst, r->dport);

@@ -14,11 +14,14 @@
  * the profile's (struct classify_profile):
  *
  *   scanning (vertical)   the source reached >= scan_ports distinct destination
- *                         ports [10 s] and at least half its packets there
- *                         were probes (SYN-only, FIN, NULL, XMAS, empty UDP) -
- *                         checked before DoS so a fast SYN scan is a scan
+ *                         ports [10 s] and at least half its last 100 packets
+ *                         (since its last pause of 5 s) were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
+ *                         and its last 100 packets went to >= 10 ports -
+ *                         checked before DoS so a fast SYN scan is a scan, and
+ *                         a flood after a scan (or a scan after a flood) is
+ *                         told by what the source does now
  *   scanning (horizontal) >= scan_hosts distinct destination hosts [10 s] with
- *                         probes, the same port(s)
+ *                         probes, the same port(s), at most 20 packets per host
  *   scanning (stealth)    >= 5 NULL / FIN-only / XMAS probes [10 s]
  *   dos_attack (source)   the source sends >= dos_pps packets/s [1 s] to one
  *                         destination with >= 80 % SYN-only (SYN flood), UDP
@@ -27,19 +30,27 @@
  *                         [1 s] from >= 20 distinct sources [10 s] with >= 80 %
  *                         SYN-only / SYN-ACK / RST / UDP / ICMP: spoofed or
  *                         reflected flood; the episode is keyed on the victim
- *   dos_attack (slow)     one source holds >= slow_conns new connections [60 s]
- *                         to one web port with mean payload < 64 B (Slowloris)
+ *   dos_attack (slow)     one source opened >= slow_conns connections [60 s]
+ *                         to one web port, sent >= slow_conns packets with ACK
+ *                         there (handshakes were completed: a SYN flood alone is
+ *                         not slow, and the SYNs of a past flood do not hide a
+ *                         Slowloris), and holds them: it closed (FIN) at most a
+ *                         quarter, and sent < 1 KB per connection (Slowloris
+ *                         dribbles header lines; a client closes or reuses its
+ *                         connections)
  *   credential_stuffing   >= cred_conns new TCP connections [60 s] from the
  *                         source to one authentication service port
  *   intrusion_attempt     a source with a history (it scanned, or its attempts
- *                         were refused with >= 3 RSTs [60 s]) sends payload to
- *                         a sensitive service (135, 139, 445, 3389, 23, 5985,
+ *                         were refused with >= 3 RSTs [60 s]) sends TCP payload to
+ *                         a sensitive service (a UDP scan's own probes to 135/137
+ *                         are part of the scan) (135, 139, 445, 3389, 23, 5985,
  *                         5986); or a callback: a host that received payload on
  *                         a sensitive/web service from S opens a connection to
  *                         S, or S opens one to it on a new high port, within 60 s
  *   data_exfiltration     the source sent >= exfil_bytes [60 s] outbound to one
  *                         destination (outbound: dir == NAD_DIR_OUT, or a
  *                         private/link-local source to a public destination);
+ *                         (payload bytes throughout: headers are not data);
  *                         or a one-way upload: >= upload_bytes [60 s] to one
  *                         destination on a non-web port, at least 8 times what
  *                         came back, and not public -> private (a download seen
@@ -53,12 +64,18 @@
  *   mass_registration     >= mass_reg_srcs sources first seen [10 s] sent
  *                         payload to one destination port; keyed on the service
  *   protocol_violation    >= 2 malformed packets from the source [60 s]
- *                         (the parser's reason code, illegal flag combinations)
+ *                         (the parser's reason code, illegal flag combinations;
+ *                         an answer to port 0 is the asker's violation)
  *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
- *                         without a DoS signature
+ *                         without a DoS signature, from a source that mostly
+ *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
+ *                         replies, port-unreachables and bare ACKs are not its own
+ *                         traffic; the ICMP flood share leaves echo replies and
+ *                         solicited ICMP errors out for the same reason)
  *   unusual_destination   a connection to a suspicious port (Tor 9001, 9030,
  *                         9050, 9150; IRC 6667; 4444, 31337), baseline or not
- *                         (a Tor relay seen since the start is still Tor)
+ *                         (a Tor relay seen since the start is still Tor), from a
+ *                         client port (>= 1024, no SYN-ACK or RST: not an answer)
  *   timing_anomaly        score passed and |interval z| > 3
  *   size_anomaly          score passed and |size z| > 3
  *   behavioral            score passed, nothing above explains it
@@ -161,16 +178,23 @@ struct classify_evidence {
 	double src_syn_share, src_udp_share, src_icmp_share; /* of its packets [1 s] */
 	double src_top_dst_share; /* share of its packets [1 s] to this packet's destination */
 	unsigned src_dst_ports, src_dst_hosts; /* distinct [10 s] */
-	double src_probe_share; /* probes among its packets [10 s] */
+	double src_probe_share; /* probes among its last 100 packets (since a 5-s pause) */
 	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
 	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
-	double src_pair_payload_mean; /* mean payload bytes to this dst:port */
+	double src_pair_payload_mean; /* mean payload of its packets with payload to this dst:port */
+	double src_pair_acked; /* packets with ACK to this dst:port [60 s]: handshakes done */
+	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
+	double src_pair_bytes_per_conn; /* payload bytes per new connection to it [60 s] */
+	double src_pkts10; /* its packets [10 s] */
+	unsigned src_recent_ports; /* distinct destination ports of its last 100 packets
+				    * (filled when src_dst_ports >= 10 or a SYN) */
+	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */
 	double src_malformed; /* malformed packets [60 s] */
 	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
 	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
-	double src_pair_sent, src_pair_recv; /* bytes sent to / received from this dst [60 s] */
+	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */
 	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to this dst [60 s], mean B */
 	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
 	bool local_to_public, public_to_local; /* address locality (classify_addr_local) */

@@ -22,10 +22,10 @@
 #include "scaler.h"
 
 const char *const engine_feature_names[ENGINE_DIM] = {
-	"src_ip_hash",	 "dst_ip_hash",	  "packet_size",   "protocol",	    "src_port",
-	"dst_port",	 "interval",	  "tcp_flags",	   "udp_length",    "payload_size",
-	"header_ratio",	 "transport_layer_hash", "src_pkt_rate", "src_syn_share",
-	"src_dst_ports", "src_dst_hosts", "dst_bytes_out",
+	"src_ip_hash",	"dst_ip_hash",	 "packet_size",	  "protocol",
+	"src_port",	"dst_port",	 "interval",	  "tcp_flags",
+	"udp_length",	"payload_size",	 "header_ratio",  "transport_layer_hash",
+	"src_pkt_rate", "src_dst_ports", "src_dst_hosts",
 };
 
 #define SRC_SETS 4096 /* x 4 ways */
@@ -45,13 +45,15 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 struct pair_slot {
 	uint32_t dh;
 	uint16_t port;
-	double conns60, pay_sum60, pay_n60;
+	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
+	double fins60; /* connections the source closed (FIN) */
 };
 
 struct dst_slot {
 	uint32_t dh;
-	double p1, bytes60; /* bytes60: outbound bytes only (the dst_bytes_out feature) */
-	double sent60, recv60; /* every byte sent to / received from this peer */
+	double p1, bytes60; /* bytes60: outbound payload bytes only */
+	double sent60, recv60; /* payload bytes sent to / received from this peer */
+	double recv_p1; /* packets received from this peer [1 s] */
 	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
 	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
 };
@@ -71,11 +73,13 @@ struct src_ent {
 	uint64_t hosts[2][4];
 	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
 	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
+	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
 	struct pair_slot pairs[4];
 	struct dst_slot dsts[4];
 	uint16_t last_ports[100];
 	uint8_t lp_i, lp_n;
 	struct fast_ring fast;
+	struct fast_ring probes; /* which of its last 100 packets were probes */
 	double iv_mean, iv_var, sz_mean, sz_var;
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
@@ -107,6 +111,19 @@ struct score_hist {
 struct camp_sample {
 	float v[ENGINE_DIM];
 	uint64_t ep, ts;
+};
+
+/* One record between tracking and classification (see engine_process_batch). */
+struct pending {
+	struct nad_rec r;
+	struct classify_evidence ev;
+	struct src_ent *s;
+	uint32_t s_n; /* the source's packet count right after this record's tracking */
+	double iv_z, sz_z, dos_val;
+	bool dos_pat, iot;
+	unsigned p100;
+	float vec[ENGINE_DIM];
+	float ae, ifs;
 };
 
 struct engine {
@@ -156,6 +173,9 @@ struct engine {
 	float ae_thr, if_thr;
 	struct nad_stats kernel;
 	bool have_kernel;
+	/* batches (engine_process_batch) */
+	struct pending *pend;
+	float *batch_X, *batch_ae, *batch_if;
 };
 
 static uint32_t hash16(const __u8 a[16])
@@ -236,10 +256,14 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
 	e->camp_X = calloc((size_t)CAMP_RING * ENGINE_DIM, sizeof(float));
 	e->camp_labels = calloc(CAMP_RING, sizeof(int32_t));
+	e->pend = calloc(ENGINE_BATCH, sizeof(*e->pend));
+	e->batch_X = calloc((size_t)ENGINE_BATCH * ENGINE_DIM, sizeof(float));
+	e->batch_ae = calloc(ENGINE_BATCH, sizeof(float));
+	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels ||
-	    !e->db) {
+	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
+	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -317,6 +341,10 @@ void engine_free(struct engine *e)
 	free(e->camp);
 	free(e->camp_X);
 	free(e->camp_labels);
+	free(e->pend);
+	free(e->batch_X);
+	free(e->batch_ae);
+	free(e->batch_if);
 	free(e);
 }
 
@@ -388,7 +416,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 	if (!dt)
 		return;
 	f1 = decay(dt, 1), f5 = decay(dt, 5), f10 = decay(dt, 10), f60 = decay(dt, 60);
-	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1;
+	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1, s->ans1 *= f1;
 	s->b5 *= f5;
 	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
 	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
@@ -396,10 +424,13 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		s->pairs[i].conns60 *= f60;
 		s->pairs[i].pay_sum60 *= f60;
 		s->pairs[i].pay_n60 *= f60;
+		s->pairs[i].data_n60 *= f60;
+		s->pairs[i].fins60 *= f60;
 		s->dsts[i].p1 *= f1;
 		s->dsts[i].bytes60 *= f60;
 		s->dsts[i].sent60 *= f60;
 		s->dsts[i].recv60 *= f60;
+		s->dsts[i].recv_p1 *= f1;
 		s->dsts[i].dnsq60 *= f60;
 		s->dsts[i].dnsq_b60 *= f60;
 		s->dsts[i].echo60 *= f60;
@@ -547,6 +578,11 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	if (s->n) {
 		iv = (double)(now - s->last_ns) / 1e9;
 		fast_push(&s->fast, iv < 1e-3);
+		/* after a pause, what the source does now is a new activity */
+		if (iv >= 5) {
+			s->lp_n = s->lp_i = 0;
+			memset(&s->probes, 0, sizeof(s->probes));
+		}
 	}
 	if (d->last_ns)
 		fast_push(&d->fast, now - d->last_ns < 1000000);
@@ -603,14 +639,11 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		s->syn1 += w;
 	if (udp)
 		s->udp1 += w;
-	if (icmp)
-		s->icmp1 += w;
 	if (probe)
 		s->probe10 += w;
+	fast_push(&s->probes, probe);
 	if (stealth)
 		s->stealth10 += w;
-	if (r->malformed)
-		s->mal60 += w;
 	if (udp && r->dport == 53)
 		s->dnsq60 += (double)r->payload_bytes * w;
 	if (r->flags & NAD_F_L4) {
@@ -647,8 +680,33 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->outbound = r->dir == NAD_DIR_OUT ||
 		       (ip && classify_addr_local(r->saddr) && !classify_addr_local(r->daddr));
 	if (ev->outbound)
-		ds->bytes60 += (double)r->wire_bytes * w;
-	ds->sent60 += (double)r->wire_bytes * w;
+		ds->bytes60 += (double)r->payload_bytes * w;
+	ds->sent60 += (double)r->payload_bytes * w;
+	/*
+	 * Answers: what a host sends because someone sent to it. A flood's victim answers at
+	 * the flood's rate; its SYN-ACKs, echo replies and port-unreachables are not a flood
+	 * of its own, nor are the bare ACKs of a receiver.
+	 */
+	{
+		uint8_t ity = r->sport >> 8;
+		bool answer = (tcp && (((r->tcp_flags & 0x12) == 0x12) || (r->tcp_flags & 0x04) ||
+				       ((r->tcp_flags & 0x17) == 0x10 && !r->payload_bytes))) ||
+			      (r->ip_proto == IPPROTO_ICMP && ity == 0) ||
+			      (r->ip_proto == IPPROTO_ICMPV6 && ity == 129);
+		bool icmp_err = (r->ip_proto == IPPROTO_ICMP && (ity == 3 || ity == 11)) ||
+				(r->ip_proto == IPPROTO_ICMPV6 && ity >= 1 && ity <= 4);
+
+		/* an ICMP error is an answer to a peer that sent to us; unsolicited, a flood */
+		if (icmp_err && ds->recv_p1 >= 1)
+			answer = true;
+		if (answer)
+			s->ans1 += w;
+		if (icmp && !answer)
+			s->icmp1 += w;
+		/* an answer to port 0 carries the asker's violation, not its own */
+		if (r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO))
+			s->mal60 += w;
+	}
 	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
 		ds->dnsq60 += w;
 		ds->dnsq_b60 += (double)r->payload_bytes * w;
@@ -666,7 +724,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		src_decay(peer, now);
 		for (k = 0; k < 4; k++) {
 			if (peer->dsts[k].dh == sh) {
-				peer->dsts[k].recv60 += (double)r->wire_bytes * w;
+				peer->dsts[k].recv60 += (double)r->payload_bytes * w;
+				peer->dsts[k].recv_p1 += w;
 				break;
 			}
 		}
@@ -695,8 +754,13 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 			if (syn_only)
 				ps->conns60 += w;
 			else if (tcp && (r->tcp_flags & 0x10)) {
-				ps->pay_sum60 += (double)r->payload_bytes * w;
 				ps->pay_n60 += w;
+				if (r->tcp_flags & 0x01)
+					ps->fins60 += w;
+				if (r->payload_bytes) {
+					ps->pay_sum60 += (double)r->payload_bytes * w;
+					ps->data_n60 += w;
+				}
 			}
 		}
 	}
@@ -750,16 +814,24 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	/* evidence */
 	ev->src_pps = s->p1;
 	ev->src_bps = s->b5 / 5;
-	ev->src_syn_share = s->syn1 / s->p1;
-	ev->src_udp_share = s->udp1 / s->p1;
-	ev->src_icmp_share = s->icmp1 / s->p1;
+	/* shares of what the source initiates: an attacker's kernel RSTs the SYN-ACKs */
+	x = s->p1 - s->ans1 > 0.5 ? s->p1 - s->ans1 : 0;
+	ev->src_syn_share = x ? s->syn1 / x : 0;
+	ev->src_udp_share = x ? s->udp1 / x : 0;
+	ev->src_icmp_share = x ? s->icmp1 / x : 0;
+	ev->src_pkts10 = s->p10;
 	ev->src_top_dst_share = ds->p1 / s->p1;
 	ev->src_dst_ports = distinct(s->ports[0], s->ports[1], 8);
 	ev->src_dst_hosts = distinct(s->hosts[0], s->hosts[1], 4);
-	ev->src_probe_share = s->probe10 / s->p10;
+	/* of its last (up to) 100 packets: a 10-s count would mix in the previous activity */
+	ev->src_probe_share = (double)s->probes.cnt / s->probes.n;
 	ev->src_stealth_probes = s->stealth10;
 	ev->src_pair_conns = ps ? ps->conns60 : 0;
-	ev->src_pair_payload_mean = ps && ps->pay_n60 > 0.5 ? ps->pay_sum60 / ps->pay_n60 : 0;
+	ev->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
+	ev->src_pair_acked = ps ? ps->pay_n60 : 0;
+	ev->src_pair_fins = ps ? ps->fins60 : 0;
+	ev->src_pair_bytes_per_conn = ps && ps->conns60 > 0.5 ? ps->pay_sum60 / ps->conns60 : 0;
+	ev->src_answer_share = s->ans1 / s->p1;
 	ev->src_rsts = s->rst60;
 	ev->src_scanned = now < s->scanned_until;
 	ev->src_malformed = s->mal60;
@@ -795,7 +867,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		ev->dstport_in_baseline = (e->baseline[(b1 % 65536) / 64] >> (b1 % 64) & 1) &&
 					  (e->baseline[(b2 % 65536) / 64] >> (b2 % 64) & 1);
 	}
-	*p100 = syn_only ? ports_last100(s) : 0;
+	*p100 = syn_only || ev->src_dst_ports >= 10 ? ports_last100(s) : 0;
+	ev->src_recent_ports = *p100;
 
 	/* IoT by behaviour */
 	*iot = s->iot_port;
@@ -811,10 +884,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	/* model vector */
 	features_extract(e->feat, r, e->vec);
 	e->vec[12] = (float)log1p(s->p1);
-	e->vec[13] = (float)ev->src_syn_share;
-	e->vec[14] = (float)log1p(ev->src_dst_ports);
-	e->vec[15] = (float)log1p(ev->src_dst_hosts);
-	e->vec[16] = (float)log1p(ds->bytes60);
+	e->vec[13] = (float)log1p(ev->src_dst_ports);
+	e->vec[14] = (float)log1p(ev->src_dst_hosts);
 	return s;
 }
 
@@ -827,9 +898,9 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
  */
 static bool info_recurring(struct src_ent *s, const struct nad_rec *r)
 {
-	uint32_t sig = mix(hash16(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^
-			   (uint32_t)r->eth_proto << 8 ^
-			   (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
+	uint32_t sig =
+		mix(hash16(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^ (uint32_t)r->eth_proto << 8 ^
+		    (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
 
 	for (unsigned i = 0; i < s->info_sig_n; i++) {
 		if (s->info_sig[i] == sig)
@@ -1036,51 +1107,81 @@ void engine_vectorize(struct engine *e, const struct nad_rec *rec, float out[ENG
 	memcpy(out, e->vec, sizeof(e->vec));
 }
 
-enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
+/* Time, counters and trackers for one record; the vector lands in p->vec. */
+static void stage(struct engine *e, const struct nad_rec *rec, struct pending *p)
 {
-	struct classify_evidence ev = { 0 };
+	uint64_t w = rec->weight ? rec->weight : 1;
+
+	memset(&p->ev, 0, sizeof(p->ev));
+	p->r = *rec;
+	/* Time never runs backwards inside the engine (reordered records). */
+	if (e->started && p->r.ts_ns < e->now_ns)
+		p->r.ts_ns = e->now_ns;
+	clock_in(e, p->r.ts_ns);
+	e->n_pkts += w;
+	e->int_pkts[p->r.dir & 1] += w;
+	e->int_bytes[p->r.dir & 1] += (uint64_t)p->r.wire_bytes * w;
+	p->ev.rec = &p->r;
+	p->s = track(e, &p->r, &p->ev, &p->iv_z, &p->sz_z, &p->dos_pat, &p->dos_val, &p->p100,
+		     &p->iot);
+	p->s_n = p->s->n;
+	memcpy(p->vec, e->vec, sizeof(p->vec));
+}
+
+/*
+ * Scores n staged records with one modelset_score call. Returns whether a model scored
+ * them (the thresholds are then in e->ae_thr, e->if_thr).
+ */
+static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X, float *ae,
+			 float *ifs)
+{
+	const struct modelset *m = NULL;
+	uint64_t gen = 0;
+
+	if (!e->hold)
+		return false;
+	m = modelhold_acquire(e->hold, e->slot, &gen);
+	if (m && gen != e->scratch_gen) {
+		/* A new model was published: its scratch (rare; not per packet). */
+		modelset_scratch_free(e->scratch);
+		e->scratch = modelset_scratch_new(m);
+		e->scratch_gen = gen;
+	}
+	if (m && e->scratch) {
+		for (size_t i = 0; i < n; i++)
+			memcpy(&X[i * ENGINE_DIM], p[i].vec, sizeof(p[i].vec));
+		modelset_score(m, X, n, e->scratch, ae, ifs);
+		for (size_t i = 0; i < n; i++)
+			p[i].ae = ae[i], p[i].ifs = ifs[i];
+		e->ae_thr = modelset_ae_threshold(m);
+		e->if_thr = modelset_if_threshold(m);
+		e->have_model = true;
+	} else {
+		m = NULL;
+	}
+	modelhold_release(e->hold, e->slot);
+	return m != NULL;
+}
+
+/* Criteria, class, episode and campaign of one staged and scored record. */
+static enum classify_class conclude(struct engine *e, struct pending *p, bool have_model)
+{
+	struct classify_evidence ev = p->ev;
 	struct classify_result res;
 	struct alert_anomaly an = { 0 };
-	struct nad_rec r = *rec;
-	const struct modelset *m = NULL;
-	float ae = 0, ifs = 0;
-	double iv_z, sz_z, dos_val, score = 0;
-	bool dos_pat, iot, in_episode;
-	unsigned p100, key;
-	uint64_t gen = 0, w = r.weight ? r.weight : 1;
+	const struct nad_rec *rp = &p->r;
+	float ae = have_model ? p->ae : 0, ifs = have_model ? p->ifs : 0;
+	double iv_z = p->iv_z, score = 0;
+	bool iot = p->iot, in_episode;
+	unsigned key;
 	enum classify_class cls;
-	struct src_ent *s;
+	struct src_ent *s = p->s;
+	const struct nad_rec r = *rp;
 
-	/* Time never runs backwards inside the engine (reordered records). */
-	if (e->started && r.ts_ns < e->now_ns)
-		r.ts_ns = e->now_ns;
-	clock_in(e, r.ts_ns);
-	e->n_pkts += w;
-	e->int_pkts[r.dir & 1] += w;
-	e->int_bytes[r.dir & 1] += (uint64_t)r.wire_bytes * w;
-	ev.rec = &r;
-	s = track(e, &r, &ev, &iv_z, &sz_z, &dos_pat, &dos_val, &p100, &iot);
-
-	/* models */
-	if (e->hold) {
-		m = modelhold_acquire(e->hold, e->slot, &gen);
-		if (m && gen != e->scratch_gen) {
-			/* A new model was published: its scratch (rare; not per packet). */
-			modelset_scratch_free(e->scratch);
-			e->scratch = modelset_scratch_new(m);
-			e->scratch_gen = gen;
-		}
-		if (m && e->scratch) {
-			modelset_score(m, e->vec, 1, e->scratch, &ae, &ifs);
-			e->ae_thr = modelset_ae_threshold(m);
-			e->if_thr = modelset_if_threshold(m);
-			e->have_model = true;
-		} else {
-			m = NULL;
-		}
-		modelhold_release(e->hold, e->slot);
-	}
-	an.have_model = m != NULL;
+	ev.rec = rp;
+	/* set by the classification of an earlier record of the same batch */
+	ev.src_scanned = r.ts_ns < s->scanned_until;
+	an.have_model = have_model;
 #define FIRE(c, val, thr)                                                                          \
 	do {                                                                                       \
 		ev.criteria |= 1u << (c);                                                          \
@@ -1098,11 +1199,12 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		if (ae > e->ae_thr)
 			FIRE(CRIT_AE, ae, e->ae_thr);
 	}
-	if (dos_pat)
-		FIRE(CRIT_DOS_PATTERN, dos_val, e->profile->dos_threshold);
-	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 && p100 > e->profile->scan_threshold)
-		FIRE(CRIT_SCANNING_PATTERN, p100, e->profile->scan_threshold);
-	if ((iv_z > 3 || iv_z < -3) && !(iot && s->n > 20))
+	if (p->dos_pat)
+		FIRE(CRIT_DOS_PATTERN, p->dos_val, e->profile->dos_threshold);
+	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 &&
+	    p->p100 > e->profile->scan_threshold)
+		FIRE(CRIT_SCANNING_PATTERN, p->p100, e->profile->scan_threshold);
+	if ((iv_z > 3 || iv_z < -3) && !(iot && p->s_n > 20))
 		FIRE(CRIT_INTERVAL_SPIKE, iv_z, 3);
 	key = (r.flags & (NAD_F_IPV4 | NAD_F_IPV6)) ? r.ip_proto : 256 + (r.eth_proto >= 0x600);
 	if (e->proto_n > 30 && !e->proto_count[key])
@@ -1120,7 +1222,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	ev.score = score;
 	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
 	ev.interval_z = iv_z;
-	ev.size_z = sz_z;
+	ev.size_z = p->sz_z;
 	cls = classify_decide(&ev, e->profile, &res);
 	/*
 	 * Info classes are deviations from the source's own behaviour: not before it has
@@ -1129,7 +1231,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	 */
 	{
 		bool pass = score >= ev.threshold;
-		bool routine = s->n < 20 || s->pass_rate > 0.1;
+		bool routine = p->s_n < 20 || s->pass_rate > 0.1;
 
 		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
 		if (classify_level(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
@@ -1141,14 +1243,14 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		hist_add(iot ? &e->iot_hist : &e->hist, score, 1);
 	if (cls == CLASS_NONE) {
 		if (e->retrain && !in_episode)
-			retrain_offer(e->retrain, e->vec);
+			retrain_offer(e->retrain, p->vec);
 		return CLASS_NONE;
 	}
 	if (cls == CLASS_SCANNING)
 		s->scanned_until = r.ts_ns + 300000000000ull;
 	if (!e->alert)
 		return cls;
-	an.rec = &r;
+	an.rec = rp;
 	an.cls = cls;
 	an.by_destination = res.by_destination;
 	an.score = score;
@@ -1169,7 +1271,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 	if (ep && (ep != e->camp_last_ep || r.ts_ns >= e->camp_last_ns + CAMP_SAMPLE_NS)) {
 		struct camp_sample *c = &e->camp[e->camp_i];
 
-		memcpy(c->v, e->vec, sizeof(c->v));
+		memcpy(c->v, p->vec, sizeof(c->v));
 		c->ep = ep;
 		c->ts = r.ts_ns;
 		e->camp_i = (e->camp_i + 1) % CAMP_RING;
@@ -1179,6 +1281,73 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 		e->camp_last_ns = r.ts_ns;
 	}
 	return cls;
+}
+
+enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
+{
+	struct pending *p = &e->pend[0];
+	float x[ENGINE_DIM], ae, ifs;
+
+	stage(e, rec, p);
+	return conclude(e, p, score_staged(e, p, 1, x, &ae, &ifs));
+}
+
+/* Would tracking a record from this source evict another source's entry? */
+static bool src_would_evict(const struct engine *e, const __u8 a[16])
+{
+	const struct src_ent *set = &e->src[(size_t)(mix(hash16(a)) % SRC_SETS) * WAYS];
+
+	for (int w = 0; w < WAYS; w++) {
+		if (!set[w].used || !memcmp(set[w].addr, a, 16))
+			return false;
+	}
+	return true;
+}
+
+static void flush(struct engine *e, size_t n, enum classify_class *cls_out)
+{
+	bool have_model;
+
+	if (!n)
+		return;
+	have_model = score_staged(e, e->pend, n, e->batch_X, e->batch_ae, e->batch_if);
+	for (size_t i = 0; i < n; i++) {
+		enum classify_class c = conclude(e, &e->pend[i], have_model);
+
+		if (cls_out)
+			cls_out[i] = c;
+	}
+	memcpy(e->vec, e->pend[n - 1].vec, sizeof(e->vec));
+}
+
+/*
+ * A batch is cut before anything the staged records' conclusions must precede: a tick
+ * (thresholds, profile, expiry and retraining move there), and the eviction of a source
+ * entry (a staged record still points at its source's entry).
+ */
+void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n,
+			  enum classify_class *cls_out, float *vec_out)
+{
+	size_t k = 0, first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t ts = recs[i].ts_ns;
+
+		if (e->started && ts < e->now_ns)
+			ts = e->now_ns;
+		if (k && (k == ENGINE_BATCH || ts >= e->next_tick ||
+			  src_would_evict(e, recs[i].saddr))) {
+			flush(e, k, cls_out ? &cls_out[first] : NULL);
+			k = 0;
+		}
+		if (!k)
+			first = i;
+		stage(e, &recs[i], &e->pend[k]);
+		if (vec_out)
+			memcpy(&vec_out[i * ENGINE_DIM], e->pend[k].vec, sizeof(e->pend[k].vec));
+		k++;
+	}
+	flush(e, k, cls_out ? &cls_out[first] : NULL);
 }
 
 void engine_finish(struct engine *e)

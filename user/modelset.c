@@ -192,7 +192,8 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 
 	m->info = (struct modelset_info){
 		.n_rows = n,
-		.trained_unix_s = (uint64_t)time(NULL),
+		.trained_unix_s = opts->trained_unix_s ? opts->trained_unix_s :
+							 (uint64_t)time(NULL),
 		.seed_ae = opts->ae.seed,
 		.seed_forest = opts->forest.seed,
 		.epochs_run = rep.epochs_run,

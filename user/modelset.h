@@ -37,6 +37,7 @@ struct modelset_opts {
 	struct iforest_opts forest;
 	struct dbscan_opts dbscan; /* stored for the engine; not used in training */
 	float ae_quantile; /* AE threshold = this quantile of the training rows' MAE (default 0.95) */
+	uint64_t trained_unix_s; /* time stamp stored in the info; 0 (default): now */
 };
 
 /* Defaults everywhere; one seed (42) drives the autoencoder and the forest. */
