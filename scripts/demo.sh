@@ -4,12 +4,13 @@
 # demo.sh - `sudo make demo`: nadxdp on the namespace test bed.
 #
 # Builds the test bed (scripts/testbed.sh), serves HTTP from nginx in the
-# monitored namespace, attaches nadxdp to the monitored interface for about
-# 20 s with the features of every record written to a CSV, and meanwhile
-# sends benign traffic (curl, ping) from the client and attack-like traffic
-# (an hping3 SYN burst, an nmap SYN scan of 198.18.0.1 only) from the
-# attacker. Shows `nadxdp status` during the run and a summary of the
-# records at the end. Everything is torn down on exit, Ctrl-C included.
+# monitored namespace, runs nadxdp on the monitored interface with its
+# embedded default model and EVE JSON to a log, and meanwhile sends benign
+# traffic (curl, ping) from the client, then an nmap SYN scan and an hping3
+# SYN flood of 198.18.0.1 only from the attacker. Shows the alerts, the
+# automatic drop rule the flood earns, `nadxdp status`, the benign client
+# still being served, and the alert and mitigation events at the end.
+# Everything is torn down on exit, Ctrl-C included.
 # All traffic stays inside the test bed's namespaces (198.18.0.0/24). The
 # demo runs in a private mount namespace (own bpffs on /sys/fs/bpf, own /run),
 # so a real nadxdp instance on the machine is neither seen nor disturbed.
@@ -18,7 +19,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${NADXDP_BIN:-$ROOT/nadxdp}
 TB="$ROOT/scripts/testbed.sh"
-DURATION=${DEMO_DURATION:-20}
+DURATION=${DEMO_DURATION:-120}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "demo: needs root (network namespaces and XDP); run: sudo make demo" >&2
@@ -99,9 +100,9 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-say "nadxdp on $TB_MON_IF for ${DURATION}s"
+say "nadxdp on $TB_MON_IF (embedded default model, EVE JSON to a log)"
 nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration "$DURATION" \
-	--dump-features "$WORK/features.csv" >"$WORK/daemon.log" 2>&1 &
+	--profile home --summary-interval 0 --log "$WORK/eve.json" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 for _ in $(seq 100); do
 	[ -e /sys/fs/bpf/nadxdp/nad_stats ] && break
@@ -115,6 +116,14 @@ if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 	exit 1
 fi
 sed 's/^/  daemon: /' "$WORK/daemon.log"
+SEEN=$(wc -l <"$WORK/daemon.log")
+
+# Prints the daemon's console lines (alerts, mitigation) written since the last call.
+new_lines() {
+	sleep 1.5
+	tail -n +"$((SEEN + 1))" "$WORK/daemon.log" | grep -v ' pkts .* B | out ' | sed 's/^/  /' || true
+	SEEN=$(wc -l <"$WORK/daemon.log")
+}
 
 say "benign traffic from $TB_CLI_NS: 30 HTTP requests, 10 pings"
 for _ in $(seq 30); do
@@ -122,31 +131,47 @@ for _ in $(seq 30); do
 	sleep 0.1
 done
 in_ns "$TB_CLI_NS" ping -c 10 -i 0.2 -q "$TB_MON_IP" | tail -1
+echo "  alerts (none expected):"
+new_lines
 
-say "nadxdp status after the benign phase"
-"$BIN" status
+say "attack 1 from $TB_ATK_NS: nmap SYN scan of ports 1-1024"
+in_ns "$TB_ATK_NS" nmap -n -Pn -sS -p 1-1024 -T4 --max-retries 1 "$TB_MON_IP" | grep -E "Nmap done" || true
+new_lines
 
-say "attack-like traffic from $TB_ATK_NS: 3000 SYNs (hping3), SYN scan of ports 1-1024 (nmap)"
-in_ns "$TB_ATK_NS" hping3 -q -S -p 80 -i u500 -c 3000 "$TB_MON_IP" 2>&1 | tail -2 || true
-in_ns "$TB_ATK_NS" nmap -n -Pn -sS -p 1-1024 -T4 --max-retries 1 "$TB_MON_IP" | grep -E "open|Nmap done" || true
+say "attack 2 from $TB_ATK_NS: hping3 SYN flood (5 s) while $TB_CLI_NS keeps using the web server"
+in_ns "$TB_ATK_NS" timeout 5 hping3 -q -S -p 80 --flood "$TB_MON_IP" >/dev/null 2>&1 &
+FLOOD=$!
+ok=0 n=0
+for _ in $(seq 40); do
+	n=$((n + 1))
+	in_ns "$TB_CLI_NS" curl -s -m 2 -o /dev/null "http://$TB_MON_IP/" && ok=$((ok + 1))
+	sleep 0.1
+done
+wait "$FLOOD" || true
+echo "  benign HTTP requests during the flood: $ok/$n served"
+new_lines
 
-say "nadxdp status after the attack phase"
-"$BIN" status
+say "nadxdp rules list (the automatic rule, with its hits)"
+"$BIN" rules list
 
-say "waiting for nadxdp to finish its ${DURATION}s"
+say "nadxdp status"
+"$BIN" status --top 3
+
+say "stopping nadxdp (SIGINT: rules removed, programs detached, maps unpinned)"
+kill -INT "$DAEMON_PID" 2>/dev/null || true
 wait "$DAEMON_PID" || echo "demo: nadxdp exited with status $?" >&2
 DAEMON_PID=
-sed 's/^/  daemon: /' "$WORK/daemon.log" | tail -n 20
+new_lines
 
-if [ -s "$WORK/features.csv" ]; then
-	say "records written with --dump-features: $(($(wc -l <"$WORK/features.csv") - 1))"
-	echo "  by transport (transport_layer_hash: 1 TCP, 2 UDP, 3 ICMP) and direction:"
-	awk -F, 'NR > 1 { n[$2 " " $14]++ } END { for (k in n) printf "    %-8s %8d\n", k, n[k] }' \
-		"$WORK/features.csv" | sort
-	echo "  bare SYNs (tcp_flags = 2) per source hash:"
-	awk -F, 'NR > 1 && $10 == 2 { n[$3]++ } END { for (k in n) printf "    %-14s %8d\n", k, n[k] }' \
-		"$WORK/features.csv" | sort -k2 -nr | head -5
-	echo "  first rows:"
-	head -n 4 "$WORK/features.csv" | sed 's/^/    /'
+if [ -s "$WORK/eve.json" ]; then
+	say "EVE JSON log: $(wc -l <"$WORK/eve.json") events"
+	echo "  anomaly episodes started, by class:"
+	grep '"event_type":"anomaly"' "$WORK/eve.json" | grep '"state":"start"' |
+		grep -o '"class":"[a-z_]*"' | sort | uniq -c | sed 's/^/    /'
+	echo "  mitigation events:"
+	grep '"event_type":"mitigation"' "$WORK/eve.json" |
+		grep -o '"action":"[a-z_]*","kind":"[a-z]*","rule":"[^"]*"' | sed 's/^/    /'
+	echo "  first alert:"
+	grep -m1 '"event_type":"anomaly"' "$WORK/eve.json" | cut -c1-400 | sed 's/^/    /'
 fi
 say "done; tearing down"
