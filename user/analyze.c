@@ -19,6 +19,7 @@
 #include "log.h"
 #include "modelset.h"
 #include "offline.h"
+#include "pcapsrc.h"
 #include "report.h"
 #include "retrain.h"
 
@@ -453,13 +454,27 @@ static void offline_alert(void *ctx, const struct alert_event *ev)
 
 int analyze_offline(const struct analyze_opts *o)
 {
-	struct analyze_live *a = setup(o, false);
-	struct offline_ctx c = { .a = a };
-	char name[PATH_MAX];
+	char name[PATH_MAX], perr[PCAPSRC_ERRLEN];
+	struct offline_ctx c = { 0 };
+	struct analyze_live *a;
+	struct pcapsrc *probe;
 	int err;
 
+	/*
+	 * Refuse a missing or unreadable capture before loading or training models, so
+	 * its one line is the only one. Opening reads just the file header.
+	 */
+	probe = pcapsrc_new(o->pcap, perr, sizeof(perr));
+	if (!probe) {
+		pr_warn("%s\n", perr);
+		return EXIT_RUNTIME;
+	}
+	pcapsrc_free(probe);
+
+	a = setup(o, false);
 	if (!a)
 		return EXIT_RUNTIME;
+	c.a = a;
 	if (o->report_path) {
 		c.ds = dashstate_new(&(struct dashstate_opts){ .n_slots = 3600 });
 		if (!c.ds) {
