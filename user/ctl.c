@@ -637,22 +637,38 @@ static int open_rule_map(const struct cidr *c, bool allow, bool adding)
 	return fd;
 }
 
+/*
+ * The common start of `rules add|del`: parses the CIDR argument, checks for root,
+ * opens the map the prefix belongs in and fills its LPM key and canonical text.
+ * Returns the map fd, or minus the exit code (the cause logged).
+ */
+static int open_rule_arg(const char *arg, bool allow, bool create, union lpm_key *key,
+			 char text[CIDR_STRLEN])
+{
+	struct cidr c;
+	int fd;
+
+	if (!parse_cidr_arg(arg, &c))
+		return -EXIT_USAGE;
+	if (!is_root("rules"))
+		return -EXIT_RUNTIME;
+	fd = open_rule_map(&c, allow, create);
+	if (fd < 0)
+		return -EXIT_RUNTIME;
+	lpm_key(&c, key);
+	cidr_format(&c, text, CIDR_STRLEN);
+	return fd;
+}
+
 static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
 {
 	char text[CIDR_STRLEN];
 	union lpm_key key;
-	struct cidr c;
 	int fd, ret = EXIT_RUNTIME;
 
-	if (!parse_cidr_arg(arg, &c))
-		return EXIT_USAGE;
-	if (!is_root("rules"))
-		return EXIT_RUNTIME;
-	fd = open_rule_map(&c, allow, true);
+	fd = open_rule_arg(arg, allow, true, &key, text);
 	if (fd < 0)
-		return EXIT_RUNTIME;
-	lpm_key(&c, &key);
-	cidr_format(&c, text, sizeof(text));
+		return -fd;
 	if (allow) {
 		struct nad_allow v = { 0 };
 
@@ -696,18 +712,11 @@ static int rule_del(const char *arg, bool allow)
 {
 	char text[CIDR_STRLEN];
 	union lpm_key key;
-	struct cidr c;
 	int fd, ret = EXIT_RUNTIME;
 
-	if (!parse_cidr_arg(arg, &c))
-		return EXIT_USAGE;
-	if (!is_root("rules"))
-		return EXIT_RUNTIME;
-	fd = open_rule_map(&c, allow, false);
+	fd = open_rule_arg(arg, allow, false, &key, text);
 	if (fd < 0)
-		return EXIT_RUNTIME;
-	lpm_key(&c, &key);
-	cidr_format(&c, text, sizeof(text));
+		return -fd;
 	if (bpf_map_delete_elem(fd, &key)) {
 		if (errno == ENOENT)
 			pr_warn("rules: no %s for %s\n", allow ? "allowlist entry" : "drop rule",
