@@ -25,13 +25,6 @@
 #include "modelset.h"
 #include "offline.h"
 
-/* The names of features.h, for `train --pcap` (the CSV path takes its header instead). */
-static const char *const pcap_feature_names[FEAT_N_BASE] = {
-	"src_ip_hash", "dst_ip_hash",  "packet_size",  "protocol",
-	"src_port",    "dst_port",     "interval",     "tcp_flags",
-	"udp_length",  "payload_size", "header_ratio", "transport_layer_hash",
-};
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -284,7 +277,7 @@ int modelcmd_train_cmd(int argc, char **argv)
 		if (err)
 			goto out; /* offline.c has said why */
 		d = FEAT_N_BASE;
-		names = pcap_feature_names;
+		names = features_names;
 	}
 	if (n < MODELSET_MIN_ROWS) {
 		pr_warn("%s: %s: %zu rows, training needs at least %d\n", cmd,
