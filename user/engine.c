@@ -41,12 +41,24 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 #define CAMP_RING 1024
 #define CAMP_SAMPLE_NS 200000000ull
 #define INFO_SIGS 8
+#define AUTH_SETS 1024 /* x 4 ways: connections to multi-attempt login services */
+#define AUTH_REPLIES 12 /* server replies of a connection that can be login failures */
 
 struct pair_slot {
 	uint32_t dh;
 	uint16_t port;
 	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
 	double fins60; /* connections the source closed (FIN) */
+	double fails60; /* login failures it received (repeated server replies, see auth_track) */
+};
+
+/* One connection to a multi-attempt login service (see auth_track). */
+struct auth_flow {
+	uint64_t key; /* 0: free */
+	uint64_t last_ns;
+	uint16_t lens[2]; /* payload lengths of the server's last two replies */
+	uint8_t replies; /* server payload packets so far */
+	bool client_spoke; /* client payload since the server's last reply */
 };
 
 struct dst_slot {
@@ -137,6 +149,7 @@ struct engine {
 	struct features *feat;
 	struct src_ent *src;
 	struct dst_ent *dst;
+	struct auth_flow *auth;
 	float vec[ENGINE_DIM];
 	unsigned last_criteria;
 	/* rare_protocol */
@@ -252,6 +265,7 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->slot = -1;
 	e->src = calloc((size_t)SRC_SETS * WAYS, sizeof(*e->src));
 	e->dst = calloc((size_t)DST_SETS * WAYS, sizeof(*e->dst));
+	e->auth = calloc((size_t)AUTH_SETS * WAYS, sizeof(*e->auth));
 	e->feat = features_new();
 	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
 	e->camp_X = calloc((size_t)CAMP_RING * ENGINE_DIM, sizeof(float));
@@ -262,7 +276,7 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
+	if (!e->src || !e->dst || !e->auth || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
 	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
@@ -338,6 +352,7 @@ void engine_free(struct engine *e)
 	dbscan_free(e->db);
 	free(e->src);
 	free(e->dst);
+	free(e->auth);
 	free(e->camp);
 	free(e->camp_X);
 	free(e->camp_labels);
@@ -426,6 +441,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		s->pairs[i].pay_n60 *= f60;
 		s->pairs[i].data_n60 *= f60;
 		s->pairs[i].fins60 *= f60;
+		s->pairs[i].fails60 *= f60;
 		s->dsts[i].p1 *= f1;
 		s->dsts[i].bytes60 *= f60;
 		s->dsts[i].sent60 *= f60;
@@ -487,6 +503,96 @@ static bool is_iot_port(uint16_t p)
 static bool is_web(uint16_t p)
 {
 	return p == 80 || p == 443 || p == 8080 || p == 8443 || p == 8000;
+}
+
+/*
+ * Login failures on an encrypted or clear-text login dialogue, from sizes alone.
+ * A service that lets a client try again on the same connection (SSH, FTP, telnet,
+ * POP3, IMAP, SMTP submission) answers every refused attempt with the same reply:
+ * SSH's USERAUTH_FAILURE is one size under any cipher, FTP's "530 Login incorrect"
+ * one length. So a server reply that answers a client request and has the length of
+ * one of the server's two previous replies on that connection is counted as a
+ * failure, against the client's (client, server, port) pair. Only the first
+ * AUTH_REPLIES server replies of a connection count: the key exchange and the login
+ * fit in them (Hydra's six SSH attempts are replies 6..11), a shell's keystroke
+ * echoes come after. A successful login's replies (SSH: 41, 1088, 1564, 44, 52,
+ * 100, 28, 256, ... bytes) do not repeat. Connections are tracked from their SYN.
+ */
+static uint64_t auth_key(const __u8 cli[16], uint16_t cport, const __u8 srv[16], uint16_t sport)
+{
+	uint64_t hi = mix(hash16(cli) ^ (uint32_t)cport * 2654435761u);
+	uint64_t lo = mix(hash16(srv) ^ 0x85ebca6bu ^ (uint32_t)sport * 2246822519u);
+
+	return (hi << 32 | lo) | 1;
+}
+
+static struct auth_flow *auth_get(struct engine *e, uint64_t key, bool create, uint64_t now)
+{
+	struct auth_flow *set = &e->auth[(size_t)(key % AUTH_SETS) * WAYS], *victim = NULL;
+
+	for (int w = 0; w < WAYS; w++) {
+		if (set[w].key == key)
+			return &set[w];
+	}
+	if (!create)
+		return NULL;
+	for (int w = 0; w < WAYS; w++) {
+		if (!victim || set[w].last_ns < victim->last_ns)
+			victim = &set[w];
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	victim->last_ns = now;
+	return victim;
+}
+
+static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only, uint64_t now)
+{
+	struct auth_flow *f;
+	struct src_ent *cli;
+	uint32_t sh;
+
+	if (r->ip_proto != IPPROTO_TCP || !(r->flags & NAD_F_L4))
+		return;
+	if (classify_is_login_port(r->dport)) { /* client -> server */
+		if (!syn_only && !r->payload_bytes)
+			return;
+		f = auth_get(e, auth_key(r->saddr, r->sport, r->daddr, r->dport), syn_only, now);
+		if (!f)
+			return;
+		if (syn_only && f->replies) { /* the port pair is reused: a new connection */
+			memset(f, 0, sizeof(*f));
+			f->key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
+		}
+		f->last_ns = now;
+		if (r->payload_bytes)
+			f->client_spoke = true;
+		return;
+	}
+	if (!classify_is_login_port(r->sport) || !r->payload_bytes)
+		return; /* not a server reply */
+	f = auth_get(e, auth_key(r->daddr, r->dport, r->saddr, r->sport), false, now);
+	if (!f || f->replies >= AUTH_REPLIES)
+		return;
+	f->last_ns = now;
+	if (f->client_spoke && f->replies &&
+	    (r->payload_bytes == f->lens[0] || (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
+		cli = src_get(e, r->daddr, false, NULL);
+		sh = hash16(r->saddr);
+		if (cli) {
+			src_decay(cli, now);
+			for (int k = 0; k < 4; k++) {
+				if (cli->pairs[k].dh == sh && cli->pairs[k].port == r->sport) {
+					cli->pairs[k].fails60 += 1;
+					break;
+				}
+			}
+		}
+	}
+	f->lens[1] = f->lens[0];
+	f->lens[0] = r->payload_bytes;
+	f->replies++;
+	f->client_spoke = false;
 }
 
 static unsigned ports_last100(const struct src_ent *s)
@@ -765,6 +871,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		}
 	}
 
+	auth_track(e, r, syn_only, now);
+
 	/* failures: an RST to a source counts against it */
 	if (tcp && (r->tcp_flags & 0x04)) {
 		peer = src_get(e, r->daddr, false, NULL);
@@ -827,6 +935,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->src_probe_share = (double)s->probes.cnt / s->probes.n;
 	ev->src_stealth_probes = s->stealth10;
 	ev->src_pair_conns = ps ? ps->conns60 : 0;
+	ev->src_pair_auth_fails = ps ? ps->fails60 : 0;
 	ev->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
 	ev->src_pair_acked = ps ? ps->pay_n60 : 0;
 	ev->src_pair_fins = ps ? ps->fins60 : 0;
