@@ -513,6 +513,93 @@ Test(engine, malformed_packets_are_a_protocol_violation)
 	rs_free(&rs);
 }
 
+Test(engine, unassigned_icmp_types_and_codes_are_a_protocol_violation)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 4; i++) /* type 77, then echo request with code 9 (nmap -O) */
+		rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_ICMP,
+		       i % 2 ? 8 << 8 | 9 : 77 << 8, 7, 0, 56);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, assigned_icmp_messages_are_not_a_protocol_violation)
+{
+	static const uint16_t tc[] = { 8 << 8, 0, 3 << 8 | 3, 11 << 8, 3 << 8 | 13, 5 << 8 | 1 };
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 30; i++)
+		rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_ICMP,
+		       tc[i % (sizeof(tc) / sizeof(tc[0]))], 7, 0, 56);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/* A fragment of a TCP datagram: first (with the TCP header) or later (none), ip_bytes long. */
+static void frag(struct recstream *rs, uint64_t gap, const char *src, bool first,
+		 uint16_t ip_bytes)
+{
+	struct nad_rec *r = rs_add(rs, gap, src, "192.168.1.10", IPPROTO_TCP, first ? 4000 : 0,
+				   first ? 80 : 0, first ? 0x18 : 0, 0);
+
+	r->flags |= NAD_F_FRAG;
+	if (!first) {
+		r->flags = (r->flags | NAD_F_FRAG_LATER) & ~NAD_F_L4;
+		r->hdr_bytes = r->l3_off + 20;
+	}
+	r->wire_bytes = r->l3_off + ip_bytes;
+	r->payload_bytes = r->wire_bytes - r->hdr_bytes;
+}
+
+Test(engine, a_stream_of_tiny_fragments_is_a_protocol_violation_not_a_null_scan)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	/* 36-byte fragments, each offset sent 4 times (overlapping garbage) */
+	for (unsigned i = 0; i < 200; i++)
+		frag(&f, MS, "203.0.113.5", i % 64 < 4, 36);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 0, "a later fragment has no TCP flags to scan with");
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, fragmented_datagrams_with_small_last_fragments_are_not_a_violation)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 200; i++) { /* 1528-byte datagrams: 1500 + a 48-byte tail */
+		frag(&f, 20 * MS, "203.0.113.6", true, 1500);
+		frag(&f, MS / 10, "203.0.113.6", false, 48);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
 Test(engine, bulk_tcp_above_the_profile_rate_is_excessive_traffic)
 {
 	struct recstream rs, f;

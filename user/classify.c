@@ -449,6 +449,14 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     src);
 		return set(out, CLASS_PROTOCOL_VIOLATION, false);
 	}
+	if (ev->violation && ev->src_malformed >= 2) {
+		EV("%s sent %.0f malformed or non-conforming packets in the last 60 s (this one: "
+		   "%s)",
+		   src, ev->src_malformed, ev->violation);
+		RESP("drop malformed traffic from %s at the edge; check for fuzzing or evasion",
+		     src);
+		return set(out, CLASS_PROTOCOL_VIOLATION, false);
+	}
 	if ((ev->src_pps >= p->excess_pps || ev->src_bps >= p->excess_bps) &&
 	    ev->src_answer_share < 0.5) {
 		EV("%s sends %.0f pkt/s, %.1f MB/s without a flood signature, thresholds "

@@ -72,7 +72,9 @@
  *                         payload to one destination port; keyed on the service
  *   protocol_violation    >= 2 malformed packets from the source [60 s]
  *                         (the parser's reason code, illegal flag combinations;
- *                         an answer to port 0 is the asker's violation)
+ *                         an answer to port 0 is the asker's violation), or
+ *                         non-conforming ones: unassigned ICMP/ICMPv6 type or
+ *                         code, a stream of tiny IP fragments (engine.c violation())
  *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
  *                         without a DoS signature, from a source that mostly
  *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
@@ -200,7 +202,8 @@ struct classify_evidence {
 	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */
-	double src_malformed; /* malformed packets [60 s] */
+	double src_malformed; /* malformed and non-conforming packets [60 s] */
+	const char *violation; /* why this well-formed packet breaks its protocol's rules, or NULL */
 	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
 	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
 	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */

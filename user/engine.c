@@ -86,6 +86,7 @@ struct src_ent {
 	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
 	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
 	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
+	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
 	struct pair_slot pairs[4];
 	struct dst_slot dsts[4];
 	uint16_t last_ports[100];
@@ -435,6 +436,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 	s->b5 *= f5;
 	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
 	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
+	s->frag_tiny60 *= f60, s->frag_big60 *= f60;
 	for (int i = 0; i < 4; i++) {
 		s->pairs[i].conns60 *= f60;
 		s->pairs[i].pay_sum60 *= f60;
@@ -595,6 +597,82 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 	f->client_spoke = false;
 }
 
+/* ICMP (RFC 792 and successors) type and code pairs IANA has assigned. */
+static bool icmp4_known(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 0: case 4: case 8: case 10: case 13: case 14: case 15: case 16: case 17: case 18:
+	case 42:
+		return code == 0;
+	case 3:
+		return code <= 15;
+	case 5:
+		return code <= 3;
+	case 9:
+		return code == 0 || code == 16;
+	case 11:
+		return code <= 1;
+	case 12:
+		return code <= 2;
+	case 43:
+		return code <= 4;
+	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
+	case 40: case 41:
+		return true; /* deprecated or experimental, but assigned */
+	}
+	return false;
+}
+
+/* ICMPv6 (RFC 4443 and successors). */
+static bool icmp6_known(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 1:
+		return code <= 8;
+	case 2:
+		return code == 0;
+	case 3:
+		return code <= 1;
+	case 4:
+		return code <= 3;
+	case 128: case 129:
+		return code == 0;
+	case 100: case 101: case 127: case 200: case 201:
+		return true; /* private experimentation and expansion */
+	}
+	return type >= 130 && type <= 161;
+}
+
+/*
+ * A packet the parser found well formed but that breaks its protocol's rules, or NULL:
+ * an ICMP type or code no one has assigned (fuzzers and OS fingerprinters send them;
+ * Suricata calls them icmpv4.unknown_type/unknown_code), or a fragment in a stream of
+ * tiny fragments. Every host must take a 68-byte datagram whole (RFC 791), so only a
+ * datagram's last fragment is ever that small, at most one per datagram; a source whose
+ * fragments are mostly that small is splitting headers across fragments or sending
+ * overlapping garbage (RFC 1858) to evade inspection. Counted like malformed packets.
+ */
+static const char *violation(struct src_ent *s, const struct nad_rec *r, uint64_t w)
+{
+	uint8_t type = r->sport >> 8, code = r->sport & 0xff;
+
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMP && !icmp4_known(type, code))
+		return "ICMP type and code unassigned";
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMPV6 && !icmp6_known(type, code))
+		return "ICMPv6 type and code unassigned";
+	if (r->flags & NAD_F_FRAG) {
+		bool tiny = r->wire_bytes - r->l3_off < 68;
+
+		if (tiny)
+			s->frag_tiny60 += w;
+		else
+			s->frag_big60 += w;
+		if (tiny && s->frag_tiny60 >= 10 && s->frag_tiny60 >= 3 * s->frag_big60)
+			return "tiny IP fragments (under 68 bytes, most of its fragments)";
+	}
+	return NULL;
+}
+
 static unsigned ports_last100(const struct src_ent *s)
 {
 	uint64_t seen[16] = { 0 }; /* 1024-bit hashed set; exact enough for <= 100 values */
@@ -663,7 +741,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
 	bool syn_only = tcp && (r->tcp_flags & 0x17) == 0x02;
 	uint8_t fl = r->tcp_flags & 0x3f;
-	bool stealth = tcp && (fl == 0 || fl == 0x01 || fl == 0x29);
+	/* a later fragment has no TCP header: its zero flags are not a NULL probe */
+	bool stealth = tcp && (r->flags & NAD_F_L4) && (fl == 0 || fl == 0x01 || fl == 0x29);
 	bool probe = syn_only || stealth || (udp && r->payload_bytes <= 64 && r->sport >= 1024) ||
 		     (r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == 8) ||
 		     (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128);
@@ -810,7 +889,9 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		if (icmp && !answer)
 			s->icmp1 += w;
 		/* an answer to port 0 carries the asker's violation, not its own */
-		if (r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO))
+		ev->violation = violation(s, r, w);
+		if ((r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO)) ||
+		    ev->violation)
 			s->mal60 += w;
 	}
 	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
