@@ -219,9 +219,12 @@ EOF
 	done
 
 	# nadxdp
-	# nsenter execs nadxdp: $! is the daemon itself, which stops on SIGTERM
+	# nsenter execs nadxdp: $! is the daemon itself, which stops on SIGTERM.
+	# --no-mitigate: this measures detection. With mitigation on, the first flood's
+	# automatic rule drops the attacker, and every later attack from it never reaches
+	# the engine (scripts/bench-mitigation.sh measures mitigation).
 	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --no-train \
-		--retrain-interval 0 -q --summary-interval 0 --log "$W/eve.json" \
+		--retrain-interval 0 -q --summary-interval 0 --log "$W/eve.json" --no-mitigate \
 		>"$W/daemon.log" 2>&1 & DAEMON=$!
 	PIDS+=("$DAEMON")
 	for _ in $(seq 100); do

@@ -17,6 +17,7 @@
 struct seen {
 	unsigned starts[CLASS_N], ends[CLASS_N];
 	unsigned crit[CRIT_N];
+	uint64_t first_ns[CLASS_N]; /* start_ns of the class's first episode */
 };
 
 static void observe(void *ctx, const struct alert_event *ev)
@@ -25,10 +26,12 @@ static void observe(void *ctx, const struct alert_event *ev)
 
 	if (strcmp(ev->event_type, "anomaly"))
 		return;
-	if (ev->closing)
+	if (ev->closing) {
 		s->ends[ev->cls]++;
-	else
-		s->starts[ev->cls]++;
+	} else {
+		if (!s->starts[ev->cls]++)
+			s->first_ns[ev->cls] = ev->start_ns;
+	}
 }
 
 /* Runs the stream through a model-less engine (rules and statistical criteria only). */
@@ -242,7 +245,7 @@ Test(engine, null_and_xmas_probes_are_scanning)
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1, "NULL");
 }
 
-Test(engine, repeated_ssh_connections_are_credential_stuffing)
+Test(engine, repeated_rdp_connections_are_credential_stuffing)
 {
 	struct recstream rs, f;
 	struct seen s;
@@ -252,14 +255,107 @@ Test(engine, repeated_ssh_connections_are_credential_stuffing)
 	for (unsigned i = 0; i < 20; i++) {
 		uint16_t sp = 41000 + i;
 
-		rs_add(&f, 2 * SEC, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 22, 0x02, 0);
-		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 22, sp, 0x12, 0);
-		rs_add(&f, MS, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 22, 0x18, 300);
-		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 22, sp, 0x11, 0);
+		rs_add(&f, 2 * SEC, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 3389, 0x02, 0);
+		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 3389, sp, 0x12, 0);
+		rs_add(&f, MS, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 3389, 0x18, 300);
+		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 3389, sp, 0x11, 0);
 	}
 	rs_merge(&rs, &f);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/*
+ * One SSH connection from cli:sport to srv:22 as its sizes look on the wire (taken from a
+ * Hydra run and an OpenSSH login in the test bed): the key exchange, then the login
+ * dialogue given as client/server payload sizes, then the server's FIN.
+ */
+static void ssh_conn(struct recstream *rs, uint64_t gap, const char *cli, const char *srv,
+		     uint16_t sp, const uint16_t *dialogue, size_t n)
+{
+	static const uint16_t kex[] = { 23, 41, 904, 1088, 48, 524, 16, 0, 44, 44 };
+
+	rs_add(rs, gap, cli, srv, IPPROTO_TCP, sp, 22, 0x02, 0);
+	rs_add(rs, MS / 10, srv, cli, IPPROTO_TCP, 22, sp, 0x12, 0);
+	rs_add(rs, MS / 10, cli, srv, IPPROTO_TCP, sp, 22, 0x10, 0);
+	for (size_t i = 0; i < sizeof(kex) / sizeof(kex[0]); i++) {
+		if (kex[i])
+			rs_add(rs, MS, i % 2 ? srv : cli, i % 2 ? cli : srv, IPPROTO_TCP,
+			       i % 2 ? 22 : sp, i % 2 ? sp : 22, 0x18, kex[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		rs_add(rs, 8 * MS, i % 2 ? srv : cli, i % 2 ? cli : srv, IPPROTO_TCP,
+		       i % 2 ? 22 : sp, i % 2 ? sp : 22, 0x18, dialogue[i]);
+	rs_add(rs, MS, srv, cli, IPPROTO_TCP, 22, sp, 0x11, 0);
+	rs_add(rs, MS, cli, srv, IPPROTO_TCP, sp, 22, 0x11, 0);
+}
+
+/* userauth "none" refused, then six refused passwords: what Hydra does per connection */
+static const uint16_t ssh_refused[] = { 68, 52, 76, 52, 84, 52, 76, 52, 84, 52, 76, 52, 84, 52 };
+/* OpenSSH key login running a command (sizes from the test bed) */
+static const uint16_t ssh_login_ok[] = { 60, 52, 140, 100, 308, 28, 112, 256, 112, 72, 36, 124 };
+
+Test(engine, refused_ssh_logins_are_credential_stuffing_before_the_sixth_connection)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	/* four parallel connections, as hydra -t 4: far below the connection threshold */
+	for (unsigned i = 0; i < 4; i++)
+		ssh_conn(&f, MS, "198.51.100.4", "192.168.1.10", 41000 + i, ssh_refused,
+			 sizeof(ssh_refused) / sizeof(ssh_refused[0]));
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 1);
+	/* the fifth refusal is inside the first connection's dialogue */
+	cr_expect_lt(s.first_ns[CLASS_CREDENTIAL_STUFFING], T0 + 11 * SEC,
+		     "alert %.3f s after the first SYN",
+		     (double)(s.first_ns[CLASS_CREDENTIAL_STUFFING] - T0 - 10 * SEC) / 1e9);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, successful_ssh_logins_every_two_seconds_are_not_credential_stuffing)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	/* 20 logins in 40 s: past the connection threshold, but none was refused */
+	for (unsigned i = 0; i < 20; i++)
+		ssh_conn(&f, 2 * SEC, "192.168.1.11", "192.168.1.10", 42000 + i, ssh_login_ok,
+			 sizeof(ssh_login_ok) / sizeof(ssh_login_ok[0]));
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 0);
+	cr_expect_eq(n_alerts(&s, 2), 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, keystroke_echoes_of_an_ssh_shell_are_not_login_failures)
+{
+	uint16_t shell[sizeof(ssh_login_ok) / sizeof(ssh_login_ok[0]) + 200];
+	struct recstream rs, f;
+	struct seen s;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(ssh_login_ok) / sizeof(ssh_login_ok[0]); i++)
+		shell[n++] = ssh_login_ok[i];
+	while (n + 2 <= sizeof(shell) / sizeof(shell[0])) /* one key, its echo, 100 times */
+		shell[n++] = 36, shell[n++] = 36;
+	with_benign(&rs, 60);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 3; i++)
+		ssh_conn(&f, 5 * SEC, "192.168.1.12", "192.168.1.10", 43000 + i, shell, n);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 0);
 	rs_free(&f);
 	rs_free(&rs);
 }
@@ -413,6 +509,93 @@ Test(engine, malformed_packets_are_a_protocol_violation)
 	rs_merge(&rs, &f);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, unassigned_icmp_types_and_codes_are_a_protocol_violation)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 4; i++) /* type 77, then echo request with code 9 (nmap -O) */
+		rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_ICMP,
+		       i % 2 ? 8 << 8 | 9 : 77 << 8, 7, 0, 56);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, assigned_icmp_messages_are_not_a_protocol_violation)
+{
+	static const uint16_t tc[] = { 8 << 8, 0, 3 << 8 | 3, 11 << 8, 3 << 8 | 13, 5 << 8 | 1 };
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 30; i++)
+		rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_ICMP,
+		       tc[i % (sizeof(tc) / sizeof(tc[0]))], 7, 0, 56);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+/* A fragment of a TCP datagram: first (with the TCP header) or later (none), ip_bytes long. */
+static void frag(struct recstream *rs, uint64_t gap, const char *src, bool first,
+		 uint16_t ip_bytes)
+{
+	struct nad_rec *r = rs_add(rs, gap, src, "192.168.1.10", IPPROTO_TCP, first ? 4000 : 0,
+				   first ? 80 : 0, first ? 0x18 : 0, 0);
+
+	r->flags |= NAD_F_FRAG;
+	if (!first) {
+		r->flags = (r->flags | NAD_F_FRAG_LATER) & ~NAD_F_L4;
+		r->hdr_bytes = r->l3_off + 20;
+	}
+	r->wire_bytes = r->l3_off + ip_bytes;
+	r->payload_bytes = r->wire_bytes - r->hdr_bytes;
+}
+
+Test(engine, a_stream_of_tiny_fragments_is_a_protocol_violation_not_a_null_scan)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	/* 36-byte fragments, each offset sent 4 times (overlapping garbage) */
+	for (unsigned i = 0; i < 200; i++)
+		frag(&f, MS, "203.0.113.5", i % 64 < 4, 36);
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 0, "a later fragment has no TCP flags to scan with");
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, fragmented_datagrams_with_small_last_fragments_are_not_a_violation)
+{
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 200; i++) { /* 1528-byte datagrams: 1500 + a 48-byte tail */
+		frag(&f, 20 * MS, "203.0.113.6", true, 1500);
+		frag(&f, MS / 10, "203.0.113.6", false, 48);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 0);
 	rs_free(&f);
 	rs_free(&rs);
 }

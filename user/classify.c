@@ -47,6 +47,7 @@ static const struct classify_profile profiles[PROFILE_N] = {
 			   .scan_ports = 15,
 			   .scan_hosts = 10,
 			   .cred_conns = 6,
+			   .cred_fails = 5,
 			   .slow_conns = 40,
 			   .exfil_bytes = 10e6,
 			   .upload_bytes = 1e6,
@@ -63,6 +64,7 @@ static const struct classify_profile profiles[PROFILE_N] = {
 				   .scan_ports = 20,
 				   .scan_hosts = 20,
 				   .cred_conns = 8,
+				   .cred_fails = 6,
 				   .slow_conns = 60,
 				   .exfil_bytes = 25e6,
 				   .upload_bytes = 2e6,
@@ -79,6 +81,7 @@ static const struct classify_profile profiles[PROFILE_N] = {
 				 .scan_ports = 30,
 				 .scan_hosts = 40,
 				 .cred_conns = 12,
+				 .cred_fails = 10,
 				 .slow_conns = 100,
 				 .exfil_bytes = 100e6,
 				 .upload_bytes = 5e6,
@@ -185,6 +188,15 @@ bool classify_is_auth_port(uint16_t p)
 	case 21: case 22: case 23: case 25: case 110: case 143: case 389: case 445:
 	case 465: case 587: case 636: case 993: case 995: case 1433: case 3306:
 	case 3389: case 5432: case 5900:
+		return true;
+	}
+	return false;
+}
+
+bool classify_is_login_port(uint16_t p)
+{
+	switch (p) {
+	case 21: case 22: case 23: case 110: case 143: case 465: case 587: case 993: case 995:
 		return true;
 	}
 	return false;
@@ -341,11 +353,26 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 		     dst, r->dport, src);
 		return set(out, CLASS_DOS_ATTACK, false);
 	}
+	/*
+	 * On SSH every refused attempt shows (a client's first request, "none", is refused
+	 * first, so even one password per connection repeats that refusal): there, many
+	 * connections need at least one refusal among them, and a script that logs in
+	 * successfully every few seconds is automation, not guessing. FTP, POP3 and the
+	 * like refuse a one-attempt connection only once, which repeats nothing.
+	 */
 	if (r->ip_proto == IPPROTO_TCP && classify_is_auth_port(r->dport) &&
-	    ev->src_pair_conns >= p->cred_conns) {
-		EV("%s opened %.0f connections to the authentication service %s:%u in the last "
-		   "60 s, threshold %u",
-		   src, ev->src_pair_conns, dst, r->dport, p->cred_conns);
+	    ((ev->src_pair_conns >= p->cred_conns && (r->dport != 22 || ev->src_pair_auth_fails >= 1)) ||
+	     ev->src_pair_auth_fails >= p->cred_fails)) {
+		if (ev->src_pair_auth_fails >= 0.5)
+			EV("%s had %.0f login attempts refused by the authentication service %s:%u "
+			   "over %.0f connections in the last 60 s, thresholds %u refusals or %u "
+			   "connections",
+			   src, ev->src_pair_auth_fails, dst, r->dport, ev->src_pair_conns,
+			   p->cred_fails, p->cred_conns);
+		else
+			EV("%s opened %.0f connections to the authentication service %s:%u in the "
+			   "last 60 s, threshold %u",
+			   src, ev->src_pair_conns, dst, r->dport, p->cred_conns);
 		RESP("block %s (fail2ban or a nadxdp drop rule), check the service's log for "
 		     "successful logins from it, enforce keys or MFA",
 		     src);
@@ -418,6 +445,14 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	if (r->malformed && ev->src_malformed >= 2) {
 		EV("%s sent %.0f malformed packets in the last 60 s (parser reason %u)", src,
 		   ev->src_malformed, r->malformed);
+		RESP("drop malformed traffic from %s at the edge; check for fuzzing or evasion",
+		     src);
+		return set(out, CLASS_PROTOCOL_VIOLATION, false);
+	}
+	if (ev->violation && ev->src_malformed >= 2) {
+		EV("%s sent %.0f malformed or non-conforming packets in the last 60 s (this one: "
+		   "%s)",
+		   src, ev->src_malformed, ev->violation);
 		RESP("drop malformed traffic from %s at the edge; check for fuzzing or evasion",
 		     src);
 		return set(out, CLASS_PROTOCOL_VIOLATION, false);

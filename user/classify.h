@@ -39,7 +39,14 @@
  *                         dribbles header lines; a client closes or reuses its
  *                         connections)
  *   credential_stuffing   >= cred_conns new TCP connections [60 s] from the
- *                         source to one authentication service port
+ *                         source to one authentication service port (on SSH,
+ *                         with at least one failure among them), or
+ *                         >= cred_fails login failures [60 s] answered by one
+ *                         multi-attempt login service (SSH, FTP, telnet, POP3,
+ *                         IMAP, SMTP submission): a server reply to a client
+ *                         request, among the first 12 replies of the connection,
+ *                         that repeats the length of one of the two before it
+ *                         (a refusal is the same message every time)
  *   intrusion_attempt     a source with a history (it scanned, or its attempts
  *                         were refused with >= 3 RSTs [60 s]) sends TCP payload to
  *                         a sensitive service (a UDP scan's own probes to 135/137
@@ -65,7 +72,9 @@
  *                         payload to one destination port; keyed on the service
  *   protocol_violation    >= 2 malformed packets from the source [60 s]
  *                         (the parser's reason code, illegal flag combinations;
- *                         an answer to port 0 is the asker's violation)
+ *                         an answer to port 0 is the asker's violation), or
+ *                         non-conforming ones: unassigned ICMP/ICMPv6 type or
+ *                         code, a stream of tiny IP fragments (engine.c violation())
  *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
  *                         without a DoS signature, from a source that mostly
  *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
@@ -133,6 +142,7 @@ struct classify_profile {
 	double dos_dist_pps; /* packets/s to one victim from many sources */
 	unsigned scan_ports, scan_hosts;
 	unsigned cred_conns;
+	unsigned cred_fails; /* login failures [60 s] from one service (fail2ban's maxretry is 5) */
 	unsigned slow_conns;
 	double exfil_bytes;
 	double upload_bytes; /* one-way upload to a non-web service */
@@ -181,6 +191,7 @@ struct classify_evidence {
 	double src_probe_share; /* probes among its last 100 packets (since a 5-s pause) */
 	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
 	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
+	double src_pair_auth_fails; /* login failures this dst:port answered it [60 s] */
 	double src_pair_payload_mean; /* mean payload of its packets with payload to this dst:port */
 	double src_pair_acked; /* packets with ACK to this dst:port [60 s]: handshakes done */
 	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
@@ -191,7 +202,8 @@ struct classify_evidence {
 	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */
-	double src_malformed; /* malformed packets [60 s] */
+	double src_malformed; /* malformed and non-conforming packets [60 s] */
+	const char *violation; /* why this well-formed packet breaks its protocol's rules, or NULL */
 	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
 	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
 	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */
@@ -229,6 +241,8 @@ bool classify_addr_local(const __u8 addr[16]);
 
 /* Auth / sensitive / web service ports. */
 bool classify_is_auth_port(uint16_t port);
+/* Login services that let a client try again on the same connection. */
+bool classify_is_login_port(uint16_t port);
 bool classify_is_sensitive_port(uint16_t port);
 bool classify_is_suspicious_port(uint16_t port);
 

@@ -41,12 +41,24 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 #define CAMP_RING 1024
 #define CAMP_SAMPLE_NS 200000000ull
 #define INFO_SIGS 8
+#define AUTH_SETS 1024 /* x 4 ways: connections to multi-attempt login services */
+#define AUTH_REPLIES 12 /* server replies of a connection that can be login failures */
 
 struct pair_slot {
 	uint32_t dh;
 	uint16_t port;
 	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
 	double fins60; /* connections the source closed (FIN) */
+	double fails60; /* login failures it received (repeated server replies, see auth_track) */
+};
+
+/* One connection to a multi-attempt login service (see auth_track). */
+struct auth_flow {
+	uint64_t key; /* 0: free */
+	uint64_t last_ns;
+	uint16_t lens[2]; /* payload lengths of the server's last two replies */
+	uint8_t replies; /* server payload packets so far */
+	bool client_spoke; /* client payload since the server's last reply */
 };
 
 struct dst_slot {
@@ -74,6 +86,7 @@ struct src_ent {
 	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
 	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
 	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
+	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
 	struct pair_slot pairs[4];
 	struct dst_slot dsts[4];
 	uint16_t last_ports[100];
@@ -137,6 +150,7 @@ struct engine {
 	struct features *feat;
 	struct src_ent *src;
 	struct dst_ent *dst;
+	struct auth_flow *auth;
 	float vec[ENGINE_DIM];
 	unsigned last_criteria;
 	/* rare_protocol */
@@ -252,6 +266,7 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->slot = -1;
 	e->src = calloc((size_t)SRC_SETS * WAYS, sizeof(*e->src));
 	e->dst = calloc((size_t)DST_SETS * WAYS, sizeof(*e->dst));
+	e->auth = calloc((size_t)AUTH_SETS * WAYS, sizeof(*e->auth));
 	e->feat = features_new();
 	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
 	e->camp_X = calloc((size_t)CAMP_RING * ENGINE_DIM, sizeof(float));
@@ -262,7 +277,7 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->src || !e->dst || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
+	if (!e->src || !e->dst || !e->auth || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
 	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
@@ -338,6 +353,7 @@ void engine_free(struct engine *e)
 	dbscan_free(e->db);
 	free(e->src);
 	free(e->dst);
+	free(e->auth);
 	free(e->camp);
 	free(e->camp_X);
 	free(e->camp_labels);
@@ -420,12 +436,14 @@ static void src_decay(struct src_ent *s, uint64_t now)
 	s->b5 *= f5;
 	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
 	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
+	s->frag_tiny60 *= f60, s->frag_big60 *= f60;
 	for (int i = 0; i < 4; i++) {
 		s->pairs[i].conns60 *= f60;
 		s->pairs[i].pay_sum60 *= f60;
 		s->pairs[i].pay_n60 *= f60;
 		s->pairs[i].data_n60 *= f60;
 		s->pairs[i].fins60 *= f60;
+		s->pairs[i].fails60 *= f60;
 		s->dsts[i].p1 *= f1;
 		s->dsts[i].bytes60 *= f60;
 		s->dsts[i].sent60 *= f60;
@@ -487,6 +505,172 @@ static bool is_iot_port(uint16_t p)
 static bool is_web(uint16_t p)
 {
 	return p == 80 || p == 443 || p == 8080 || p == 8443 || p == 8000;
+}
+
+/*
+ * Login failures on an encrypted or clear-text login dialogue, from sizes alone.
+ * A service that lets a client try again on the same connection (SSH, FTP, telnet,
+ * POP3, IMAP, SMTP submission) answers every refused attempt with the same reply:
+ * SSH's USERAUTH_FAILURE is one size under any cipher, FTP's "530 Login incorrect"
+ * one length. So a server reply that answers a client request and has the length of
+ * one of the server's two previous replies on that connection is counted as a
+ * failure, against the client's (client, server, port) pair. Only the first
+ * AUTH_REPLIES server replies of a connection count: the key exchange and the login
+ * fit in them (Hydra's six SSH attempts are replies 6..11), a shell's keystroke
+ * echoes come after. A successful login's replies (SSH: 41, 1088, 1564, 44, 52,
+ * 100, 28, 256, ... bytes) do not repeat. Connections are tracked from their SYN.
+ */
+static uint64_t auth_key(const __u8 cli[16], uint16_t cport, const __u8 srv[16], uint16_t sport)
+{
+	uint64_t hi = mix(hash16(cli) ^ (uint32_t)cport * 2654435761u);
+	uint64_t lo = mix(hash16(srv) ^ 0x85ebca6bu ^ (uint32_t)sport * 2246822519u);
+
+	return (hi << 32 | lo) | 1;
+}
+
+static struct auth_flow *auth_get(struct engine *e, uint64_t key, bool create, uint64_t now)
+{
+	struct auth_flow *set = &e->auth[(size_t)(key % AUTH_SETS) * WAYS], *victim = NULL;
+
+	for (int w = 0; w < WAYS; w++) {
+		if (set[w].key == key)
+			return &set[w];
+	}
+	if (!create)
+		return NULL;
+	for (int w = 0; w < WAYS; w++) {
+		if (!victim || set[w].last_ns < victim->last_ns)
+			victim = &set[w];
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	victim->last_ns = now;
+	return victim;
+}
+
+static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only, uint64_t now)
+{
+	struct auth_flow *f;
+	struct src_ent *cli;
+	uint32_t sh;
+
+	if (r->ip_proto != IPPROTO_TCP || !(r->flags & NAD_F_L4))
+		return;
+	if (classify_is_login_port(r->dport)) { /* client -> server */
+		if (!syn_only && !r->payload_bytes)
+			return;
+		f = auth_get(e, auth_key(r->saddr, r->sport, r->daddr, r->dport), syn_only, now);
+		if (!f)
+			return;
+		if (syn_only && f->replies) { /* the port pair is reused: a new connection */
+			memset(f, 0, sizeof(*f));
+			f->key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
+		}
+		f->last_ns = now;
+		if (r->payload_bytes)
+			f->client_spoke = true;
+		return;
+	}
+	if (!classify_is_login_port(r->sport) || !r->payload_bytes)
+		return; /* not a server reply */
+	f = auth_get(e, auth_key(r->daddr, r->dport, r->saddr, r->sport), false, now);
+	if (!f || f->replies >= AUTH_REPLIES)
+		return;
+	f->last_ns = now;
+	if (f->client_spoke && f->replies &&
+	    (r->payload_bytes == f->lens[0] || (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
+		cli = src_get(e, r->daddr, false, NULL);
+		sh = hash16(r->saddr);
+		if (cli) {
+			src_decay(cli, now);
+			for (int k = 0; k < 4; k++) {
+				if (cli->pairs[k].dh == sh && cli->pairs[k].port == r->sport) {
+					cli->pairs[k].fails60 += 1;
+					break;
+				}
+			}
+		}
+	}
+	f->lens[1] = f->lens[0];
+	f->lens[0] = r->payload_bytes;
+	f->replies++;
+	f->client_spoke = false;
+}
+
+/* ICMP (RFC 792 and successors) type and code pairs IANA has assigned. */
+static bool icmp4_known(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 0: case 4: case 8: case 10: case 13: case 14: case 15: case 16: case 17: case 18:
+	case 42:
+		return code == 0;
+	case 3:
+		return code <= 15;
+	case 5:
+		return code <= 3;
+	case 9:
+		return code == 0 || code == 16;
+	case 11:
+		return code <= 1;
+	case 12:
+		return code <= 2;
+	case 43:
+		return code <= 4;
+	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
+	case 40: case 41:
+		return true; /* deprecated or experimental, but assigned */
+	}
+	return false;
+}
+
+/* ICMPv6 (RFC 4443 and successors). */
+static bool icmp6_known(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 1:
+		return code <= 8;
+	case 2:
+		return code == 0;
+	case 3:
+		return code <= 1;
+	case 4:
+		return code <= 3;
+	case 128: case 129:
+		return code == 0;
+	case 100: case 101: case 127: case 200: case 201:
+		return true; /* private experimentation and expansion */
+	}
+	return type >= 130 && type <= 161;
+}
+
+/*
+ * A packet the parser found well formed but that breaks its protocol's rules, or NULL:
+ * an ICMP type or code no one has assigned (fuzzers and OS fingerprinters send them;
+ * Suricata calls them icmpv4.unknown_type/unknown_code), or a fragment in a stream of
+ * tiny fragments. Every host must take a 68-byte datagram whole (RFC 791), so only a
+ * datagram's last fragment is ever that small, at most one per datagram; a source whose
+ * fragments are mostly that small is splitting headers across fragments or sending
+ * overlapping garbage (RFC 1858) to evade inspection. Counted like malformed packets.
+ */
+static const char *violation(struct src_ent *s, const struct nad_rec *r, uint64_t w)
+{
+	uint8_t type = r->sport >> 8, code = r->sport & 0xff;
+
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMP && !icmp4_known(type, code))
+		return "ICMP type and code unassigned";
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMPV6 && !icmp6_known(type, code))
+		return "ICMPv6 type and code unassigned";
+	if (r->flags & NAD_F_FRAG) {
+		bool tiny = r->wire_bytes - r->l3_off < 68;
+
+		if (tiny)
+			s->frag_tiny60 += w;
+		else
+			s->frag_big60 += w;
+		if (tiny && s->frag_tiny60 >= 10 && s->frag_tiny60 >= 3 * s->frag_big60)
+			return "tiny IP fragments (under 68 bytes, most of its fragments)";
+	}
+	return NULL;
 }
 
 static unsigned ports_last100(const struct src_ent *s)
@@ -557,7 +741,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
 	bool syn_only = tcp && (r->tcp_flags & 0x17) == 0x02;
 	uint8_t fl = r->tcp_flags & 0x3f;
-	bool stealth = tcp && (fl == 0 || fl == 0x01 || fl == 0x29);
+	/* a later fragment has no TCP header: its zero flags are not a NULL probe */
+	bool stealth = tcp && (r->flags & NAD_F_L4) && (fl == 0 || fl == 0x01 || fl == 0x29);
 	bool probe = syn_only || stealth || (udp && r->payload_bytes <= 64 && r->sport >= 1024) ||
 		     (r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == 8) ||
 		     (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128);
@@ -704,7 +889,9 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		if (icmp && !answer)
 			s->icmp1 += w;
 		/* an answer to port 0 carries the asker's violation, not its own */
-		if (r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO))
+		ev->violation = violation(s, r, w);
+		if ((r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO)) ||
+		    ev->violation)
 			s->mal60 += w;
 	}
 	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
@@ -764,6 +951,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 			}
 		}
 	}
+
+	auth_track(e, r, syn_only, now);
 
 	/* failures: an RST to a source counts against it */
 	if (tcp && (r->tcp_flags & 0x04)) {
@@ -827,6 +1016,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	ev->src_probe_share = (double)s->probes.cnt / s->probes.n;
 	ev->src_stealth_probes = s->stealth10;
 	ev->src_pair_conns = ps ? ps->conns60 : 0;
+	ev->src_pair_auth_fails = ps ? ps->fails60 : 0;
 	ev->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
 	ev->src_pair_acked = ps ? ps->pay_n60 : 0;
 	ev->src_pair_fins = ps ? ps->fins60 : 0;
