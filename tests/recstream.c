@@ -122,3 +122,33 @@ void rs_benign(struct recstream *s, unsigned n_clients, double secs, uint32_t se
 		rs_add(s, 100000, cli, servers[k], IPPROTO_TCP, sp, 443, 0x11, 0);
 	}
 }
+
+void rs_attacks(struct recstream *s)
+{
+	char src[32];
+
+	for (unsigned p = 1; p <= 16; p++)
+		rs_add(s, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+	rs_add(s, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
+	rs_add(s, 5000000000ull, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 80, 0x10, 0);
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256,
+			 (i * 13) % 256, 1 + i % 250);
+		rs_add(s, 200000, src, "192.168.1.11", IPPROTO_TCP, 1024 + i % 60000, 25565, 0x02,
+		       0);
+	}
+	for (unsigned i = 0; i < 20; i++)
+		rs_add(s, 300000000, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000, 53, 0,
+		       (uint16_t)(100 + 20 * (i % 5)));
+}
+
+const char *rs_attacks_missing(const char *log)
+{
+	static const char *const evidence[] = { "sensitive service", "distributed flood",
+						"DNS tunnel" };
+
+	for (size_t i = 0; i < sizeof(evidence) / sizeof(evidence[0]); i++)
+		if (!strstr(log, evidence[i]))
+			return evidence[i];
+	return NULL;
+}
