@@ -461,13 +461,15 @@ struct offline_ctx {
 	struct dashstate *ds;
 };
 
+/* Offline, no one waits for an alert: records are scored ENGINE_BATCH at a time. */
 static int offline_cb(const struct nad_rec *rec, void *ctx)
 {
 	struct offline_ctx *c = ctx;
 
 	if (c->ds)
 		analyze_dash_record(c->ds, rec);
-	return analyze_live_record(c->a, rec);
+	analyze_live_queue(c->a, rec);
+	return 0;
 }
 
 static void offline_alert(void *ctx, const struct alert_event *ev)
@@ -511,6 +513,7 @@ int analyze_offline(const struct analyze_opts *o)
 		engine_set_observer(a->engine, offline_alert, c.ds);
 	}
 	err = offline_for_each(o->pcap, offline_cb, &c);
+	analyze_live_flush(a);
 	engine_finish(a->engine);
 	if (c.ds) {
 		int rerr;
