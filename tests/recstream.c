@@ -86,7 +86,7 @@ void rs_merge(struct recstream *a, const struct recstream *b)
 		a->t_ns = a->recs[a->n - 1].ts_ns;
 }
 
-static uint32_t xs(uint32_t *st)
+uint32_t rs_xorshift(uint32_t *st)
 {
 	*st ^= *st << 13;
 	*st ^= *st >> 17;
@@ -104,12 +104,12 @@ void rs_benign(struct recstream *s, unsigned n_clients, double secs, uint32_t se
 	/* both protocols in the history from the start */
 	rs_add(s, 0, "192.168.1.10", "192.168.1.1", IPPROTO_UDP, 40000, 53, 0, 40);
 	while (s->t_ns < end) {
-		unsigned c = xs(&st) % n_clients, k = xs(&st) % 3;
-		uint16_t sp = 40000 + xs(&st) % 20000;
-		uint64_t gap = 5000000 + xs(&st) % 40000000; /* 5-45 ms between requests */
+		unsigned c = rs_xorshift(&st) % n_clients, k = rs_xorshift(&st) % 3;
+		uint16_t sp = 40000 + rs_xorshift(&st) % 20000;
+		uint64_t gap = 5000000 + rs_xorshift(&st) % 40000000; /* 5-45 ms between requests */
 
 		snprintf(cli, sizeof(cli), "192.168.1.%u", 10 + c);
-		if (xs(&st) % 8 == 0) {
+		if (rs_xorshift(&st) % 8 == 0) {
 			rs_add(s, gap, cli, "192.168.1.1", IPPROTO_UDP, sp, 53, 0, 40);
 			rs_add(s, 800000, "192.168.1.1", cli, IPPROTO_UDP, 53, sp, 0, 120);
 			continue;

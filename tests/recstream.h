@@ -31,6 +31,9 @@ struct nad_rec *rs_add(struct recstream *s, uint64_t gap_ns, const char *src, co
 /* Mixes b into a by time (both sorted); result in a. */
 void rs_merge(struct recstream *a, const struct recstream *b);
 
+/* xorshift32: the next pseudo-random number of the state *st (not 0). */
+uint32_t rs_xorshift(uint32_t *st);
+
 /* Benign web/DNS traffic of n_clients clients to a few servers for secs seconds. */
 void rs_benign(struct recstream *s, unsigned n_clients, double secs, uint32_t seed);
 

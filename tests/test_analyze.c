@@ -132,14 +132,6 @@ static void log_event(void *ctx, const struct alert_event *ev)
 		(unsigned long long)ev->last_ns, ev->evidence ? ev->evidence : "");
 }
 
-static uint32_t xs(uint32_t *st)
-{
-	*st ^= *st << 13;
-	*st ^= *st >> 17;
-	*st ^= *st << 5;
-	return *st;
-}
-
 /*
  * Feeds rs to a live driver as the daemon does: drains of uneven sizes (1 to 700 records,
  * some above ENGINE_BATCH), each analysed at once, record by record or queued and flushed,
@@ -165,7 +157,7 @@ static char *run_live(const struct recstream *rs, bool batched, const char *log_
 	cr_assert_not_null(a);
 	engine_set_observer(analyze_live_engine(a), log_event, f);
 	for (size_t i = 0; i < rs->n;) {
-		size_t k = 1 + xs(&st) % 700;
+		size_t k = 1 + rs_xorshift(&st) % 700;
 		uint64_t last;
 
 		if (k > rs->n - i)
