@@ -10,7 +10,8 @@
 # attached, once with `nadxdp run` attached. Printed figures:
 #   - packets received per second on the monitored interface, both runs, and
 #     their ratio (target >= 90%);
-#   - records delivered per second to userspace;
+#   - records delivered per second to userspace, and the daemon's CPU time
+#     during the replay (user + system, all threads) per record;
 #   - unaccounted packets (target 0): packets sent but not counted by the
 #     kernel program, plus packets counted but neither in a record nor
 #     carried by a record's weight (pkts_in + pkts_out - recs_emitted -
@@ -86,6 +87,11 @@ now_ns() {
 	date +%s%N
 }
 
+# cpu_ticks PID: user + system clock ticks of the process, all its threads
+cpu_ticks() {
+	awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+}
+
 LOOPS=$(((BENCH_PKTS + PCAP_PKTS - 1) / PCAP_PKTS))
 SENT=$((LOOPS * PCAP_PKTS))
 
@@ -141,10 +147,12 @@ if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 fi
 sleep 0.5
 S0=$("$BIN" status --json --top 0)
+C0=$(cpu_ticks "$DAEMON_PID")
 run "with nadxdp"
 PPS_MON=$PPS
 SECS_MON=$SECS
 sleep 1 # let userspace drain the ring
+C1=$(cpu_ticks "$DAEMON_PID")
 S1=$("$BIN" status --json --top 0)
 kill -INT "$DAEMON_PID"
 wait "$DAEMON_PID" || true
@@ -169,6 +177,8 @@ DELIVERED=${DELIVERED:-$EMITTED}
 echo "  XDP mode               ${MODE_GOT:-?}"
 echo "  kernel counted         in $PKTS_IN, out $PKTS_OUT"
 echo "  records                emitted $EMITTED, delivered to userspace ${DELIVERED} (weight ${WEIGHT:-?}): $(awk -v n="$DELIVERED" -v s="$SECS_MON" 'BEGIN { printf "%.0f", n / s }') records/s; $SHED packets shed into weights, $PENDING pending"
+CPU_S=$(awk -v t=$((C1 - C0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
+echo "  daemon CPU             $CPU_S s during the replay and the 1 s drain after it ($(awk -v c="$CPU_S" -v s="$SECS_MON" 'BEGIN { printf "%.0f%%", 100 * c / (s + 1) }') of one core), $(awk -v c="$CPU_S" -v n="$DELIVERED" 'BEGIN { printf "%.2f", n ? 1e6 * c / n : 0 }') us per record"
 echo "  ratio with/without     $(awk -v a="$PPS_MON" -v b="$PPS_BASE" 'BEGIN { printf "%.1f%%", 100 * a / b }') (target >= 90%)"
 echo "  unaccounted packets    $((UNSEEN + UNACCOUNTED)) (sent but not counted: $UNSEEN; counted but in no record or weight: $UNACCOUNTED) (target 0)"
 echo "  daemon: ${DLINE:-$(tail -n 1 "$WORK/daemon.log")}"

@@ -86,7 +86,7 @@ void rs_merge(struct recstream *a, const struct recstream *b)
 		a->t_ns = a->recs[a->n - 1].ts_ns;
 }
 
-static uint32_t xs(uint32_t *st)
+uint32_t rs_xorshift(uint32_t *st)
 {
 	*st ^= *st << 13;
 	*st ^= *st >> 17;
@@ -104,12 +104,12 @@ void rs_benign(struct recstream *s, unsigned n_clients, double secs, uint32_t se
 	/* both protocols in the history from the start */
 	rs_add(s, 0, "192.168.1.10", "192.168.1.1", IPPROTO_UDP, 40000, 53, 0, 40);
 	while (s->t_ns < end) {
-		unsigned c = xs(&st) % n_clients, k = xs(&st) % 3;
-		uint16_t sp = 40000 + xs(&st) % 20000;
-		uint64_t gap = 5000000 + xs(&st) % 40000000; /* 5-45 ms between requests */
+		unsigned c = rs_xorshift(&st) % n_clients, k = rs_xorshift(&st) % 3;
+		uint16_t sp = 40000 + rs_xorshift(&st) % 20000;
+		uint64_t gap = 5000000 + rs_xorshift(&st) % 40000000; /* 5-45 ms between requests */
 
 		snprintf(cli, sizeof(cli), "192.168.1.%u", 10 + c);
-		if (xs(&st) % 8 == 0) {
+		if (rs_xorshift(&st) % 8 == 0) {
 			rs_add(s, gap, cli, "192.168.1.1", IPPROTO_UDP, sp, 53, 0, 40);
 			rs_add(s, 800000, "192.168.1.1", cli, IPPROTO_UDP, 53, sp, 0, 120);
 			continue;
@@ -121,4 +121,34 @@ void rs_benign(struct recstream *s, unsigned n_clients, double secs, uint32_t se
 		rs_add(s, 20000000, servers[k], cli, IPPROTO_TCP, 443, sp, 0x18, 1400);
 		rs_add(s, 100000, cli, servers[k], IPPROTO_TCP, sp, 443, 0x11, 0);
 	}
+}
+
+void rs_attacks(struct recstream *s)
+{
+	char src[32];
+
+	for (unsigned p = 1; p <= 16; p++)
+		rs_add(s, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+	rs_add(s, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
+	rs_add(s, 5000000000ull, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 80, 0x10, 0);
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256,
+			 (i * 13) % 256, 1 + i % 250);
+		rs_add(s, 200000, src, "192.168.1.11", IPPROTO_TCP, 1024 + i % 60000, 25565, 0x02,
+		       0);
+	}
+	for (unsigned i = 0; i < 20; i++)
+		rs_add(s, 300000000, "192.168.1.12", "192.168.1.1", IPPROTO_UDP, 41000, 53, 0,
+		       (uint16_t)(100 + 20 * (i % 5)));
+}
+
+const char *rs_attacks_missing(const char *log)
+{
+	static const char *const evidence[] = { "sensitive service", "distributed flood",
+						"DNS tunnel" };
+
+	for (size_t i = 0; i < sizeof(evidence) / sizeof(evidence[0]); i++)
+		if (!strstr(log, evidence[i]))
+			return evidence[i];
+	return NULL;
 }

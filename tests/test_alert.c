@@ -153,3 +153,44 @@ Test(alert, every_json_line_parses_and_carries_the_eve_fields)
 	free(buf);
 	rs_free(&rs);
 }
+
+static void explain_count(void *ctx, char *evidence, char *response)
+{
+	(*(unsigned *)ctx)++;
+	snprintf(evidence, CLASSIFY_TEXT, "explained %u", *(unsigned *)ctx);
+	snprintf(response, CLASSIFY_TEXT, "respond");
+}
+
+static void keep_evidence(void *ctx, const struct alert_event *ev)
+{
+	snprintf(ctx, CLASSIFY_TEXT, "%s", ev->evidence);
+}
+
+/* Without evidence, explain writes a new episode's sentences; packets joining it skip it. */
+Test(alert, explain_is_called_once_per_new_episode)
+{
+	struct alert_opts o = { .idle_s = 10 };
+	struct alert *a = alert_new(&o);
+	struct recstream rs;
+	char seen[CLASSIFY_TEXT] = "";
+	unsigned n = 0;
+
+	cr_assert_not_null(a);
+	alert_set_observer(a, keep_evidence, seen);
+	rs_init(&rs, T0);
+	for (int i = 0; i < 100; i++)
+		rs_add(&rs, 100000, i < 50 ? "203.0.113.1" : "203.0.113.2", "192.168.1.1",
+		       IPPROTO_TCP, 1000, 80, 2, 0);
+	for (size_t i = 0; i < rs.n; i++) {
+		struct alert_anomaly an = anomaly(&rs.recs[i], CLASS_DOS_ATTACK);
+
+		an.evidence = an.response = NULL;
+		an.explain = explain_count;
+		an.explain_ctx = &n;
+		alert_report(a, &an);
+	}
+	cr_expect_eq(n, 2, "explain called %u times for 2 episodes", n);
+	cr_expect_str_eq(seen, "explained 2");
+	alert_free(a);
+	rs_free(&rs);
+}

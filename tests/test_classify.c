@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 
 #include "classify.h"
+#include "recstream.h"
 
 static struct nad_rec rec(uint8_t proto, uint16_t dport)
 {
@@ -127,4 +128,64 @@ Test(classify, local_addresses)
 
 	cr_expect(classify_addr_local(r.saddr));
 	cr_expect_not(classify_addr_local(r.daddr));
+}
+
+/* A value from 0 to max, often 0 or past a threshold. */
+static double rnd(uint32_t *st, double max)
+{
+	return (double)(rs_xorshift(st) % 1001) / 1000.0 * max;
+}
+
+/*
+ * classify_decide_quiet (the engine's per-packet call) takes the decision of
+ * classify_decide, without the sentences, over random evidence reaching every class.
+ */
+Test(classify, quiet_decision_equals_the_decision_with_text)
+{
+	static const uint16_t ports[] = { 22, 53, 80, 445, 3389, 9001, 25565, 40000 };
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
+	const struct classify_profile *p = classify_profile_get(PROFILE_HOME);
+	unsigned seen = 0, n_classes = 0;
+	uint32_t st = 99;
+
+	for (int i = 0; i < 20000; i++) {
+		struct nad_rec r = rec(protos[rs_xorshift(&st) % 3], ports[rs_xorshift(&st) % 8]);
+		struct classify_evidence ev = {
+			.rec = &r, .outbound = rs_xorshift(&st) & 1, .src_pps = rnd(&st, 5000),
+			.src_bps = rnd(&st, 2e7), .src_syn_share = rnd(&st, 1),
+			.src_udp_share = rnd(&st, 1), .src_icmp_share = rnd(&st, 1),
+			.src_top_dst_share = rnd(&st, 1), .src_dst_ports = rs_xorshift(&st) % 40,
+			.src_dst_hosts = rs_xorshift(&st) % 30, .src_probe_share = rnd(&st, 1),
+			.src_stealth_probes = rnd(&st, 8), .src_pair_conns = rnd(&st, 60),
+			.src_pair_payload_mean = rnd(&st, 1000), .src_pair_acked = rnd(&st, 60),
+			.src_pair_fins = rnd(&st, 30), .src_pair_bytes_per_conn = rnd(&st, 3000),
+			.src_pkts10 = rnd(&st, 1000), .src_recent_ports = rs_xorshift(&st) % 40,
+			.src_answer_share = rnd(&st, 1), .src_rsts = rnd(&st, 5),
+			.src_scanned = !(rs_xorshift(&st) % 4), .src_malformed = rnd(&st, 4),
+			.src_pair_bytes_out = rnd(&st, 2e7), .src_dns_query_bytes = rnd(&st, 1e5),
+			.src_pair_sent = rnd(&st, 2e7), .src_pair_recv = rnd(&st, 2e6),
+			.src_pair_dns_queries = rnd(&st, 200), .src_pair_dns_mean = rnd(&st, 150),
+			.src_pair_echo = rnd(&st, 20), .src_pair_echo_mean = rnd(&st, 200),
+			.src_pair_echo_sd = rnd(&st, 20), .public_to_local = rs_xorshift(&st) & 1,
+			.callback = !(rs_xorshift(&st) % 16), .dst_pps = rnd(&st, 1000),
+			.dst_flood_share = rnd(&st, 1), .dst_srcs = rs_xorshift(&st) % 40,
+			.dst_new_payload_srcs = rnd(&st, 20), .criteria = rs_xorshift(&st) & 0xff,
+			.score = rnd(&st, 8), .threshold = 3.5, .interval_z = rnd(&st, 8) - 4,
+			.size_z = rnd(&st, 8) - 4,
+		};
+		struct classify_result loud, quiet;
+		enum classify_class c;
+
+		r.tcp_flags = rs_xorshift(&st) & 0x3f;
+		r.payload_bytes = rs_xorshift(&st) % 3 ? (uint16_t)(rs_xorshift(&st) % 1400) : 0;
+		r.malformed = !(rs_xorshift(&st) % 8);
+		c = classify_decide(&ev, p, &loud);
+		cr_assert_eq(classify_decide_quiet(&ev, p, &quiet), c, "record %d", i);
+		cr_assert_eq(quiet.by_destination, loud.by_destination, "record %d", i);
+		cr_assert_str_empty(quiet.evidence);
+		cr_assert_str_empty(quiet.response);
+		if (c != CLASS_NONE && !(seen & 1u << c))
+			seen |= 1u << c, n_classes++;
+	}
+	cr_expect_eq(n_classes, CLASS_N - 1, "only %u classes reached", n_classes);
 }

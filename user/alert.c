@@ -335,8 +335,12 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 	e->src_pps = an->src_pps;
 	e->dst_pps = an->dst_pps;
 	e->n_sources = an->n_sources;
-	snprintf(e->evidence, sizeof(e->evidence), "%s", an->evidence ? an->evidence : "");
-	snprintf(e->response, sizeof(e->response), "%s", an->response ? an->response : "");
+	if (!an->evidence && an->explain) {
+		an->explain(an->explain_ctx, e->evidence, e->response);
+	} else {
+		snprintf(e->evidence, sizeof(e->evidence), "%s", an->evidence ? an->evidence : "");
+		snprintf(e->response, sizeof(e->response), "%s", an->response ? an->response : "");
+	}
 	a->n_open++;
 	a->n_by_class[an->cls]++;
 	a->n_interval_class[an->cls]++;

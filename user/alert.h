@@ -52,6 +52,13 @@ struct alert_anomaly {
 	bool have_model;
 	float ae_mae, ae_threshold, if_score, if_threshold;
 	const char *evidence, *response;
+	/*
+	 * When evidence is NULL: writes a new episode's sentences into evidence and response
+	 * (CLASSIFY_TEXT bytes each, zeroed). Not called for a packet that joins an open
+	 * episode, whose sentences were written at its start: most anomalous packets do.
+	 */
+	void (*explain)(void *ctx, char *evidence, char *response);
+	void *explain_ctx;
 	/* rates the classifier saw (for mitigation): the source's and destination's packets/s [1 s],
 	 * distinct sources toward the destination [10 s] */
 	double src_pps, dst_pps;

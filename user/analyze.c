@@ -180,7 +180,7 @@ struct analyze_live {
 	bool training;
 	unsigned long next_progress;
 	char model_path[PATH_MAX];
-	/* offline: records wait here for engine_process_batch */
+	/* queued records (analyze_live_queue) wait here for engine_process_batch */
 	struct nad_rec batch[ENGINE_BATCH];
 	float batch_vec[ENGINE_BATCH * ENGINE_DIM];
 	size_t n_batch;
@@ -372,13 +372,35 @@ static void after_record(struct analyze_live *a, const float *v)
 
 int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
 {
+	analyze_live_flush(a);
 	engine_process(a->engine, rec);
 	after_record(a, engine_last_vector(a->engine));
 	return 0;
 }
 
+void analyze_live_queue(struct analyze_live *a, const struct nad_rec *rec)
+{
+	if (a->n_batch == ENGINE_BATCH)
+		analyze_live_flush(a);
+	a->batch[a->n_batch++] = *rec;
+}
+
+void analyze_live_flush(struct analyze_live *a)
+{
+	size_t n = a->n_batch;
+
+	if (!n)
+		return;
+	/* Emptied first, so a re-entrant call (an alert observer's) finds nothing queued. */
+	a->n_batch = 0;
+	engine_process_batch(a->engine, a->batch, n, NULL, a->batch_vec);
+	for (size_t i = 0; i < n; i++)
+		after_record(a, &a->batch_vec[i * ENGINE_DIM]);
+}
+
 void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel)
 {
+	analyze_live_flush(a);
 	engine_tick(a->engine, now_ns, kernel);
 }
 
@@ -386,6 +408,7 @@ void analyze_live_free(struct analyze_live *a)
 {
 	if (!a)
 		return;
+	analyze_live_flush(a);
 	engine_finish(a->engine);
 	live_free(a);
 }
@@ -438,13 +461,15 @@ struct offline_ctx {
 	struct dashstate *ds;
 };
 
+/* Offline, no one waits for an alert: records are scored ENGINE_BATCH at a time. */
 static int offline_cb(const struct nad_rec *rec, void *ctx)
 {
 	struct offline_ctx *c = ctx;
 
 	if (c->ds)
 		analyze_dash_record(c->ds, rec);
-	return analyze_live_record(c->a, rec);
+	analyze_live_queue(c->a, rec);
+	return 0;
 }
 
 static void offline_alert(void *ctx, const struct alert_event *ev)
@@ -488,6 +513,7 @@ int analyze_offline(const struct analyze_opts *o)
 		engine_set_observer(a->engine, offline_alert, c.ds);
 	}
 	err = offline_for_each(o->pcap, offline_cb, &c);
+	analyze_live_flush(a);
 	engine_finish(a->engine);
 	if (c.ds) {
 		int rerr;

@@ -247,18 +247,30 @@ static enum classify_class set(struct classify_result *out, enum classify_class 
 	return c;
 }
 
-#define EV(...) snprintf(out->evidence, sizeof(out->evidence), __VA_ARGS__)
-#define RESP(...) snprintf(out->response, sizeof(out->response), __VA_ARGS__)
+/* The sentences cost more than the decision: written only when text is asked for. */
+#define EV(...)                                                                      \
+	do {                                                                         \
+		if (text)                                                            \
+			snprintf(out->evidence, sizeof(out->evidence), __VA_ARGS__); \
+	} while (0)
+#define RESP(...)                                                                    \
+	do {                                                                         \
+		if (text)                                                            \
+			snprintf(out->response, sizeof(out->response), __VA_ARGS__); \
+	} while (0)
 
-enum classify_class classify_decide(const struct classify_evidence *ev,
-				    const struct classify_profile *p, struct classify_result *out)
+static enum classify_class decide(const struct classify_evidence *ev,
+				  const struct classify_profile *p, struct classify_result *out,
+				  bool text)
 {
 	const struct nad_rec *r = ev->rec;
-	char src[48], dst[48];
+	char src[48] = "", dst[48] = "";
 	bool pass = ev->score >= ev->threshold;
 
-	classify_addr_str(r->saddr, src, sizeof(src));
-	classify_addr_str(r->daddr, dst, sizeof(dst));
+	if (text) {
+		classify_addr_str(r->saddr, src, sizeof(src));
+		classify_addr_str(r->daddr, dst, sizeof(dst));
+	}
 	out->cls = CLASS_NONE;
 	out->evidence[0] = out->response[0] = 0;
 
@@ -508,4 +520,17 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
 	RESP("review the flow; if it is expected, it will join the baseline at the next "
 	     "retraining");
 	return set(out, CLASS_BEHAVIORAL, false);
+}
+
+enum classify_class classify_decide(const struct classify_evidence *ev,
+				    const struct classify_profile *p, struct classify_result *out)
+{
+	return decide(ev, p, out, true);
+}
+
+enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
+					  const struct classify_profile *p,
+					  struct classify_result *out)
+{
+	return decide(ev, p, out, false);
 }

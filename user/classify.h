@@ -253,5 +253,14 @@ bool classify_is_suspicious_port(uint16_t port);
  */
 enum classify_class classify_decide(const struct classify_evidence *ev,
 				    const struct classify_profile *p, struct classify_result *out);
+/*
+ * The same decision (class, by_destination) without the sentences: out->evidence and
+ * out->response are left empty. Formatting them costs more than deciding, and most
+ * anomalous packets join an episode whose sentences were written at its start, so the
+ * engine decides with this and asks classify_decide() for the text of a new episode only.
+ */
+enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
+					  const struct classify_profile *p,
+					  struct classify_result *out);
 
 #endif /* NAD_CLASSIFY_H */

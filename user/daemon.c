@@ -2,8 +2,9 @@
 /*
  * daemon.c - `nadxdp [run] IFNAME`: the live path, wired end to end.
  *
- *   ring buffer -> on_record -> analyze_live (engine, alerts)  -> EVE sink
- *                            -> dashstate (views)
+ *   ring buffer -> on_record -> dashstate (views), --dump-features
+ *                            -> analyze_live queue; after each drain of the ring the
+ *                               queue is scored as a batch (engine, alerts) -> EVE sink
  *   engine alert observer    -> dashstate + mitigate (XDP drop / rate rules)
  *   1 s tick                 -> engine, dashstate (kernel counters, rules, state file),
  *                               mitigate (renew, expire)
@@ -397,7 +398,7 @@ static void on_record(const struct nad_rec *rec, void *ctx)
 		d->dump_err = features_write_csv_row(d->dump, rec->ts_ns, rec->dir, v);
 	}
 	analyze_dash_record(d->ds, rec);
-	analyze_live_record(d->an, rec);
+	analyze_live_queue(d->an, rec);
 }
 
 /* The engine's alert events: to the dashboard, then to the mitigation. */
@@ -580,6 +581,8 @@ static void *capture_loop(void *arg)
 		int err = capture_poll(d->cap, DAEMON_POLL_MS);
 		__u64 t;
 
+		/* What this drain delivered is analysed now, never held for more records. */
+		analyze_live_flush(d->an);
 		if (err == -EINTR)
 			break;
 		if (err < 0) {
@@ -810,6 +813,7 @@ int daemon_cmd(int argc, char **argv)
 	err = capture_drain(d.cap);
 	if (err < 0 && err != -EINTR)
 		pr_warn("Failed to read records: %s\n", strerror(-err));
+	analyze_live_flush(d.an);
 	tick(&d, mono_ns());
 	if (o.verbosity >= 0 && !o.dashboard)
 		print_counters(d.cap, o.ifname);

@@ -1353,6 +1353,23 @@ static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X
 	return m != NULL;
 }
 
+/* What explain() needs to write a new episode's sentences (see alert_anomaly). */
+struct explain_ctx {
+	const struct classify_evidence *ev;
+	const struct classify_profile *profile;
+};
+
+static void explain(void *ctx, char *evidence, char *response)
+{
+	const struct explain_ctx *x = ctx;
+	struct classify_result res;
+
+	/* The same evidence and profile as the quiet decision: the same class, with text. */
+	classify_decide(x->ev, x->profile, &res);
+	memcpy(evidence, res.evidence, sizeof(res.evidence));
+	memcpy(response, res.response, sizeof(res.response));
+}
+
 /* Criteria, class, episode and campaign of one staged and scored record. */
 static enum classify_class conclude(struct engine *e, struct pending *p, bool have_model)
 {
@@ -1413,7 +1430,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
 	ev.interval_z = iv_z;
 	ev.size_z = p->sz_z;
-	cls = classify_decide(&ev, e->profile, &res);
+	cls = classify_decide_quiet(&ev, e->profile, &res);
 	/*
 	 * Info classes are deviations from the source's own behaviour: not before it has
 	 * 20 packets of history, and not when its packets pass the threshold routinely
@@ -1450,8 +1467,8 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	an.ae_threshold = e->ae_thr;
 	an.if_score = ifs;
 	an.if_threshold = e->if_thr;
-	an.evidence = res.evidence;
-	an.response = res.response;
+	an.explain = explain;
+	an.explain_ctx = &(struct explain_ctx){ .ev = &ev, .profile = e->profile };
 	an.src_pps = ev.src_pps;
 	an.dst_pps = ev.dst_pps;
 	an.n_sources = ev.dst_srcs;
