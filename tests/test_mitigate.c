@@ -859,8 +859,7 @@ Test(mitigate, rate_rule_is_renewed_by_its_drops_and_expires_after_the_flood)
 	cr_assert_eq(last_event()->kind, MITIGATE_RULE_RATE);
 }
 
-Test(mitigate, kept_auto_rule_is_adopted_covers_realerts_and_expires, .init = setup,
-     .fini = teardown)
+Test(mitigate, kept_auto_rule_is_adopted_covers_realerts_and_expires)
 {
 	struct mitigate_prefix p = pfx("198.18.9.7/32");
 	struct nad_rule v = { .created_ns = T0 - 100 * S, .expires_ns = T0 + 60 * S,
