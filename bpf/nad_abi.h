@@ -199,6 +199,7 @@ struct nad_synlimit_state {
 #define NAD_SRC_ENTRIES 65536
 #define NAD_RULE_ENTRIES 16384
 #define NAD_ALLOW_ENTRIES 1024
-#define NAD_SYNLIMIT_ENTRIES 256
+/* At most 128 (one atomic element count from 2 CPUs up: bpf/nad_synlimit.h). */
+#define NAD_SYNLIMIT_ENTRIES 128
 
 #endif /* NAD_ABI_H */

@@ -34,9 +34,11 @@
 #include "nad_abi.h"
 #include "nad_parse.h"
 
+/* Not preallocated: only then does the kernel count its elements (nad_synlimit_empty). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NAD_SYNLIMIT_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct nad_synlimit_key);
 	__type(value, struct nad_synlimit);
 } nad_synlimit SEC(".maps");
@@ -63,6 +65,32 @@ static __always_inline int nad_synlimit_known(const struct nad_rec *rec)
 }
 
 /*
+ * 1 if nad_synlimit certainly holds no rule: two plain loads from the
+ * kernel's own map struct (struct bpf_htab, CO-RE-relocated), where a
+ * lookup is a helper call with a hash of the key (21-26 ns here).
+ *
+ * The count is the map's own, so every writer (mitigation, `nadxdp rules`,
+ * a map reused across runs) keeps it right without knowing about it. It is
+ * kept only by a hash created with BPF_F_NO_PREALLOC, and as one atomic_t
+ * only when max_entries / 2 <= online CPUs * 32 at creation; a bigger map
+ * counts in a per-CPU counter whose total lags by up to 32 per CPU, and is
+ * never trusted here (use_percpu_counter: always look up). The atomic_t is
+ * raised before a new element is linked into its bucket and lowered after
+ * one is unlinked, so it never reads 0 while a rule can be found: a stale
+ * value is at worst "not empty", which costs the lookup, never a rule.
+ */
+static __always_inline int nad_synlimit_empty(void)
+{
+	struct bpf_htab *h = (struct bpf_htab *)&nad_synlimit;
+
+	return !h->use_percpu_counter && !h->count.counter;
+}
+
+/* The kernel's threshold (kernel/bpf/hashtab.c): the atomic count from 2 CPUs up. */
+_Static_assert(NAD_SYNLIMIT_ENTRIES / 2 <= 2 * 32,
+	       "nad_synlimit small enough for the kernel to count it in one atomic_t");
+
+/*
  * Returns 1 if the packet is over the budget of an aggregate rule (drop it),
  * 0 otherwise. Fails open: no rule, no state, nothing dropped.
  */
@@ -74,6 +102,9 @@ static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct n
 	struct nad_synlimit *rule;
 	__u64 interval, tat;
 
+	/* Most of the time there is no rate rule at all. */
+	if (nad_synlimit_empty())
+		return 0;
 	if (!(rec->flags & NAD_F_L4))
 		return 0;
 	switch (rec->ip_proto) {

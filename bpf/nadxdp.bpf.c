@@ -29,8 +29,12 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 /* Load-time settings, set through the skeleton before load. */
 /* Above this much unread data, records are sampled 1-in-N, N growing with the fill. */
 const volatile __u64 nad_shed_bytes = NAD_RINGBUF_BYTES / 2;
-/* Above this much unread data, a submit wakes userspace up; below, it polls. */
-const volatile __u64 nad_wakeup_bytes = 64 * 1024;
+/*
+ * A submit wakes userspace up once per 1 << nad_wakeup_shift bytes of
+ * records (64 KiB); below, it polls. A power of two: the test is two
+ * shifts, where two 64-bit divisions cost several ns per packet.
+ */
+const volatile __u8 nad_wakeup_shift = 16;
 /* 0: count, parse and record, but never drop (monitor only). */
 const volatile __u8 nad_enforce = 1;
 
@@ -145,6 +149,7 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 	__u32 mask = shed_mask(avail);
 	struct nad_rec *out;
 	__u64 weight;
+	int wake;
 
 	if (mask && (bpf_get_prandom_u32() & mask)) {
 		carry(st);
@@ -168,14 +173,13 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 	/*
 	 * Wake-ups cost more than the record (an irq_work, a self-IPI in a
 	 * VM): batch them. Wake userspace only when this record takes the
-	 * unread data across a multiple of nad_wakeup_bytes, i.e. once per
-	 * nad_wakeup_bytes of records; otherwise userspace finds them on its
+	 * unread data across a multiple of 1 << nad_wakeup_shift, i.e. once
+	 * per that many bytes of records; otherwise userspace finds them on its
 	 * next short poll timeout. A crossing missed in a race between CPUs
 	 * costs latency (up to that timeout), never records.
 	 */
-	bpf_ringbuf_submit(out, avail / nad_wakeup_bytes != (avail + NAD_REC_SLOT) / nad_wakeup_bytes ?
-					BPF_RB_FORCE_WAKEUP :
-					BPF_RB_NO_WAKEUP);
+	wake = avail >> nad_wakeup_shift != (avail + NAD_REC_SLOT) >> nad_wakeup_shift;
+	bpf_ringbuf_submit(out, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 static __always_inline void count_source(const struct nad_rec *rec, __u64 now)

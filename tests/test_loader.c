@@ -29,6 +29,7 @@
 #include "log.h"
 #include "nad_abi.h"
 #include "nadxdp.skel.h"
+#include "pktbuild.h"
 
 #define IFNAME "nxkr0"
 #define PIN(name) NAD_PIN_DIR "/" name
@@ -167,22 +168,30 @@ Test(loader, keep_with_no_rules_leaves_nothing_pinned)
 	cr_expect(!exists(NAD_PIN_DIR), "no rules, nothing to keep");
 }
 
+/* One run that writes a rate rule and exits with --keep-rules. */
+static void run_keeping_rate_rule(const struct nad_synlimit_key *k, struct nad_synlimit *v)
+{
+	struct loader *l = start();
+
+	v->created_ns = mono_ns();
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), k, v,
+					 BPF_ANY),
+		     0, "%s", strerror(errno));
+	loader_set_keep_rules(l, true);
+	loader_free(l);
+}
+
 Test(loader, kept_rate_rule_keeps_its_buckets)
 {
 	struct nad_synlimit_key k;
 	struct nad_synlimit v;
-	struct loader *l = start();
+	struct loader *l;
 
 	memset(&k, 0, sizeof(k));
 	memset(&v, 0, sizeof(v));
 	k.dport = 80;
 	k.proto = 6;
-	v.created_ns = mono_ns();
-	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v,
-					 BPF_ANY),
-		     0, "%s", strerror(errno));
-	loader_set_keep_rules(l, true);
-	loader_free(l);
+	run_keeping_rate_rule(&k, &v);
 	cr_expect(exists(PIN("nad_synlimit")) && exists(PIN("nad_synlimit_state")));
 	cr_expect(exists(PIN("nad_drop4")), "with the other rule maps");
 	cr_expect(!exists(PIN("nad_stats")));
@@ -190,6 +199,41 @@ Test(loader, kept_rate_rule_keeps_its_buckets)
 	l = start();
 	cr_expect_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v), 0,
 		     "the rate rule is back");
+	loader_free(l);
+	cr_expect(!exists(NAD_PIN_DIR));
+}
+
+/*
+ * The program skips the rate rules while the kernel counts none in
+ * nad_synlimit; a reused map brings its count along, so a kept rule limits
+ * the next run's first packets.
+ */
+Test(loader, kept_rate_rule_limits_from_the_first_packet_of_the_next_run)
+{
+	struct nad_synlimit_key k = { .dport = 80, .proto = 6 };
+	struct nad_synlimit v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
+	static const __u8 dst[4] = { 198, 18, 77, 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 10);
+	struct loader *l;
+	struct pktb syn;
+
+	pktb_init(&syn);
+	pktb_eth(&syn, 0x0800);
+	pktb_ip4(&syn, 6, PKTB_IP4(203, 0, 113, 9), PKTB_IP4(198, 18, 77, 1), 0);
+	pktb_tcp(&syn, 40000, 80, 0x02 /* SYN */, 0);
+	pktb_finish(&syn);
+	o.data_in = syn.buf;
+	o.data_size_in = syn.len;
+	k.daddr[10] = k.daddr[11] = 0xff;
+	memcpy(k.daddr + 12, dst, sizeof(dst));
+	run_keeping_rate_rule(&k, &v);
+	l = start();
+	cr_assert_eq(bpf_prog_test_run_opts(bpf_program__fd(loader_skel(l)->progs.nad_xdp), &o), 0,
+		     "%s", strerror(errno));
+	cr_expect_eq(o.retval, XDP_DROP, "the kept rule limits the new program's SYNs");
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v),
+		     0);
+	cr_expect_eq(v.hits, 9, "one SYN is the burst, the other nine are dropped");
 	loader_free(l);
 	cr_expect(!exists(NAD_PIN_DIR));
 }

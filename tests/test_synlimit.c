@@ -411,6 +411,54 @@ Test(synlimit, policy_rate_rule_for_a_spoofed_flood_limits_syns_in_xdp)
 	mitigate_bpf_free(b);
 }
 
+/*
+ * The program skips the rate rules while the kernel counts no element in
+ * nad_synlimit (nad_synlimit_empty()): whatever writes or deletes rules,
+ * the next packet must see them as they are.
+ */
+Test(synlimit, every_rule_write_and_delete_is_seen_by_the_next_packet)
+{
+	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_synlimit v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
+	struct mitigate_bpf *b = backend();
+	__u8 pkt[128];
+	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
+	__u64 before;
+
+	cr_assert_eq(run(pkt, len, 100).retval, XDP_PASS, "no rule yet");
+	/* The mitigation's writer: the first SYN takes the burst, the next is dropped. */
+	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &k, &v), 0);
+	cr_assert_eq(run(pkt, len, 2).retval, XDP_DROP);
+	cr_assert_eq(dropped_synlimit(), 1);
+	/* Deleted: nothing more is dropped. */
+	cr_assert_eq(mitigate_bpf_ops.rate_del(b, &k), 0);
+	cr_assert_eq(run(pkt, len, 100).retval, XDP_PASS);
+	cr_assert_eq(dropped_synlimit(), 1);
+	/* Back, then the map filled to capacity and emptied again but for one rule. */
+	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &k, &v), 0);
+	for (__u16 port = 1; port < NAD_SYNLIMIT_ENTRIES; port++) {
+		struct nad_synlimit_key o = key("198.18.0.2", port, IPPROTO_UDP);
+
+		cr_assert_eq(mitigate_bpf_ops.rate_put(b, &o, &v), 0, "rule %u", port);
+	}
+	struct nad_synlimit_key extra = key("198.18.0.3", 1, IPPROTO_UDP);
+	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &extra, &v), -E2BIG, "the map holds %d rules",
+		     NAD_SYNLIMIT_ENTRIES);
+	for (__u16 port = 1; port < NAD_SYNLIMIT_ENTRIES; port++) {
+		struct nad_synlimit_key o = key("198.18.0.2", port, IPPROTO_UDP);
+
+		cr_assert_eq(mitigate_bpf_ops.rate_del(b, &o), 0);
+	}
+	before = dropped_synlimit();
+	cr_assert_eq(run(pkt, len, 100).retval, XDP_DROP, "the one rule left is still enforced");
+	cr_assert_geq(dropped_synlimit() - before, 99);
+	/* An update in place (a renewal) keeps it enforced. */
+	v.expires_ns = mono_ns() + 60 * S;
+	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &k, &v), 0);
+	cr_assert_eq(run(pkt, len, 10).retval, XDP_DROP);
+	mitigate_bpf_free(b);
+}
+
 /* ---- what the operator sees: `nadxdp rules list` on the pinned maps ---- */
 
 static void private_bpffs(void)

@@ -3,9 +3,10 @@
  * capture.h - the live record stream: nad_events ring buffer to a callback,
  * and the kernel's per-CPU counters summed.
  *
- * The kernel batches wake-ups (it submits with BPF_RB_NO_WAKEUP until the
- * ring holds nad_wakeup_bytes), so capture_poll() always drains what is
- * there after waiting: the poll timeout bounds the latency of a quiet link.
+ * The kernel batches wake-ups (it submits with BPF_RB_NO_WAKEUP but for one
+ * record per 1 << nad_wakeup_shift bytes, 64 KiB), so capture_poll() always
+ * drains what is there after waiting: the poll timeout bounds the latency of
+ * a quiet link.
  */
 #ifndef NAD_CAPTURE_H
 #define NAD_CAPTURE_H
