@@ -681,6 +681,30 @@ Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout
 		cr_skip_test("chromium not installed: the page was not rendered (API and metrics "
 			     "checked)");
 	}
+	/*
+	 * The page and the API are read seconds apart, so the counters must have settled:
+	 * wait until no packet arrived over two seconds, two of the state's one-second
+	 * ticks (packets in flight when the flood ended were once counted between the
+	 * two reads).
+	 */
+	for (int i = 0, settled = 0; i < 8 && !settled; i++) {
+		int64_t a, b;
+
+		body = http_get("/api/state");
+		state = json_tokener_parse(body);
+		free(body);
+		v = jget(state, "kernel.packets.in");
+		a = v ? json_object_get_int64(v) : -1;
+		json_object_put(state);
+		sleep(2);
+		body = http_get("/api/state");
+		state = json_tokener_parse(body);
+		free(body);
+		v = jget(state, "kernel.packets.in");
+		b = v ? json_object_get_int64(v) : -2;
+		json_object_put(state);
+		settled = a == b;
+	}
 	snprintf(shot, sizeof(shot), "%s/tests/artifacts", root ? root : ".");
 	mkdir(shot, 0755);
 	snprintf(shot, sizeof(shot), "%s/tests/artifacts/dashboard-testbed.png", root ? root : ".");
