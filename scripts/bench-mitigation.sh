@@ -20,6 +20,8 @@
 # running nadxdp instance or test bed is never touched; the test bed uses the
 # prefix nxmit and is always removed.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${NADXDP_BIN:-$ROOT/nadxdp}
@@ -39,41 +41,18 @@ done
 [ -x "$BIN" ] || { echo "bench-mitigation: $BIN not found; run make" >&2; exit 1; }
 
 # Private mounts: our own bpffs and /run (pins, instance lock, netns handles).
-if [ -z "${NADX_BENCH_PRIVATE:-}" ]; then
-	NADX_BENCH_PRIVATE=1 exec unshare -m --propagation private -- "$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
-mount -t tmpfs -o size=16m,mode=755 tmpfs /run
+private_mounts "$@"
 
 eval "$(bash "$TB" env)"
 WORK=$(mktemp -d /tmp/nadxdp-benchmit.XXXXXX)
 DAEMON_PID= TCPDUMP_PID=
 
-in_ns() {
-	local ns=$1
-	shift
-	nsenter --net="/run/netns/$ns" -- "$@"
-}
-
 # SIGTERM: background jobs of a non-interactive shell ignore SIGINT (nadxdp handles both).
-stop_pid() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
+stop_procs() {
+	stop_pid TERM "$TCPDUMP_PID"
+	stop_pid TERM "$DAEMON_PID"
 }
-
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	stop_pid "$TCPDUMP_PID"
-	stop_pid "$DAEMON_PID"
-	bash "$TB" down >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit_teardown stop_procs quiet
 
 bash "$TB" up >/dev/null
 mkdir -p "$WORK/nginx"
@@ -107,11 +86,7 @@ start_daemon() {
 	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration 120 --log "$WORK/eve.json" \
 		--models "$WORK" --no-train --summary-interval 0 -q >"$log" 2>&1 &
 	DAEMON_PID=$!
-	for _ in $(seq 100); do
-		[ -e /run/nadxdp/instance ] && return 0
-		kill -0 "$DAEMON_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_daemon "$DAEMON_PID" /run/nadxdp/instance && return 0
 	echo "bench-mitigation: nadxdp did not start: $(tail -n 2 "$log")" >&2
 	exit 1
 }
@@ -158,9 +133,9 @@ run_scenario() {
 	touch "$WORK/stop"
 	wait "$benign_pid" || true
 	"$BIN" rules list --json >"$WORK/rules.json" 2>/dev/null || echo '{"rules":[]}' >"$WORK/rules.json"
-	stop_pid "$TCPDUMP_PID"
+	stop_pid TERM "$TCPDUMP_PID"
 	TCPDUMP_PID=
-	stop_pid "$DAEMON_PID"
+	stop_pid TERM "$DAEMON_PID"
 	DAEMON_PID=
 
 	local sent first install hits after n_inst ok total drop_pct ttd

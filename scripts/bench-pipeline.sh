@@ -18,6 +18,8 @@
 #     recs_shed, from `nadxdp status --json`).
 # Not root: prints why and exits 0 (a benchmark is not a test).
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${NADXDP_BIN:-$ROOT/nadxdp}
@@ -39,40 +41,16 @@ for t in tcpreplay tcprewrite nsenter unshare ping; do
 done
 [ -x "$BIN" ] || { echo "bench-pipeline: $BIN not found; run make" >&2; exit 1; }
 
-# A private mount namespace with its own bpffs and /run: the daemon started
-# here pins its maps and writes its instance file where no real nadxdp
-# instance (or another test bed) can meet them, and everything goes away
-# with the namespace.
-if [ "${NADXDP_PRIVATE_MOUNTS:-}" != 1 ]; then
-	exec unshare --mount --propagation private env NADXDP_PRIVATE_MOUNTS=1 bash "$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
-mount -t tmpfs -o size=16m,mode=755 tmpfs /run
+private_mounts "$@"
 
 eval "$(bash "$TB" env)"
 WORK=$(mktemp -d /tmp/nadxdp-bench.XXXXXX)
 DAEMON_PID=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [ -n "$DAEMON_PID" ]; then
-		kill -INT "$DAEMON_PID" 2>/dev/null || true
-		wait "$DAEMON_PID" 2>/dev/null || true
-	fi
-	bash "$TB" down || true
-	rm -rf "$WORK"
-	exit "$rc"
+stop_procs() {
+	stop_pid INT "$DAEMON_PID"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-in_ns() {
-	local ns=$1
-	shift
-	nsenter --net="/run/netns/$ns" -- "$@"
-}
+on_exit_teardown stop_procs
 
 rx_packets() {
 	in_ns "$TB_MON_NS" awk -v i="$TB_MON_IF:" '$1 == i { print $3 }' /proc/net/dev
@@ -135,11 +113,7 @@ mode_args=()
 nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 --no-mitigate \
 	>"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
-for _ in $(seq 100); do
-	[ -e /sys/fs/bpf/nadxdp/nad_stats ] && break
-	kill -0 "$DAEMON_PID" 2>/dev/null || break
-	sleep 0.1
-done
+wait_daemon "$DAEMON_PID" /sys/fs/bpf/nadxdp/nad_stats || true
 if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 	DAEMON_PID=
 	echo "bench-pipeline: nadxdp did not start: $(tail -n 1 "$WORK/daemon.log")" >&2

@@ -15,6 +15,8 @@
 # demo runs in a private mount namespace (own bpffs on /sys/fs/bpf, own /run),
 # so a real nadxdp instance on the machine is neither seen nor disturbed.
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${NADXDP_BIN:-$ROOT/nadxdp}
@@ -30,44 +32,17 @@ for t in curl ping hping3 nmap nginx nsenter unshare; do
 	command -v "$t" >/dev/null || { echo "demo: $t not found (scripts/install-deps.sh installs it)" >&2; exit 1; }
 done
 
-# A private mount namespace with its own bpffs and /run: the daemon started
-# here pins its maps and writes its instance file where no real nadxdp
-# instance (or another test bed) can meet them, and everything goes away
-# with the namespace.
-if [ "${NADXDP_PRIVATE_MOUNTS:-}" != 1 ]; then
-	exec unshare --mount --propagation private env NADXDP_PRIVATE_MOUNTS=1 bash "$0" "$@"
-fi
-mount -t bpf bpf /sys/fs/bpf
-mount -t tmpfs -o size=16m,mode=755 tmpfs /run
+private_mounts "$@"
 
 eval "$(bash "$TB" env)"
 WORK=$(mktemp -d /tmp/nadxdp-demo.XXXXXX)
 DAEMON_PID= NGINX_PID=
 
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [ -n "$DAEMON_PID" ]; then
-		kill -INT "$DAEMON_PID" 2>/dev/null || true
-		wait "$DAEMON_PID" 2>/dev/null || true
-	fi
-	if [ -n "$NGINX_PID" ]; then
-		kill -TERM "$NGINX_PID" 2>/dev/null || true
-		wait "$NGINX_PID" 2>/dev/null || true
-	fi
-	bash "$TB" down || true
-	rm -rf "$WORK"
-	exit "$rc"
+stop_procs() {
+	stop_pid INT "$DAEMON_PID"
+	stop_pid TERM "$NGINX_PID"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-in_ns() {
-	local ns=$1
-	shift
-	nsenter --net="/run/netns/$ns" -- "$@"
-}
+on_exit_teardown stop_procs
 
 say() {
 	printf '\n\033[1m== %s\033[0m\n' "$*"
@@ -104,11 +79,7 @@ say "nadxdp on $TB_MON_IF (embedded default model, EVE JSON to a log)"
 nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration "$DURATION" \
 	--profile home --summary-interval 0 --log "$WORK/eve.json" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
-for _ in $(seq 100); do
-	[ -e /sys/fs/bpf/nadxdp/nad_stats ] && break
-	kill -0 "$DAEMON_PID" 2>/dev/null || break
-	sleep 0.1
-done
+wait_daemon "$DAEMON_PID" /sys/fs/bpf/nadxdp/nad_stats || true
 if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 	DAEMON_PID=
 	echo "demo: nadxdp did not start:" >&2

@@ -24,19 +24,18 @@
  * are private too. The test bed is torn down in .fini, failure or not.
  */
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <criterion/criterion.h>
 
 #include "cmd_run.h"
+#include "testbed_ns.h"
 
 #define TB_PREFIX "nxe2e"
 #define TB_MON_NS TB_PREFIX "-mon"
@@ -68,45 +67,12 @@ static bool have_tool(const char *name)
 	return system(cmd) == 0;
 }
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static void teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGINT);
-		for (int i = 0; i < 50 && waitpid(daemon_pid, NULL, WNOHANG) == 0; i++)
-			usleep(100000);
-		kill(daemon_pid, SIGKILL);
-		waitpid(daemon_pid, NULL, 0);
-		daemon_pid = -1;
-	}
-	if (testbed_made)
-		sh("NADX_PREFIX=" TB_PREFIX " bash '%s' down", cmd_repo_path("scripts/testbed.sh"));
-	if (workdir[0])
-		sh("rm -rf '%s'", workdir);
+	tb_teardown(&daemon_pid, testbed_made, TB_PREFIX, "", workdir);
 }
 
 TestSuite(e2e, .fini = teardown);
-
-static void private_mounts(void)
-{
-	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "bpffs: %s", strerror(errno));
-	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, "size=4m,mode=755"), 0);
-}
 
 static struct cmd_result status_json(void)
 {
@@ -179,14 +145,14 @@ static void start_bed_and_daemon(void)
 	snprintf(live_csv, sizeof(live_csv), "%s/live.csv", workdir);
 	snprintf(daemon_log, sizeof(daemon_log), "%s/daemon.log", workdir);
 
-	private_mounts();
+	tb_private_mounts("size=4m,mode=755");
 	testbed_made = true;
-	cr_assert_eq(sh("NADX_PREFIX=" TB_PREFIX " bash '%s' up >/dev/null",
-			cmd_repo_path("scripts/testbed.sh")),
+	cr_assert_eq(tb_sh("NADX_PREFIX=" TB_PREFIX " bash '%s' up >/dev/null",
+			   cmd_repo_path("scripts/testbed.sh")),
 		     0, "test bed up");
-	cr_assert_eq(sh("tcprewrite --enet-dmac=" TB_MON_MAC " --enet-smac=" TB_CLI_MAC
-			" -i '%s' -o '%s'",
-			cmd_repo_path(REPLAY_PCAP), replay_pcap),
+	cr_assert_eq(tb_sh("tcprewrite --enet-dmac=" TB_MON_MAC " --enet-smac=" TB_CLI_MAC
+			   " -i '%s' -o '%s'",
+			   cmd_repo_path(REPLAY_PCAP), replay_pcap),
 		     0);
 
 	daemon_pid = fork();
@@ -215,12 +181,12 @@ static void start_bed_and_daemon(void)
 /* Replays the capture once from the client namespace. */
 static void replay(void)
 {
-	cr_assert_eq(sh("nsenter --net=/run/netns/" TB_CLI_NS
-			" tcpreplay -q -i cli0 --pps 5000 '%s' >'%s/replay.log' 2>&1",
-			replay_pcap, workdir),
+	cr_assert_eq(tb_sh("nsenter --net=/run/netns/" TB_CLI_NS
+			   " tcpreplay -q -i cli0 --pps 5000 '%s' >'%s/replay.log' 2>&1",
+			   replay_pcap, workdir),
 		     0, "tcpreplay");
-	cr_assert_eq(sh("grep -q 'Successful packets: *%d' '%s/replay.log'", REPLAY_N_PKTS,
-			workdir),
+	cr_assert_eq(tb_sh("grep -q 'Successful packets: *%d' '%s/replay.log'", REPLAY_N_PKTS,
+			   workdir),
 		     0, "tcpreplay sent every packet");
 	sleep(1); /* the daemon polls the ring on a short timeout */
 }
@@ -281,8 +247,8 @@ Test(e2e, replayed_capture_is_counted_recorded_and_featured_like_offline, .timeo
 		     (unsigned long long)emitted);
 
 	/* Same features live and offline, packet by packet (when nothing was shed). */
-	cr_assert_eq(sh("'%s' features --pcap '%s' --out '%s'", cmd_nadxdp_bin(), replay_pcap,
-			offline_csv),
+	cr_assert_eq(tb_sh("'%s' features --pcap '%s' --out '%s'", cmd_nadxdp_bin(), replay_pcap,
+			   offline_csv),
 		     0);
 	off = slurp(offline_csv);
 	cr_expect_eq(shed, 0, "431 packets at 5000 pps shed nothing");

@@ -14,20 +14,19 @@
  * daemon always gets --duration as well.
  */
 #include <errno.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
 #include "cmd_run.h"
+#include "testbed_ns.h"
 
 #define TB_PREFIX "nxlive"
 #define TB_MON_NS TB_PREFIX "-mon"
@@ -43,35 +42,9 @@ static char workdir[64];
 static pid_t daemon_pid = -1;
 static bool testbed_made;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 static void teardown(void)
 {
-	if (daemon_pid > 0) {
-		kill(daemon_pid, SIGINT);
-		for (int i = 0; i < 50 && waitpid(daemon_pid, NULL, WNOHANG) == 0; i++)
-			usleep(100000);
-		kill(daemon_pid, SIGKILL);
-		waitpid(daemon_pid, NULL, 0);
-		daemon_pid = -1;
-	}
-	if (testbed_made)
-		sh("NADX_PREFIX=" TB_PREFIX " bash '%s' down >/dev/null 2>&1",
-		   cmd_repo_path("scripts/testbed.sh"));
-	if (workdir[0])
-		sh("rm -rf '%s'", workdir);
+	tb_teardown(&daemon_pid, testbed_made, TB_PREFIX, ">/dev/null 2>&1", workdir);
 }
 
 TestSuite(live, .fini = teardown);
@@ -112,21 +85,18 @@ static void bed_up(void)
 	if (geteuid() != 0)
 		cr_skip_test("needs root: network namespaces, XDP, private bpffs");
 	for (size_t i = 0; i < sizeof(tools) / sizeof(*tools); i++)
-		if (sh("command -v %s >/dev/null 2>&1", tools[i]))
+		if (tb_sh("command -v %s >/dev/null 2>&1", tools[i]))
 			cr_skip_test("needs %s (scripts/install-deps.sh)", tools[i]);
 	snprintf(workdir, sizeof(workdir), "/tmp/nadxdp-live-XXXXXX");
 	cr_assert_not_null(mkdtemp(workdir));
 
-	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
-	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
-	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "bpffs: %s", strerror(errno));
-	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, "size=8m,mode=755"), 0);
+	tb_private_mounts("size=8m,mode=755");
 	testbed_made = true;
-	cr_assert_eq(sh("NADX_PREFIX=" TB_PREFIX " bash '%s' up >/dev/null",
-			cmd_repo_path("scripts/testbed.sh")),
+	cr_assert_eq(tb_sh("NADX_PREFIX=" TB_PREFIX " bash '%s' up >/dev/null",
+			   cmd_repo_path("scripts/testbed.sh")),
 		     0, "test bed up");
 
-	sh("mkdir -p '%s/nginx'", workdir);
+	tb_sh("mkdir -p '%s/nginx'", workdir);
 	{
 		FILE *f = fopen(wpath("nginx.conf"), "w");
 
@@ -143,10 +113,10 @@ static void bed_up(void)
 			workdir);
 		fclose(f);
 	}
-	cr_assert_eq(sh(NSX(TB_MON_NS) "nginx -e '%1$s/nginx/error.log' -c '%1$s/nginx.conf'",
-			workdir),
+	cr_assert_eq(tb_sh(NSX(TB_MON_NS) "nginx -e '%1$s/nginx/error.log' -c '%1$s/nginx.conf'",
+			   workdir),
 		     0, "nginx");
-	cr_assert_eq(sh(NSX(TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/"), 0,
+	cr_assert_eq(tb_sh(NSX(TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/"), 0,
 		     "nginx answers the benign client");
 }
 
@@ -211,15 +181,15 @@ static double flood_with_benign(const char *hping_args, int secs, int *n_req)
 	char *res;
 	int ok = 0, n = 0;
 
-	sh("rm -f '%1$s/stop'; (ok=0; n=0; while [ ! -e '%1$s/stop' ]; do n=$((n+1)); "
-	   NSX(TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/ && ok=$((ok+1)); "
-	   "sleep 0.05; done; echo \"$ok $n\" >'%1$s/benign') >/dev/null 2>&1 &",
-	   workdir);
+	tb_sh("rm -f '%1$s/stop'; (ok=0; n=0; while [ ! -e '%1$s/stop' ]; do n=$((n+1)); " NSX(
+		      TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/ && ok=$((ok+1)); "
+				 "sleep 0.05; done; echo \"$ok $n\" >'%1$s/benign') >/dev/null 2>&1 &",
+	      workdir);
 	sleep(1);
-	sh(NSX(TB_ATK_NS) "timeout -s INT %d hping3 %s --flood " MON_IP " >'%s' 2>&1", secs,
-	   hping_args, wpath("hping.log"));
+	tb_sh(NSX(TB_ATK_NS) "timeout -s INT %d hping3 %s --flood " MON_IP " >'%s' 2>&1", secs,
+	      hping_args, wpath("hping.log"));
 	sleep(1);
-	sh("touch '%s/stop'", workdir);
+	tb_sh("touch '%s/stop'", workdir);
 	for (int i = 0; i < 100 && access(wpath("benign"), F_OK); i++)
 		usleep(100000);
 	res = slurp(wpath("benign"));
@@ -530,7 +500,7 @@ Test(live, keep_rules_leaves_the_rules_for_the_next_start, .timeout = 240)
 	cr_expect_not_null(mitigation_event(ev, "install", ATK_IP "/32"));
 	cr_expect_null(mitigation_event(ev, "remove", NULL), "--keep-rules: no removal on exit");
 	json_object_put(ev);
-	sh("mv '%s' '%s'", wpath("eve.json"), wpath("eve-first.json"));
+	tb_sh("mv '%s' '%s'", wpath("eve.json"), wpath("eve-first.json"));
 
 	/* No daemon: the kept rule map is still pinned and listed with the rule. */
 	cr_assert(pinned(), "the rule maps stay pinned");
@@ -576,8 +546,8 @@ Test(live, keep_rules_leaves_the_rules_for_the_next_start, .timeout = 240)
 /* GET path from the daemon's HTTP server inside the monitored namespace, into a string. */
 static char *http_get(const char *path)
 {
-	cr_assert_eq(sh(NSX(TB_MON_NS) "curl -sf -m 5 -o '%s' http://127.0.0.1:" HTTP_PORT "%s",
-			wpath("http.out"), path),
+	cr_assert_eq(tb_sh(NSX(TB_MON_NS) "curl -sf -m 5 -o '%s' http://127.0.0.1:" HTTP_PORT "%s",
+			   wpath("http.out"), path),
 		     0, "GET %s", path);
 	return slurp(wpath("http.out"));
 }
@@ -671,12 +641,12 @@ Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout
 	body = http_get("/metrics");
 	cr_expect_not_null(strstr(body, "nadxdp_"), "nadxdp_ metrics");
 	free(body);
-	if (!sh("command -v promtool >/dev/null 2>&1"))
-		cr_expect_eq(sh("promtool check metrics <'%s' >'%s' 2>&1", wpath("http.out"),
-				wpath("promtool.out")),
+	if (!tb_sh("command -v promtool >/dev/null 2>&1"))
+		cr_expect_eq(tb_sh("promtool check metrics <'%s' >'%s' 2>&1", wpath("http.out"),
+				   wpath("promtool.out")),
 			     0, "promtool check metrics: %s", slurp(wpath("promtool.out")));
 
-	if (sh("command -v chromium >/dev/null 2>&1")) {
+	if (tb_sh("command -v chromium >/dev/null 2>&1")) {
 		stop_daemon();
 		cr_skip_test("chromium not installed: the page was not rendered (API and metrics "
 			     "checked)");
@@ -721,10 +691,10 @@ Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout
 
 		snprintf(arg, sizeof(arg), "--screenshot=%s", shot);
 		snprintf(c2, sizeof(c2), cmd, arg, ">/dev/null");
-		cr_expect_eq(sh("%s", c2), 0, "chromium --screenshot");
+		cr_expect_eq(tb_sh("%s", c2), 0, "chromium --screenshot");
 		snprintf(arg, sizeof(arg), "--dump-dom");
 		snprintf(c2, sizeof(c2), cmd, arg, "");
-		cr_assert_eq(sh("(%s) >'%s'", c2, wpath("dom.html")), 0, "chromium --dump-dom");
+		cr_assert_eq(tb_sh("(%s) >'%s'", c2, wpath("dom.html")), 0, "chromium --dump-dom");
 	}
 	dom = slurp(wpath("dom.html"));
 	body = http_get("/api/state");

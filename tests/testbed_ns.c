@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * testbed_ns.c - see testbed_ns.h. Criterion runs each test in its own
+ * process, so the mount namespace made here ends with the test.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <criterion/criterion.h>
+
+#include "cmd_run.h"
+#include "testbed_ns.h"
+
+int tb_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static void stop_daemon(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGINT);
+	for (int i = 0; i < 50 && waitpid(*pid, NULL, WNOHANG) == 0; i++)
+		usleep(100000);
+	kill(*pid, SIGKILL);
+	waitpid(*pid, NULL, 0);
+	*pid = -1;
+}
+
+void tb_teardown(pid_t *daemon_pid, bool testbed_made, const char *prefix, const char *down_redir,
+		 const char *workdir)
+{
+	stop_daemon(daemon_pid);
+	if (testbed_made)
+		tb_sh("NADX_PREFIX=%s bash '%s' down%s%s", prefix,
+		      cmd_repo_path("scripts/testbed.sh"), *down_redir ? " " : "", down_redir);
+	if (workdir[0])
+		tb_sh("rm -rf '%s'", workdir);
+}
+
+void tb_private_mounts(const char *run_opts)
+{
+	cr_assert_eq(unshare(CLONE_NEWNS), 0, "unshare: %s", strerror(errno));
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "bpffs: %s", strerror(errno));
+	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, run_opts), 0);
+}

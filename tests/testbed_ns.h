@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * testbed_ns.h - helpers shared by the suites that run nadxdp on the
+ * namespace test bed (test_e2e.c, test_live.c): a shell runner, their .fini
+ * teardown and the private mount namespace.
+ */
+#ifndef NAD_TESTBED_NS_H
+#define NAD_TESTBED_NS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Runs a printf-formatted shell command; returns its exit code, or 128 if it did not exit. */
+int tb_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The .fini teardown of a test-bed suite, failure or not: stops *daemon_pid
+ * when > 0 (SIGINT, up to 5 s to exit, then SIGKILL; reaped, set to -1),
+ * takes the test bed of prefix down when testbed_made (down_redir, e.g. ""
+ * or ">/dev/null 2>&1", is appended to that command) and removes workdir
+ * when it is set.
+ */
+void tb_teardown(pid_t *daemon_pid, bool testbed_made, const char *prefix, const char *down_redir,
+		 const char *workdir);
+
+/*
+ * Moves the calling test process into a private mount namespace with its own
+ * bpffs on /sys/fs/bpf and a tmpfs on /run mounted with run_opts (e.g.
+ * "size=4m,mode=755"), so pins, instance files and netns handles never meet a
+ * real instance. Fails the test (Criterion assert) on error.
+ */
+void tb_private_mounts(const char *run_opts);
+
+#endif /* NAD_TESTBED_NS_H */
