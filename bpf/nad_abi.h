@@ -49,6 +49,7 @@ enum nad_malformed {
 	NAD_MAL_UDP_LEN,        /* UDP length disagrees with the IP payload length */
 	NAD_MAL_ICMP_TRUNC,     /* ICMP/ICMPv6 header cut off */
 	NAD_MAL_L4_PORT_ZERO,   /* TCP port 0, UDP destination port 0 */
+	NAD_MAL_ARP_TRUNC,      /* ARP (IPv4 over Ethernet) header cut off */
 	NAD_MAL_MAX,
 };
 
@@ -62,6 +63,8 @@ enum nad_malformed {
 #define NAD_F_L4        0x0040 /* an L4 header was parsed (ports/flags valid) */
 #define NAD_F_GSO       0x0080 /* TC saw a GSO super-packet (wire_bytes counts segments) */
 #define NAD_F_MALFORMED 0x0100 /* malformed != NAD_MAL_NONE */
+#define NAD_F_ARP       0x0200 /* ARP for IPv4 over Ethernet: saddr/daddr are the sender's
+				* and target's IPv4 addresses (mapped), sport the opcode */
 
 /*
  * One record per packet (or per sampled packet), 80 bytes.

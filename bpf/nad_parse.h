@@ -61,6 +61,7 @@
 #define NAD_ETH_HLEN 14
 #define NAD_ETH_P_IP 0x0800
 #define NAD_ETH_P_IPV6 0x86DD
+#define NAD_ETH_P_ARP 0x0806
 #define NAD_ETH_P_8021Q 0x8100
 #define NAD_ETH_P_8021AD 0x88A8
 #define NAD_ETH_P_QINQ1 0x9100 /* pre-802.1ad QinQ, still seen */
@@ -402,6 +403,27 @@ static __always_inline void nad_parse_icmp(struct nad_cursor *c, struct nad_rec 
 	rec->hdr_bytes += 8;
 }
 
+/*
+ * ARP for IPv4 over Ethernet (hardware type 1, protocol 0x0800, lengths 6 and 4):
+ * the sender's and target's protocol addresses become saddr and daddr, the opcode
+ * sport, so a sweep of who-has requests reads as what it is, one source probing many
+ * hosts. Other ARP variants are recorded by EtherType only. No NAD_F_IPV4: drop
+ * rules and per-source counters stay for IP, where the source address means more
+ * than a claim.
+ */
+static __always_inline void nad_parse_arp(struct nad_cursor *c, struct nad_rec *rec)
+{
+	const __u8 *p = nad_hdr(c, 28, rec, NAD_MAL_ARP_TRUNC);
+
+	if (!p || nad_get16(p) != 1 || nad_get16(p + 2) != NAD_ETH_P_IP || p[4] != 6 || p[5] != 4)
+		return;
+	nad_map4(rec->saddr, p + 14);
+	nad_map4(rec->daddr, p + 24);
+	rec->sport = nad_get16(p + 6);
+	rec->flags |= NAD_F_ARP;
+	nad_skip(c, 28, rec);
+}
+
 static __always_inline void nad_parse(const void *data, const void *data_end, __u32 wire_bytes,
 				      struct nad_rec *rec)
 {
@@ -422,6 +444,8 @@ static __always_inline void nad_parse(const void *data, const void *data_end, __
 			l4 = nad_parse_ip4(&c, rec);
 		else if (rec->eth_proto == NAD_ETH_P_IPV6)
 			l4 = nad_parse_ip6(&c, rec);
+		else if (rec->eth_proto == NAD_ETH_P_ARP)
+			nad_parse_arp(&c, rec);
 	}
 	if (l4) {
 		switch (rec->ip_proto) {

@@ -145,6 +145,23 @@ void pktb_icmp(struct pktb *b, uint8_t type, uint8_t code, uint16_t id)
 	pktb_put16(b, b->l4 + 6, 1);
 }
 
+void pktb_arp(struct pktb *b, uint16_t op, uint32_t sender, uint32_t target)
+{
+	uint32_t at = b->len;
+	uint8_t *p = put(b, 28);
+
+	memset(p, 0, 28);
+	pktb_put16(b, at, 1); /* Ethernet */
+	pktb_put16(b, at + 2, 0x0800);
+	p = b->buf + at;
+	p[4] = 6;
+	p[5] = 4;
+	pktb_put16(b, at + 6, op);
+	memset(p + 8, 0x02, 6); /* sender MAC */
+	put32(p + 14, sender);
+	put32(p + 24, target);
+}
+
 void pktb_payload(struct pktb *b, uint32_t n)
 {
 	uint8_t *p = put(b, n);

@@ -40,6 +40,8 @@ void pktb_ip6_frag(struct pktb *b, uint8_t nexthdr, uint32_t offset, int more);
 void pktb_tcp(struct pktb *b, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t opt_bytes);
 void pktb_udp(struct pktb *b, uint16_t sport, uint16_t dport);
 void pktb_icmp(struct pktb *b, uint8_t type, uint8_t code, uint16_t id);
+/* ARP for IPv4 over Ethernet (28 bytes): opcode, sender and target addresses. */
+void pktb_arp(struct pktb *b, uint16_t op, uint32_t sender, uint32_t target);
 void pktb_payload(struct pktb *b, uint32_t n);
 void pktb_finish(struct pktb *b);
 

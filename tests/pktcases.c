@@ -186,6 +186,20 @@ static void arp(struct pktb *b)
 	pktb_payload(b, 18); /* Ethernet padding to 60 bytes */
 }
 
+static void arp_request(struct pktb *b)
+{
+	pktb_eth(b, 0x0806);
+	pktb_arp(b, 1, PKTC_SRC4, PKTC_DST4);
+	pktb_payload(b, 18); /* Ethernet padding to 60 bytes */
+}
+
+static void arp_reply(struct pktb *b)
+{
+	pktb_eth(b, 0x0806);
+	pktb_arp(b, 2, PKTC_DST4, PKTC_SRC4);
+	pktb_payload(b, 18);
+}
+
 static void ip4_gre(struct pktb *b)
 {
 	pktb_eth(b, ETH_IP);
@@ -208,6 +222,12 @@ static void ip4_tcp_padded(struct pktb *b)
 static void mal_l2_trunc(struct pktb *b)
 {
 	pktb_payload(b, 10);
+}
+
+static void mal_arp_trunc(struct pktb *b)
+{
+	pktb_eth(b, 0x0806);
+	pktb_payload(b, 20); /* an ARP header is 28 bytes; no padding: the frame ends here */
 }
 
 static void mal_vlan_trunc(struct pktb *b)
@@ -435,6 +455,8 @@ const struct pkt_case pkt_cases[] = {
 	{ "ip6_frag_later", ip6_frag_later, NAD_MAL_NONE, 0 },
 	{ "ip6_ah_rt_dst_tcp", ip6_ah_rt_dst_tcp, NAD_MAL_NONE, 0 },
 	{ "arp", arp, NAD_MAL_NONE, 0 },
+	{ "arp_request", arp_request, NAD_MAL_NONE, 0 },
+	{ "arp_reply", arp_reply, NAD_MAL_NONE, 0 },
 	{ "ip4_gre", ip4_gre, NAD_MAL_NONE, 0 },
 	{ "ip4_tcp_padded", ip4_tcp_padded, NAD_MAL_NONE, 0 },
 	/* Snapshot-length cuts: short captures of good packets are not malformed. */
@@ -444,6 +466,7 @@ const struct pkt_case pkt_cases[] = {
 	{ "snap_vlan2_10", vlan2_ip4_tcp, NAD_MAL_NONE, 10 },
 	{ "mal_l2_trunc", mal_l2_trunc, NAD_MAL_L2_TRUNC, 0 },
 	{ "mal_vlan_trunc", mal_vlan_trunc, NAD_MAL_VLAN_TRUNC, 0 },
+	{ "mal_arp_trunc", mal_arp_trunc, NAD_MAL_ARP_TRUNC, 0 },
 	{ "mal_vlan_depth", mal_vlan_depth, NAD_MAL_VLAN_DEPTH, 0 },
 	{ "mal_ip4_trunc", mal_ip4_trunc, NAD_MAL_IP4_TRUNC, 0 },
 	{ "mal_ip4_version", mal_ip4_version, NAD_MAL_IP4_VERSION, 0 },

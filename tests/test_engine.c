@@ -513,6 +513,56 @@ Test(engine, malformed_packets_are_a_protocol_violation)
 	rs_free(&rs);
 }
 
+/* An ARP record: op 1 who-has (sender asks for target), 2 is-at. */
+static void arp_rec(struct recstream *rs, uint64_t gap, const char *sender, const char *target,
+		    uint16_t op)
+{
+	struct nad_rec *r = rs_add(rs, gap, sender, target, 0, op, 0, 0, 18);
+
+	r->eth_proto = 0x0806;
+	r->flags = NAD_F_ARP;
+	r->hdr_bytes = 14 + 28;
+	r->wire_bytes = 60;
+}
+
+Test(engine, an_arp_sweep_is_a_horizontal_scan)
+{
+	struct recstream rs, f;
+	struct seen s;
+	char target[32];
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 60; i++) {
+		snprintf(target, sizeof(target), "192.168.1.%u", 100 + i);
+		arp_rec(&f, 50 * MS, "192.168.1.57", target, 1);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
+Test(engine, a_host_resolving_a_few_neighbours_is_not_a_scan)
+{
+	static const char *const peers[] = { "192.168.1.1", "192.168.1.10", "192.168.1.20" };
+	struct recstream rs, f;
+	struct seen s;
+
+	with_benign(&rs, 40);
+	rs_init(&f, T0 + 10 * SEC);
+	for (unsigned i = 0; i < 30; i++) { /* every second: who-has, then the answer */
+		arp_rec(&f, SEC, "192.168.1.30", peers[i % 3], 1);
+		arp_rec(&f, MS, peers[i % 3], "192.168.1.30", 2);
+	}
+	rs_merge(&rs, &f);
+	run(&rs, PROFILE_HOME, &s);
+	cr_expect_eq(n_alerts(&s, 2), 0);
+	rs_free(&f);
+	rs_free(&rs);
+}
+
 Test(engine, unassigned_icmp_types_and_codes_are_a_protocol_violation)
 {
 	struct recstream rs, f;

@@ -245,6 +245,28 @@ Test(parse, arp_is_recorded_by_ethertype)
 	cr_expect_eq(r.payload_bytes, 46);
 }
 
+Test(parse, arp_request_and_reply_carry_their_ipv4_addresses_and_opcode)
+{
+	struct pktb b;
+	struct nad_rec r;
+
+	parse_case("arp_request", &b, &r);
+	cr_expect_eq(r.malformed, 0);
+	cr_expect_eq(r.flags, NAD_F_ARP, "ARP only: no IPv4 flag, rules stay IP-only");
+	cr_expect_eq(r.eth_proto, 0x0806);
+	cr_expect_eq(r.sport, 1, "who-has");
+	expect_mapped4(r.saddr, PKTC_SRC4);
+	expect_mapped4(r.daddr, PKTC_DST4);
+	cr_expect_eq(r.hdr_bytes, 14 + 28);
+	cr_expect_eq(r.payload_bytes, 18, "the padding");
+	parse_case("arp_reply", &b, &r);
+	cr_expect_eq(r.sport, 2, "is-at");
+	expect_mapped4(r.saddr, PKTC_DST4);
+	parse_case("mal_arp_trunc", &b, &r);
+	cr_expect_eq(r.malformed, NAD_MAL_ARP_TRUNC);
+	cr_expect_eq(r.flags & NAD_F_ARP, 0);
+}
+
 Test(parse, unknown_ip_protocol_is_recorded_without_l4)
 {
 	struct pktb b;

@@ -297,9 +297,10 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	}
 	if (ev->src_dst_hosts >= p->scan_hosts && ev->src_probe_share >= 0.5 &&
 	    ev->src_pkts10 <= 20.0 * ev->src_dst_hosts) {
-		EV("%s probed %u distinct hosts (horizontal scan, %.0f%% probes) in the last "
+		EV("%s probed %u distinct hosts (horizontal scan%s, %.0f%% probes) in the last "
 		   "10 s, threshold %u",
-		   src, ev->src_dst_hosts, 100 * ev->src_probe_share, p->scan_hosts);
+		   src, ev->src_dst_hosts, r->flags & NAD_F_ARP ? " by ARP who-has" : "",
+		   100 * ev->src_probe_share, p->scan_hosts);
 		RESP("block %s at the edge (nadxdp can drop it in XDP); look for follow-up "
 		     "connections to the hosts that answered",
 		     src);

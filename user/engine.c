@@ -738,6 +738,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	struct dst_ent *d = dst_get(e, r->daddr);
 	uint32_t dh = hash16(r->daddr), sh = hash16(r->saddr);
 	bool tcp = r->ip_proto == IPPROTO_TCP, udp = r->ip_proto == IPPROTO_UDP;
+	bool arp = r->flags & NAD_F_ARP; /* saddr/daddr: sender and target, sport: opcode */
 	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
 	bool syn_only = tcp && (r->tcp_flags & 0x17) == 0x02;
 	uint8_t fl = r->tcp_flags & 0x3f;
@@ -745,7 +746,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	bool stealth = tcp && (r->flags & NAD_F_L4) && (fl == 0 || fl == 0x01 || fl == 0x29);
 	bool probe = syn_only || stealth || (udp && r->payload_bytes <= 64 && r->sport >= 1024) ||
 		     (r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == 8) ||
-		     (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128);
+		     (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128) ||
+		     (arp && r->sport == 1); /* who-has */
 	bool flood = syn_only || (tcp && ((r->tcp_flags & 0x12) == 0x12 || (r->tcp_flags & 0x04))) ||
 		     udp || icmp;
 	double iv = 0, x;
@@ -838,7 +840,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		if (s->lp_n < 100)
 			s->lp_n++;
 	}
-	if (ip)
+	if (ip || arp)
 		bit_set(s->hosts[0], 256, mix(dh));
 	s->peers |= 1ull << (mix(dh) % 64);
 	if (is_iot_port(r->sport) || is_iot_port(r->dport))
