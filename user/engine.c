@@ -277,8 +277,8 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->src || !e->dst || !e->auth || !e->feat || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
-	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
+	if (!e->src || !e->dst || !e->auth || !e->feat || !e->camp || !e->camp_X ||
+	    !e->camp_labels || !e->db || !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -578,7 +578,8 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 		return;
 	f->last_ns = now;
 	if (f->client_spoke && f->replies &&
-	    (r->payload_bytes == f->lens[0] || (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
+	    (r->payload_bytes == f->lens[0] ||
+	     (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
 		cli = src_get(e, r->daddr, false, NULL);
 		sh = hash16(r->saddr);
 		if (cli) {
