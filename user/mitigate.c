@@ -522,6 +522,25 @@ static void rule_forget(struct mitigate *m, struct rule *r)
 	m->st.n_rules--;
 }
 
+/*
+ * Counts a filled rule slot, writes it to the backend and reports the install. On a
+ * backend failure the slot is freed again and the error returned: no phantom rule.
+ */
+static int rule_install(struct mitigate *m, struct rule *r, const char *why, __u64 now)
+{
+	int err;
+
+	m->st.n_rules++;
+	err = backend_put(m, r);
+	if (err) {
+		rule_forget(m, r);
+		return err;
+	}
+	m->st.n_installed++;
+	rule_event(m, r, MITIGATE_ACT_INSTALL, why, now);
+	return 0;
+}
+
 /* Removes a rule from the backend and the table, reporting it. */
 static int rule_remove(struct mitigate *m, struct rule *r, const char *why, __u64 now)
 {
@@ -1083,15 +1102,10 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	/* The budget is per CPU in the kernel: split it, rounding up. */
 	r->rate_pps = (m->o.synlimit_pps + m->o.n_cpus - 1) / m->o.n_cpus;
 	r->burst = m->o.synlimit_burst;
-	m->st.n_rules++;
-	err = backend_put(m, r);
-	if (err) {
-		rule_forget(m, r);
+	err = rule_install(m, r, "spoofed_flood", now);
+	if (err)
 		return err;
-	}
-	m->st.n_installed++;
 	m->st.n_rate_rules++;
-	rule_event(m, r, MITIGATE_ACT_INSTALL, "spoofed_flood", now);
 	/*
 	 * Host rules made for low-rate sources of this flood before it was
 	 * recognised are useless (spoofed sources do not come back): free them.
@@ -1151,15 +1165,10 @@ static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u
 	r->pfx = agg;
 	r->offences = offences;
 	r->n_members = n + 1;
-	m->st.n_rules++;
-	err = backend_put(m, r);
-	if (err) {
-		rule_forget(m, r);
+	err = rule_install(m, r, "aggregate", now);
+	if (err)
 		return err;
-	}
-	m->st.n_installed++;
 	m->st.n_aggregated++;
-	rule_event(m, r, MITIGATE_ACT_INSTALL, "aggregate", now);
 	/* The prefix rule is in place before its members go: no gap. */
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		struct rule *h = &m->rules[i];
@@ -1180,7 +1189,7 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	__u64 now = a->ts_ns;
 	__u32 offences;
 	struct rule *r;
-	int err, agg;
+	int agg;
 
 	m->st.n_alerts++;
 	if (m->o.mode == MITIGATE_OFF || !a->cls || !qualifies(m, a))
@@ -1228,15 +1237,7 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	r->kind = MITIGATE_RULE_DROP;
 	r->pfx = src;
 	r->offences = offences;
-	m->st.n_rules++;
-	err = backend_put(m, r);
-	if (err) {
-		rule_forget(m, r);
-		return err;
-	}
-	m->st.n_installed++;
-	rule_event(m, r, MITIGATE_ACT_INSTALL, a->cls, now);
-	return 0;
+	return rule_install(m, r, a->cls, now);
 }
 
 int mitigate_adopt_drop(struct mitigate *m, const struct mitigate_prefix *p,
