@@ -566,6 +566,18 @@ static struct json_object *jget(struct json_object *o, const char *path)
 	return o;
 }
 
+/* The integer at path in a fresh /api/state, or -1. */
+static int64_t state_int(const char *path)
+{
+	char *body = http_get("/api/state");
+	struct json_object *state = json_tokener_parse(body), *v = jget(state, path);
+	int64_t n = v ? json_object_get_int64(v) : -1;
+
+	json_object_put(state);
+	free(body);
+	return n;
+}
+
 /* Every number in the DOM carrying data-k equals the JSON; returns how many compared. */
 static unsigned compare_dom(const char *dom, struct json_object *state)
 {
@@ -657,23 +669,15 @@ Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout
 	 * ticks (packets in flight when the flood ended were once counted between the
 	 * two reads).
 	 */
-	for (int i = 0, settled = 0; i < 8 && !settled; i++) {
-		int64_t a, b;
+	{
+		int64_t prev = state_int("kernel.packets.in"), cur;
 
-		body = http_get("/api/state");
-		state = json_tokener_parse(body);
-		free(body);
-		v = jget(state, "kernel.packets.in");
-		a = v ? json_object_get_int64(v) : -1;
-		json_object_put(state);
-		sleep(2);
-		body = http_get("/api/state");
-		state = json_tokener_parse(body);
-		free(body);
-		v = jget(state, "kernel.packets.in");
-		b = v ? json_object_get_int64(v) : -2;
-		json_object_put(state);
-		settled = a == b;
+		for (int i = 0; i < 8; i++, prev = cur) {
+			sleep(2);
+			cur = state_int("kernel.packets.in");
+			if (cur == prev)
+				break;
+		}
 	}
 	snprintf(shot, sizeof(shot), "%s/tests/artifacts", root ? root : ".");
 	mkdir(shot, 0755);

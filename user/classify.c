@@ -455,17 +455,14 @@ static enum classify_class decide(const struct classify_evidence *ev,
 		     r->dport);
 		return set(out, CLASS_MASS_REGISTRATION, true);
 	}
-	if (r->malformed && ev->src_malformed >= 2) {
-		EV("%s sent %.0f malformed packets in the last 60 s (parser reason %u)", src,
-		   ev->src_malformed, r->malformed);
-		RESP("drop malformed traffic from %s at the edge; check for fuzzing or evasion",
-		     src);
-		return set(out, CLASS_PROTOCOL_VIOLATION, false);
-	}
-	if (ev->violation && ev->src_malformed >= 2) {
-		EV("%s sent %.0f malformed or non-conforming packets in the last 60 s (this one: "
-		   "%s)",
-		   src, ev->src_malformed, ev->violation);
+	if ((r->malformed || ev->violation) && ev->src_malformed >= 2) {
+		if (r->malformed)
+			EV("%s sent %.0f malformed packets in the last 60 s (parser reason %u)", src,
+			   ev->src_malformed, r->malformed);
+		else
+			EV("%s sent %.0f malformed or non-conforming packets in the last 60 s (this "
+			   "one: %s)",
+			   src, ev->src_malformed, ev->violation);
 		RESP("drop malformed traffic from %s at the edge; check for fuzzing or evasion",
 		     src);
 		return set(out, CLASS_PROTOCOL_VIOLATION, false);

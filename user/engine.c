@@ -552,6 +552,7 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 {
 	struct auth_flow *f;
 	struct src_ent *cli;
+	uint64_t key;
 	uint32_t sh;
 
 	if (r->ip_proto != IPPROTO_TCP || !(r->flags & NAD_F_L4))
@@ -559,12 +560,13 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 	if (classify_is_login_port(r->dport)) { /* client -> server */
 		if (!syn_only && !r->payload_bytes)
 			return;
-		f = auth_get(e, auth_key(r->saddr, r->sport, r->daddr, r->dport), syn_only, now);
+		key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
+		f = auth_get(e, key, syn_only, now);
 		if (!f)
 			return;
 		if (syn_only && f->replies) { /* the port pair is reused: a new connection */
 			memset(f, 0, sizeof(*f));
-			f->key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
+			f->key = key;
 		}
 		f->last_ns = now;
 		if (r->payload_bytes)
