@@ -16,15 +16,12 @@
 #include <json-c/json.h>
 
 #include "dashstate.h"
+#include "domcheck.h"
 #include "httpc.h"
 #include "httpd.h"
 #include "report.h"
 
 #define S 1000000000ull
-
-static const char *const views[] = { "view-rate",  "view-timeline", "view-severity",
-				     "view-sizes", "view-types",    "view-kernel",
-				     "view-rules", "view-thresholds", "view-alerts" };
 
 static void fill(struct dashstate *d)
 {
@@ -111,94 +108,10 @@ static char *chromium(const char *url, const char *shot)
 	return dom;
 }
 
-static struct json_object *jget(struct json_object *o, const char *path)
-{
-	char buf[128], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			return NULL;
-	}
-	return o;
-}
-
-static void unescape(char *s)
-{
-	static const char *const ent[][2] = { { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
-					      { "&#39;", "'" }, { "&amp;", "&" } };
-	char *w = s;
-
-	while (*s) {
-		size_t i;
-
-		for (i = 0; i < sizeof(ent) / sizeof(*ent); i++)
-			if (!strncmp(s, ent[i][0], strlen(ent[i][0]))) {
-				*w++ = ent[i][1][0];
-				s += strlen(ent[i][0]);
-				break;
-			}
-		if (i == sizeof(ent) / sizeof(*ent))
-			*w++ = *s++;
-	}
-	*w = '\0';
-}
-
-/* Compares every data-k element's text with the JSON; returns how many were compared. */
-static unsigned compare_dom(const char *dom, struct json_object *state)
-{
-	unsigned n = 0;
-
-	for (const char *p = strstr(dom, "data-k=\""); p; p = strstr(p + 1, "data-k=\"")) {
-		char path[128], text[512];
-		const char *q = p + 8, *end = strchr(q, '"'), *gt, *lt;
-		struct json_object *v;
-
-		cr_assert_not_null(end);
-		cr_assert_lt((size_t)(end - q), sizeof(path));
-		memcpy(path, q, (size_t)(end - q));
-		path[end - q] = '\0';
-		gt = strchr(end, '>');
-		lt = gt ? strchr(gt, '<') : NULL;
-		cr_assert_not_null(lt);
-		cr_assert_lt((size_t)(lt - gt - 1), sizeof(text));
-		memcpy(text, gt + 1, (size_t)(lt - gt - 1));
-		text[lt - gt - 1] = '\0';
-		unescape(text);
-		v = jget(state, path);
-		cr_assert_not_null(v, "DOM shows %s which the JSON lacks", path);
-		if (json_object_is_type(v, json_type_int)) {
-			cr_assert_eq(strtoll(text, NULL, 10), json_object_get_int64(v),
-				     "%s: DOM %s, JSON %lld", path, text,
-				     (long long)json_object_get_int64(v));
-			cr_assert_neq(text[0], '\0', "%s is empty in the DOM", path);
-		} else if (json_object_is_type(v, json_type_double)) {
-			cr_assert_float_eq(strtod(text, NULL), json_object_get_double(v), 1e-9,
-					   "%s: DOM %s", path, text);
-		} else {
-			cr_assert_str_eq(text, json_object_get_string(v), "%s", path);
-		}
-		n++;
-	}
-	return n;
-}
-
+/* Views rendered, charts drew shapes, and network text stayed text. */
 static void check_views(const char *dom)
 {
-	for (size_t i = 0; i < sizeof(views) / sizeof(*views); i++) {
-		char id[64];
-		const char *p, *tag_end, *items;
-
-		snprintf(id, sizeof(id), "id=\"%s\"", views[i]);
-		p = strstr(dom, id);
-		cr_assert_not_null(p, "no %s in the DOM", views[i]);
-		tag_end = strchr(p, '>');
-		items = strstr(p, "data-items=\"");
-		cr_assert(items && items < tag_end, "%s was not rendered", views[i]);
-		cr_assert_gt(atoi(items + 12), 0, "%s rendered without data", views[i]);
-	}
+	domcheck_views_rendered(dom);
 	/* charts drew shapes */
 	cr_assert_not_null(strstr(dom, "class=\"marker\""), "no anomaly marker on the rate");
 	cr_assert_not_null(strstr(dom, "class=\"bar-critical\""), "no timeline bar");
@@ -244,7 +157,7 @@ Test(browser, served_page_renders_every_view_and_matches_the_api, .timeout = 240
 	cr_assert_not_null(strstr(dom, "id=\"status\">live "), "the page could not poll /api/state: "
 			   "%.120s", strstr(dom, "id=\"status\""));
 	check_views(dom);
-	n = compare_dom(dom, state);
+	n = domcheck_compare(dom, state, 1e-9);
 	cr_assert_gt(n, 40, "only %u numbers compared", n);
 	fprintf(stderr, "browser live: %u DOM values equal /api/state; screenshot %s\n", n, shot);
 	json_object_put(state);
@@ -279,7 +192,7 @@ Test(browser, offline_report_renders_every_view_from_the_embedded_state, .timeou
 	dom = chromium(url, shot);
 	cr_assert_not_null(strstr(dom, ">report<"), "the report did not use the embedded state");
 	check_views(dom);
-	n = compare_dom(dom, state);
+	n = domcheck_compare(dom, state, 1e-9);
 	cr_assert_gt(n, 40, "only %u numbers compared", n);
 	fprintf(stderr, "browser report: %u DOM values equal the embedded state; screenshot %s\n", n,
 		shot);

@@ -26,6 +26,8 @@
 #include <json-c/json.h>
 
 #include "cmd_run.h"
+#include "dashstate.h"
+#include "domcheck.h"
 #include "testbed_ns.h"
 
 #define TB_PREFIX "nxlive"
@@ -552,25 +554,11 @@ static char *http_get(const char *path)
 	return slurp(wpath("http.out"));
 }
 
-static struct json_object *jget(struct json_object *o, const char *path)
-{
-	char buf[128], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			return NULL;
-	}
-	return o;
-}
-
 /* The integer at path in a fresh /api/state, or -1. */
 static int64_t state_int(const char *path)
 {
 	char *body = http_get("/api/state");
-	struct json_object *state = json_tokener_parse(body), *v = jget(state, path);
+	struct json_object *state = json_tokener_parse(body), *v = dashstate_json_get(state, path);
 	int64_t n = v ? json_object_get_int64(v) : -1;
 
 	json_object_put(state);
@@ -578,50 +566,9 @@ static int64_t state_int(const char *path)
 	return n;
 }
 
-/* Every number in the DOM carrying data-k equals the JSON; returns how many compared. */
-static unsigned compare_dom(const char *dom, struct json_object *state)
-{
-	unsigned n = 0;
-
-	for (const char *p = strstr(dom, "data-k=\""); p; p = strstr(p + 1, "data-k=\"")) {
-		char path[128], text[512];
-		const char *q = p + 8, *end = strchr(q, '"'), *gt, *lt;
-		struct json_object *v;
-
-		if (!end || (size_t)(end - q) >= sizeof(path))
-			continue;
-		memcpy(path, q, (size_t)(end - q));
-		path[end - q] = '\0';
-		gt = strchr(end, '>');
-		lt = gt ? strchr(gt, '<') : NULL;
-		if (!lt || (size_t)(lt - gt - 1) >= sizeof(text))
-			continue;
-		memcpy(text, gt + 1, (size_t)(lt - gt - 1));
-		text[lt - gt - 1] = '\0';
-		if (!strcmp(path, "json.path")) /* the page's own comment */
-			continue;
-		v = jget(state, path);
-		cr_assert_not_null(v, "DOM shows %s which the JSON lacks", path);
-		if (json_object_is_type(v, json_type_int)) {
-			cr_expect_eq(strtoll(text, NULL, 10), json_object_get_int64(v),
-				     "%s: DOM %s, JSON %lld", path, text,
-				     (long long)json_object_get_int64(v));
-			n++;
-		} else if (json_object_is_type(v, json_type_double)) {
-			cr_expect_float_eq(strtod(text, NULL), json_object_get_double(v), 1e-6,
-					   "%s: DOM %s", path, text);
-			n++;
-		}
-	}
-	return n;
-}
-
 Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout = 300)
 {
 	static const char *const extra[] = { "--http", "127.0.0.1:" HTTP_PORT, NULL };
-	static const char *const views[] = { "view-rate",  "view-timeline", "view-severity",
-					     "view-sizes", "view-types",    "view-kernel",
-					     "view-rules", "view-thresholds", "view-alerts" };
 	struct json_object *state, *v;
 	char *body, *dom, shot[512], cmd[2048];
 	const char *root = getenv("NADXDP_ROOT");
@@ -636,17 +583,17 @@ Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout
 	state = json_tokener_parse(body);
 	cr_assert_not_null(state, "/api/state: %.200s", body);
 	free(body);
-	v = jget(state, "kernel.packets.in");
+	v = dashstate_json_get(state, "kernel.packets.in");
 	cr_expect(v && json_object_get_int64(v) > 1000, "kernel packets in the state");
-	v = jget(state, "totals.packets.in");
+	v = dashstate_json_get(state, "totals.packets.in");
 	cr_expect(v && json_object_get_int64(v) > 0, "record packets in the state");
-	v = jget(state, "alerts.0.class");
+	v = dashstate_json_get(state, "alerts.0.class");
 	cr_expect(v && !strcmp(json_object_get_string(v), "dos_attack"), "the alert in the state");
-	v = jget(state, "alerts.0.src");
+	v = dashstate_json_get(state, "alerts.0.src");
 	cr_expect(v && !strcmp(json_object_get_string(v), ATK_IP), "the alert's source");
-	v = jget(state, "rules.list.0.prefix");
+	v = dashstate_json_get(state, "rules.list.0.prefix");
 	cr_expect(v && !strcmp(json_object_get_string(v), ATK_IP "/32"), "the rule in the state");
-	v = jget(state, "iface");
+	v = dashstate_json_get(state, "iface");
 	cr_expect(v && !strcmp(json_object_get_string(v), TB_MON_IF));
 	json_object_put(state);
 
@@ -705,20 +652,9 @@ Test(live, dashboard_shows_the_live_run_in_the_api_metrics_and_browser, .timeout
 	state = json_tokener_parse(body);
 	cr_assert_not_null(state);
 	cr_assert_not_null(strstr(dom, "id=\"status\">live "), "the page could not poll /api/state");
-	for (size_t i = 0; i < sizeof(views) / sizeof(*views); i++) {
-		char id[64];
-		const char *p, *tag_end, *items;
-
-		snprintf(id, sizeof(id), "id=\"%s\"", views[i]);
-		p = strstr(dom, id);
-		cr_assert_not_null(p, "no %s in the DOM", views[i]);
-		tag_end = strchr(p, '>');
-		items = strstr(p, "data-items=\"");
-		cr_expect(items && items < tag_end && atoi(items + 12) > 0,
-			  "%s rendered without data", views[i]);
-	}
+	domcheck_views_rendered(dom);
 	cr_expect_not_null(strstr(dom, ATK_IP), "the attacker shown");
-	n = (int)compare_dom(dom, state);
+	n = (int)domcheck_compare(dom, state, 1e-6);
 	cr_expect_gt(n, 20, "only %d numbers compared", n);
 	fprintf(stderr, "live dashboard: %d DOM numbers equal /api/state; screenshot %s\n", n, shot);
 	json_object_put(state);

@@ -208,6 +208,12 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s);
 char *dashstate_json_string(struct dashstate *ds, size_t *len);
 
 /*
+ * The value at a dotted path in such a document ("alerts.0.class": array indices as
+ * numbers), or NULL when a step is missing.
+ */
+struct json_object *dashstate_json_get(struct json_object *o, const char *path);
+
+/*
  * Writes the JSON document to path atomically (path.tmp, then rename): the
  * state file `nadxdp top` reads. 0 or -errno.
  */

@@ -76,33 +76,19 @@ static int text(struct grid *g, int r, int c, int maxw, enum col col, const char
 
 /* --- JSON access ----------------------------------------------------------- */
 
-static struct json_object *jget(struct json_object *o, const char *path)
-{
-	char buf[128], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save)) {
-		if (json_object_is_type(o, json_type_array))
-			o = json_object_array_get_idx(o, (size_t)atoi(tok));
-		else if (!json_object_object_get_ex(o, tok, &o))
-			return NULL;
-	}
-	return o;
-}
-
 static int64_t jint(struct json_object *o, const char *path)
 {
-	return json_object_get_int64(jget(o, path));
+	return json_object_get_int64(dashstate_json_get(o, path));
 }
 
 static double jdbl(struct json_object *o, const char *path)
 {
-	return json_object_get_double(jget(o, path));
+	return json_object_get_double(dashstate_json_get(o, path));
 }
 
 static const char *jstr(struct json_object *o, const char *path)
 {
-	const char *s = json_object_get_string(jget(o, path));
+	const char *s = json_object_get_string(dashstate_json_get(o, path));
 
 	return s ? s : "";
 }
@@ -175,7 +161,7 @@ static int worst(struct json_object *tl, size_t i, double *sum)
 		double n;
 
 		snprintf(key, sizeof(key), "anomalies_%s", sevs[v]);
-		n = series_at(jget(tl, key), i);
+		n = series_at(dashstate_json_get(tl, key), i);
 		*sum += n;
 		if (n > 0)
 			w = v;
@@ -204,8 +190,8 @@ static void draw_header(struct grid *g, struct json_object *s)
 
 static void draw_rate(struct grid *g, struct json_object *s, int top, int h)
 {
-	struct json_object *tl = jget(s, "timeline"), *pin = jget(tl, "packets_in"),
-			   *pout = jget(tl, "packets_out");
+	struct json_object *tl = dashstate_json_get(s, "timeline"), *pin = dashstate_json_get(tl, "packets_in"),
+			   *pout = dashstate_json_get(tl, "packets_out");
 	size_t n = json_object_array_length(pin);
 	double slot_s = jdbl(tl, "slot_s"), max = 0;
 	int left = 7, w = g->cols - left;
@@ -241,8 +227,8 @@ static void draw_rate(struct grid *g, struct json_object *s, int top, int h)
 
 static void draw_timeline(struct grid *g, struct json_object *s, int top, int h)
 {
-	struct json_object *tl = jget(s, "timeline");
-	size_t n = json_object_array_length(jget(tl, "anomalies_critical"));
+	struct json_object *tl = dashstate_json_get(s, "timeline");
+	size_t n = json_object_array_length(dashstate_json_get(tl, "anomalies_critical"));
 	int left = 7, w = g->cols - left;
 	size_t end = n ? n - 1 : 0, start = end > (size_t)w ? end - (size_t)w : 0;
 	double max = 0, sum;
@@ -289,7 +275,7 @@ static void draw_severity(struct grid *g, struct json_object *s, int top, int c,
 
 static void draw_sizes(struct grid *g, struct json_object *s, int top, int c, int w, int maxrows)
 {
-	struct json_object *h = jget(s, "size_histogram");
+	struct json_object *h = dashstate_json_get(s, "size_histogram");
 	size_t n = json_object_array_length(h);
 	double tot = 0;
 
@@ -309,7 +295,7 @@ static void draw_sizes(struct grid *g, struct json_object *s, int top, int c, in
 
 static void draw_types(struct grid *g, struct json_object *s, int top, int c, int w, int maxrows)
 {
-	struct json_object *t = jget(s, "top_types");
+	struct json_object *t = dashstate_json_get(s, "top_types");
 	size_t n = json_object_array_length(t);
 
 	title(g, top, c, w, "Top anomaly types");
@@ -327,7 +313,7 @@ static void draw_types(struct grid *g, struct json_object *s, int top, int c, in
 
 static void draw_rules(struct grid *g, struct json_object *s, int top, int c, int w, int maxrows)
 {
-	struct json_object *l = jget(s, "rules.list");
+	struct json_object *l = dashstate_json_get(s, "rules.list");
 	int64_t total = jint(s, "rules.total");
 	size_t n = json_object_array_length(l);
 	char hdr[48];
@@ -367,7 +353,7 @@ static void draw_kernel(struct grid *g, struct json_object *s, int top, int c, i
 	int half = w / 2;
 
 	title(g, top, c, w, "Kernel counters");
-	if (!json_object_get_boolean(jget(s, "kernel.present"))) {
+	if (!json_object_get_boolean(dashstate_json_get(s, "kernel.present"))) {
 		text(g, top + 1, c, w, C_DIM, "not attached");
 		return;
 	}
@@ -402,7 +388,7 @@ static void draw(struct grid *g, struct json_object *s, const char *why)
 	draw_rules(g, s, lower + 8, 0, half - 1, bottom - (lower + 9));
 	draw_kernel(g, s, lower + 8, half, g->cols - half);
 	{
-		struct json_object *a = jget(s, "alerts.0");
+		struct json_object *a = dashstate_json_get(s, "alerts.0");
 		int x = 0;
 
 		if (why && *why)
