@@ -183,17 +183,21 @@ static double flood_with_benign(const char *hping_args, int secs, int *n_req)
 	char *res;
 	int ok = 0, n = 0;
 
-	tb_sh("rm -f '%1$s/stop'; (ok=0; n=0; while [ ! -e '%1$s/stop' ]; do n=$((n+1)); " NSX(
+	tb_sh("rm -f '%1$s/stop' '%1$s/benign'; (ok=0; n=0; while [ ! -e '%1$s/stop' ]; do n=$((n+1)); " NSX(
 		      TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/ && ok=$((ok+1)); "
-				 "sleep 0.05; done; echo \"$ok $n\" >'%1$s/benign') >/dev/null 2>&1 &",
+				 "sleep 0.05; done; echo \"$ok $n\" >'%1$s/benign.tmp'; "
+				 "mv '%1$s/benign.tmp' '%1$s/benign') >/dev/null 2>&1 &",
 	      workdir);
 	sleep(1);
 	tb_sh(NSX(TB_ATK_NS) "timeout -s INT %d hping3 %s --flood " MON_IP " >'%s' 2>&1", secs,
 	      hping_args, wpath("hping.log"));
 	sleep(1);
 	tb_sh("touch '%s/stop'", workdir);
-	for (int i = 0; i < 100 && access(wpath("benign"), F_OK); i++)
+	/* The client's last curl may take its full 3 s timeout under load. */
+	for (int i = 0; i < 200 && access(wpath("benign"), F_OK); i++)
 		usleep(100000);
+	cr_assert_eq(access(wpath("benign"), F_OK), 0,
+		     "the benign client did not finish within 20 s of the stop file");
 	res = slurp(wpath("benign"));
 	cr_assert_eq(sscanf(res, "%d %d", &ok, &n), 2, "benign client: '%s'", res);
 	free(res);
