@@ -107,11 +107,12 @@ struct nad_stats {
 	__u64 allowed_rule;   /* packets a live drop or rate rule would have taken, passed by the allowlist */
 	__u64 dropped_synlimit; /* SYNs dropped by an aggregate SYN rate rule */
 	__u64 pending;        /* packets seen but not yet in any record (weight carried forward) */
-	/* Kernel-internal, not counters (do not sum): this CPU's estimate of the
-	 * unread ring data, and records left before it asks the ring again. */
+	__u64 staged;         /* packets whose records wait in this CPU's stage (their weights) */
+	/* Kernel-internal, not counters (do not sum): unread ring data when this
+	 * CPU last asked (packets shed on it), and packets since it asked. */
 	__u64 rb_avail_est;
 	__u64 rb_query_in;
-	__u64 pad[3];
+	__u64 pad[2];
 };
 
 /* Per-source counters: exact, kept in an LRU hash keyed by source address. */
@@ -199,6 +200,13 @@ struct nad_synlimit_state {
 
 /* Load-time limits; also the sizes the maps are created with. */
 #define NAD_RINGBUF_BYTES (8u << 20)
+/*
+ * Records a CPU stages before it commits them to the ring with one copy
+ * (bpf_ringbuf_output): a ring sample holds 1 to NAD_STAGE_RECS records.
+ */
+#define NAD_STAGE_RECS 16
+/* A partial stage is committed this long after its first record (1 ms). */
+#define NAD_STAGE_FLUSH_NS 1000000ULL
 #define NAD_SRC_ENTRIES 65536
 #define NAD_RULE_ENTRIES 16384
 #define NAD_ALLOW_ENTRIES 1024

@@ -7,12 +7,17 @@
  * buffer. Ingress additionally updates the per-source counters and consults
  * the allowlist and the drop rules.
  *
+ * Records are staged per CPU and committed to the ring NAD_STAGE_RECS at a
+ * time with one copy; a CPU-pinned timer commits a partial stage
+ * nad_stage_flush_ns after its first record, so a quiet link waits at most
+ * that long.
+ *
  * Accounting invariant, both directions together:
- *   sum(weight of delivered records) + sum over CPUs(pending) + dropped_rule
- *     + dropped_synlimit == pkts[IN] + pkts[OUT]
+ *   sum(weight of delivered records) + sum over CPUs(pending + staged)
+ *     + dropped_rule + dropped_synlimit == pkts[IN] + pkts[OUT]
  * Every packet is counted before anything else; a packet that gets no
  * record of its own (sampled out, or the ring is full) is carried in the
- * per-CPU pending count until the next record emitted on that CPU takes it
+ * per-CPU pending count until the next record staged on that CPU takes it
  * into its weight.
  */
 #include "vmlinux.h"
@@ -22,6 +27,8 @@
 #include "nad_parse.h"
 
 #define NAD_TC_ACT_OK 0
+#define NAD_CLOCK_MONOTONIC 1
+#define NAD_EBUSY 16
 
 /* The kernel's struct xdp_buff behind an xdp_md (a no-op the verifier inlines). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
@@ -37,6 +44,10 @@ const volatile __u64 nad_shed_bytes = NAD_RINGBUF_BYTES / 2;
 const volatile __u8 nad_wakeup_shift = 16;
 /* 0: count, parse and record, but never drop (monitor only). */
 const volatile __u8 nad_enforce = 1;
+/* Records staged before a commit, 1..NAD_STAGE_RECS (tests set 1: at once). */
+const volatile __u32 nad_stage_recs = NAD_STAGE_RECS;
+/* A partial stage is committed this long after its first record. */
+const volatile __u64 nad_stage_flush_ns = NAD_STAGE_FLUSH_NS;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -89,8 +100,32 @@ struct {
 	__type(value, struct nad_allow);
 } nad_allow6 SEC(".maps");
 
-/* Ring bytes one record takes: the record and the ring's 8-byte header. */
-#define NAD_REC_SLOT (sizeof(struct nad_rec) + 8)
+/*
+ * One CPU's stage. Only programs on that CPU and its pinned timer touch it,
+ * and they do not interleave (softirq, or BH disabled for TC) but for
+ * bpf_prog_test_run, where a softirq may interrupt the program: busy makes
+ * the interrupting side leave the stage alone.
+ */
+struct nad_stage {
+	struct bpf_timer timer;
+	__u64 weight; /* packets the staged records stand for */
+	__u32 n;      /* records staged */
+	__u8 busy;    /* a program or the timer is changing the stage */
+	__u8 armed;   /* the timer is started and has not fired */
+	__u8 timer_init;
+	__u8 pad;
+	struct nad_rec recs[NAD_STAGE_RECS];
+};
+
+_Static_assert((NAD_STAGE_RECS & (NAD_STAGE_RECS - 1)) == 0, "NAD_STAGE_RECS is a power of two");
+
+/* Indexed by CPU; the loader sets max_entries to the number of possible CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct nad_stage);
+} nad_stage SEC(".maps");
 
 /* Ring size is a power of two; fill is measured in 1/16ths of it. */
 #define NAD_RB_SHIFT 23
@@ -122,64 +157,131 @@ static __always_inline void carry(struct nad_stats *st)
 }
 
 /*
- * Records a CPU writes between two bpf_ringbuf_query() calls. The query is
- * a helper call (~13 ns here) for a figure that moves slowly: in between,
- * the CPU adds its own records to the last answer. Other CPUs' records and
- * userspace's reads are seen at the next query, at most this many records
- * later: the shedding threshold has half the ring as margin, and a wake-up
- * missed between CPUs costs latency (userspace's short poll timeout),
- * never records, as before.
+ * Commits the stage to the ring with one copy. If the ring has no room, its
+ * records are lost and their packets carried in pending, like a shed one.
  */
-#define NAD_RB_QUERY_EVERY 32
-
-/* Unread bytes in the ring, from a query every NAD_RB_QUERY_EVERY calls. */
-static __always_inline __u64 ring_avail(struct nad_stats *st)
+static __always_inline void stage_commit(struct nad_stage *sg, struct nad_stats *st)
 {
-	if (!st->rb_query_in) {
-		st->rb_query_in = NAD_RB_QUERY_EVERY;
-		st->rb_avail_est = bpf_ringbuf_query(&nad_events, BPF_RB_AVAIL_DATA);
-	}
-	st->rb_query_in--;
-	return st->rb_avail_est;
-}
-
-static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
-{
-	__u64 avail = ring_avail(st);
-	__u32 mask = shed_mask(avail);
-	struct nad_rec *out;
-	__u64 weight;
+	__u32 n = sg->n;
+	__u64 avail, bytes;
 	int wake;
 
-	if (mask && (bpf_get_prandom_u32() & mask)) {
-		carry(st);
+	if (!n)
 		return;
-	}
-	out = bpf_ringbuf_reserve(&nad_events, sizeof(*out), 0);
-	if (!out) {
-		/* Full: the estimate was wrong, ask the ring on the next packet. */
-		st->rb_query_in = 0;
-		carry(st);
-		return;
-	}
-	st->rb_avail_est = avail + NAD_REC_SLOT;
-	weight = 1 + st->pending;
-	if (weight > 0xffffffffULL)
-		weight = 0xffffffffULL;
-	st->pending -= weight - 1;
-	rec->weight = (__u32)weight;
-	__builtin_memcpy(out, rec, sizeof(*out));
-	st->recs_emitted++;
+	if (n > NAD_STAGE_RECS)
+		n = NAD_STAGE_RECS;
+	bytes = n * sizeof(struct nad_rec);
+	/* Asked once per commit; packets in between shed on the last answer. */
+	avail = bpf_ringbuf_query(&nad_events, BPF_RB_AVAIL_DATA);
 	/*
-	 * Wake-ups cost more than the record (an irq_work, a self-IPI in a
-	 * VM): batch them. Wake userspace only when this record takes the
+	 * Wake-ups cost more than the records (an irq_work, a self-IPI in a
+	 * VM): batch them. Wake userspace only when this sample takes the
 	 * unread data across a multiple of 1 << nad_wakeup_shift, i.e. once
 	 * per that many bytes of records; otherwise userspace finds them on its
 	 * next short poll timeout. A crossing missed in a race between CPUs
 	 * costs latency (up to that timeout), never records.
 	 */
-	wake = avail >> nad_wakeup_shift != (avail + NAD_REC_SLOT) >> nad_wakeup_shift;
-	bpf_ringbuf_submit(out, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	wake = avail >> nad_wakeup_shift != (avail + bytes + 8) >> nad_wakeup_shift;
+	if (bpf_ringbuf_output(&nad_events, sg->recs, bytes,
+			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
+		st->rb_avail_est = avail;
+		st->pending += sg->weight;
+		st->recs_shed += n;
+	} else {
+		st->rb_avail_est = avail + bytes + 8;
+		st->recs_emitted += n;
+	}
+	st->staged -= sg->weight;
+	sg->weight = 0;
+	sg->n = 0;
+}
+
+/* The stage's timer: commits what the stage holds on its own CPU. */
+static int stage_timer_fired(void *map, __u32 *key, struct nad_stage *sg)
+{
+	struct nad_stats *st;
+	__u32 zero = 0;
+
+	if (*key != bpf_get_smp_processor_id())
+		return 0;
+	if (sg->busy) {
+		/* A test run this softirq interrupted: try again shortly. */
+		bpf_timer_start(&sg->timer, nad_stage_flush_ns, BPF_F_TIMER_CPU_PIN);
+		return 0;
+	}
+	sg->armed = 0;
+	st = bpf_map_lookup_elem(&nad_stats, &zero);
+	if (!st)
+		return 0;
+	sg->busy = 1;
+	stage_commit(sg, st);
+	sg->busy = 0;
+	return 0;
+}
+
+/* Starts the stage's timer, pinned to this CPU, if it is not running. */
+static __always_inline void stage_arm(struct nad_stage *sg)
+{
+	if (sg->armed)
+		return;
+	if (!sg->timer_init) {
+		long err = bpf_timer_init(&sg->timer, &nad_stage, NAD_CLOCK_MONOTONIC);
+
+		/* Without a timer the stage is committed when it fills. */
+		if ((err && err != -NAD_EBUSY) ||
+		    bpf_timer_set_callback(&sg->timer, stage_timer_fired))
+			return;
+		sg->timer_init = 1;
+	}
+	if (!bpf_timer_start(&sg->timer, nad_stage_flush_ns, BPF_F_TIMER_CPU_PIN))
+		sg->armed = 1;
+}
+
+/*
+ * While shedding, packets between two asks of the ring. Below the threshold
+ * every commit asks (once per stage); above it few packets are staged, so
+ * the figure is refreshed every this many packets, or the ring userspace
+ * has emptied would go on being shed on.
+ */
+#define NAD_RB_QUERY_EVERY 32
+
+static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct nad_stage *sg;
+	__u64 weight;
+	__u32 mask, i;
+
+	if (st->rb_avail_est >= nad_shed_bytes &&
+	    !(++st->rb_query_in & (NAD_RB_QUERY_EVERY - 1)))
+		st->rb_avail_est = bpf_ringbuf_query(&nad_events, BPF_RB_AVAIL_DATA);
+	mask = shed_mask(st->rb_avail_est);
+
+	if (mask && (bpf_get_prandom_u32() & mask)) {
+		carry(st);
+		return;
+	}
+	sg = bpf_map_lookup_elem(&nad_stage, &cpu);
+	if (!sg || sg->busy) {
+		carry(st);
+		return;
+	}
+	sg->busy = 1;
+	weight = 1 + st->pending;
+	if (weight > 0xffffffffULL)
+		weight = 0xffffffffULL;
+	st->pending -= weight - 1;
+	rec->weight = (__u32)weight;
+	i = sg->n & (NAD_STAGE_RECS - 1);
+	__builtin_memcpy(&sg->recs[i], rec, sizeof(*rec));
+	sg->n = i + 1;
+	sg->weight += weight;
+	st->staged += weight;
+	if (sg->n >= nad_stage_recs)
+		stage_commit(sg, st);
+	else
+		stage_arm(sg);
+	sg->busy = 0;
 }
 
 static __always_inline void count_source(const struct nad_rec *rec, __u64 now)

@@ -6,16 +6,18 @@
 #
 # tcpreplay sends a bundled capture (destination MAC rewritten to the
 # monitored interface) at top speed from the client namespace, looped to
-# about BENCH_PKTS packets (default 1,000,000), twice: once with nothing
-# attached, once with `nadxdp run` attached. Printed figures:
+# about BENCH_PKTS packets (default 1,000,000). BENCH_ROUNDS rounds (default
+# 3), each a replay with nothing attached then one with a fresh `nadxdp run`
+# attached: interleaved, so a noisy neighbour on the shared cores hits both
+# alike. Printed, per round and as the median over rounds:
 #   - packets received per second on the monitored interface, both runs, and
 #     their ratio (target >= 90%);
 #   - records delivered per second to userspace, and the daemon's CPU time
 #     during the replay (user + system, all threads) per record;
-#   - unaccounted packets (target 0): packets sent but not counted by the
-#     kernel program, plus packets counted but neither in a record nor
-#     carried by a record's weight (pkts_in + pkts_out - recs_emitted -
-#     recs_shed, from `nadxdp status --json`).
+#   - unaccounted packets (target 0, summed over rounds): packets sent but
+#     not counted by the kernel program, plus packets counted but neither in
+#     a record nor carried by a record's weight (pkts_in + pkts_out -
+#     recs_emitted - recs_shed, from `nadxdp status --json`).
 # Not root: prints why and exits 0 (a benchmark is not a test).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -27,6 +29,7 @@ TB="$ROOT/scripts/testbed.sh"
 PCAP="$ROOT/tests/data/bruteforce_ssh_zeek_sshguess.pcap"
 PCAP_PKTS=431
 BENCH_PKTS=${BENCH_PKTS:-1000000}
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 MODE=${BENCH_MODE:-}
 export NADX_PREFIX=${NADX_PREFIX:-nxbench}
 
@@ -101,58 +104,80 @@ run() {
 		"$SECS" "$PPS" "$(sed -n 's/.*Rated: .*, \([0-9.]*\) pps.*/\1 pps sent/p' "$WORK/replay.log")"
 }
 
-echo "bench-pipeline: $SENT packets ($PCAP_PKTS-packet capture x $LOOPS) from $TB_CLI_NS to $TB_MON_IF, top speed"
-run "without nadxdp"
-PPS_BASE=$PPS
+# median of the arguments (numbers)
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 mode_args=()
 [ -n "$MODE" ] && mode_args=(--mode "$MODE")
-# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops. --no-mitigate: this
-# measures the capture path; a replay at top speed from one source would otherwise be
-# blocked as a flood (bench-mitigation.sh measures that).
-nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 --no-mitigate \
-	>"$WORK/daemon.log" 2>&1 &
-DAEMON_PID=$!
-wait_daemon "$DAEMON_PID" /sys/fs/bpf/nadxdp/nad_stats || true
-if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+
+# round N: one replay without, one with a fresh daemon; appends to the R_* arrays.
+R_BASE=() R_MON=() R_RATIO=() R_RECS=() R_CPU=() UNACC_SUM=0
+round() {
+	local S0 S1 C0 C1 pkts_in pkts_out emitted shed pending unseen unacc dline delivered weight cpu_s
+
+	printf 'round %d of %d\n' "$1" "$BENCH_ROUNDS"
+	run "without nadxdp"
+	R_BASE+=("$PPS")
+	# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops. --no-mitigate:
+	# this measures the capture path; a replay at top speed from one source would otherwise
+	# be blocked as a flood (bench-mitigation.sh measures that).
+	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 \
+		--no-mitigate >"$WORK/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	wait_daemon "$DAEMON_PID" /sys/fs/bpf/nadxdp/nad_stats || true
+	if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+		DAEMON_PID=
+		echo "bench-pipeline: nadxdp did not start: $(tail -n 1 "$WORK/daemon.log")" >&2
+		exit 1
+	fi
+	sleep 0.5
+	S0=$("$BIN" status --json --top 0)
+	C0=$(cpu_ticks "$DAEMON_PID")
+	run "with nadxdp"
+	R_MON+=("$PPS")
+	sleep 1 # let userspace drain the ring
+	C1=$(cpu_ticks "$DAEMON_PID")
+	S1=$("$BIN" status --json --top 0)
+	stop_pid INT "$DAEMON_PID"
 	DAEMON_PID=
-	echo "bench-pipeline: nadxdp did not start: $(tail -n 1 "$WORK/daemon.log")" >&2
-	exit 1
-fi
-sleep 0.5
-S0=$("$BIN" status --json --top 0)
-C0=$(cpu_ticks "$DAEMON_PID")
-run "with nadxdp"
-PPS_MON=$PPS
-SECS_MON=$SECS
-sleep 1 # let userspace drain the ring
-C1=$(cpu_ticks "$DAEMON_PID")
-S1=$("$BIN" status --json --top 0)
-kill -INT "$DAEMON_PID"
-wait "$DAEMON_PID" || true
-DAEMON_PID=
 
-d() { echo $(($(json_u64 "$1" <<<"$S1") - $(json_u64 "$1" <<<"$S0"))); }
-PKTS_IN=$(d pkts_in)
-PKTS_OUT=$(d pkts_out)
-EMITTED=$(d recs_emitted)
-SHED=$(d recs_shed)
-PENDING=$(json_u64 pending <<<"$S1")
-MODE_GOT=$(sed -n 's/.*"xdp_mode": *"\([a-z]*\)".*/\1/p' <<<"$S1")
-UNSEEN=$((SENT - PKTS_IN))
-UNACCOUNTED=$((PKTS_IN + PKTS_OUT - EMITTED - SHED))
+	d() { echo $(($(json_u64 "$1" <<<"$S1") - $(json_u64 "$1" <<<"$S0"))); }
+	pkts_in=$(d pkts_in)
+	pkts_out=$(d pkts_out)
+	emitted=$(d recs_emitted)
+	shed=$(d recs_shed)
+	pending=$(json_u64 pending <<<"$S1")
+	MODE_GOT=$(sed -n 's/.*"xdp_mode": *"\([a-z]*\)".*/\1/p' <<<"$S1")
+	unseen=$((SENT - pkts_in))
+	unacc=$((unseen + pkts_in + pkts_out - emitted - shed))
+	UNACC_SUM=$((UNACC_SUM + unacc))
+	# The daemon's last counters line: records it received and their total weight.
+	dline=$(grep -E 'records [0-9]+ \(weight [0-9]+\)' "$WORK/daemon.log" | tail -n 1 || true)
+	delivered=$(sed -n 's/.*records \([0-9]*\) (weight.*/\1/p' <<<"$dline")
+	weight=$(sed -n 's/.*(weight \([0-9]*\)).*/\1/p' <<<"$dline")
+	delivered=${delivered:-$emitted}
+	cpu_s=$(awk -v t=$((C1 - C0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
+	R_RATIO+=("$(awk -v a="${R_MON[-1]}" -v b="${R_BASE[-1]}" 'BEGIN { printf "%.1f", 100 * a / b }')")
+	R_RECS+=("$(awk -v n="$delivered" -v s="$SECS" 'BEGIN { printf "%.0f", n / s }')")
+	R_CPU+=("$(awk -v c="$cpu_s" -v n="$delivered" 'BEGIN { printf "%.2f", n ? 1e6 * c / n : 0 }')")
+	echo "  XDP mode ${MODE_GOT:-?}; kernel counted in $pkts_in, out $pkts_out; records emitted $emitted," \
+		"delivered ${delivered} (weight ${weight:-?}), $shed packets shed into weights, $pending pending"
+	echo "  daemon CPU $cpu_s s during the replay and the 1 s drain after it" \
+		"($(awk -v c="$cpu_s" -v s="$SECS" 'BEGIN { printf "%.0f%%", 100 * c / (s + 1) }') of one core)," \
+		"${R_CPU[-1]} us per record; ratio ${R_RATIO[-1]}%; unaccounted $unacc" \
+		"(sent but not counted: $unseen)"
+	echo "  daemon: ${dline:-$(tail -n 1 "$WORK/daemon.log")}"
+}
 
-# The daemon's last counters line: records it received and their total weight.
-DLINE=$(grep -E 'records [0-9]+ \(weight [0-9]+\)' "$WORK/daemon.log" | tail -n 1 || true)
-DELIVERED=$(sed -n 's/.*records \([0-9]*\) (weight.*/\1/p' <<<"$DLINE")
-WEIGHT=$(sed -n 's/.*(weight \([0-9]*\)).*/\1/p' <<<"$DLINE")
-DELIVERED=${DELIVERED:-$EMITTED}
-
-echo "  XDP mode               ${MODE_GOT:-?}"
-echo "  kernel counted         in $PKTS_IN, out $PKTS_OUT"
-echo "  records                emitted $EMITTED, delivered to userspace ${DELIVERED} (weight ${WEIGHT:-?}): $(awk -v n="$DELIVERED" -v s="$SECS_MON" 'BEGIN { printf "%.0f", n / s }') records/s; $SHED packets shed into weights, $PENDING pending"
-CPU_S=$(awk -v t=$((C1 - C0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
-echo "  daemon CPU             $CPU_S s during the replay and the 1 s drain after it ($(awk -v c="$CPU_S" -v s="$SECS_MON" 'BEGIN { printf "%.0f%%", 100 * c / (s + 1) }') of one core), $(awk -v c="$CPU_S" -v n="$DELIVERED" 'BEGIN { printf "%.2f", n ? 1e6 * c / n : 0 }') us per record"
-echo "  ratio with/without     $(awk -v a="$PPS_MON" -v b="$PPS_BASE" 'BEGIN { printf "%.1f%%", 100 * a / b }') (target >= 90%)"
-echo "  unaccounted packets    $((UNSEEN + UNACCOUNTED)) (sent but not counted: $UNSEEN; counted but in no record or weight: $UNACCOUNTED) (target 0)"
-echo "  daemon: ${DLINE:-$(tail -n 1 "$WORK/daemon.log")}"
+echo "bench-pipeline: $SENT packets ($PCAP_PKTS-packet capture x $LOOPS) from $TB_CLI_NS to $TB_MON_IF, top speed, $BENCH_ROUNDS rounds"
+for r in $(seq "$BENCH_ROUNDS"); do
+	round "$r"
+done
+echo "median of $BENCH_ROUNDS rounds:"
+echo "  pps without / with     $(median "${R_BASE[@]}") / $(median "${R_MON[@]}")"
+echo "  ratio with/without     $(median "${R_RATIO[@]}")% (rounds: ${R_RATIO[*]}) (target >= 90%)"
+echo "  records delivered/s    $(median "${R_RECS[@]}")"
+echo "  daemon CPU per record  $(median "${R_CPU[@]}") us (rounds: ${R_CPU[*]})"
+echo "  unaccounted packets    $UNACC_SUM over all rounds (target 0)"

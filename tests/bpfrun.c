@@ -12,22 +12,33 @@ static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct bpfrun *r = ctx;
 
-	if (size < sizeof(r->last))
+	if (size < sizeof(r->last) || size % sizeof(r->last))
 		return -EINVAL;
-	memcpy(&r->last, data, sizeof(r->last));
-	r->n_recs++;
-	r->n_weight += r->last.weight;
+	r->n_samples++;
+	for (const char *p = data; size; p += sizeof(r->last), size -= sizeof(r->last)) {
+		memcpy(&r->last, p, sizeof(r->last));
+		r->n_recs++;
+		r->n_weight += r->last.weight;
+	}
 	return 0;
 }
 
-int bpfrun_open(struct bpfrun *r)
+int bpfrun_open_staged(struct bpfrun *r, uint32_t stage_recs, uint64_t flush_ns)
 {
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	r->skel = nadxdp_bpf__open_and_load();
+	r->skel = nadxdp_bpf__open();
 	if (!r->skel)
 		return -errno;
+	r->skel->rodata->nad_stage_recs = stage_recs;
+	r->skel->rodata->nad_stage_flush_ns = flush_ns;
+	err = nadxdp_bpf__load(r->skel);
+	if (err) {
+		nadxdp_bpf__destroy(r->skel);
+		r->skel = NULL;
+		return err;
+	}
 	r->rb = ring_buffer__new(bpf_map__fd(r->skel->maps.nad_events), on_sample, r, NULL);
 	if (!r->rb) {
 		err = -errno;
@@ -36,6 +47,11 @@ int bpfrun_open(struct bpfrun *r)
 		return err;
 	}
 	return 0;
+}
+
+int bpfrun_open(struct bpfrun *r)
+{
+	return bpfrun_open_staged(r, 1, NAD_STAGE_FLUSH_NS);
 }
 
 void bpfrun_close(struct bpfrun *r)

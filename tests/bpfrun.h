@@ -18,12 +18,21 @@ struct bpfrun {
 	struct nadxdp_bpf *skel;
 	struct ring_buffer *rb;
 	struct nad_rec last; /* the last record consumed */
+	uint64_t n_samples;  /* ring samples consumed (a stage of records each) */
 	uint64_t n_recs;     /* records consumed */
 	uint64_t n_weight;   /* sum of their weights */
 };
 
-/* Opens and loads the skeleton. Returns 0 or a negative errno. */
+/*
+ * Opens and loads the skeleton, committing every record to the ring at once
+ * (a stage of one). Returns 0 or a negative errno.
+ */
 int bpfrun_open(struct bpfrun *r);
+/*
+ * The same with stage_recs records per commit (the daemon's NAD_STAGE_RECS)
+ * and a partial stage committed flush_ns after its first record.
+ */
+int bpfrun_open_staged(struct bpfrun *r, uint32_t stage_recs, uint64_t flush_ns);
 void bpfrun_close(struct bpfrun *r);
 
 /* Runs the XDP (or TC) program once on frame; *retval gets its verdict. */

@@ -3,6 +3,7 @@
  * test_rules.c - the XDP program's drop rules, allowlist and accounting,
  * run with bpf_prog_test_run_opts on crafted packets.
  */
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -235,4 +236,106 @@ Test(rules, shedding_accounts_for_every_packet)
 			     (unsigned long long)(run.n_weight - weight_before));
 		cr_expect_eq(run.n_weight + after.pending + after.dropped_rule, after.pkts[NAD_DIR_IN]);
 	}
+}
+
+/*
+ * The daemon's staging: records reach the ring a stage at a time, never
+ * lost. flush_ns: when a partial stage's timer commits it. The test runs
+ * on one CPU, so one stage and one pending count take every packet.
+ */
+static void reopen_staged(uint64_t flush_ns)
+{
+	cpu_set_t one;
+	int err;
+
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	bpfrun_close(&run);
+	err = bpfrun_open_staged(&run, NAD_STAGE_RECS, flush_ns);
+	cr_assert_eq(err, 0, "loading nadxdp: %s", strerror(-err));
+}
+
+static void expect_accounted(const struct nad_stats *st)
+{
+	cr_expect_eq(run.n_weight + st->pending + st->staged + st->dropped_rule,
+		     st->pkts[NAD_DIR_IN],
+		     "weights %llu + pending %llu + staged %llu + dropped %llu != pkts %llu",
+		     (unsigned long long)run.n_weight, (unsigned long long)st->pending,
+		     (unsigned long long)st->staged, (unsigned long long)st->dropped_rule,
+		     (unsigned long long)st->pkts[NAD_DIR_IN]);
+}
+
+/* Consumes the ring every ms until n records came or max_ms passed. */
+static void consume_until(uint64_t n, int max_ms)
+{
+	for (int i = 0; i < max_ms && run.n_recs < n; i++) {
+		usleep(1000);
+		cr_assert_geq(bpfrun_consume(&run), 0);
+	}
+}
+
+/*
+ * A 2 s timer: the test run and the first read are done long before it, so
+ * only full stages can have reached the ring then.
+ */
+Test(rules, a_full_stage_is_one_sample_and_the_timer_commits_the_rest, .timeout = 30)
+{
+	const uint32_t n = 3 * NAD_STAGE_RECS + 5;
+	struct nad_stats st;
+	struct pktb b;
+	uint32_t ret;
+
+	reopen_staged(2000000000ULL);
+	build("ip4_udp", &b);
+	cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, n, &ret), 0);
+	cr_assert_eq(ret, XDP_PASS);
+	cr_assert_geq(bpfrun_consume(&run), 0);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_geq(run.n_recs, 2 * NAD_STAGE_RECS, "full stages reached the ring");
+	cr_expect_eq(run.n_samples * NAD_STAGE_RECS, run.n_recs,
+		     "%llu samples for %llu records: each a full stage",
+		     (unsigned long long)run.n_samples, (unsigned long long)run.n_recs);
+	cr_expect_eq(run.n_recs, st.recs_emitted);
+	cr_expect_eq(st.staged, n - run.n_recs);
+	expect_accounted(&st);
+
+	/* No more packets: only the stage's timer can commit the last records. */
+	consume_until(n, 10000);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(run.n_recs, n, "every record reached the ring");
+	cr_expect_eq(st.staged, 0);
+	cr_expect_eq(st.recs_emitted, n);
+	expect_accounted(&st);
+}
+
+Test(rules, shedding_with_stages_accounts_for_every_packet)
+{
+	const uint32_t n = 200000; /* > the 8 MiB ring in 80-byte records */
+	struct nad_stats st;
+	struct pktb b;
+	uint32_t ret;
+
+	reopen_staged(NAD_STAGE_FLUSH_NS);
+	build("ip4_udp", &b);
+	cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, n, &ret), 0);
+	cr_assert_geq(bpfrun_consume(&run), 0);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.pkts[NAD_DIR_IN], n);
+	cr_expect_gt(st.recs_shed, 0, "the ring filled up: some packets were shed");
+	cr_expect_eq(run.n_recs, st.recs_emitted);
+	expect_accounted(&st);
+	/*
+	 * With the ring empty again, the kernel sees it within 32 packets and
+	 * stops shedding; the next staged record carries what was pending, and
+	 * the timer commits the last stage.
+	 */
+	cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, 64, &ret), 0);
+	consume_until(st.recs_emitted + 32, 1000);
+	usleep(5000);
+	cr_assert_geq(bpfrun_consume(&run), 0);
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.staged, 0);
+	cr_expect_eq(st.pending, 0, "the last record carried what was pending");
+	expect_accounted(&st);
 }

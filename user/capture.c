@@ -18,18 +18,19 @@ struct capture {
 	struct capture_totals totals;
 };
 
+/* One ring sample: a CPU's stage of 1 to NAD_STAGE_RECS records. */
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct capture *cap = ctx;
 	const struct nad_rec *rec = data;
 
-	/* A shorter sample would be a kernel/user ABI mismatch: skip, don't crash. */
-	if (size < sizeof(*rec))
-		return 0;
-	cap->totals.n_records++;
-	cap->totals.n_weight += rec->weight;
-	if (cap->on_record)
-		cap->on_record(rec, cap->ctx);
+	/* A partial record would be a kernel/user ABI mismatch: skip it, don't crash. */
+	for (; size >= sizeof(*rec); size -= sizeof(*rec), rec++) {
+		cap->totals.n_records++;
+		cap->totals.n_weight += rec->weight;
+		if (cap->on_record)
+			cap->on_record(rec, cap->ctx);
+	}
 	return 0;
 }
 
@@ -116,6 +117,7 @@ int capture_read_stats_fd(int stats_fd, struct nad_stats *out)
 		out->allowed_rule += s->allowed_rule;
 		out->dropped_synlimit += s->dropped_synlimit;
 		out->pending += s->pending;
+		out->staged += s->staged;
 	}
 cleanup:
 	free(per_cpu);

@@ -303,7 +303,7 @@ static void status_usage(FILE *f)
 {
 	fprintf(f, "Usage: nadxdp status [--json] [--top N]\n"
 		   "  Counters of the running instance (root): packets and bytes per direction,\n"
-		   "  records, shed and pending packets, malformed packets, rule drops, rule\n"
+		   "  records, shed, pending and staged packets, malformed packets, rule drops, rule\n"
 		   "  counts and the top sources by packets.\n"
 		   "  -j, --json     one JSON object instead of text\n"
 		   "  -t, --top N    how many sources to list (default 10, 0 for none)\n");
@@ -357,6 +357,7 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 	json_add_u64(o, "recs_emitted", st->recs_emitted);
 	json_add_u64(o, "recs_shed", st->recs_shed);
 	json_add_u64(o, "pending", st->pending);
+	json_add_u64(o, "staged", st->staged);
 	json_add_u64(o, "malformed", st->malformed);
 	json_add_u64(o, "dropped_rule", st->dropped_rule);
 	json_add_u64(o, "allowed_rule", st->allowed_rule);
@@ -420,6 +421,7 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 	printf("%-22s %20llu\n", "records emitted", (unsigned long long)st->recs_emitted);
 	printf("%-22s %20llu\n", "packets shed", (unsigned long long)st->recs_shed);
 	printf("%-22s %20llu\n", "packets pending", (unsigned long long)st->pending);
+	printf("%-22s %20llu\n", "packets staged", (unsigned long long)st->staged);
 	printf("%-22s %20llu\n", "malformed", (unsigned long long)st->malformed);
 	printf("%-22s %20llu\n", "dropped by rule", (unsigned long long)st->dropped_rule);
 	printf("%-22s %20llu\n", "allowlist saves", (unsigned long long)st->allowed_rule);

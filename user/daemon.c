@@ -566,15 +566,18 @@ static void print_counters(const struct capture *cap, const char *ifname)
 	capture_get_totals(cap, &t);
 	/* Zero once the ring is drained; records in flight make it positive meanwhile. */
 	unaccounted = (long long)(s.pkts[NAD_DIR_IN] + s.pkts[NAD_DIR_OUT]) -
-		      (long long)(t.n_weight + s.pending + s.dropped_rule);
+		      (long long)(t.n_weight + s.pending + s.staged + s.dropped_rule +
+				  s.dropped_synlimit);
 	fprintf(stderr,
 		"%s: in %llu pkts %llu B | out %llu pkts %llu B | records %llu (weight %llu) "
-		"shed %llu pending %llu | malformed %llu dropped %llu allowed %llu | unaccounted %lld\n",
+		"shed %llu pending %llu staged %llu | malformed %llu dropped %llu allowed %llu | "
+		"unaccounted %lld\n",
 		ifname, (unsigned long long)s.pkts[NAD_DIR_IN], (unsigned long long)s.bytes[NAD_DIR_IN],
 		(unsigned long long)s.pkts[NAD_DIR_OUT], (unsigned long long)s.bytes[NAD_DIR_OUT],
 		(unsigned long long)t.n_records, (unsigned long long)t.n_weight,
 		(unsigned long long)s.recs_shed, (unsigned long long)s.pending,
-		(unsigned long long)s.malformed, (unsigned long long)s.dropped_rule,
+		(unsigned long long)s.staged, (unsigned long long)s.malformed,
+		(unsigned long long)(s.dropped_rule + s.dropped_synlimit),
 		(unsigned long long)s.allowed_rule, unaccounted);
 }
 
@@ -821,7 +824,12 @@ int daemon_cmd(int argc, char **argv)
 		ret = d.loop_err;
 		goto cleanup;
 	}
-	/* What the kernel committed before we stopped is still ours to deliver. */
+	/*
+	 * What the kernel saw before we stopped is still ours to deliver: a
+	 * CPU's partial stage reaches the ring by its timer within
+	 * NAD_STAGE_FLUSH_NS; give it two.
+	 */
+	usleep(2 * NAD_STAGE_FLUSH_NS / 1000);
 	err = capture_drain(d.cap);
 	if (err < 0 && err != -EINTR)
 		pr_warn("Failed to read records: %s\n", strerror(-err));

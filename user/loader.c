@@ -583,7 +583,7 @@ static int attach_tc(struct loader *l)
 struct loader *loader_new(const struct loader_opts *opts)
 {
 	struct loader *l;
-	int err;
+	int err, n_cpus;
 
 	l = calloc(1, sizeof(*l));
 	if (!l)
@@ -633,6 +633,10 @@ struct loader *loader_new(const struct loader_opts *opts)
 		pr_warn("Failed to open the BPF object: %s\n", strerror(-err));
 		goto fail;
 	}
+	/* One record stage per possible CPU: the programs index it by CPU. */
+	n_cpus = libbpf_num_possible_cpus();
+	if (n_cpus > 0)
+		bpf_map__set_max_entries(l->skel->maps.nad_stage, (__u32)n_cpus);
 	err = adopt_pins(l);
 	if (err)
 		goto fail;

@@ -146,6 +146,9 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 		family(f, "nadxdp_kernel_pending_packets", "gauge",
 		       "Packets seen but not yet in any record.");
 		fprintf(f, "nadxdp_kernel_pending_packets %llu\n", (unsigned long long)k->pending);
+		family(f, "nadxdp_kernel_staged_packets", "gauge",
+		       "Packets whose records wait in a CPU's stage for the ring.");
+		fprintf(f, "nadxdp_kernel_staged_packets %llu\n", (unsigned long long)k->staged);
 	}
 
 	if (ferror(f) || fclose(f)) {
