@@ -3,6 +3,7 @@
  * capture.c - ring buffer consumer and counter reader.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -62,23 +63,33 @@ void capture_free(struct capture *cap)
 	free(cap);
 }
 
+/* libbpf counts ring samples; a sample holds several records. */
+static int records_since(const struct capture *cap, uint64_t before, int err)
+{
+	uint64_t n = cap->totals.n_records - before;
+
+	if (err < 0)
+		return err;
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
 int capture_drain(struct capture *cap)
 {
-	return ring_buffer__consume(cap->rb);
+	uint64_t before = cap->totals.n_records;
+
+	return records_since(cap, before, ring_buffer__consume(cap->rb));
 }
 
 int capture_poll(struct capture *cap, int timeout_ms)
 {
-	int n, m;
+	uint64_t before = cap->totals.n_records;
+	int err;
 
-	n = ring_buffer__poll(cap->rb, timeout_ms);
-	if (n < 0)
-		return n;
+	err = ring_buffer__poll(cap->rb, timeout_ms);
+	if (err < 0)
+		return err;
 	/* Records submitted without a wake-up are not signalled: take them too. */
-	m = ring_buffer__consume(cap->rb);
-	if (m < 0)
-		return m;
-	return n + m;
+	return records_since(cap, before, ring_buffer__consume(cap->rb));
 }
 
 void capture_get_totals(const struct capture *cap, struct capture_totals *out)
