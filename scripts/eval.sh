@@ -16,6 +16,8 @@
 # EVAL_OFFLINE=0 or EVAL_LIVE=0 leaves a part out; EVAL_KEEP=1 keeps the live run's files.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 BIN=${NADXDP_BIN:-./nadxdp}
 BIN=$(readlink -f "$BIN")
 PCAPS=${PCAPS:-../shared/pcaps}
@@ -163,13 +165,12 @@ live_eval() {
 	trap cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
-	ns() { local n=$1; shift; nsenter --net="/run/netns/$n" -- "$@"; }
 	now() { date +%s.%N; }
 
 	bash "$TB" up >/dev/null || { echo "eval: test bed failed"; exit 1; }
 	# the IoT address on the client's interface, and the monitored host's neighbour entry
-	ns "$TB_CLI_NS" ip addr add "$IOT_IP/24" dev "$TB_CLI_IF"
-	ns "$TB_MON_NS" ip neigh replace "$IOT_IP" lladdr "$TB_CLI_MAC" dev "$TB_MON_IF" \
+	in_ns "$TB_CLI_NS" ip addr add "$IOT_IP/24" dev "$TB_CLI_IF"
+	in_ns "$TB_MON_NS" ip neigh replace "$IOT_IP" lladdr "$TB_CLI_MAC" dev "$TB_MON_IF" \
 		nud permanent
 
 	# services in mon
@@ -190,8 +191,8 @@ http {
 	}
 }
 EOF
-	ns "$TB_MON_NS" nginx -p "$W/nginx" -c "$W/nginx/nginx.conf" & PIDS+=($!)
-	ns "$TB_MON_NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
+	in_ns "$TB_MON_NS" nginx -p "$W/nginx" -c "$W/nginx/nginx.conf" & PIDS+=($!)
+	in_ns "$TB_MON_NS" dnsmasq --keep-in-foreground --no-resolv --no-hosts \
 		--listen-address="$TB_MON_IP" --bind-interfaces --port=53 \
 		--address=/bed.test/"$TB_MON_IP" --pid-file="$W/dnsmasq.pid" --user=root \
 		--log-facility=/dev/null 2>/dev/null & PIDS+=($!)
@@ -210,11 +211,11 @@ UsePAM no
 StrictModes no
 MaxStartups 100:30:200
 EOF
-	ns "$TB_MON_NS" /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" & PIDS+=($!)
-	ns "$TB_MON_NS" sh -c "while :; do nc -l $TB_MON_IP 9999 >/dev/null || sleep 0.2; done" \
+	in_ns "$TB_MON_NS" /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" & PIDS+=($!)
+	in_ns "$TB_MON_NS" sh -c "while :; do nc -l $TB_MON_IP 9999 >/dev/null || sleep 0.2; done" \
 		& PIDS+=($!)
 	for _ in $(seq 50); do
-		ns "$TB_CLI_NS" curl -s -m 1 -o /dev/null "http://$TB_MON_IP/" && break
+		in_ns "$TB_CLI_NS" curl -s -m 1 -o /dev/null "http://$TB_MON_IP/" && break
 		sleep 0.1
 	done
 
@@ -227,11 +228,7 @@ EOF
 		--retrain-interval 0 -q --summary-interval 0 --log "$W/eve.json" --no-mitigate \
 		>"$W/daemon.log" 2>&1 & DAEMON=$!
 	PIDS+=("$DAEMON")
-	for _ in $(seq 100); do
-		[ -e /sys/fs/bpf/nadxdp/nad_stats ] && break
-		kill -0 "$DAEMON" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_daemon "$DAEMON" /sys/fs/bpf/nadxdp/nad_stats || true
 	if ! kill -0 "$DAEMON" 2>/dev/null; then
 		echo "eval: nadxdp did not start:"; cat "$W/daemon.log"; exit 1
 	fi
@@ -247,7 +244,7 @@ print(f(json.load(sys.stdin)))'; }
 
 	# benign client and IoT device, for the whole run
 	ssh_login() {
-		ns "$TB_CLI_NS" ssh -q -i "$W/user_key" -o BatchMode=yes \
+		in_ns "$TB_CLI_NS" ssh -q -i "$W/user_key" -o BatchMode=yes \
 			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 			-o ConnectTimeout=3 "root@$TB_MON_IP" true
 	}
@@ -255,15 +252,15 @@ print(f(json.load(sys.stdin)))'; }
 	(
 		i=0
 		while :; do
-			ns "$TB_CLI_NS" curl -s -m 2 -o /dev/null "http://$TB_MON_IP/page$((i % 7))"
-			[ $((i % 4)) -eq 0 ] && ns "$TB_CLI_NS" dig +short +time=1 +tries=1 \
+			in_ns "$TB_CLI_NS" curl -s -m 2 -o /dev/null "http://$TB_MON_IP/page$((i % 7))"
+			[ $((i % 4)) -eq 0 ] && in_ns "$TB_CLI_NS" dig +short +time=1 +tries=1 \
 				@"$TB_MON_IP" "host$((i % 13)).bed.test" >/dev/null
 			[ $((i % 40)) -eq 0 ] && ssh_login
 			i=$((i + 1))
 			sleep 0.5
 		done
 	) >/dev/null 2>&1 & PIDS+=($!)
-	ns "$TB_CLI_NS" python3 -c '
+	in_ns "$TB_CLI_NS" python3 -c '
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 0))
@@ -292,7 +289,7 @@ while True:
 		local name=$1 cls=$2 s e
 		shift 2
 		s=$(now)
-		ns "$TB_ATK_NS" "$@" >/dev/null 2>&1
+		in_ns "$TB_ATK_NS" "$@" >/dev/null 2>&1
 		e=$(now)
 		printf '%s\t%s\t%s\t%s\n' "$name" "$cls" "$s" "$e" >>"$W/attacks.tsv"
 		echo "eval: live: $name done ($(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.1f", b - a }') s)"

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # lib.sh - shared by the scripts that run nadxdp on the namespace test bed
-# (demo.sh, bench-pipeline.sh, bench-mitigation.sh). Sourced, never run:
+# (demo.sh, bench-pipeline.sh, bench-mitigation.sh, eval.sh). Sourced, never run:
 #   . "$(dirname "$0")/lib.sh"
 # The caller sets TB (scripts/testbed.sh) and WORK (its scratch folder)
 # before on_exit_teardown runs.
