@@ -8,7 +8,12 @@
  * (1,000,000 runs into a ring nobody drains: it fills and the program
  * samples, then fails to reserve).
  *
- * Each figure is the median of ROUNDS rounds; within a round the three
+ * Beside them, the floor: a program doing only what every record needs,
+ * the timestamp and the parse (bare.bpf.c's nad_floor), without counters,
+ * maps or ring; what nadxdp costs above it is its counters, rules, per-source
+ * counts and record.
+ *
+ * Each figure is the median of ROUNDS rounds; within a round the four
  * programs run back to back, so a noisy neighbour hits them alike.
  */
 #include <errno.h>
@@ -137,10 +142,11 @@ int main(void)
 	printf("XDP cost per packet, bpf_prog_test_run_opts, %u runs each, median of %d rounds "
 	       "(ns/packet)\n",
 	       REPEAT, ROUNDS);
-	printf("%-22s %8s %12s %10s %12s %10s\n", "packet", "bare", "nadxdp rec", "+ vs bare",
-	       "nadxdp shed", "+ vs bare");
+	printf("%-22s %8s %10s %10s %12s %10s %12s %10s\n", "packet", "bare", "ts+parse",
+	       "+ vs bare", "nadxdp rec", "+ vs bare", "nadxdp shed", "+ vs bare");
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
-		double b_r[ROUNDS], rec_r[ROUNDS], shed_r[ROUNDS], b_ns, rec_ns, shed_ns;
+		double b_r[ROUNDS], fl_r[ROUNDS], rec_r[ROUNDS], shed_r[ROUNDS];
+		double b_ns, fl_ns, rec_ns, shed_ns;
 		struct pktb b;
 
 		/* A fresh load per packet type: empty ring, empty LRU. */
@@ -155,18 +161,20 @@ int main(void)
 		pkts[i].build(&b);
 		for (int r = 0; r < ROUNDS; r++) {
 			b_r[r] = run_ns(bpf_program__fd(bare->progs.nad_bare), &b, REPEAT);
+			fl_r[r] = run_ns(bpf_program__fd(bare->progs.nad_floor), &b, REPEAT);
 			rec_r[r] = record_path_ns(skel, rb, &b);
 			shed_r[r] = run_ns(bpf_program__fd(skel->progs.nad_xdp), &b, REPEAT);
-			if (b_r[r] < 0 || rec_r[r] < 0 || shed_r[r] < 0) {
+			if (b_r[r] < 0 || fl_r[r] < 0 || rec_r[r] < 0 || shed_r[r] < 0) {
 				fprintf(stderr, "bench_xdp: test_run failed\n");
 				goto cleanup;
 			}
 		}
 		b_ns = median3(b_r);
+		fl_ns = median3(fl_r);
 		rec_ns = median3(rec_r);
 		shed_ns = median3(shed_r);
-		printf("%-22s %8.1f %12.1f %10.1f %12.1f %10.1f\n", pkts[i].name, b_ns, rec_ns,
-		       rec_ns - b_ns, shed_ns, shed_ns - b_ns);
+		printf("%-22s %8.1f %10.1f %10.1f %12.1f %10.1f %12.1f %10.1f\n", pkts[i].name, b_ns,
+		       fl_ns, fl_ns - b_ns, rec_ns, rec_ns - b_ns, shed_ns, shed_ns - b_ns);
 		ring_buffer__free(rb);
 		rb = NULL;
 		nadxdp_bpf__destroy(skel);
