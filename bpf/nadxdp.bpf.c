@@ -106,6 +106,18 @@ struct {
  * bpf_prog_test_run, where a softirq may interrupt the program: busy makes
  * the interrupting side leave the stage alone.
  */
+/*
+ * Per-source counts of the staged packets, added to nad_src when the stage
+ * is committed: a flood from one source costs one nad_src update per stage
+ * instead of one per packet, and nad_src is as current as the records.
+ */
+#define NAD_SRC_SLOTS 8
+
+struct nad_src_slot {
+	__u8 addr[16];
+	struct nad_src_stats c; /* c.pkts == 0: the slot is free */
+};
+
 struct nad_stage {
 	struct bpf_timer timer;
 	__u64 weight; /* packets the staged records stand for */
@@ -114,6 +126,7 @@ struct nad_stage {
 	__u8 armed;   /* the timer is started and has not fired */
 	__u8 timer_init;
 	__u8 pad;
+	struct nad_src_slot src[NAD_SRC_SLOTS];
 	struct nad_rec recs[NAD_STAGE_RECS];
 };
 
@@ -156,6 +169,43 @@ static __always_inline void carry(struct nad_stats *st)
 	st->recs_shed++;
 }
 
+/* Adds counts c of the source addr to nad_src (a new entry if it has none). */
+static __always_inline void src_add(const __u8 *addr, const struct nad_src_stats *c)
+{
+	struct nad_src_stats *v;
+	struct nad_src_key key;
+
+	__builtin_memcpy(key.addr, addr, sizeof(key.addr));
+	v = bpf_map_lookup_elem(&nad_src, &key);
+	if (!v) {
+		if (!bpf_map_update_elem(&nad_src, &key, c, BPF_NOEXIST))
+			return;
+		/* Another CPU inserted it first: count on its entry. */
+		v = bpf_map_lookup_elem(&nad_src, &key);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->pkts, c->pkts);
+	__sync_fetch_and_add(&v->bytes, c->bytes);
+	if (c->syns)
+		__sync_fetch_and_add(&v->syns, c->syns);
+	if (c->last_ns > v->last_ns)
+		v->last_ns = c->last_ns;
+}
+
+/* Empties the stage's source slots into nad_src. */
+static __always_inline void src_flush(struct nad_stage *sg)
+{
+	for (int i = 0; i < NAD_SRC_SLOTS; i++) {
+		struct nad_src_slot *sl = &sg->src[i];
+
+		if (!sl->c.pkts)
+			continue;
+		src_add(sl->addr, &sl->c);
+		sl->c.pkts = 0;
+	}
+}
+
 /*
  * Commits the stage to the ring with one copy. If the ring has no room, its
  * records are lost and their packets carried in pending, like a shed one.
@@ -166,6 +216,7 @@ static __always_inline void stage_commit(struct nad_stage *sg, struct nad_stats 
 	__u64 avail, bytes;
 	int wake;
 
+	src_flush(sg);
 	if (!n)
 		return;
 	if (n > NAD_STAGE_RECS)
@@ -245,10 +296,74 @@ static __always_inline void stage_arm(struct nad_stage *sg)
  */
 #define NAD_RB_QUERY_EVERY 32
 
-static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
+/*
+ * This CPU's stage, marked busy, or NULL if there is none or it is busy (a
+ * test run interrupted by its timer): the caller then counts the packet
+ * without it, and clears busy when done.
+ */
+static __always_inline struct nad_stage *stage_enter(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	struct nad_stage *sg;
+	struct nad_stage *sg = bpf_map_lookup_elem(&nad_stage, &cpu);
+
+	if (!sg || sg->busy)
+		return 0;
+	sg->busy = 1;
+	return sg;
+}
+
+/*
+ * Counts the packet for its source: in the stage's slot for that source
+ * (one of NAD_SRC_SLOTS, by a hash of the address; a different source in
+ * the slot is moved to nad_src first), or straight into nad_src without a
+ * stage.
+ */
+static __always_inline void count_source(const struct nad_rec *rec, __u64 now,
+					 struct nad_stage *sg)
+{
+	struct nad_src_stats one = {
+		.pkts = 1,
+		.bytes = rec->wire_bytes,
+		.first_ns = now,
+		.last_ns = now,
+	};
+	struct nad_src_slot *sl;
+	__u64 a0, a1, h;
+
+	one.syns = (rec->flags & NAD_F_L4) && rec->ip_proto == NAD_IPPROTO_TCP &&
+		   (rec->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) == NAD_TCP_SYN;
+	if (!sg) {
+		src_add(rec->saddr, &one);
+		return;
+	}
+	__builtin_memcpy(&a0, rec->saddr, 8);
+	__builtin_memcpy(&a1, rec->saddr + 8, 8);
+	h = a0 ^ a1;
+	h ^= h >> 32;
+	sl = &sg->src[((__u32)h * 0x9e3779b1u) >> 29 & (NAD_SRC_SLOTS - 1)];
+	if (sl->c.pkts) {
+		__u64 s0, s1;
+
+		__builtin_memcpy(&s0, sl->addr, 8);
+		__builtin_memcpy(&s1, sl->addr + 8, 8);
+		if (s0 == a0 && s1 == a1) {
+			sl->c.pkts++;
+			sl->c.bytes += one.bytes;
+			sl->c.syns += one.syns;
+			sl->c.last_ns = now;
+			return;
+		}
+		src_add(sl->addr, &sl->c);
+	}
+	__builtin_memcpy(sl->addr, rec->saddr, sizeof(sl->addr));
+	sl->c = one;
+	/* Its counts reach nad_src by the timer if no record is staged. */
+	stage_arm(sg);
+}
+
+/* Stages the packet's record (sg NULL: carries the packet in pending). */
+static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st, struct nad_stage *sg)
+{
 	__u64 weight;
 	__u32 mask, i;
 
@@ -261,12 +376,10 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 		carry(st);
 		return;
 	}
-	sg = bpf_map_lookup_elem(&nad_stage, &cpu);
-	if (!sg || sg->busy) {
+	if (!sg) {
 		carry(st);
 		return;
 	}
-	sg->busy = 1;
 	weight = 1 + st->pending;
 	if (weight > 0xffffffffULL)
 		weight = 0xffffffffULL;
@@ -281,41 +394,6 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st)
 		stage_commit(sg, st);
 	else
 		stage_arm(sg);
-	sg->busy = 0;
-}
-
-static __always_inline void count_source(const struct nad_rec *rec, __u64 now)
-{
-	struct nad_src_stats *v;
-	struct nad_src_key key;
-	__u64 syn;
-
-	__builtin_memcpy(key.addr, rec->saddr, sizeof(key.addr));
-	syn = (rec->flags & NAD_F_L4) && rec->ip_proto == NAD_IPPROTO_TCP &&
-	      (rec->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) == NAD_TCP_SYN;
-
-	v = bpf_map_lookup_elem(&nad_src, &key);
-	if (!v) {
-		struct nad_src_stats init = {
-			.pkts = 1,
-			.bytes = rec->wire_bytes,
-			.syns = syn,
-			.first_ns = now,
-			.last_ns = now,
-		};
-
-		if (!bpf_map_update_elem(&nad_src, &key, &init, BPF_NOEXIST))
-			return;
-		/* Another CPU inserted it first: count on its entry. */
-		v = bpf_map_lookup_elem(&nad_src, &key);
-		if (!v)
-			return;
-	}
-	__sync_fetch_and_add(&v->pkts, 1);
-	__sync_fetch_and_add(&v->bytes, rec->wire_bytes);
-	if (syn)
-		__sync_fetch_and_add(&v->syns, 1);
-	v->last_ns = now;
 }
 
 static __always_inline int rule_live(const struct nad_rule *rule, __u64 now)
@@ -420,6 +498,7 @@ static __always_inline int apply_rules(const struct nad_rec *rec, struct nad_sta
  */
 __noinline int nad_account(struct nad_rec *rec)
 {
+	struct nad_stage *sg;
 	struct nad_stats *st;
 	__u32 zero = 0;
 	__u32 dir;
@@ -440,9 +519,13 @@ __noinline int nad_account(struct nad_rec *rec)
 			return 1;
 		if (nad_enforce && nad_synlimit_drop(rec, st, rec->ts_ns))
 			return 1;
-		count_source(rec, rec->ts_ns);
 	}
-	emit(rec, st);
+	sg = stage_enter();
+	if (dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6)))
+		count_source(rec, rec->ts_ns, sg);
+	emit(rec, st, sg);
+	if (sg)
+		sg->busy = 0;
 	return 0;
 }
 

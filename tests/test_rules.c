@@ -339,3 +339,54 @@ Test(rules, shedding_with_stages_accounts_for_every_packet)
 	cr_expect_eq(st.pending, 0, "the last record carried what was pending");
 	expect_accounted(&st);
 }
+
+/* Packets nad_src holds for the IPv4 source a.b.c.d (0 if it has no entry). */
+static uint64_t src_pkts(uint32_t ip4)
+{
+	struct nad_src_key k = { .addr = { [10] = 0xff, [11] = 0xff, ip4 >> 24, ip4 >> 16,
+					    ip4 >> 8, ip4 } };
+	struct nad_src_stats s;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(run.skel->maps.nad_src), &k, &s))
+		return 0;
+	return s.pkts;
+}
+
+/*
+ * With stages, per-source counts reach nad_src when the stage is committed
+ * (full, or by its timer), together with the records; more sources than the
+ * stage has slots move each other out, and no packet is lost or counted twice.
+ */
+Test(rules, source_counts_reach_nad_src_with_the_stage, .timeout = 30)
+{
+	const uint32_t n_src = 12, rounds = 3;
+	uint64_t total = 0;
+	struct pktb b;
+	uint32_t ret;
+
+	reopen_staged(2000000000ULL);
+	for (uint32_t r = 0; r < rounds; r++) {
+		for (uint32_t i = 0; i < n_src; i++) {
+			pktb_init(&b);
+			pktb_eth(&b, 0x0800);
+			pktb_ip4(&b, 17, PKTB_IP4(198, 18, 1, 10 + i), PKTB_IP4(198, 18, 0, 1), 0);
+			pktb_udp(&b, 5000, 53);
+			pktb_payload(&b, 32);
+			pktb_finish(&b);
+			cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, 1, &ret), 0);
+		}
+	}
+	/*
+	 * 36 packets: two full stages committed, 4 records wait for the timer,
+	 * and the last packet's count at least waits in its slot.
+	 */
+	for (uint32_t i = 0; i < n_src; i++)
+		total += src_pkts(PKTB_IP4(198, 18, 1, 10 + i));
+	cr_expect_geq(total, 2 * NAD_STAGE_RECS, "the committed stages' counts: %llu",
+		      (unsigned long long)total);
+	cr_expect_lt(total, n_src * rounds, "the last counts wait with the stage");
+	consume_until(n_src * rounds, 10000);
+	cr_expect_eq(run.n_recs, n_src * rounds);
+	for (uint32_t i = 0; i < n_src; i++)
+		cr_expect_eq(src_pkts(PKTB_IP4(198, 18, 1, 10 + i)), rounds, "source %u", i);
+}
