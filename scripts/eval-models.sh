@@ -23,8 +23,9 @@
 #     more about those captures than about the models.
 #   pooled: every packet weighs 1.
 # Also, for a trained set (its thresholds are known): the capture-weighted share of
-# packets each model flags (above the AE threshold, below the forest's offset) and both
-# flag (what the engine's info classes need), on each side; and per attack family (the
+# packets each model flags (above the AE threshold, below the forest's offset), both flag,
+# and the autoencoder puts above its extreme level (the engine's info classes need both
+# models and one extreme), on each side; and per attack family (the
 # file-name prefix), the capture-weighted AUC of its captures against all held-out benign.
 # EVAL_MODELS_VERBOSE=1 adds one line per capture.
 set -euo pipefail
@@ -74,6 +75,8 @@ tmp, desc, train_caps = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 log = open(os.path.join(tmp, "train.log")).read()
 m = re.search(r"ae_mae > ([-0-9.e+]+).*iforest_score < ([-0-9.e+]+)", log)
 thr = (float(m.group(1)), -float(m.group(2))) if m else None
+m = re.search(r"ae_mae extreme > ([-0-9.e+]+)", log)
+ae_extreme = float(m.group(1)) if m else None
 index = [l.rstrip("\n").split("\t") for l in open(os.path.join(tmp, "index"))]
 rows = open(os.path.join(tmp, "scores.csv")).read().split("\n")[1:]
 caps = {}  # capture -> ([ae], [-if]): both "higher = more anomalous"
@@ -112,13 +115,14 @@ def auc(model, pos_caps, weighted, tab):
             den += w
     return num / (den * cum[-1])
 
-def flagged(cs, which):
+def flagged(cs, which, ae_thr=None):
     """Capture-weighted share of packets flagged: which = 0 AE, 1 IF, 2 both."""
+    ae_thr = thr[0] if ae_thr is None else ae_thr
     tot = 0.0
     for c in cs:
         a, f = caps[c]
         k = sum(1 for x, y in zip(a, f) if
-                (x > thr[0] if which != 1 else True) and (y > thr[1] if which != 0 else True))
+                (x > ae_thr if which != 1 else True) and (y > thr[1] if which != 0 else True))
         tot += k / len(a)
     return tot / len(cs)
 
@@ -144,6 +148,10 @@ for m in (0, 1):
 if thr:
     print(f"{'both models flag':<26} {'':>16} {'':>7}   "
           f"{100 * flagged(attack, 2):>14.1f}% {100 * flagged(benign, 2):>6.1f}%")
+if thr and ae_extreme is not None:
+    print(f"{'autoencoder extreme':<26} {'':>16} {'':>7}   "
+          f"{100 * flagged(attack, 0, ae_extreme):>14.1f}% "
+          f"{100 * flagged(benign, 0, ae_extreme):>6.1f}%")
 fams = collections.defaultdict(list)
 for c in attack:
     fams[family(c)].append(c)
