@@ -12,32 +12,21 @@
 # captures are left out of the benign figures. SEED=N changes the training seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/vectors.sh
 BIN=${NADXDP_BIN:-./nadxdp}
-PCAPS=${PCAPS:-../shared/pcaps}
-[ -d "$PCAPS" ] || PCAPS=/work/shared/pcaps
-[ -d "$PCAPS" ] || { echo "eval-context: no labelled captures"; exit 0; }
-CAPS=(benign_netflix_streaming benign_teams_call benign_iot_nest
-      benign_dns_over_tls_android benign_web_ipv6_reddit)
+labelled_pcaps || { echo "eval-context: no labelled captures"; exit 0; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/train" "$tmp/eval"
-for c in "${CAPS[@]}"; do
-	"$BIN" --pcap "tests/data/$c.pcap.gz" --no-train --quiet --summary-interval 0 \
-		--vectors-out "$tmp/train/$c.csv" 2>/dev/null
-done
-for f in "$PCAPS"/*.pcap "$PCAPS"/*.pcapng; do
-	b=$(basename "$f")
-	"$BIN" --pcap "$f" --no-train --quiet --summary-interval 0 \
-		--vectors-out "$tmp/eval/$b.csv" 2>/dev/null
-done
-python3 - "$BIN" "$tmp" "${CAPS[@]}" <<'PY'
+train_vectors "$BIN" "$tmp/train" "$tmp/all.csv"
+labelled_vectors "$BIN" "$tmp/eval"
+python3 - "$BIN" "$tmp" "${TRAIN_CAPS[@]}" <<'PY'
 import csv, os, re, subprocess, sys
 bin_, tmp, train_caps = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 def load(p):
     with open(p) as f:
         r = list(csv.reader(f))
     return r[0], r[1:]
-names, _ = load(os.path.join(tmp, "train", sorted(os.listdir(os.path.join(tmp, "train")))[0]))
+names, train_rows = load(os.path.join(tmp, "all.csv"))
 ctx = names[12:]
 variants = [(f"all {len(names)}", [])] + [(f"without {c}", [c]) for c in ctx] + [("without syn_share+bytes_out", ["src_syn_share", "dst_bytes_out"]),
                  ("12 base only", ctx)]
@@ -47,9 +36,6 @@ def write(path, rows, keep):
         w.writerow([names[i] for i in keep])
         for r in rows:
             w.writerow([r[i] for i in keep])
-train_rows = []
-for fn in sorted(os.listdir(os.path.join(tmp, "train"))):
-    train_rows += load(os.path.join(tmp, "train", fn))[1]
 evals = {fn[:-4]: load(os.path.join(tmp, "eval", fn))[1]
          for fn in sorted(os.listdir(os.path.join(tmp, "eval")))}
 print(f"{'vector':<28} {'attack captures':>16} {'mean flagged':>13} {'benign held-out':>16} "

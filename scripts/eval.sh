@@ -8,7 +8,8 @@
 #     PROVENANCE.md groups them), the detections from the anomaly lines. Per class:
 #     captures detected / missed, and false alerts (warning/critical alerts of a class
 #     not expected there; on benign captures every alert is false, info alerts are
-#     counted per 10,000 packets).
+#     counted per 10,000 packets). Then scripts/eval-models.sh --default: the ROC AUC
+#     of the embedded model's two anomaly models alone, attack vs held-out benign packets.
 # (b) live (root): the namespace test bed (scripts/testbed.sh, prefix $NADX_PREFIX,
 #     default "nadxev" so it does not meet a demo's bed) with nadxdp on the monitored
 #     interface, benign use from the client, IoT-like telemetry from a second client
@@ -114,6 +115,8 @@ print(f"benign captures: {benign_pkts} packets, {benign_warn} warning/critical a
       f"{benign_info} info alerts = {1e4*benign_info/max(benign_pkts,1):.2f} per 10,000 packets")
 PY
 rm -rf "$out"
+echo
+NADXDP_BIN="$BIN" PCAPS="$PCAPS" bash scripts/eval-models.sh --default
 }
 
 # ---------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ Test(classify, model_score_alone_gives_only_info_classes)
 	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out), CLASS_NONE);
 }
 
-Test(classify, info_classes_need_both_models_to_agree)
+Test(classify, info_classes_need_both_models_to_agree_one_at_its_extreme)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 443);
 	struct classify_evidence ev = { .rec = &r, .score = 3.5, .threshold = 3.5, .src_pps = 1 };
@@ -87,6 +87,12 @@ Test(classify, info_classes_need_both_models_to_agree)
 	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
 	ev.criteria = 1u << CRIT_IF_EXTREME | 1u << CRIT_AE;
 	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
+	/* both models at their normal level, topped up by a pause's interval_spike */
+	ev.criteria = 1u << CRIT_IF | 1u << CRIT_AE | 1u << CRIT_INTERVAL_SPIKE;
+	ev.interval_z = 5;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_NONE);
+	ev.criteria |= 1u << CRIT_AE_EXTREME;
+	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_TIMING_ANOMALY);
 }
 
 Test(classify, dos_needs_rate_and_signature_and_profile_scales_it)

@@ -74,6 +74,21 @@ Test(features, names_are_the_twelve_in_order)
 		cr_expect_str_eq(features_names[i], want[i], "feature %d", i);
 }
 
+Test(features, counts_sizes_and_the_interval_get_log_units)
+{
+	static const char *const names[] = { "packet_size",  "interval", "src_ip_hash", "tcp_flags",
+					     "src_pkt_rate", "dst_port", "unknown",	NULL };
+	static const float want[] = { 1, 1e6f, 0, 0, 0, 1, 0, 0 };
+	float out[8], base[FEAT_N_BASE];
+
+	features_log_units(names, 8, out);
+	for (size_t j = 0; j < 8; j++)
+		cr_expect_float_eq(out[j], want[j], 0, "%s", names[j] ? names[j] : "NULL");
+	features_log_units(features_names, FEAT_N_BASE, base);
+	cr_expect_float_eq(base[FEAT_UDP_LENGTH], 1.0f, 0);
+	cr_expect_float_eq(base[FEAT_HEADER_RATIO], 0.0f, 0);
+}
+
 Test(features, tcp_syn_gives_sizes_ports_flags_and_tcp_code)
 {
 	struct nad_rec r = tcp_syn(1000);

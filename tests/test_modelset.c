@@ -11,6 +11,7 @@
 
 #include "modelset.h"
 #include "rng.h"
+#include "scaler.h"
 
 #define D 4
 #define N 600
@@ -35,7 +36,10 @@ static void make_rows(float *out, size_t n, uint64_t seed)
 
 static void small_opts(struct modelset_opts *o)
 {
+	static const float log_unit[D] = { 1, 1, 1e6f, 0 };
+
 	modelset_opts_default(o);
+	o->log_unit = log_unit;
 	o->ae.epochs = 3;
 	o->forest.n_trees = 25;
 	modelset_opts_seed(o, 5);
@@ -92,7 +96,12 @@ Test(modelset, save_load_round_trip_scores_bit_identically)
 	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0, "autoencoder scores changed");
 	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0, "forest scores changed");
 	cr_expect_eq(modelset_ae_threshold(m), modelset_ae_threshold(model));
+	cr_expect_eq(modelset_ae_extreme(m), modelset_ae_extreme(model));
 	cr_expect_eq(modelset_if_threshold(m), modelset_if_threshold(model));
+	cr_expect_eq(memcmp(scaler_log_unit(modelset_scaler(m)),
+			    scaler_log_unit(modelset_scaler(model)), D * sizeof(float)),
+		     0);
+	cr_expect_float_eq(scaler_log_unit(modelset_scaler(m))[2], 1e6f, 0);
 	cr_expect_eq(modelset_dim(m), D);
 	cr_expect_str_eq(modelset_feature_name(m, 1), "dst_port");
 	cr_expect_eq(modelset_info(m)->n_rows, N);
@@ -197,14 +206,18 @@ Test(modelset, missing_file_is_refused_with_reason)
 Test(modelset, thresholds_flag_the_configured_share_of_training_rows)
 {
 	float mae[N], ifs[N];
-	size_t ae_hits = 0, if_hits = 0;
+	size_t ae_hits = 0, if_hits = 0, ae_extreme = 0;
 
 	score(model, mae, ifs);
 	for (size_t i = 0; i < N; i++) {
 		ae_hits += mae[i] > modelset_ae_threshold(model);
+		ae_extreme += mae[i] > modelset_ae_extreme(model);
 		if_hits += ifs[i] < modelset_if_threshold(model);
 	}
 	cr_expect(fabs(ae_hits / (double)N - 0.05) <= 0.01, "ae flags %zu of %d", ae_hits, N);
+	/* the extreme level is the 0.999 quantile: at most one row of 600 above it */
+	cr_expect(modelset_ae_extreme(model) > modelset_ae_threshold(model));
+	cr_expect(ae_extreme <= 1, "%zu of %d rows above the extreme level", ae_extreme, N);
 	cr_expect(fabs(if_hits / (double)N - 0.05) <= 0.01, "forest flags %zu of %d", if_hits, N);
 }
 
@@ -257,7 +270,7 @@ Test(modelset, threads_with_own_scratch_share_one_model)
 	}
 }
 
-Test(modelset, training_refuses_too_few_or_non_finite_rows)
+Test(modelset, training_refuses_too_few_or_non_finite_rows_and_bad_log_units)
 {
 	struct modelset_opts o;
 	float bad[N * D];
@@ -269,6 +282,13 @@ Test(modelset, training_refuses_too_few_or_non_finite_rows)
 	bad[77] = NAN;
 	cr_expect_null(modelset_train(bad, N, D, NULL, &o, NULL, NULL));
 	cr_expect_eq(errno, EINVAL);
+	{
+		static const float neg_unit[D] = { 1, -1, 0, 0 };
+
+		o.log_unit = neg_unit;
+		cr_expect_null(modelset_train(X, N, D, NULL, &o, NULL, NULL));
+		cr_expect_eq(errno, EINVAL);
+	}
 }
 
 Test(modelset, training_is_reproducible_from_the_seed)

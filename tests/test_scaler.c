@@ -84,13 +84,50 @@ Test(scaler, rejects_non_finite_values_and_empty_input)
 	scaler_free(NULL);
 }
 
+Test(scaler, a_logged_feature_is_centred_and_scaled_in_log_space)
+{
+	/* Column 0 logged (unit 1): log1p gives ln 1, ln 10, ln 100, ln 1000, ln 10000 ->
+	 * median ln 100, IQR ln 1000 - ln 10 = ln 100. Column 1 stays linear. */
+	const float X[] = { 0, 1, 9, 2, 99, 3, 999, 4, 9999, 5 };
+	const float unit[2] = { 1, 0 }, x[2] = { 99999, 5 }, neg[2] = { -7, 3 };
+	float out[2];
+	struct scaler *s = scaler_new(2);
+
+	cr_assert_not_null(s);
+	cr_assert_eq(scaler_set_log(s, unit), 0);
+	cr_assert_eq(scaler_fit(s, X, 5), 0);
+	cr_expect_float_eq(scaler_center(s)[0], logf(100), 1e-5);
+	cr_expect_float_eq(scaler_scale(s)[0], logf(100), 1e-5);
+	scaler_transform(s, x, 1, out);
+	cr_expect_float_eq(out[0], 1.5f, 1e-5, "(ln 1e5 - ln 100) / ln 100");
+	cr_expect_float_eq(out[1], 1.0f, 1e-6, "(5 - 3) / 2, linear");
+	scaler_transform(s, neg, 1, out);
+	cr_expect_float_eq(out[0], -1.0f, 1e-6, "a negative count is taken as 0");
+	scaler_free(s);
+}
+
+Test(scaler, log_units_must_be_finite_and_not_negative)
+{
+	const float neg[2] = { -1, 0 }, nan[2] = { 0, NAN }, inf[2] = { INFINITY, 0 };
+	struct scaler *s = scaler_new(2);
+
+	cr_assert_not_null(s);
+	cr_expect_eq(scaler_set_log(s, neg), -EINVAL);
+	cr_expect_eq(scaler_set_log(s, nan), -EINVAL);
+	cr_expect_eq(scaler_set_log(s, inf), -EINVAL);
+	cr_expect_eq(scaler_set_log(s, NULL), 0);
+	cr_expect_float_eq(scaler_log_unit(s)[0], 0.0f, 0);
+	scaler_free(s);
+}
+
 Test(scaler, round_trips_through_serialisation)
 {
-	const float X[] = { 1, 10, 2, 20, 3, 30, 4, 45 };
+	const float X[] = { 1, 10, 2, 20, 3, 30, 4, 45 }, unit[2] = { 0, 1e6f };
 	struct scaler *s = scaler_new(2), *t;
 	struct ser_writer w;
 	struct ser_reader r;
 
+	cr_assert_eq(scaler_set_log(s, unit), 0);
 	cr_assert_eq(scaler_fit(s, X, 4), 0);
 	ser_writer_init(&w);
 	scaler_write(s, &w);
@@ -99,6 +136,7 @@ Test(scaler, round_trips_through_serialisation)
 	cr_assert_not_null(t);
 	cr_expect_eq(memcmp(scaler_center(s), scaler_center(t), 8), 0);
 	cr_expect_eq(memcmp(scaler_scale(s), scaler_scale(t), 8), 0);
+	cr_expect_eq(memcmp(scaler_log_unit(s), scaler_log_unit(t), 8), 0);
 	/* A zero scale in the input is refused. */
 	memset(w.buf + 4 + 8, 0, 4);
 	ser_reader_init(&r, w.buf, w.len);

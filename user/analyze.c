@@ -16,6 +16,7 @@
 #include "analyze.h"
 #include "dashstate.h"
 #include "engine.h"
+#include "features.h"
 #include "log.h"
 #include "modelset.h"
 #include "offline.h"
@@ -173,6 +174,8 @@ struct analyze_live {
 	struct analyze_opts o;
 	struct modelhold *hold;
 	struct retrain *retrain;
+	struct modelset_opts model_opts; /* retraining's; log_unit points at log_unit below */
+	float log_unit[ENGINE_DIM];
 	struct engine *engine;
 	FILE *log;
 	FILE *vec;
@@ -280,7 +283,12 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 			.save_path = a->model_path,
 			.background = live,
 			.seed = 42,
+			.model_opts = &a->model_opts,
 		};
+
+		modelset_opts_default(&a->model_opts);
+		features_log_units(engine_feature_names, ENGINE_DIM, a->log_unit);
+		a->model_opts.log_unit = a->log_unit;
 
 		a->retrain = retrain_new(&ro, a->hold);
 		if (!a->retrain) {

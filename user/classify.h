@@ -89,7 +89,8 @@
  *   size_anomaly          score passed and |size z| > 3
  *   behavioral            score passed, nothing above explains it
  * The three info classes also need both models to agree: an autoencoder criterion
- * and an Isolation Forest criterion (normal or extreme) among the fired ones.
+ * and an Isolation Forest criterion (normal or extreme) among the fired ones, and
+ * one of the two at its extreme level.
  */
 #ifndef NAD_CLASSIFY_H
 #define NAD_CLASSIFY_H

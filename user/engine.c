@@ -184,7 +184,7 @@ struct engine {
 	} campaigns[8];
 	/* last model thresholds, for summaries */
 	bool have_model;
-	float ae_thr, if_thr;
+	float ae_thr, ae_ext, if_thr;
 	struct nad_stats kernel;
 	bool have_kernel;
 	/* batches (engine_process_batch) */
@@ -1349,6 +1349,7 @@ static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X
 		for (size_t i = 0; i < n; i++)
 			p[i].ae = ae[i], p[i].ifs = ifs[i];
 		e->ae_thr = modelset_ae_threshold(m);
+		e->ae_ext = modelset_ae_extreme(m);
 		e->if_thr = modelset_if_threshold(m);
 		e->have_model = true;
 	} else {
@@ -1404,8 +1405,8 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	if (an.have_model && isfinite(ae) && isfinite(ifs)) {
 		if (ifs < e->if_thr * 1.2f)
 			FIRE(CRIT_IF_EXTREME, ifs, e->if_thr * 1.2);
-		if (ae > e->ae_thr * 1.2f)
-			FIRE(CRIT_AE_EXTREME, ae, e->ae_thr * 1.2);
+		if (ae > e->ae_ext)
+			FIRE(CRIT_AE_EXTREME, ae, e->ae_ext);
 		if (ifs < e->if_thr)
 			FIRE(CRIT_IF, ifs, e->if_thr);
 		if (ae > e->ae_thr)

@@ -25,7 +25,8 @@
  *
  * Weighted criteria (classify.h has the names and weights):
  *   isolation_forest_extreme 2.0  if_score < if_thr * 1.2 (thresholds are negative)
- *   autoencoder_extreme      2.0  ae_mae > ae_thr * 1.2
+ *   autoencoder_extreme      2.0  ae_mae > the model's extreme level (modelset_ae_extreme: the
+ *                                 0.999 quantile of the training rows' errors)
  *   dos_pattern              2.0  this packet's interval (per source, or per
  *                                 destination) < 1 ms and more than dos_threshold of
  *                                 the last 100 intervals of that source/destination < 1 ms
@@ -60,7 +61,7 @@
  * is its own baseline: an info anomaly whose signature (peer, protocol, size to a power of
  * two; not the ports, clients pick new ephemeral ones) the source already showed is not
  * reported again (the last 8 signatures per source). classify.h adds that both models
- * must agree for an info class.
+ * must agree for an info class, one of them at its extreme level.
  *
  * Profile: --profile fixes it; otherwise home is used during a warm-up (the first 60 s or
  * 5000 packets) and then inferred from the number of distinct local (private) hosts that

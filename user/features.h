@@ -95,6 +95,15 @@ void features_free(struct features *f);
 /* Computes the twelve features of rec into out[FEAT_N_BASE] and advances the state. */
 void features_extract(struct features *f, const struct nad_rec *rec, float out[FEAT_N_BASE]);
 
+/*
+ * The scaler's log unit (scaler.h) for each of d model features named names[d], into
+ * out[d]: 1 for the counts of bytes and the numbers (packet_size, protocol, src_port,
+ * dst_port, udp_length, payload_size: log1p of the value), 1e6 for interval (log1p of
+ * microseconds), 0 (linear) for every other name: the hashes, flags, ratios, codes and
+ * the engine's context features, which are logged already.
+ */
+void features_log_units(const char *const *names, size_t d, float *out);
+
 /* The address hash behind src_ip_hash/dst_ip_hash: FNV-1a 32 of the 16 bytes. */
 uint32_t features_addr_hash(const uint8_t addr[16]);
 

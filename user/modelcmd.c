@@ -164,7 +164,7 @@ int modelcmd_train_cmd(int argc, char **argv)
 	struct modelset_opts o;
 	struct modelset *m = NULL;
 	const char *const *names;
-	float *X = NULL;
+	float *X = NULL, log_unit[IFOREST_MAX_FEATURES];
 	size_t n, d;
 	char *path = NULL;
 	int c, quiet = 0, ret = EXIT_RUNTIME, err;
@@ -284,6 +284,9 @@ int modelcmd_train_cmd(int argc, char **argv)
 			features ? features : pcap, n, MODELSET_MIN_ROWS);
 		goto out;
 	}
+	/* Columns named as the engine's features get their log units; others stay linear. */
+	features_log_units(names, d, log_unit);
+	o.log_unit = log_unit;
 	tp.tty = !quiet && isatty(STDERR_FILENO);
 	/* The matrices are small: OpenBLAS's threads would only spin. */
 	openblas_set_num_threads(1);
@@ -302,10 +305,12 @@ int modelcmd_train_cmd(int argc, char **argv)
 
 		printf("trained on %zu rows x %zu features in %.1f s: autoencoder %u/%u epochs "
 		       "(best %u), train loss %.5g, val loss %.5g; thresholds: ae_mae > %.5g "
-		       "(q%.3g), iforest_score < %.5g (contamination %.3g); wrote %s\n",
+		       "(q%.3g), iforest_score < %.5g (contamination %.3g); ae_mae extreme > %.5g "
+		       "(q%.4g); wrote %s\n",
 		       n, d, now_s() - tp.t0, in->epochs_run, o.ae.epochs, in->best_epoch,
 		       in->train_loss, in->val_loss, modelset_ae_threshold(m), in->ae_quantile,
-		       modelset_if_threshold(m), in->contamination, path);
+		       modelset_if_threshold(m), in->contamination, modelset_ae_extreme(m),
+		       fmaxf(o.ae_extreme_quantile, in->ae_quantile), path);
 	}
 	ret = EXIT_OK;
 out:

@@ -31,7 +31,7 @@ struct modelset {
 	struct scaler *scaler;
 	struct autoenc *ae;
 	struct iforest *forest;
-	float ae_threshold;
+	float ae_threshold, ae_extreme;
 	struct dbscan_opts dbscan;
 	struct modelset_info info;
 };
@@ -50,6 +50,7 @@ void modelset_opts_default(struct modelset_opts *o)
 	iforest_opts_default(&o->forest);
 	dbscan_opts_default(&o->dbscan);
 	o->ae_quantile = 0.95f;
+	o->ae_extreme_quantile = 0.999f;
 }
 
 void modelset_opts_seed(struct modelset_opts *o, uint64_t seed)
@@ -131,8 +132,9 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 	}
 	if (!X || n < MODELSET_MIN_ROWS || d == 0 || d > IFOREST_MAX_FEATURES ||
 	    n > SIZE_MAX / sizeof(float) / d ||
-	    !(opts->ae_quantile >= 0 && opts->ae_quantile <= 1) || !(opts->dbscan.eps > 0) ||
-	    opts->dbscan.min_samples < 1)
+	    !(opts->ae_quantile >= 0 && opts->ae_quantile <= 1) ||
+	    !(opts->ae_extreme_quantile >= 0 && opts->ae_extreme_quantile <= 1) ||
+	    !(opts->dbscan.eps > 0) || opts->dbscan.min_samples < 1)
 		goto fail;
 	for (size_t i = 0; i < n * d; i++)
 		if (!isfinite(X[i]))
@@ -160,6 +162,9 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 	mae = malloc(n * sizeof(float));
 	if (!m->scaler || !xs || !mae)
 		goto fail;
+	err = -scaler_set_log(m->scaler, opts->log_unit);
+	if (err)
+		goto fail;
 	err = -scaler_fit(m->scaler, X, n);
 	if (err)
 		goto fail;
@@ -179,6 +184,8 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 		goto fail;
 	autoenc_score(m->ae, xs, n, as, mae);
 	m->ae_threshold = scaler_quantile_inplace(mae, n, opts->ae_quantile);
+	m->ae_extreme = scaler_quantile_inplace(
+		mae, n, fmaxf(opts->ae_extreme_quantile, opts->ae_quantile));
 
 	stage(progress, ctx, MODELSET_STAGE_FOREST);
 	m->forest = iforest_new(d, &opts->forest);
@@ -302,6 +309,11 @@ float modelset_ae_threshold(const struct modelset *m)
 	return m->ae_threshold;
 }
 
+float modelset_ae_extreme(const struct modelset *m)
+{
+	return m->ae_extreme;
+}
+
 float modelset_if_threshold(const struct modelset *m)
 {
 	return iforest_offset(m->forest);
@@ -386,6 +398,7 @@ static void write_payload(const struct modelset *m, struct ser_writer *w)
 	ser_put_f32(w, in->ae_quantile);
 	ser_put_f32(w, in->contamination);
 	ser_put_f32(w, m->ae_threshold);
+	ser_put_f32(w, m->ae_extreme);
 	ser_put_f64(w, m->dbscan.eps);
 	ser_put_u32(w, (uint32_t)m->dbscan.min_samples);
 	scaler_write(m->scaler, w);
@@ -536,9 +549,11 @@ static struct modelset *read_payload(struct ser_reader *r, size_t expect_d, char
 	in->ae_quantile = ser_get_f32(r);
 	in->contamination = ser_get_f32(r);
 	m->ae_threshold = ser_get_f32(r);
+	m->ae_extreme = ser_get_f32(r);
 	m->dbscan.eps = ser_get_f64(r);
 	m->dbscan.min_samples = ser_get_u32(r);
-	if (r->err || !isfinite(m->ae_threshold) || !(m->dbscan.eps > 0) ||
+	if (r->err || !isfinite(m->ae_threshold) || !isfinite(m->ae_extreme) ||
+	    !(m->ae_extreme >= m->ae_threshold) || !(m->dbscan.eps > 0) ||
 	    !isfinite(m->dbscan.eps) || m->dbscan.min_samples < 1) {
 		set_err(err, errlen, "corrupt payload: bad header fields");
 		goto fail;

@@ -5,7 +5,8 @@
  * the feature names and the training summary, saved as one file.
  *
  * Scoring takes raw (unscaled) feature rows; the scaler is applied inside.
- *   ae_mae    mean absolute reconstruction error; anomalous when > modelset_ae_threshold()
+ *   ae_mae    mean absolute reconstruction error; anomalous when > modelset_ae_threshold(),
+ *             extreme when > modelset_ae_extreme()
  *   if_score  Isolation Forest score in scikit-learn's score_samples convention
  *             (in [-1, 0), lower = more anomalous); anomalous when < modelset_if_threshold()
  *             (decision_function = if_score - modelset_if_threshold(), below 0 = outlier)
@@ -25,7 +26,7 @@
 #include "dbscan.h"
 #include "iforest.h"
 
-#define MODELSET_FORMAT_VERSION 1
+#define MODELSET_FORMAT_VERSION 2
 /* The file name inside a --models DIR, and the default model path. */
 #define MODELSET_FILE_NAME "nadxdp.model"
 #define MODELSET_DEFAULT_PATH "/var/lib/nadxdp/nadxdp.model"
@@ -37,6 +38,10 @@ struct modelset_opts {
 	struct iforest_opts forest;
 	struct dbscan_opts dbscan; /* stored for the engine; not used in training */
 	float ae_quantile; /* AE threshold = this quantile of the training rows' MAE (default 0.95) */
+	/* AE extreme level = this quantile (at least ae_quantile) of the training MAE (0.999) */
+	float ae_extreme_quantile;
+	/* d log units for the scaler (scaler.h; not owned), NULL (default): every feature linear */
+	const float *log_unit;
 	uint64_t trained_unix_s; /* time stamp stored in the info; 0 (default): now */
 };
 
@@ -120,6 +125,8 @@ int modelset_save_mem(const struct modelset *m, void **buf, size_t *len);
 size_t modelset_dim(const struct modelset *m);
 const char *modelset_feature_name(const struct modelset *m, size_t i);
 float modelset_ae_threshold(const struct modelset *m);
+/* The autoencoder's extreme level (>= its threshold): ae_mae above it is far out. */
+float modelset_ae_extreme(const struct modelset *m);
 /* The forest's offset: if_score below it is an outlier. */
 float modelset_if_threshold(const struct modelset *m);
 const struct dbscan_opts *modelset_dbscan_opts(const struct modelset *m);

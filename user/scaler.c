@@ -9,6 +9,7 @@ struct scaler {
 	size_t d;
 	float *center; /* d medians */
 	float *scale; /* d IQRs (1 where the IQR is 0) */
+	float *log_unit; /* d units: x -> log1p(max(x, 0) * unit) first; 0 = linear */
 };
 
 struct scaler *scaler_new(size_t d)
@@ -25,7 +26,8 @@ struct scaler *scaler_new(size_t d)
 	s->d = d;
 	s->center = calloc(d, sizeof(float));
 	s->scale = malloc(d * sizeof(float));
-	if (!s->center || !s->scale)
+	s->log_unit = calloc(d, sizeof(float));
+	if (!s->center || !s->scale || !s->log_unit)
 		goto err;
 	for (size_t j = 0; j < d; j++)
 		s->scale[j] = 1.0f;
@@ -42,6 +44,7 @@ void scaler_free(struct scaler *s)
 		return;
 	free(s->center);
 	free(s->scale);
+	free(s->log_unit);
 	free(s);
 }
 
@@ -73,6 +76,23 @@ float scaler_quantile_inplace(float *v, size_t n, double q)
 	return (float)((double)v[lo] + frac * ((double)v[lo + 1] - (double)v[lo]));
 }
 
+int scaler_set_log(struct scaler *s, const float *log_unit)
+{
+	for (size_t j = 0; log_unit && j < s->d; j++)
+		if (!(log_unit[j] >= 0) || !isfinite(log_unit[j]))
+			return -EINVAL;
+	for (size_t j = 0; j < s->d; j++)
+		s->log_unit[j] = log_unit ? log_unit[j] : 0.0f;
+	return 0;
+}
+
+static inline float pre(const struct scaler *s, size_t j, float x)
+{
+	float u = s->log_unit[j];
+
+	return u > 0 ? log1pf((x > 0 ? x : 0) * u) : x;
+}
+
 int scaler_fit(struct scaler *s, const float *X, size_t n)
 {
 	float *col;
@@ -90,7 +110,7 @@ int scaler_fit(struct scaler *s, const float *X, size_t n)
 		float q1, q3, med, iqr;
 
 		for (size_t i = 0; i < n; i++)
-			col[i] = X[i * d + j];
+			col[i] = pre(s, j, X[i * d + j]);
 		/* Sorted by the first call; the others only interpolate. */
 		med = scaler_quantile_inplace(col, n, 0.5);
 		q1 = scaler_quantile_inplace(col, n, 0.25);
@@ -110,7 +130,7 @@ void scaler_transform(const struct scaler *s, const float *X, size_t n, float *o
 
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < d; j++)
-			out[i * d + j] = (X[i * d + j] - s->center[j]) / s->scale[j];
+			out[i * d + j] = (pre(s, j, X[i * d + j]) - s->center[j]) / s->scale[j];
 }
 
 size_t scaler_dim(const struct scaler *s)
@@ -128,11 +148,17 @@ const float *scaler_scale(const struct scaler *s)
 	return s->scale;
 }
 
+const float *scaler_log_unit(const struct scaler *s)
+{
+	return s->log_unit;
+}
+
 void scaler_write(const struct scaler *s, struct ser_writer *w)
 {
 	ser_put_u32(w, (uint32_t)s->d);
 	ser_put_f32s(w, s->center, s->d);
 	ser_put_f32s(w, s->scale, s->d);
+	ser_put_f32s(w, s->log_unit, s->d);
 }
 
 struct scaler *scaler_read(struct ser_reader *r)
@@ -140,7 +166,7 @@ struct scaler *scaler_read(struct ser_reader *r)
 	uint32_t d = ser_get_u32(r);
 	struct scaler *s;
 
-	if (r->err || d == 0 || d > 65535 || (size_t)d * 8 > r->len - r->pos) {
+	if (r->err || d == 0 || d > 65535 || (size_t)d * 12 > r->len - r->pos) {
 		errno = EBADMSG;
 		return NULL;
 	}
@@ -149,8 +175,10 @@ struct scaler *scaler_read(struct ser_reader *r)
 		return NULL;
 	ser_get_f32s(r, s->center, d);
 	ser_get_f32s(r, s->scale, d);
+	ser_get_f32s(r, s->log_unit, d);
 	for (size_t j = 0; j < d && !r->err; j++) {
-		if (!(s->scale[j] > 0))
+		if (!(s->scale[j] > 0) || !isfinite(s->scale[j]) || !isfinite(s->center[j]) ||
+		    !(s->log_unit[j] >= 0) || !isfinite(s->log_unit[j]))
 			r->err = -EBADMSG;
 	}
 	if (r->err) {

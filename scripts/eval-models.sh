@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# How well do the two anomaly models, on their own, tell attack packets from benign
+# ones? (The rules are left out: this is the models' share of the detection.)
+#
+# Model set: by default trained as scripts/make-default-model.sh does (the five bundled
+# benign captures of tests/data, seed 42; SEED=N and TRAIN_ARGS="--epochs 80 ..." change
+# it); with --default, models/default.model, the model make embeds, is scored as it is.
+# Every packet of every labelled capture in ../shared/pcaps (skipped cleanly when the
+# folder is absent; the label is the file name's prefix) is turned into the engine's model
+# vector (`nadxdp --pcap F --vectors-out`) and scored (`nadxdp score`). The copies of the
+# five training captures are left out; the other benign_* captures are the held-out
+# benign side, every other capture the attack side.
+#
+# Printed per model (autoencoder: ae_mae, higher = more anomalous; isolation forest:
+# iforest_score, lower = more anomalous) is the ROC AUC of attack packets against
+# held-out benign packets, P(attack packet scores more anomalous than benign packet),
+# ties counting one half; 0.5 is chance. Two weightings:
+#   capture-weighted (the headline): every packet of a capture weighs 1 / its packets,
+#     so each capture counts once on its side. Pooled figures are dominated by a few big
+#     captures (a 37,841-packet SYN flood, a 46,656-packet IoT hub week) and would say
+#     more about those captures than about the models.
+#   pooled: every packet weighs 1.
+# Also, for a trained set (its thresholds are known): the capture-weighted share of
+# packets each model flags (above the AE threshold, below the forest's offset), both flag,
+# and the autoencoder puts above its extreme level (the engine's info classes need both
+# models and one extreme), on each side; and per attack family (the
+# file-name prefix), the capture-weighted AUC of its captures against all held-out benign.
+# EVAL_MODELS_VERBOSE=1 adds one line per capture.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/vectors.sh
+BIN=${NADXDP_BIN:-./nadxdp}
+MODE=train
+case "${1:-}" in
+--default) MODE=default ;;
+"") ;;
+*)
+	echo "usage: $0 [--default]" >&2
+	exit 2
+	;;
+esac
+if ! labelled_pcaps; then
+	echo "eval-models: no labelled captures (../shared/pcaps): skipped"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/m"
+if [ "$MODE" = train ]; then
+	train_vectors "$BIN" "$tmp/train" "$tmp/all.csv"
+	# shellcheck disable=SC2086 # TRAIN_ARGS is a list of options
+	"$BIN" train --features "$tmp/all.csv" --models "$tmp/m" --seed "${SEED:-42}" -q \
+		${TRAIN_ARGS:-} >"$tmp/train.log"
+	desc="trained as make-default-model.sh does (seed ${SEED:-42}${TRAIN_ARGS:+, $TRAIN_ARGS})"
+else
+	cp models/default.model "$tmp/m/nadxdp.model"
+	: >"$tmp/train.log"
+	desc="models/default.model"
+fi
+labelled_vectors "$BIN" "$tmp/eval"
+# One scoring run over all captures: rows are concatenated, captures remembered by counts.
+: >"$tmp/index"
+first=1
+for f in "$tmp"/eval/*.csv; do
+	if [ $first = 1 ]; then head -n 1 "$f" >"$tmp/x.csv"; first=0; fi
+	tail -n +2 "$f" >>"$tmp/x.csv"
+	printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$tmp/index"
+done
+"$BIN" score --models "$tmp/m" --features "$tmp/x.csv" --out "$tmp/scores.csv"
+python3 - "$tmp" "$desc" "${TRAIN_CAPS[@]}" <<'PY'
+import bisect, collections, os, re, sys
+tmp, desc, train_caps = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+log = open(os.path.join(tmp, "train.log")).read()
+m = re.search(r"ae_mae > ([-0-9.e+]+).*iforest_score < ([-0-9.e+]+)", log)
+thr = (float(m.group(1)), -float(m.group(2))) if m else None
+m = re.search(r"ae_mae extreme > ([-0-9.e+]+)", log)
+ae_extreme = float(m.group(1)) if m else None
+index = [l.rstrip("\n").split("\t") for l in open(os.path.join(tmp, "index"))]
+rows = open(os.path.join(tmp, "scores.csv")).read().split("\n")[1:]
+caps = {}  # capture -> ([ae], [-if]): both "higher = more anomalous"
+pos = 0
+for cap, n in index:
+    n = int(n)
+    base = re.sub(r"\.(pcap|pcapng)$", "", cap)
+    part = [r.split(",") for r in rows[pos:pos + n]]
+    pos += n
+    if base in train_caps or not part:
+        continue
+    caps[cap] = ([float(a) for a, _ in part], [-float(i) for _, i in part])
+benign = sorted(c for c in caps if c.startswith("benign_"))
+attack = sorted(c for c in caps if not c.startswith("benign_"))
+family = lambda c: c.split("_")[0]
+
+def neg_table(model, weighted):
+    """Sorted held-out benign scores and the prefix sums of their weights."""
+    pts = sorted((s, 1 / len(caps[c][model]) if weighted else 1.0)
+                 for c in benign for s in caps[c][model])
+    xs = [s for s, _ in pts]
+    cum = [0.0]
+    for _, w in pts:
+        cum.append(cum[-1] + w)
+    return xs, cum
+
+def auc(model, pos_caps, weighted, tab):
+    xs, cum = tab
+    num = den = 0.0
+    for c in pos_caps:
+        sc = caps[c][model]
+        w = 1 / len(sc) if weighted else 1.0
+        for s in sc:
+            lo, hi = bisect.bisect_left(xs, s), bisect.bisect_right(xs, s)
+            num += w * (cum[lo] + 0.5 * (cum[hi] - cum[lo]))
+            den += w
+    return num / (den * cum[-1])
+
+def flagged(cs, which, ae_thr=None):
+    """Capture-weighted share of packets flagged: which = 0 AE, 1 IF, 2 both."""
+    ae_thr = thr[0] if ae_thr is None else ae_thr
+    tot = 0.0
+    for c in cs:
+        a, f = caps[c]
+        k = sum(1 for x, y in zip(a, f) if
+                (x > ae_thr if which != 1 else True) and (y > thr[1] if which != 0 else True))
+        tot += k / len(a)
+    return tot / len(cs)
+
+n_att = sum(len(caps[c][0]) for c in attack)
+n_ben = sum(len(caps[c][0]) for c in benign)
+print(f"eval-models: {desc}")
+if thr:
+    print(f"eval-models: thresholds ae_mae > {thr[0]:.5g}, iforest_score < {-thr[1]:.5g}")
+print(f"eval-models: {len(attack)} attack captures ({n_att} packets) vs {len(benign)} held-out "
+      f"benign captures ({n_ben} packets); the {len(train_caps)} training captures left out")
+tabs = {(m, w): neg_table(m, w) for m in (0, 1) for w in (True, False)}
+names = ("autoencoder", "isolation forest")
+hdr = f"{'ROC AUC attack vs benign':<26} {'capture-weighted':>16} {'pooled':>7}"
+if thr:
+    hdr += f"   {'flagged: attack':>15} {'benign':>7}"
+print(hdr)
+for m in (0, 1):
+    line = (f"{names[m]:<26} {auc(m, attack, True, tabs[m, True]):>16.3f} "
+            f"{auc(m, attack, False, tabs[m, False]):>7.3f}")
+    if thr:
+        line += f"   {100 * flagged(attack, m):>14.1f}% {100 * flagged(benign, m):>6.1f}%"
+    print(line)
+if thr:
+    print(f"{'both models flag':<26} {'':>16} {'':>7}   "
+          f"{100 * flagged(attack, 2):>14.1f}% {100 * flagged(benign, 2):>6.1f}%")
+if thr and ae_extreme is not None:
+    print(f"{'autoencoder extreme':<26} {'':>16} {'':>7}   "
+          f"{100 * flagged(attack, 0, ae_extreme):>14.1f}% "
+          f"{100 * flagged(benign, 0, ae_extreme):>6.1f}%")
+fams = collections.defaultdict(list)
+for c in attack:
+    fams[family(c)].append(c)
+print(f"{'family (capture-weighted)':<26} {'captures':>8} {'AE AUC':>7} {'IF AUC':>7}")
+for f in sorted(fams):
+    print(f"{f:<26} {len(fams[f]):>8} {auc(0, fams[f], True, tabs[0, True]):>7.3f} "
+          f"{auc(1, fams[f], True, tabs[1, True]):>7.3f}")
+if os.environ.get("EVAL_MODELS_VERBOSE") == "1":
+    print(f"{'capture':<46} {'packets':>7} {'AE AUC':>7} {'IF AUC':>7}")
+    for c in attack:
+        print(f"{c:<46} {len(caps[c][0]):>7} {auc(0, [c], True, tabs[0, True]):>7.3f} "
+              f"{auc(1, [c], True, tabs[1, True]):>7.3f}")
+    # a benign capture against the other held-out benign ones would mean little; its
+    # mean score says whether it is one the models find strange
+    for c in benign:
+        a, f = caps[c]
+        print(f"{c:<46} {len(a):>7} mean ae_mae {sum(a) / len(a):.4g}, "
+              f"iforest_score {-sum(f) / len(f):.4g}")
+PY

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# shellcheck shell=bash
+#
+# vectors.sh - shared by the scripts that train or evaluate the models on captures
+# (make-default-model.sh, eval-context.sh, eval-models.sh). Sourced, never run:
+#   . "$(dirname "$0")/vectors.sh"
+# The caller has cd'd to the repository root. Each capture is turned into the
+# engine's model vectors by its own engine (`nadxdp --pcap F --vectors-out CSV`),
+# so per-source context starts fresh per capture.
+
+# The bundled benign captures (tests/data/NAME.pcap.gz, provenance in
+# tests/data/PROVENANCE.md) the default model is trained on. Copies of them sit
+# among the labelled captures too; evaluations leave them out.
+TRAIN_CAPS=(benign_netflix_streaming benign_teams_call benign_iot_nest
+	    benign_dns_over_tls_android benign_web_ipv6_reddit)
+
+# capture_vectors BIN FILE OUT: the model vectors of every packet of FILE into the CSV OUT.
+capture_vectors() {
+	"$1" --pcap "$2" --no-train --quiet --summary-interval 0 --vectors-out "$3" 2>/dev/null
+}
+
+# train_vectors BIN DIR ALL: DIR/NAME.csv per training capture, and ALL, their rows
+# concatenated under one header (the input of `nadxdp train`).
+train_vectors() {
+	local bin=$1 dir=$2 all=$3 c
+	mkdir -p "$dir"
+	for c in "${TRAIN_CAPS[@]}"; do
+		capture_vectors "$bin" "tests/data/$c.pcap.gz" "$dir/$c.csv"
+	done
+	head -n 1 "$dir/${TRAIN_CAPS[0]}.csv" >"$all"
+	for c in "${TRAIN_CAPS[@]}"; do tail -n +2 "$dir/$c.csv" >>"$all"; done
+}
+
+# labelled_pcaps: sets PCAPS to the labelled captures' folder ($PCAPS, else
+# ../shared/pcaps, else /work/shared/pcaps). Returns 1 when there is none.
+labelled_pcaps() {
+	PCAPS=${PCAPS:-../shared/pcaps}
+	[ -d "$PCAPS" ] || PCAPS=/work/shared/pcaps
+	[ -d "$PCAPS" ]
+}
+
+# labelled_vectors BIN DIR: DIR/FILE.csv for every capture FILE (.pcap, .pcapng) in $PCAPS.
+labelled_vectors() {
+	local bin=$1 dir=$2 f
+	mkdir -p "$dir"
+	for f in "$PCAPS"/*.pcap "$PCAPS"/*.pcapng; do
+		[ -e "$f" ] || continue
+		capture_vectors "$bin" "$f" "$dir/$(basename "$f").csv"
+	done
+}
