@@ -101,12 +101,6 @@ struct {
 } nad_allow6 SEC(".maps");
 
 /*
- * One CPU's stage. Only programs on that CPU and its pinned timer touch it,
- * and they do not interleave (softirq, or BH disabled for TC) but for
- * bpf_prog_test_run, where a softirq may interrupt the program: busy makes
- * the interrupting side leave the stage alone.
- */
-/*
  * Per-source counts of the staged packets, added to nad_src when the stage
  * is committed: a flood from one source costs one nad_src update per stage
  * instead of one per packet, and nad_src is as current as the records.
@@ -118,6 +112,14 @@ struct nad_src_slot {
 	struct nad_src_stats c; /* c.pkts == 0: the slot is free */
 };
 
+/*
+ * One CPU's stage. Only programs on that CPU and its pinned timer touch it,
+ * and they do not interleave (softirq, or BH disabled for TC) but for
+ * bpf_prog_test_run, where a softirq may interrupt the program: busy makes
+ * the interrupting side leave the stage alone. The timer must be pinned
+ * (BPF_F_TIMER_CPU_PIN, Linux 6.7); on older kernels the loader stages one
+ * record at a time.
+ */
 struct nad_stage {
 	struct bpf_timer timer;
 	__u64 weight; /* packets the staged records stand for */

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -580,6 +581,20 @@ static int attach_tc(struct loader *l)
 	return 0;
 }
 
+/*
+ * Whether BPF timers can be pinned to a CPU (BPF_F_TIMER_CPU_PIN, Linux
+ * 6.7): a stage's timer must run on the stage's CPU.
+ */
+static bool timer_cpu_pin(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;
+	return major > 6 || (major == 6 && minor >= 7);
+}
+
 struct loader *loader_new(const struct loader_opts *opts)
 {
 	struct loader *l;
@@ -637,6 +652,10 @@ struct loader *loader_new(const struct loader_opts *opts)
 	n_cpus = libbpf_num_possible_cpus();
 	if (n_cpus > 0)
 		bpf_map__set_max_entries(l->skel->maps.nad_stage, (__u32)n_cpus);
+	if (!timer_cpu_pin()) {
+		pr_info("Kernel older than 6.7 (no CPU-pinned BPF timers): records go to the ring one at a time\n");
+		l->skel->rodata->nad_stage_recs = 1;
+	}
 	err = adopt_pins(l);
 	if (err)
 		goto fail;
