@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * bare.bpf.c - the baselines of `make bench`: XDP_PASS and nothing else, and
- * the floor of nadxdp's own work: the timestamp and the parse every record
- * needs (the same nad_parse() nadxdp runs), no counters, maps or ring.
+ * bare.bpf.c - the baselines of `make bench`: XDP_PASS and nothing else (and
+ * its TC twin, for what a hook costs on the test bed), and the floor of
+ * nadxdp's own work: the timestamp and the parse every record needs (the same
+ * nad_parse() nadxdp runs), no counters, maps or ring.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -14,6 +15,12 @@ SEC("xdp")
 int nad_bare(struct xdp_md *ctx)
 {
 	return XDP_PASS;
+}
+
+SEC("tc")
+int nad_bare_tc(struct __sk_buff *skb)
+{
+	return 0; /* TC_ACT_OK */
 }
 
 /* Where the floor program leaves its record, so the compiler keeps the work. */

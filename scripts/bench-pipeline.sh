@@ -7,11 +7,14 @@
 # tcpreplay sends a bundled capture (destination MAC rewritten to the
 # monitored interface) at top speed from the client namespace, looped to
 # about BENCH_PKTS packets (default 1,000,000). BENCH_ROUNDS rounds (default
-# 3), each a replay with nothing attached then one with a fresh `nadxdp run`
-# attached: interleaved, so a noisy neighbour on the shared cores hits both
-# alike. Printed, per round and as the median over rounds:
-#   - packets received per second on the monitored interface, both runs, and
-#     their ratio (target >= 90%);
+# 3), each a replay with nothing attached, one with an empty XDP program in
+# skb mode (bpf/bare.bpf.c's nad_bare; what nadxdp's hook alone costs on a
+# veth), one with an empty TC ingress program (the same for a TC hook), then
+# one with a fresh `nadxdp run` attached: interleaved, so a noisy neighbour on
+# the shared cores hits them alike. Printed, per round and as the median over
+# rounds:
+#   - packets received per second on the monitored interface, each run, and
+#     the ratio of each to the run without anything (target for nadxdp: >= 90%);
 #   - records delivered per second to userspace, and the daemon's CPU time
 #     during the replay (user + system, all threads) per record;
 #   - unaccounted packets (target 0, summed over rounds): packets sent but
@@ -39,7 +42,7 @@ skip() {
 }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
-for t in tcpreplay tcprewrite nsenter unshare ping; do
+for t in tcpreplay tcprewrite nsenter unshare ping bpftool tc; do
 	command -v "$t" >/dev/null || skip "$t not found (scripts/install-deps.sh installs it)"
 done
 [ -x "$BIN" ] || { echo "bench-pipeline: $BIN not found; run make" >&2; exit 1; }
@@ -77,6 +80,9 @@ LOOPS=$(((BENCH_PKTS + PCAP_PKTS - 1) / PCAP_PKTS))
 SENT=$((LOOPS * PCAP_PKTS))
 
 bash "$TB" up >/dev/null
+# The empty programs, pinned in this script's private bpffs.
+BARE_DIR=/sys/fs/bpf/nxbench-bare
+bpftool prog loadall "$ROOT/.output/bpf/bare.bpf.o" "$BARE_DIR"
 tcprewrite --enet-dmac="$TB_MON_MAC" --enet-smac="$TB_CLI_MAC" -i "$PCAP" -o "$WORK/replay.pcap"
 # tcpreplay caches the looped file in memory (--preload-pcap): the sender reads no disk.
 replay() {
@@ -113,13 +119,27 @@ mode_args=()
 [ -n "$MODE" ] && mode_args=(--mode "$MODE")
 
 # round N: one replay without, one with a fresh daemon; appends to the R_* arrays.
-R_BASE=() R_MON=() R_RATIO=() R_RECS=() R_CPU=() UNACC_SUM=0
+# ratio A B: A / B in percent, one decimal
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'
+}
+
+R_BASE=() R_MON=() R_RATIO=() R_RECS=() R_CPU=() R_XDP=() R_TC=() UNACC_SUM=0
 round() {
 	local S0 S1 C0 C1 pkts_in pkts_out emitted shed pending unseen unacc dline delivered weight cpu_s
 
 	printf 'round %d of %d\n' "$1" "$BENCH_ROUNDS"
 	run "without nadxdp"
 	R_BASE+=("$PPS")
+	in_ns "$TB_MON_NS" ip link set dev "$TB_MON_IF" xdpgeneric pinned "$BARE_DIR/nad_bare"
+	run "empty XDP, skb mode"
+	in_ns "$TB_MON_NS" ip link set dev "$TB_MON_IF" xdpgeneric off
+	R_XDP+=("$(ratio "$PPS" "${R_BASE[-1]}")")
+	in_ns "$TB_MON_NS" tc qdisc add dev "$TB_MON_IF" clsact
+	in_ns "$TB_MON_NS" tc filter add dev "$TB_MON_IF" ingress bpf da pinned "$BARE_DIR/nad_bare_tc"
+	run "empty TC ingress"
+	in_ns "$TB_MON_NS" tc qdisc del dev "$TB_MON_IF" clsact
+	R_TC+=("$(ratio "$PPS" "${R_BASE[-1]}")")
 	# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops. --no-mitigate:
 	# this measures the capture path; a replay at top speed from one source would otherwise
 	# be blocked as a flood (bench-mitigation.sh measures that).
@@ -159,7 +179,7 @@ round() {
 	weight=$(sed -n 's/.*(weight \([0-9]*\)).*/\1/p' <<<"$dline")
 	delivered=${delivered:-$emitted}
 	cpu_s=$(awk -v t=$((C1 - C0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
-	R_RATIO+=("$(awk -v a="${R_MON[-1]}" -v b="${R_BASE[-1]}" 'BEGIN { printf "%.1f", 100 * a / b }')")
+	R_RATIO+=("$(ratio "${R_MON[-1]}" "${R_BASE[-1]}")")
 	R_RECS+=("$(awk -v n="$delivered" -v s="$SECS" 'BEGIN { printf "%.0f", n / s }')")
 	R_CPU+=("$(awk -v c="$cpu_s" -v n="$delivered" 'BEGIN { printf "%.2f", n ? 1e6 * c / n : 0 }')")
 	echo "  XDP mode ${MODE_GOT:-?}; kernel counted in $pkts_in, out $pkts_out; records emitted $emitted," \
@@ -178,6 +198,8 @@ done
 echo "median of $BENCH_ROUNDS rounds:"
 echo "  pps without / with     $(median "${R_BASE[@]}") / $(median "${R_MON[@]}")"
 echo "  ratio with/without     $(median "${R_RATIO[@]}")% (rounds: ${R_RATIO[*]}) (target >= 90%)"
+echo "  empty XDP (skb mode)   $(median "${R_XDP[@]}")% of the rate without (rounds: ${R_XDP[*]})"
+echo "  empty TC ingress       $(median "${R_TC[@]}")% of the rate without (rounds: ${R_TC[*]})"
 echo "  records delivered/s    $(median "${R_RECS[@]}")"
 echo "  daemon CPU per record  $(median "${R_CPU[@]}") us (rounds: ${R_CPU[*]})"
 echo "  unaccounted packets    $UNACC_SUM over all rounds (target 0)"
