@@ -245,11 +245,11 @@ Test(rules, shedding_accounts_for_every_packet)
  */
 static void reopen_staged(uint64_t flush_ns)
 {
+	int err, cpu = sched_getcpu();
 	cpu_set_t one;
-	int err;
 
 	CPU_ZERO(&one);
-	CPU_SET(0, &one);
+	CPU_SET(cpu >= 0 ? cpu : 0, &one);
 	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
 	bpfrun_close(&run);
 	err = bpfrun_open_staged(&run, NAD_STAGE_RECS, flush_ns);
