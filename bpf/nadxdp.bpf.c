@@ -323,18 +323,20 @@ static __always_inline struct nad_stage *stage_enter(void)
 static __always_inline void count_source(const struct nad_rec *rec, __u64 now,
 					 struct nad_stage *sg)
 {
-	struct nad_src_stats one = {
-		.pkts = 1,
-		.bytes = rec->wire_bytes,
-		.first_ns = now,
-		.last_ns = now,
-	};
+	__u64 syn = (rec->flags & NAD_F_L4) && rec->ip_proto == NAD_IPPROTO_TCP &&
+		    (rec->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) == NAD_TCP_SYN;
 	struct nad_src_slot *sl;
 	__u64 a0, a1, h;
 
-	one.syns = (rec->flags & NAD_F_L4) && rec->ip_proto == NAD_IPPROTO_TCP &&
-		   (rec->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) == NAD_TCP_SYN;
 	if (!sg) {
+		struct nad_src_stats one = {
+			.pkts = 1,
+			.bytes = rec->wire_bytes,
+			.syns = syn,
+			.first_ns = now,
+			.last_ns = now,
+		};
+
 		src_add(rec->saddr, &one);
 		return;
 	}
@@ -350,15 +352,19 @@ static __always_inline void count_source(const struct nad_rec *rec, __u64 now,
 		__builtin_memcpy(&s1, sl->addr + 8, 8);
 		if (s0 == a0 && s1 == a1) {
 			sl->c.pkts++;
-			sl->c.bytes += one.bytes;
-			sl->c.syns += one.syns;
+			sl->c.bytes += rec->wire_bytes;
+			sl->c.syns += syn;
 			sl->c.last_ns = now;
 			return;
 		}
 		src_add(sl->addr, &sl->c);
 	}
 	__builtin_memcpy(sl->addr, rec->saddr, sizeof(sl->addr));
-	sl->c = one;
+	sl->c.pkts = 1;
+	sl->c.bytes = rec->wire_bytes;
+	sl->c.syns = syn;
+	sl->c.first_ns = now;
+	sl->c.last_ns = now;
 	/* Its counts reach nad_src by the timer if no record is staged. */
 	stage_arm(sg);
 }

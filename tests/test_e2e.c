@@ -193,13 +193,7 @@ static void replay(void)
 
 static void stop_daemon(void)
 {
-	int wst;
-
-	kill(daemon_pid, SIGINT);
-	cr_assert_eq(waitpid(daemon_pid, &wst, 0), daemon_pid);
-	daemon_pid = -1;
-	cr_expect(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "nadxdp exit %d: %s", wst,
-		  slurp(daemon_log));
+	tb_stop_daemon(&daemon_pid, daemon_log);
 }
 
 static struct cmd_result nadxdp3(const char *a1, const char *a2, const char *a3, const char *a4)

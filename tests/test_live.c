@@ -164,13 +164,7 @@ static void start_daemon(const char *duration, const char *const *extra)
 
 static void stop_daemon(void)
 {
-	int wst;
-
-	kill(daemon_pid, SIGINT);
-	cr_assert_eq(waitpid(daemon_pid, &wst, 0), daemon_pid);
-	daemon_pid = -1;
-	cr_expect(WIFEXITED(wst) && WEXITSTATUS(wst) == 0, "nadxdp exit %d: %s", wst,
-		  slurp(wpath("daemon.log")));
+	tb_stop_daemon(&daemon_pid, wpath("daemon.log"));
 }
 
 /*

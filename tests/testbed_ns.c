@@ -43,6 +43,25 @@ static void stop_daemon(pid_t *pid)
 	*pid = -1;
 }
 
+void tb_stop_daemon(pid_t *daemon_pid, const char *log_path)
+{
+	char log[4096] = "";
+	FILE *f;
+	int wst;
+
+	kill(*daemon_pid, SIGINT);
+	cr_assert_eq(waitpid(*daemon_pid, &wst, 0), *daemon_pid);
+	*daemon_pid = -1;
+	if (WIFEXITED(wst) && WEXITSTATUS(wst) == 0)
+		return;
+	f = fopen(log_path, "r");
+	if (f) {
+		log[fread(log, 1, sizeof(log) - 1, f)] = 0;
+		fclose(f);
+	}
+	cr_expect_fail("nadxdp exit %d: %s", wst, log);
+}
+
 void tb_teardown(pid_t *daemon_pid, bool testbed_made, const char *prefix, const char *down_redir,
 		 const char *workdir)
 {

@@ -24,6 +24,12 @@ void tb_teardown(pid_t *daemon_pid, bool testbed_made, const char *prefix, const
 		 const char *workdir);
 
 /*
+ * Stops the daemon a test started: SIGINT, reaped, *daemon_pid set to -1;
+ * expects a clean exit 0, else shows the daemon's log (log_path).
+ */
+void tb_stop_daemon(pid_t *daemon_pid, const char *log_path);
+
+/*
  * Moves the calling test process into a private mount namespace with its own
  * bpffs on /sys/fs/bpf and a tmpfs on /run mounted with run_opts (e.g.
  * "size=4m,mode=755"), so pins, instance files and netns handles never meet a

@@ -94,7 +94,7 @@ static uint32_t key_hash(const __u8 k[16], enum classify_class c)
 	return h;
 }
 
-static const char *proto_str(uint8_t p, char *buf, size_t len)
+const char *alert_eve_proto(uint8_t p)
 {
 	switch (p) {
 	case IPPROTO_TCP:
@@ -106,6 +106,14 @@ static const char *proto_str(uint8_t p, char *buf, size_t len)
 	case IPPROTO_ICMPV6:
 		return "IPv6-ICMP";
 	}
+	return NULL;
+}
+
+/* EVE's name of protocol p, or its number in buf. */
+static const char *proto_str(uint8_t p, char *buf, size_t len)
+{
+	if (alert_eve_proto(p))
+		return alert_eve_proto(p);
 	snprintf(buf, len, "%u", p);
 	return buf;
 }

@@ -50,10 +50,21 @@ static void dir_counter(FILE *f, const char *name, const char *help, const __u64
 	fprintf(f, "%s{direction=\"out\"} %llu\n", name, (unsigned long long)v[NAD_DIR_OUT]);
 }
 
+/* One unlabelled sample of type ("counter" or "gauge"), with its family lines. */
+static void sample(FILE *f, const char *name, const char *type, const char *help, __u64 v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
 static void counter(FILE *f, const char *name, const char *help, __u64 v)
 {
-	family(f, name, "counter", help);
-	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+	sample(f, name, "counter", help, v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, __u64 v)
+{
+	sample(f, name, "gauge", help, v);
 }
 
 char *metrics_render(const struct dashstate_snap *s, size_t *len)
@@ -106,8 +117,7 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 			dash_class_name(c), dash_sev_name(dash_class_sev(c)),
 			(unsigned long long)s->alerts_by_class[c]);
 
-	family(f, "nadxdp_drop_rules", "gauge", "Drop rules installed now.");
-	fprintf(f, "nadxdp_drop_rules %u\n", s->n_rules_total);
+	gauge(f, "nadxdp_drop_rules", "Drop rules installed now.", s->n_rules_total);
 
 	counter(f, "nadxdp_records_lost_total", "Records userspace lost before analysis.",
 		s->recs_lost);
@@ -143,12 +153,10 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 			"Packets the allowlist saved from a drop or rate rule.", k->allowed_rule);
 		counter(f, "nadxdp_kernel_synlimit_dropped_packets_total",
 			"SYNs dropped by the aggregate SYN rate rule.", k->dropped_synlimit);
-		family(f, "nadxdp_kernel_pending_packets", "gauge",
-		       "Packets seen but not yet in any record.");
-		fprintf(f, "nadxdp_kernel_pending_packets %llu\n", (unsigned long long)k->pending);
-		family(f, "nadxdp_kernel_staged_packets", "gauge",
-		       "Packets whose records wait in a CPU's stage for the ring.");
-		fprintf(f, "nadxdp_kernel_staged_packets %llu\n", (unsigned long long)k->staged);
+		gauge(f, "nadxdp_kernel_pending_packets", "Packets seen but not yet in any record.",
+		      k->pending);
+		gauge(f, "nadxdp_kernel_staged_packets",
+		      "Packets whose records wait in a CPU's stage for the ring.", k->staged);
 	}
 
 	if (ferror(f) || fclose(f)) {

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "log.h"
 #include "mitigate.h"
 
@@ -231,21 +232,6 @@ const char *mitigate_action_name(enum mitigate_action a)
 
 /* ---- events ------------------------------------------------------------ */
 
-static const char *proto_name(__u8 proto)
-{
-	switch (proto) {
-	case IPPROTO_TCP:
-		return "TCP";
-	case IPPROTO_UDP:
-		return "UDP";
-	case IPPROTO_ICMP:
-		return "ICMP";
-	case IPPROTO_ICMPV6:
-		return "IPv6-ICMP";
-	default:
-		return NULL;
-	}
-}
 
 static const char *severity_name(enum mitigate_severity s)
 {
@@ -261,7 +247,7 @@ static const char *severity_name(enum mitigate_severity s)
 
 static void add_proto(struct json_object *o, const char *key, __u8 proto)
 {
-	const char *name = proto_name(proto);
+	const char *name = alert_eve_proto(proto);
 
 	json_object_object_add(o, key,
 			       name ? json_object_new_string(name) : json_object_new_int(proto));
@@ -359,7 +345,7 @@ static void emit(struct mitigate *m, struct mitigate_event *ev)
 	else if (ev->kind == MITIGATE_RULE_RATE)
 		pr_info("mitigation: %s rate rule %s:%u/%s %u pps/CPU (%s, ttl %" PRIu64 " s)\n",
 			mitigate_action_name(ev->action), rule, ev->dport,
-			proto_name(ev->proto) ? proto_name(ev->proto) : "?", ev->rate_pps, ev->why,
+			alert_eve_proto(ev->proto) ? alert_eve_proto(ev->proto) : "?", ev->rate_pps, ev->why,
 			(uint64_t)(ev->ttl_ns / NS_PER_S));
 	else
 		pr_info("mitigation: %s %s (%s, %s, ttl %" PRIu64 " s, hits %" PRIu64 ")\n",
@@ -463,9 +449,20 @@ static int backend_put(struct mitigate *m, const struct rule *r)
  * -ENOENT if it is gone, -ESRCH if it is no longer ours (an operator turned
  * it into a manual rule), or a backend error.
  */
+/* Takes the backend's counters of r, if the entry it read is r's own. */
+static int take_counters(struct rule *r, __u64 created_ns, __u32 origin, __u64 hits,
+			 __u64 hit_bytes)
+{
+	/* An LPM lookup may answer with a covering prefix's rule: not ours. */
+	if (created_ns != r->created_ns && origin == NAD_ORIGIN_AUTO)
+		return -ENOENT;
+	r->hits = hits;
+	r->hit_bytes = hit_bytes;
+	return origin == NAD_ORIGIN_AUTO ? 0 : -ESRCH;
+}
+
 static int backend_refresh(struct mitigate *m, struct rule *r)
 {
-	__u32 origin;
 	int err;
 
 	if (!live(m))
@@ -474,27 +471,13 @@ static int backend_refresh(struct mitigate *m, struct rule *r)
 		struct nad_rule v;
 
 		err = m->be->drop_get(m->be_ctx, &r->pfx, &v);
-		if (err)
-			return err;
-		/* An LPM lookup may answer with a covering prefix's rule: not ours. */
-		if (v.created_ns != r->created_ns && v.origin == NAD_ORIGIN_AUTO)
-			return -ENOENT;
-		r->hits = v.hits;
-		r->hit_bytes = v.hit_bytes;
-		origin = v.origin;
+		return err ? err : take_counters(r, v.created_ns, v.origin, v.hits, v.hit_bytes);
 	} else {
 		struct nad_synlimit v;
 
 		err = m->be->rate_get(m->be_ctx, &r->skey, &v);
-		if (err)
-			return err;
-		if (v.created_ns != r->created_ns && v.origin == NAD_ORIGIN_AUTO)
-			return -ENOENT;
-		r->hits = v.hits;
-		r->hit_bytes = v.hit_bytes;
-		origin = v.origin;
+		return err ? err : take_counters(r, v.created_ns, v.origin, v.hits, v.hit_bytes);
 	}
-	return origin == NAD_ORIGIN_AUTO ? 0 : -ESRCH;
 }
 
 static int backend_del(struct mitigate *m, const struct rule *r)
