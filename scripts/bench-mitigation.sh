@@ -29,16 +29,7 @@ TB="$ROOT/scripts/testbed.sh"
 FLOOD_S=${BENCH_FLOOD_S:-5}
 export NADX_PREFIX=${NADX_PREFIX:-nxmit}
 
-skip() {
-	echo "bench-mitigation: skipped: $*"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
-for t in hping3 curl nginx dumpcap tshark jq nsenter unshare; do
-	command -v "$t" >/dev/null || skip "$t not found (scripts/install-deps.sh installs it)"
-done
-[ -x "$BIN" ] || { echo "bench-mitigation: $BIN not found; run make" >&2; exit 1; }
+bench_require bench-mitigation hping3 curl nginx dumpcap tshark jq nsenter unshare
 
 # Private mounts: our own bpffs and /run (pins, instance lock, netns handles).
 private_mounts "$@"

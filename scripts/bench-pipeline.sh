@@ -36,16 +36,7 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-3}
 MODE=${BENCH_MODE:-}
 export NADX_PREFIX=${NADX_PREFIX:-nxbench}
 
-skip() {
-	echo "bench-pipeline: skipped: $*"
-	exit 0
-}
-
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
-for t in tcpreplay tcprewrite nsenter unshare ping bpftool tc; do
-	command -v "$t" >/dev/null || skip "$t not found (scripts/install-deps.sh installs it)"
-done
-[ -x "$BIN" ] || { echo "bench-pipeline: $BIN not found; run make" >&2; exit 1; }
+bench_require bench-pipeline tcpreplay tcprewrite nsenter unshare ping bpftool tc
 
 private_mounts "$@"
 

@@ -20,6 +20,24 @@ private_mounts() {
 	mount -t tmpfs -o size=16m,mode=755 tmpfs /run
 }
 
+# bench_require NAME TOOL...: a benchmark is not a test: without root or one of
+# the tools it prints "NAME: skipped: why" and exits 0; without $BIN it fails.
+bench_require() {
+	local name=$1 t
+	shift
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$name: skipped: needs root (network namespaces, XDP)"
+		exit 0
+	fi
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			echo "$name: skipped: $t not found (scripts/install-deps.sh installs it)"
+			exit 0
+		fi
+	done
+	[ -x "$BIN" ] || { echo "$name: $BIN not found; run make" >&2; exit 1; }
+}
+
 # in_ns NS CMD...: runs CMD in the network namespace NS.
 in_ns() {
 	local ns=$1
