@@ -26,7 +26,14 @@
 #include "nad_abi.h"
 #include "nad_parse.h"
 
-#define NAD_TC_ACT_OK 0
+/*
+ * TC verdicts. A passed packet goes on to whatever follows nadxdp on the
+ * hook (TC_ACT_UNSPEC is tcx's TCX_NEXT, and "next filter" on clsact):
+ * a monitor must not end the chain for the programs after it. With none
+ * after, the packet passes.
+ */
+#define NAD_TC_ACT_NEXT (-1)
+#define NAD_TC_ACT_SHOT 2
 #define NAD_CLOCK_MONOTONIC 1
 #define NAD_EBUSY 16
 
@@ -563,11 +570,15 @@ int nad_xdp(struct xdp_md *ctx)
 	return nad_account(&rec) ? XDP_DROP : XDP_PASS;
 }
 
-/* Headers to make linear before parsing egress packets (the rest may be paged). */
+/* Headers to make linear before parsing (the rest may be paged). */
 #define NAD_TC_PULL_BYTES 192
 
-SEC("tc")
-int nad_tc(struct __sk_buff *skb)
+/*
+ * One skb at a TC hook, either direction: parse, fix up what the stack
+ * has already taken out of the frame, account. Returns nad_account's
+ * verdict (1: a drop rule takes the packet).
+ */
+static __always_inline int tc_record(struct __sk_buff *skb, __u8 dir)
 {
 	struct nad_rec rec = {};
 	void *data, *data_end;
@@ -585,16 +596,46 @@ int nad_tc(struct __sk_buff *skb)
 	}
 
 	nad_parse(data, data_end, len, &rec);
-	rec.dir = NAD_DIR_OUT;
+	rec.dir = dir;
+	/*
+	 * A VLAN tag the stack (or the NIC) moved into skb metadata was on the
+	 * wire: the frame XDP sees still has it. The record says so as the
+	 * parser would have.
+	 */
+	if (skb->vlan_present && rec.n_vlans < NAD_MAX_VLANS) {
+		rec.n_vlans++;
+		rec.wire_bytes += 4;
+		rec.hdr_bytes += 4;
+		rec.l3_off += 4;
+	}
 	segs = skb->gso_segs;
 	if (segs > 1) {
 		/* Every segment carries its own copy of the headers on the wire. */
 		rec.gso_segs = segs > 0xffff ? 0xffff : segs;
-		rec.wire_bytes = len + (rec.gso_segs - 1) * rec.hdr_bytes;
+		rec.wire_bytes = rec.wire_bytes + (rec.gso_segs - 1) * rec.hdr_bytes;
 		rec.flags |= NAD_F_GSO;
 	}
-	nad_account(&rec);
-	return NAD_TC_ACT_OK;
+	return nad_account(&rec);
+}
+
+/* Egress: every packet the host sends (outbound bytes are how exfiltration shows). */
+SEC("tc")
+int nad_tc(struct __sk_buff *skb)
+{
+	tc_record(skb, NAD_DIR_OUT);
+	return NAD_TC_ACT_NEXT;
+}
+
+/*
+ * Ingress at TC instead of XDP (--mode tc, and the default where the driver
+ * has no native XDP): the same record and the same rules, enforced by
+ * TC_ACT_SHOT. On such a device generic XDP would run on the same skb, only
+ * later and dearer (it copies every skb short of XDP's headroom).
+ */
+SEC("tc")
+int nad_tc_in(struct __sk_buff *skb)
+{
+	return tc_record(skb, NAD_DIR_IN) ? NAD_TC_ACT_SHOT : NAD_TC_ACT_NEXT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -78,9 +78,12 @@ int bpfrun_xdp(struct bpfrun *r, const void *frame, uint32_t len, uint32_t repea
 	return run(bpf_program__fd(r->skel->progs.nad_xdp), frame, len, repeat, retval);
 }
 
-int bpfrun_tc(struct bpfrun *r, const void *frame, uint32_t len, uint32_t *retval)
+int bpfrun_tc(struct bpfrun *r, int dir, const void *frame, uint32_t len, uint32_t *retval)
 {
-	return run(bpf_program__fd(r->skel->progs.nad_tc), frame, len, 1, retval);
+	struct bpf_program *p = dir == NAD_DIR_IN ? r->skel->progs.nad_tc_in :
+						    r->skel->progs.nad_tc;
+
+	return run(bpf_program__fd(p), frame, len, 1, retval);
 }
 
 int bpfrun_consume(struct bpfrun *r)

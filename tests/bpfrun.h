@@ -35,9 +35,14 @@ int bpfrun_open(struct bpfrun *r);
 int bpfrun_open_staged(struct bpfrun *r, uint32_t stage_recs, uint64_t flush_ns);
 void bpfrun_close(struct bpfrun *r);
 
-/* Runs the XDP (or TC) program once on frame; *retval gets its verdict. */
-int bpfrun_xdp(struct bpfrun *r, const void *frame, uint32_t len, uint32_t repeat, uint32_t *retval);
-int bpfrun_tc(struct bpfrun *r, const void *frame, uint32_t len, uint32_t *retval);
+/*
+ * Runs the XDP program, or a TC program (dir NAD_DIR_IN: nad_tc_in, the
+ * ingress hook of TC mode; NAD_DIR_OUT: nad_tc, egress), once on frame;
+ * *retval gets its verdict.
+ */
+int bpfrun_xdp(struct bpfrun *r, const void *frame, uint32_t len, uint32_t repeat,
+	       uint32_t *retval);
+int bpfrun_tc(struct bpfrun *r, int dir, const void *frame, uint32_t len, uint32_t *retval);
 
 /* Consumes every record in the ring. Returns how many, or a negative errno. */
 int bpfrun_consume(struct bpfrun *r);

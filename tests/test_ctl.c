@@ -286,7 +286,7 @@ Test(ctl, status_sums_the_per_cpu_counters_and_ranks_sources)
 
 	r = nadxdp("status", NULL, NULL, NULL, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect_not_null(strstr(r.out, "nadxdp on nadx0 (ifindex 42), XDP mode skb"), "%s",
+	cr_expect_not_null(strstr(r.out, "nadxdp on nadx0 (ifindex 42), ingress XDP skb"), "%s",
 			   r.out);
 	{
 		char want[64];

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_loader.c - the loader's rule maps across runs (--keep-rules): kept
- * when asked and holding rules, reused by the next start, refused when a
- * pinned map holding rules does not match, never removed by a failed start.
+ * test_loader.c - the ingress hook each mode attaches (and that nothing
+ * stays attached after loader_free), and the loader's rule maps across runs
+ * (--keep-rules): kept when asked and holding rules, reused by the next
+ * start, refused when a pinned map holding rules does not match, never
+ * removed by a failed start.
  *
  * Each test runs (Criterion forks one process per test) in a private mount
  * namespace with its own bpffs and /run, and in a private network namespace
@@ -79,6 +81,71 @@ static __u32 xdp_prog_id(void)
 
 	cr_assert_eq(bpf_xdp_query((int)if_nametoindex(IFNAME), 0, &q), 0);
 	return q.prog_id;
+}
+
+/* Ids of the programs on the interface's tcx hook (46 ingress, 47 egress); returns how many. */
+static __u32 tcx_progs(int attach_type, __u32 *ids, __u32 max)
+{
+	__u32 cnt = max;
+
+	cr_assert_eq(bpf_prog_query((int)if_nametoindex(IFNAME), (enum bpf_attach_type)attach_type,
+				    0, NULL, ids, &cnt),
+		     0, "tcx query: %s", strerror(errno));
+	return cnt;
+}
+
+static __u32 prog_id(struct bpf_program *p)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	cr_assert_eq(bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len), 0);
+	return info.id;
+}
+
+#define TCX_INGRESS 46
+#define TCX_EGRESS 47
+
+Test(loader, auto_mode_on_a_veth_takes_ingress_at_tc_and_free_detaches_all)
+{
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_XDP_AUTO };
+	struct loader *l = loader_new(&o);
+	__u32 ids[4];
+
+	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
+	cr_expect_str_eq(loader_xdp_mode(l), "tc");
+	cr_expect_eq(xdp_prog_id(), 0, "no XDP program");
+	cr_assert_eq(tcx_progs(TCX_INGRESS, ids, 4), 1, "one program at TC ingress");
+	cr_expect_eq(ids[0], prog_id(loader_skel(l)->progs.nad_tc_in));
+	cr_assert_eq(tcx_progs(TCX_EGRESS, ids, 4), 1, "one program at TC egress");
+	cr_expect_eq(ids[0], prog_id(loader_skel(l)->progs.nad_tc));
+	loader_free(l);
+	cr_expect_eq(tcx_progs(TCX_INGRESS, ids, 4), 0, "TC ingress detached");
+	cr_expect_eq(tcx_progs(TCX_EGRESS, ids, 4), 0, "TC egress detached");
+	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
+}
+
+Test(loader, xdp_modes_take_ingress_at_xdp)
+{
+	static const struct {
+		enum loader_xdp_mode mode;
+		const char *want;
+	} modes[] = { { LOADER_XDP_SKB, "skb" }, { LOADER_XDP_NATIVE, "native" } };
+	__u32 ids[4];
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		struct loader_opts o = { .ifname = IFNAME, .mode = modes[i].mode };
+		struct loader *l = loader_new(&o);
+
+		cr_assert_not_null(l, "loader_new (%s): %s", modes[i].want, strerror(errno));
+		cr_expect_str_eq(loader_xdp_mode(l), modes[i].want);
+		cr_expect_eq(xdp_prog_id(), prog_id(loader_skel(l)->progs.nad_xdp));
+		cr_expect_eq(tcx_progs(TCX_INGRESS, ids, 4), 0, "nothing at TC ingress");
+		cr_expect_eq(tcx_progs(TCX_EGRESS, ids, 4), 1, "egress at TC");
+		loader_free(l);
+		cr_expect_eq(xdp_prog_id(), 0, "XDP detached");
+		cr_expect_eq(tcx_progs(TCX_EGRESS, ids, 4), 0, "TC egress detached");
+	}
 }
 
 static __u32 map_id(int fd)

@@ -3,8 +3,9 @@
  * test_parity.c - one parser, one record: every crafted packet and every
  * packet of two real captures gives, field by field (all but ts_ns), the
  * same record from the loaded XDP program (bpf_prog_test_run_opts, record
- * read back from the ring buffer) as from packet_parse(). The TC egress
- * program is checked on the crafted packets too.
+ * read back from the ring buffer) as from packet_parse(). The TC ingress
+ * program (TC mode's ingress hook) is checked on the same packets, the TC
+ * egress program on the crafted ones.
  *
  * What test_run cannot take, and is therefore left to test_parse: frames
  * shorter than 14 bytes (the kernel refuses them), snapshot-length cuts
@@ -30,7 +31,8 @@
 #include "pktcases.h"
 
 #define XDP_PASS 2
-#define TC_ACT_OK 0
+/* What nadxdp returns for a passed packet: TC_ACT_UNSPEC (tcx: next program). */
+#define TC_ACT_NEXT 0xffffffffu
 
 static struct bpfrun run;
 
@@ -108,7 +110,8 @@ Test(parity, crafted_packets_same_record_in_xdp_and_userspace)
 	cr_expect_gt(n_compared, n_pkt_cases / 2);
 }
 
-Test(parity, crafted_packets_same_record_in_tc_egress)
+/* Every crafted packet through a TC program (dir: which one) against packet_parse(). */
+static void crafted_tc(int dir)
 {
 	size_t n_refused = 0, n_compared = 0;
 
@@ -124,7 +127,7 @@ Test(parity, crafted_packets_same_record_in_tc_egress)
 		c->build(&b);
 		if (c->caplen || b.len < 14)
 			continue;
-		err = bpfrun_tc(&run, b.buf, b.len, &ret);
+		err = bpfrun_tc(&run, dir, b.buf, b.len, &ret);
 		/* The skb test_run takes one linear page at most, headroom and
 		 * skb_shared_info included: the multi-buffer XDP case is too long. */
 		if (err == -EINVAL && (c->malformed || b.len > 3072)) {
@@ -132,17 +135,27 @@ Test(parity, crafted_packets_same_record_in_tc_egress)
 			continue;
 		}
 		cr_assert_eq(err, 0, "%s: test_run: %s", c->name, strerror(-err));
-		cr_expect_eq(ret, TC_ACT_OK);
+		cr_expect_eq(ret, TC_ACT_NEXT);
 		cr_assert_geq(bpfrun_consume(&run), 0);
 		cr_assert_eq(run.n_recs, before + 1, "%s: one record", c->name);
 		packet_parse(b.buf, b.len, b.len, &user);
-		user.dir = NAD_DIR_OUT;
+		user.dir = (uint8_t)dir;
 		expect_same(&run.last, &user, c->name);
 		n_compared++;
 	}
-	cr_log_info("tc: %zu crafted packets compared, %zu refused by test_run", n_compared,
-		    n_refused);
+	cr_log_info("tc %s: %zu crafted packets compared, %zu refused by test_run",
+		    dir == NAD_DIR_IN ? "ingress" : "egress", n_compared, n_refused);
 	cr_expect_gt(n_compared, n_pkt_cases / 2);
+}
+
+Test(parity, crafted_packets_same_record_in_tc_egress)
+{
+	crafted_tc(NAD_DIR_OUT);
+}
+
+Test(parity, crafted_packets_same_record_in_tc_ingress)
+{
+	crafted_tc(NAD_DIR_IN);
 }
 
 static void capture_parity(const char *file, size_t expect_min)
@@ -151,7 +164,7 @@ static void capture_parity(const char *file, size_t expect_min)
 	const char *root = getenv("NADXDP_ROOT");
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	size_t n = 0, n_compared = 0, n_malformed = 0;
+	size_t n = 0, n_compared = 0, n_malformed = 0, n_tc = 0, n_tc_fit = 0;
 	pcap_t *p;
 	int rc;
 
@@ -161,6 +174,7 @@ static void capture_parity(const char *file, size_t expect_min)
 	cr_assert_eq(pcap_datalink(p), DLT_EN10MB);
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
 		struct nad_rec kern, user;
+		uint32_t ret;
 
 		n++;
 		if (h->caplen != h->len || h->len < 14 || h->len > BPFRUN_XDP_MAX_FRAME * 4)
@@ -171,11 +185,25 @@ static void capture_parity(const char *file, size_t expect_min)
 		expect_same(&kern, &user, what);
 		n_compared++;
 		n_malformed += user.malformed != 0;
+		n_tc_fit += user.malformed == 0 && h->caplen <= 3072;
+
+		/* The same packet through TC mode's ingress program. */
+		if (bpfrun_tc(&run, NAD_DIR_IN, data, h->caplen, &ret) == 0) {
+			cr_expect_eq(ret, TC_ACT_NEXT, "%s: tc verdict", what);
+			cr_assert_geq(bpfrun_consume(&run), 0);
+			snprintf(what + strlen(what), sizeof(what) - strlen(what), " (tc ingress)");
+			expect_same(&run.last, &user, what);
+			n_tc++;
+		}
 	}
 	cr_expect_eq(rc, PCAP_ERROR_BREAK, "%s: read to the end", file);
 	pcap_close(p);
-	cr_expect_geq(n_compared, expect_min, "%s: %zu of %zu packets compared", file, n_compared, n);
-	cr_log_info("%s: %zu packets, %zu compared, %zu malformed", file, n, n_compared, n_malformed);
+	cr_expect_geq(n_compared, expect_min, "%s: %zu of %zu packets compared", file, n_compared,
+		      n);
+	/* test_run refuses only frames the skb path cannot take (see the file comment). */
+	cr_expect_geq(n_tc, n_tc_fit, "%s: %zu through tc ingress, %zu fit", file, n_tc, n_tc_fit);
+	cr_log_info("%s: %zu packets, %zu compared (%zu through tc ingress), %zu malformed", file,
+		    n, n_compared, n_tc, n_malformed);
 }
 
 Test(parity, real_capture_icmp_anomalies_same_record)

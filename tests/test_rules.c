@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * test_rules.c - the XDP program's drop rules, allowlist and accounting,
- * run with bpf_prog_test_run_opts on crafted packets.
+ * run with bpf_prog_test_run_opts on crafted packets; the same rules in TC
+ * mode's ingress program, and never on egress.
  */
 #include <sched.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,6 +21,9 @@
 
 #define XDP_DROP 1
 #define XDP_PASS 2
+/* What nadxdp returns for a passed packet: TC_ACT_UNSPEC (tcx: next program). */
+#define TC_ACT_NEXT 0xffffffffu
+#define TC_ACT_SHOT 2
 
 static struct bpfrun run;
 
@@ -58,6 +63,17 @@ static uint32_t xdp(const struct pktb *b)
 	return ret;
 }
 
+/* Runs b through a TC program (NAD_DIR_IN: TC mode's ingress; NAD_DIR_OUT: egress). */
+static uint32_t tc(int dir, const struct pktb *b)
+{
+	uint32_t ret = 0;
+	int err = bpfrun_tc(&run, dir, b->buf, b->len, &ret);
+
+	cr_assert_eq(err, 0, "test_run: %s", strerror(-err));
+	cr_assert_geq(bpfrun_consume(&run), 0);
+	return ret;
+}
+
 static void add_drop4(uint32_t addr, uint32_t prefixlen, uint64_t expires_ns)
 {
 	struct nad_lpm4_key k = { .prefixlen = prefixlen,
@@ -85,17 +101,24 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-Test(rules, blocked_ipv4_source_is_dropped_and_counted_on_its_rule)
+/* b through the ingress hook: XDP (tc false) or TC mode's ingress program. */
+static uint32_t ingress(bool tc_mode, const struct pktb *b)
+{
+	return tc_mode ? tc(NAD_DIR_IN, b) : xdp(b);
+}
+
+/* A blocked source is dropped and counted on its rule: pass and drop are the hook's verdicts. */
+static void blocked_source_dropped(bool tc_mode, uint32_t pass, uint32_t drop)
 {
 	struct nad_stats st;
 	struct nad_rule rule;
 	struct pktb b;
 
 	build("ip4_tcp_syn", &b);
-	cr_expect_eq(xdp(&b), XDP_PASS, "no rule yet");
+	cr_expect_eq(ingress(tc_mode, &b), pass, "no rule yet");
 	add_drop4(PKTC_SRC4, 32, 0);
-	cr_expect_eq(xdp(&b), XDP_DROP);
-	cr_expect_eq(xdp(&b), XDP_DROP);
+	cr_expect_eq(ingress(tc_mode, &b), drop);
+	cr_expect_eq(ingress(tc_mode, &b), drop);
 	rule = get_drop4(PKTC_SRC4, 32);
 	cr_expect_eq(rule.hits, 2);
 	cr_expect_eq(rule.hit_bytes, 2ull * b.len);
@@ -103,6 +126,12 @@ Test(rules, blocked_ipv4_source_is_dropped_and_counted_on_its_rule)
 	cr_expect_eq(st.dropped_rule, 2);
 	cr_expect_eq(st.pkts[NAD_DIR_IN], 3);
 	cr_expect_eq(run.n_recs, 1, "dropped packets get no record");
+	cr_expect_eq(run.last.dir, NAD_DIR_IN);
+}
+
+Test(rules, blocked_ipv4_source_is_dropped_and_counted_on_its_rule)
+{
+	blocked_source_dropped(false, XDP_PASS, XDP_DROP);
 }
 
 Test(rules, prefix_rule_drops_the_whole_prefix)
@@ -155,6 +184,32 @@ Test(rules, allowlisted_source_is_never_dropped)
 	cr_expect_eq(st.allowed_rule, 5);
 	cr_expect_eq(st.dropped_rule, 0);
 	cr_expect_eq(run.n_recs, 5, "allowlisted packets are still recorded");
+}
+
+Test(rules, tc_ingress_drops_a_blocked_source_and_counts_it_on_its_rule)
+{
+	blocked_source_dropped(true, TC_ACT_NEXT, TC_ACT_SHOT);
+}
+
+Test(rules, tc_ingress_allowlist_wins_and_egress_is_never_dropped)
+{
+	struct nad_lpm4_key k = { .prefixlen = 32, .addr = { 198, 18, 0, 1 } };
+	struct nad_allow a = { 0 };
+	struct nad_stats st;
+	struct pktb b;
+
+	add_drop4(PKTB_IP4(198, 18, 0, 0), 16, 0);
+	build("ip4_tcp_syn", &b);
+	cr_expect_eq(tc(NAD_DIR_OUT, &b), TC_ACT_NEXT, "rules apply to ingress only");
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(run.skel->maps.nad_allow4), &k, &a, BPF_ANY),
+		     0);
+	cr_expect_eq(tc(NAD_DIR_IN, &b), TC_ACT_NEXT, "allowlist wins over the drop rule");
+	cr_assert_eq(bpfrun_stats(&run, &st), 0);
+	cr_expect_eq(st.dropped_rule, 0);
+	cr_expect_eq(st.allowed_rule, 1);
+	cr_expect_eq(st.pkts[NAD_DIR_OUT], 1);
+	cr_expect_eq(st.pkts[NAD_DIR_IN], 1);
+	cr_expect_eq(run.n_recs, 2, "both recorded");
 }
 
 Test(rules, expired_rule_does_not_drop_live_one_does)

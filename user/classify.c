@@ -290,7 +290,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 		EV("%s probed %u distinct ports (vertical scan, %.0f%% probes, %.0f pkt/s) "
 		   "in the last 10 s, threshold %u",
 		   src, ev->src_dst_ports, 100 * ev->src_probe_share, ev->src_pps, p->scan_ports);
-		RESP("block or rate-limit %s at the edge (nadxdp can drop it in XDP, see "
+		RESP("block or rate-limit %s at the edge (nadxdp can drop it in the kernel, see "
 		     "mitigation); check which of the probed services answered",
 		     src);
 		return set(out, CLASS_SCANNING, false);
@@ -301,7 +301,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 		   "10 s, threshold %u",
 		   src, ev->src_dst_hosts, r->flags & NAD_F_ARP ? " by ARP who-has" : "",
 		   100 * ev->src_probe_share, p->scan_hosts);
-		RESP("block %s at the edge (nadxdp can drop it in XDP); look for follow-up "
+		RESP("block %s at the edge (nadxdp can drop it in the kernel); look for follow-up "
 		     "connections to the hosts that answered",
 		     src);
 		return set(out, CLASS_SCANNING, false);
@@ -330,7 +330,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 			EV("%s: %s sends %.0f pkt/s to %s (%.0f%% of its packets match), "
 			   "threshold %.0f pkt/s",
 			   kind, src, ev->src_pps, dst, 100 * share, p->dos_pps);
-			RESP("rate-limit or block %s at the edge; nadxdp can drop it in XDP "
+			RESP("rate-limit or block %s at the edge; nadxdp can drop it in the kernel "
 			     "(see mitigation)",
 			     src);
 			return set(out, CLASS_DOS_ATTACK, false);

@@ -27,6 +27,7 @@
 
 #include "cidr.h"
 #include "ctl.h"
+#include "loader.h"
 #include "log.h"
 #include "mitigate_bpf.h"
 #include "nad_abi.h"
@@ -406,8 +407,8 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 		if (in->started_unix > 0 && t >= in->started_unix)
 			format_age((uint64_t)(t - in->started_unix) * 1000000000ull, up,
 				   sizeof(up));
-		printf("nadxdp on %s (ifindex %ld), XDP mode %s, pid %ld%s, up %s\n", in->ifname,
-		       in->ifindex, in->xdp_mode, in->pid,
+		printf("nadxdp on %s (ifindex %ld), ingress %s, pid %ld%s, up %s\n", in->ifname,
+		       in->ifindex, loader_ingress_name(in->xdp_mode), in->pid,
 		       in->alive ? "" : " (not running: stale pins)", up);
 	} else {
 		printf("nadxdp maps pinned under %s (no instance file %s)\n", NAD_PIN_DIR,

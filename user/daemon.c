@@ -140,9 +140,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: nadxdp [run] IFNAME [options]\n"
 		"       nadxdp [run] --pcap FILE [options]   (offline; see below)\n"
-		"Attach to IFNAME (XDP ingress, TC egress), detect anomalies, mitigate DoS in XDP.\n\n"
+		"Attach to IFNAME (XDP or TC ingress, TC egress), detect anomalies, mitigate DoS in the kernel.\n\n"
 		"Capture:\n"
-		"  --mode native|skb      XDP attach mode (default: native, falling back to skb)\n"
+		"  --mode native|skb|tc   ingress hook: XDP native or skb mode, or TC (default: native,\n"
+		"                         TC where the driver has no native XDP and on a veth)\n"
 		"  --duration S           stop after S seconds (default: until SIGINT/SIGTERM)\n"
 		"  --dump-features FILE   write one CSV row of features per record to FILE\n"
 		"Detection (same options as offline):\n"
@@ -156,7 +157,7 @@ static void usage(FILE *f)
 		"  --no-train             never train; use the model found or the embedded one\n"
 		"  --retrain-interval S   retrain on unflagged traffic every S s (default 3600, 0 = never)\n"
 		"  --vectors-out CSV      write every packet's model vector (for training)\n"
-		"Mitigation (XDP drop rules for critical DoS):\n"
+		"Mitigation (kernel drop rules for critical DoS, at the ingress hook):\n"
 		"  --no-mitigate          detect only\n"
 		"  --dry-run              log the rules it would install (would_install events)\n"
 		"  --keep-rules           on exit, leave the drop and rate rules pinned: each still\n"
@@ -270,7 +271,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 		switch (c) {
 		case O_MODE:
 			if (loader_parse_mode(optarg, &o->mode)) {
-				pr_warn("Invalid --mode '%s' (native, skb or auto)\n", optarg);
+				pr_warn("Invalid --mode '%s' (native, skb, tc or auto)\n", optarg);
 				goto out;
 			}
 			break;
@@ -800,8 +801,8 @@ int daemon_cmd(int argc, char **argv)
 	}
 	loader_set_keep_rules(ld, o.mit.keep_rules);
 	if (o.verbosity >= 0 && !o.dashboard)
-		fprintf(stderr, "nadxdp: monitoring %s (XDP %s mode, TC egress %s); Ctrl-C to stop\n",
-			o.ifname, loader_xdp_mode(ld), loader_tc_mode(ld));
+		fprintf(stderr, "nadxdp: monitoring %s (ingress %s, egress TC %s); Ctrl-C to stop\n",
+			o.ifname, loader_ingress_name(loader_xdp_mode(ld)), loader_tc_mode(ld));
 
 	if (o.dashboard) {
 		err = pthread_create(&thr, NULL, capture_loop, &d);

@@ -47,10 +47,21 @@
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 /*
- * libbpf 1.1's uapi headers predate tcx; the kernel's value is fixed ABI
- * (enum bpf_attach_type in vmlinux.h: BPF_TCX_EGRESS = 47).
+ * libbpf 1.1's uapi headers predate tcx; the kernel's values are fixed ABI
+ * (enum bpf_attach_type in vmlinux.h: BPF_TCX_INGRESS = 46, BPF_TCX_EGRESS = 47).
  */
+#define NAD_BPF_TCX_INGRESS 46
 #define NAD_BPF_TCX_EGRESS 47
+
+/* One TC attachment: a tcx link, or (kernels < 6.6) a filter on clsact. */
+struct tc_attach {
+	int link_fd; /* tcx */
+	bool hook_attached; /* clsact fallback */
+	bool hook_created; /* we created the clsact qdisc */
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
+	const char *how; /* "tcx", "clsact" or "none" */
+};
 
 struct loader {
 	char ifname[IF_NAMESIZE];
@@ -58,11 +69,8 @@ struct loader {
 	struct nadxdp_bpf *skel;
 	int lock_fd;
 	int xdp_link_fd;
-	int tc_link_fd;        /* tcx */
-	bool tc_hook_attached; /* clsact fallback */
-	bool tc_hook_created;
-	struct bpf_tc_hook tc_hook;
-	struct bpf_tc_opts tc_opts;
+	struct tc_attach tc_in; /* ingress, in TC mode */
+	struct tc_attach tc_out; /* egress, always */
 	bool keep_rules; /* loader_free() leaves the rule maps that hold rules pinned */
 	bool failed; /* loader_new() failed: unpin what it pinned, keep what it reused */
 	struct bpf_map *maps[16]; /* pinned_maps[i], looked up before load */
@@ -70,8 +78,7 @@ struct loader {
 	bool map_pinned[16]; /* pinned by us */
 	bool mounted_bpffs;
 	bool wrote_instance;
-	const char *xdp_mode;
-	const char *tc_mode;
+	const char *xdp_mode; /* the ingress hook: "native", "skb" or "tc" */
 };
 
 /* The maps userspace tools reach through the pins (ctl, status, bpftool). */
@@ -102,6 +109,8 @@ int loader_parse_mode(const char *s, enum loader_xdp_mode *mode)
 		*mode = LOADER_XDP_NATIVE;
 	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
 		*mode = LOADER_XDP_SKB;
+	else if (!strcmp(s, "tc"))
+		*mode = LOADER_TC;
 	else if (!strcmp(s, "auto"))
 		*mode = LOADER_XDP_AUTO;
 	else
@@ -426,8 +435,9 @@ static int write_instance(struct loader *l)
 		unlink(tmp);
 		goto out;
 	}
-	fprintf(f, "pid=%d\nifname=%s\nifindex=%d\nxdp_mode=%s\ntc_mode=%s\npin_dir=%s\nstarted_unix=%lld\n",
-		(int)getpid(), l->ifname, l->ifindex, l->xdp_mode, l->tc_mode, NAD_PIN_DIR,
+	fprintf(f,
+		"pid=%d\nifname=%s\nifindex=%d\nxdp_mode=%s\ntc_mode=%s\npin_dir=%s\nstarted_unix=%lld\n",
+		(int)getpid(), l->ifname, l->ifindex, l->xdp_mode, l->tc_out.how, NAD_PIN_DIR,
 		(long long)time(NULL));
 	if (fchmod(fd, 0644) || ferror(f))
 		err = -EIO;
@@ -466,24 +476,14 @@ static int check_no_xdp(const struct loader *l)
 	return 0;
 }
 
-static int attach_xdp_flags(struct loader *l, __u32 flags)
-{
-	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
-	int fd = bpf_link_create(bpf_program__fd(l->skel->progs.nad_xdp), l->ifindex, BPF_XDP, &o);
-
-	if (fd < 0)
-		return -errno;
-	l->xdp_link_fd = fd;
-	return 0;
-}
-
 /*
  * True if ifname is a veth. Native XDP on a veth turns every skb the peer sends
  * into an XDP frame, copying it when it lacks headroom or is shared (the
  * profile shows skb_pp_cow_data on the sender's core): on the test bed a bare
- * XDP_PASS program costs 16% of the forwarding rate natively and 5% in skb
- * mode (scripts/bench-pipeline.sh). Native only pays off for frames another
- * native XDP program redirected into the veth, which nadxdp does not do.
+ * XDP_PASS program costs 16% of the forwarding rate natively, 5-8% in skb
+ * mode and 2-4% at TC ingress (scripts/bench-pipeline.sh). Native only pays
+ * off for frames another native XDP program redirected into the veth, which
+ * nadxdp does not do.
  */
 static bool is_veth(const char *ifname)
 {
@@ -502,38 +502,124 @@ static bool is_veth(const char *ifname)
 	return veth;
 }
 
+static const char *const tc_dir_name[] = { "ingress", "egress" };
+
 /*
- * Explicit mode flags through bpf_link_create(): bpf_program__attach_xdp()
- * in libbpf 1.1 takes none, so it could neither force skb mode nor tell a
- * native failure from a fallback.
+ * Attaches prog at TC ingress (egress false) or egress: a tcx link, or where
+ * the kernel has no tcx, a filter on clsact, which loader_free() (and only
+ * it) detaches.
  */
-static int attach_xdp(struct loader *l, enum loader_xdp_mode mode)
+static int attach_tc(struct loader *l, struct tc_attach *t, struct bpf_program *prog, bool egress)
+{
+	int prog_fd = bpf_program__fd(prog);
+	int fd, err;
+
+	fd = bpf_link_create(
+		prog_fd, l->ifindex,
+		(enum bpf_attach_type)(egress ? NAD_BPF_TCX_EGRESS : NAD_BPF_TCX_INGRESS), NULL);
+	if (fd >= 0) {
+		t->link_fd = fd;
+		t->how = "tcx";
+		return 0;
+	}
+	pr_info("tcx %s link on %s failed (%s), using a clsact filter\n", tc_dir_name[egress],
+		l->ifname, strerror(errno));
+
+	t->hook = (struct bpf_tc_hook){ .sz = sizeof(t->hook),
+					.ifindex = l->ifindex,
+					.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS };
+	err = bpf_tc_hook_create(&t->hook);
+	if (err && err != -EEXIST) {
+		pr_warn("Failed to create clsact on %s: %s\n", l->ifname, strerror(-err));
+		return err;
+	}
+	t->hook_created = !err;
+	t->opts = (struct bpf_tc_opts){ .sz = sizeof(t->opts), .prog_fd = prog_fd };
+	err = bpf_tc_attach(&t->hook, &t->opts);
+	if (err) {
+		pr_warn("Failed to attach TC %s to %s: %s\n", tc_dir_name[egress], l->ifname,
+			strerror(-err));
+		return err;
+	}
+	t->hook_attached = true;
+	t->how = "clsact";
+	return 0;
+}
+
+static void detach_tc(struct loader *l, struct tc_attach *t)
+{
+	if (t->hook_attached) {
+		t->opts.prog_fd = 0;
+		t->opts.prog_id = 0;
+		t->opts.flags = 0;
+		if (bpf_tc_detach(&t->hook, &t->opts))
+			pr_warn("Failed to detach TC %s from %s\n",
+				tc_dir_name[t->hook.attach_point == BPF_TC_EGRESS], l->ifname);
+	}
+	if (t->hook_created) {
+		/* Both attach points: the qdisc itself, not only this side's filters. */
+		t->hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+		bpf_tc_hook_destroy(&t->hook);
+	}
+	if (t->link_fd >= 0)
+		close(t->link_fd);
+}
+
+static int attach_xdp_flags(struct loader *l, __u32 flags)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, o, .flags = flags);
+	int fd = bpf_link_create(bpf_program__fd(l->skel->progs.nad_xdp), l->ifindex, BPF_XDP, &o);
+
+	if (fd < 0)
+		return -errno;
+	l->xdp_link_fd = fd;
+	return 0;
+}
+
+/*
+ * The ingress hook. Explicit XDP mode flags through bpf_link_create():
+ * bpf_program__attach_xdp() in libbpf 1.1 takes none, so it could neither
+ * force skb mode nor tell a native failure from a fallback.
+ *
+ * Auto: native XDP, or, where the driver has none (and on a veth, see
+ * is_veth()), the same program logic at TC ingress. Generic (skb-mode) XDP
+ * is never the fallback: it runs on the same skb as TC, after it, and copies
+ * every skb short of XDP's 256 bytes of headroom; on the test bed the empty
+ * programs cost 5-8% (skb) against 2-4% (TC) of the forwarding rate. It
+ * stays available with --mode skb.
+ */
+static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	int err;
 
 	if (mode == LOADER_XDP_AUTO && is_veth(l->ifname)) {
-		pr_info("%s is a veth: skb mode, cheaper there than native (--mode native to "
+		pr_info("%s is a veth: ingress at TC, cheaper there than XDP (--mode native|skb to "
 			"override)\n",
 			l->ifname);
-		mode = LOADER_XDP_SKB;
+		mode = LOADER_TC;
 	}
-	if (mode == LOADER_XDP_SKB) {
-		err = attach_xdp_flags(l, XDP_FLAGS_SKB_MODE);
-	} else {
+	if (mode == LOADER_XDP_AUTO) {
 		err = attach_xdp_flags(l, XDP_FLAGS_DRV_MODE);
-		if (err && mode == LOADER_XDP_AUTO) {
-			pr_info("Native XDP on %s failed (%s), trying skb mode\n", l->ifname,
-				strerror(-err));
-			err = attach_xdp_flags(l, XDP_FLAGS_SKB_MODE);
-		}
+		if (!err)
+			goto attached;
+		pr_info("Native XDP on %s failed (%s): ingress at TC\n", l->ifname, strerror(-err));
+		mode = LOADER_TC;
 	}
+	if (mode == LOADER_TC) {
+		err = attach_tc(l, &l->tc_in, l->skel->progs.nad_tc_in, false);
+		if (err)
+			return err;
+		l->xdp_mode = "tc";
+		return 0;
+	}
+	err = attach_xdp_flags(l, mode == LOADER_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 	if (err) {
 		pr_warn("Failed to attach XDP (%s mode) to %s: %s\n",
-			mode == LOADER_XDP_SKB ? "skb" : mode == LOADER_XDP_NATIVE ? "native" : "any",
-			l->ifname, strerror(-err));
+			mode == LOADER_XDP_SKB ? "skb" : "native", l->ifname, strerror(-err));
 		return err;
 	}
+attached:
 	l->xdp_mode = "unknown";
 	if (!bpf_xdp_query(l->ifindex, 0, &q)) {
 		if (q.attach_mode == XDP_ATTACHED_DRV)
@@ -543,41 +629,6 @@ static int attach_xdp(struct loader *l, enum loader_xdp_mode mode)
 		else if (q.attach_mode == XDP_ATTACHED_HW)
 			l->xdp_mode = "hw";
 	}
-	return 0;
-}
-
-static int attach_tc(struct loader *l)
-{
-	int prog_fd = bpf_program__fd(l->skel->progs.nad_tc);
-	int fd, err;
-
-	fd = bpf_link_create(prog_fd, l->ifindex, (enum bpf_attach_type)NAD_BPF_TCX_EGRESS, NULL);
-	if (fd >= 0) {
-		l->tc_link_fd = fd;
-		l->tc_mode = "tcx";
-		return 0;
-	}
-	pr_info("tcx egress link on %s failed (%s), using a clsact filter\n", l->ifname,
-		strerror(errno));
-
-	/* Fallback: not link-based, so loader_free() (and only it) detaches. */
-	l->tc_hook = (struct bpf_tc_hook){ .sz = sizeof(l->tc_hook),
-					   .ifindex = l->ifindex,
-					   .attach_point = BPF_TC_EGRESS };
-	err = bpf_tc_hook_create(&l->tc_hook);
-	if (err && err != -EEXIST) {
-		pr_warn("Failed to create clsact on %s: %s\n", l->ifname, strerror(-err));
-		return err;
-	}
-	l->tc_hook_created = !err;
-	l->tc_opts = (struct bpf_tc_opts){ .sz = sizeof(l->tc_opts), .prog_fd = prog_fd };
-	err = bpf_tc_attach(&l->tc_hook, &l->tc_opts);
-	if (err) {
-		pr_warn("Failed to attach TC egress to %s: %s\n", l->ifname, strerror(-err));
-		return err;
-	}
-	l->tc_hook_attached = true;
-	l->tc_mode = "clsact";
 	return 0;
 }
 
@@ -605,8 +656,8 @@ struct loader *loader_new(const struct loader_opts *opts)
 		return NULL;
 	l->lock_fd = -1;
 	l->xdp_link_fd = -1;
-	l->tc_link_fd = -1;
-	l->tc_mode = "none";
+	l->tc_in = (struct tc_attach){ .link_fd = -1, .how = "none" };
+	l->tc_out = l->tc_in;
 	l->xdp_mode = "none";
 
 	if (!opts || !opts->ifname || strlen(opts->ifname) >= IF_NAMESIZE) {
@@ -669,17 +720,21 @@ struct loader *loader_new(const struct loader_opts *opts)
 	err = pin_maps(l);
 	if (err)
 		goto fail;
-	err = attach_xdp(l, opts->mode);
+	err = attach_ingress(l, opts->mode);
 	if (err)
 		goto fail;
-	err = attach_tc(l);
+	err = attach_tc(l, &l->tc_out, l->skel->progs.nad_tc, true);
 	if (err)
 		goto fail;
 	err = write_instance(l);
 	if (err)
 		goto fail;
-	pr_info("Attached to %s (ifindex %d): XDP %s mode, TC egress via %s; maps in %s\n",
-		l->ifname, l->ifindex, l->xdp_mode, l->tc_mode, NAD_PIN_DIR);
+	if (l->tc_in.how[0] != 'n')
+		pr_info("Attached to %s (ifindex %d): ingress at TC via %s, egress at TC via %s; maps in %s\n",
+			l->ifname, l->ifindex, l->tc_in.how, l->tc_out.how, NAD_PIN_DIR);
+	else
+		pr_info("Attached to %s (ifindex %d): ingress XDP %s mode, egress at TC via %s; maps in %s\n",
+			l->ifname, l->ifindex, l->xdp_mode, l->tc_out.how, NAD_PIN_DIR);
 	return l;
 
 fail:
@@ -695,17 +750,14 @@ void loader_free(struct loader *l)
 		return;
 	if (l->wrote_instance)
 		unlink(LOADER_INSTANCE_PATH);
-	if (l->tc_hook_attached) {
-		l->tc_opts.prog_fd = 0;
-		l->tc_opts.prog_id = 0;
-		l->tc_opts.flags = 0;
-		if (bpf_tc_detach(&l->tc_hook, &l->tc_opts))
-			pr_warn("Failed to detach TC egress from %s\n", l->ifname);
+	/* The side that created a clsact qdisc goes last: its destroy removes it. */
+	if (l->tc_in.hook_created) {
+		detach_tc(l, &l->tc_out);
+		detach_tc(l, &l->tc_in);
+	} else {
+		detach_tc(l, &l->tc_in);
+		detach_tc(l, &l->tc_out);
 	}
-	if (l->tc_hook_created)
-		bpf_tc_hook_destroy(&l->tc_hook);
-	if (l->tc_link_fd >= 0)
-		close(l->tc_link_fd);
 	if (l->xdp_link_fd >= 0)
 		close(l->xdp_link_fd);
 	if (l->skel)
@@ -728,9 +780,24 @@ const char *loader_xdp_mode(const struct loader *l)
 	return l->xdp_mode;
 }
 
+const char *loader_ingress_name(const char *xdp_mode)
+{
+	static const char *const names[][2] = {
+		{ "native", "XDP native" },
+		{ "skb", "XDP skb" },
+		{ "hw", "XDP offload" },
+		{ "tc", "TC" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(xdp_mode, names[i][0]))
+			return names[i][1];
+	return xdp_mode;
+}
+
 const char *loader_tc_mode(const struct loader *l)
 {
-	return l->tc_mode;
+	return l->tc_out.how;
 }
 
 struct nadxdp_bpf *loader_skel(const struct loader *l)

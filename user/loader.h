@@ -30,9 +30,10 @@
 #define LOADER_INSTANCE_PATH LOADER_RUN_DIR "/instance"
 
 enum loader_xdp_mode {
-	LOADER_XDP_AUTO = 0, /* native, falling back to skb */
+	LOADER_XDP_AUTO = 0, /* native XDP; TC ingress on a veth or a driver without native XDP */
 	LOADER_XDP_NATIVE,
 	LOADER_XDP_SKB,
+	LOADER_TC, /* ingress at TC (the XDP program's logic in nad_tc_in) */
 };
 
 struct loader_opts {
@@ -61,14 +62,16 @@ void loader_set_keep_rules(struct loader *l, bool keep);
 /* Detaches, unpins (see loader_set_keep_rules), removes the instance file. Accepts NULL. */
 void loader_free(struct loader *l);
 
-/* "native" or "skb": the XDP mode the kernel gave us. */
+/* The ingress hook the kernel gave us: "native" or "skb" (XDP), or "tc". */
 const char *loader_xdp_mode(const struct loader *l);
-/* "tcx" or "clsact". */
+/* "XDP native", "XDP skb", "TC", ...: a loader_xdp_mode() value for people. */
+const char *loader_ingress_name(const char *xdp_mode);
+/* How egress is attached: "tcx" or "clsact". */
 const char *loader_tc_mode(const struct loader *l);
 
 struct nadxdp_bpf *loader_skel(const struct loader *l);
 
-/* Parses "native" / "skb" / "auto". Returns 0 or -EINVAL. */
+/* Parses "native" / "skb" / "tc" / "auto". Returns 0 or -EINVAL. */
 int loader_parse_mode(const char *s, enum loader_xdp_mode *mode);
 
 #endif /* NAD_LOADER_H */
