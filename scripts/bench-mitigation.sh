@@ -9,11 +9,15 @@
 # Scenarios: a SYN flood from one source, the same with --rand-source
 # (spoofed), a UDP flood and an ICMP flood. Printed per scenario:
 #   - time to drop: from the flood's first packet (dumpcap on the monitored
-#     interface, which sees what XDP passes; the first flood packet always
-#     passes) to the mitigation `install` event (EVE log; XDP drops from the
-#     moment the rule is in the map);
-#   - drop share after install: rule hits / (rule hits + flood packets that
-#     XDP still passed after the install time, from the same capture);
+#     interface) to the mitigation `install` event (EVE log; the ingress hook
+#     drops from the moment the rule is in the map);
+#   - drop share after install: rule hits / (rule hits + flood packets the
+#     ingress hook still passed after the install time). What passed is
+#     counted after the hook, whichever it is (XDP, or TC, which runs after
+#     the AF_PACKET taps): an nftables rule in the monitored namespace's
+#     prerouting counts the flood packets that reach netfilter; those before
+#     the install time all passed (no rule yet) and are the capture's
+#     packets up to then, so passed after install = counter - that;
 #   - rules installed (install events), and the benign HTTP success rate.
 # Nothing is asserted (timings depend on the machine). Not root: prints why
 # and exits 0. Runs in a private mount namespace (own bpffs and /run), so a
@@ -29,7 +33,7 @@ TB="$ROOT/scripts/testbed.sh"
 FLOOD_S=${BENCH_FLOOD_S:-5}
 export NADX_PREFIX=${NADX_PREFIX:-nxmit}
 
-bench_require bench-mitigation hping3 curl nginx dumpcap tshark jq nsenter unshare
+bench_require bench-mitigation hping3 curl nginx dumpcap tshark jq nsenter unshare nft
 
 # Private mounts: our own bpffs and /run (pins, instance lock, netns handles).
 private_mounts "$@"
@@ -70,14 +74,22 @@ in_ns "$TB_MON_NS" nginx -e "$WORK/nginx/error.log" -c "$WORK/nginx.conf"
 in_ns "$TB_CLI_NS" curl -sf -m 3 -o /dev/null "http://$TB_MON_IP/" ||
 	{ echo "bench-mitigation: nginx does not answer in the test bed" >&2; exit 1; }
 
+# BENCH_MODE, if set, is passed as --mode (default: nadxdp's own choice; TC on a veth).
+mode_args=()
+[ -n "${BENCH_MODE:-}" ] && mode_args=(--mode "$BENCH_MODE")
+HOOK=?
+
 start_daemon() {
 	local log=$1
 	rm -f "$WORK/eve.json"
 	# nsenter execs the command: $! is the daemon itself (not a subshell), so signals reach it.
-	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" --duration 120 --log "$WORK/eve.json" \
-		--models "$WORK" --no-train --summary-interval 0 -q >"$log" 2>&1 &
+	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 120 \
+		--log "$WORK/eve.json" --models "$WORK" --no-train --summary-interval 0 -q >"$log" 2>&1 &
 	DAEMON_PID=$!
-	wait_daemon "$DAEMON_PID" /run/nadxdp/instance && return 0
+	if wait_daemon "$DAEMON_PID" /run/nadxdp/instance; then
+		HOOK=$("$BIN" status --json --top 0 | jq -r '.instance.xdp_mode')
+		return 0
+	fi
 	echo "bench-mitigation: nadxdp did not start: $(tail -n 2 "$log")" >&2
 	exit 1
 }
@@ -99,17 +111,28 @@ benign() {
 	echo "$ok $n" >"$WORK/benign"
 }
 
+# run_scenario NAME PCAP-FILTER NFT-MATCH HPING3-ARGS...: the flood's packets as a
+# capture filter (on the interface) and as an nftables match (after the hook).
 run_scenario() {
-	local name=$1 filter=$2
-	shift 2
+	local name=$1 filter=$2 match=$3 passed
+	shift 3
 	local hp_args=("$@")
 	rm -f "$WORK/stop" "$WORK/benign" "$WORK/benign.err" "$WORK/flood.pcap"
 	start_daemon "$WORK/daemon-$name.log"
-	# What XDP passes from the attacker side reaches AF_PACKET: the first flood packet,
-	# and whatever still passes after the install.
+	# AF_PACKET sees the flood from its first packet (before TC, and what XDP passes).
 	nsenter --net="/run/netns/$TB_MON_NS" -- dumpcap -q -i "$TB_MON_IF" -s 96 -B 128 -f "$filter" -w "$WORK/flood.pcap" \
 		>"$WORK/tcpdump.log" 2>&1 &
 	TCPDUMP_PID=$!
+	# netfilter counts what the ingress hook passed.
+	in_ns "$TB_MON_NS" nft -f - <<-EOF
+		flush ruleset
+		table inet nxbench {
+			chain pre {
+				type filter hook prerouting priority raw; policy accept;
+				iifname "$TB_MON_IF" $match counter
+			}
+		}
+	EOF
 	for _ in $(seq 50); do
 		[ -s "$WORK/flood.pcap" ] && break
 		sleep 0.1
@@ -126,10 +149,12 @@ run_scenario() {
 	"$BIN" rules list --json >"$WORK/rules.json" 2>/dev/null || echo '{"rules":[]}' >"$WORK/rules.json"
 	stop_pid TERM "$TCPDUMP_PID"
 	TCPDUMP_PID=
+	passed=$(in_ns "$TB_MON_NS" nft list chain inet nxbench pre | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
+	in_ns "$TB_MON_NS" nft flush ruleset
 	stop_pid TERM "$DAEMON_PID"
 	DAEMON_PID=
 
-	local sent first install hits after n_inst ok total drop_pct ttd
+	local sent first install hits after n_inst ok total drop_pct ttd before
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$WORK/hping.log" | tail -n 1)
 	tshark -r "$WORK/flood.pcap" -T fields -e frame.time_epoch 2>/dev/null >"$WORK/times" || true
 	first=$(head -n 1 "$WORK/times")
@@ -145,11 +170,14 @@ run_scenario() {
 	if [ -n "$install" ] && [ -n "$first" ]; then
 		local inst_s
 		inst_s=$(date -d "$install" +%s.%N)
-		after=$(awk -v t="$inst_s" '$1 > t' "$WORK/times" | wc -l)
+		before=$(awk -v t="$inst_s" '$1 <= t' "$WORK/times" | wc -l)
+		after=$((${passed:-0} > before ? ${passed:-0} - before : 0))
 		ttd=$(awk -v a="$inst_s" -v b="$first" 'BEGIN { printf "%.1f", (a - b) * 1000 }')
 		drop_pct=$(awk -v h="$hits" -v p="$after" 'BEGIN { if (h + p > 0) printf "%.3f", 100 * h / (h + p); else print "n/a" }')
-		echo "   first flood packet -> rule installed (XDP drops from here): $ttd ms (target <= 100 ms)"
-		echo "   dropped after install: $drop_pct % ($hits rule hits, $after flood packets passed) (target >= 99 %)"
+		echo "   first flood packet -> rule installed (dropped at $HOOK from here): $ttd ms (target <= 100 ms)"
+		echo "   dropped after install: $drop_pct % ($hits rule hits, $after flood packets passed:" \
+			"$passed reached netfilter, $before of them before the install) (target >= 99 %)"
+		grep -h 'dropped on interface' "$WORK/tcpdump.log" | sed 's/^/   capture: /' || true
 	else
 		echo "   no rule installed (first packet ${first:-none}); see $WORK/daemon-$name.log"
 	fi
@@ -159,8 +187,10 @@ run_scenario() {
 	echo "   alerts: $(jq -r 'select(.event_type=="anomaly" and .anomaly.episode.state=="start") | .anomaly.class' "$WORK/eve.json" | sort | uniq -c | awk '{printf "%s%s x%d", (NR>1?", ":""), $2, $1}')"
 }
 
-echo "bench-mitigation: nadxdp on $TB_MON_IF, attacker $TB_ATK_IP, benign client $TB_CLI_IP, nginx on $TB_MON_IP:80"
-run_scenario syn "tcp and src host $TB_ATK_IP and dst port 80" -S -p 80
-run_scenario syn-rand-source "tcp and dst port 80 and not src host $TB_CLI_IP" -S -p 80 --rand-source
-run_scenario udp "udp and src host $TB_ATK_IP" --udp -p 9999
-run_scenario icmp "icmp and src host $TB_ATK_IP" --icmp
+echo "bench-mitigation: nadxdp on $TB_MON_IF${BENCH_MODE:+ (--mode $BENCH_MODE)}, attacker $TB_ATK_IP, benign client $TB_CLI_IP, nginx on $TB_MON_IP:80"
+run_scenario syn "tcp and src host $TB_ATK_IP and dst port 80" \
+	"ip saddr $TB_ATK_IP tcp dport 80" -S -p 80
+run_scenario syn-rand-source "tcp and dst port 80 and not src host $TB_CLI_IP" \
+	"ip saddr != $TB_CLI_IP tcp dport 80" -S -p 80 --rand-source
+run_scenario udp "udp and src host $TB_ATK_IP" "ip saddr $TB_ATK_IP meta l4proto udp" --udp -p 9999
+run_scenario icmp "icmp and src host $TB_ATK_IP" "ip saddr $TB_ATK_IP meta l4proto icmp" --icmp

@@ -7,12 +7,14 @@
 # tcpreplay sends a bundled capture (destination MAC rewritten to the
 # monitored interface) at top speed from the client namespace, looped to
 # about BENCH_PKTS packets (default 1,000,000). BENCH_ROUNDS rounds (default
-# 3), each a replay with nothing attached, one with an empty XDP program in
-# skb mode (bpf/bare.bpf.c's nad_bare; what nadxdp's hook alone costs on a
-# veth), one with an empty TC ingress program (the same for a TC hook), then
-# one with a fresh `nadxdp run` attached: interleaved, so a noisy neighbour on
-# the shared cores hits them alike. Printed, per round and as the median over
-# rounds:
+# 5), each a replay with nothing attached, one with an empty XDP program in
+# skb mode (bpf/bare.bpf.c's nad_bare; what an XDP hook alone costs on a
+# veth), one with an empty TC ingress program (the same for a TC hook), one
+# with a fresh `nadxdp run` attached in its default mode (BENCH_MODE, if set,
+# is passed as --mode; on a veth the default is ingress at TC), then, unless
+# BENCH_SKB=0, one with `nadxdp run --mode skb` (generic XDP, the default
+# before TC mode existed): interleaved, so a noisy neighbour on the shared
+# cores hits them alike. Printed, per round and as the median over rounds:
 #   - packets received per second on the monitored interface, each run, and
 #     the ratio of each to the run without anything (target for nadxdp: >= 90%);
 #   - records delivered per second to userspace, and the daemon's CPU time
@@ -32,7 +34,7 @@ TB="$ROOT/scripts/testbed.sh"
 PCAP="$ROOT/tests/data/bruteforce_ssh_zeek_sshguess.pcap"
 PCAP_PKTS=431
 BENCH_PKTS=${BENCH_PKTS:-1000000}
-BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 MODE=${BENCH_MODE:-}
 export NADX_PREFIX=${NADX_PREFIX:-nxbench}
 
@@ -109,32 +111,24 @@ median() {
 mode_args=()
 [ -n "$MODE" ] && mode_args=(--mode "$MODE")
 
-# round N: one replay without, one with a fresh daemon; appends to the R_* arrays.
 # ratio A B: A / B in percent, one decimal
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", 100 * a / b }'
 }
 
-R_BASE=() R_MON=() R_RATIO=() R_RECS=() R_CPU=() R_XDP=() R_TC=() UNACC_SUM=0
-round() {
-	local S0 S1 C0 C1 pkts_in pkts_out emitted shed pending unseen unacc dline delivered weight cpu_s
+R_BASE=() R_MON=() R_RATIO=() R_RECS=() R_CPU=() R_XDP=() R_TC=() R_SKB=() UNACC_SUM=0
 
-	printf 'round %d of %d\n' "$1" "$BENCH_ROUNDS"
-	run "without nadxdp"
-	R_BASE+=("$PPS")
-	in_ns "$TB_MON_NS" ip link set dev "$TB_MON_IF" xdpgeneric pinned "$BARE_DIR/nad_bare"
-	run "empty XDP, skb mode"
-	in_ns "$TB_MON_NS" ip link set dev "$TB_MON_IF" xdpgeneric off
-	R_XDP+=("$(ratio "$PPS" "${R_BASE[-1]}")")
-	in_ns "$TB_MON_NS" tc qdisc add dev "$TB_MON_IF" clsact
-	in_ns "$TB_MON_NS" tc filter add dev "$TB_MON_IF" ingress bpf da pinned "$BARE_DIR/nad_bare_tc"
-	run "empty TC ingress"
-	in_ns "$TB_MON_NS" tc qdisc del dev "$TB_MON_IF" clsact
-	R_TC+=("$(ratio "$PPS" "${R_BASE[-1]}")")
+# monitored LABEL [ARGS...]: one replay with a fresh `nadxdp run ARGS...`; sets PPS,
+# RATIO (to this round's run without), RECS_S and CPU_US, adds to UNACC_SUM, prints
+# the details.
+monitored() {
+	local label=$1 S0 S1 C0 C1 pkts_in pkts_out emitted shed pending unseen unacc dline
+	local delivered weight cpu_s got
+	shift
 	# nsenter execs nadxdp: $! is the daemon's own pid, which SIGINT stops. --no-mitigate:
 	# this measures the capture path; a replay at top speed from one source would otherwise
 	# be blocked as a flood (bench-mitigation.sh measures that).
-	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "${mode_args[@]}" --duration 600 \
+	nsenter --net="/run/netns/$TB_MON_NS" -- "$BIN" run "$TB_MON_IF" "$@" --duration 600 \
 		--no-mitigate >"$WORK/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	wait_daemon "$DAEMON_PID" /sys/fs/bpf/nadxdp/nad_stats || true
@@ -146,8 +140,7 @@ round() {
 	sleep 0.5
 	S0=$("$BIN" status --json --top 0)
 	C0=$(cpu_ticks "$DAEMON_PID")
-	run "with nadxdp"
-	R_MON+=("$PPS")
+	run "$label"
 	sleep 1 # let userspace drain the ring
 	C1=$(cpu_ticks "$DAEMON_PID")
 	S1=$("$BIN" status --json --top 0)
@@ -160,7 +153,7 @@ round() {
 	emitted=$(d recs_emitted)
 	shed=$(d recs_shed)
 	pending=$(json_u64 pending <<<"$S1")
-	MODE_GOT=$(sed -n 's/.*"xdp_mode": *"\([a-z]*\)".*/\1/p' <<<"$S1")
+	got=$(sed -n 's/.*"xdp_mode": *"\([a-z]*\)".*/\1/p' <<<"$S1")
 	unseen=$((SENT - pkts_in))
 	unacc=$((unseen + pkts_in + pkts_out - emitted - shed))
 	UNACC_SUM=$((UNACC_SUM + unacc))
@@ -170,16 +163,38 @@ round() {
 	weight=$(sed -n 's/.*(weight \([0-9]*\)).*/\1/p' <<<"$dline")
 	delivered=${delivered:-$emitted}
 	cpu_s=$(awk -v t=$((C1 - C0)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')
-	R_RATIO+=("$(ratio "${R_MON[-1]}" "${R_BASE[-1]}")")
-	R_RECS+=("$(awk -v n="$delivered" -v s="$SECS" 'BEGIN { printf "%.0f", n / s }')")
-	R_CPU+=("$(awk -v c="$cpu_s" -v n="$delivered" 'BEGIN { printf "%.2f", n ? 1e6 * c / n : 0 }')")
-	echo "  XDP mode ${MODE_GOT:-?}; kernel counted in $pkts_in, out $pkts_out; records emitted $emitted," \
+	RATIO=$(ratio "$PPS" "${R_BASE[-1]}")
+	RECS_S=$(awk -v n="$delivered" -v s="$SECS" 'BEGIN { printf "%.0f", n / s }')
+	CPU_US=$(awk -v c="$cpu_s" -v n="$delivered" 'BEGIN { printf "%.2f", n ? 1e6 * c / n : 0 }')
+	echo "  ingress hook ${got:-?}; kernel counted in $pkts_in, out $pkts_out; records emitted $emitted," \
 		"delivered ${delivered} (weight ${weight:-?}), $shed packets shed into weights, $pending pending"
 	echo "  daemon CPU $cpu_s s during the replay and the 1 s drain after it" \
 		"($(awk -v c="$cpu_s" -v s="$SECS" 'BEGIN { printf "%.0f%%", 100 * c / (s + 1) }') of one core)," \
-		"${R_CPU[-1]} us per record; ratio ${R_RATIO[-1]}%; unaccounted $unacc" \
+		"$CPU_US us per record; ratio $RATIO%; unaccounted $unacc" \
 		"(sent but not counted: $unseen)"
 	echo "  daemon: ${dline:-$(tail -n 1 "$WORK/daemon.log")}"
+}
+
+# round N: the replays of one round, in order; appends to the R_* arrays.
+round() {
+	printf 'round %d of %d\n' "$1" "$BENCH_ROUNDS"
+	run "without nadxdp"
+	R_BASE+=("$PPS")
+	in_ns "$TB_MON_NS" ip link set dev "$TB_MON_IF" xdpgeneric pinned "$BARE_DIR/nad_bare"
+	run "empty XDP, skb mode"
+	in_ns "$TB_MON_NS" ip link set dev "$TB_MON_IF" xdpgeneric off
+	R_XDP+=("$(ratio "$PPS" "${R_BASE[-1]}")")
+	in_ns "$TB_MON_NS" tc qdisc add dev "$TB_MON_IF" clsact
+	in_ns "$TB_MON_NS" tc filter add dev "$TB_MON_IF" ingress bpf da pinned "$BARE_DIR/nad_bare_tc"
+	run "empty TC ingress"
+	in_ns "$TB_MON_NS" tc qdisc del dev "$TB_MON_IF" clsact
+	R_TC+=("$(ratio "$PPS" "${R_BASE[-1]}")")
+	monitored "with nadxdp" "${mode_args[@]}"
+	R_MON+=("$PPS") R_RATIO+=("$RATIO") R_RECS+=("$RECS_S") R_CPU+=("$CPU_US")
+	if [ "${BENCH_SKB:-1}" != 0 ]; then
+		monitored "nadxdp --mode skb" --mode skb
+		R_SKB+=("$RATIO")
+	fi
 }
 
 echo "bench-pipeline: $SENT packets ($PCAP_PKTS-packet capture x $LOOPS) from $TB_CLI_NS to $TB_MON_IF, top speed, $BENCH_ROUNDS rounds"
@@ -191,6 +206,9 @@ echo "  pps without / with     $(median "${R_BASE[@]}") / $(median "${R_MON[@]}"
 echo "  ratio with/without     $(median "${R_RATIO[@]}")% (rounds: ${R_RATIO[*]}) (target >= 90%)"
 echo "  empty XDP (skb mode)   $(median "${R_XDP[@]}")% of the rate without (rounds: ${R_XDP[*]})"
 echo "  empty TC ingress       $(median "${R_TC[@]}")% of the rate without (rounds: ${R_TC[*]})"
+if [ ${#R_SKB[@]} -gt 0 ]; then
+	echo "  nadxdp --mode skb      $(median "${R_SKB[@]}")% of the rate without (rounds: ${R_SKB[*]})"
+fi
 echo "  records delivered/s    $(median "${R_RECS[@]}")"
 echo "  daemon CPU per record  $(median "${R_CPU[@]}") us (rounds: ${R_CPU[*]})"
 echo "  unaccounted packets    $UNACC_SUM over all rounds (target 0)"
