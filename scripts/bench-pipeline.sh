@@ -23,6 +23,7 @@
 #     not counted by the kernel program, plus packets counted but neither in
 #     a record nor carried by a record's weight (pkts_in + pkts_out -
 #     recs_emitted - recs_shed, from `nadxdp status --json`).
+# BENCH_PERF=DIR records a system-wide `perf` profile of each replay into DIR.
 # Not root: prints why and exits 0 (a benchmark is not a test).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -88,13 +89,26 @@ replay() {
 	}
 }
 
-# run LABEL: replays, sets RX (received on the monitored interface), SECS, PPS
+# run LABEL: replays, sets RX (received on the monitored interface), SECS, PPS. With
+# BENCH_PERF=DIR, `perf record -a` runs during the replay into DIR/LABEL-N.data.
+PERF_N=0
 run() {
-	local a b t0 t1
+	local a b t0 t1 perf_pid=
+	if [ -n "${BENCH_PERF:-}" ]; then
+		PERF_N=$((PERF_N + 1))
+		mkdir -p "$BENCH_PERF"
+		perf record -q -a -g -o "$BENCH_PERF/${1// /_}-$PERF_N.data" >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+	fi
 	a=$(rx_packets)
 	t0=$(now_ns)
 	replay
 	t1=$(now_ns)
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+	fi
 	b=$(rx_packets)
 	RX=$((b - a))
 	SECS=$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f", d / 1e9 }')

@@ -387,7 +387,7 @@ Test(rules, shedding_with_stages_accounts_for_every_packet)
 	 */
 	cr_assert_eq(bpfrun_xdp(&run, b.buf, b.len, 64, &ret), 0);
 	consume_until(st.recs_emitted + 32, 1000);
-	usleep(5000);
+	usleep(2 * NAD_STAGE_FLUSH_NS / 1000);
 	cr_assert_geq(bpfrun_consume(&run), 0);
 	cr_assert_eq(bpfrun_stats(&run, &st), 0);
 	cr_expect_eq(st.staged, 0);
