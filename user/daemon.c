@@ -801,7 +801,8 @@ int daemon_cmd(int argc, char **argv)
 	}
 	loader_set_keep_rules(ld, o.mit.keep_rules);
 	if (o.verbosity >= 0 && !o.dashboard)
-		fprintf(stderr, "nadxdp: monitoring %s (ingress %s, egress TC %s); Ctrl-C to stop\n",
+		fprintf(stderr,
+			"nadxdp: monitoring %s (ingress %s, egress TC %s); Ctrl-C to stop\n",
 			o.ifname, loader_ingress_name(loader_xdp_mode(ld)), loader_tc_mode(ld));
 
 	if (o.dashboard) {

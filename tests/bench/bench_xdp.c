@@ -187,8 +187,10 @@ int main(void)
 		shed_ns = median3(shed_r);
 		if (i == 0) {
 			for (int r = 0; r < ROUNDS; r++) {
-				clk_b[r] = run_ns(bpf_program__fd(bare->progs.nad_bare), &b, REPEAT);
-				clk_r[r] = run_ns(bpf_program__fd(bare->progs.nad_clock), &b, REPEAT);
+				clk_b[r] =
+					run_ns(bpf_program__fd(bare->progs.nad_bare), &b, REPEAT);
+				clk_r[r] =
+					run_ns(bpf_program__fd(bare->progs.nad_clock), &b, REPEAT);
 				if (clk_b[r] < 0 || clk_r[r] < 0) {
 					fprintf(stderr, "bench_xdp: test_run failed\n");
 					goto cleanup;
