@@ -125,6 +125,30 @@ Test(loader, auto_mode_on_a_veth_takes_ingress_at_tc_and_free_detaches_all)
 	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
 }
 
+Test(loader, auto_mode_falls_back_to_tc_where_native_xdp_fails)
+{
+	struct loader_opts o = { .ifname = "lo", .mode = LOADER_XDP_AUTO };
+	struct loader *l = loader_new(&o);
+
+	/* The namespace's own loopback: no native XDP. */
+	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
+	cr_expect_str_eq(loader_xdp_mode(l), "tc");
+	loader_free(l);
+	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
+}
+
+Test(loader, native_mode_without_driver_support_fails_and_leaves_nothing)
+{
+	struct loader_opts o = { .ifname = "lo", .mode = LOADER_XDP_NATIVE };
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	cr_assert_null(loader_new(&o));
+	cr_expect_eq(errno, EOPNOTSUPP, "%s", strerror(errno));
+	cr_assert_eq(bpf_xdp_query((int)if_nametoindex("lo"), 0, &q), 0);
+	cr_expect_eq(q.prog_id, 0, "no XDP program on lo");
+	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
+}
+
 Test(loader, xdp_modes_take_ingress_at_xdp)
 {
 	static const struct {
