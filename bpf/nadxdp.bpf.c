@@ -129,8 +129,7 @@ struct nad_src_slot {
  */
 struct nad_stage {
 	struct bpf_timer timer;
-	__u64 weight; /* packets the staged records stand for */
-	__u32 n;      /* records staged */
+	__u32 n;      /* records staged (the packets they stand for: this CPU's nad_stats.staged) */
 	__u8 busy;    /* a program or the timer is changing the stage */
 	__u8 armed;   /* the timer is started and has not fired */
 	__u8 timer_init;
@@ -245,14 +244,14 @@ static __always_inline void stage_commit(struct nad_stage *sg, struct nad_stats 
 	if (bpf_ringbuf_output(&nad_events, sg->recs, bytes,
 			       wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP)) {
 		st->rb_avail_est = avail;
-		st->pending += sg->weight;
+		st->pending += st->staged;
 		st->recs_shed += n;
 	} else {
 		st->rb_avail_est = avail + bytes + 8;
 		st->recs_emitted += n;
 	}
-	st->staged -= sg->weight;
-	sg->weight = 0;
+	/* The stage and the per-CPU counters belong to the same CPU. */
+	st->staged = 0;
 	sg->n = 0;
 }
 
@@ -403,7 +402,6 @@ static __always_inline void emit(struct nad_rec *rec, struct nad_stats *st, stru
 	i = sg->n & (NAD_STAGE_RECS - 1);
 	__builtin_memcpy(&sg->recs[i], rec, sizeof(*rec));
 	sg->n = i + 1;
-	sg->weight += weight;
 	st->staged += weight;
 	if (sg->n >= nad_stage_recs)
 		stage_commit(sg, st);
@@ -516,6 +514,7 @@ __noinline int nad_account(struct nad_rec *rec)
 	struct nad_stage *sg;
 	struct nad_stats *st;
 	__u32 zero = 0;
+	bool in_ip;
 	__u32 dir;
 
 	if (!rec)
@@ -529,14 +528,16 @@ __noinline int nad_account(struct nad_rec *rec)
 	if (rec->malformed)
 		st->malformed++;
 
-	if (dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6))) {
+	/* Rules and per-source counts are for IP sources, on ingress. */
+	in_ip = dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6));
+	if (in_ip) {
 		if (apply_rules(rec, st, rec->ts_ns))
 			return 1;
 		if (nad_enforce && nad_synlimit_drop(rec, st, rec->ts_ns))
 			return 1;
 	}
 	sg = stage_enter();
-	if (dir == NAD_DIR_IN && (rec->flags & (NAD_F_IPV4 | NAD_F_IPV6)))
+	if (in_ip)
 		count_source(rec, rec->ts_ns, sg);
 	emit(rec, st, sg);
 	if (sg)

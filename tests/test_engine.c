@@ -72,6 +72,19 @@ static void with_benign(struct recstream *rs, double secs)
 	rs_benign(rs, 5, secs, 7);
 }
 
+/* f merged into secs of benign traffic, run under prof; frees f. */
+static void run_on_benign(struct recstream *f, double secs, enum classify_profile_id prof,
+			  struct seen *s)
+{
+	struct recstream rs;
+
+	with_benign(&rs, secs);
+	rs_merge(&rs, f);
+	run(&rs, prof, s);
+	rs_free(f);
+	rs_free(&rs);
+}
+
 Test(engine, benign_stream_raises_no_alert_and_no_dos_or_scan_criterion)
 {
 	struct recstream rs;
@@ -164,75 +177,59 @@ Test(engine, icmp_flood_is_dos)
 
 Test(engine, spoofed_syn_flood_is_one_distributed_dos_keyed_on_the_victim)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 	char src[32];
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 20 * SEC);
 	for (unsigned i = 0; i < 3000; i++) {
 		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256, (i * 13) % 256,
 			 1 + i % 250);
 		rs_add(&f, 1000000, src, "192.168.1.10", IPPROTO_TCP, 1024 + i, 25565, 0x02, 0);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
 	cr_expect_eq(n_alerts(&s, 2), 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, vertical_syn_scan_is_scanning_and_fires_scanning_pattern)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 20 * SEC);
 	for (unsigned p = 1; p <= 1000; p++)
 		rs_add(&f, 2 * MS, "203.0.113.5", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 0);
 	cr_expect_gt(s.crit[CRIT_SCANNING_PATTERN], 500);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, horizontal_scan_is_scanning)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 	char dst[32];
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 20 * SEC);
 	for (unsigned h = 1; h <= 200; h++) {
 		snprintf(dst, sizeof(dst), "192.168.2.%u", h);
 		rs_add(&f, 10 * MS, "192.168.1.66", dst, IPPROTO_TCP, 50000, 445, 0x02, 0);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 static void stealth(uint8_t flags, struct seen *s)
 {
-	struct recstream rs, f;
+	struct recstream f;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 20 * SEC);
 	for (unsigned p = 20; p < 28; p++)
 		rs_add(&f, 100 * MS, "203.0.113.5", "192.168.1.10", IPPROTO_TCP, 50000, p, flags,
 		       0);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, s);
-	rs_free(&f);
-	rs_free(&rs);
+	run_on_benign(&f, 40, PROFILE_HOME, s);
 }
 
 Test(engine, null_and_xmas_probes_are_scanning)
@@ -247,10 +244,9 @@ Test(engine, null_and_xmas_probes_are_scanning)
 
 Test(engine, repeated_rdp_connections_are_credential_stuffing)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 20; i++) {
 		uint16_t sp = 41000 + i;
@@ -260,11 +256,8 @@ Test(engine, repeated_rdp_connections_are_credential_stuffing)
 		rs_add(&f, MS, "198.51.100.4", "192.168.1.10", IPPROTO_TCP, sp, 3389, 0x18, 300);
 		rs_add(&f, MS, "192.168.1.10", "198.51.100.4", IPPROTO_TCP, 3389, sp, 0x11, 0);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 /*
@@ -299,49 +292,41 @@ static const uint16_t ssh_login_ok[] = { 60, 52, 140, 100, 308, 28, 112, 256, 11
 
 Test(engine, refused_ssh_logins_are_credential_stuffing_before_the_sixth_connection)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	/* four parallel connections, as hydra -t 4: far below the connection threshold */
 	for (unsigned i = 0; i < 4; i++)
 		ssh_conn(&f, MS, "198.51.100.4", "192.168.1.10", 41000 + i, ssh_refused,
 			 sizeof(ssh_refused) / sizeof(ssh_refused[0]));
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 1);
 	/* the fifth refusal is inside the first connection's dialogue */
 	cr_expect_lt(s.first_ns[CLASS_CREDENTIAL_STUFFING], T0 + 11 * SEC,
 		     "alert %.3f s after the first SYN",
 		     (double)(s.first_ns[CLASS_CREDENTIAL_STUFFING] - T0 - 10 * SEC) / 1e9);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, successful_ssh_logins_every_two_seconds_are_not_credential_stuffing)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	/* 20 logins in 40 s: past the connection threshold, but none was refused */
 	for (unsigned i = 0; i < 20; i++)
 		ssh_conn(&f, 2 * SEC, "192.168.1.11", "192.168.1.10", 42000 + i, ssh_login_ok,
 			 sizeof(ssh_login_ok) / sizeof(ssh_login_ok[0]));
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 0);
 	cr_expect_eq(n_alerts(&s, 2), 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, keystroke_echoes_of_an_ssh_shell_are_not_login_failures)
 {
 	uint16_t shell[sizeof(ssh_login_ok) / sizeof(ssh_login_ok[0]) + 200];
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 	size_t n = 0;
 
@@ -349,49 +334,37 @@ Test(engine, keystroke_echoes_of_an_ssh_shell_are_not_login_failures)
 		shell[n++] = ssh_login_ok[i];
 	while (n + 2 <= sizeof(shell) / sizeof(shell[0])) /* one key, its echo, 100 times */
 		shell[n++] = 36, shell[n++] = 36;
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 3; i++)
 		ssh_conn(&f, 5 * SEC, "192.168.1.12", "192.168.1.10", 43000 + i, shell, n);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, a_few_ssh_logins_are_not_credential_stuffing)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 3; i++)
 		rs_add(&f, 10 * SEC, "192.168.1.11", "192.168.1.10", IPPROTO_TCP, 41000 + i, 22,
 		       0x02, 0);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_CREDENTIAL_STUFFING], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, large_outbound_transfer_is_exfiltration)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 12000; i++) /* 12000 x 1454 B = 17 MB in 12 s */
 		rs_add(&f, MS, "192.168.1.12", "203.0.113.80", IPPROTO_TCP, 40000, 8443, 0x10,
 		       1400);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 /* Adds n records src -> dst every gap_ns from t0, payload from pay(i). */
@@ -494,10 +467,9 @@ Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
 
 Test(engine, malformed_packets_are_a_protocol_violation)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 5; i++) {
 		struct nad_rec *r = rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10",
@@ -506,11 +478,8 @@ Test(engine, malformed_packets_are_a_protocol_violation)
 		r->malformed = NAD_MAL_TCP_FLAGS;
 		r->flags |= NAD_F_MALFORMED;
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 /* An ARP record: op 1 who-has (sender asks for target), 2 is-at. */
@@ -527,75 +496,59 @@ static void arp_rec(struct recstream *rs, uint64_t gap, const char *sender, cons
 
 Test(engine, an_arp_sweep_is_a_horizontal_scan)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 	char target[32];
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 60; i++) {
 		snprintf(target, sizeof(target), "192.168.1.%u", 100 + i);
 		arp_rec(&f, 50 * MS, "192.168.1.57", target, 1);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, a_host_resolving_a_few_neighbours_is_not_a_scan)
 {
 	static const char *const peers[] = { "192.168.1.1", "192.168.1.10", "192.168.1.20" };
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 30; i++) { /* every second: who-has, then the answer */
 		arp_rec(&f, SEC, "192.168.1.30", peers[i % 3], 1);
 		arp_rec(&f, MS, peers[i % 3], "192.168.1.30", 2);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(n_alerts(&s, 2), 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, unassigned_icmp_types_and_codes_are_a_protocol_violation)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 4; i++) /* type 77, then echo request with code 9 (nmap -O) */
 		rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_ICMP,
 		       i % 2 ? 8 << 8 | 9 : 77 << 8, 7, 0, 56);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, assigned_icmp_messages_are_not_a_protocol_violation)
 {
 	static const uint16_t tc[] = { 8 << 8, 0, 3 << 8 | 3, 11 << 8, 3 << 8 | 13, 5 << 8 | 1 };
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 30; i++)
 		rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_ICMP,
 		       tc[i % (sizeof(tc) / sizeof(tc[0]))], 7, 0, 56);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 /* A fragment of a TCP datagram: first (with the TCP header) or later (none), ip_bytes long. */
@@ -616,129 +569,101 @@ static void frag(struct recstream *rs, uint64_t gap, const char *src, bool first
 
 Test(engine, a_stream_of_tiny_fragments_is_a_protocol_violation_not_a_null_scan)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	/* 36-byte fragments, each offset sent 4 times (overlapping garbage) */
 	for (unsigned i = 0; i < 200; i++)
 		frag(&f, MS, "203.0.113.5", i % 64 < 4, 36);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 1);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 0, "a later fragment has no TCP flags to scan with");
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, fragmented_datagrams_with_small_last_fragments_are_not_a_violation)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 200; i++) { /* 1528-byte datagrams: 1500 + a 48-byte tail */
 		frag(&f, 20 * MS, "203.0.113.6", true, 1500);
 		frag(&f, MS / 10, "203.0.113.6", false, 48);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_PROTOCOL_VIOLATION], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, bulk_tcp_above_the_profile_rate_is_excessive_traffic)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	/* 5000 pkt/s of established TCP to several servers: no flood signature */
 	for (unsigned i = 0; i < 15000; i++)
 		rs_add(&f, 200000, "192.168.1.13", i % 2 ? "192.168.1.20" : "192.168.1.21",
 		       IPPROTO_TCP, 40000, 9000, 0x10, 100);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_EXCESSIVE_TRAFFIC], 1);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, tor_port_is_an_unusual_destination)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	rs_add(&f, 0, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x02, 0);
 	rs_add(&f, 50 * MS, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x18,
 	       300);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_UNUSUAL_DESTINATION], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, smb_payload_after_a_scan_is_an_intrusion_attempt)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned p = 1; p <= 100; p++)
 		rs_add(&f, 5 * MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
 	rs_add(&f, 5 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
 	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, bind_shell_after_smb_exploit_is_an_intrusion_attempt)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 60);
 	rs_init(&f, T0 + 10 * SEC);
 	rs_add(&f, 0, "98.114.205.102", "192.168.1.10", IPPROTO_TCP, 1821, 445, 0x18, 1200);
 	rs_add(&f, 2 * SEC, "98.114.205.102", "192.168.1.10", IPPROTO_TCP, 1924, 1957, 0x02, 0);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, many_new_sources_posting_to_one_service_are_mass_registration)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 	char src[32];
 
-	with_benign(&rs, 100);
 	rs_init(&f, T0 + 70 * SEC);
 	for (unsigned i = 0; i < 30; i++) {
 		snprintf(src, sizeof(src), "100.%u.%u.7", 70 + i / 200, i % 200);
 		rs_add(&f, 200 * MS, src, "192.168.1.10", IPPROTO_TCP, 40000, 443, 0x02, 0);
 		rs_add(&f, MS, src, "192.168.1.10", IPPROTO_TCP, 40000, 443, 0x18, 600);
 	}
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 100, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_MASS_REGISTRATION], 1);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 Test(engine, rare_protocol_fires_after_history)
@@ -1084,10 +1009,9 @@ Test(engine, held_connections_are_a_slow_dos_and_closed_ones_are_not)
  */
 Test(engine, a_flood_after_a_scan_is_a_flood_and_udp_probes_are_not_intrusion)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 40);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned p = 1; p <= 200; p++)
 		rs_add(&f, MS, "203.0.113.66", "192.168.1.10", IPPROTO_UDP, 50000, (uint16_t)p, 0,
@@ -1095,13 +1019,10 @@ Test(engine, a_flood_after_a_scan_is_a_flood_and_udp_probes_are_not_intrusion)
 	for (unsigned i = 0; i < 20000; i++)
 		rs_add(&f, i ? 100000 : 3 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_UDP,
 		       (uint16_t)(1024 + i % 60000), 7000, 0, 0);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
 	cr_expect_eq(s.starts[CLASS_INTRUSION_ATTEMPT], 0);
-	rs_free(&f);
-	rs_free(&rs);
 }
 
 /*
@@ -1146,10 +1067,9 @@ Test(engine, a_scan_after_a_flood_is_a_scan_and_answers_to_port_zero_are_not_vio
  */
 Test(engine, flood_then_slowloris_then_scan_are_three_alerts)
 {
-	struct recstream rs, f;
+	struct recstream f;
 	struct seen s;
 
-	with_benign(&rs, 200);
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 20000; i++)
 		rs_add(&f, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
@@ -1170,11 +1090,8 @@ Test(engine, flood_then_slowloris_then_scan_are_three_alerts)
 	for (unsigned p = 1; p <= 100; p++)
 		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
 		       50000, (uint16_t)p, 0x02, 0);
-	rs_merge(&rs, &f);
-	run(&rs, PROFILE_HOME, &s);
+	run_on_benign(&f, 200, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 2, "%u DoS alerts (flood, Slowloris)",
 		     s.starts[CLASS_DOS_ATTACK]);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
-	rs_free(&f);
-	rs_free(&rs);
 }

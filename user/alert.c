@@ -112,8 +112,10 @@ const char *alert_eve_proto(uint8_t p)
 /* EVE's name of protocol p, or its number in buf. */
 static const char *proto_str(uint8_t p, char *buf, size_t len)
 {
-	if (alert_eve_proto(p))
-		return alert_eve_proto(p);
+	const char *name = alert_eve_proto(p);
+
+	if (name)
+		return name;
 	snprintf(buf, len, "%u", p);
 	return buf;
 }

@@ -601,10 +601,20 @@ static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 	}
 	if (mode == LOADER_XDP_AUTO) {
 		err = attach_xdp_flags(l, XDP_FLAGS_DRV_MODE);
-		if (!err)
-			goto attached;
-		pr_info("Native XDP on %s failed (%s): ingress at TC\n", l->ifname, strerror(-err));
-		mode = LOADER_TC;
+		if (err) {
+			pr_info("Native XDP on %s failed (%s): ingress at TC\n", l->ifname,
+				strerror(-err));
+			mode = LOADER_TC;
+		}
+	} else if (mode != LOADER_TC) {
+		err = attach_xdp_flags(l, mode == LOADER_XDP_SKB ? XDP_FLAGS_SKB_MODE :
+								   XDP_FLAGS_DRV_MODE);
+		if (err) {
+			pr_warn("Failed to attach XDP (%s mode) to %s: %s\n",
+				mode == LOADER_XDP_SKB ? "skb" : "native", l->ifname,
+				strerror(-err));
+			return err;
+		}
 	}
 	if (mode == LOADER_TC) {
 		err = attach_tc(l, &l->tc_in, l->skel->progs.nad_tc_in, false);
@@ -613,13 +623,6 @@ static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 		l->xdp_mode = "tc";
 		return 0;
 	}
-	err = attach_xdp_flags(l, mode == LOADER_XDP_SKB ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
-	if (err) {
-		pr_warn("Failed to attach XDP (%s mode) to %s: %s\n",
-			mode == LOADER_XDP_SKB ? "skb" : "native", l->ifname, strerror(-err));
-		return err;
-	}
-attached:
 	l->xdp_mode = "unknown";
 	if (!bpf_xdp_query(l->ifindex, 0, &q)) {
 		if (q.attach_mode == XDP_ATTACHED_DRV)
@@ -729,7 +732,7 @@ struct loader *loader_new(const struct loader_opts *opts)
 	err = write_instance(l);
 	if (err)
 		goto fail;
-	if (l->tc_in.how[0] != 'n')
+	if (!strcmp(l->xdp_mode, "tc"))
 		pr_info("Attached to %s (ifindex %d): ingress at TC via %s, egress at TC via %s; maps in %s\n",
 			l->ifname, l->ifindex, l->tc_in.how, l->tc_out.how, NAD_PIN_DIR);
 	else

@@ -335,6 +335,7 @@ struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 w
 
 static void emit(struct mitigate *m, struct mitigate_event *ev)
 {
+	const char *proto = alert_eve_proto(ev->proto);
 	char rule[MITIGATE_PREFIX_STRLEN];
 	struct json_object *eve;
 
@@ -344,9 +345,8 @@ static void emit(struct mitigate *m, struct mitigate_event *ev)
 			ev->reason ? ev->reason : "?", ev->why);
 	else if (ev->kind == MITIGATE_RULE_RATE)
 		pr_info("mitigation: %s rate rule %s:%u/%s %u pps/CPU (%s, ttl %" PRIu64 " s)\n",
-			mitigate_action_name(ev->action), rule, ev->dport,
-			alert_eve_proto(ev->proto) ? alert_eve_proto(ev->proto) : "?", ev->rate_pps, ev->why,
-			(uint64_t)(ev->ttl_ns / NS_PER_S));
+			mitigate_action_name(ev->action), rule, ev->dport, proto ? proto : "?",
+			ev->rate_pps, ev->why, (uint64_t)(ev->ttl_ns / NS_PER_S));
 	else
 		pr_info("mitigation: %s %s (%s, %s, ttl %" PRIu64 " s, hits %" PRIu64 ")\n",
 			mitigate_action_name(ev->action), rule, ev->reason ? ev->reason : "?",
