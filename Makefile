@@ -58,7 +58,8 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 
-USER_SRCS := $(wildcard user/*.c)
+# user/ is one folder per pipeline stage (see docs/architecture.md); main.c sits on top.
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
@@ -97,12 +98,13 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/user $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 # The dashboard page is embedded with .incbin, which -MMD does not see.
-$(OUTPUT)/user/httpd.o: user/dashboard.html
+$(OUTPUT)/user/views/httpd.o: user/views/dashboard.html
 
 $(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
 	$(call msg,CC,$@)
@@ -113,7 +115,7 @@ $(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
 
 # The embedded default model (.incbin): rebuild when the file changes.
-$(OUTPUT)/user/default_model.o: models/default.model
+$(OUTPUT)/user/ml/default_model.o: models/default.model
 
 $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -166,9 +168,9 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 format:
-	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*.h tests/*.c tests/*.h tests/bench/*.c
+	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*/*.c user/*/*.h tests/*.c tests/*.h tests/bench/*.c
 
 clean:
 	rm -rf .output nadxdp
 
--include $(wildcard $(OUTPUT)/*/*.d)
+-include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)

@@ -5,7 +5,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpfrun.h"
-#include "capture.h"
+#include "capture/ring.h"
 #include "nadxdp.skel.h"
 
 static int on_sample(void *ctx, void *data, size_t size)

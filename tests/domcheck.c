@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dashstate.h"
+#include "views/dashstate.h"
 #include "domcheck.h"
 
 const char *const domcheck_views[] = { "view-rate",  "view-timeline",	"view-severity",

@@ -8,8 +8,8 @@
 #include <json-c/json.h>
 #include <netinet/in.h>
 
-#include "alert.h"
-#include "engine.h"
+#include "report/alert.h"
+#include "detect/engine.h"
 #include "recstream.h"
 
 #define T0 1700000000000000000ull

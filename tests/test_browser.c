@@ -15,11 +15,11 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "dashstate.h"
+#include "views/dashstate.h"
 #include "domcheck.h"
 #include "httpc.h"
-#include "httpd.h"
-#include "report.h"
+#include "views/httpd.h"
+#include "views/htmlreport.h"
 
 #define S 1000000000ull
 

@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 
-#include "cidr.h"
+#include "common/cidr.h"
 
 static void expect_ok(const char *in, int family, unsigned int plen, const char *formatted)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "classify.h"
+#include "detect/classify.h"
 #include "recstream.h"
 
 static struct nad_rec rec(uint8_t proto, uint16_t dport)

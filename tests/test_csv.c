@@ -5,7 +5,7 @@
 
 #include <criterion/criterion.h>
 
-#include "csv.h"
+#include "common/csv.h"
 
 static int parse(const char *text, struct csv_table *t, char *err, size_t errlen)
 {

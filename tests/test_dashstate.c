@@ -8,8 +8,8 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "dashstate.h"
-#include "metrics.h"
+#include "views/dashstate.h"
+#include "views/metrics.h"
 #include "promcheck.h"
 
 #define S 1000000000ull

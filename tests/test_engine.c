@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
-#include "analyze.h"
-#include "engine.h"
+#include "detect/pipeline.h"
+#include "detect/engine.h"
 #include "recstream.h"
 
 #define T0 1700000000000000000ull

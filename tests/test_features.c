@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <criterion/criterion.h>
 
-#include "features.h"
+#include "features/features.h"
 
 static struct features *fx;
 

@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "dashstate.h"
+#include "views/dashstate.h"
 #include "httpc.h"
-#include "httpd.h"
+#include "views/httpd.h"
 #include "promcheck.h"
 
 #define S 1000000000ull

@@ -26,7 +26,7 @@
 #include <json-c/json.h>
 
 #include "cmd_run.h"
-#include "dashstate.h"
+#include "views/dashstate.h"
 #include "domcheck.h"
 #include "testbed_ns.h"
 

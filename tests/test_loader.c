@@ -27,8 +27,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "loader.h"
-#include "log.h"
+#include "capture/loader.h"
+#include "common/log.h"
 #include "nad_abi.h"
 #include "nadxdp.skel.h"
 #include "pktbuild.h"

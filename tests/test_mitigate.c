@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "mitigate.h"
-#include "mitigate_mem.h"
+#include "common/log.h"
+#include "mitigate/policy.h"
+#include "mitigate/mem.h"
 
 #define S 1000000000ULL
 #define T0 (1000 * S) /* fake CLOCK_MONOTONIC start */

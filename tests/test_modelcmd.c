@@ -8,7 +8,7 @@
 
 #include <criterion/criterion.h>
 
-#include "rng.h"
+#include "common/rng.h"
 
 static char dir[64];
 static char out[1 << 16], err[4096];

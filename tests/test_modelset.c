@@ -9,9 +9,9 @@
 
 #include <criterion/criterion.h>
 
-#include "modelset.h"
-#include "rng.h"
-#include "scaler.h"
+#include "ml/modelset.h"
+#include "common/rng.h"
+#include "ml/scaler.h"
 
 #define D 4
 #define N 600

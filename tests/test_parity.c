@@ -27,7 +27,7 @@
 
 #include "bpfrun.h"
 #include "nad_abi.h"
-#include "packet.h"
+#include "capture/packet.h"
 #include "pktcases.h"
 
 #define XDP_PASS 2

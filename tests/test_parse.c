@@ -10,7 +10,7 @@
 #include <criterion/parameterized.h>
 
 #include "nad_abi.h"
-#include "packet.h"
+#include "capture/packet.h"
 #include "pktcases.h"
 
 static void parse_case(const char *name, struct pktb *b, struct nad_rec *rec)

@@ -20,7 +20,7 @@
 #include <zlib.h>
 #include <criterion/criterion.h>
 
-#include "pcapsrc.h"
+#include "capture/pcapsrc.h"
 
 #define N_PKTS 40
 

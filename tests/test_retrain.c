@@ -8,7 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "retrain.h"
+#include "detect/retrain.h"
 
 #define D 4
 #define N 200

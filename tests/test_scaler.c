@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "scaler.h"
+#include "ml/scaler.h"
 
 Test(scaler, quantiles_interpolate_linearly_as_numpy)
 {

@@ -4,8 +4,8 @@
 
 #include <criterion/criterion.h>
 
-#include "rng.h"
-#include "scorekern.h"
+#include "common/rng.h"
+#include "ml/fused.h"
 
 /* The fused pass against the two models scored apart, bit for bit. */
 static void check(size_t d, const unsigned *hidden, unsigned n_hidden, uint64_t seed)

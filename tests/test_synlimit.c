@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "cmd_run.h"
-#include "log.h"
-#include "mitigate.h"
-#include "mitigate_bpf.h"
+#include "common/log.h"
+#include "mitigate/policy.h"
+#include "mitigate/bpf.h"
 #include "nadxdp.skel.h"
 
 #define S 1000000000ULL

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "dashstate.h"
-#include "tui.h"
+#include "views/dashstate.h"
+#include "views/tui.h"
 
 #define S 1000000000ull
 

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dashstate.h"
+#include "views/dashstate.h"
 
 #define N 20000000ull
 

@@ -20,11 +20,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "analyze.h"
-#include "engine.h"
-#include "modelset.h"
-#include "offline.h"
-#include "retrain.h"
+#include "detect/pipeline.h"
+#include "detect/engine.h"
+#include "ml/modelset.h"
+#include "capture/offline.h"
+#include "detect/retrain.h"
 
 #define LOOPS 20
 #define REPEAT 5 /* each figure is the best of REPEAT runs: the machine is shared */

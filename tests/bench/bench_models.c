@@ -13,12 +13,12 @@
 
 #include <cblas.h>
 
-#include "autoenc.h"
-#include "dbscan.h"
-#include "iforest.h"
-#include "modelset.h"
-#include "rng.h"
-#include "scaler.h"
+#include "ml/autoenc.h"
+#include "ml/dbscan.h"
+#include "ml/iforest.h"
+#include "ml/modelset.h"
+#include "common/rng.h"
+#include "ml/scaler.h"
 
 #define N 20000
 #define D 12

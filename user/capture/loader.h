@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * capture/loader.h - loads nadxdp's BPF programs and attaches them to an interface.
+ *
+ * loader_new() does the whole start or nothing: preflight checks (root,
+ * kernel BTF, interface, single instance, no XDP program already there),
+ * load, pin the maps under NAD_PIN_DIR, attach XDP ingress (link) and TC
+ * egress (tcx link; clsact filter on kernels without tcx), then write the
+ * instance file. On failure it logs one line naming the cause and leaves
+ * nothing attached and nothing pinned that it created. loader_free() undoes
+ * it all.
+ *
+ * Rule maps (nad_drop4, nad_drop6, nad_synlimit and its per-CPU buckets
+ * nad_synlimit_state) outlive a run when asked (loader_set_keep_rules): the
+ * next start reuses a pinned rule map if its type, key and value sizes,
+ * max_entries and flags match this build, so its rules are enforced again as
+ * soon as XDP is attached (each still expires by its expires_ns). A pinned
+ * rule map that does not match is replaced if empty and refused if it holds
+ * rules (EEXIST: delete the pin). Every other pin an earlier run left (a
+ * killed instance's) is removed at start.
+ */
+#ifndef NAD_LOADER_H
+#define NAD_LOADER_H
+
+#include <stdbool.h>
+
+#define LOADER_RUN_DIR "/run/nadxdp"
+#define LOADER_LOCK_PATH LOADER_RUN_DIR "/lock"
+/* Lines `key=value`: pid, ifname, ifindex, xdp_mode, tc_mode, pin_dir, started_unix. */
+#define LOADER_INSTANCE_PATH LOADER_RUN_DIR "/instance"
+
+enum loader_xdp_mode {
+	LOADER_XDP_AUTO = 0, /* native XDP; TC ingress on a veth or a driver without native XDP */
+	LOADER_XDP_NATIVE,
+	LOADER_XDP_SKB,
+	LOADER_TC, /* ingress at TC (the XDP program's logic in nad_tc_in) */
+};
+
+struct loader_opts {
+	const char *ifname;
+	enum loader_xdp_mode mode;
+};
+
+struct loader;
+struct nadxdp_bpf;
+
+/*
+ * Returns NULL and sets errno on failure, the cause logged with pr_warn():
+ * ENODEV no such interface; EPERM not privileged; ENOTSUP no kernel BTF;
+ * EBUSY another instance runs or the interface already has an XDP program;
+ * anything else a BPF load, pin or attach failure.
+ */
+struct loader *loader_new(const struct loader_opts *opts);
+
+/*
+ * With keep, loader_free() leaves the rule maps pinned if any of them holds
+ * a rule (automatic or manual); the rest is unpinned all the same. Default
+ * off. A failed loader_new() removes the pins it made and keeps those it reused.
+ */
+void loader_set_keep_rules(struct loader *l, bool keep);
+
+/* Detaches, unpins (see loader_set_keep_rules), removes the instance file. Accepts NULL. */
+void loader_free(struct loader *l);
+
+/* The ingress hook the kernel gave us: "native" or "skb" (XDP), or "tc". */
+const char *loader_xdp_mode(const struct loader *l);
+/* "XDP native", "XDP skb", "TC", ...: a loader_xdp_mode() value for people. */
+const char *loader_ingress_name(const char *xdp_mode);
+/* How egress is attached: "tcx" or "clsact". */
+const char *loader_tc_mode(const struct loader *l);
+
+struct nadxdp_bpf *loader_skel(const struct loader *l);
+
+/* Parses "native" / "skb" / "tc" / "auto". Returns 0 or -EINVAL. */
+int loader_parse_mode(const char *s, enum loader_xdp_mode *mode);
+
+#endif /* NAD_LOADER_H */

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * capture/offline.h - captures (pcap, pcapng, gzip-compressed) to records and features.
+ *
+ * Offline packets are parsed by the same parser as live ones (packet_parse),
+ * with ts_ns = capture time, dir = NAD_DIR_IN (a capture file does not say
+ * which way a packet went relative to a monitored interface), weight = 1.
+ *
+ * Bad input: a missing file, a file that is not a capture, corrupt gzip or an
+ * unsupported link type is refused before any packet. A capture that turns
+ * out truncated or corrupt part-way keeps every packet read before the fault
+ * (`nadxdp features` has written their rows), logs one line naming the cause
+ * and the number of packets kept, and ends in failure (exit 1 / -EIO or
+ * -EBADMSG), so a script cannot mistake a cut capture for a whole one.
+ */
+#ifndef NAD_OFFLINE_H
+#define NAD_OFFLINE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "nad_abi.h"
+
+/* `nadxdp features`. argv[0] is the subcommand name. Returns an exit code (log.h). */
+int offline_features_cmd(int argc, char **argv);
+
+/*
+ * Calls cb(rec, ctx) for every packet of the capture at path, in file order.
+ * A non-zero return from cb stops the walk and is returned. Otherwise returns
+ * 0, or a negative errno after a fault, once cb has seen every packet before
+ * it; the cause has been logged with pr_warn().
+ */
+int offline_for_each(const char *path, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx);
+
+/*
+ * Reads every packet of the capture at path and returns its feature matrix:
+ * *n_rows rows of FEAT_N_BASE floats, row-major, malloc'd (caller frees).
+ * Returns 0 or a negative errno; the cause has been logged with pr_warn().
+ * A truncated capture is an error here (*X is NULL): a model is not trained
+ * on a capture that was cut without the caller knowing.
+ */
+int offline_feature_matrix(const char *path, float **X, size_t *n_rows);
+
+#endif /* NAD_OFFLINE_H */

@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * cli/ctl.c - status and rules of a running instance, through its pinned maps.
+ *
+ * Only the loader and mitigation write BPF maps (STYLE.md); `rules` is the
+ * operator's manual hand on the same maps, so it lives here and writes
+ * nothing but the four rule maps.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <linux/types.h>
+
+#include "common/cidr.h"
+#include "cli/ctl.h"
+#include "capture/loader.h"
+#include "common/log.h"
+#include "mitigate/bpf.h"
+#include "nad_abi.h"
+
+#define NO_INSTANCE_MSG "no running nadxdp instance (nothing pinned under " NAD_PIN_DIR ")\n"
+#define KEPT_ONLY_MSG                                                                          \
+	"no running nadxdp instance (rules kept by --keep-rules are pinned under " NAD_PIN_DIR \
+	": nadxdp rules list shows them)\n"
+#define TOP_DEFAULT 10
+
+enum rule_map {
+	MAP_DROP4,
+	MAP_DROP6,
+	MAP_ALLOW4,
+	MAP_ALLOW6,
+	N_RULE_MAPS,
+};
+
+static const char *const rule_map_names[N_RULE_MAPS] = {
+	"nad_drop4",
+	"nad_drop6",
+	"nad_allow4",
+	"nad_allow6",
+};
+
+struct instance {
+	bool have; /* the instance file was readable */
+	bool alive; /* its pid exists */
+	long pid;
+	char ifname[IF_NAMESIZE + 1];
+	long ifindex;
+	char xdp_mode[16];
+	long long started_unix;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool is_root(const char *cmd)
+{
+	if (geteuid() == 0)
+		return true;
+	pr_warn("%s: needs root (the counters and rules are BPF maps pinned under %s)\n", cmd,
+		NAD_PIN_DIR);
+	return false;
+}
+
+/* Returns an fd, or -ENOENT when nothing is pinned there, or another -errno (logged). */
+static int open_pinned(const char *name)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fd = -errno;
+		if (fd != -ENOENT)
+			pr_warn("cannot open %s: %s\n", path, strerror(-fd));
+	}
+	return fd;
+}
+
+/* No counters pinned, but a drop map is: rules kept by --keep-rules, no daemon. */
+static bool kept_rules_only(void)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, rule_map_names[MAP_DROP4]);
+	return access(path, F_OK) == 0;
+}
+
+static void read_instance(struct instance *in)
+{
+	char line[256];
+	FILE *f;
+
+	memset(in, 0, sizeof(*in));
+	f = fopen(NAD_INSTANCE_FILE, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '='), *val, *nl;
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		val = eq + 1;
+		nl = strchr(val, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strcmp(line, "pid"))
+			in->pid = strtol(val, NULL, 10);
+		else if (!strcmp(line, "ifname"))
+			snprintf(in->ifname, sizeof(in->ifname), "%s", val);
+		else if (!strcmp(line, "ifindex"))
+			in->ifindex = strtol(val, NULL, 10);
+		else if (!strcmp(line, "xdp_mode"))
+			snprintf(in->xdp_mode, sizeof(in->xdp_mode), "%s", val);
+		else if (!strcmp(line, "started_unix"))
+			in->started_unix = strtoll(val, NULL, 10);
+	}
+	fclose(f);
+	in->have = in->pid > 0;
+	in->alive = in->have && (kill((pid_t)in->pid, 0) == 0 || errno == EPERM);
+}
+
+/* Sums the per-CPU slot 0 of nad_stats. */
+static int read_stats(int fd, struct nad_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct nad_stats *per;
+	__u32 key = 0;
+	int err = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	per = calloc((size_t)ncpu, sizeof(*per));
+	if (!per)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, per)) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (int c = 0; c < ncpu; c++) {
+		const __u64 *src = (const __u64 *)&per[c];
+		__u64 *dst = (__u64 *)sum;
+
+		for (size_t i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
+			dst[i] += src[i];
+	}
+cleanup:
+	free(per);
+	return err;
+}
+
+struct src_entry {
+	struct nad_src_key key;
+	struct nad_src_stats st;
+};
+
+static int cmp_src_pkts(const void *a, const void *b)
+{
+	const struct src_entry *x = a, *y = b;
+
+	if (x->st.pkts != y->st.pkts)
+		return x->st.pkts < y->st.pkts ? 1 : -1;
+	return memcmp(x->key.addr, y->key.addr, 16);
+}
+
+/*
+ * Reads every entry of nad_src into a malloc'd array sorted by packets. The
+ * LRU may change under us; the walk is bounded so it always ends.
+ */
+static int read_sources(int fd, struct src_entry **out, size_t *n_out)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	struct nad_src_key key, next;
+	struct src_entry *v = NULL;
+	size_t n = 0, cap = 0, limit;
+	void *prev = NULL;
+	int err = 0, ncpu = 1;
+	bool percpu;
+	struct nad_src_stats *val = NULL;
+
+	*out = NULL;
+	*n_out = 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	percpu = info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_HASH;
+	if (percpu)
+		ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return -EINVAL;
+	val = calloc((size_t)ncpu, sizeof(*val));
+	if (!val)
+		return -ENOMEM;
+	limit = (size_t)info.max_entries * 2 + 16;
+	while (n < limit && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, val))
+			continue; /* evicted between the two calls */
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct src_entry *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n].key = key;
+		v[n].st = val[0];
+		for (int c = 1; c < ncpu; c++) {
+			v[n].st.pkts += val[c].pkts;
+			v[n].st.bytes += val[c].bytes;
+			v[n].st.syns += val[c].syns;
+			if (val[c].first_ns &&
+			    (!v[n].st.first_ns || val[c].first_ns < v[n].st.first_ns))
+				v[n].st.first_ns = val[c].first_ns;
+			if (val[c].last_ns > v[n].st.last_ns)
+				v[n].st.last_ns = val[c].last_ns;
+		}
+		n++;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_src_pkts);
+	*out = v;
+	*n_out = n;
+	v = NULL;
+cleanup:
+	free(v);
+	free(val);
+	return err;
+}
+
+/* Source address as text: IPv4-mapped addresses as dotted quads. */
+static void format_src(const __u8 addr[16], char *buf, size_t len)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (!memcmp(addr, mapped, 12))
+		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
+}
+
+static long count_keys(int fd, size_t key_size)
+{
+	__u8 key[32], next[32];
+	void *prev = NULL;
+	long n = 0;
+
+	while (n < 10 * 1000 * 1000 && !bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static const size_t rule_key_size[N_RULE_MAPS] = {
+	sizeof(struct nad_lpm4_key),
+	sizeof(struct nad_lpm6_key),
+	sizeof(struct nad_lpm4_key),
+	sizeof(struct nad_lpm6_key),
+};
+
+static void format_age(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000ull;
+
+	if (s >= 86400)
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "s", s);
+}
+
+static void status_usage(FILE *f)
+{
+	fprintf(f, "Usage: nadxdp status [--json] [--top N]\n"
+		   "  Counters of the running instance (root): packets and bytes per direction,\n"
+		   "  records, shed, pending and staged packets, malformed packets, rule drops, rule\n"
+		   "  counts and the top sources by packets.\n"
+		   "  -j, --json     one JSON object instead of text\n"
+		   "  -t, --top N    how many sources to list (default 10, 0 for none)\n");
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static void json_add_u64(struct json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+static int print_status_json(const struct instance *in, const struct nad_stats *st,
+			     const long n_rules[N_RULE_MAPS], const struct src_entry *src,
+			     size_t n_src, size_t top, uint64_t now)
+{
+	struct json_object *root = json_object_new_object(), *o, *arr;
+	int err = 0;
+
+	if (!root)
+		return -ENOMEM;
+	o = json_object_new_object();
+	json_object_object_add(o, "running", json_object_new_boolean(in->alive));
+	if (in->have) {
+		json_object_object_add(o, "pid", json_object_new_int64(in->pid));
+		json_object_object_add(o, "ifname", json_object_new_string(in->ifname));
+		json_object_object_add(o, "ifindex", json_object_new_int64(in->ifindex));
+		json_object_object_add(o, "xdp_mode", json_object_new_string(in->xdp_mode));
+		json_object_object_add(o, "started_unix", json_object_new_int64(in->started_unix));
+	}
+	json_object_object_add(root, "instance", o);
+
+	o = json_object_new_object();
+	json_add_u64(o, "pkts_in", st->pkts[NAD_DIR_IN]);
+	json_add_u64(o, "pkts_out", st->pkts[NAD_DIR_OUT]);
+	json_add_u64(o, "bytes_in", st->bytes[NAD_DIR_IN]);
+	json_add_u64(o, "bytes_out", st->bytes[NAD_DIR_OUT]);
+	json_add_u64(o, "recs_emitted", st->recs_emitted);
+	json_add_u64(o, "recs_shed", st->recs_shed);
+	json_add_u64(o, "pending", st->pending);
+	json_add_u64(o, "staged", st->staged);
+	json_add_u64(o, "malformed", st->malformed);
+	json_add_u64(o, "dropped_rule", st->dropped_rule);
+	json_add_u64(o, "allowed_rule", st->allowed_rule);
+	json_add_u64(o, "dropped_synlimit", st->dropped_synlimit);
+	json_object_object_add(root, "counters", o);
+
+	o = json_object_new_object();
+	json_object_object_add(o, "drop4", json_object_new_int64(n_rules[MAP_DROP4]));
+	json_object_object_add(o, "drop6", json_object_new_int64(n_rules[MAP_DROP6]));
+	json_object_object_add(o, "allow4", json_object_new_int64(n_rules[MAP_ALLOW4]));
+	json_object_object_add(o, "allow6", json_object_new_int64(n_rules[MAP_ALLOW6]));
+	json_object_object_add(root, "rules", o);
+
+	json_object_object_add(root, "n_sources", json_object_new_uint64(n_src));
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n_src && i < top; i++) {
+		char addr[INET6_ADDRSTRLEN];
+
+		format_src(src[i].key.addr, addr, sizeof(addr));
+		o = json_object_new_object();
+		json_object_object_add(o, "addr", json_object_new_string(addr));
+		json_add_u64(o, "pkts", src[i].st.pkts);
+		json_add_u64(o, "bytes", src[i].st.bytes);
+		json_add_u64(o, "syns", src[i].st.syns);
+		json_add_u64(o, "first_ns", src[i].st.first_ns);
+		json_add_u64(o, "last_ns", src[i].st.last_ns);
+		json_add_u64(o, "idle_ns", now > src[i].st.last_ns ? now - src[i].st.last_ns : 0);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "top_sources", arr);
+	if (puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
+		err = -EIO;
+	json_object_put(root);
+	return err;
+}
+
+static void print_status_text(const struct instance *in, const struct nad_stats *st,
+			      const long n_rules[N_RULE_MAPS], const struct src_entry *src,
+			      size_t n_src, size_t top, uint64_t now)
+{
+	if (in->have) {
+		char up[32] = "?";
+		time_t t = time(NULL);
+
+		if (in->started_unix > 0 && t >= in->started_unix)
+			format_age((uint64_t)(t - in->started_unix) * 1000000000ull, up,
+				   sizeof(up));
+		printf("nadxdp on %s (ifindex %ld), ingress %s, pid %ld%s, up %s\n", in->ifname,
+		       in->ifindex, loader_ingress_name(in->xdp_mode), in->pid,
+		       in->alive ? "" : " (not running: stale pins)", up);
+	} else {
+		printf("nadxdp maps pinned under %s (no instance file %s)\n", NAD_PIN_DIR,
+		       NAD_INSTANCE_FILE);
+	}
+	printf("%-22s %20s %20s\n", "", "ingress", "egress");
+	printf("%-22s %20llu %20llu\n", "packets", (unsigned long long)st->pkts[NAD_DIR_IN],
+	       (unsigned long long)st->pkts[NAD_DIR_OUT]);
+	printf("%-22s %20llu %20llu\n", "bytes", (unsigned long long)st->bytes[NAD_DIR_IN],
+	       (unsigned long long)st->bytes[NAD_DIR_OUT]);
+	printf("%-22s %20llu\n", "records emitted", (unsigned long long)st->recs_emitted);
+	printf("%-22s %20llu\n", "packets shed", (unsigned long long)st->recs_shed);
+	printf("%-22s %20llu\n", "packets pending", (unsigned long long)st->pending);
+	printf("%-22s %20llu\n", "packets staged", (unsigned long long)st->staged);
+	printf("%-22s %20llu\n", "malformed", (unsigned long long)st->malformed);
+	printf("%-22s %20llu\n", "dropped by rule", (unsigned long long)st->dropped_rule);
+	printf("%-22s %20llu\n", "allowlist saves", (unsigned long long)st->allowed_rule);
+	printf("%-22s %20llu\n", "dropped by SYN limit", (unsigned long long)st->dropped_synlimit);
+	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MAP_DROP4],
+	       n_rules[MAP_DROP6]);
+	printf("%-22s %20ld %20ld\n", "allow (v4, v6)", n_rules[MAP_ALLOW4], n_rules[MAP_ALLOW6]);
+	printf("sources tracked: %zu\n", n_src);
+	if (top && n_src) {
+		printf("  %-39s %12s %14s %10s %8s\n", "top sources", "packets", "bytes", "SYNs",
+		       "idle");
+		for (size_t i = 0; i < n_src && i < top; i++) {
+			char addr[INET6_ADDRSTRLEN], idle[32];
+
+			format_src(src[i].key.addr, addr, sizeof(addr));
+			format_age(now > src[i].st.last_ns ? now - src[i].st.last_ns : 0, idle,
+				   sizeof(idle));
+			printf("  %-39s %12llu %14llu %10llu %8s\n", addr,
+			       (unsigned long long)src[i].st.pkts,
+			       (unsigned long long)src[i].st.bytes,
+			       (unsigned long long)src[i].st.syns, idle);
+		}
+	}
+}
+
+int ctl_status_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "top", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int stats_fd = -1, src_fd = -1, rule_fd[N_RULE_MAPS] = { -1, -1, -1, -1 };
+	long n_rules[N_RULE_MAPS] = { 0 };
+	struct src_entry *src = NULL;
+	unsigned long long top = TOP_DEFAULT;
+	int opt, err, ret = EXIT_RUNTIME;
+	struct instance in;
+	struct nad_stats st;
+	bool json = false;
+	size_t n_src = 0;
+	uint64_t now;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":jt:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			if (parse_uint(optarg, 1000000, &top)) {
+				pr_warn("status: --top wants a count 0..1000000, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			status_usage(stdout);
+			return EXIT_OK;
+		case ':':
+			pr_warn("status: option %s needs an argument\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			pr_warn("status: unknown option %s (see nadxdp status --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		pr_warn("status: unexpected argument %s (see nadxdp status --help)\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!is_root("status"))
+		return EXIT_RUNTIME;
+
+	stats_fd = open_pinned("nad_stats");
+	if (stats_fd == -ENOENT) {
+		pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
+		goto cleanup;
+	}
+	if (stats_fd < 0)
+		goto cleanup;
+	err = read_stats(stats_fd, &st);
+	if (err) {
+		pr_warn("cannot read %s/nad_stats: %s\n", NAD_PIN_DIR, strerror(-err));
+		goto cleanup;
+	}
+	/* The other maps are optional for status: show what is there. */
+	src_fd = open_pinned("nad_src");
+	if (src_fd >= 0) {
+		err = read_sources(src_fd, &src, &n_src);
+		if (err) {
+			pr_warn("cannot read %s/nad_src: %s\n", NAD_PIN_DIR, strerror(-err));
+			goto cleanup;
+		}
+	}
+	for (int m = 0; m < N_RULE_MAPS; m++) {
+		rule_fd[m] = open_pinned(rule_map_names[m]);
+		n_rules[m] = rule_fd[m] >= 0 ? count_keys(rule_fd[m], rule_key_size[m]) : 0;
+	}
+	read_instance(&in);
+	now = mono_ns();
+	if (json) {
+		if (print_status_json(&in, &st, n_rules, src, n_src, (size_t)top, now)) {
+			pr_warn("status: cannot write the JSON object\n");
+			goto cleanup;
+		}
+	} else {
+		print_status_text(&in, &st, n_rules, src, n_src, (size_t)top, now);
+	}
+	if (fflush(stdout)) {
+		pr_warn("status: cannot write to stdout: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	ret = EXIT_OK;
+cleanup:
+	free(src);
+	for (int m = 0; m < N_RULE_MAPS; m++) {
+		if (rule_fd[m] >= 0)
+			close(rule_fd[m]);
+	}
+	if (src_fd >= 0)
+		close(src_fd);
+	if (stats_fd >= 0)
+		close(stats_fd);
+	return ret;
+}
+
+/* ---- rules ---- */
+
+static void rules_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: nadxdp rules add CIDR [--ttl S]   drop packets from CIDR (S seconds, default forever)\n"
+		"       nadxdp rules del CIDR              remove the drop rule for CIDR\n"
+		"       nadxdp rules allow add CIDR        never drop packets from CIDR\n"
+		"       nadxdp rules allow del CIDR        remove CIDR from the allowlist\n"
+		"       nadxdp rules list [--json]         every rule: origin, hits, bytes, time left\n"
+		"  CIDR is a.b.c.d[/len] or an IPv6 address[/len]; a bare address is one host.\n"
+		"  Host bits below the prefix length are refused (10.0.0.1/24: use 10.0.0.0/24).\n"
+		"  Needs root and a running instance (maps pinned under " NAD_PIN_DIR ");\n"
+		"  list and del also work on the rules an instance kept on exit (--keep-rules).\n");
+}
+
+/* Parses a CIDR argument; logs and returns false when it is not one. */
+static bool parse_cidr_arg(const char *s, struct cidr *c)
+{
+	char norm[CIDR_STRLEN];
+	int err = cidr_parse(s, c);
+
+	switch (err) {
+	case 0:
+		return true;
+	case -EDOM:
+		cidr_format(c, norm, sizeof(norm));
+		pr_warn("rules: %s has host bits set below the prefix length; did you mean %s?\n",
+			s, norm);
+		return false;
+	case -ERANGE:
+		pr_warn("rules: prefix length out of range in %s (IPv4 0..32, IPv6 0..128)\n", s);
+		return false;
+	default:
+		pr_warn("rules: '%s' is not an address or prefix (a.b.c.d[/len] or IPv6[/len])\n",
+			s);
+		return false;
+	}
+}
+
+union lpm_key {
+	struct nad_lpm4_key k4;
+	struct nad_lpm6_key k6;
+};
+
+/* Fills the LPM key for c; returns its size. */
+static size_t lpm_key(const struct cidr *c, union lpm_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	if (c->family == AF_INET) {
+		key->k4.prefixlen = c->plen;
+		memcpy(key->k4.addr, c->addr, 4);
+		return sizeof(key->k4);
+	}
+	key->k6.prefixlen = c->plen;
+	memcpy(key->k6.addr, c->addr, 16);
+	return sizeof(key->k6);
+}
+
+/*
+ * Opens the rule map for c's family; logs the cause on failure. Adding needs
+ * a running instance (its counters pinned): a rule added to maps kept by
+ * --keep-rules would do nothing until the next start. Deleting works on
+ * kept maps too.
+ */
+static int open_rule_map(const struct cidr *c, bool allow, bool adding)
+{
+	enum rule_map m = allow ? (c->family == AF_INET ? MAP_ALLOW4 : MAP_ALLOW6) :
+				  (c->family == AF_INET ? MAP_DROP4 : MAP_DROP6);
+	int fd;
+
+	if (adding) {
+		fd = open_pinned("nad_stats");
+		if (fd < 0) {
+			if (fd == -ENOENT)
+				pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
+			return fd;
+		}
+		close(fd);
+	}
+	fd = open_pinned(rule_map_names[m]);
+	if (fd == -ENOENT)
+		pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
+	return fd;
+}
+
+/*
+ * The common start of `rules add|del`: parses the CIDR argument, checks for root,
+ * opens the map the prefix belongs in and fills its LPM key and canonical text.
+ * Returns the map fd, or minus the exit code (the cause logged).
+ */
+static int open_rule_arg(const char *arg, bool allow, bool create, union lpm_key *key,
+			 char text[CIDR_STRLEN])
+{
+	struct cidr c;
+	int fd;
+
+	if (!parse_cidr_arg(arg, &c))
+		return -EXIT_USAGE;
+	if (!is_root("rules"))
+		return -EXIT_RUNTIME;
+	fd = open_rule_map(&c, allow, create);
+	if (fd < 0)
+		return -EXIT_RUNTIME;
+	lpm_key(&c, key);
+	cidr_format(&c, text, CIDR_STRLEN);
+	return fd;
+}
+
+static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
+{
+	char text[CIDR_STRLEN];
+	union lpm_key key;
+	int fd, ret = EXIT_RUNTIME;
+
+	fd = open_rule_arg(arg, allow, true, &key, text);
+	if (fd < 0)
+		return -fd;
+	if (allow) {
+		struct nad_allow v = { 0 };
+
+		/* keep the hit counter of an existing entry */
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			memset(&v, 0, sizeof(v));
+		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
+			pr_warn("rules: cannot add %s to the allowlist: %s\n", text,
+				strerror(errno));
+			goto cleanup;
+		}
+		printf("allow %s\n", text);
+	} else {
+		struct nad_rule v = { 0 };
+		uint64_t now = mono_ns();
+		bool existed = !bpf_map_lookup_elem(fd, &key, &v);
+
+		if (!existed)
+			v.created_ns = now;
+		v.expires_ns = ttl_s ? now + ttl_s * 1000000000ull : 0;
+		v.origin = NAD_ORIGIN_MANUAL;
+		v.reason = 0;
+		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
+			pr_warn("rules: cannot add the drop rule for %s: %s\n", text,
+				strerror(errno));
+			goto cleanup;
+		}
+		if (ttl_s)
+			printf("%s drop %s for %llus\n", existed ? "updated" : "added", text,
+			       ttl_s);
+		else
+			printf("%s drop %s\n", existed ? "updated" : "added", text);
+	}
+	ret = EXIT_OK;
+cleanup:
+	close(fd);
+	return ret;
+}
+
+static int rule_del(const char *arg, bool allow)
+{
+	char text[CIDR_STRLEN];
+	union lpm_key key;
+	int fd, ret = EXIT_RUNTIME;
+
+	fd = open_rule_arg(arg, allow, false, &key, text);
+	if (fd < 0)
+		return -fd;
+	if (bpf_map_delete_elem(fd, &key)) {
+		if (errno == ENOENT)
+			pr_warn("rules: no %s for %s\n", allow ? "allowlist entry" : "drop rule",
+				text);
+		else
+			pr_warn("rules: cannot delete %s: %s\n", text, strerror(errno));
+		goto cleanup;
+	}
+	printf("deleted %s %s\n", allow ? "allow" : "drop", text);
+	ret = EXIT_OK;
+cleanup:
+	close(fd);
+	return ret;
+}
+
+static const char *origin_name(__u32 origin)
+{
+	switch (origin) {
+	case NAD_ORIGIN_MANUAL:
+		return "manual";
+	case NAD_ORIGIN_AUTO:
+		return "auto";
+	default:
+		return "unknown";
+	}
+}
+
+/* Walks one rule map, printing text or appending JSON objects to arr. */
+static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t now)
+{
+	bool v4 = m == MAP_DROP4 || m == MAP_ALLOW4, drop = m == MAP_DROP4 || m == MAP_DROP6;
+	size_t ksz = rule_key_size[m];
+	union lpm_key key, next;
+	void *prev = NULL;
+	long n = 0;
+
+	while (n++ < 10 * 1000 * 1000 && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct cidr c = { .family = v4 ? AF_INET : AF_INET6 };
+		char text[CIDR_STRLEN], left[32] = "never";
+		struct nad_rule r = { 0 };
+		struct nad_allow a = { 0 };
+		int err;
+
+		memcpy(&key, &next, ksz);
+		prev = &key;
+		err = drop ? bpf_map_lookup_elem(fd, &key, &r) : bpf_map_lookup_elem(fd, &key, &a);
+		if (err)
+			continue; /* deleted meanwhile */
+		c.plen = v4 ? key.k4.prefixlen : key.k6.prefixlen;
+		memcpy(c.addr, v4 ? key.k4.addr : key.k6.addr, v4 ? 4 : 16);
+		if (cidr_format(&c, text, sizeof(text)))
+			snprintf(text, sizeof(text), "(bad key)");
+		if (drop && r.expires_ns) {
+			if (r.expires_ns > now)
+				format_age(r.expires_ns - now, left, sizeof(left));
+			else
+				snprintf(left, sizeof(left), "expired");
+		}
+		if (arr) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "kind",
+					       json_object_new_string(drop ? "drop" : "allow"));
+			json_object_object_add(o, "cidr", json_object_new_string(text));
+			if (drop) {
+				json_object_object_add(
+					o, "origin", json_object_new_string(origin_name(r.origin)));
+				json_object_object_add(o, "reason",
+						       json_object_new_int64(r.reason));
+				json_add_u64(o, "hits", r.hits);
+				json_add_u64(o, "bytes", r.hit_bytes);
+				json_add_u64(o, "created_ns", r.created_ns);
+				json_add_u64(o, "expires_ns", r.expires_ns);
+				if (r.expires_ns)
+					json_object_object_add(
+						o, "ttl_left_s",
+						json_object_new_double(
+							r.expires_ns > now ?
+								(double)(r.expires_ns - now) / 1e9 :
+								0.0));
+				else
+					json_object_object_add(o, "ttl_left_s", NULL);
+			} else {
+				json_add_u64(o, "hits", a.hits);
+			}
+			json_object_array_add(arr, o);
+		} else if (drop) {
+			printf("%-6s %-43s %-7s %12llu %14llu %10s\n", "drop", text,
+			       origin_name(r.origin), (unsigned long long)r.hits,
+			       (unsigned long long)r.hit_bytes, left);
+		} else {
+			printf("%-6s %-43s %-7s %12llu %14s %10s\n", "allow", text, "manual",
+			       (unsigned long long)a.hits, "-", "-");
+		}
+	}
+	return 0;
+}
+
+static int rules_list(bool json)
+{
+	int fd[N_RULE_MAPS] = { -1, -1, -1, -1 }, ret = EXIT_RUNTIME, sfd;
+	struct json_object *arr = NULL;
+	uint64_t now;
+
+	if (!is_root("rules"))
+		return EXIT_RUNTIME;
+	/*
+	 * The drop maps are required; the allowlist is not: with no instance
+	 * running, the rules kept by --keep-rules are listed without it.
+	 */
+	for (int m = 0; m < N_RULE_MAPS; m++) {
+		bool optional = m == MAP_ALLOW4 || m == MAP_ALLOW6;
+
+		fd[m] = open_pinned(rule_map_names[m]);
+		if (fd[m] == -ENOENT && optional)
+			continue;
+		if (fd[m] == -ENOENT) {
+			pr_warn(NO_INSTANCE_MSG);
+			goto cleanup;
+		}
+		if (fd[m] < 0)
+			goto cleanup;
+	}
+	now = mono_ns();
+	if (json) {
+		arr = json_object_new_array();
+		if (!arr) {
+			pr_warn("rules: %s\n", strerror(ENOMEM));
+			goto cleanup;
+		}
+	} else {
+		printf("%-6s %-43s %-7s %12s %14s %10s\n", "kind", "cidr", "origin", "hits",
+		       "bytes", "time left");
+	}
+	for (int m = 0; m < N_RULE_MAPS; m++) {
+		if (fd[m] >= 0)
+			list_map(fd[m], (enum rule_map)m, arr, now);
+	}
+	/* Aggregate rate rules of the mitigation (optional map). */
+	sfd = open_pinned("nad_synlimit");
+	if (sfd >= 0) {
+		mitigate_bpf_list_rates(sfd, arr, stdout, now);
+		close(sfd);
+	}
+	if (json) {
+		struct json_object *root = json_object_new_object();
+
+		json_object_object_add(root, "rules", arr);
+		arr = NULL;
+		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	}
+	if (fflush(stdout)) {
+		pr_warn("rules: cannot write to stdout: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	ret = EXIT_OK;
+cleanup:
+	json_object_put(arr);
+	for (int m = 0; m < N_RULE_MAPS; m++) {
+		if (fd[m] >= 0)
+			close(fd[m]);
+	}
+	return ret;
+}
+
+int ctl_rules_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ttl", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long long ttl = 0;
+	bool json = false, have_ttl = false;
+	char *pos[4];
+	int n_pos = 0, opt;
+
+	opterr = 0;
+	optind = 1;
+	/* "+" is not used: options may follow the positional words (rules add X --ttl 60). */
+	while (optind < argc) {
+		opt = getopt_long(argc, argv, "-:t:jh", opts, NULL);
+		if (opt == -1)
+			break;
+		switch (opt) {
+		case 1:
+			if (n_pos == 4) {
+				pr_warn("rules: too many arguments (see nadxdp rules --help)\n");
+				return EXIT_USAGE;
+			}
+			pos[n_pos++] = optarg;
+			break;
+		case 't':
+			if (parse_uint(optarg, 10ull * 365 * 86400, &ttl) || ttl == 0) {
+				pr_warn("rules: --ttl wants whole seconds 1..315360000, not '%s'\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			have_ttl = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			rules_usage(stdout);
+			return EXIT_OK;
+		case ':':
+			pr_warn("rules: option %s needs an argument\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			pr_warn("rules: unknown option %s (see nadxdp rules --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (n_pos == 0) {
+		pr_warn("rules: want add, del, list or allow (see nadxdp rules --help)\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(pos[0], "list") && n_pos == 1 && !have_ttl)
+		return rules_list(json);
+	if (json) {
+		pr_warn("rules: --json goes with list only\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(pos[0], "add") && n_pos == 2)
+		return rule_add(pos[1], false, ttl);
+	if (have_ttl) {
+		pr_warn("rules: --ttl goes with add only (the allowlist has no expiry)\n");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(pos[0], "del") && n_pos == 2)
+		return rule_del(pos[1], false);
+	if (!strcmp(pos[0], "allow") && n_pos == 3 && !strcmp(pos[1], "add"))
+		return rule_add(pos[2], true, 0);
+	if (!strcmp(pos[0], "allow") && n_pos == 3 && !strcmp(pos[1], "del"))
+		return rule_del(pos[2], true);
+	if (!strcmp(pos[0], "allow") && n_pos == 2 && !strcmp(pos[1], "list"))
+		return rules_list(false);
+	pr_warn("rules: cannot make sense of '%s%s%s' (see nadxdp rules --help)\n", pos[0],
+		n_pos > 1 ? " " : "", n_pos > 1 ? pos[1] : "");
+	return EXIT_USAGE;
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * detect/classify.h - the twelve anomaly classes, decided by explicit evidence.
+ *
+ * The engine (engine.h) keeps the trackers and fills a struct classify_evidence
+ * for each packet; classify_decide() turns it into at most one class with an
+ * evidence sentence (the numbers that decided it) and a recommended response.
+ * A model score alone never decides a critical or warning class: only the
+ * info classes (timing_anomaly, size_anomaly, behavioral) need the weighted
+ * score to have passed the threshold, and they are what the models flag.
+ *
+ * Rules, checked in this order (first match wins); "window" figures are
+ * exponentially decayed counts (time constant in brackets), thresholds are
+ * the profile's (struct classify_profile):
+ *
+ *   scanning (vertical)   the source reached >= scan_ports distinct destination
+ *                         ports [10 s] and at least half its last 100 packets
+ *                         (since its last pause of 5 s) were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
+ *                         and its last 100 packets went to >= 10 ports -
+ *                         checked before DoS so a fast SYN scan is a scan, and
+ *                         a flood after a scan (or a scan after a flood) is
+ *                         told by what the source does now
+ *   scanning (horizontal) >= scan_hosts distinct destination hosts [10 s] with
+ *                         probes, the same port(s), at most 20 packets per host
+ *   scanning (stealth)    >= 5 NULL / FIN-only / XMAS probes [10 s]
+ *   dos_attack (source)   the source sends >= dos_pps packets/s [1 s] to one
+ *                         destination with >= 80 % SYN-only (SYN flood), UDP
+ *                         (UDP flood) or ICMP (ICMP flood) packets
+ *   dos_attack (distributed) the destination receives >= dos_dist_pps packets/s
+ *                         [1 s] from >= 20 distinct sources [10 s] with >= 80 %
+ *                         SYN-only / SYN-ACK / RST / UDP / ICMP: spoofed or
+ *                         reflected flood; the episode is keyed on the victim
+ *   dos_attack (slow)     one source opened >= slow_conns connections [60 s]
+ *                         to one web port, sent >= slow_conns packets with ACK
+ *                         there (handshakes were completed: a SYN flood alone is
+ *                         not slow, and the SYNs of a past flood do not hide a
+ *                         Slowloris), and holds them: it closed (FIN) at most a
+ *                         quarter, and sent < 1 KB per connection (Slowloris
+ *                         dribbles header lines; a client closes or reuses its
+ *                         connections)
+ *   credential_stuffing   >= cred_conns new TCP connections [60 s] from the
+ *                         source to one authentication service port (on SSH,
+ *                         with at least one failure among them), or
+ *                         >= cred_fails login failures [60 s] answered by one
+ *                         multi-attempt login service (SSH, FTP, telnet, POP3,
+ *                         IMAP, SMTP submission): a server reply to a client
+ *                         request, among the first 12 replies of the connection,
+ *                         that repeats the length of one of the two before it
+ *                         (a refusal is the same message every time)
+ *   intrusion_attempt     a source with a history (it scanned, or its attempts
+ *                         were refused with >= 3 RSTs [60 s]) sends TCP payload to
+ *                         a sensitive service (a UDP scan's own probes to 135/137
+ *                         are part of the scan) (135, 139, 445, 3389, 23, 5985,
+ *                         5986); or a callback: a host that received payload on
+ *                         a sensitive/web service from S opens a connection to
+ *                         S, or S opens one to it on a new high port, within 60 s
+ *   data_exfiltration     the source sent >= exfil_bytes [60 s] outbound to one
+ *                         destination (outbound: dir == NAD_DIR_OUT, or a
+ *                         private/link-local source to a public destination);
+ *                         (payload bytes throughout: headers are not data);
+ *                         or a one-way upload: >= upload_bytes [60 s] to one
+ *                         destination on a non-web port, at least 8 times what
+ *                         came back, and not public -> private (a download seen
+ *                         from the server); or a DNS tunnel: >= dns_tunnel_queries
+ *                         queries [60 s] to one server with a mean query payload
+ *                         >= 64 B (ordinary names average 30-45 B; tunnels pack
+ *                         data into long labels), or >= 64 KB of DNS query
+ *                         payload [60 s]; or an ICMP tunnel: >= 10 echo requests
+ *                         [60 s] to one destination with a mean payload >= 64 B
+ *                         that varies (sd >= 8 B; ping pads to a fixed size)
+ *   mass_registration     >= mass_reg_srcs sources first seen [10 s] sent
+ *                         payload to one destination port; keyed on the service
+ *   protocol_violation    >= 2 malformed packets from the source [60 s]
+ *                         (the parser's reason code, illegal flag combinations;
+ *                         an answer to port 0 is the asker's violation), or
+ *                         non-conforming ones: unassigned ICMP/ICMPv6 type or
+ *                         code, a stream of tiny IP fragments (engine.c violation())
+ *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
+ *                         without a DoS signature, from a source that mostly
+ *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
+ *                         replies, port-unreachables and bare ACKs are not its own
+ *                         traffic; the ICMP flood share leaves echo replies and
+ *                         solicited ICMP errors out for the same reason)
+ *   unusual_destination   a connection to a suspicious port (Tor 9001, 9030,
+ *                         9050, 9150; IRC 6667; 4444, 31337), baseline or not
+ *                         (a Tor relay seen since the start is still Tor), from a
+ *                         client port (>= 1024, no SYN-ACK or RST: not an answer)
+ *   timing_anomaly        score passed and |interval z| > 3
+ *   size_anomaly          score passed and |size z| > 3
+ *   behavioral            score passed, nothing above explains it
+ * The three info classes also need both models to agree: an autoencoder criterion
+ * and an Isolation Forest criterion (normal or extreme) among the fired ones, and
+ * one of the two at its extreme level.
+ */
+#ifndef NAD_CLASSIFY_H
+#define NAD_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "nad_abi.h"
+
+enum classify_class {
+	CLASS_NONE = 0,
+	CLASS_DOS_ATTACK,
+	CLASS_DATA_EXFILTRATION,
+	CLASS_CREDENTIAL_STUFFING,
+	CLASS_INTRUSION_ATTEMPT,
+	CLASS_MASS_REGISTRATION,
+	CLASS_SCANNING,
+	CLASS_PROTOCOL_VIOLATION,
+	CLASS_EXCESSIVE_TRAFFIC,
+	CLASS_UNUSUAL_DESTINATION,
+	CLASS_TIMING_ANOMALY,
+	CLASS_SIZE_ANOMALY,
+	CLASS_BEHAVIORAL,
+	CLASS_N,
+};
+
+enum classify_severity {
+	SEV_INFO = 1,
+	SEV_WARNING = 2,
+	SEV_CRITICAL = 3,
+};
+
+/* "dos_attack" ... ; "none" for CLASS_NONE. */
+const char *classify_name(enum classify_class c);
+/* Parses a class identifier; CLASS_NONE if unknown. */
+enum classify_class classify_from_name(const char *name);
+/* 1..3; 0 for CLASS_NONE. */
+enum classify_severity classify_level(enum classify_class c);
+/* "critical", "warning", "info". */
+const char *classify_severity_name(enum classify_severity s);
+
+/* Thresholds that depend on the network (profile). */
+struct classify_profile {
+	const char *name;
+	double sensitivity; /* base weighted-score threshold */
+	double dos_threshold; /* dos_pattern: share of the last 100 intervals < 1 ms */
+	unsigned scan_threshold; /* scanning_pattern: distinct ports among the last 100 packets */
+	double dos_pps; /* single-source flood rate */
+	double dos_dist_pps; /* packets/s to one victim from many sources */
+	unsigned scan_ports, scan_hosts;
+	unsigned cred_conns;
+	unsigned cred_fails; /* login failures [60 s] from one service (fail2ban's maxretry is 5) */
+	unsigned slow_conns;
+	double exfil_bytes;
+	double upload_bytes; /* one-way upload to a non-web service */
+	unsigned dns_tunnel_queries; /* DNS queries [60 s] to one server with mean >= 64 B */
+	unsigned mass_reg_srcs;
+	double excess_pps, excess_bps;
+};
+
+enum classify_profile_id {
+	PROFILE_HOME = 0,
+	PROFILE_SMALL_OFFICE,
+	PROFILE_ENTERPRISE,
+	PROFILE_N,
+	PROFILE_AUTO = -1,
+};
+
+const struct classify_profile *classify_profile_get(enum classify_profile_id id);
+/* "home", "small-office", "enterprise" (or "auto") -> id; -EINVAL if unknown. */
+int classify_profile_parse(const char *s, enum classify_profile_id *id);
+
+/* Criteria of the weighted table (bit i of a mask = criterion i). */
+enum classify_criterion {
+	CRIT_IF_EXTREME = 0,
+	CRIT_AE_EXTREME,
+	CRIT_DOS_PATTERN,
+	CRIT_IF,
+	CRIT_AE,
+	CRIT_SCANNING_PATTERN,
+	CRIT_INTERVAL_SPIKE,
+	CRIT_RARE_PROTOCOL,
+	CRIT_N,
+};
+
+extern const char *const classify_criterion_names[CRIT_N];
+extern const double classify_criterion_weights[CRIT_N];
+
+/* What the trackers know when a packet arrives (filled by the engine). */
+struct classify_evidence {
+	const struct nad_rec *rec;
+	bool outbound; /* see data_exfiltration above */
+	/* the packet's source */
+	double src_pps, src_bps; /* [1 s] and [5 s] */
+	double src_syn_share, src_udp_share, src_icmp_share; /* of its packets [1 s] */
+	double src_top_dst_share; /* share of its packets [1 s] to this packet's destination */
+	unsigned src_dst_ports, src_dst_hosts; /* distinct [10 s] */
+	double src_probe_share; /* probes among its last 100 packets (since a 5-s pause) */
+	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
+	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
+	double src_pair_auth_fails; /* login failures this dst:port answered it [60 s] */
+	double src_pair_payload_mean; /* mean payload of its packets with payload to this dst:port */
+	double src_pair_acked; /* packets with ACK to this dst:port [60 s]: handshakes done */
+	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
+	double src_pair_bytes_per_conn; /* payload bytes per new connection to it [60 s] */
+	double src_pkts10; /* its packets [10 s] */
+	unsigned src_recent_ports; /* distinct destination ports of its last 100 packets
+				    * (filled when src_dst_ports >= 10 or a SYN) */
+	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
+	double src_rsts; /* RSTs received [60 s] */
+	bool src_scanned; /* the source was classified scanning in the last 5 min */
+	double src_malformed; /* malformed and non-conforming packets [60 s] */
+	const char *violation; /* why this well-formed packet breaks its protocol's rules, or NULL */
+	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
+	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
+	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */
+	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to this dst [60 s], mean B */
+	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
+	bool local_to_public, public_to_local; /* address locality (classify_addr_local) */
+	bool src_new; /* first seen in the last 10 s */
+	bool src_iot;
+	bool callback; /* see intrusion_attempt */
+	/* the packet's destination */
+	double dst_pps; /* [1 s] */
+	double dst_flood_share; /* SYN-only/SYN-ACK/RST/UDP/ICMP share [1 s] */
+	unsigned dst_srcs; /* distinct sources [10 s] */
+	double dst_new_payload_srcs; /* new sources with payload to this port [10 s] */
+	bool dstport_in_baseline; /* dst:port seen during the warm-up (Bloom filter) */
+	/* scores */
+	unsigned criteria; /* mask of fired criteria */
+	double score, threshold;
+	double interval_z, size_z;
+};
+
+#define CLASSIFY_TEXT 320
+
+struct classify_result {
+	enum classify_class cls;
+	bool by_destination; /* the episode is keyed on the destination (distributed attack) */
+	char evidence[CLASSIFY_TEXT];
+	char response[CLASSIFY_TEXT];
+};
+
+/* An IPv4-mapped address as dotted quad, anything else as IPv6 text. buf >= 46 bytes. */
+void classify_addr_str(const __u8 addr[16], char *buf, unsigned long len);
+/* Private (RFC 1918, CGNAT, ULA), loopback or link-local. */
+bool classify_addr_local(const __u8 addr[16]);
+
+/* Auth / sensitive / web service ports. */
+bool classify_is_auth_port(uint16_t port);
+/* Login services that let a client try again on the same connection. */
+bool classify_is_login_port(uint16_t port);
+bool classify_is_sensitive_port(uint16_t port);
+bool classify_is_suspicious_port(uint16_t port);
+
+/*
+ * Decides the class of a packet from its evidence under profile p. Returns the class
+ * (CLASS_NONE when no rule matches and the score did not pass the threshold) and fills
+ * *out (evidence and response sentences) when it is not CLASS_NONE.
+ */
+enum classify_class classify_decide(const struct classify_evidence *ev,
+				    const struct classify_profile *p, struct classify_result *out);
+/*
+ * The same decision (class, by_destination) without the sentences: out->evidence and
+ * out->response are left empty. Formatting them costs more than deciding, and most
+ * anomalous packets join an episode whose sentences were written at its start, so the
+ * engine decides with this and asks classify_decide() for the text of a new episode only.
+ */
+enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
+					  const struct classify_profile *p,
+					  struct classify_result *out);
+
+#endif /* NAD_CLASSIFY_H */

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * detect/engine.h - one detection engine for live and offline: records in, alerts out.
+ *
+ * The engine's clock is rec->ts_ns (capture time offline, CLOCK_MONOTONIC
+ * live). engine_process() ticks by itself every second of record time, so the
+ * same records give the same alerts live and offline; engine_tick() only
+ * adds ticks when no record comes (idle links). No allocation per packet:
+ * every tracker is a fixed-size table with eviction of the least recently
+ * seen entry.
+ *
+ * Model vector (ENGINE_DIM floats, this order, these names; a model file
+ * whose names differ is refused):
+ *    0..11  the twelve features of features.h (src_ip_hash ... transport_layer_hash)
+ *    12 src_pkt_rate   log1p(packets/s of the source), decayed count, tau 1 s
+ *    13 src_dst_ports  log1p(distinct destination ports of the source), last 10-20 s
+ *    14 src_dst_hosts  log1p(distinct destination hosts of the source), last 10-20 s
+ * Measured by scripts/eval-context.sh (train on the bundled benign captures, count the
+ * packets both models flag per labelled capture): without src_pkt_rate the models flag
+ * less of the attacks with both seeds tried; src_syn_share and dst_bytes_out (bytes to
+ * the destination, tau 60 s) did not help and raised the flag rate on held-out benign
+ * captures, so they are not in the vector (the rules still use both figures).
+ * All context is computed here from the record stream, weighted by rec->weight,
+ * so live and offline agree.
+ *
+ * Weighted criteria (classify.h has the names and weights):
+ *   isolation_forest_extreme 2.0  if_score < if_thr * 1.2 (thresholds are negative)
+ *   autoencoder_extreme      2.0  ae_mae > the model's extreme level (modelset_ae_extreme: the
+ *                                 0.999 quantile of the training rows' errors)
+ *   dos_pattern              2.0  this packet's interval (per source, or per
+ *                                 destination) < 1 ms and more than dos_threshold of
+ *                                 the last 100 intervals of that source/destination < 1 ms
+ *   isolation_forest         1.5  if_score < if_thr
+ *   autoencoder              1.5  ae_mae > ae_thr
+ *   scanning_pattern         1.5  SYN-only (tcp_flags == 0x02) and > scan_threshold
+ *                                 distinct destination ports among the source's last 100 packets
+ *   interval_spike           1.0  |z| > 3 of log10(interval) against the source's
+ *                                 exponentially weighted mean/std (log: intervals are
+ *                                 heavy-tailed; a raw z-score fires on every pause)
+ *   rare_protocol            1.0  protocol absent from the last 1000 packets, after > 30
+ *
+ * Adaptive threshold: the weighted score must reach
+ *     clamp(q99.9 + 0.25, base, 1.5 * base)
+ * where base is the profile's sensitivity and q99.9 the 99.9th percentile of the scores
+ * of packets from sources with no open critical/warning episode, in a histogram that
+ * forgets with a half-life of about 70,000 packets. An ongoing attack cannot hide itself:
+ * its sources are excluded from the quantile once their first alert fires, the
+ * adaptation is slow, and it can never raise the threshold above 1.5 * base. Rule-based
+ * classes (critical, warning) do not depend on this threshold at all.
+ *
+ * IoT: a source is IoT once it uses MQTT 1883/8883, CoAP 5683, SSDP 1900 or mDNS 5353,
+ * or after 20 packets sends small packets (mean < 300 B) to <= 3 peers at regular
+ * intervals (std of log10 interval < 0.3). IoT sources get their own threshold histogram
+ * (same rule as above, over IoT traffic only) and their interval_spike is off while
+ * their periodic pattern holds.
+ *
+ * Info classes (timing, size, behavioral) are deviations from the source's own behaviour:
+ * they need 20 packets of history from the source and a recent pass rate (EWMA, alpha
+ * 0.02) of at most 10 %; a host whose every packet passes is one the model does not know
+ * yet (retraining will learn it), not an anomaly of its own. A device's recurring pattern
+ * is its own baseline: an info anomaly whose signature (peer, protocol, size to a power of
+ * two; not the ports, clients pick new ephemeral ones) the source already showed is not
+ * reported again (the last 8 signatures per source). classify.h adds that both models
+ * must agree for an info class, one of them at its extreme level.
+ *
+ * Profile: --profile fixes it; otherwise home is used during a warm-up (the first 60 s or
+ * 5000 packets) and then inferred from the number of distinct local (private) hosts that
+ * received traffic: <= 20 home, <= 150 small-office, else enterprise (spoofed sources never
+ * receive, so a flood does not inflate the count). Logged with pr_info and in summaries.
+ */
+#ifndef NAD_ENGINE_H
+#define NAD_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "report/alert.h"
+#include "detect/classify.h"
+#include "nad_abi.h"
+#include "detect/retrain.h"
+
+#define ENGINE_DIM 15
+
+extern const char *const engine_feature_names[ENGINE_DIM];
+
+struct engine_opts {
+	enum classify_profile_id profile; /* PROFILE_AUTO infers it */
+	double summary_interval_s; /* default 30; < 0 disables */
+	double campaign_window_s; /* default 60 */
+	struct alert_opts alert;
+};
+
+void engine_opts_default(struct engine_opts *o);
+
+struct engine;
+
+/*
+ * A new engine scoring with the models published in hold (not owned; may hold no model:
+ * then the model criteria never fire). retrain (not owned, may be NULL) receives the
+ * vectors of unflagged packets and is ticked with the record clock. NULL + errno.
+ */
+struct engine *engine_new(const struct engine_opts *o, struct modelhold *hold,
+			  struct retrain *retrain);
+void engine_free(struct engine *e);
+
+/* Observer of alert events (tests, mitigation). */
+void engine_set_observer(struct engine *e, alert_event_fn fn, void *ctx);
+
+/* Processes one record. Returns the class it was flagged with (CLASS_NONE if not). */
+enum classify_class engine_process(struct engine *e, const struct nad_rec *rec);
+
+#define ENGINE_BATCH 256
+/*
+ * Processes n records in order with the same results as n engine_process() calls (the
+ * same alerts, classes, criteria, thresholds), scoring up to ENGINE_BATCH of them per
+ * modelset_score call. cls_out[n] (may be NULL) receives each record's class, vec_out
+ * (may be NULL) its model vector (n x ENGINE_DIM). engine_last_vector/criteria then
+ * describe the last record. For offline input: a record's alert waits for its batch.
+ */
+void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n,
+			  enum classify_class *cls_out, float *vec_out);
+
+/*
+ * Time passes without records: episode expiry, campaigns, summaries, retraining.
+ * kernel (may be NULL) adds the kernel's counters to summaries.
+ */
+void engine_tick(struct engine *e, uint64_t now_ns, const struct nad_stats *kernel);
+
+/* End of input: closes every episode (emits their end records) and a last summary. */
+void engine_finish(struct engine *e);
+
+/* Model vector of the last processed record (ENGINE_DIM floats). */
+const float *engine_last_vector(const struct engine *e);
+/* Mask of the criteria (enum classify_criterion) the last processed record fired. */
+unsigned engine_last_criteria(const struct engine *e);
+/* The profile in use and whether it was inferred. */
+const struct classify_profile *engine_profile(const struct engine *e, bool *inferred);
+double engine_threshold(const struct engine *e);
+uint64_t engine_n_packets(const struct engine *e);
+struct alert *engine_alert(struct engine *e);
+
+/*
+ * Feature extraction only (for training and scripts/make-default-model.sh): a
+ * vectoriser with the same trackers as the engine, no scoring. NULL + errno.
+ */
+struct engine *engine_vectorizer_new(void);
+/* Computes the model vector of rec into out[ENGINE_DIM]. */
+void engine_vectorize(struct engine *e, const struct nad_rec *rec, float out[ENGINE_DIM]);
+
+#endif /* NAD_ENGINE_H */

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * detect/pipeline.c - offline and live drivers of the engine (contract in analyze.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "detect/pipeline.h"
+#include "views/dashstate.h"
+#include "detect/engine.h"
+#include "features/features.h"
+#include "common/log.h"
+#include "ml/modelset.h"
+#include "capture/offline.h"
+#include "capture/pcapsrc.h"
+#include "views/htmlreport.h"
+#include "detect/retrain.h"
+
+void analyze_opts_default(struct analyze_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->profile = PROFILE_AUTO;
+	o->summary_interval_s = 30;
+	o->train_packets = 20000;
+	o->retrain_interval_s = 3600;
+}
+
+static void usage(FILE *f, const char *cmd)
+{
+	fprintf(f,
+		"Usage: %s --pcap FILE [options]\n"
+		"  --models DIR           DIR/" MODELSET_FILE_NAME " (learned from the first packets if absent)\n"
+		"  --profile P            home | small-office | enterprise (default: inferred)\n"
+		"  --log FILE             EVE JSON lines to FILE\n"
+		"  --json                 EVE JSON lines on stdout\n"
+		"  --quiet                no console lines\n"
+		"  --summary-interval S   seconds between summaries (default 30, 0 = none)\n"
+		"  --train-packets N      baseline size when DIR has no model (default 20000)\n"
+		"  --no-train             never train; use the model found or the embedded one\n"
+		"  --retrain-interval S   retrain on unflagged traffic every S s (default 3600, 0 = never)\n"
+		"  --vectors-out CSV      write every packet's model vector (for training)\n"
+		"  --report FILE          offline: the dashboard views as one HTML file\n",
+		cmd);
+}
+
+static int parse_double(const char *cmd, const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0) || v > 1e9) {
+		pr_warn("%s: %s: '%s' is not a non-negative number\n", cmd, opt, s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname)
+{
+	enum { O_PCAP = 256, O_MODELS, O_PROFILE, O_LOG, O_JSON, O_SUMMARY, O_TRAIN, O_NOTRAIN,
+	       O_RETRAIN, O_QUIET, O_VEC, O_REPORT };
+	static const struct option lo[] = {
+		{ "pcap", required_argument, NULL, O_PCAP },
+		{ "models", required_argument, NULL, O_MODELS },
+		{ "profile", required_argument, NULL, O_PROFILE },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "summary-interval", required_argument, NULL, O_SUMMARY },
+		{ "train-packets", required_argument, NULL, O_TRAIN },
+		{ "no-train", no_argument, NULL, O_NOTRAIN },
+		{ "retrain-interval", required_argument, NULL, O_RETRAIN },
+		{ "vectors-out", required_argument, NULL, O_VEC },
+		{ "report", required_argument, NULL, O_REPORT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *cmd = argv[0];
+	double d;
+	int c;
+
+	if (ifname)
+		*ifname = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_PCAP:
+			o->pcap = optarg;
+			break;
+		case O_MODELS:
+			o->models_dir = optarg;
+			break;
+		case O_PROFILE:
+			if (classify_profile_parse(optarg, &o->profile)) {
+				pr_warn("%s: --profile: '%s' is not home, small-office or "
+					"enterprise\n",
+					cmd, optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_LOG:
+			o->log_path = optarg;
+			break;
+		case O_JSON:
+			o->json = true;
+			break;
+		case O_QUIET:
+			o->quiet = true;
+			break;
+		case O_SUMMARY:
+			if (parse_double(cmd, "--summary-interval", optarg, &o->summary_interval_s))
+				return -EINVAL;
+			break;
+		case O_TRAIN:
+			if (parse_double(cmd, "--train-packets", optarg, &d) || d < MODELSET_MIN_ROWS ||
+			    d > 10e6 || d != (unsigned long)d) {
+				pr_warn("%s: --train-packets: a whole number from %d to 10000000\n",
+					cmd, MODELSET_MIN_ROWS);
+				return -EINVAL;
+			}
+			o->train_packets = (unsigned long)d;
+			o->train_packets_set = true;
+			break;
+		case O_NOTRAIN:
+			o->no_train = true;
+			break;
+		case O_RETRAIN:
+			if (parse_double(cmd, "--retrain-interval", optarg, &o->retrain_interval_s))
+				return -EINVAL;
+			break;
+		case O_VEC:
+			o->vectors_out = optarg;
+			break;
+		case O_REPORT:
+			o->report_path = optarg;
+			break;
+		case 'h':
+			usage(stdout, cmd);
+			return 1;
+		default:
+			pr_warn("%s: unknown or incomplete option '%s' (see --help)\n", cmd,
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		if (!ifname || o->pcap || optind + 1 < argc) {
+			pr_warn("%s: unexpected argument '%s' (see --help)\n", cmd, argv[optind]);
+			return -EINVAL;
+		}
+		*ifname = argv[optind];
+	}
+	if (o->report_path && !o->pcap) {
+		pr_warn("%s: --report is for --pcap FILE (live: --http or --dashboard)\n", cmd);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Everything one run needs; shared by the offline and live drivers. */
+struct analyze_live {
+	struct analyze_opts o;
+	struct modelhold *hold;
+	struct retrain *retrain;
+	struct modelset_opts model_opts; /* retraining's; log_unit points at log_unit below */
+	float log_unit[ENGINE_DIM];
+	struct engine *engine;
+	FILE *log;
+	FILE *vec;
+	uint64_t n_recs;
+	bool training;
+	unsigned long next_progress;
+	char model_path[PATH_MAX];
+	/* queued records (analyze_live_queue) wait here for engine_process_batch */
+	struct nad_rec batch[ENGINE_BATCH];
+	float batch_vec[ENGINE_BATCH * ENGINE_DIM];
+	size_t n_batch;
+};
+
+static bool names_match(const struct modelset *m, char *err, size_t len)
+{
+	if (modelset_dim(m) != ENGINE_DIM) {
+		snprintf(err, len, "the model has %zu features, the engine %d", modelset_dim(m),
+			 ENGINE_DIM);
+		return false;
+	}
+	for (size_t i = 0; i < ENGINE_DIM; i++) {
+		const char *n = modelset_feature_name(m, i);
+
+		if (!n || strcmp(n, engine_feature_names[i])) {
+			snprintf(err, len, "feature %zu is '%s', the engine's is '%s'", i,
+				 n ? n : "?", engine_feature_names[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void live_free(struct analyze_live *a)
+{
+	if (!a)
+		return;
+	engine_free(a->engine);
+	retrain_free(a->retrain);
+	modelhold_free(a->hold);
+	if (a->log)
+		fclose(a->log);
+	if (a->vec)
+		fclose(a->vec);
+	free(a);
+}
+
+static struct analyze_live *setup(const struct analyze_opts *o, bool live)
+{
+	struct analyze_live *a = calloc(1, sizeof(*a));
+	struct modelset *m = NULL;
+	struct engine_opts eo;
+	char err[256] = "";
+	bool need_train = false;
+	int e = 0;
+
+	if (!a)
+		return NULL;
+	a->o = *o;
+	if (o->models_dir) {
+		snprintf(a->model_path, sizeof(a->model_path), "%s/%s", o->models_dir,
+			 MODELSET_FILE_NAME);
+		m = modelset_load(a->model_path, ENGINE_DIM, err, sizeof(err));
+		if (!m && errno != ENOENT) {
+			e = errno;
+			pr_warn("Failed to load %s: %s\n", a->model_path, err);
+			goto fail;
+		}
+		if (m && !names_match(m, err, sizeof(err))) {
+			pr_warn("Refusing %s: %s (retrain it with this version)\n", a->model_path,
+				err);
+			e = EINVAL;
+			goto fail;
+		}
+		need_train = !m && !o->no_train;
+	}
+	if (!m) {
+		size_t len = (size_t)(nad_default_model_end - nad_default_model);
+
+		m = len ? modelset_load_mem(nad_default_model, len, ENGINE_DIM, err, sizeof(err)) :
+			  NULL;
+		if (m && !names_match(m, err, sizeof(err))) {
+			modelset_free(m);
+			m = NULL;
+		}
+		if (!m)
+			pr_warn("No usable embedded default model (%s): rules only until a model "
+				"is trained\n",
+				len ? err : "empty");
+		else
+			pr_info("Using the embedded default model\n");
+	}
+	a->hold = modelhold_new(m);
+	if (!a->hold) {
+		e = errno;
+		modelset_free(m);
+		goto fail;
+	}
+	if (need_train || (o->models_dir && !o->no_train && o->retrain_interval_s > 0)) {
+		struct retrain_opts ro = {
+			.dim = ENGINE_DIM,
+			.names = engine_feature_names,
+			.reservoir = o->train_packets > 20000 ? o->train_packets : 20000,
+			.interval_s = o->retrain_interval_s,
+			.initial_rows = need_train ? o->train_packets : 0,
+			.save_path = a->model_path,
+			.background = live,
+			.seed = 42,
+			.model_opts = &a->model_opts,
+		};
+
+		modelset_opts_default(&a->model_opts);
+		features_log_units(engine_feature_names, ENGINE_DIM, a->log_unit);
+		a->model_opts.log_unit = a->log_unit;
+
+		a->retrain = retrain_new(&ro, a->hold);
+		if (!a->retrain) {
+			e = errno;
+			goto fail;
+		}
+		a->training = need_train;
+		a->next_progress = o->train_packets / 10;
+		if (need_train)
+			pr_info("No model in %s: learning a baseline from the first %lu packets\n",
+				o->models_dir, o->train_packets);
+	}
+	if (o->log_path) {
+		a->log = fopen(o->log_path, "a");
+		if (!a->log) {
+			e = errno;
+			pr_warn("Failed to open %s: %s\n", o->log_path, strerror(e));
+			goto fail;
+		}
+	}
+	if (o->vectors_out) {
+		a->vec = fopen(o->vectors_out, "w");
+		if (!a->vec) {
+			e = errno;
+			pr_warn("Failed to open %s: %s\n", o->vectors_out, strerror(e));
+			goto fail;
+		}
+		for (int i = 0; i < ENGINE_DIM; i++)
+			fprintf(a->vec, "%s%s", i ? "," : "", engine_feature_names[i]);
+		fputc('\n', a->vec);
+	}
+	engine_opts_default(&eo);
+	eo.profile = o->profile;
+	eo.summary_interval_s = o->summary_interval_s > 0 ? o->summary_interval_s : -1;
+	eo.alert.console = o->quiet ? NULL : stderr;
+	eo.alert.color = !o->quiet && isatty(STDERR_FILENO);
+	eo.alert.json = o->json ? stdout : a->log;
+	if (live) {
+		struct timespec rt, mono;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		eo.alert.wall_offset_ns = ((uint64_t)rt.tv_sec * 1000000000ull + rt.tv_nsec) -
+					  ((uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec);
+	}
+	a->engine = engine_new(&eo, a->hold, a->retrain);
+	if (!a->engine) {
+		e = errno;
+		goto fail;
+	}
+	if (o->json && a->log) {
+		/* --json and --log: the log gets them too via a second pass is not supported */
+		pr_warn("--json and --log together: JSON goes to stdout only\n");
+	}
+	return a;
+fail:
+	live_free(a);
+	errno = e ? e : EINVAL;
+	return NULL;
+}
+
+struct analyze_live *analyze_live_new(const struct analyze_opts *o)
+{
+	return setup(o, true);
+}
+
+/* Per-record bookkeeping after the engine saw it: the vectors file, training progress. */
+static void after_record(struct analyze_live *a, const float *v)
+{
+	a->n_recs++;
+	if (a->vec) {
+		for (int i = 0; i < ENGINE_DIM; i++)
+			fprintf(a->vec, "%s%.9g", i ? "," : "", (double)v[i]);
+		fputc('\n', a->vec);
+	}
+	if (a->training && a->retrain) {
+		if (!retrain_initial_pending(a->retrain)) {
+			a->training = false;
+		} else if (a->n_recs >= a->next_progress && !a->o.quiet) {
+			uint64_t n = retrain_n_offered(a->retrain);
+
+			pr_info("Learning baseline: %llu/%lu packets (%.0f%%)\n",
+				(unsigned long long)n, a->o.train_packets,
+				100.0 * (double)n / a->o.train_packets);
+			a->next_progress += a->o.train_packets / 10;
+		}
+	}
+}
+
+int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
+{
+	analyze_live_flush(a);
+	engine_process(a->engine, rec);
+	after_record(a, engine_last_vector(a->engine));
+	return 0;
+}
+
+void analyze_live_queue(struct analyze_live *a, const struct nad_rec *rec)
+{
+	if (a->n_batch == ENGINE_BATCH)
+		analyze_live_flush(a);
+	a->batch[a->n_batch++] = *rec;
+}
+
+void analyze_live_flush(struct analyze_live *a)
+{
+	size_t n = a->n_batch;
+
+	if (!n)
+		return;
+	/* Emptied first, so a re-entrant call (an alert observer's) finds nothing queued. */
+	a->n_batch = 0;
+	engine_process_batch(a->engine, a->batch, n, NULL, a->batch_vec);
+	for (size_t i = 0; i < n; i++)
+		after_record(a, &a->batch_vec[i * ENGINE_DIM]);
+}
+
+void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel)
+{
+	analyze_live_flush(a);
+	engine_tick(a->engine, now_ns, kernel);
+}
+
+void analyze_live_free(struct analyze_live *a)
+{
+	if (!a)
+		return;
+	analyze_live_flush(a);
+	engine_finish(a->engine);
+	live_free(a);
+}
+
+struct engine *analyze_live_engine(struct analyze_live *a)
+{
+	return a->engine;
+}
+
+FILE *analyze_live_json(struct analyze_live *a)
+{
+	return a->o.json ? stdout : a->log;
+}
+
+void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec)
+{
+	__u64 w = rec->weight ? rec->weight : 1;
+
+	dashstate_on_packets(ds, rec->ts_ns, rec->dir, w, (__u64)rec->wire_bytes * w,
+			     rec->gso_segs > 1 ? rec->wire_bytes / rec->gso_segs : rec->wire_bytes);
+}
+
+void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev)
+{
+	struct dashstate_alert da = { .ts_ns = ev->start_ns, .sev = -1, .score = NAN };
+
+	if (strcmp(ev->event_type, "anomaly") || ev->closing)
+		return;
+	da.cls = dash_class_by_name(classify_name(ev->cls));
+	if (da.cls < 0)
+		return;
+	classify_addr_str(ev->saddr, da.src, sizeof(da.src));
+	classify_addr_str(ev->daddr, da.dst, sizeof(da.dst));
+	snprintf(da.evidence, sizeof(da.evidence), "%s", ev->evidence ? ev->evidence : "");
+	dashstate_on_alert(ds, &da);
+}
+
+void analyze_dash_engine(struct dashstate *ds, struct engine *e)
+{
+	bool inferred;
+	const struct classify_profile *p = engine_profile(e, &inferred);
+
+	dashstate_set_threshold(ds, "score", engine_threshold(e));
+	if (p)
+		dashstate_set_info(ds, NULL, NULL, p->name);
+}
+
+struct offline_ctx {
+	struct analyze_live *a;
+	struct dashstate *ds;
+};
+
+/* Offline, no one waits for an alert: records are scored ENGINE_BATCH at a time. */
+static int offline_cb(const struct nad_rec *rec, void *ctx)
+{
+	struct offline_ctx *c = ctx;
+
+	if (c->ds)
+		analyze_dash_record(c->ds, rec);
+	analyze_live_queue(c->a, rec);
+	return 0;
+}
+
+static void offline_alert(void *ctx, const struct alert_event *ev)
+{
+	analyze_dash_alert(ctx, ev);
+}
+
+int analyze_offline(const struct analyze_opts *o)
+{
+	char name[PATH_MAX], perr[PCAPSRC_ERRLEN];
+	struct offline_ctx c = { 0 };
+	struct analyze_live *a;
+	struct pcapsrc *probe;
+	int err;
+
+	/*
+	 * Refuse a missing or unreadable capture before loading or training models, so
+	 * its one line is the only one. Opening reads just the file header.
+	 */
+	probe = pcapsrc_new(o->pcap, perr, sizeof(perr));
+	if (!probe) {
+		pr_warn("%s\n", perr);
+		return EXIT_RUNTIME;
+	}
+	pcapsrc_free(probe);
+
+	a = setup(o, false);
+	if (!a)
+		return EXIT_RUNTIME;
+	c.a = a;
+	if (o->report_path) {
+		c.ds = dashstate_new(&(struct dashstate_opts){ .n_slots = 3600 });
+		if (!c.ds) {
+			pr_warn("Failed to create the report state: %s\n", strerror(errno));
+			live_free(a);
+			return EXIT_RUNTIME;
+		}
+		snprintf(name, sizeof(name), "%s", o->pcap);
+		dashstate_set_info(c.ds, basename(name), "offline", NULL);
+		dashstate_set_wall_offset(c.ds, 0);
+		engine_set_observer(a->engine, offline_alert, c.ds);
+	}
+	err = offline_for_each(o->pcap, offline_cb, &c);
+	analyze_live_flush(a);
+	engine_finish(a->engine);
+	if (c.ds) {
+		int rerr;
+
+		analyze_dash_engine(c.ds, a->engine);
+		rerr = report_write(c.ds, o->report_path);
+		if (rerr) {
+			pr_warn("Failed to write %s: %s\n", o->report_path, strerror(-rerr));
+			err = err ? err : rerr;
+		} else {
+			pr_info("Report written to %s\n", o->report_path);
+		}
+		dashstate_free(c.ds);
+	}
+	if (a->retrain && retrain_n_trained(a->retrain))
+		pr_info("Trained %llu model(s); saved to %s\n",
+			(unsigned long long)retrain_n_trained(a->retrain), a->model_path);
+	pr_info("%llu packets analysed\n", (unsigned long long)engine_n_packets(a->engine));
+	live_free(a);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int analyze_cmd(int argc, char **argv)
+{
+	struct analyze_opts o;
+	const char *ifname;
+	int r;
+
+	analyze_opts_default(&o);
+	r = analyze_parse_args(argc, argv, &o, &ifname);
+	if (r < 0)
+		return EXIT_USAGE;
+	if (r > 0)
+		return EXIT_OK;
+	if (!o.pcap || ifname) {
+		pr_warn("%s: needs --pcap FILE (live capture is `nadxdp IFNAME`)\n", argv[0]);
+		return EXIT_USAGE;
+	}
+	return analyze_offline(&o);
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * detect/pipeline.h - the drivers of the detection engine: offline over a capture,
+ * and the hook the live daemon's record callback calls.
+ *
+ *   nadxdp --pcap FILE [--models DIR] [--profile home|small-office|enterprise]
+ *          [--log FILE] [--json] [--summary-interval S] [--train-packets N]
+ *          [--no-train] [--retrain-interval S] [--quiet] [--vectors-out CSV]
+ *          [--report FILE]
+ *
+ * Models: DIR/nadxdp.model if present (its feature names must equal
+ * engine_feature_names), else the default model embedded in the binary,
+ * which detects while, with --models DIR and without --no-train, a baseline
+ * is learned from the first --train-packets vectors (default 20,000), saved
+ * to DIR/nadxdp.model and swapped in. Offline, training and retraining run
+ * inline at the capture clock (deterministic); live, in a background thread.
+ */
+#ifndef NAD_ANALYZE_H
+#define NAD_ANALYZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "detect/classify.h"
+#include "nad_abi.h"
+
+struct analyze_opts {
+	const char *pcap;
+	const char *models_dir; /* NULL: offline none; live MODELSET_DEFAULT_PATH's dir */
+	enum classify_profile_id profile;
+	const char *log_path;
+	bool json; /* EVE lines on stdout */
+	bool quiet; /* no console lines */
+	double summary_interval_s;
+	unsigned long train_packets;
+	bool train_packets_set;
+	bool no_train;
+	double retrain_interval_s;
+	const char *vectors_out;
+	const char *report_path; /* offline: the dashboard views as one HTML file */
+};
+
+void analyze_opts_default(struct analyze_opts *o);
+
+/*
+ * Parses the options above from argv (argv[0] is the command name); IFNAME arguments
+ * are left to the caller (*ifname, may be NULL). Returns 0, 1 for --help (printed), or
+ * -EINVAL after printing one usage line.
+ */
+int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname);
+
+/* `nadxdp --pcap FILE ...`: returns an exit code (log.h). */
+int analyze_cmd(int argc, char **argv);
+
+/* The offline run itself, for tests: returns an exit code. */
+int analyze_offline(const struct analyze_opts *o);
+
+/* Live: one per daemon. NULL + errno (the cause logged). */
+struct analyze_live;
+struct analyze_live *analyze_live_new(const struct analyze_opts *o);
+/* Analyses one record now (after any queued ones): returns 0. */
+int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec);
+/*
+ * The batched form, for the ring-buffer callback: queues a copy of rec (flushing first when
+ * ENGINE_BATCH records wait). analyze_live_flush() then analyses the queued records in order
+ * with engine_process_batch: the same alerts, classes and vectors as analyze_live_record()
+ * for each, at a fraction of the cost. The caller flushes after every drain of the ring, so
+ * a record waits at most for the rest of its drain, never for later records.
+ */
+void analyze_live_queue(struct analyze_live *a, const struct nad_rec *rec);
+void analyze_live_flush(struct analyze_live *a);
+/*
+ * Every second or so with CLOCK_MONOTONIC ns and the summed kernel counters (may be NULL).
+ * Flushes the queue first.
+ */
+void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel);
+/* Flushes the queue, closes the open episodes and frees. */
+void analyze_live_free(struct analyze_live *a);
+/* The engine (for its observer slot, threshold and profile). */
+struct engine *analyze_live_engine(struct analyze_live *a);
+/* Where EVE lines go (stdout with --json, the --log file, or NULL): for other event types. */
+FILE *analyze_live_json(struct analyze_live *a);
+
+struct alert_event;
+struct dashstate;
+/* Feeds an `anomaly` start event to the dashboard state (end records and summaries ignored). */
+void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev);
+/* Feeds one record to the dashboard state. */
+void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec);
+/* The engine's current thresholds and profile into the dashboard state. */
+void analyze_dash_engine(struct dashstate *ds, struct engine *e);
+
+/* Embedded default model (user/default_model.c). */
+extern const unsigned char nad_default_model[];
+extern const unsigned char nad_default_model_end[];
+
+#endif /* NAD_ANALYZE_H */

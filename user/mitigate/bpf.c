@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* mitigate/bpf.c - the BPF-map mitigation backend (contract in mitigate_bpf.h). */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mitigate/bpf.h"
+
+struct mitigate_bpf {
+	struct mitigate_bpf_fds fd;
+};
+
+static void close_all(struct mitigate_bpf_fds *f)
+{
+	int *fds[] = { &f->drop4,  &f->drop6,	 &f->allow4,
+		       &f->allow6, &f->synlimit, &f->synlimit_state };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+void mitigate_bpf_free(struct mitigate_bpf *b)
+{
+	if (!b)
+		return;
+	close_all(&b->fd);
+	free(b);
+}
+
+static struct mitigate_bpf *alloc_closed(void)
+{
+	struct mitigate_bpf *b = calloc(1, sizeof(*b));
+
+	if (b)
+		b->fd = (struct mitigate_bpf_fds){ -1, -1, -1, -1, -1, -1 };
+	return b;
+}
+
+struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds)
+{
+	const int in[] = { fds->drop4,	fds->drop6,    fds->allow4,
+			   fds->allow6, fds->synlimit, fds->synlimit_state };
+	struct mitigate_bpf *b = alloc_closed();
+	int *out[6], err = 0;
+
+	if (!b)
+		return NULL;
+	out[0] = &b->fd.drop4;
+	out[1] = &b->fd.drop6;
+	out[2] = &b->fd.allow4;
+	out[3] = &b->fd.allow6;
+	out[4] = &b->fd.synlimit;
+	out[5] = &b->fd.synlimit_state;
+	for (int i = 0; i < 6 && !err; i++) {
+		if (in[i] < 0) {
+			err = i < 4 ? EINVAL : 0;
+			continue;
+		}
+		*out[i] = fcntl(in[i], F_DUPFD_CLOEXEC, 3);
+		if (*out[i] < 0)
+			err = errno;
+	}
+	if ((fds->synlimit < 0) != (fds->synlimit_state < 0))
+		err = err ? err : EINVAL;
+	if (err) {
+		mitigate_bpf_free(b);
+		errno = err;
+		return NULL;
+	}
+	return b;
+}
+
+static int open_pin(const char *dir, const char *name, int *fd)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	*fd = bpf_obj_get(path);
+	return *fd < 0 ? -errno : 0;
+}
+
+struct mitigate_bpf *mitigate_bpf_open_pinned(const char *dir)
+{
+	struct mitigate_bpf *b = alloc_closed();
+	int err;
+
+	if (!b)
+		return NULL;
+	if (!dir)
+		dir = NAD_PIN_DIR;
+	err = open_pin(dir, "nad_drop4", &b->fd.drop4);
+	if (!err)
+		err = open_pin(dir, "nad_drop6", &b->fd.drop6);
+	if (!err)
+		err = open_pin(dir, "nad_allow4", &b->fd.allow4);
+	if (!err)
+		err = open_pin(dir, "nad_allow6", &b->fd.allow6);
+	/* Optional: an older program has no aggregate rules. */
+	if (!err && open_pin(dir, "nad_synlimit", &b->fd.synlimit) == 0 &&
+	    open_pin(dir, "nad_synlimit_state", &b->fd.synlimit_state) != 0) {
+		close(b->fd.synlimit);
+		b->fd.synlimit = -1;
+	}
+	if (err) {
+		mitigate_bpf_free(b);
+		errno = -err;
+		return NULL;
+	}
+	return b;
+}
+
+/* The map and LPM key (IPv4 or IPv6 trie) for a prefix. */
+struct lpm_key {
+	union {
+		struct nad_lpm4_key k4;
+		struct nad_lpm6_key k6;
+	};
+};
+
+static int lpm(const struct mitigate_prefix *p, int fd4, int fd6, struct lpm_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (mitigate_prefix_is_v4(p)) {
+		k->k4.prefixlen = p->plen - 96u;
+		memcpy(k->k4.addr, p->addr + 12, 4);
+		return fd4;
+	}
+	k->k6.prefixlen = p->plen;
+	memcpy(k->k6.addr, p->addr, 16);
+	return fd6;
+}
+
+/* One map's walk for mitigate_bpf_adopt(); v4 keys go to ::ffff:a.b.c.d/(96 + len). */
+static int adopt_map(int fd, bool v4, struct mitigate *m, __u64 now)
+{
+	struct lpm_key key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	if (fd < 0)
+		return 0;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		struct mitigate_prefix p = { 0 };
+		struct nad_rule v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue; /* deleted meanwhile */
+		if (v4) {
+			memcpy(p.addr, (const __u8[12]){ [10] = 0xff, [11] = 0xff }, 12);
+			memcpy(p.addr + 12, key.k4.addr, 4);
+			p.plen = (__u8)(96 + key.k4.prefixlen);
+		} else {
+			memcpy(p.addr, key.k6.addr, 16);
+			p.plen = (__u8)key.k6.prefixlen;
+		}
+		if (!mitigate_adopt_drop(m, &p, &v, now))
+			n++;
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
+int mitigate_bpf_adopt(struct mitigate_bpf *b, struct mitigate *m, __u64 now)
+{
+	int n4, n6;
+
+	n4 = adopt_map(b->fd.drop4, true, m, now);
+	if (n4 < 0)
+		return n4;
+	n6 = adopt_map(b->fd.drop6, false, m, now);
+	return n6 < 0 ? n6 : n4 + n6;
+}
+
+static int ret(int r)
+{
+	return r ? -errno : 0;
+}
+
+static int drop_put(void *ctx, const struct mitigate_prefix *p, const struct nad_rule *r)
+{
+	struct mitigate_bpf *b = ctx;
+	struct lpm_key k;
+	int fd = lpm(p, b->fd.drop4, b->fd.drop6, &k);
+
+	return ret(bpf_map_update_elem(fd, &k, r, BPF_ANY));
+}
+
+static int drop_get(void *ctx, const struct mitigate_prefix *p, struct nad_rule *r)
+{
+	struct mitigate_bpf *b = ctx;
+	struct lpm_key k;
+	int fd = lpm(p, b->fd.drop4, b->fd.drop6, &k);
+
+	return ret(bpf_map_lookup_elem(fd, &k, r));
+}
+
+static int drop_del(void *ctx, const struct mitigate_prefix *p)
+{
+	struct mitigate_bpf *b = ctx;
+	struct lpm_key k;
+	int fd = lpm(p, b->fd.drop4, b->fd.drop6, &k);
+
+	return ret(bpf_map_delete_elem(fd, &k));
+}
+
+static int allow_add(void *ctx, const struct mitigate_prefix *p)
+{
+	struct mitigate_bpf *b = ctx;
+	struct nad_allow v = { 0 };
+	struct lpm_key k;
+	int fd = lpm(p, b->fd.allow4, b->fd.allow6, &k);
+
+	return ret(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST));
+}
+
+static int allow_del(void *ctx, const struct mitigate_prefix *p)
+{
+	struct mitigate_bpf *b = ctx;
+	struct lpm_key k;
+	int fd = lpm(p, b->fd.allow4, b->fd.allow6, &k);
+
+	return ret(bpf_map_delete_elem(fd, &k));
+}
+
+static int rate_put(void *ctx, const struct nad_synlimit_key *k, const struct nad_synlimit *v)
+{
+	struct mitigate_bpf *b = ctx;
+
+	if (b->fd.synlimit < 0)
+		return -EOPNOTSUPP;
+	return ret(bpf_map_update_elem(b->fd.synlimit, k, v, BPF_ANY));
+}
+
+static int rate_get(void *ctx, const struct nad_synlimit_key *k, struct nad_synlimit *v)
+{
+	struct mitigate_bpf *b = ctx;
+
+	if (b->fd.synlimit < 0)
+		return -EOPNOTSUPP;
+	return ret(bpf_map_lookup_elem(b->fd.synlimit, k, v));
+}
+
+static int rate_del(void *ctx, const struct nad_synlimit_key *k)
+{
+	struct mitigate_bpf *b = ctx;
+	int err;
+
+	if (b->fd.synlimit < 0)
+		return -EOPNOTSUPP;
+	err = ret(bpf_map_delete_elem(b->fd.synlimit, k));
+	/* The buckets go with the rule; a missing one was never used. */
+	bpf_map_delete_elem(b->fd.synlimit_state, k);
+	return err;
+}
+
+const struct mitigate_ops mitigate_bpf_ops = {
+	.name = "bpf",
+	.drop_put = drop_put,
+	.drop_get = drop_get,
+	.drop_del = drop_del,
+	.allow_add = allow_add,
+	.allow_del = allow_del,
+	.rate_put = rate_put,
+	.rate_get = rate_get,
+	.rate_del = rate_del,
+};
+
+static const char *proto_text(__u8 p)
+{
+	switch (p) {
+	case IPPROTO_TCP:
+		return "tcp-syn";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp-echo";
+	case IPPROTO_ICMPV6:
+		return "icmp6-echo";
+	default:
+		return "?";
+	}
+}
+
+int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 now)
+{
+	struct nad_synlimit_key key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < NAD_SYNLIMIT_ENTRIES && !bpf_map_get_next_key(fd, prev, &next)) {
+		char cidr[MITIGATE_PREFIX_STRLEN], what[96], left[32] = "never";
+		struct mitigate_prefix p;
+		struct nad_synlimit v;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &v))
+			continue; /* deleted meanwhile */
+		mitigate_prefix_host(&p, key.daddr);
+		mitigate_prefix_format(&p, cidr, sizeof(cidr));
+		if (v.expires_ns)
+			snprintf(left, sizeof(left), v.expires_ns > now ? "%llus" : "expired",
+				 (unsigned long long)((v.expires_ns - now) / 1000000000ULL));
+		n++;
+		if (arr) {
+			struct json_object *o = json_object_new_object();
+
+			if (!o)
+				break;
+			json_object_object_add(o, "kind", json_object_new_string("synlimit"));
+			json_object_object_add(o, "cidr", json_object_new_string(cidr));
+			json_object_object_add(o, "dest_port", json_object_new_int(key.dport));
+			json_object_object_add(o, "proto", json_object_new_int(key.proto));
+			json_object_object_add(o, "rate_pps", json_object_new_int64(v.rate_pps));
+			json_object_object_add(o, "burst", json_object_new_int64(v.burst));
+			json_object_object_add(o, "origin",
+					       json_object_new_string(v.origin == NAD_ORIGIN_AUTO ?
+									      "auto" :
+									      "manual"));
+			json_object_object_add(o, "reason", json_object_new_int64(v.reason));
+			json_object_object_add(o, "hits", json_object_new_int64((int64_t)v.hits));
+			json_object_object_add(o, "bytes",
+					       json_object_new_int64((int64_t)v.hit_bytes));
+			json_object_object_add(o, "passed",
+					       json_object_new_int64((int64_t)v.passed));
+			json_object_object_add(o, "created_ns",
+					       json_object_new_int64((int64_t)v.created_ns));
+			json_object_object_add(o, "expires_ns",
+					       json_object_new_int64((int64_t)v.expires_ns));
+			json_object_object_add(
+				o, "ttl_left_s",
+				v.expires_ns ? json_object_new_double(
+						       v.expires_ns > now ?
+							       (double)(v.expires_ns - now) / 1e9 :
+							       0.0) :
+					       NULL);
+			json_object_array_add(arr, o);
+		} else if (out) {
+			snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr,
+				 proto_text(key.proto), key.dport, v.rate_pps);
+			fprintf(out, "%-6s %-43s %-7s %12llu %14llu %10s\n", "rate", what,
+				v.origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
+				(unsigned long long)v.hits, (unsigned long long)v.hit_bytes, left);
+		}
+	}
+	return n;
+}

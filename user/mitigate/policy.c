@@ -1,0 +1,1301 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * mitigate/policy.c - the mitigation policy (contract in mitigate.h).
+ *
+ * Tables are small fixed arrays searched linearly: at most max_rules rules,
+ * a few thousand offenders and 64 attacked destinations, touched per alert
+ * and per tick, never per packet. Nothing is reallocated after _new.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report/alert.h"
+#include "common/log.h"
+#include "mitigate/policy.h"
+
+#define NS_PER_S 1000000000ULL
+#define N_TARGETS 64
+#define TARGET_BITS 1024
+#define CLS_LEN 32
+#define ORIGIN_LEN 16
+
+struct rule {
+	bool used;
+	enum mitigate_rule_kind kind;
+	struct mitigate_prefix pfx; /* DROP: source prefix; RATE: destination host */
+	struct nad_synlimit_key skey;
+	__u32 rate_pps, burst;
+	__u64 created_ns, expires_ns, ttl_ns;
+	__u64 last_renew_ns, last_check_ns;
+	__u64 hits, hit_bytes; /* as last read from the backend */
+	__u32 offences, n_members, reason;
+	struct mitigate_alert alert; /* alert.cls is NULL here: see cls */
+	char cls[CLS_LEN];
+};
+
+/* A source or prefix that had a rule: for escalating TTLs. */
+struct offender {
+	struct mitigate_prefix pfx;
+	__u32 offences;
+	__u64 last_ns;
+};
+
+/* An attacked destination: distinct low-rate sources seen alerting about it. */
+struct target {
+	bool used;
+	struct nad_synlimit_key key;
+	__u64 window_start_ns, last_ns;
+	__u64 bits[TARGET_BITS / 64];
+};
+
+struct allow {
+	struct mitigate_prefix pfx;
+	char origin[ORIGIN_LEN];
+	bool owned; /* we put it in the backend, so we take it out */
+};
+
+struct mitigate {
+	struct mitigate_opts o;
+	const struct mitigate_ops *be;
+	void *be_ctx;
+	struct rule *rules;
+	__u32 n_rules_cap; /* max_rules */
+	struct offender *offenders;
+	__u32 n_offenders, n_offenders_cap;
+	struct target targets[N_TARGETS];
+	struct allow allow[NAD_ALLOW_ENTRIES];
+	__u32 n_allow;
+	__u64 bucket_tat_ns; /* new-rule token bucket, as a theoretical arrival time */
+	__u64 last_cap_warn_ns;
+	__s64 mono_to_wall_ns;
+	struct mitigate_stats st;
+};
+
+/* ---- prefixes ---------------------------------------------------------- */
+
+static const __u8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+static void mask_addr(__u8 *addr, unsigned plen)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+
+		if (bits < 8)
+			addr[i] &= (__u8)(0xff00u >> bits);
+	}
+}
+
+bool mitigate_prefix_is_v4(const struct mitigate_prefix *p)
+{
+	return p->plen >= 96 && !memcmp(p->addr, v4_mapped, sizeof(v4_mapped));
+}
+
+void mitigate_prefix_host(struct mitigate_prefix *out, const __u8 addr[16])
+{
+	memcpy(out->addr, addr, 16);
+	out->plen = 128;
+}
+
+bool mitigate_prefix_contains(const struct mitigate_prefix *p, const __u8 addr[16])
+{
+	__u8 a[16];
+
+	memcpy(a, addr, 16);
+	mask_addr(a, p->plen);
+	return !memcmp(a, p->addr, 16);
+}
+
+bool mitigate_prefix_overlaps(const struct mitigate_prefix *a, const struct mitigate_prefix *b)
+{
+	/* Two prefixes overlap iff the shorter one contains the longer. */
+	const struct mitigate_prefix *s = a->plen <= b->plen ? a : b;
+	const struct mitigate_prefix *l = s == a ? b : a;
+
+	return mitigate_prefix_contains(s, l->addr);
+}
+
+static bool prefix_eq(const struct mitigate_prefix *a, const struct mitigate_prefix *b)
+{
+	return a->plen == b->plen && !memcmp(a->addr, b->addr, 16);
+}
+
+int mitigate_prefix_parse(const char *s, struct mitigate_prefix *out)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	unsigned long len;
+	__u8 orig[16];
+	bool v4;
+	char *end;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(s, '/');
+	if (slash)
+		buf[slash - s] = '\0';
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, buf, out->addr + 12) == 1) {
+		memcpy(out->addr, v4_mapped, sizeof(v4_mapped));
+		v4 = true;
+	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
+		v4 = false;
+	} else {
+		return -EINVAL;
+	}
+	len = v4 ? 32 : 128;
+	if (slash) {
+		if (slash[1] < '0' || slash[1] > '9' || (slash[1] == '0' && slash[2]))
+			return -EINVAL;
+		errno = 0;
+		len = strtoul(slash + 1, &end, 10);
+		if (errno || *end || len > (v4 ? 32u : 128u))
+			return -EINVAL;
+	}
+	out->plen = (__u8)(v4 ? 96 + len : len);
+	memcpy(orig, out->addr, 16);
+	mask_addr(out->addr, out->plen);
+	return memcmp(orig, out->addr, 16) ? -EDOM : 0;
+}
+
+int mitigate_prefix_format(const struct mitigate_prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int n;
+
+	if (mitigate_prefix_is_v4(p)) {
+		inet_ntop(AF_INET, p->addr + 12, a, sizeof(a));
+		n = snprintf(buf, len, "%s/%u", a, p->plen - 96u);
+	} else {
+		inet_ntop(AF_INET6, p->addr, a, sizeof(a));
+		n = snprintf(buf, len, "%s/%u", a, p->plen);
+	}
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+static void addr_str(const __u8 addr[16], char *buf, size_t len)
+{
+	if (!memcmp(addr, v4_mapped, sizeof(v4_mapped)))
+		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
+}
+
+/* ---- options ----------------------------------------------------------- */
+
+struct mitigate_opts mitigate_opts_default(void)
+{
+	return (struct mitigate_opts){
+		.mode = MITIGATE_ON,
+		.ttl_ns = 600 * NS_PER_S,
+		.ttl_max_ns = 24 * 3600 * NS_PER_S,
+		.offender_memory_ns = 24 * 3600 * NS_PER_S,
+		.renew_min_pps = 1,
+		.max_rules = 1024,
+		.new_rules_per_s = 50,
+		.new_rules_burst = 50,
+		.excessive_critical_pps = 50000,
+		.agg_min_sources = 8,
+		.agg_plen4 = 24,
+		.agg_plen6 = 64,
+		.spoof_min_sources = 20,
+		.spoof_max_src_pps = 10,
+		.spoof_window_ns = 10 * NS_PER_S,
+		.synlimit_pps = 1000,
+		.synlimit_burst = 64,
+		.n_cpus = 1,
+	};
+}
+
+const char *mitigate_action_name(enum mitigate_action a)
+{
+	static const char *const names[] = {
+		[MITIGATE_ACT_INSTALL] = "install",
+		[MITIGATE_ACT_RENEW] = "renew",
+		[MITIGATE_ACT_REMOVE] = "remove",
+		[MITIGATE_ACT_WOULD_INSTALL] = "would_install",
+		[MITIGATE_ACT_WOULD_RENEW] = "would_renew",
+		[MITIGATE_ACT_WOULD_REMOVE] = "would_remove",
+		[MITIGATE_ACT_SKIP] = "skip",
+	};
+
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+}
+
+/* ---- events ------------------------------------------------------------ */
+
+
+static const char *severity_name(enum mitigate_severity s)
+{
+	switch (s) {
+	case MITIGATE_SEV_CRITICAL:
+		return "critical";
+	case MITIGATE_SEV_WARNING:
+		return "warning";
+	default:
+		return "info";
+	}
+}
+
+static void add_proto(struct json_object *o, const char *key, __u8 proto)
+{
+	const char *name = alert_eve_proto(proto);
+
+	json_object_object_add(o, key,
+			       name ? json_object_new_string(name) : json_object_new_int(proto));
+}
+
+static struct json_object *alert_json(const struct mitigate_alert *a)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!o)
+		return NULL;
+	addr_str(a->src, buf, sizeof(buf));
+	json_object_object_add(o, "src_ip", json_object_new_string(buf));
+	addr_str(a->dst, buf, sizeof(buf));
+	json_object_object_add(o, "dest_ip", json_object_new_string(buf));
+	json_object_object_add(o, "dest_port", json_object_new_int(a->dport));
+	add_proto(o, "proto", a->proto);
+	json_object_object_add(o, "class", json_object_new_string(a->cls ? a->cls : ""));
+	json_object_object_add(o, "severity", json_object_new_string(severity_name(a->severity)));
+	json_object_object_add(o, "src_pps", json_object_new_double(a->src_pps));
+	json_object_object_add(o, "src_bps", json_object_new_double(a->src_bps));
+	json_object_object_add(o, "dst_pps", json_object_new_double(a->dst_pps));
+	json_object_object_add(o, "n_sources", json_object_new_int64(a->n_sources));
+	json_object_object_add(o, "by_destination", json_object_new_boolean(a->by_destination));
+	return o;
+}
+
+struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 wall_ns)
+{
+	struct json_object *root, *mit;
+	char ts[64], rule[MITIGATE_PREFIX_STRLEN];
+	time_t secs = (time_t)(wall_ns / NS_PER_S);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&secs, &tm);
+	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + n, sizeof(ts) - n, ".%06" PRIu64 "+0000",
+		 (uint64_t)(wall_ns % NS_PER_S / 1000));
+	mitigate_prefix_format(&ev->prefix, rule, sizeof(rule));
+
+	root = json_object_new_object();
+	mit = json_object_new_object();
+	if (!root || !mit) {
+		json_object_put(root);
+		json_object_put(mit);
+		errno = ENOMEM;
+		return NULL;
+	}
+	json_object_object_add(root, "timestamp", json_object_new_string(ts));
+	json_object_object_add(root, "event_type", json_object_new_string("mitigation"));
+	json_object_object_add(mit, "action",
+			       json_object_new_string(mitigate_action_name(ev->action)));
+	json_object_object_add(mit, "kind",
+			       json_object_new_string(ev->kind == MITIGATE_RULE_RATE ? "synlimit" :
+										       "drop"));
+	json_object_object_add(mit, "rule", json_object_new_string(rule));
+	json_object_object_add(mit, "origin", json_object_new_string("auto"));
+	json_object_object_add(mit, "ttl_s",
+			       json_object_new_int64((int64_t)(ev->ttl_ns / NS_PER_S)));
+	json_object_object_add(
+		mit, "expires_in_s",
+		json_object_new_int64(ev->expires_ns > ev->ts_ns ?
+					      (int64_t)((ev->expires_ns - ev->ts_ns) / NS_PER_S) :
+					      0));
+	json_object_object_add(mit, "hits", json_object_new_int64((int64_t)ev->hits));
+	json_object_object_add(mit, "hit_bytes", json_object_new_int64((int64_t)ev->hit_bytes));
+	json_object_object_add(mit, "offences", json_object_new_int64(ev->offences));
+	if (ev->n_members)
+		json_object_object_add(mit, "sources", json_object_new_int64(ev->n_members));
+	json_object_object_add(mit, "reason", json_object_new_string(ev->reason ? ev->reason : ""));
+	json_object_object_add(mit, "why", json_object_new_string(ev->why ? ev->why : ""));
+	if (ev->kind == MITIGATE_RULE_RATE) {
+		json_object_object_add(mit, "dest_port", json_object_new_int(ev->dport));
+		add_proto(mit, "proto", ev->proto);
+		json_object_object_add(mit, "rate_pps", json_object_new_int64(ev->rate_pps));
+		json_object_object_add(mit, "burst", json_object_new_int64(ev->burst));
+	}
+	if (ev->alert)
+		json_object_object_add(mit, "alert", alert_json(ev->alert));
+	json_object_object_add(root, "mitigation", mit);
+	return root;
+}
+
+static void emit(struct mitigate *m, struct mitigate_event *ev)
+{
+	const char *proto = alert_eve_proto(ev->proto);
+	char rule[MITIGATE_PREFIX_STRLEN];
+	struct json_object *eve;
+
+	mitigate_prefix_format(&ev->prefix, rule, sizeof(rule));
+	if (ev->action == MITIGATE_ACT_SKIP)
+		pr_info("mitigation: %s attacks (%s) but is allowlisted (%s): not blocked\n", rule,
+			ev->reason ? ev->reason : "?", ev->why);
+	else if (ev->kind == MITIGATE_RULE_RATE)
+		pr_info("mitigation: %s rate rule %s:%u/%s %u pps/CPU (%s, ttl %" PRIu64 " s)\n",
+			mitigate_action_name(ev->action), rule, ev->dport, proto ? proto : "?",
+			ev->rate_pps, ev->why, (uint64_t)(ev->ttl_ns / NS_PER_S));
+	else
+		pr_info("mitigation: %s %s (%s, %s, ttl %" PRIu64 " s, hits %" PRIu64 ")\n",
+			mitigate_action_name(ev->action), rule, ev->reason ? ev->reason : "?",
+			ev->why, (uint64_t)(ev->ttl_ns / NS_PER_S), (uint64_t)ev->hits);
+	if (!m->o.on_event)
+		return;
+	eve = mitigate_event_json(ev, (__u64)((__s64)ev->ts_ns + m->mono_to_wall_ns));
+	m->o.on_event(m->o.event_ctx, ev, eve);
+	json_object_put(eve);
+}
+
+static void rule_event(struct mitigate *m, const struct rule *r, enum mitigate_action act,
+		       const char *why, __u64 now)
+{
+	struct mitigate_alert a = r->alert;
+	struct mitigate_event ev = {
+		.action = act,
+		.kind = r->kind,
+		.prefix = r->pfx,
+		.dport = r->skey.dport,
+		.proto = r->skey.proto,
+		.rate_pps = r->rate_pps,
+		.burst = r->burst,
+		.ts_ns = now,
+		.created_ns = r->created_ns,
+		.expires_ns = r->expires_ns,
+		.ttl_ns = r->ttl_ns,
+		.hits = r->hits,
+		.hit_bytes = r->hit_bytes,
+		.offences = r->offences,
+		.n_members = r->n_members,
+		.reason = r->cls,
+		.why = why,
+		.alert = &a,
+	};
+
+	a.cls = r->cls;
+	if (m->o.mode == MITIGATE_DRY_RUN) {
+		if (act == MITIGATE_ACT_INSTALL)
+			ev.action = MITIGATE_ACT_WOULD_INSTALL;
+		else if (act == MITIGATE_ACT_RENEW)
+			ev.action = MITIGATE_ACT_WOULD_RENEW;
+		else if (act == MITIGATE_ACT_REMOVE)
+			ev.action = MITIGATE_ACT_WOULD_REMOVE;
+	}
+	emit(m, &ev);
+}
+
+/* ---- backend writes ---------------------------------------------------- */
+
+static bool live(const struct mitigate *m)
+{
+	return m->o.mode == MITIGATE_ON;
+}
+
+static int backend_put(struct mitigate *m, const struct rule *r)
+{
+	int err;
+
+	if (!live(m))
+		return 0;
+	if (r->kind == MITIGATE_RULE_DROP) {
+		struct nad_rule v = {
+			.created_ns = r->created_ns,
+			.expires_ns = r->expires_ns,
+			.hits = r->hits,
+			.hit_bytes = r->hit_bytes,
+			.origin = NAD_ORIGIN_AUTO,
+			.reason = r->reason,
+		};
+
+		err = m->be->drop_put(m->be_ctx, &r->pfx, &v);
+	} else {
+		struct nad_synlimit v = {
+			.created_ns = r->created_ns,
+			.expires_ns = r->expires_ns,
+			.hits = r->hits,
+			.hit_bytes = r->hit_bytes,
+			.rate_pps = r->rate_pps,
+			.burst = r->burst,
+			.origin = NAD_ORIGIN_AUTO,
+			.reason = r->reason,
+		};
+
+		err = m->be->rate_put(m->be_ctx, &r->skey, &v);
+	}
+	if (err) {
+		char buf[MITIGATE_PREFIX_STRLEN];
+
+		mitigate_prefix_format(&r->pfx, buf, sizeof(buf));
+		pr_warn("Failed to write the mitigation rule for %s (%s backend): %s\n", buf,
+			m->be->name, strerror(-err));
+		m->st.n_backend_errors++;
+	}
+	return err;
+}
+
+/*
+ * Re-reads the rule's counters and expiry from the backend. Returns 0,
+ * -ENOENT if it is gone, -ESRCH if it is no longer ours (an operator turned
+ * it into a manual rule), or a backend error.
+ */
+/* Takes the backend's counters of r, if the entry it read is r's own. */
+static int take_counters(struct rule *r, __u64 created_ns, __u32 origin, __u64 hits,
+			 __u64 hit_bytes)
+{
+	/* An LPM lookup may answer with a covering prefix's rule: not ours. */
+	if (created_ns != r->created_ns && origin == NAD_ORIGIN_AUTO)
+		return -ENOENT;
+	r->hits = hits;
+	r->hit_bytes = hit_bytes;
+	return origin == NAD_ORIGIN_AUTO ? 0 : -ESRCH;
+}
+
+static int backend_refresh(struct mitigate *m, struct rule *r)
+{
+	int err;
+
+	if (!live(m))
+		return 0;
+	if (r->kind == MITIGATE_RULE_DROP) {
+		struct nad_rule v;
+
+		err = m->be->drop_get(m->be_ctx, &r->pfx, &v);
+		return err ? err : take_counters(r, v.created_ns, v.origin, v.hits, v.hit_bytes);
+	} else {
+		struct nad_synlimit v;
+
+		err = m->be->rate_get(m->be_ctx, &r->skey, &v);
+		return err ? err : take_counters(r, v.created_ns, v.origin, v.hits, v.hit_bytes);
+	}
+}
+
+static int backend_del(struct mitigate *m, const struct rule *r)
+{
+	int err;
+
+	if (!live(m))
+		return 0;
+	if (r->kind == MITIGATE_RULE_DROP)
+		err = m->be->drop_del(m->be_ctx, &r->pfx);
+	else
+		err = m->be->rate_del(m->be_ctx, &r->skey);
+	if (err == -ENOENT)
+		err = 0;
+	if (err)
+		m->st.n_backend_errors++;
+	return err;
+}
+
+/* ---- rules ------------------------------------------------------------- */
+
+static void rule_forget(struct mitigate *m, struct rule *r)
+{
+	memset(r, 0, sizeof(*r));
+	m->st.n_rules--;
+}
+
+/*
+ * Counts a filled rule slot, writes it to the backend and reports the install. On a
+ * backend failure the slot is freed again and the error returned: no phantom rule.
+ */
+static int rule_install(struct mitigate *m, struct rule *r, const char *why, __u64 now)
+{
+	int err;
+
+	m->st.n_rules++;
+	err = backend_put(m, r);
+	if (err) {
+		rule_forget(m, r);
+		return err;
+	}
+	m->st.n_installed++;
+	rule_event(m, r, MITIGATE_ACT_INSTALL, why, now);
+	return 0;
+}
+
+/* Removes a rule from the backend and the table, reporting it. */
+static int rule_remove(struct mitigate *m, struct rule *r, const char *why, __u64 now)
+{
+	int err;
+
+	/* Last counters for the event; a failure here only leaves them stale. */
+	if (backend_refresh(m, r) == -ESRCH) {
+		rule_forget(m, r);
+		return 0;
+	}
+	err = backend_del(m, r);
+	rule_event(m, r, MITIGATE_ACT_REMOVE, why, now);
+	m->st.n_removed++;
+	rule_forget(m, r);
+	return err;
+}
+
+static struct rule *rule_slot(struct mitigate *m)
+{
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		if (!m->rules[i].used)
+			return &m->rules[i];
+	}
+	return NULL;
+}
+
+/* The most specific drop rule covering addr, or NULL. */
+static struct rule *drop_rule_covering(struct mitigate *m, const __u8 addr[16])
+{
+	struct rule *best = NULL;
+
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *r = &m->rules[i];
+
+		if (r->used && r->kind == MITIGATE_RULE_DROP &&
+		    mitigate_prefix_contains(&r->pfx, addr) &&
+		    (!best || r->pfx.plen > best->pfx.plen))
+			best = r;
+	}
+	return best;
+}
+
+static struct rule *rate_rule_find(struct mitigate *m, const struct nad_synlimit_key *k)
+{
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *r = &m->rules[i];
+
+		if (r->used && r->kind == MITIGATE_RULE_RATE && !memcmp(&r->skey, k, sizeof(*k)))
+			return r;
+	}
+	return NULL;
+}
+
+static __u64 renew_interval(const struct mitigate *m, const struct rule *r)
+{
+	return m->o.renew_interval_ns ? m->o.renew_interval_ns : r->ttl_ns / 4;
+}
+
+static struct offender *offender_find(struct mitigate *m, const struct mitigate_prefix *p)
+{
+	for (__u32 i = 0; i < m->n_offenders; i++) {
+		if (prefix_eq(&m->offenders[i].pfx, p))
+			return &m->offenders[i];
+	}
+	return NULL;
+}
+
+static void offender_touch(struct mitigate *m, const struct mitigate_prefix *p, __u64 now)
+{
+	struct offender *o = offender_find(m, p);
+
+	if (o)
+		o->last_ns = now;
+}
+
+/*
+ * Records a new offence of p and returns its TTL: the base TTL doubled per
+ * earlier offence still remembered, capped.
+ */
+static __u64 offence_ttl(struct mitigate *m, const struct mitigate_prefix *p, __u64 now,
+			 __u32 *offences)
+{
+	struct offender *o = offender_find(m, p);
+	__u64 ttl = m->o.ttl_ns;
+
+	if (o && now - o->last_ns > m->o.offender_memory_ns)
+		o->offences = 0;
+	if (!o) {
+		if (m->n_offenders < m->n_offenders_cap) {
+			o = &m->offenders[m->n_offenders++];
+		} else {
+			/* Full: reuse the one least recently seen. */
+			o = &m->offenders[0];
+			for (__u32 i = 1; i < m->n_offenders; i++) {
+				if (m->offenders[i].last_ns < o->last_ns)
+					o = &m->offenders[i];
+			}
+		}
+		o->pfx = *p;
+		o->offences = 0;
+	}
+	o->offences++;
+	o->last_ns = now;
+	for (__u32 i = 1; i < o->offences && ttl < m->o.ttl_max_ns; i++)
+		ttl *= 2;
+	if (ttl > m->o.ttl_max_ns)
+		ttl = m->o.ttl_max_ns;
+	*offences = o->offences;
+	return ttl;
+}
+
+/* The new-rule token bucket (GCRA). Takes a token if there is one. */
+static bool take_token(struct mitigate *m, __u64 now)
+{
+	__u64 interval, tat;
+
+	if (!m->o.new_rules_per_s)
+		return true;
+	interval = NS_PER_S / m->o.new_rules_per_s;
+	tat = m->bucket_tat_ns > now ? m->bucket_tat_ns : now;
+	if (tat - now + interval > (__u64)m->o.new_rules_burst * interval)
+		return false;
+	m->bucket_tat_ns = tat + interval;
+	return true;
+}
+
+/* Room for one more rule, within both caps? Counts and reports a refusal. */
+static bool may_add(struct mitigate *m, __u64 now, const char *what)
+{
+	if (m->st.n_rules >= m->o.max_rules) {
+		m->st.n_skip_cap++;
+		if (!m->last_cap_warn_ns || now - m->last_cap_warn_ns >= 10 * NS_PER_S) {
+			pr_warn("mitigation: rule cap (%u) reached, not blocking %s\n",
+				m->o.max_rules, what);
+			m->last_cap_warn_ns = now;
+		}
+		return false;
+	}
+	if (!take_token(m, now)) {
+		m->st.n_skip_rate++;
+		pr_debug("mitigation: new-rule rate cap, not blocking %s\n", what);
+		return false;
+	}
+	return true;
+}
+
+static void rule_fill(struct rule *r, const struct mitigate_alert *a, __u64 now, __u64 ttl)
+{
+	r->used = true;
+	r->created_ns = now;
+	r->ttl_ns = ttl;
+	r->expires_ns = now + ttl;
+	r->last_renew_ns = now;
+	r->last_check_ns = now;
+	r->reason = a->class_id;
+	r->alert = *a;
+	r->alert.cls = NULL;
+	snprintf(r->cls, sizeof(r->cls), "%s", a->cls);
+}
+
+static int rule_renew(struct mitigate *m, struct rule *r, const struct mitigate_alert *a,
+		      const char *why, __u64 now)
+{
+	int err;
+
+	if (now - r->last_renew_ns < renew_interval(m, r))
+		return 0;
+	err = backend_refresh(m, r);
+	if (err == -ENOENT || err == -ESRCH) {
+		/* Deleted or taken over by the operator: theirs now. */
+		rule_forget(m, r);
+		return 0;
+	}
+	r->expires_ns = now + r->ttl_ns;
+	r->last_renew_ns = now;
+	if (a) {
+		r->alert = *a;
+		r->alert.cls = NULL;
+	}
+	if (r->kind == MITIGATE_RULE_DROP)
+		offender_touch(m, &r->pfx, now);
+	err = backend_put(m, r);
+	rule_event(m, r, MITIGATE_ACT_RENEW, why, now);
+	m->st.n_renewed++;
+	return err;
+}
+
+/* ---- allowlist --------------------------------------------------------- */
+
+static const struct allow *allow_find(const struct mitigate *m, const __u8 addr[16])
+{
+	for (__u32 i = 0; i < m->n_allow; i++) {
+		if (mitigate_prefix_contains(&m->allow[i].pfx, addr))
+			return &m->allow[i];
+	}
+	return NULL;
+}
+
+static bool allow_overlaps(const struct mitigate *m, const struct mitigate_prefix *p)
+{
+	for (__u32 i = 0; i < m->n_allow; i++) {
+		if (mitigate_prefix_overlaps(&m->allow[i].pfx, p))
+			return true;
+	}
+	return false;
+}
+
+bool mitigate_allowed(const struct mitigate *m, const __u8 addr[16], const char **origin)
+{
+	const struct allow *a = allow_find(m, addr);
+
+	if (a && origin)
+		*origin = a->origin;
+	return a;
+}
+
+int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, const char *origin)
+{
+	struct mitigate_prefix n = *p;
+	struct allow *a;
+	int err = 0;
+
+	if (!m || !p || p->plen > 128)
+		return -EINVAL;
+	mask_addr(n.addr, n.plen);
+	for (__u32 i = 0; i < m->n_allow; i++) {
+		if (prefix_eq(&m->allow[i].pfx, &n))
+			return 0;
+	}
+	if (m->n_allow >= NAD_ALLOW_ENTRIES)
+		return -ENOSPC;
+	a = &m->allow[m->n_allow];
+	memset(a, 0, sizeof(*a));
+	a->pfx = n;
+	snprintf(a->origin, sizeof(a->origin), "%s", origin ? origin : "config");
+	if (live(m)) {
+		err = m->be->allow_add(m->be_ctx, &n);
+		if (err == -EEXIST) {
+			err = 0;
+		} else if (err) {
+			char buf[MITIGATE_PREFIX_STRLEN];
+
+			mitigate_prefix_format(&n, buf, sizeof(buf));
+			pr_warn("Failed to add %s to the allowlist map: %s\n", buf, strerror(-err));
+			return err;
+		} else {
+			a->owned = true;
+		}
+	}
+	m->n_allow++;
+	m->st.n_allow = m->n_allow;
+	/* A rule installed before its allowlist entry must not outlive it. */
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *r = &m->rules[i];
+
+		if (r->used && r->kind == MITIGATE_RULE_DROP &&
+		    mitigate_prefix_overlaps(&r->pfx, &n))
+			rule_remove(m, r, "allowlisted", r->last_check_ns);
+	}
+	return 0;
+}
+
+static int allow_addr(struct mitigate *m, const __u8 addr[16], const char *origin)
+{
+	struct mitigate_prefix p;
+
+	mitigate_prefix_host(&p, addr);
+	return mitigate_allow_add(m, &p, origin);
+}
+
+/* Parses one hex word of /proc/net/ipv6_route (32 hex digits) into 16 bytes. */
+static int hex16(const char *s, __u8 out[16])
+{
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = (__u8)v;
+	}
+	return 0;
+}
+
+int mitigate_allow_gateways(struct mitigate *m, const char *route4, const char *route6)
+{
+	char line[512];
+	int err = 0;
+	FILE *f;
+
+	if (route4 && (f = fopen(route4, "re"))) {
+		/* Iface Destination Gateway Flags ...: hex, in network order as read. */
+		while (fgets(line, sizeof(line), f)) {
+			unsigned dest, gw, flags;
+			char ifname[64];
+			__u8 a[16];
+
+			if (sscanf(line, "%63s %x %x %x", ifname, &dest, &gw, &flags) != 4)
+				continue;
+			if (dest != 0 || gw == 0 || !(flags & 0x2 /* RTF_GATEWAY */))
+				continue;
+			memcpy(a, v4_mapped, sizeof(v4_mapped));
+			memcpy(a + 12, &gw, 4);
+			err = allow_addr(m, a, "gateway");
+			if (err)
+				break;
+		}
+		fclose(f);
+	}
+	if (!err && route6 && (f = fopen(route6, "re"))) {
+		/* dest plen src plen nexthop metric refcnt use flags iface */
+		while (fgets(line, sizeof(line), f)) {
+			char dest[33], src[33], hop[33];
+			unsigned dplen, splen;
+			__u8 a[16];
+			static const __u8 zero[16];
+
+			if (sscanf(line, "%32s %x %32s %x %32s", dest, &dplen, src, &splen, hop) !=
+			    5)
+				continue;
+			if (dplen != 0 || hex16(hop, a) || !memcmp(a, zero, 16))
+				continue;
+			err = allow_addr(m, a, "gateway");
+			if (err)
+				break;
+		}
+		fclose(f);
+	}
+	return err;
+}
+
+int mitigate_allow_system(struct mitigate *m)
+{
+	struct ifaddrs *ifa, *it;
+	int err = 0;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (it = ifa; it && !err; it = it->ifa_next) {
+		__u8 a[16];
+
+		if (!it->ifa_addr)
+			continue;
+		if (it->ifa_addr->sa_family == AF_INET) {
+			memcpy(a, v4_mapped, sizeof(v4_mapped));
+			memcpy(a + 12, &((struct sockaddr_in *)it->ifa_addr)->sin_addr, 4);
+		} else if (it->ifa_addr->sa_family == AF_INET6) {
+			memcpy(a, &((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		err = allow_addr(m, a, "own address");
+	}
+	freeifaddrs(ifa);
+	if (!err)
+		err = mitigate_allow_gateways(m, "/proc/net/route", "/proc/net/ipv6_route");
+	return err;
+}
+
+/* ---- lifecycle --------------------------------------------------------- */
+
+static int opts_check(const struct mitigate_opts *o, const struct mitigate_ops *be)
+{
+	if (o->mode != MITIGATE_OFF && o->mode != MITIGATE_DRY_RUN && o->mode != MITIGATE_ON)
+		return -EINVAL;
+	if (o->mode == MITIGATE_ON &&
+	    (!be || !be->drop_put || !be->drop_get || !be->drop_del || !be->allow_add ||
+	     !be->allow_del || !be->rate_put || !be->rate_get || !be->rate_del))
+		return -EINVAL;
+	if (!o->ttl_ns || o->ttl_max_ns < o->ttl_ns || !o->max_rules || o->max_rules > 1u << 20)
+		return -EINVAL;
+	if (o->agg_plen4 > 32 || o->agg_plen6 > 128 || !o->synlimit_pps || !o->synlimit_burst ||
+	    !o->n_cpus)
+		return -EINVAL;
+	if (o->new_rules_per_s && (!o->new_rules_burst || o->new_rules_per_s > NS_PER_S))
+		return -EINVAL;
+	if (!(o->excessive_critical_pps >= 0) || !(o->spoof_max_src_pps >= 0))
+		return -EINVAL; /* also rejects NaN */
+	return 0;
+}
+
+struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mitigate_ops *backend,
+			      void *backend_ctx)
+{
+	static const __u8 lo6[16] = { [15] = 1 };
+	struct mitigate_prefix lo4 = { .plen = 96 + 8 };
+	struct timespec mono, real;
+	struct mitigate *m = NULL;
+	int err;
+
+	err = opts ? opts_check(opts, backend) : -EINVAL;
+	if (err)
+		goto fail;
+	err = -ENOMEM;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		goto fail;
+	m->o = *opts;
+	m->be = backend;
+	m->be_ctx = backend_ctx;
+	m->n_rules_cap = opts->max_rules;
+	m->rules = calloc(m->n_rules_cap, sizeof(*m->rules));
+	m->n_offenders_cap = 4 * opts->max_rules;
+	m->offenders = calloc(m->n_offenders_cap, sizeof(*m->offenders));
+	if (!m->rules || !m->offenders)
+		goto fail;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	m->mono_to_wall_ns = ((__s64)real.tv_sec - mono.tv_sec) * (__s64)NS_PER_S +
+			     (real.tv_nsec - mono.tv_nsec);
+
+	memcpy(lo4.addr, v4_mapped, sizeof(v4_mapped));
+	lo4.addr[12] = 127;
+	err = mitigate_allow_add(m, &lo4, "loopback");
+	if (!err)
+		err = allow_addr(m, lo6, "loopback");
+	if (err)
+		goto fail;
+	return m;
+fail:
+	mitigate_free(m);
+	errno = -err;
+	return NULL;
+}
+
+void mitigate_free(struct mitigate *m)
+{
+	if (!m)
+		return;
+	if (m->rules && !m->o.keep_rules) {
+		struct timespec ts;
+		__u64 now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (__u64)ts.tv_sec * NS_PER_S + (__u64)ts.tv_nsec;
+		for (__u32 i = 0; i < m->n_rules_cap; i++) {
+			struct rule *r = &m->rules[i];
+
+			if (r->used)
+				rule_remove(m, r, "shutdown",
+					    now > r->last_check_ns ? now : r->last_check_ns);
+		}
+		for (__u32 i = 0; live(m) && i < m->n_allow; i++) {
+			if (m->allow[i].owned)
+				m->be->allow_del(m->be_ctx, &m->allow[i].pfx);
+		}
+	}
+	free(m->rules);
+	free(m->offenders);
+	free(m);
+}
+
+void mitigate_get_stats(const struct mitigate *m, struct mitigate_stats *out)
+{
+	*out = m->st;
+}
+
+/* ---- alerts ------------------------------------------------------------ */
+
+static bool qualifies(const struct mitigate *m, const struct mitigate_alert *a)
+{
+	if (!strcmp(a->cls, "dos_attack"))
+		return a->severity >= MITIGATE_SEV_CRITICAL;
+	if (!strcmp(a->cls, "excessive_traffic"))
+		return m->o.excessive_critical_pps > 0 && a->src_pps >= m->o.excessive_critical_pps;
+	return false;
+}
+
+static __u32 fnv1a(const __u8 *p, size_t n)
+{
+	__u32 h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void target_key(struct nad_synlimit_key *k, const struct mitigate_alert *a)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->daddr, a->dst, 16);
+	k->proto = a->proto;
+	/* ICMP has no port; the kernel keys ICMP with port 0 as well. */
+	k->dport = (a->proto == IPPROTO_ICMP || a->proto == IPPROTO_ICMPV6) ? 0 : a->dport;
+}
+
+/*
+ * Counts the alert's source toward its destination (only low-rate ones: a
+ * real source sending a lot deserves its own rule) and says whether the flood
+ * looks spoofed or widely distributed.
+ */
+static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
+		    const struct nad_synlimit_key *k, __u64 now)
+{
+	struct target *t = NULL, *oldest = NULL;
+	unsigned distinct = 0;
+	__u32 h;
+
+	if (a->by_destination)
+		return true;
+	if (a->n_sources >= m->o.spoof_min_sources && a->n_sources &&
+	    a->dst_pps / a->n_sources <= m->o.spoof_max_src_pps)
+		return true;
+	if (a->src_pps > m->o.spoof_max_src_pps)
+		return false;
+	for (int i = 0; i < N_TARGETS && !t; i++) {
+		struct target *c = &m->targets[i];
+
+		if (c->used && !memcmp(&c->key, k, sizeof(*k)))
+			t = c;
+		/* A free slot first, else the destination quiet for longest. */
+		else if (!oldest || (oldest->used && (!c->used || c->last_ns < oldest->last_ns)))
+			oldest = c;
+	}
+	if (!t) {
+		t = oldest;
+		memset(t, 0, sizeof(*t));
+		t->used = true;
+		t->key = *k;
+		t->window_start_ns = now;
+	}
+	if (now - t->window_start_ns > m->o.spoof_window_ns) {
+		memset(t->bits, 0, sizeof(t->bits));
+		t->window_start_ns = now;
+	}
+	t->last_ns = now;
+	h = fnv1a(a->src, 16) % TARGET_BITS;
+	t->bits[h / 64] |= 1ULL << (h % 64);
+	for (int i = 0; i < TARGET_BITS / 64; i++)
+		distinct += (unsigned)__builtin_popcountll(t->bits[i]);
+	return distinct >= m->o.spoof_min_sources;
+}
+
+static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
+		     const struct nad_synlimit_key *k, __u64 now)
+{
+	struct rule *r = rate_rule_find(m, k);
+	char what[MITIGATE_PREFIX_STRLEN];
+	struct mitigate_prefix dst;
+	int err;
+
+	if (r)
+		return rule_renew(m, r, a, "alert", now);
+	mitigate_prefix_host(&dst, a->dst);
+	mitigate_prefix_format(&dst, what, sizeof(what));
+	if (!may_add(m, now, what))
+		return 0;
+	r = rule_slot(m);
+	if (!r)
+		return 0;
+	/*
+	 * No escalation: the key is the victim, not an offender, and the
+	 * budget lets legitimate connection attempts through anyway.
+	 */
+	rule_fill(r, a, now, m->o.ttl_ns);
+	r->kind = MITIGATE_RULE_RATE;
+	r->pfx = dst;
+	r->skey = *k;
+	r->offences = 1;
+	/* The budget is per CPU in the kernel: split it, rounding up. */
+	r->rate_pps = (m->o.synlimit_pps + m->o.n_cpus - 1) / m->o.n_cpus;
+	r->burst = m->o.synlimit_burst;
+	err = rule_install(m, r, "spoofed_flood", now);
+	if (err)
+		return err;
+	m->st.n_rate_rules++;
+	/*
+	 * Host rules made for low-rate sources of this flood before it was
+	 * recognised are useless (spoofed sources do not come back): free them.
+	 */
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *h = &m->rules[i];
+		struct nad_synlimit_key hk;
+
+		if (!h->used || h->kind != MITIGATE_RULE_DROP || h->pfx.plen != 128 ||
+		    h->alert.src_pps > m->o.spoof_max_src_pps)
+			continue;
+		target_key(&hk, &h->alert);
+		if (!memcmp(&hk, k, sizeof(hk)))
+			rule_remove(m, h, "spoofed_flood", now);
+	}
+	return 0;
+}
+
+/*
+ * Replaces the host rules inside src's aggregation prefix by one prefix rule
+ * once there are enough of them. Returns 1 if it did (src is covered), 0 if
+ * not, or a negative errno.
+ */
+static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u64 now)
+{
+	struct mitigate_prefix agg;
+	struct rule *r;
+	__u32 n = 0, offences;
+	__u64 ttl;
+	int err;
+
+	if (!m->o.agg_min_sources)
+		return 0;
+	mitigate_prefix_host(&agg, a->src);
+	agg.plen = mitigate_prefix_is_v4(&agg) ? 96 + m->o.agg_plen4 : m->o.agg_plen6;
+	mask_addr(agg.addr, agg.plen);
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		r = &m->rules[i];
+		if (r->used && r->kind == MITIGATE_RULE_DROP && r->pfx.plen == 128 &&
+		    mitigate_prefix_contains(&agg, r->pfx.addr))
+			n++;
+	}
+	/* The new source counts too. */
+	if (n + 1 < m->o.agg_min_sources || allow_overlaps(m, &agg))
+		return 0;
+	if (!take_token(m, now)) {
+		m->st.n_skip_rate++;
+		return 0;
+	}
+	/* Fits: it replaces n >= 1 rules. */
+	r = rule_slot(m);
+	if (!r)
+		return 0;
+	ttl = offence_ttl(m, &agg, now, &offences);
+	rule_fill(r, a, now, ttl);
+	r->kind = MITIGATE_RULE_DROP;
+	r->pfx = agg;
+	r->offences = offences;
+	r->n_members = n + 1;
+	err = rule_install(m, r, "aggregate", now);
+	if (err)
+		return err;
+	m->st.n_aggregated++;
+	/* The prefix rule is in place before its members go: no gap. */
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *h = &m->rules[i];
+
+		if (h != r && h->used && h->kind == MITIGATE_RULE_DROP && h->pfx.plen == 128 &&
+		    mitigate_prefix_contains(&agg, h->pfx.addr))
+			rule_remove(m, h, "aggregated", now);
+	}
+	return 1;
+}
+
+int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
+{
+	char what[MITIGATE_PREFIX_STRLEN];
+	struct mitigate_prefix src;
+	struct nad_synlimit_key k;
+	const char *origin;
+	__u64 now = a->ts_ns;
+	__u32 offences;
+	struct rule *r;
+	int agg;
+
+	m->st.n_alerts++;
+	if (m->o.mode == MITIGATE_OFF || !a->cls || !qualifies(m, a))
+		return 0;
+	m->st.n_qualifying++;
+
+	target_key(&k, a);
+	if (spoofed(m, a, &k, now))
+		return rate_rule(m, a, &k, now);
+
+	mitigate_prefix_host(&src, a->src);
+	if (mitigate_allowed(m, a->src, &origin)) {
+		struct mitigate_event ev = {
+			.action = MITIGATE_ACT_SKIP,
+			.prefix = src,
+			.ts_ns = now,
+			.reason = a->cls,
+			.why = origin,
+			.alert = a,
+		};
+
+		m->st.n_skip_allow++;
+		emit(m, &ev);
+		return 0;
+	}
+	r = drop_rule_covering(m, a->src);
+	if (r)
+		return rule_renew(m, r, a, "alert", now);
+	if (a->src_pps <= m->o.spoof_max_src_pps && rate_rule_find(m, &k)) {
+		/* A low-rate source of a flood the rate rule already handles. */
+		m->st.n_skip_spoofed++;
+		return 0;
+	}
+	agg = try_aggregate(m, a, now);
+	if (agg)
+		return agg < 0 ? agg : 0;
+
+	mitigate_prefix_format(&src, what, sizeof(what));
+	if (!may_add(m, now, what))
+		return 0;
+	r = rule_slot(m);
+	if (!r)
+		return 0;
+	rule_fill(r, a, now, offence_ttl(m, &src, now, &offences));
+	r->kind = MITIGATE_RULE_DROP;
+	r->pfx = src;
+	r->offences = offences;
+	return rule_install(m, r, a->cls, now);
+}
+
+int mitigate_adopt_drop(struct mitigate *m, const struct mitigate_prefix *p,
+			const struct nad_rule *v, __u64 now)
+{
+	struct rule *r;
+
+	if (m->o.mode != MITIGATE_ON || !live(m))
+		return -EOPNOTSUPP;
+	if (v->origin != NAD_ORIGIN_AUTO || !v->expires_ns || v->expires_ns <= now ||
+	    p->plen > 128 || (mitigate_prefix_is_v4(p) && p->plen < 96))
+		return -EINVAL;
+	if (m->st.n_rules >= m->o.max_rules)
+		return -ENOSPC;
+	r = rule_slot(m);
+	if (!r)
+		return -ENOSPC;
+	memset(r, 0, sizeof(*r));
+	r->used = true;
+	r->kind = MITIGATE_RULE_DROP;
+	r->pfx = *p;
+	r->created_ns = v->created_ns;
+	r->expires_ns = v->expires_ns;
+	r->ttl_ns = m->o.ttl_ns;
+	r->last_renew_ns = now;
+	r->last_check_ns = now;
+	r->hits = v->hits;
+	r->hit_bytes = v->hit_bytes;
+	r->offences = 1;
+	r->reason = v->reason;
+	memcpy(r->alert.src, p->addr, sizeof(r->alert.src));
+	r->alert.severity = MITIGATE_SEV_CRITICAL;
+	snprintf(r->cls, sizeof(r->cls), "kept");
+	m->st.n_rules++;
+	return 0;
+}
+
+int mitigate_tick(struct mitigate *m, __u64 now)
+{
+	int ret = 0;
+
+	if (m->o.mode == MITIGATE_OFF)
+		return 0;
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *r = &m->rules[i];
+		__u64 prev_hits = r->hits, dt;
+		int err;
+
+		if (!r->used)
+			continue;
+		err = backend_refresh(m, r);
+		if (err == -ENOENT || err == -ESRCH) {
+			/* Deleted or taken over by the operator: theirs now. */
+			rule_forget(m, r);
+			continue;
+		}
+		if (err) {
+			m->st.n_backend_errors++;
+			ret = ret ? ret : err;
+			continue;
+		}
+		dt = now > r->last_check_ns ? now - r->last_check_ns : 0;
+		if (now >= r->expires_ns) {
+			err = rule_remove(m, r, "expired", now);
+			ret = ret ? ret : err;
+			continue;
+		}
+		/* hits/dt >= renew_min_pps, without division. */
+		if (dt && r->hits > prev_hits && m->o.renew_min_pps &&
+		    (r->hits - prev_hits) * NS_PER_S >= (__u64)m->o.renew_min_pps * dt) {
+			err = rule_renew(m, r, NULL, "hits", now);
+			ret = ret ? ret : err;
+		}
+		if (r->used)
+			r->last_check_ns = now;
+	}
+	return ret;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * ml/iforest.h - Isolation Forest (Liu, Ting, Zhou 2008) with scikit-learn's
+ * conventions, so its numbers can be checked against that library.
+ *
+ * Each tree is grown on max_samples rows drawn without replacement, to
+ * height ceil(log2(max_samples)); a node splits on a uniformly chosen
+ * non-constant feature at a threshold uniform in [min, max) of that feature
+ * in the node, x <= t going left. A row's path length in a tree is the depth
+ * of its leaf plus c(rows in that leaf).
+ *
+ *   score_samples(x)     = -2^(-E[h(x)] / c(max_samples))  in [-1, 0); lower = more anomalous
+ *   offset               = the contamination quantile of score_samples over the training rows
+ *   decision_function(x) = score_samples(x) - offset       below 0 = outlier
+ *
+ * Inference layout: every tree is padded to a complete binary tree of the
+ * height limit (pass-through nodes send everything left), so a row goes
+ * down exactly `height` levels with idx = 2 idx + 1 + (x[f] > t), and a leaf
+ * table holds the precomputed path lengths. float32 throughout.
+ */
+#ifndef NAD_IFOREST_H
+#define NAD_IFOREST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ser.h"
+
+#define IFOREST_MAX_FEATURES 255
+#define IFOREST_MAX_HEIGHT 12
+
+struct iforest_opts {
+	unsigned n_trees; /* default 150 */
+	unsigned max_samples; /* rows per tree, capped at n (default 256) */
+	float contamination; /* share of training rows flagged, 0 < c <= 0.5 (default 0.05) */
+	uint64_t seed; /* default 42 */
+};
+
+void iforest_opts_default(struct iforest_opts *o);
+
+struct iforest;
+
+/* An unfitted forest for d features (1 <= d <= IFOREST_MAX_FEATURES). NULL + errno on failure. */
+struct iforest *iforest_new(size_t d, const struct iforest_opts *o);
+void iforest_free(struct iforest *f);
+
+/* Grows the trees on n >= 2 rows of d finite floats and sets the offset.
+ * Returns 0, -EINVAL or -ENOMEM. */
+int iforest_fit(struct iforest *f, const float *X, size_t n);
+
+/* scikit-learn's score_samples of n rows into out[n]. Read-only on f (threads may share
+ * it), no allocation; uses 256 d + 64 n_trees bytes of stack (at most 80 KiB). */
+void iforest_score_samples(const struct iforest *f, const float *X, size_t n, float *out);
+/* scikit-learn's decision_function: score_samples - offset. */
+void iforest_decision_function(const struct iforest *f, const float *X, size_t n, float *out);
+
+/* The threshold in score_samples units: a row is an outlier when its score is below it. */
+float iforest_offset(const struct iforest *f);
+size_t iforest_dim(const struct iforest *f);
+unsigned iforest_n_trees(const struct iforest *f);
+
+/* c(n): the average path length of an unsuccessful search in a binary search tree of n
+ * nodes, as scikit-learn: 0 for n <= 1, 1 for n = 2, 2 H(n-1) - 2 (n-1)/n otherwise,
+ * with H(i) = ln(i) + 0.5772156649. */
+double iforest_c(double n);
+
+/* Rows per block in the scoring walk. */
+#define IFOREST_BLOCK 64
+
+/*
+ * The forest in the form its scoring walk uses, for a fused scorer (modelset.c). Rows go
+ * in blocks of IFOREST_BLOCK, transposed to feature-major order and mapped through
+ * iforest_key(). Tree t's node i (breadth-first, i < n_nodes) sends a row right when
+ * key[t n_nodes + i] < xt[off[t n_nodes + i] + row]; after `height` steps from node 0 the
+ * row is at node p >= n_nodes and its path length is leaf[t n_leaves + p - n_nodes]. The
+ * score is -2^(-inv_norm * sum over trees of the path lengths), summed in tree order.
+ * Valid while f lives.
+ */
+struct iforest_packed {
+	unsigned n_trees, height, n_nodes, n_leaves;
+	const uint16_t *off;
+	const uint32_t *key;
+	const float *leaf;
+	float inv_norm;
+};
+void iforest_packed(const struct iforest *f, struct iforest_packed *p);
+/* Order-preserving integer key of a non-NaN float (-0 and +0 map to the same key). */
+uint32_t iforest_key(float v);
+
+void iforest_write(const struct iforest *f, struct ser_writer *w);
+/* NULL + errno (EBADMSG for malformed input) on failure. */
+struct iforest *iforest_read(struct ser_reader *r);
+
+#endif /* NAD_IFOREST_H */

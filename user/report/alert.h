@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * report/alert.h - episodes and their output (console line, EVE-style JSON).
+ *
+ * An episode is keyed by (source address, class), or by (destination address,
+ * class) for distributed attacks (classify_result.by_destination). Its first
+ * anomalous packet emits an `anomaly` event at once, with
+ * anomaly.episode.state = "start" and packets = 1; later anomalous packets of
+ * the same key only count. When no anomalous packet came for idle_s (checked
+ * at ticks, record clock), the episode closes with a second `anomaly` event,
+ * state = "end", carrying its totals (start, last, packets, bytes, peak score,
+ * campaign). A new anomaly after that opens a new episode (and a new alert).
+ *
+ * JSON: one object per line (json-c), shaped like Suricata's EVE:
+ *   {"timestamp":"2024-05-01T12:00:00.123456+0000","event_type":"anomaly",
+ *    "src_ip":"198.18.0.3","src_port":40000,"dest_ip":"198.18.0.1","dest_port":80,
+ *    "proto":"TCP","anomaly":{"class":"dos_attack","severity":"critical","level":3,
+ *    "score":6.0,"threshold":3.5,"criteria":[{"name":"dos_pattern","value":0.98,
+ *    "threshold":0.5,"weight":2.0}],"ae_mae":..,"ae_threshold":..,"iforest_score":..,
+ *    "iforest_threshold":..,"campaign":null,"packets":1,"evidence":"...","response":"...",
+ *    "episode":{"id":1,"state":"start","start":"...","last":"...","packets":1,"bytes":60,
+ *    "peak_score":6.0}}}
+ * `summary` events carry a "summary" object (see alert_summary()).
+ */
+#ifndef NAD_ALERT_H
+#define NAD_ALERT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "detect/classify.h"
+#include "nad_abi.h"
+
+struct alert_opts {
+	FILE *console; /* human lines and summary blocks (NULL: none) */
+	bool color; /* ANSI colours on console */
+	FILE *json; /* EVE lines (NULL: none); not closed */
+	uint64_t wall_offset_ns; /* added to record time for timestamps (live: realtime - monotonic) */
+	double idle_s; /* episode idle timeout (default 10) */
+};
+
+/* One anomalous packet, as the engine reports it. */
+struct alert_anomaly {
+	const struct nad_rec *rec;
+	enum classify_class cls;
+	bool by_destination;
+	double score, threshold;
+	unsigned criteria; /* mask of classify_criterion */
+	double crit_value[CRIT_N], crit_threshold[CRIT_N];
+	bool have_model;
+	float ae_mae, ae_threshold, if_score, if_threshold;
+	const char *evidence, *response;
+	/*
+	 * When evidence is NULL: writes a new episode's sentences into evidence and response
+	 * (CLASSIFY_TEXT bytes each, zeroed). Not called for a packet that joins an open
+	 * episode, whose sentences were written at its start: most anomalous packets do.
+	 */
+	void (*explain)(void *ctx, char *evidence, char *response);
+	void *explain_ctx;
+	/* rates the classifier saw (for mitigation): the source's and destination's packets/s [1 s],
+	 * distinct sources toward the destination [10 s] */
+	double src_pps, dst_pps;
+	uint32_t n_sources;
+};
+
+/* What an observer (tests, the live mitigation) sees for each event. */
+struct alert_event {
+	const char *event_type; /* "anomaly" or "summary" */
+	bool closing; /* an episode's end record */
+	uint64_t episode_id;
+	enum classify_class cls;
+	__u8 saddr[16], daddr[16];
+	uint16_t sport, dport;
+	uint8_t proto;
+	uint64_t start_ns, last_ns, pkts, bytes;
+	int64_t campaign; /* -1 none */
+	const char *evidence;
+	/* from the episode's first packet (alert_anomaly): keyed on the destination, rates */
+	bool by_destination;
+	double src_pps, dst_pps;
+	uint32_t n_sources;
+};
+
+typedef void (*alert_event_fn)(void *ctx, const struct alert_event *ev);
+
+struct alert;
+
+/* NULL + errno. */
+struct alert *alert_new(const struct alert_opts *o);
+/* Does not close the episodes (call alert_flush first for end records). */
+void alert_free(struct alert *a);
+
+void alert_set_observer(struct alert *a, alert_event_fn fn, void *ctx);
+
+/*
+ * Accounts one anomalous packet to its episode; emits the start event for a new episode.
+ * Returns the episode id (> 0), or 0 if the episode table is full and nothing could close.
+ */
+uint64_t alert_report(struct alert *a, const struct alert_anomaly *an);
+
+/* Closes episodes idle for idle_s at now_ns (record clock). Returns how many closed. */
+int alert_tick(struct alert *a, uint64_t now_ns);
+/* Closes every open episode (end of a capture). */
+void alert_flush(struct alert *a);
+
+/* Campaign membership from the engine: sets the campaign of an episode if still open. */
+void alert_set_campaign(struct alert *a, uint64_t episode_id, int64_t campaign);
+/* The campaign of an open episode, or -1. */
+int64_t alert_episode_campaign(const struct alert *a, uint64_t episode_id);
+bool alert_episode_open(const struct alert *a, uint64_t episode_id);
+/* Is an episode of a critical/warning class open for this source? */
+bool alert_source_in_episode(const struct alert *a, const __u8 addr[16]);
+
+/* Counts since the start. */
+uint64_t alert_n_episodes(const struct alert *a, enum classify_class c);
+
+/* Figures for a summary; filled by the engine. */
+struct alert_summary {
+	uint64_t now_ns;
+	double interval_s;
+	const char *profile;
+	bool profile_inferred;
+	uint64_t pkts[NAD_N_DIRS], bytes[NAD_N_DIRS]; /* in the interval */
+	uint64_t total_pkts;
+	struct {
+		__u8 addr[16];
+		uint64_t pkts, bytes;
+	} top[5];
+	int n_top;
+	double threshold, iot_threshold, ae_threshold, if_threshold;
+	bool have_model;
+	uint64_t model_generation;
+	bool have_kernel;
+	uint64_t kernel_shed, kernel_emitted, kernel_pkts;
+	int n_campaigns;
+	struct {
+		int64_t id;
+		int n_members;
+		uint64_t members[16];
+	} campaigns[8];
+};
+
+/* Emits a summary (console block + JSON line) with the anomaly counts since the last one. */
+void alert_summary(struct alert *a, const struct alert_summary *s);
+
+/* ISO 8601 with microseconds and offset (local time zone): "2024-05-01T12:00:00.123456+0000". */
+void alert_format_time(uint64_t wall_ns, char *buf, size_t len);
+
+/* Suricata EVE's name of IP protocol p ("TCP", "UDP", "ICMP", "IPv6-ICMP"), or NULL. */
+const char *alert_eve_proto(uint8_t p);
+
+#endif /* NAD_ALERT_H */

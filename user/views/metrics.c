@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * views/metrics.c - Prometheus text exposition of a snapshot, written into one
+ * open_memstream buffer (a scrape is ~6 KiB; never built under the lock).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "views/dashstate.h"
+#include "views/metrics.h"
+
+#ifndef NADXDP_VERSION
+#define NADXDP_VERSION "0.1.0"
+#endif
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value with \, " and newline escaped as the format wants. */
+static void label_value(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void number(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("NaN", f);
+	else if (isinf(v))
+		fputs(v > 0 ? "+Inf" : "-Inf", f);
+	else
+		fprintf(f, "%.17g", v);
+}
+
+static void dir_counter(FILE *f, const char *name, const char *help, const __u64 *v)
+{
+	family(f, name, "counter", help);
+	fprintf(f, "%s{direction=\"in\"} %llu\n", name, (unsigned long long)v[NAD_DIR_IN]);
+	fprintf(f, "%s{direction=\"out\"} %llu\n", name, (unsigned long long)v[NAD_DIR_OUT]);
+}
+
+/* One unlabelled sample of type ("counter" or "gauge"), with its family lines. */
+static void sample(FILE *f, const char *name, const char *type, const char *help, __u64 v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+static void counter(FILE *f, const char *name, const char *help, __u64 v)
+{
+	sample(f, name, "counter", help, v);
+}
+
+static void gauge(FILE *f, const char *name, const char *help, __u64 v)
+{
+	sample(f, name, "gauge", help, v);
+}
+
+char *metrics_render(const struct dashstate_snap *s, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	__u64 cum = 0, count = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		return NULL;
+
+	family(f, "nadxdp_info", "gauge", "Version, mode and profile of this nadxdp; always 1.");
+	fprintf(f, "nadxdp_info{version=\"%s\",mode=\"", NADXDP_VERSION);
+	label_value(f, s->mode);
+	fputs("\",profile=\"", f);
+	label_value(f, s->profile);
+	fputs("\"} 1\n", f);
+
+	if (s->start_ns) {
+		family(f, "nadxdp_start_time_seconds", "gauge",
+		       "Unix time of the first packet or tick seen.");
+		fputs("nadxdp_start_time_seconds ", f);
+		number(f, ((double)s->start_ns + (double)s->wall_offset_ns) / 1e9);
+		fputc('\n', f);
+	}
+
+	dir_counter(f, "nadxdp_packets_total", "Packets analysed in userspace (record weights).",
+		    s->pkts_total);
+	dir_counter(f, "nadxdp_bytes_total", "Bytes analysed in userspace.", s->bytes_total);
+
+	family(f, "nadxdp_packet_size_bytes", "histogram",
+	       "Wire size of the packets analysed in userspace.");
+	for (int b = 0; b < DASH_N_SIZE_BINS; b++) {
+		cum += s->size_bins[b];
+		if (b < DASH_N_SIZE_BINS - 1)
+			fprintf(f, "nadxdp_packet_size_bytes_bucket{le=\"%u\"} %llu\n",
+				dash_size_bin_le[b], (unsigned long long)cum);
+		else
+			fprintf(f, "nadxdp_packet_size_bytes_bucket{le=\"+Inf\"} %llu\n",
+				(unsigned long long)cum);
+	}
+	count = cum;
+	fprintf(f, "nadxdp_packet_size_bytes_sum %llu\n", (unsigned long long)s->size_sum);
+	fprintf(f, "nadxdp_packet_size_bytes_count %llu\n", (unsigned long long)count);
+
+	family(f, "nadxdp_alerts_total", "counter", "Alerts raised, by anomaly class.");
+	for (int c = 0; c < DASH_N_CLASSES; c++)
+		fprintf(f, "nadxdp_alerts_total{class=\"%s\",severity=\"%s\"} %llu\n",
+			dash_class_name(c), dash_sev_name(dash_class_sev(c)),
+			(unsigned long long)s->alerts_by_class[c]);
+
+	gauge(f, "nadxdp_drop_rules", "Drop rules installed now.", s->n_rules_total);
+
+	counter(f, "nadxdp_records_lost_total", "Records userspace lost before analysis.",
+		s->recs_lost);
+
+	if (s->n_thresh) {
+		family(f, "nadxdp_threshold", "gauge", "Detection thresholds in force, by name.");
+		for (unsigned i = 0; i < s->n_thresh; i++) {
+			fputs("nadxdp_threshold{name=\"", f);
+			label_value(f, s->thresh[i].name);
+			fputs("\"} ", f);
+			number(f, s->thresh[i].value);
+			fputc('\n', f);
+		}
+	}
+
+	if (s->have_kernel) {
+		const struct nad_stats *k = &s->kernel;
+
+		dir_counter(f, "nadxdp_kernel_packets_total", "Packets seen by the XDP/TC programs.",
+			    k->pkts);
+		dir_counter(f, "nadxdp_kernel_bytes_total", "Bytes seen by the XDP/TC programs.",
+			    k->bytes);
+		counter(f, "nadxdp_kernel_records_emitted_total",
+			"Records committed to the ring buffer.", k->recs_emitted);
+		counter(f, "nadxdp_kernel_shed_packets_total",
+			"Packets not recorded individually (carried by a later record's weight).",
+			k->recs_shed);
+		counter(f, "nadxdp_kernel_malformed_packets_total", "Malformed packets seen.",
+			k->malformed);
+		counter(f, "nadxdp_kernel_rule_dropped_packets_total",
+			"Packets dropped by a drop rule.", k->dropped_rule);
+		counter(f, "nadxdp_kernel_allowlisted_packets_total",
+			"Packets the allowlist saved from a drop or rate rule.", k->allowed_rule);
+		counter(f, "nadxdp_kernel_synlimit_dropped_packets_total",
+			"SYNs dropped by the aggregate SYN rate rule.", k->dropped_synlimit);
+		gauge(f, "nadxdp_kernel_pending_packets", "Packets seen but not yet in any record.",
+		      k->pending);
+		gauge(f, "nadxdp_kernel_staged_packets",
+		      "Packets whose records wait in a CPU's stage for the ring.", k->staged);
+	}
+
+	if (ferror(f) || fclose(f)) {
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return buf;
+}
