@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "views/dashstate.h"
 #include "domcheck.h"
+#include "views/dashstate.h"
 
 const char *const domcheck_views[] = { "view-rate",  "view-timeline",	"view-severity",
 				       "view-sizes", "view-types",	"view-kernel",

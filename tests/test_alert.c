@@ -8,9 +8,9 @@
 #include <json-c/json.h>
 #include <netinet/in.h>
 
-#include "report/alert.h"
 #include "detect/engine.h"
 #include "recstream.h"
+#include "report/alert.h"
 
 #define T0 1700000000000000000ull
 #define SEC 1000000000ull

@@ -10,9 +10,9 @@
 #include <json-c/json.h>
 #include <netinet/in.h>
 
-#include "detect/pipeline.h"
-#include "detect/engine.h"
 #include "capture/offline.h"
+#include "detect/engine.h"
+#include "detect/pipeline.h"
 #include "recstream.h"
 
 #define T0 1700000000000000000ull

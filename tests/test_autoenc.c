@@ -6,8 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "ml/autoenc.h"
 #include "common/rng.h"
+#include "ml/autoenc.h"
 
 /* Rows with structure: d values driven by 3 latent factors plus a little noise. */
 static float *structured_rows(size_t n, size_t d, uint64_t seed)

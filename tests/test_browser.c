@@ -15,11 +15,11 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "views/dashstate.h"
 #include "domcheck.h"
 #include "httpc.h"
-#include "views/httpd.h"
+#include "views/dashstate.h"
 #include "views/htmlreport.h"
+#include "views/httpd.h"
 
 #define S 1000000000ull
 

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "common/addr.h"
+#include "common/names.h"
 #include "detect/classify.h"
 #include "recstream.h"
 
@@ -31,12 +33,12 @@ Test(classify, identifiers_and_levels_are_those_of_the_original)
 	static const char *const info[] = { "timing_anomaly", "size_anomaly", "behavioral" };
 
 	for (int i = 0; i < 5; i++)
-		cr_expect_eq(classify_level(classify_from_name(crit[i])), 3, "%s", crit[i]);
+		cr_expect_eq(names_class_severity(names_class_parse(crit[i])), 3, "%s", crit[i]);
 	for (int i = 0; i < 4; i++)
-		cr_expect_eq(classify_level(classify_from_name(warn[i])), 2, "%s", warn[i]);
+		cr_expect_eq(names_class_severity(names_class_parse(warn[i])), 2, "%s", warn[i]);
 	for (int i = 0; i < 3; i++)
-		cr_expect_eq(classify_level(classify_from_name(info[i])), 1, "%s", info[i]);
-	cr_expect_eq(classify_from_name("nonsense"), CLASS_NONE);
+		cr_expect_eq(names_class_severity(names_class_parse(info[i])), 1, "%s", info[i]);
+	cr_expect_eq(names_class_parse("nonsense"), CLASS_NONE);
 }
 
 Test(classify, criterion_weights_match_the_table)
@@ -132,8 +134,8 @@ Test(classify, local_addresses)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 80);
 
-	cr_expect(classify_addr_local(r.saddr));
-	cr_expect_not(classify_addr_local(r.daddr));
+	cr_expect(addr_is_private(r.saddr));
+	cr_expect_not(addr_is_private(r.daddr));
 }
 
 /* A value from 0 to max, often 0 or past a threshold. */

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "promcheck.h"
 #include "views/dashstate.h"
 #include "views/metrics.h"
-#include "promcheck.h"
 
 #define S 1000000000ull
 

@@ -6,8 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "ml/dbscan.h"
 #include "common/rng.h"
+#include "ml/dbscan.h"
 
 static int run(const float *X, size_t n, size_t d, double eps, size_t min, int32_t *labels,
 	       uint8_t *core)

@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <netinet/in.h>
 
-#include "detect/pipeline.h"
+#include "common/names.h"
 #include "detect/engine.h"
+#include "detect/pipeline.h"
 #include "recstream.h"
 
 #define T0 1700000000000000000ull
@@ -61,7 +62,7 @@ static unsigned n_alerts(const struct seen *s, int min_level)
 	unsigned n = 0;
 
 	for (int c = 1; c < CLASS_N; c++)
-		if ((int)classify_level(c) >= min_level)
+		if ((int)names_class_severity(c) >= min_level)
 			n += s->starts[c];
 	return n;
 }

@@ -16,10 +16,10 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "views/dashstate.h"
 #include "httpc.h"
-#include "views/httpd.h"
 #include "promcheck.h"
+#include "views/dashstate.h"
+#include "views/httpd.h"
 
 #define S 1000000000ull
 

@@ -6,8 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "ml/iforest.h"
 #include "common/rng.h"
+#include "ml/iforest.h"
 
 static float gauss(struct rng *r)
 {

@@ -26,9 +26,9 @@
 #include <json-c/json.h>
 
 #include "cmd_run.h"
-#include "views/dashstate.h"
 #include "domcheck.h"
 #include "testbed_ns.h"
+#include "views/dashstate.h"
 
 #define TB_PREFIX "nxlive"
 #define TB_MON_NS TB_PREFIX "-mon"

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "mitigate/policy.h"
 #include "mitigate/mem.h"
+#include "mitigate/policy.h"
 
 #define S 1000000000ULL
 #define T0 (1000 * S) /* fake CLOCK_MONOTONIC start */

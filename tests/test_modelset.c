@@ -9,8 +9,8 @@
 
 #include <criterion/criterion.h>
 
-#include "ml/modelset.h"
 #include "common/rng.h"
+#include "ml/modelset.h"
 #include "ml/scaler.h"
 
 #define D 4

@@ -26,8 +26,8 @@
 #include <criterion/criterion.h>
 
 #include "bpfrun.h"
-#include "nad_abi.h"
 #include "capture/packet.h"
+#include "nad_abi.h"
 #include "pktcases.h"
 
 #define XDP_PASS 2

@@ -9,8 +9,8 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "nad_abi.h"
 #include "capture/packet.h"
+#include "nad_abi.h"
 #include "pktcases.h"
 
 static void parse_case(const char *name, struct pktb *b, struct nad_rec *rec)

@@ -25,8 +25,8 @@
 
 #include "cmd_run.h"
 #include "common/log.h"
-#include "mitigate/policy.h"
 #include "mitigate/bpf.h"
+#include "mitigate/policy.h"
 #include "nadxdp.skel.h"
 
 #define S 1000000000ULL

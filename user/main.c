@@ -8,12 +8,12 @@
 #include <string.h>
 #include <cblas.h>
 
-#include "cli/ctl.h"
-#include "cli/run.h"
-#include "common/log.h"
-#include "cli/model.h"
 #include "capture/offline.h"
+#include "cli/ctl.h"
+#include "cli/model.h"
+#include "cli/run.h"
 #include "cli/top.h"
+#include "common/log.h"
 
 #ifndef NADXDP_VERSION
 #define NADXDP_VERSION "0.1.0"

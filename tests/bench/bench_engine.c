@@ -20,11 +20,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "detect/pipeline.h"
-#include "detect/engine.h"
-#include "ml/modelset.h"
 #include "capture/offline.h"
+#include "detect/engine.h"
+#include "detect/pipeline.h"
 #include "detect/retrain.h"
+#include "ml/modelset.h"
 
 #define LOOPS 20
 #define REPEAT 5 /* each figure is the best of REPEAT runs: the machine is shared */

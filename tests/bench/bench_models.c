@@ -13,11 +13,11 @@
 
 #include <cblas.h>
 
+#include "common/rng.h"
 #include "ml/autoenc.h"
 #include "ml/dbscan.h"
 #include "ml/iforest.h"
 #include "ml/modelset.h"
-#include "common/rng.h"
 #include "ml/scaler.h"
 
 #define N 20000

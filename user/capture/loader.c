@@ -38,10 +38,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "nad_abi.h"
-#include "nadxdp.skel.h"
 #include "capture/loader.h"
 #include "common/log.h"
+#include "nad_abi.h"
+#include "nadxdp.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"

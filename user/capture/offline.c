@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "features/features.h"
-#include "common/log.h"
 #include "capture/offline.h"
 #include "capture/packet.h"
 #include "capture/pcapsrc.h"
+#include "common/log.h"
+#include "features/features.h"
 
 /* Walks an open capture; see offline_for_each(). */
 static int walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx)

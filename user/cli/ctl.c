@@ -25,9 +25,9 @@
 #include <json-c/json.h>
 #include <linux/types.h>
 
-#include "common/cidr.h"
-#include "cli/ctl.h"
 #include "capture/loader.h"
+#include "cli/ctl.h"
+#include "common/cidr.h"
 #include "common/log.h"
 #include "mitigate/bpf.h"
 #include "nad_abi.h"

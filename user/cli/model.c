@@ -17,13 +17,13 @@
 
 #include <cblas.h>
 
-#include "common/csv.h"
-#include "ml/dbscan.h"
-#include "features/features.h"
-#include "common/log.h"
-#include "cli/model.h"
-#include "ml/modelset.h"
 #include "capture/offline.h"
+#include "cli/model.h"
+#include "common/csv.h"
+#include "common/log.h"
+#include "features/features.h"
+#include "ml/dbscan.h"
+#include "ml/modelset.h"
 
 static double now_s(void)
 {

@@ -30,21 +30,23 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
-#include "report/alert.h"
-#include "detect/pipeline.h"
-#include "capture/ring.h"
-#include "detect/classify.h"
-#include "cli/run.h"
-#include "views/dashstate.h"
-#include "detect/engine.h"
-#include "features/features.h"
-#include "views/httpd.h"
 #include "capture/loader.h"
+#include "capture/ring.h"
+#include "cli/run.h"
+#include "common/addr.h"
 #include "common/log.h"
-#include "mitigate/policy.h"
+#include "common/names.h"
+#include "detect/classify.h"
+#include "detect/engine.h"
+#include "detect/pipeline.h"
+#include "features/features.h"
 #include "mitigate/bpf.h"
+#include "mitigate/policy.h"
 #include "ml/modelset.h"
 #include "nadxdp.skel.h"
+#include "report/alert.h"
+#include "views/dashstate.h"
+#include "views/httpd.h"
 #include "views/tui.h"
 
 /* Poll timeout: the latency bound for records submitted without a wake-up. */
@@ -422,9 +424,9 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 	analyze_dash_alert(d->ds, ev);
 	if (!d->mit || strcmp(ev->event_type, "anomaly") || ev->closing)
 		return;
-	a.cls = classify_name(ev->cls);
+	a.cls = names_class(ev->cls);
 	a.class_id = ev->cls;
-	a.severity = (enum mitigate_severity)classify_level(ev->cls);
+	a.severity = (enum mitigate_severity)names_class_severity(ev->cls);
 	a.dport = ev->dport;
 	a.proto = ev->proto;
 	/* The decision is taken now: a rule's clock (created, expiry) starts at install. */
@@ -457,7 +459,7 @@ static void on_mitigation(void *ctx, const struct mitigate_event *ev, struct jso
 
 static int rule_reason(__u32 reason, __u32 origin)
 {
-	return origin == NAD_ORIGIN_AUTO ? dash_class_by_name(classify_name(reason)) : -1;
+	return origin == NAD_ORIGIN_AUTO ? dash_class_by_name(names_class(reason)) : -1;
 }
 
 static void add_rule(struct daemon *d, unsigned *n, unsigned *total, const char *prefix,
@@ -523,7 +525,7 @@ static void collect_rules(struct daemon *d, __u64 now)
 			prev = &key;
 			if (bpf_map_lookup_elem(d->rate_fd, &key, &val))
 				continue;
-			classify_addr_str(key.daddr, addr, sizeof(addr));
+			addr_str(key.daddr, addr, sizeof(addr));
 			snprintf(buf, sizeof(buf), "rate %s:%u/%u", addr, key.dport, key.proto);
 			add_rule(d, &n, &total, buf, val.origin, val.reason, val.expires_ns, val.hits,
 				 val.hit_bytes, now);

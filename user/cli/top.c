@@ -7,11 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/top.h"
+#include "common/log.h"
 #include "views/dashdemo.h"
 #include "views/dashstate.h"
 #include "views/httpd.h"
-#include "common/log.h"
-#include "cli/top.h"
 #include "views/tui.h"
 
 static volatile sig_atomic_t stop, toggle;

@@ -8,23 +8,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "common/addr.h"
+#include "common/names.h"
 #include "detect/classify.h"
-
-static const char *const class_names[CLASS_N] = {
-	[CLASS_NONE] = "none",
-	[CLASS_DOS_ATTACK] = "dos_attack",
-	[CLASS_DATA_EXFILTRATION] = "data_exfiltration",
-	[CLASS_CREDENTIAL_STUFFING] = "credential_stuffing",
-	[CLASS_INTRUSION_ATTEMPT] = "intrusion_attempt",
-	[CLASS_MASS_REGISTRATION] = "mass_registration",
-	[CLASS_SCANNING] = "scanning",
-	[CLASS_PROTOCOL_VIOLATION] = "protocol_violation",
-	[CLASS_EXCESSIVE_TRAFFIC] = "excessive_traffic",
-	[CLASS_UNUSUAL_DESTINATION] = "unusual_destination",
-	[CLASS_TIMING_ANOMALY] = "timing_anomaly",
-	[CLASS_SIZE_ANOMALY] = "size_anomaly",
-	[CLASS_BEHAVIORAL] = "behavioral",
-};
 
 const char *const classify_criterion_names[CRIT_N] = {
 	"isolation_forest_extreme", "autoencoder_extreme", "dos_pattern",    "isolation_forest",
@@ -91,44 +77,6 @@ static const struct classify_profile profiles[PROFILE_N] = {
 				 .excess_bps = 250e6 },
 };
 
-const char *classify_name(enum classify_class c)
-{
-	return c >= 0 && c < CLASS_N ? class_names[c] : "none";
-}
-
-enum classify_class classify_from_name(const char *name)
-{
-	for (int i = 1; i < CLASS_N; i++) {
-		if (!strcmp(name, class_names[i]))
-			return i;
-	}
-	return CLASS_NONE;
-}
-
-enum classify_severity classify_level(enum classify_class c)
-{
-	if (c >= CLASS_DOS_ATTACK && c <= CLASS_MASS_REGISTRATION)
-		return SEV_CRITICAL;
-	if (c >= CLASS_SCANNING && c <= CLASS_UNUSUAL_DESTINATION)
-		return SEV_WARNING;
-	if (c >= CLASS_TIMING_ANOMALY && c < CLASS_N)
-		return SEV_INFO;
-	return 0;
-}
-
-const char *classify_severity_name(enum classify_severity s)
-{
-	switch (s) {
-	case SEV_CRITICAL:
-		return "critical";
-	case SEV_WARNING:
-		return "warning";
-	case SEV_INFO:
-		return "info";
-	}
-	return "none";
-}
-
 const struct classify_profile *classify_profile_get(enum classify_profile_id id)
 {
 	return id >= 0 && id < PROFILE_N ? &profiles[id] : NULL;
@@ -147,39 +95,6 @@ int classify_profile_parse(const char *s, enum classify_profile_id *id)
 		}
 	}
 	return -EINVAL;
-}
-
-static bool is_v4(const __u8 a[16])
-{
-	static const __u8 pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return !memcmp(a, pfx, 12);
-}
-
-void classify_addr_str(const __u8 addr[16], char *buf, unsigned long len)
-{
-	if (!inet_ntop(is_v4(addr) ? AF_INET : AF_INET6, is_v4(addr) ? addr + 12 : addr, buf,
-		       len))
-		snprintf(buf, len, "?");
-}
-
-bool classify_addr_local(const __u8 a[16])
-{
-	if (is_v4(a)) {
-		const __u8 *b = a + 12;
-
-		return b[0] == 10 || b[0] == 127 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
-		       (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) ||
-		       (b[0] == 100 && (b[1] & 0xc0) == 64) || b[0] == 0;
-	}
-	/* ULA fc00::/7, link-local fe80::/10, loopback, unspecified */
-	if ((a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return true;
-	for (int i = 0; i < 15; i++) {
-		if (a[i])
-			return false;
-	}
-	return a[15] <= 1;
 }
 
 bool classify_is_auth_port(uint16_t p)
@@ -225,21 +140,6 @@ bool classify_is_suspicious_port(uint16_t p)
 	return false;
 }
 
-static const char *proto_name(__u8 p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "TCP";
-	case IPPROTO_UDP:
-		return "UDP";
-	case IPPROTO_ICMP:
-		return "ICMP";
-	case IPPROTO_ICMPV6:
-		return "ICMPv6";
-	}
-	return "IP";
-}
-
 static enum classify_class set(struct classify_result *out, enum classify_class c, bool by_dst)
 {
 	out->cls = c;
@@ -268,8 +168,8 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	bool pass = ev->score >= ev->threshold;
 
 	if (text) {
-		classify_addr_str(r->saddr, src, sizeof(src));
-		classify_addr_str(r->daddr, dst, sizeof(dst));
+		addr_str(r->saddr, src, sizeof(src));
+		addr_str(r->daddr, dst, sizeof(dst));
 	}
 	out->cls = CLASS_NONE;
 	out->evidence[0] = out->response[0] = 0;
@@ -340,11 +240,11 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	if (ev->dst_pps >= p->dos_dist_pps && ev->dst_srcs >= 20 && ev->dst_flood_share >= 0.8) {
 		EV("distributed flood: %s receives %.0f pkt/s from %u distinct sources in the "
 		   "last 10 s, %.0f%% SYN/SYN-ACK/RST/UDP/ICMP (%s), threshold %.0f pkt/s",
-		   dst, ev->dst_pps, ev->dst_srcs, 100 * ev->dst_flood_share, proto_name(r->ip_proto),
+		   dst, ev->dst_pps, ev->dst_srcs, 100 * ev->dst_flood_share, names_proto(r->ip_proto),
 		   p->dos_dist_pps);
 		RESP("sources are likely spoofed or reflectors: rate-limit %s traffic to %s "
 		     "upstream (SYN cookies, an aggregate SYN rate rule in nadxdp)",
-		     proto_name(r->ip_proto), dst);
+		     names_proto(r->ip_proto), dst);
 		return set(out, CLASS_DOS_ATTACK, true);
 	}
 	/*
@@ -520,7 +420,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 		return set(out, CLASS_SIZE_ANOMALY, false);
 	}
 	EV("models flag %s -> %s:%u %s (score %.1f >= %.1f); no rule explains it", src, dst,
-	   r->dport, proto_name(r->ip_proto), ev->score, ev->threshold);
+	   r->dport, names_proto(r->ip_proto), ev->score, ev->threshold);
 	RESP("review the flow; if it is expected, it will join the baseline at the next "
 	     "retraining");
 	return set(out, CLASS_BEHAVIORAL, false);

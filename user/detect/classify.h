@@ -99,39 +99,9 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/addr.h"
+#include "common/names.h"
 #include "nad_abi.h"
-
-enum classify_class {
-	CLASS_NONE = 0,
-	CLASS_DOS_ATTACK,
-	CLASS_DATA_EXFILTRATION,
-	CLASS_CREDENTIAL_STUFFING,
-	CLASS_INTRUSION_ATTEMPT,
-	CLASS_MASS_REGISTRATION,
-	CLASS_SCANNING,
-	CLASS_PROTOCOL_VIOLATION,
-	CLASS_EXCESSIVE_TRAFFIC,
-	CLASS_UNUSUAL_DESTINATION,
-	CLASS_TIMING_ANOMALY,
-	CLASS_SIZE_ANOMALY,
-	CLASS_BEHAVIORAL,
-	CLASS_N,
-};
-
-enum classify_severity {
-	SEV_INFO = 1,
-	SEV_WARNING = 2,
-	SEV_CRITICAL = 3,
-};
-
-/* "dos_attack" ... ; "none" for CLASS_NONE. */
-const char *classify_name(enum classify_class c);
-/* Parses a class identifier; CLASS_NONE if unknown. */
-enum classify_class classify_from_name(const char *name);
-/* 1..3; 0 for CLASS_NONE. */
-enum classify_severity classify_level(enum classify_class c);
-/* "critical", "warning", "info". */
-const char *classify_severity_name(enum classify_severity s);
 
 /* Thresholds that depend on the network (profile). */
 struct classify_profile {
@@ -210,7 +180,7 @@ struct classify_evidence {
 	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */
 	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to this dst [60 s], mean B */
 	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
-	bool local_to_public, public_to_local; /* address locality (classify_addr_local) */
+	bool local_to_public, public_to_local; /* address locality (addr_is_private) */
 	bool src_new; /* first seen in the last 10 s */
 	bool src_iot;
 	bool callback; /* see intrusion_attempt */
@@ -234,11 +204,6 @@ struct classify_result {
 	char evidence[CLASSIFY_TEXT];
 	char response[CLASSIFY_TEXT];
 };
-
-/* An IPv4-mapped address as dotted quad, anything else as IPv6 text. buf >= 46 bytes. */
-void classify_addr_str(const __u8 addr[16], char *buf, unsigned long len);
-/* Private (RFC 1918, CGNAT, ULA), loopback or link-local. */
-bool classify_addr_local(const __u8 addr[16]);
 
 /* Auth / sensitive / web service ports. */
 bool classify_is_auth_port(uint16_t port);

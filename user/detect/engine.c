@@ -15,10 +15,12 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "ml/dbscan.h"
+#include "common/addr.h"
+#include "common/log.h"
+#include "common/names.h"
 #include "detect/engine.h"
 #include "features/features.h"
-#include "common/log.h"
+#include "ml/dbscan.h"
 #include "ml/scaler.h"
 
 const char *const engine_feature_names[ENGINE_DIM] = {
@@ -868,7 +870,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	}
 	ds->p1 += w;
 	ev->outbound = r->dir == NAD_DIR_OUT ||
-		       (ip && classify_addr_local(r->saddr) && !classify_addr_local(r->daddr));
+		       (ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr));
 	if (ev->outbound)
 		ds->bytes60 += (double)r->payload_bytes * w;
 	ds->sent60 += (double)r->payload_bytes * w;
@@ -1002,7 +1004,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 			s->newreg_counted = true;
 		}
 	}
-	if (ip && classify_addr_local(r->daddr))
+	if (ip && addr_is_private(r->daddr))
 		bit_set(e->local_hosts, 4096, mix(dh));
 
 	/* evidence */
@@ -1044,8 +1046,8 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	} else {
 		ev->src_pair_echo_mean = ev->src_pair_echo_sd = 0;
 	}
-	ev->local_to_public = ip && classify_addr_local(r->saddr) && !classify_addr_local(r->daddr);
-	ev->public_to_local = ip && !classify_addr_local(r->saddr) && classify_addr_local(r->daddr);
+	ev->local_to_public = ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr);
+	ev->public_to_local = ip && !addr_is_private(r->saddr) && addr_is_private(r->daddr);
 	ev->src_dns_query_bytes = s->dnsq60;
 	ev->src_new = now - s->first_ns < NEW_SRC_NS;
 	ev->dst_pps = d->p1;
@@ -1447,12 +1449,12 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 		bool routine = p->s_n < 20 || s->pass_rate > 0.1;
 
 		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
-		if (classify_level(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
+		if (names_class_severity(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
 			cls = CLASS_NONE;
 	}
 
 	in_episode = e->alert && alert_source_in_episode(e->alert, r.saddr);
-	if (!in_episode && classify_level(cls) < SEV_WARNING)
+	if (!in_episode && names_class_severity(cls) < SEV_WARNING)
 		hist_add(iot ? &e->iot_hist : &e->hist, score, 1);
 	if (cls == CLASS_NONE) {
 		if (e->retrain && !in_episode)

@@ -13,16 +13,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "detect/pipeline.h"
-#include "views/dashstate.h"
-#include "detect/engine.h"
-#include "features/features.h"
-#include "common/log.h"
-#include "ml/modelset.h"
 #include "capture/offline.h"
 #include "capture/pcapsrc.h"
-#include "views/htmlreport.h"
+#include "common/addr.h"
+#include "common/log.h"
+#include "common/names.h"
+#include "detect/engine.h"
+#include "detect/pipeline.h"
 #include "detect/retrain.h"
+#include "features/features.h"
+#include "ml/modelset.h"
+#include "views/dashstate.h"
+#include "views/htmlreport.h"
 
 void analyze_opts_default(struct analyze_opts *o)
 {
@@ -445,11 +447,11 @@ void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev)
 
 	if (strcmp(ev->event_type, "anomaly") || ev->closing)
 		return;
-	da.cls = dash_class_by_name(classify_name(ev->cls));
+	da.cls = dash_class_by_name(names_class(ev->cls));
 	if (da.cls < 0)
 		return;
-	classify_addr_str(ev->saddr, da.src, sizeof(da.src));
-	classify_addr_str(ev->daddr, da.dst, sizeof(da.dst));
+	addr_str(ev->saddr, da.src, sizeof(da.src));
+	addr_str(ev->daddr, da.dst, sizeof(da.dst));
 	snprintf(da.evidence, sizeof(da.evidence), "%s", ev->evidence ? ev->evidence : "");
 	dashstate_on_alert(ds, &da);
 }

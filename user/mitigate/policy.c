@@ -17,9 +17,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "report/alert.h"
+#include "common/addr.h"
 #include "common/log.h"
+#include "common/names.h"
 #include "mitigate/policy.h"
+#include "report/alert.h"
 
 #define NS_PER_S 1000000000ULL
 #define N_TARGETS 64
@@ -181,14 +183,6 @@ int mitigate_prefix_format(const struct mitigate_prefix *p, char *buf, size_t le
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
-static void addr_str(const __u8 addr[16], char *buf, size_t len)
-{
-	if (!memcmp(addr, v4_mapped, sizeof(v4_mapped)))
-		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
-}
-
 /* ---- options ----------------------------------------------------------- */
 
 struct mitigate_opts mitigate_opts_default(void)
@@ -247,7 +241,7 @@ static const char *severity_name(enum mitigate_severity s)
 
 static void add_proto(struct json_object *o, const char *key, __u8 proto)
 {
-	const char *name = alert_eve_proto(proto);
+	const char *name = names_proto_eve(proto);
 
 	json_object_object_add(o, key,
 			       name ? json_object_new_string(name) : json_object_new_int(proto));
@@ -335,7 +329,7 @@ struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 w
 
 static void emit(struct mitigate *m, struct mitigate_event *ev)
 {
-	const char *proto = alert_eve_proto(ev->proto);
+	const char *proto = names_proto_eve(ev->proto);
 	char rule[MITIGATE_PREFIX_STRLEN];
 	struct json_object *eve;
 

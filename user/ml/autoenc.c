@@ -6,8 +6,8 @@
 
 #include <cblas.h>
 
-#include "ml/autoenc.h"
 #include "common/rng.h"
+#include "ml/autoenc.h"
 
 #define ADAM_B1 0.9f
 #define ADAM_B2 0.999f

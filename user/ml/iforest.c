@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml/iforest.h"
 #include "common/rng.h"
+#include "ml/iforest.h"
 #include "ml/scaler.h"
 
 /*

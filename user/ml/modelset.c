@@ -13,10 +13,10 @@
 
 #include <zlib.h>
 
+#include "common/ser.h"
+#include "ml/fused.h"
 #include "ml/modelset.h"
 #include "ml/scaler.h"
-#include "ml/fused.h"
-#include "common/ser.h"
 
 #define MAGIC "NADXDPM\n"
 #define HEADER_BYTES 40

@@ -9,6 +9,8 @@
 #include <netinet/in.h>
 #include <json-c/json.h>
 
+#include "common/addr.h"
+#include "common/names.h"
 #include "report/alert.h"
 
 #define EP_SLOTS 4096 /* power of two */
@@ -94,25 +96,10 @@ static uint32_t key_hash(const __u8 k[16], enum classify_class c)
 	return h;
 }
 
-const char *alert_eve_proto(uint8_t p)
-{
-	switch (p) {
-	case IPPROTO_TCP:
-		return "TCP";
-	case IPPROTO_UDP:
-		return "UDP";
-	case IPPROTO_ICMP:
-		return "ICMP";
-	case IPPROTO_ICMPV6:
-		return "IPv6-ICMP";
-	}
-	return NULL;
-}
-
 /* EVE's name of protocol p, or its number in buf. */
 static const char *proto_str(uint8_t p, char *buf, size_t len)
 {
-	const char *name = alert_eve_proto(p);
+	const char *name = names_proto_eve(p);
 
 	if (name)
 		return name;
@@ -153,10 +140,10 @@ static struct json_object *eve_head(struct alert *a, uint64_t ts_ns, const char 
 	json_put_str(o, "timestamp", buf);
 	json_put_str(o, "event_type", type);
 	if (r) {
-		classify_addr_str(r->saddr, buf, sizeof(buf));
+		addr_str(r->saddr, buf, sizeof(buf));
 		json_put_str(o, "src_ip", buf);
 		json_object_object_add(o, "src_port", json_object_new_int(r->sport));
-		classify_addr_str(r->daddr, buf, sizeof(buf));
+		addr_str(r->daddr, buf, sizeof(buf));
 		json_put_str(o, "dest_ip", buf);
 		json_object_object_add(o, "dest_port", json_object_new_int(r->dport));
 		json_put_str(o, "proto", proto_str(r->ip_proto, pb, sizeof(pb)));
@@ -169,14 +156,14 @@ static void emit_episode(struct alert *a, const struct episode *e, bool closing,
 {
 	struct json_object *o, *an_o, *ep_o, *crit;
 	char ts[64], src[48], dst[48];
-	enum classify_severity sev = classify_level(e->cls);
+	enum classify_severity sev = names_class_severity(e->cls);
 	uint64_t ts_ns = closing ? e->last_ns : e->start_ns;
 
 	if (a->o.json) {
 		o = eve_head(a, ts_ns, "anomaly", &e->first);
 		an_o = json_object_new_object();
-		json_put_str(an_o, "class", classify_name(e->cls));
-		json_put_str(an_o, "severity", classify_severity_name(sev));
+		json_put_str(an_o, "class", names_class(e->cls));
+		json_put_str(an_o, "severity", names_severity(sev));
 		json_object_object_add(an_o, "level", json_object_new_int(sev));
 		json_put_d(an_o, "score", an ? an->score : e->peak_score);
 		if (an)
@@ -233,21 +220,21 @@ static void emit_episode(struct alert *a, const struct episode *e, bool closing,
 		static const char *const col[] = { "", "\033[36m", "\033[33m", "\033[1;31m" };
 
 		alert_format_time(ts_ns + a->o.wall_offset_ns, ts, sizeof(ts));
-		classify_addr_str(e->first.saddr, src, sizeof(src));
-		classify_addr_str(e->first.daddr, dst, sizeof(dst));
+		addr_str(e->first.saddr, src, sizeof(src));
+		addr_str(e->first.daddr, dst, sizeof(dst));
 		if (closing)
 			fprintf(a->o.console,
 				"%s %s%-8s%s %-19s episode %llu ended: %llu packets, %llu bytes "
 				"in %.1f s%s\n",
-				ts, a->o.color ? col[sev] : "", classify_severity_name(sev),
-				a->o.color ? "\033[0m" : "", classify_name(e->cls),
+				ts, a->o.color ? col[sev] : "", names_severity(sev),
+				a->o.color ? "\033[0m" : "", names_class(e->cls),
 				(unsigned long long)e->id, (unsigned long long)e->pkts,
 				(unsigned long long)e->bytes, (e->last_ns - e->start_ns) / 1e9,
 				e->campaign >= 0 ? " (campaign)" : "");
 		else
 			fprintf(a->o.console, "%s %s%-8s%s %-19s %s:%u -> %s:%u  %s\n", ts,
-				a->o.color ? col[sev] : "", classify_severity_name(sev),
-				a->o.color ? "\033[0m" : "", classify_name(e->cls), src,
+				a->o.color ? col[sev] : "", names_severity(sev),
+				a->o.color ? "\033[0m" : "", names_class(e->cls), src,
 				e->first.sport, dst, e->first.dport, e->evidence);
 	}
 	if (a->observer) {
@@ -434,7 +421,7 @@ void alert_summary(struct alert *a, const struct alert_summary *s)
 	char buf[64];
 
 	for (int c = 1; c < CLASS_N; c++)
-		by_sev[classify_level(c)] += a->n_interval_class[c];
+		by_sev[names_class_severity(c)] += a->n_interval_class[c];
 	if (a->o.json) {
 		struct json_object *o = eve_head(a, s->now_ns, "summary", NULL);
 		struct json_object *so = json_object_new_object(), *x, *arr;
@@ -458,20 +445,20 @@ void alert_summary(struct alert *a, const struct alert_summary *s)
 		for (int c = 1; c < CLASS_N; c++) {
 			if (a->n_interval_class[c])
 				json_object_object_add(
-					x, classify_name(c),
+					x, names_class(c),
 					json_object_new_int64((int64_t)a->n_interval_class[c]));
 		}
 		json_object_object_add(so, "anomalies_by_class", x);
 		x = json_object_new_object();
 		for (int l = 1; l <= 3; l++)
-			json_object_object_add(x, classify_severity_name(l),
+			json_object_object_add(x, names_severity(l),
 					       json_object_new_int64((int64_t)by_sev[l]));
 		json_object_object_add(so, "anomalies_by_severity", x);
 		arr = json_object_new_array();
 		for (int i = 0; i < s->n_top; i++) {
 			struct json_object *t = json_object_new_object();
 
-			classify_addr_str(s->top[i].addr, buf, sizeof(buf));
+			addr_str(s->top[i].addr, buf, sizeof(buf));
 			json_put_str(t, "ip", buf);
 			json_object_object_add(t, "packets",
 					       json_object_new_int64((int64_t)s->top[i].pkts));
@@ -533,12 +520,12 @@ void alert_summary(struct alert *a, const struct alert_summary *s)
 			(unsigned long long)by_sev[1]);
 		for (int c = 1; c < CLASS_N; c++) {
 			if (a->n_interval_class[c])
-				fprintf(f, "  %s=%llu", classify_name(c),
+				fprintf(f, "  %s=%llu", names_class(c),
 					(unsigned long long)a->n_interval_class[c]);
 		}
 		fputc('\n', f);
 		for (int i = 0; i < s->n_top; i++) {
-			classify_addr_str(s->top[i].addr, buf, sizeof(buf));
+			addr_str(s->top[i].addr, buf, sizeof(buf));
 			fprintf(f, "  top %-40s %10llu pkts %12llu bytes\n", buf,
 				(unsigned long long)s->top[i].pkts,
 				(unsigned long long)s->top[i].bytes);

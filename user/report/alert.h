@@ -148,7 +148,4 @@ void alert_summary(struct alert *a, const struct alert_summary *s);
 /* ISO 8601 with microseconds and offset (local time zone): "2024-05-01T12:00:00.123456+0000". */
 void alert_format_time(uint64_t wall_ns, char *buf, size_t len);
 
-/* Suricata EVE's name of IP protocol p ("TCP", "UDP", "ICMP", "IPv6-ICMP"), or NULL. */
-const char *alert_eve_proto(uint8_t p);
-
 #endif /* NAD_ALERT_H */

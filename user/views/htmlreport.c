@@ -13,8 +13,8 @@
 #include <json-c/json.h>
 
 #include "views/dashstate.h"
-#include "views/httpd.h"
 #include "views/htmlreport.h"
+#include "views/httpd.h"
 
 #define MARKER "<script id=\"nad-state\" type=\"application/json\">null</script>"
 #define OPEN_TAG "<script id=\"nad-state\" type=\"application/json\">"

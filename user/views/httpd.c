@@ -17,9 +17,9 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "common/log.h"
 #include "views/dashstate.h"
 #include "views/httpd.h"
-#include "common/log.h"
 #include "views/metrics.h"
 
 /* The page, embedded by the assembler (.incbin) with a terminating NUL. */
