@@ -106,9 +106,11 @@ $(OUTPUT)/user/%.o: user/%.c | $(SKELS)
 # The dashboard page is embedded with .incbin, which -MMD does not see.
 $(OUTPUT)/user/views/httpd.o: user/views/dashboard.html
 
+# TB_TAG (0-2 lowercase letters/digits) keeps the test beds of two checkouts apart.
+TB_TAG ?=
 $(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -DNADXDP_TB_TAG='"$(TB_TAG)"' -c $< -o $@
 
 $(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
 	$(call msg,CC,$@)

@@ -45,7 +45,7 @@
 #include "pktcases.h"
 #include "testbed_ns.h"
 
-#define TB_PREFIX "nxe2e"
+#define TB_PREFIX "nxe2e" NADXDP_TB_TAG
 #define TB_MON_NS TB_PREFIX "-mon"
 #define TB_CLI_NS TB_PREFIX "-cli"
 #define TB_MON_IF TB_PREFIX "0"

@@ -30,7 +30,7 @@
 #include "testbed_ns.h"
 #include "views/dashstate.h"
 
-#define TB_PREFIX "nxlive"
+#define TB_PREFIX "nxlive" NADXDP_TB_TAG
 #define TB_MON_NS TB_PREFIX "-mon"
 #define TB_CLI_NS TB_PREFIX "-cli"
 #define TB_ATK_NS TB_PREFIX "-atk"

@@ -10,6 +10,15 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/*
+ * Appended to the test beds' namespace prefixes ("nxe2e", "nxlive"): two checkouts
+ * can run their suites at once with `make test TB_TAG=a` and `TB_TAG=b` (at most 2
+ * lowercase letters or digits: a prefix has at most 8 characters).
+ */
+#ifndef NADXDP_TB_TAG
+#define NADXDP_TB_TAG ""
+#endif
+
 /* Runs a printf-formatted shell command; returns its exit code, or 128 if it did not exit. */
 int tb_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
