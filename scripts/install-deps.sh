@@ -7,7 +7,8 @@ set -euo pipefail
 build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
 	libjson-c-dev libopenblas-dev libcriterion-dev libncurses-dev libmicrohttpd-dev)
 testbed=(iproute2 iputils-ping tcpreplay hping3 nmap tshark curl nginx-light iperf3 procps
-	hydra openssh-server slowhttptest dnsmasq-base netcat-openbsd bind9-dnsutils nftables)
+	hydra openssh-server slowhttptest dnsmasq-base netcat-openbsd bind9-dnsutils nftables
+	apache2-utils)
 # the dashboard tests: the terminal view driven in tmux, the page in headless Chromium;
 # promtool (Debian ships it with prometheus) checks /metrics and the alerting rules
 test=(tmux chromium prometheus)
