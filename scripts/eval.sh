@@ -10,10 +10,12 @@
 #     not expected there; on benign captures every alert is false, info alerts are
 #     counted per 10,000 packets). Then scripts/eval-models.sh --default: the ROC AUC
 #     of the embedded model's two anomaly models alone, attack vs held-out benign packets.
-# (b) live (root): the namespace test bed (scripts/testbed.sh, prefix $NADX_PREFIX,
-#     default "nadxev" so it does not meet a demo's bed) with nadxdp on the monitored
-#     interface, benign use from the client, IoT-like telemetry from a second client
-#     address, then one attack after the other from the attacker; see scripts/eval-live.sh.
+# (b) live (root): scripts/eval-live.sh: the namespace test bed (scripts/testbed.sh, prefix
+#     $NADX_PREFIX, default "nadxev") in a private mount namespace, nadxdp on the monitored
+#     interface with mitigation on, benign use and IoT-like telemetry all along, then heavy
+#     legitimate traffic (an HTTP load test, bulk TCP, large downloads, a stream, a backup,
+#     clients behind a NAT, a busy DNS client) and one attack after the other, each a
+#     phase; EVAL_PHASES picks phases, EVAL_UNBLOCK=0 leaves rules against benign hosts.
 # EVAL_OFFLINE=0 or EVAL_LIVE=0 leaves a part out; EVAL_KEEP=1 keeps the live run's files.
 set -uo pipefail
 cd "$(dirname "$0")/.."
