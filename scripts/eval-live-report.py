@@ -31,15 +31,17 @@ def ts(s):
 
 
 def load(w):
-    alerts, mits = [], []
+    alerts, mits, ends = [], [], {}
     for line in open(os.path.join(w, "eve.json")):
         o = json.loads(line)
         et = o.get("event_type")
-        if et == "anomaly" and o["anomaly"]["episode"]["state"] == "start":
+        if et == "anomaly" and o["anomaly"]["episode"]["state"] == "end":
+            ends[o["anomaly"]["episode"]["id"]] = ts(o["timestamp"])
+        elif et == "anomaly" and o["anomaly"]["episode"]["state"] == "start":
             a = o["anomaly"]
             alerts.append(dict(t=ts(a["episode"]["start"]), src=o["src_ip"], dst=o["dest_ip"],
                                cls=a["class"], level=a["level"], key=a["episode"]["key"],
-                               ev=a["evidence"]))
+                               ev=a["evidence"], id=a["episode"]["id"]))
         elif et == "mitigation":
             m = o["mitigation"]
             al = m.get("alert") or {}
@@ -51,6 +53,8 @@ def load(w):
         kind, name, cls, src, s, e, end, rc = line.rstrip("\n").split("\t")
         phases.append(dict(kind=kind, name=name, cls=cls, src=src, s=float(s), e=float(e),
                            end=float(end), rc=int(rc)))
+    for x in alerts:
+        x["end"] = ends.get(x["id"], float("inf"))
     return alerts, mits, phases
 
 
@@ -125,6 +129,11 @@ def main(w):
             continue
         hit = [alerts[i] for i in mine if alerts[i]["cls"] == p["cls"]]
         other = sorted({alerts[i]["cls"] for i in mine if alerts[i]["cls"] != p["cls"]})
+        # An episode of the class from the source still open when the attack began takes
+        # the attack in without a new alert: say so.
+        other += [f"(in {x['cls']} episode {x['id']} open since {x['t'] - s:.0f}s)"
+                  for x in alerts if not hit and x["cls"] == p["cls"] and x["src"] == p["src"]
+                  and x["t"] < s - 0.5 and x["end"] >= s]
         q = per[p["cls"]]
         q["n"] += 1
         t = None

