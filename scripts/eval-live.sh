@@ -156,7 +156,7 @@ StrictModes no
 MaxStartups 100:30:200
 EOF
 in_ns "$TB_MON_NS" /usr/sbin/sshd -D -e -f "$W/sshd_config" 2>"$W/sshd.log" & PIDS+=($!)
-in_ns "$TB_MON_NS" sh -c "while :; do nc -l $TB_MON_IP 9999 >/dev/null || sleep 0.2; done" \
+in_ns "$TB_MON_NS" sh -c "while :; do nc -l $TB_MON_IP 9999 >/dev/null || sleep 0.2; done" 2>/dev/null \
 	& PIDS+=($!)
 # the IoT collector (MQTT-SN/CoAP-like: UDP 1883 and 5683), so telemetry is received
 in_ns "$TB_MON_NS" python3 -c '
@@ -169,7 +169,7 @@ for port in (1883, 5683):
 while True:
     for s in select.select(socks, [], [])[0]:
         s.recv(2048)
-' "$TB_MON_IP" & PIDS+=($!)
+' "$TB_MON_IP" 2>/dev/null & PIDS+=($!)
 for _ in $(seq 50); do
 	in_ns "$TB_CLI_NS" curl -s -m 1 -o /dev/null "http://$TB_MON_IP/" && break
 	sleep 0.1
