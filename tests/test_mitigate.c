@@ -25,7 +25,7 @@
 struct rec_event {
 	enum mitigate_action action;
 	enum mitigate_rule_kind kind;
-	char rule[MITIGATE_PREFIX_STRLEN];
+	char rule[ADDR_PREFIX_STRLEN];
 	char why[32];
 	__u64 ttl_ns, expires_ns;
 	char json[2048];
@@ -47,7 +47,7 @@ static void on_event(void *ctx, const struct mitigate_event *ev, struct json_obj
 	r = &events[n_events++];
 	r->action = ev->action;
 	r->kind = ev->kind;
-	mitigate_prefix_format(&ev->prefix, r->rule, sizeof(r->rule));
+	addr_prefix_format(&ev->prefix, r->rule, sizeof(r->rule));
 	snprintf(r->why, sizeof(r->why), "%s", ev->why ? ev->why : "");
 	r->ttl_ns = ev->ttl_ns;
 	r->expires_ns = ev->expires_ns;
@@ -100,11 +100,11 @@ static void addr(const char *text, __u8 out[16])
 	cr_assert_eq(inet_pton(AF_INET6, text, out), 1, "bad address %s", text);
 }
 
-static struct mitigate_prefix pfx(const char *text)
+static struct addr_prefix pfx(const char *text)
 {
-	struct mitigate_prefix p;
+	struct addr_prefix p;
 
-	cr_assert_eq(mitigate_prefix_parse(text, &p), 0, "bad prefix %s", text);
+	cr_assert_eq(addr_prefix_parse(text, &p), 0, "bad prefix %s", text);
 	return p;
 }
 
@@ -135,7 +135,7 @@ static void alert(struct mitigate_alert a)
 
 static bool has_rule(const char *text, struct nad_rule *out)
 {
-	struct mitigate_prefix p = pfx(text);
+	struct addr_prefix p = pfx(text);
 
 	return mitigate_mem_drop(mem, &p, out);
 }
@@ -169,21 +169,21 @@ TestSuite(mitigate, .init = setup, .fini = teardown);
 
 Test(mitigate, prefix_parse_maps_ipv4_and_refuses_host_bits)
 {
-	struct mitigate_prefix p;
-	char buf[MITIGATE_PREFIX_STRLEN];
+	struct addr_prefix p;
+	char buf[ADDR_PREFIX_STRLEN];
 
-	cr_assert_eq(mitigate_prefix_parse("198.18.0.0/15", &p), 0);
-	cr_assert(mitigate_prefix_is_v4(&p));
+	cr_assert_eq(addr_prefix_parse("198.18.0.0/15", &p), 0);
+	cr_assert(addr_prefix_is_v4(&p));
 	cr_assert_eq(p.plen, 96 + 15);
-	mitigate_prefix_format(&p, buf, sizeof(buf));
+	addr_prefix_format(&p, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "198.18.0.0/15");
-	cr_assert_eq(mitigate_prefix_parse("198.18.0.1/24", &p), -EDOM);
-	cr_assert_eq(mitigate_prefix_parse("2001:db8::/32", &p), 0);
-	cr_assert_not(mitigate_prefix_is_v4(&p));
-	cr_assert_eq(mitigate_prefix_parse("10.0.0.0/33", &p), -EINVAL);
-	cr_assert_eq(mitigate_prefix_parse("10.0.0.0/", &p), -EINVAL);
-	cr_assert_eq(mitigate_prefix_parse("nonsense", &p), -EINVAL);
-	cr_assert_eq(mitigate_prefix_parse("2001:db8::1", &p), 0);
+	cr_assert_eq(addr_prefix_parse("198.18.0.1/24", &p), -EDOM);
+	cr_assert_eq(addr_prefix_parse("2001:db8::/32", &p), 0);
+	cr_assert_not(addr_prefix_is_v4(&p));
+	cr_assert_eq(addr_prefix_parse("10.0.0.0/33", &p), -ERANGE);
+	cr_assert_eq(addr_prefix_parse("10.0.0.0/", &p), -EINVAL);
+	cr_assert_eq(addr_prefix_parse("nonsense", &p), -EINVAL);
+	cr_assert_eq(addr_prefix_parse("2001:db8::1", &p), 0);
 	cr_assert_eq(p.plen, 128);
 }
 
@@ -440,7 +440,7 @@ Test(mitigate, ipv6_sources_aggregate_into_a_slash64)
 Test(mitigate, no_aggregation_over_an_allowlisted_address)
 {
 	char src[32];
-	struct mitigate_prefix gw = pfx("203.0.113.254");
+	struct addr_prefix gw = pfx("203.0.113.254");
 
 	cr_assert_eq(mitigate_allow_add(m, &gw, "config"), 0);
 	for (int i = 1; i <= 10; i++) {
@@ -456,7 +456,7 @@ Test(mitigate, no_aggregation_over_an_allowlisted_address)
 
 Test(mitigate, allowlisted_attacker_is_reported_never_blocked)
 {
-	struct mitigate_prefix p = pfx("198.18.0.0/29");
+	struct addr_prefix p = pfx("198.18.0.0/29");
 	const struct rec_event *ev;
 	struct mitigate_stats st;
 
@@ -485,8 +485,8 @@ Test(mitigate, loopback_is_always_allowlisted)
 	cr_assert_eq(mitigate_mem_n_drop(mem), 0);
 	cr_assert_eq(count_action(MITIGATE_ACT_SKIP), 3);
 	cr_assert(mitigate_mem_allow(
-		mem, &(struct mitigate_prefix){
-			     .plen = 104, .addr = { [10] = 0xff, [11] = 0xff, [12] = 127 } }));
+		mem, &(struct addr_prefix){ .plen = 104,
+					    .addr = { [10] = 0xff, [11] = 0xff, [12] = 127 } }));
 }
 
 Test(mitigate, own_addresses_are_allowlisted)
@@ -548,7 +548,7 @@ Test(mitigate, default_gateways_from_the_route_tables_are_allowlisted)
 
 Test(mitigate, allowlisting_an_address_lifts_its_rule)
 {
-	struct mitigate_prefix p = pfx("198.18.0.3");
+	struct addr_prefix p = pfx("198.18.0.3");
 
 	alert(dos("198.18.0.3", T0));
 	cr_assert(has_rule("198.18.0.3/32", NULL));
@@ -621,7 +621,7 @@ Test(mitigate, new_rules_are_rate_limited_by_a_token_bucket)
 Test(mitigate, dry_run_writes_nothing_and_reports_would_install)
 {
 	struct mitigate_opts o = test_opts();
-	struct mitigate_prefix p = pfx("198.51.100.0/24");
+	struct addr_prefix p = pfx("198.51.100.0/24");
 
 	teardown();
 	o.mode = MITIGATE_DRY_RUN;
@@ -658,7 +658,7 @@ Test(mitigate, no_mitigate_detects_only)
 
 Test(mitigate, exit_removes_every_rule_and_owned_allow_entry)
 {
-	struct mitigate_prefix p = pfx("198.51.100.0/24");
+	struct addr_prefix p = pfx("198.51.100.0/24");
 	struct mitigate_alert a = dos("198.18.0.50", T0);
 
 	cr_assert_eq(mitigate_allow_add(m, &p, "config"), 0);
@@ -697,7 +697,7 @@ Test(mitigate, keep_rules_leaves_rules_and_allowlist_in_place)
 
 Test(mitigate, preexisting_allow_entries_are_not_removed_on_exit)
 {
-	struct mitigate_prefix p = pfx("198.51.100.0/24");
+	struct addr_prefix p = pfx("198.51.100.0/24");
 
 	teardown();
 	setup();
@@ -711,7 +711,7 @@ Test(mitigate, preexisting_allow_entries_are_not_removed_on_exit)
 
 Test(mitigate, operator_deleting_a_rule_takes_it_over)
 {
-	struct mitigate_prefix p = pfx("198.18.0.3");
+	struct addr_prefix p = pfx("198.18.0.3");
 	struct nad_rule r;
 
 	alert(dos("198.18.0.3", T0));
@@ -861,7 +861,7 @@ Test(mitigate, rate_rule_is_renewed_by_its_drops_and_expires_after_the_flood)
 
 Test(mitigate, kept_auto_rule_is_adopted_covers_realerts_and_expires)
 {
-	struct mitigate_prefix p = pfx("198.18.9.7/32");
+	struct addr_prefix p = pfx("198.18.9.7/32");
 	struct nad_rule v = { .created_ns = T0 - 100 * S, .expires_ns = T0 + 60 * S,
 			      .origin = NAD_ORIGIN_AUTO, .reason = 1 };
 	struct nad_rule manual = { .created_ns = T0 - S, .origin = NAD_ORIGIN_MANUAL };

@@ -27,7 +27,7 @@
 
 #include "capture/loader.h"
 #include "cli/ctl.h"
-#include "common/cidr.h"
+#include "common/addr.h"
 #include "common/log.h"
 #include "mitigate/bpf.h"
 #include "nad_abi.h"
@@ -254,17 +254,6 @@ cleanup:
 	return err;
 }
 
-/* Source address as text: IPv4-mapped addresses as dotted quads. */
-static void format_src(const __u8 addr[16], char *buf, size_t len)
-{
-	static const __u8 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (!memcmp(addr, mapped, 12))
-		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
-	else
-		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
-}
-
 static long count_keys(int fd, size_t key_size)
 {
 	__u8 key[32], next[32];
@@ -377,7 +366,7 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 	for (size_t i = 0; i < n_src && i < top; i++) {
 		char addr[INET6_ADDRSTRLEN];
 
-		format_src(src[i].key.addr, addr, sizeof(addr));
+		addr_str(src[i].key.addr, addr, sizeof(addr));
 		o = json_object_new_object();
 		json_object_object_add(o, "addr", json_object_new_string(addr));
 		json_add_u64(o, "pkts", src[i].st.pkts);
@@ -437,7 +426,7 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 		for (size_t i = 0; i < n_src && i < top; i++) {
 			char addr[INET6_ADDRSTRLEN], idle[32];
 
-			format_src(src[i].key.addr, addr, sizeof(addr));
+			addr_str(src[i].key.addr, addr, sizeof(addr));
 			format_age(now > src[i].st.last_ns ? now - src[i].st.last_ns : 0, idle,
 				   sizeof(idle));
 			printf("  %-39s %12llu %14llu %10llu %8s\n", addr,
@@ -571,16 +560,16 @@ static void rules_usage(FILE *f)
 }
 
 /* Parses a CIDR argument; logs and returns false when it is not one. */
-static bool parse_cidr_arg(const char *s, struct cidr *c)
+static bool parse_cidr_arg(const char *s, struct addr_prefix *c)
 {
-	char norm[CIDR_STRLEN];
-	int err = cidr_parse(s, c);
+	char norm[ADDR_PREFIX_STRLEN];
+	int err = addr_prefix_parse(s, c);
 
 	switch (err) {
 	case 0:
 		return true;
 	case -EDOM:
-		cidr_format(c, norm, sizeof(norm));
+		addr_prefix_format(c, norm, sizeof(norm));
 		pr_warn("rules: %s has host bits set below the prefix length; did you mean %s?\n",
 			s, norm);
 		return false;
@@ -600,12 +589,12 @@ union lpm_key {
 };
 
 /* Fills the LPM key for c; returns its size. */
-static size_t lpm_key(const struct cidr *c, union lpm_key *key)
+static size_t lpm_key(const struct addr_prefix *c, union lpm_key *key)
 {
 	memset(key, 0, sizeof(*key));
-	if (c->family == AF_INET) {
-		key->k4.prefixlen = c->plen;
-		memcpy(key->k4.addr, c->addr, 4);
+	if (addr_prefix_is_v4(c)) {
+		key->k4.prefixlen = c->plen - 96u;
+		memcpy(key->k4.addr, c->addr + 12, 4);
 		return sizeof(key->k4);
 	}
 	key->k6.prefixlen = c->plen;
@@ -619,10 +608,10 @@ static size_t lpm_key(const struct cidr *c, union lpm_key *key)
  * --keep-rules would do nothing until the next start. Deleting works on
  * kept maps too.
  */
-static int open_rule_map(const struct cidr *c, bool allow, bool adding)
+static int open_rule_map(const struct addr_prefix *c, bool allow, bool adding)
 {
-	enum rule_map m = allow ? (c->family == AF_INET ? MAP_ALLOW4 : MAP_ALLOW6) :
-				  (c->family == AF_INET ? MAP_DROP4 : MAP_DROP6);
+	bool v4 = addr_prefix_is_v4(c);
+	enum rule_map m = allow ? (v4 ? MAP_ALLOW4 : MAP_ALLOW6) : (v4 ? MAP_DROP4 : MAP_DROP6);
 	int fd;
 
 	if (adding) {
@@ -646,9 +635,9 @@ static int open_rule_map(const struct cidr *c, bool allow, bool adding)
  * Returns the map fd, or minus the exit code (the cause logged).
  */
 static int open_rule_arg(const char *arg, bool allow, bool create, union lpm_key *key,
-			 char text[CIDR_STRLEN])
+			 char text[ADDR_PREFIX_STRLEN])
 {
-	struct cidr c;
+	struct addr_prefix c;
 	int fd;
 
 	if (!parse_cidr_arg(arg, &c))
@@ -659,13 +648,13 @@ static int open_rule_arg(const char *arg, bool allow, bool create, union lpm_key
 	if (fd < 0)
 		return -EXIT_RUNTIME;
 	lpm_key(&c, key);
-	cidr_format(&c, text, CIDR_STRLEN);
+	addr_prefix_format(&c, text, ADDR_PREFIX_STRLEN);
 	return fd;
 }
 
 static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
 {
-	char text[CIDR_STRLEN];
+	char text[ADDR_PREFIX_STRLEN];
 	union lpm_key key;
 	int fd, ret = EXIT_RUNTIME;
 
@@ -713,7 +702,7 @@ cleanup:
 
 static int rule_del(const char *arg, bool allow)
 {
-	char text[CIDR_STRLEN];
+	char text[ADDR_PREFIX_STRLEN];
 	union lpm_key key;
 	int fd, ret = EXIT_RUNTIME;
 
@@ -757,8 +746,8 @@ static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t n
 	long n = 0;
 
 	while (n++ < 10 * 1000 * 1000 && !bpf_map_get_next_key(fd, prev, &next)) {
-		struct cidr c = { .family = v4 ? AF_INET : AF_INET6 };
-		char text[CIDR_STRLEN], left[32] = "never";
+		struct addr_prefix c = { 0 };
+		char text[ADDR_PREFIX_STRLEN], left[32] = "never";
 		struct nad_rule r = { 0 };
 		struct nad_allow a = { 0 };
 		int err;
@@ -768,9 +757,14 @@ static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t n
 		err = drop ? bpf_map_lookup_elem(fd, &key, &r) : bpf_map_lookup_elem(fd, &key, &a);
 		if (err)
 			continue; /* deleted meanwhile */
-		c.plen = v4 ? key.k4.prefixlen : key.k6.prefixlen;
-		memcpy(c.addr, v4 ? key.k4.addr : key.k6.addr, v4 ? 4 : 16);
-		if (cidr_format(&c, text, sizeof(text)))
+		if (v4) {
+			addr_from_v4(c.addr, key.k4.addr);
+			c.plen = (__u8)(96 + key.k4.prefixlen);
+		} else {
+			memcpy(c.addr, key.k6.addr, 16);
+			c.plen = (__u8)key.k6.prefixlen;
+		}
+		if (addr_prefix_format(&c, text, sizeof(text)))
 			snprintf(text, sizeof(text), "(bad key)");
 		if (drop && r.expires_ns) {
 			if (r.expires_ns > now)

@@ -75,7 +75,7 @@ struct daemon_opts {
 	bool dashboard;
 	const char *http;
 	struct mitigate_opts mit;
-	struct mitigate_prefix allow[DAEMON_MAX_ALLOW];
+	struct addr_prefix allow[DAEMON_MAX_ALLOW];
 	int n_allow;
 	struct analyze_opts an;
 };
@@ -327,7 +327,7 @@ static int parse_args(int argc, char **argv, struct daemon_opts *o)
 				pr_warn("Too many --allow (at most %d)\n", DAEMON_MAX_ALLOW);
 				goto out;
 			}
-			r = mitigate_prefix_parse(optarg, &o->allow[o->n_allow]);
+			r = addr_prefix_parse(optarg, &o->allow[o->n_allow]);
 			if (r) {
 				pr_warn("Invalid --allow '%s' (%s)\n", optarg,
 					r == -EDOM ? "host bits set" : "an address or CIDR");
@@ -493,8 +493,8 @@ static void collect_rules(struct daemon *d, __u64 now)
 		void *prev = NULL;
 
 		while (!bpf_map_get_next_key(d->drop_fd[v6], prev, &next)) {
-			struct mitigate_prefix p = { 0 };
-			char buf[MITIGATE_PREFIX_STRLEN];
+			struct addr_prefix p = { 0 };
+			char buf[ADDR_PREFIX_STRLEN];
 
 			key = next;
 			prev = &key;
@@ -504,11 +504,10 @@ static void collect_rules(struct daemon *d, __u64 now)
 				memcpy(p.addr, key.addr, 16);
 				p.plen = (__u8)key.prefixlen;
 			} else {
-				p.addr[10] = p.addr[11] = 0xff;
-				memcpy(p.addr + 12, key.addr, 4);
+				addr_from_v4(p.addr, key.addr);
 				p.plen = (__u8)(96 + key.prefixlen);
 			}
-			mitigate_prefix_format(&p, buf, sizeof(buf));
+			addr_prefix_format(&p, buf, sizeof(buf));
 			add_rule(d, &n, &total, buf, val.origin, val.reason, val.expires_ns, val.hits,
 				 val.hit_bytes, now);
 		}
@@ -687,9 +686,9 @@ static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct load
 	for (int i = 0; i < o->n_allow; i++) {
 		err = mitigate_allow_add(d->mit, &o->allow[i], "config");
 		if (err) {
-			char buf[MITIGATE_PREFIX_STRLEN];
+			char buf[ADDR_PREFIX_STRLEN];
 
-			mitigate_prefix_format(&o->allow[i], buf, sizeof(buf));
+			addr_prefix_format(&o->allow[i], buf, sizeof(buf));
 			pr_warn("Failed to allowlist %s: %s\n", buf, strerror(-err));
 			return err;
 		}

@@ -128,10 +128,10 @@ struct lpm_key {
 	};
 };
 
-static int lpm(const struct mitigate_prefix *p, int fd4, int fd6, struct lpm_key *k)
+static int lpm(const struct addr_prefix *p, int fd4, int fd6, struct lpm_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	if (mitigate_prefix_is_v4(p)) {
+	if (addr_prefix_is_v4(p)) {
 		k->k4.prefixlen = p->plen - 96u;
 		memcpy(k->k4.addr, p->addr + 12, 4);
 		return fd4;
@@ -151,7 +151,7 @@ static int adopt_map(int fd, bool v4, struct mitigate *m, __u64 now)
 	if (fd < 0)
 		return 0;
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct mitigate_prefix p = { 0 };
+		struct addr_prefix p = { 0 };
 		struct nad_rule v;
 
 		key = next;
@@ -159,8 +159,7 @@ static int adopt_map(int fd, bool v4, struct mitigate *m, __u64 now)
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue; /* deleted meanwhile */
 		if (v4) {
-			memcpy(p.addr, (const __u8[12]){ [10] = 0xff, [11] = 0xff }, 12);
-			memcpy(p.addr + 12, key.k4.addr, 4);
+			addr_from_v4(p.addr, key.k4.addr);
 			p.plen = (__u8)(96 + key.k4.prefixlen);
 		} else {
 			memcpy(p.addr, key.k6.addr, 16);
@@ -188,7 +187,7 @@ static int ret(int r)
 	return r ? -errno : 0;
 }
 
-static int drop_put(void *ctx, const struct mitigate_prefix *p, const struct nad_rule *r)
+static int drop_put(void *ctx, const struct addr_prefix *p, const struct nad_rule *r)
 {
 	struct mitigate_bpf *b = ctx;
 	struct lpm_key k;
@@ -197,7 +196,7 @@ static int drop_put(void *ctx, const struct mitigate_prefix *p, const struct nad
 	return ret(bpf_map_update_elem(fd, &k, r, BPF_ANY));
 }
 
-static int drop_get(void *ctx, const struct mitigate_prefix *p, struct nad_rule *r)
+static int drop_get(void *ctx, const struct addr_prefix *p, struct nad_rule *r)
 {
 	struct mitigate_bpf *b = ctx;
 	struct lpm_key k;
@@ -206,7 +205,7 @@ static int drop_get(void *ctx, const struct mitigate_prefix *p, struct nad_rule 
 	return ret(bpf_map_lookup_elem(fd, &k, r));
 }
 
-static int drop_del(void *ctx, const struct mitigate_prefix *p)
+static int drop_del(void *ctx, const struct addr_prefix *p)
 {
 	struct mitigate_bpf *b = ctx;
 	struct lpm_key k;
@@ -215,7 +214,7 @@ static int drop_del(void *ctx, const struct mitigate_prefix *p)
 	return ret(bpf_map_delete_elem(fd, &k));
 }
 
-static int allow_add(void *ctx, const struct mitigate_prefix *p)
+static int allow_add(void *ctx, const struct addr_prefix *p)
 {
 	struct mitigate_bpf *b = ctx;
 	struct nad_allow v = { 0 };
@@ -225,7 +224,7 @@ static int allow_add(void *ctx, const struct mitigate_prefix *p)
 	return ret(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST));
 }
 
-static int allow_del(void *ctx, const struct mitigate_prefix *p)
+static int allow_del(void *ctx, const struct addr_prefix *p)
 {
 	struct mitigate_bpf *b = ctx;
 	struct lpm_key k;
@@ -300,16 +299,16 @@ int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 no
 	int n = 0;
 
 	while (n < NAD_SYNLIMIT_ENTRIES && !bpf_map_get_next_key(fd, prev, &next)) {
-		char cidr[MITIGATE_PREFIX_STRLEN], what[96], left[32] = "never";
-		struct mitigate_prefix p;
+		char cidr[ADDR_PREFIX_STRLEN], what[96], left[32] = "never";
+		struct addr_prefix p;
 		struct nad_synlimit v;
 
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &v))
 			continue; /* deleted meanwhile */
-		mitigate_prefix_host(&p, key.daddr);
-		mitigate_prefix_format(&p, cidr, sizeof(cidr));
+		addr_prefix_host(&p, key.daddr);
+		addr_prefix_format(&p, cidr, sizeof(cidr));
 		if (v.expires_ns)
 			snprintf(left, sizeof(left), v.expires_ns > now ? "%llus" : "expired",
 				 (unsigned long long)((v.expires_ns - now) / 1000000000ULL));

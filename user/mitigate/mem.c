@@ -8,7 +8,7 @@
 
 struct drop_ent {
 	bool used;
-	struct mitigate_prefix p;
+	struct addr_prefix p;
 	struct nad_rule v;
 };
 
@@ -20,7 +20,7 @@ struct rate_ent {
 
 struct allow_ent {
 	bool used;
-	struct mitigate_prefix p;
+	struct addr_prefix p;
 };
 
 struct mitigate_mem {
@@ -64,15 +64,10 @@ void mitigate_mem_fail_writes(struct mitigate_mem *mm, int err)
 	mm->fail = err;
 }
 
-static bool peq(const struct mitigate_prefix *a, const struct mitigate_prefix *b)
-{
-	return a->plen == b->plen && !memcmp(a->addr, b->addr, 16);
-}
-
-static struct drop_ent *drop_find(const struct mitigate_mem *mm, const struct mitigate_prefix *p)
+static struct drop_ent *drop_find(const struct mitigate_mem *mm, const struct addr_prefix *p)
 {
 	for (size_t i = 0; i < mm->cap; i++) {
-		if (mm->drop[i].used && peq(&mm->drop[i].p, p))
+		if (mm->drop[i].used && addr_prefix_equal(&mm->drop[i].p, p))
 			return &mm->drop[i];
 	}
 	return NULL;
@@ -87,16 +82,16 @@ static struct rate_ent *rate_find(const struct mitigate_mem *mm, const struct na
 	return NULL;
 }
 
-static struct allow_ent *allow_find(const struct mitigate_mem *mm, const struct mitigate_prefix *p)
+static struct allow_ent *allow_find(const struct mitigate_mem *mm, const struct addr_prefix *p)
 {
 	for (size_t i = 0; i < mm->cap; i++) {
-		if (mm->allow[i].used && peq(&mm->allow[i].p, p))
+		if (mm->allow[i].used && addr_prefix_equal(&mm->allow[i].p, p))
 			return &mm->allow[i];
 	}
 	return NULL;
 }
 
-static int drop_put(void *ctx, const struct mitigate_prefix *p, const struct nad_rule *r)
+static int drop_put(void *ctx, const struct addr_prefix *p, const struct nad_rule *r)
 {
 	struct mitigate_mem *mm = ctx;
 	struct drop_ent *e = drop_find(mm, p);
@@ -115,7 +110,7 @@ static int drop_put(void *ctx, const struct mitigate_prefix *p, const struct nad
 	return 0;
 }
 
-static int drop_get(void *ctx, const struct mitigate_prefix *p, struct nad_rule *r)
+static int drop_get(void *ctx, const struct addr_prefix *p, struct nad_rule *r)
 {
 	struct drop_ent *e = drop_find(ctx, p);
 
@@ -125,7 +120,7 @@ static int drop_get(void *ctx, const struct mitigate_prefix *p, struct nad_rule 
 	return 0;
 }
 
-static int drop_del(void *ctx, const struct mitigate_prefix *p)
+static int drop_del(void *ctx, const struct addr_prefix *p)
 {
 	struct drop_ent *e = drop_find(ctx, p);
 
@@ -135,7 +130,7 @@ static int drop_del(void *ctx, const struct mitigate_prefix *p)
 	return 0;
 }
 
-static int allow_add(void *ctx, const struct mitigate_prefix *p)
+static int allow_add(void *ctx, const struct addr_prefix *p)
 {
 	struct mitigate_mem *mm = ctx;
 	struct allow_ent *e = NULL;
@@ -155,7 +150,7 @@ static int allow_add(void *ctx, const struct mitigate_prefix *p)
 	return 0;
 }
 
-static int allow_del(void *ctx, const struct mitigate_prefix *p)
+static int allow_del(void *ctx, const struct addr_prefix *p)
 {
 	struct allow_ent *e = allow_find(ctx, p);
 
@@ -241,7 +236,7 @@ size_t mitigate_mem_n_allow(const struct mitigate_mem *mm)
 	return count_used(mm->allow, sizeof(*mm->allow), mm->cap);
 }
 
-bool mitigate_mem_drop(const struct mitigate_mem *mm, const struct mitigate_prefix *p,
+bool mitigate_mem_drop(const struct mitigate_mem *mm, const struct addr_prefix *p,
 		       struct nad_rule *out)
 {
 	struct drop_ent *e = drop_find(mm, p);
@@ -261,7 +256,7 @@ bool mitigate_mem_rate(const struct mitigate_mem *mm, const struct nad_synlimit_
 	return e;
 }
 
-bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct mitigate_prefix *p)
+bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct addr_prefix *p)
 {
 	return allow_find(mm, p);
 }
@@ -271,13 +266,13 @@ bool mitigate_mem_packet(struct mitigate_mem *mm, const __u8 addr[16], __u32 byt
 	struct drop_ent *best = NULL;
 
 	for (size_t i = 0; i < mm->cap; i++) {
-		if (mm->allow[i].used && mitigate_prefix_contains(&mm->allow[i].p, addr))
+		if (mm->allow[i].used && addr_prefix_contains(&mm->allow[i].p, addr))
 			return false;
 	}
 	for (size_t i = 0; i < mm->cap; i++) {
 		struct drop_ent *e = &mm->drop[i];
 
-		if (e->used && mitigate_prefix_contains(&e->p, addr) &&
+		if (e->used && addr_prefix_contains(&e->p, addr) &&
 		    (!best || e->p.plen > best->p.plen))
 			best = e;
 	}

@@ -24,11 +24,11 @@ size_t mitigate_mem_n_drop(const struct mitigate_mem *mm);
 size_t mitigate_mem_n_rate(const struct mitigate_mem *mm);
 size_t mitigate_mem_n_allow(const struct mitigate_mem *mm);
 /* Copies the drop rule for p (exact prefix) into *out if present. */
-bool mitigate_mem_drop(const struct mitigate_mem *mm, const struct mitigate_prefix *p,
+bool mitigate_mem_drop(const struct mitigate_mem *mm, const struct addr_prefix *p,
 		       struct nad_rule *out);
 bool mitigate_mem_rate(const struct mitigate_mem *mm, const struct nad_synlimit_key *k,
 		       struct nad_synlimit *out);
-bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct mitigate_prefix *p);
+bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct addr_prefix *p);
 /*
  * What the kernel would do with a packet from addr at now: true if a live
  * drop rule (longest prefix) takes it and no allow entry covers it; counts

@@ -32,7 +32,7 @@
 struct rule {
 	bool used;
 	enum mitigate_rule_kind kind;
-	struct mitigate_prefix pfx; /* DROP: source prefix; RATE: destination host */
+	struct addr_prefix pfx; /* DROP: source prefix; RATE: destination host */
 	struct nad_synlimit_key skey;
 	__u32 rate_pps, burst;
 	__u64 created_ns, expires_ns, ttl_ns;
@@ -45,7 +45,7 @@ struct rule {
 
 /* A source or prefix that had a rule: for escalating TTLs. */
 struct offender {
-	struct mitigate_prefix pfx;
+	struct addr_prefix pfx;
 	__u32 offences;
 	__u64 last_ns;
 };
@@ -59,7 +59,7 @@ struct target {
 };
 
 struct allow {
-	struct mitigate_prefix pfx;
+	struct addr_prefix pfx;
 	char origin[ORIGIN_LEN];
 	bool owned; /* we put it in the backend, so we take it out */
 };
@@ -80,108 +80,6 @@ struct mitigate {
 	__s64 mono_to_wall_ns;
 	struct mitigate_stats st;
 };
-
-/* ---- prefixes ---------------------------------------------------------- */
-
-static const __u8 v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-static void mask_addr(__u8 *addr, unsigned plen)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
-
-		if (bits < 8)
-			addr[i] &= (__u8)(0xff00u >> bits);
-	}
-}
-
-bool mitigate_prefix_is_v4(const struct mitigate_prefix *p)
-{
-	return p->plen >= 96 && !memcmp(p->addr, v4_mapped, sizeof(v4_mapped));
-}
-
-void mitigate_prefix_host(struct mitigate_prefix *out, const __u8 addr[16])
-{
-	memcpy(out->addr, addr, 16);
-	out->plen = 128;
-}
-
-bool mitigate_prefix_contains(const struct mitigate_prefix *p, const __u8 addr[16])
-{
-	__u8 a[16];
-
-	memcpy(a, addr, 16);
-	mask_addr(a, p->plen);
-	return !memcmp(a, p->addr, 16);
-}
-
-bool mitigate_prefix_overlaps(const struct mitigate_prefix *a, const struct mitigate_prefix *b)
-{
-	/* Two prefixes overlap iff the shorter one contains the longer. */
-	const struct mitigate_prefix *s = a->plen <= b->plen ? a : b;
-	const struct mitigate_prefix *l = s == a ? b : a;
-
-	return mitigate_prefix_contains(s, l->addr);
-}
-
-static bool prefix_eq(const struct mitigate_prefix *a, const struct mitigate_prefix *b)
-{
-	return a->plen == b->plen && !memcmp(a->addr, b->addr, 16);
-}
-
-int mitigate_prefix_parse(const char *s, struct mitigate_prefix *out)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	const char *slash;
-	unsigned long len;
-	__u8 orig[16];
-	bool v4;
-	char *end;
-
-	if (!s || strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(s, '/');
-	if (slash)
-		buf[slash - s] = '\0';
-	memset(out, 0, sizeof(*out));
-	if (inet_pton(AF_INET, buf, out->addr + 12) == 1) {
-		memcpy(out->addr, v4_mapped, sizeof(v4_mapped));
-		v4 = true;
-	} else if (inet_pton(AF_INET6, buf, out->addr) == 1) {
-		v4 = false;
-	} else {
-		return -EINVAL;
-	}
-	len = v4 ? 32 : 128;
-	if (slash) {
-		if (slash[1] < '0' || slash[1] > '9' || (slash[1] == '0' && slash[2]))
-			return -EINVAL;
-		errno = 0;
-		len = strtoul(slash + 1, &end, 10);
-		if (errno || *end || len > (v4 ? 32u : 128u))
-			return -EINVAL;
-	}
-	out->plen = (__u8)(v4 ? 96 + len : len);
-	memcpy(orig, out->addr, 16);
-	mask_addr(out->addr, out->plen);
-	return memcmp(orig, out->addr, 16) ? -EDOM : 0;
-}
-
-int mitigate_prefix_format(const struct mitigate_prefix *p, char *buf, size_t len)
-{
-	char a[INET6_ADDRSTRLEN];
-	int n;
-
-	if (mitigate_prefix_is_v4(p)) {
-		inet_ntop(AF_INET, p->addr + 12, a, sizeof(a));
-		n = snprintf(buf, len, "%s/%u", a, p->plen - 96u);
-	} else {
-		inet_ntop(AF_INET6, p->addr, a, sizeof(a));
-		n = snprintf(buf, len, "%s/%u", a, p->plen);
-	}
-	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
-}
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -273,7 +171,7 @@ static struct json_object *alert_json(const struct mitigate_alert *a)
 struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 wall_ns)
 {
 	struct json_object *root, *mit;
-	char ts[64], rule[MITIGATE_PREFIX_STRLEN];
+	char ts[64], rule[ADDR_PREFIX_STRLEN];
 	time_t secs = (time_t)(wall_ns / NS_PER_S);
 	struct tm tm;
 	size_t n;
@@ -282,7 +180,7 @@ struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 w
 	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + n, sizeof(ts) - n, ".%06" PRIu64 "+0000",
 		 (uint64_t)(wall_ns % NS_PER_S / 1000));
-	mitigate_prefix_format(&ev->prefix, rule, sizeof(rule));
+	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
 
 	root = json_object_new_object();
 	mit = json_object_new_object();
@@ -330,10 +228,10 @@ struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 w
 static void emit(struct mitigate *m, struct mitigate_event *ev)
 {
 	const char *proto = names_proto_eve(ev->proto);
-	char rule[MITIGATE_PREFIX_STRLEN];
+	char rule[ADDR_PREFIX_STRLEN];
 	struct json_object *eve;
 
-	mitigate_prefix_format(&ev->prefix, rule, sizeof(rule));
+	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
 	if (ev->action == MITIGATE_ACT_SKIP)
 		pr_info("mitigation: %s attacks (%s) but is allowlisted (%s): not blocked\n", rule,
 			ev->reason ? ev->reason : "?", ev->why);
@@ -428,9 +326,9 @@ static int backend_put(struct mitigate *m, const struct rule *r)
 		err = m->be->rate_put(m->be_ctx, &r->skey, &v);
 	}
 	if (err) {
-		char buf[MITIGATE_PREFIX_STRLEN];
+		char buf[ADDR_PREFIX_STRLEN];
 
-		mitigate_prefix_format(&r->pfx, buf, sizeof(buf));
+		addr_prefix_format(&r->pfx, buf, sizeof(buf));
 		pr_warn("Failed to write the mitigation rule for %s (%s backend): %s\n", buf,
 			m->be->name, strerror(-err));
 		m->st.n_backend_errors++;
@@ -553,8 +451,7 @@ static struct rule *drop_rule_covering(struct mitigate *m, const __u8 addr[16])
 		struct rule *r = &m->rules[i];
 
 		if (r->used && r->kind == MITIGATE_RULE_DROP &&
-		    mitigate_prefix_contains(&r->pfx, addr) &&
-		    (!best || r->pfx.plen > best->pfx.plen))
+		    addr_prefix_contains(&r->pfx, addr) && (!best || r->pfx.plen > best->pfx.plen))
 			best = r;
 	}
 	return best;
@@ -576,16 +473,16 @@ static __u64 renew_interval(const struct mitigate *m, const struct rule *r)
 	return m->o.renew_interval_ns ? m->o.renew_interval_ns : r->ttl_ns / 4;
 }
 
-static struct offender *offender_find(struct mitigate *m, const struct mitigate_prefix *p)
+static struct offender *offender_find(struct mitigate *m, const struct addr_prefix *p)
 {
 	for (__u32 i = 0; i < m->n_offenders; i++) {
-		if (prefix_eq(&m->offenders[i].pfx, p))
+		if (addr_prefix_equal(&m->offenders[i].pfx, p))
 			return &m->offenders[i];
 	}
 	return NULL;
 }
 
-static void offender_touch(struct mitigate *m, const struct mitigate_prefix *p, __u64 now)
+static void offender_touch(struct mitigate *m, const struct addr_prefix *p, __u64 now)
 {
 	struct offender *o = offender_find(m, p);
 
@@ -597,7 +494,7 @@ static void offender_touch(struct mitigate *m, const struct mitigate_prefix *p, 
  * Records a new offence of p and returns its TTL: the base TTL doubled per
  * earlier offence still remembered, capped.
  */
-static __u64 offence_ttl(struct mitigate *m, const struct mitigate_prefix *p, __u64 now,
+static __u64 offence_ttl(struct mitigate *m, const struct addr_prefix *p, __u64 now,
 			 __u32 *offences)
 {
 	struct offender *o = offender_find(m, p);
@@ -710,16 +607,16 @@ static int rule_renew(struct mitigate *m, struct rule *r, const struct mitigate_
 static const struct allow *allow_find(const struct mitigate *m, const __u8 addr[16])
 {
 	for (__u32 i = 0; i < m->n_allow; i++) {
-		if (mitigate_prefix_contains(&m->allow[i].pfx, addr))
+		if (addr_prefix_contains(&m->allow[i].pfx, addr))
 			return &m->allow[i];
 	}
 	return NULL;
 }
 
-static bool allow_overlaps(const struct mitigate *m, const struct mitigate_prefix *p)
+static bool allow_overlaps(const struct mitigate *m, const struct addr_prefix *p)
 {
 	for (__u32 i = 0; i < m->n_allow; i++) {
-		if (mitigate_prefix_overlaps(&m->allow[i].pfx, p))
+		if (addr_prefix_overlaps(&m->allow[i].pfx, p))
 			return true;
 	}
 	return false;
@@ -734,17 +631,17 @@ bool mitigate_allowed(const struct mitigate *m, const __u8 addr[16], const char 
 	return a;
 }
 
-int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, const char *origin)
+int mitigate_allow_add(struct mitigate *m, const struct addr_prefix *p, const char *origin)
 {
-	struct mitigate_prefix n = *p;
+	struct addr_prefix n = *p;
 	struct allow *a;
 	int err = 0;
 
 	if (!m || !p || p->plen > 128)
 		return -EINVAL;
-	mask_addr(n.addr, n.plen);
+	addr_prefix_normalize(&n);
 	for (__u32 i = 0; i < m->n_allow; i++) {
-		if (prefix_eq(&m->allow[i].pfx, &n))
+		if (addr_prefix_equal(&m->allow[i].pfx, &n))
 			return 0;
 	}
 	if (m->n_allow >= NAD_ALLOW_ENTRIES)
@@ -758,9 +655,9 @@ int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, cons
 		if (err == -EEXIST) {
 			err = 0;
 		} else if (err) {
-			char buf[MITIGATE_PREFIX_STRLEN];
+			char buf[ADDR_PREFIX_STRLEN];
 
-			mitigate_prefix_format(&n, buf, sizeof(buf));
+			addr_prefix_format(&n, buf, sizeof(buf));
 			pr_warn("Failed to add %s to the allowlist map: %s\n", buf, strerror(-err));
 			return err;
 		} else {
@@ -773,8 +670,7 @@ int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, cons
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		struct rule *r = &m->rules[i];
 
-		if (r->used && r->kind == MITIGATE_RULE_DROP &&
-		    mitigate_prefix_overlaps(&r->pfx, &n))
+		if (r->used && r->kind == MITIGATE_RULE_DROP && addr_prefix_overlaps(&r->pfx, &n))
 			rule_remove(m, r, "allowlisted", r->last_check_ns);
 	}
 	return 0;
@@ -782,9 +678,9 @@ int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, cons
 
 static int allow_addr(struct mitigate *m, const __u8 addr[16], const char *origin)
 {
-	struct mitigate_prefix p;
+	struct addr_prefix p;
 
-	mitigate_prefix_host(&p, addr);
+	addr_prefix_host(&p, addr);
 	return mitigate_allow_add(m, &p, origin);
 }
 
@@ -818,8 +714,7 @@ int mitigate_allow_gateways(struct mitigate *m, const char *route4, const char *
 				continue;
 			if (dest != 0 || gw == 0 || !(flags & 0x2 /* RTF_GATEWAY */))
 				continue;
-			memcpy(a, v4_mapped, sizeof(v4_mapped));
-			memcpy(a + 12, &gw, 4);
+			addr_from_v4(a, &gw);
 			err = allow_addr(m, a, "gateway");
 			if (err)
 				break;
@@ -861,8 +756,7 @@ int mitigate_allow_system(struct mitigate *m)
 		if (!it->ifa_addr)
 			continue;
 		if (it->ifa_addr->sa_family == AF_INET) {
-			memcpy(a, v4_mapped, sizeof(v4_mapped));
-			memcpy(a + 12, &((struct sockaddr_in *)it->ifa_addr)->sin_addr, 4);
+			addr_from_v4(a, &((struct sockaddr_in *)it->ifa_addr)->sin_addr);
 		} else if (it->ifa_addr->sa_family == AF_INET6) {
 			memcpy(a, &((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr, 16);
 		} else {
@@ -902,7 +796,7 @@ struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mit
 			      void *backend_ctx)
 {
 	static const __u8 lo6[16] = { [15] = 1 };
-	struct mitigate_prefix lo4 = { .plen = 96 + 8 };
+	struct addr_prefix lo4 = { .plen = 96 + 8 };
 	struct timespec mono, real;
 	struct mitigate *m = NULL;
 	int err;
@@ -928,8 +822,7 @@ struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mit
 	m->mono_to_wall_ns = ((__s64)real.tv_sec - mono.tv_sec) * (__s64)NS_PER_S +
 			     (real.tv_nsec - mono.tv_nsec);
 
-	memcpy(lo4.addr, v4_mapped, sizeof(v4_mapped));
-	lo4.addr[12] = 127;
+	addr_from_v4(lo4.addr, (const __u8[4]){ 127 });
 	err = mitigate_allow_add(m, &lo4, "loopback");
 	if (!err)
 		err = allow_addr(m, lo6, "loopback");
@@ -1054,14 +947,14 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 		     const struct nad_synlimit_key *k, __u64 now)
 {
 	struct rule *r = rate_rule_find(m, k);
-	char what[MITIGATE_PREFIX_STRLEN];
-	struct mitigate_prefix dst;
+	char what[ADDR_PREFIX_STRLEN];
+	struct addr_prefix dst;
 	int err;
 
 	if (r)
 		return rule_renew(m, r, a, "alert", now);
-	mitigate_prefix_host(&dst, a->dst);
-	mitigate_prefix_format(&dst, what, sizeof(what));
+	addr_prefix_host(&dst, a->dst);
+	addr_prefix_format(&dst, what, sizeof(what));
 	if (!may_add(m, now, what))
 		return 0;
 	r = rule_slot(m);
@@ -1108,7 +1001,7 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
  */
 static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u64 now)
 {
-	struct mitigate_prefix agg;
+	struct addr_prefix agg;
 	struct rule *r;
 	__u32 n = 0, offences;
 	__u64 ttl;
@@ -1116,13 +1009,13 @@ static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u
 
 	if (!m->o.agg_min_sources)
 		return 0;
-	mitigate_prefix_host(&agg, a->src);
-	agg.plen = mitigate_prefix_is_v4(&agg) ? 96 + m->o.agg_plen4 : m->o.agg_plen6;
-	mask_addr(agg.addr, agg.plen);
+	addr_prefix_host(&agg, a->src);
+	agg.plen = addr_prefix_is_v4(&agg) ? 96 + m->o.agg_plen4 : m->o.agg_plen6;
+	addr_prefix_normalize(&agg);
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		r = &m->rules[i];
 		if (r->used && r->kind == MITIGATE_RULE_DROP && r->pfx.plen == 128 &&
-		    mitigate_prefix_contains(&agg, r->pfx.addr))
+		    addr_prefix_contains(&agg, r->pfx.addr))
 			n++;
 	}
 	/* The new source counts too. */
@@ -1151,7 +1044,7 @@ static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u
 		struct rule *h = &m->rules[i];
 
 		if (h != r && h->used && h->kind == MITIGATE_RULE_DROP && h->pfx.plen == 128 &&
-		    mitigate_prefix_contains(&agg, h->pfx.addr))
+		    addr_prefix_contains(&agg, h->pfx.addr))
 			rule_remove(m, h, "aggregated", now);
 	}
 	return 1;
@@ -1159,8 +1052,8 @@ static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u
 
 int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 {
-	char what[MITIGATE_PREFIX_STRLEN];
-	struct mitigate_prefix src;
+	char what[ADDR_PREFIX_STRLEN];
+	struct addr_prefix src;
 	struct nad_synlimit_key k;
 	const char *origin;
 	__u64 now = a->ts_ns;
@@ -1177,7 +1070,7 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	if (spoofed(m, a, &k, now))
 		return rate_rule(m, a, &k, now);
 
-	mitigate_prefix_host(&src, a->src);
+	addr_prefix_host(&src, a->src);
 	if (mitigate_allowed(m, a->src, &origin)) {
 		struct mitigate_event ev = {
 			.action = MITIGATE_ACT_SKIP,
@@ -1204,7 +1097,7 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	if (agg)
 		return agg < 0 ? agg : 0;
 
-	mitigate_prefix_format(&src, what, sizeof(what));
+	addr_prefix_format(&src, what, sizeof(what));
 	if (!may_add(m, now, what))
 		return 0;
 	r = rule_slot(m);
@@ -1217,15 +1110,15 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	return rule_install(m, r, a->cls, now);
 }
 
-int mitigate_adopt_drop(struct mitigate *m, const struct mitigate_prefix *p,
-			const struct nad_rule *v, __u64 now)
+int mitigate_adopt_drop(struct mitigate *m, const struct addr_prefix *p, const struct nad_rule *v,
+			__u64 now)
 {
 	struct rule *r;
 
 	if (m->o.mode != MITIGATE_ON || !live(m))
 		return -EOPNOTSUPP;
 	if (v->origin != NAD_ORIGIN_AUTO || !v->expires_ns || v->expires_ns <= now ||
-	    p->plen > 128 || (mitigate_prefix_is_v4(p) && p->plen < 96))
+	    p->plen > 128 || (addr_prefix_is_v4(p) && p->plen < 96))
 		return -EINVAL;
 	if (m->st.n_rules >= m->o.max_rules)
 		return -ENOSPC;

@@ -64,36 +64,11 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/addr.h"
 #include "nad_abi.h"
 
 struct json_object;
 struct mitigate;
-
-/* A prefix in one address space: IPv4 a.b.c.d/n is held as ::ffff:a.b.c.d/(96 + n). */
-struct mitigate_prefix {
-	__u8 addr[16]; /* network order, host bits clear */
-	__u8 plen; /* 0..128 in the IPv6 space */
-};
-
-/* Longest text mitigate_prefix_format() writes, NUL included. */
-#define MITIGATE_PREFIX_STRLEN 50
-
-/* An IPv4 prefix (inside ::ffff:0:0/96)? */
-bool mitigate_prefix_is_v4(const struct mitigate_prefix *p);
-/*
- * Parses "a.b.c.d[/n]" or "ipv6[/n]" (bare address = one host). Returns 0,
- * -EINVAL on bad syntax or length, -EDOM if host bits are set (out then holds
- * the normalised prefix).
- */
-int mitigate_prefix_parse(const char *s, struct mitigate_prefix *out);
-/* "198.18.0.3/32", "2001:db8::/64". Returns 0 or -ENOSPC. */
-int mitigate_prefix_format(const struct mitigate_prefix *p, char *buf, size_t len);
-/* The host prefix of a 16-byte address (IPv4-mapped for IPv4). */
-void mitigate_prefix_host(struct mitigate_prefix *out, const __u8 addr[16]);
-/* Does p contain addr? */
-bool mitigate_prefix_contains(const struct mitigate_prefix *p, const __u8 addr[16]);
-/* Do a and b share any address? */
-bool mitigate_prefix_overlaps(const struct mitigate_prefix *a, const struct mitigate_prefix *b);
 
 /* Same numbers as the engine's severities. */
 enum mitigate_severity {
@@ -143,7 +118,7 @@ enum mitigate_rule_kind {
 struct mitigate_event {
 	enum mitigate_action action;
 	enum mitigate_rule_kind kind;
-	struct mitigate_prefix prefix; /* DROP: the source prefix; RATE: the destination host */
+	struct addr_prefix prefix; /* DROP: the source prefix; RATE: the destination host */
 	__u16 dport; /* RATE: destination port (host order) */
 	__u8 proto; /* RATE: protocol */
 	__u32 rate_pps, burst; /* RATE: per-CPU budget */
@@ -197,11 +172,11 @@ struct mitigate_opts mitigate_opts_default(void);
  */
 struct mitigate_ops {
 	const char *name;
-	int (*drop_put)(void *ctx, const struct mitigate_prefix *p, const struct nad_rule *r);
-	int (*drop_get)(void *ctx, const struct mitigate_prefix *p, struct nad_rule *r);
-	int (*drop_del)(void *ctx, const struct mitigate_prefix *p);
-	int (*allow_add)(void *ctx, const struct mitigate_prefix *p);
-	int (*allow_del)(void *ctx, const struct mitigate_prefix *p);
+	int (*drop_put)(void *ctx, const struct addr_prefix *p, const struct nad_rule *r);
+	int (*drop_get)(void *ctx, const struct addr_prefix *p, struct nad_rule *r);
+	int (*drop_del)(void *ctx, const struct addr_prefix *p);
+	int (*allow_add)(void *ctx, const struct addr_prefix *p);
+	int (*allow_del)(void *ctx, const struct addr_prefix *p);
 	int (*rate_put)(void *ctx, const struct nad_synlimit_key *k, const struct nad_synlimit *v);
 	int (*rate_get)(void *ctx, const struct nad_synlimit_key *k, struct nad_synlimit *v);
 	int (*rate_del)(void *ctx, const struct nad_synlimit_key *k);
@@ -241,8 +216,8 @@ struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mit
  * no event. Returns 0, -EINVAL (not automatic, no expiry, already expired,
  * or a bad prefix), -ENOSPC (max_rules reached), -EOPNOTSUPP (not MITIGATE_ON).
  */
-int mitigate_adopt_drop(struct mitigate *m, const struct mitigate_prefix *p,
-			const struct nad_rule *v, __u64 now_ns);
+int mitigate_adopt_drop(struct mitigate *m, const struct addr_prefix *p, const struct nad_rule *v,
+			__u64 now_ns);
 
 /* Removes every rule installed or adopted (unless keep_rules), then frees. NULL is fine. */
 void mitigate_free(struct mitigate *m);
@@ -252,7 +227,7 @@ void mitigate_free(struct mitigate *m);
  * "own address", "gateway", "loopback"). Rules already covering it are
  * removed. Returns 0 or -ENOSPC (NAD_ALLOW_ENTRIES), -EINVAL, backend error.
  */
-int mitigate_allow_add(struct mitigate *m, const struct mitigate_prefix *p, const char *origin);
+int mitigate_allow_add(struct mitigate *m, const struct addr_prefix *p, const char *origin);
 /* Is addr allowlisted? origin (optional) receives the entry's origin. */
 bool mitigate_allowed(const struct mitigate *m, const __u8 addr[16], const char **origin);
 /*
