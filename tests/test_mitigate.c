@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "mitigate/allow.h"
 #include "mitigate/mem.h"
 #include "mitigate/policy.h"
 
@@ -114,7 +115,7 @@ static struct mitigate_alert dos(const char *src, __u64 t)
 	struct mitigate_alert a = {
 		.cls = "dos_attack",
 		.class_id = 1,
-		.severity = MITIGATE_SEV_CRITICAL,
+		.severity = SEV_CRITICAL,
 		.dport = 80,
 		.proto = IPPROTO_TCP,
 		.src_pps = 50000,
@@ -272,14 +273,14 @@ Test(mitigate, only_critical_dos_and_very_excessive_traffic_are_blocked)
 	struct mitigate_alert a = dos("198.51.100.1", T0);
 	struct mitigate_stats st;
 
-	a.severity = MITIGATE_SEV_WARNING;
+	a.severity = SEV_WARNING;
 	alert(a);
 	a = dos("198.51.100.2", T0);
 	a.cls = "scanning";
 	alert(a);
 	a = dos("198.51.100.3", T0);
 	a.cls = "excessive_traffic";
-	a.severity = MITIGATE_SEV_WARNING;
+	a.severity = SEV_WARNING;
 	a.src_pps = 49999;
 	alert(a);
 	cr_assert_eq(mitigate_mem_n_drop(mem), 0);

@@ -331,7 +331,7 @@ static struct mitigate_alert dos_alert(const char *src, bool distributed)
 	struct mitigate_alert a = {
 		.cls = "dos_attack",
 		.class_id = 1,
-		.severity = MITIGATE_SEV_CRITICAL,
+		.severity = SEV_CRITICAL,
 		.dport = 80,
 		.proto = IPPROTO_TCP,
 		.src_pps = distributed ? 1 : 50000,

@@ -40,6 +40,7 @@
 #include "detect/engine.h"
 #include "detect/pipeline.h"
 #include "features/features.h"
+#include "mitigate/allow.h"
 #include "mitigate/bpf.h"
 #include "mitigate/policy.h"
 #include "ml/modelset.h"
@@ -426,7 +427,7 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 		return;
 	a.cls = names_class(ev->cls);
 	a.class_id = ev->cls;
-	a.severity = (enum mitigate_severity)names_class_severity(ev->cls);
+	a.severity = names_class_severity(ev->cls);
 	a.dport = ev->dport;
 	a.proto = ev->proto;
 	/* The decision is taken now: a rule's clock (created, expiry) starts at install. */

@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
@@ -124,17 +123,10 @@ const char *mitigate_action_name(enum mitigate_action a)
 
 /* ---- events ------------------------------------------------------------ */
 
-
-static const char *severity_name(enum mitigate_severity s)
+/* An alert's severity by name; anything but warning or critical reads "info". */
+static const char *severity_name(enum classify_severity s)
 {
-	switch (s) {
-	case MITIGATE_SEV_CRITICAL:
-		return "critical";
-	case MITIGATE_SEV_WARNING:
-		return "warning";
-	default:
-		return "info";
-	}
+	return names_severity(s == SEV_WARNING || s == SEV_CRITICAL ? s : SEV_INFO);
 }
 
 static void add_proto(struct json_object *o, const char *key, __u8 proto)
@@ -676,100 +668,6 @@ int mitigate_allow_add(struct mitigate *m, const struct addr_prefix *p, const ch
 	return 0;
 }
 
-static int allow_addr(struct mitigate *m, const __u8 addr[16], const char *origin)
-{
-	struct addr_prefix p;
-
-	addr_prefix_host(&p, addr);
-	return mitigate_allow_add(m, &p, origin);
-}
-
-/* Parses one hex word of /proc/net/ipv6_route (32 hex digits) into 16 bytes. */
-static int hex16(const char *s, __u8 out[16])
-{
-	for (int i = 0; i < 16; i++) {
-		unsigned v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (__u8)v;
-	}
-	return 0;
-}
-
-int mitigate_allow_gateways(struct mitigate *m, const char *route4, const char *route6)
-{
-	char line[512];
-	int err = 0;
-	FILE *f;
-
-	if (route4 && (f = fopen(route4, "re"))) {
-		/* Iface Destination Gateway Flags ...: hex, in network order as read. */
-		while (fgets(line, sizeof(line), f)) {
-			unsigned dest, gw, flags;
-			char ifname[64];
-			__u8 a[16];
-
-			if (sscanf(line, "%63s %x %x %x", ifname, &dest, &gw, &flags) != 4)
-				continue;
-			if (dest != 0 || gw == 0 || !(flags & 0x2 /* RTF_GATEWAY */))
-				continue;
-			addr_from_v4(a, &gw);
-			err = allow_addr(m, a, "gateway");
-			if (err)
-				break;
-		}
-		fclose(f);
-	}
-	if (!err && route6 && (f = fopen(route6, "re"))) {
-		/* dest plen src plen nexthop metric refcnt use flags iface */
-		while (fgets(line, sizeof(line), f)) {
-			char dest[33], src[33], hop[33];
-			unsigned dplen, splen;
-			__u8 a[16];
-			static const __u8 zero[16];
-
-			if (sscanf(line, "%32s %x %32s %x %32s", dest, &dplen, src, &splen, hop) !=
-			    5)
-				continue;
-			if (dplen != 0 || hex16(hop, a) || !memcmp(a, zero, 16))
-				continue;
-			err = allow_addr(m, a, "gateway");
-			if (err)
-				break;
-		}
-		fclose(f);
-	}
-	return err;
-}
-
-int mitigate_allow_system(struct mitigate *m)
-{
-	struct ifaddrs *ifa, *it;
-	int err = 0;
-
-	if (getifaddrs(&ifa))
-		return -errno;
-	for (it = ifa; it && !err; it = it->ifa_next) {
-		__u8 a[16];
-
-		if (!it->ifa_addr)
-			continue;
-		if (it->ifa_addr->sa_family == AF_INET) {
-			addr_from_v4(a, &((struct sockaddr_in *)it->ifa_addr)->sin_addr);
-		} else if (it->ifa_addr->sa_family == AF_INET6) {
-			memcpy(a, &((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		err = allow_addr(m, a, "own address");
-	}
-	freeifaddrs(ifa);
-	if (!err)
-		err = mitigate_allow_gateways(m, "/proc/net/route", "/proc/net/ipv6_route");
-	return err;
-}
-
 /* ---- lifecycle --------------------------------------------------------- */
 
 static int opts_check(const struct mitigate_opts *o, const struct mitigate_ops *be)
@@ -824,8 +722,12 @@ struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mit
 
 	addr_from_v4(lo4.addr, (const __u8[4]){ 127 });
 	err = mitigate_allow_add(m, &lo4, "loopback");
-	if (!err)
-		err = allow_addr(m, lo6, "loopback");
+	if (!err) {
+		struct addr_prefix p;
+
+		addr_prefix_host(&p, lo6);
+		err = mitigate_allow_add(m, &p, "loopback");
+	}
 	if (err)
 		goto fail;
 	return m;
@@ -872,7 +774,7 @@ void mitigate_get_stats(const struct mitigate *m, struct mitigate_stats *out)
 static bool qualifies(const struct mitigate *m, const struct mitigate_alert *a)
 {
 	if (!strcmp(a->cls, "dos_attack"))
-		return a->severity >= MITIGATE_SEV_CRITICAL;
+		return a->severity >= SEV_CRITICAL;
 	if (!strcmp(a->cls, "excessive_traffic"))
 		return m->o.excessive_critical_pps > 0 && a->src_pps >= m->o.excessive_critical_pps;
 	return false;
@@ -1139,7 +1041,7 @@ int mitigate_adopt_drop(struct mitigate *m, const struct addr_prefix *p, const s
 	r->offences = 1;
 	r->reason = v->reason;
 	memcpy(r->alert.src, p->addr, sizeof(r->alert.src));
-	r->alert.severity = MITIGATE_SEV_CRITICAL;
+	r->alert.severity = SEV_CRITICAL;
 	snprintf(r->cls, sizeof(r->cls), "kept");
 	m->st.n_rules++;
 	return 0;

@@ -35,7 +35,7 @@
  * Safety
  *   - The allowlist always wins: configured prefixes (mitigate_allow_add),
  *     loopback (always), the host's own addresses and its default gateways
- *     (mitigate_allow_system). An attack from an allowlisted address is
+ *     (mitigate/allow.h). An attack from an allowlisted address is
  *     reported (a "skip" event) and never blocked; the entries are also
  *     written to the backend's allow maps, which the kernel checks first.
  *   - At most opts.max_rules rules (drop and rate rules together), and new
@@ -65,23 +65,17 @@
 #include <linux/types.h>
 
 #include "common/addr.h"
+#include "common/names.h"
 #include "nad_abi.h"
 
 struct json_object;
 struct mitigate;
 
-/* Same numbers as the engine's severities. */
-enum mitigate_severity {
-	MITIGATE_SEV_INFO = 1,
-	MITIGATE_SEV_WARNING = 2,
-	MITIGATE_SEV_CRITICAL = 3,
-};
-
 /* What the engine knows of an alert; copied, never kept by pointer. */
 struct mitigate_alert {
 	const char *cls; /* "dos_attack", "excessive_traffic", ... (required) */
 	__u32 class_id; /* the engine's class number: the rule's reason */
-	enum mitigate_severity severity;
+	enum classify_severity severity;
 	__u8 src[16]; /* IPv4-mapped or IPv6, network order */
 	__u8 dst[16];
 	__u16 dport; /* host order; 0 for ICMP */
@@ -230,14 +224,6 @@ void mitigate_free(struct mitigate *m);
 int mitigate_allow_add(struct mitigate *m, const struct addr_prefix *p, const char *origin);
 /* Is addr allowlisted? origin (optional) receives the entry's origin. */
 bool mitigate_allowed(const struct mitigate *m, const __u8 addr[16], const char **origin);
-/*
- * Adds the host's own addresses (every interface, getifaddrs) and the default
- * gateways from /proc/net/route and /proc/net/ipv6_route. Returns 0 or -errno.
- */
-int mitigate_allow_system(struct mitigate *m);
-/* Adds the default gateways listed in route4 / route6 (paths in the /proc formats; NULL skips). */
-int mitigate_allow_gateways(struct mitigate *m, const char *route4, const char *route6);
-
 /*
  * Acts on one alert (a->ts_ns is now). Returns 0 (including "nothing to do",
  * "allowlisted" and "capped", which are counted and reported) or a negative
