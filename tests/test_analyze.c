@@ -11,8 +11,8 @@
 #include <netinet/in.h>
 
 #include "capture/offline.h"
+#include "cli/pipeline.h"
 #include "detect/engine.h"
-#include "detect/pipeline.h"
 #include "recstream.h"
 
 #define T0 1700000000000000000ull

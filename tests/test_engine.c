@@ -8,7 +8,7 @@
 
 #include "common/names.h"
 #include "detect/engine.h"
-#include "detect/pipeline.h"
+#include "ml/modelset.h"
 #include "recstream.h"
 
 #define T0 1700000000000000000ull

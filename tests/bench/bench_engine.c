@@ -22,7 +22,6 @@
 
 #include "capture/offline.h"
 #include "detect/engine.h"
-#include "detect/pipeline.h"
 #include "detect/retrain.h"
 #include "ml/modelset.h"
 

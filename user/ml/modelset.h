@@ -137,4 +137,8 @@ const struct scaler *modelset_scaler(const struct modelset *m);
 const struct autoenc *modelset_autoenc(const struct modelset *m);
 const struct iforest *modelset_iforest(const struct modelset *m);
 
+/* The default model embedded in the binary (ml/default_model.c, models/default.model). */
+extern const unsigned char nad_default_model[];
+extern const unsigned char nad_default_model_end[];
+
 #endif /* NAD_MODELSET_H */

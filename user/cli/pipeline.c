@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * detect/pipeline.c - offline and live drivers of the engine (contract in analyze.h).
+ * cli/pipeline.c - offline and live drivers of the engine (contract in pipeline.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,11 +15,11 @@
 
 #include "capture/offline.h"
 #include "capture/pcapsrc.h"
+#include "cli/pipeline.h"
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/names.h"
 #include "detect/engine.h"
-#include "detect/pipeline.h"
 #include "detect/retrain.h"
 #include "features/features.h"
 #include "ml/modelset.h"

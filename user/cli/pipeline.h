@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * detect/pipeline.h - the drivers of the detection engine: offline over a capture,
- * and the hook the live daemon's record callback calls.
+ * cli/pipeline.h - the drivers of the detection engine: offline over a capture,
+ * and the hook the live daemon's record callback calls. They wire the stages (models,
+ * engine, retraining, the EVE output, the dashboard state and the HTML report), so they
+ * sit in cli/, above every stage they use.
  *
  *   nadxdp --pcap FILE [--models DIR] [--profile home|small-office|enterprise]
  *          [--log FILE] [--json] [--summary-interval S] [--train-packets N]
@@ -91,9 +93,5 @@ void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev);
 void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec);
 /* The engine's current thresholds and profile into the dashboard state. */
 void analyze_dash_engine(struct dashstate *ds, struct engine *e);
-
-/* Embedded default model (user/default_model.c). */
-extern const unsigned char nad_default_model[];
-extern const unsigned char nad_default_model_end[];
 
 #endif /* NAD_ANALYZE_H */
