@@ -23,6 +23,7 @@
 #include "detect/retrain.h"
 #include "features/features.h"
 #include "ml/modelset.h"
+#include "report/eve.h"
 #include "views/dashstate.h"
 #include "views/htmlreport.h"
 
@@ -179,6 +180,7 @@ struct analyze_live {
 	struct modelset_opts model_opts; /* retraining's; log_unit points at log_unit below */
 	float log_unit[ENGINE_DIM];
 	struct engine *engine;
+	struct eve *eve; /* the EVE and console output of the engine's events */
 	FILE *log;
 	FILE *vec;
 	uint64_t n_recs;
@@ -215,6 +217,7 @@ static void live_free(struct analyze_live *a)
 	if (!a)
 		return;
 	engine_free(a->engine);
+	eve_free(a->eve);
 	retrain_free(a->retrain);
 	modelhold_free(a->hold);
 	if (a->log)
@@ -229,6 +232,7 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 	struct analyze_live *a = calloc(1, sizeof(*a));
 	struct modelset *m = NULL;
 	struct engine_opts eo;
+	struct eve_opts vo = { 0 };
 	char err[256] = "";
 	bool need_train = false;
 	int e = 0;
@@ -322,20 +326,27 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 			fprintf(a->vec, "%s%s", i ? "," : "", engine_feature_names[i]);
 		fputc('\n', a->vec);
 	}
-	engine_opts_default(&eo);
-	eo.profile = o->profile;
-	eo.summary_interval_s = o->summary_interval_s > 0 ? o->summary_interval_s : -1;
-	eo.alert.console = o->quiet ? NULL : stderr;
-	eo.alert.color = !o->quiet && isatty(STDERR_FILENO);
-	eo.alert.json = o->json ? stdout : a->log;
+	vo.console = o->quiet ? NULL : stderr;
+	vo.color = !o->quiet && isatty(STDERR_FILENO);
+	vo.json = o->json ? stdout : a->log;
 	if (live) {
 		struct timespec rt, mono;
 
 		clock_gettime(CLOCK_REALTIME, &rt);
 		clock_gettime(CLOCK_MONOTONIC, &mono);
-		eo.alert.wall_offset_ns = ((uint64_t)rt.tv_sec * 1000000000ull + rt.tv_nsec) -
-					  ((uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec);
+		vo.wall_offset_ns = ((uint64_t)rt.tv_sec * 1000000000ull + rt.tv_nsec) -
+				    ((uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec);
 	}
+	a->eve = eve_new(&vo);
+	if (!a->eve) {
+		e = errno;
+		goto fail;
+	}
+	engine_opts_default(&eo);
+	eo.profile = o->profile;
+	eo.summary_interval_s = o->summary_interval_s > 0 ? o->summary_interval_s : -1;
+	eo.alert.sink = eve_on_alert;
+	eo.alert.sink_ctx = a->eve;
 	a->engine = engine_new(&eo, a->hold, a->retrain);
 	if (!a->engine) {
 		e = errno;

@@ -77,10 +77,10 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "detect/alert.h"
 #include "detect/classify.h"
 #include "detect/retrain.h"
 #include "nad_abi.h"
-#include "report/alert.h"
 
 #define ENGINE_DIM 15
 

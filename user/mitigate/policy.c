@@ -20,7 +20,6 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "mitigate/policy.h"
-#include "report/alert.h"
 
 #define NS_PER_S 1000000000ULL
 #define N_TARGETS 64

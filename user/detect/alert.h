@@ -1,44 +1,39 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * report/alert.h - episodes and their output (console line, EVE-style JSON).
+ * detect/alert.h - episodes: one alert per (source, class) episode, and the events they make.
  *
  * An episode is keyed by (source address, class), or by (destination address,
  * class) for distributed attacks (classify_result.by_destination). Its first
- * anomalous packet emits an `anomaly` event at once, with
- * anomaly.episode.state = "start" and packets = 1; later anomalous packets of
- * the same key only count. When no anomalous packet came for idle_s (checked
- * at ticks, record clock), the episode closes with a second `anomaly` event,
- * state = "end", carrying its totals (start, last, packets, bytes, peak score,
- * campaign). A new anomaly after that opens a new episode (and a new alert).
+ * anomalous packet emits an `anomaly` event at once (closing = false, pkts = 1,
+ * with the packet's scores and criteria in event.anomaly); later anomalous
+ * packets of the same key only count. When no anomalous packet came for idle_s
+ * (checked at ticks, record clock), the episode closes with a second `anomaly`
+ * event, closing = true, carrying its totals (start, last, packets, bytes, peak
+ * score, campaign). A new anomaly after that opens a new episode (and a new alert).
+ * `summary` events carry the engine's figures and the anomalies per class since
+ * the last summary.
  *
- * JSON: one object per line (json-c), shaped like Suricata's EVE:
- *   {"timestamp":"2024-05-01T12:00:00.123456+0000","event_type":"anomaly",
- *    "src_ip":"198.18.0.3","src_port":40000,"dest_ip":"198.18.0.1","dest_port":80,
- *    "proto":"TCP","anomaly":{"class":"dos_attack","severity":"critical","level":3,
- *    "score":6.0,"threshold":3.5,"criteria":[{"name":"dos_pattern","value":0.98,
- *    "threshold":0.5,"weight":2.0}],"ae_mae":..,"ae_threshold":..,"iforest_score":..,
- *    "iforest_threshold":..,"campaign":null,"packets":1,"evidence":"...","response":"...",
- *    "episode":{"id":1,"state":"start","start":"...","last":"...","packets":1,"bytes":60,
- *    "peak_score":6.0}}}
- * `summary` events carry a "summary" object (see alert_summary()).
+ * Events go to two places, in this order: the sink (the output stage: report/eve.h
+ * writes EVE JSON and console lines; cli/ wires it) and the observer (tests, the
+ * dashboard, the live mitigation). Nothing here writes output.
  */
 #ifndef NAD_ALERT_H
 #define NAD_ALERT_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <linux/types.h>
 
 #include "detect/classify.h"
 #include "nad_abi.h"
 
+struct alert_event;
+typedef void (*alert_event_fn)(void *ctx, const struct alert_event *ev);
+
 struct alert_opts {
-	FILE *console; /* human lines and summary blocks (NULL: none) */
-	bool color; /* ANSI colours on console */
-	FILE *json; /* EVE lines (NULL: none); not closed */
-	uint64_t wall_offset_ns; /* added to record time for timestamps (live: realtime - monotonic) */
 	double idle_s; /* episode idle timeout (default 10) */
+	alert_event_fn sink; /* the output stage: sees every event first (NULL: none) */
+	void *sink_ctx;
 };
 
 /* One anomalous packet, as the engine reports it. */
@@ -65,25 +60,32 @@ struct alert_anomaly {
 	uint32_t n_sources;
 };
 
-/* What an observer (tests, the live mitigation) sees for each event. */
+struct alert_summary;
+
+/* What the sink and the observer see for each event; valid during the call only. */
 struct alert_event {
 	const char *event_type; /* "anomaly" or "summary" */
 	bool closing; /* an episode's end record */
 	uint64_t episode_id;
 	enum classify_class cls;
-	__u8 saddr[16], daddr[16];
+	__u8 saddr[16], daddr[16]; /* of the episode's first packet */
 	uint16_t sport, dport;
 	uint8_t proto;
 	uint64_t start_ns, last_ns, pkts, bytes;
+	double peak_score;
 	int64_t campaign; /* -1 none */
-	const char *evidence;
+	const char *evidence, *response;
 	/* from the episode's first packet (alert_anomaly): keyed on the destination, rates */
 	bool by_destination;
 	double src_pps, dst_pps;
 	uint32_t n_sources;
+	/* a start event: the packet that opened the episode (scores, criteria); else NULL */
+	const struct alert_anomaly *anomaly;
+	/* a summary event: the engine's figures, and the episodes started per class
+	 * (CLASS_N counts) since the last summary; else NULL */
+	const struct alert_summary *summary;
+	const uint64_t *n_interval_class;
 };
-
-typedef void (*alert_event_fn)(void *ctx, const struct alert_event *ev);
 
 struct alert;
 
@@ -142,10 +144,7 @@ struct alert_summary {
 	} campaigns[8];
 };
 
-/* Emits a summary (console block + JSON line) with the anomaly counts since the last one. */
+/* Emits a summary event with the anomaly counts since the last one, and restarts them. */
 void alert_summary(struct alert *a, const struct alert_summary *s);
-
-/* ISO 8601 with microseconds and offset (local time zone): "2024-05-01T12:00:00.123456+0000". */
-void alert_format_time(uint64_t wall_ns, char *buf, size_t len);
 
 #endif /* NAD_ALERT_H */

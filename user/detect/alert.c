@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * detect/alert.c - the episode table (contract in alert.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/alert.h"
+
+#define EP_SLOTS 4096 /* power of two */
+
+struct episode {
+	bool used;
+	uint64_t id;
+	enum classify_class cls;
+	bool by_dst;
+	__u8 key[16];
+	struct nad_rec first;
+	uint64_t start_ns, last_ns, pkts, bytes;
+	double peak_score;
+	int64_t campaign;
+	double src_pps, dst_pps;
+	uint32_t n_sources;
+	char evidence[CLASSIFY_TEXT];
+	char response[CLASSIFY_TEXT];
+};
+
+struct alert {
+	struct alert_opts o;
+	struct episode *ep; /* EP_SLOTS, open addressing with linear probing */
+	size_t n_open;
+	uint64_t next_id;
+	uint64_t n_by_class[CLASS_N];
+	uint64_t n_interval_class[CLASS_N];
+	alert_event_fn observer;
+	void *observer_ctx;
+};
+
+struct alert *alert_new(const struct alert_opts *o)
+{
+	struct alert *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return NULL;
+	a->o = *o;
+	if (a->o.idle_s <= 0)
+		a->o.idle_s = 10;
+	a->ep = calloc(EP_SLOTS, sizeof(*a->ep));
+	if (!a->ep) {
+		free(a);
+		errno = ENOMEM;
+		return NULL;
+	}
+	a->next_id = 1;
+	return a;
+}
+
+void alert_free(struct alert *a)
+{
+	if (!a)
+		return;
+	free(a->ep);
+	free(a);
+}
+
+void alert_set_observer(struct alert *a, alert_event_fn fn, void *ctx)
+{
+	a->observer = fn;
+	a->observer_ctx = ctx;
+}
+
+static uint32_t key_hash(const __u8 k[16], enum classify_class c)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)c;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+/* Hands an event to the sink (output), then to the observer. */
+static void emit(struct alert *a, const struct alert_event *ev)
+{
+	if (a->o.sink)
+		a->o.sink(a->o.sink_ctx, ev);
+	if (a->observer)
+		a->observer(a->observer_ctx, ev);
+}
+
+static void emit_episode(struct alert *a, const struct episode *e, bool closing,
+			 const struct alert_anomaly *an)
+{
+	struct alert_event ev = {
+		.event_type = "anomaly",
+		.closing = closing,
+		.episode_id = e->id,
+		.cls = e->cls,
+		.sport = e->first.sport,
+		.dport = e->first.dport,
+		.proto = e->first.ip_proto,
+		.start_ns = e->start_ns,
+		.last_ns = e->last_ns,
+		.pkts = e->pkts,
+		.bytes = e->bytes,
+		.peak_score = e->peak_score,
+		.campaign = e->campaign,
+		.evidence = e->evidence,
+		.response = e->response,
+		.by_destination = e->by_dst,
+		.src_pps = e->src_pps,
+		.dst_pps = e->dst_pps,
+		.n_sources = e->n_sources,
+		.anomaly = an,
+	};
+
+	memcpy(ev.saddr, e->first.saddr, 16);
+	memcpy(ev.daddr, e->first.daddr, 16);
+	emit(a, &ev);
+}
+
+static void close_slot(struct alert *a, size_t i)
+{
+	emit_episode(a, &a->ep[i], true, NULL);
+	a->ep[i].used = false;
+	a->n_open--;
+	/* Re-insert the rest of the probe chain so lookups stay correct. */
+	for (size_t j = (i + 1) & (EP_SLOTS - 1); a->ep[j].used; j = (j + 1) & (EP_SLOTS - 1)) {
+		struct episode tmp = a->ep[j];
+		size_t k;
+
+		a->ep[j].used = false;
+		k = key_hash(tmp.key, tmp.cls) & (EP_SLOTS - 1);
+		while (a->ep[k].used)
+			k = (k + 1) & (EP_SLOTS - 1);
+		a->ep[k] = tmp;
+	}
+}
+
+static size_t find_slot(const struct alert *a, const __u8 key[16], enum classify_class c,
+			bool *found)
+{
+	size_t i = key_hash(key, c) & (EP_SLOTS - 1);
+
+	while (a->ep[i].used) {
+		if (a->ep[i].cls == c && !memcmp(a->ep[i].key, key, 16)) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & (EP_SLOTS - 1);
+	}
+	*found = false;
+	return i;
+}
+
+uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
+{
+	const struct nad_rec *r = an->rec;
+	const __u8 *key = an->by_destination ? r->daddr : r->saddr;
+	uint64_t w = r->weight ? r->weight : 1;
+	struct episode *e;
+	bool found;
+	size_t i;
+
+	if (a->n_open >= EP_SLOTS * 3 / 4) {
+		/* Full: close the episode idle the longest so the new one can start. */
+		size_t oldest = 0;
+		uint64_t t = UINT64_MAX;
+
+		for (size_t j = 0; j < EP_SLOTS; j++) {
+			if (a->ep[j].used && a->ep[j].last_ns < t)
+				t = a->ep[j].last_ns, oldest = j;
+		}
+		close_slot(a, oldest);
+	}
+	i = find_slot(a, key, an->cls, &found);
+	e = &a->ep[i];
+	if (found) {
+		e->last_ns = r->ts_ns > e->last_ns ? r->ts_ns : e->last_ns;
+		e->pkts += w;
+		e->bytes += (uint64_t)r->wire_bytes * w;
+		if (an->score > e->peak_score)
+			e->peak_score = an->score;
+		return e->id;
+	}
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->id = a->next_id++;
+	e->cls = an->cls;
+	e->by_dst = an->by_destination;
+	memcpy(e->key, key, 16);
+	e->first = *r;
+	e->start_ns = e->last_ns = r->ts_ns;
+	e->pkts = w;
+	e->bytes = (uint64_t)r->wire_bytes * w;
+	e->peak_score = an->score;
+	e->campaign = -1;
+	e->src_pps = an->src_pps;
+	e->dst_pps = an->dst_pps;
+	e->n_sources = an->n_sources;
+	if (!an->evidence && an->explain) {
+		an->explain(an->explain_ctx, e->evidence, e->response);
+	} else {
+		snprintf(e->evidence, sizeof(e->evidence), "%s", an->evidence ? an->evidence : "");
+		snprintf(e->response, sizeof(e->response), "%s", an->response ? an->response : "");
+	}
+	a->n_open++;
+	a->n_by_class[an->cls]++;
+	a->n_interval_class[an->cls]++;
+	emit_episode(a, e, false, an);
+	return e->id;
+}
+
+int alert_tick(struct alert *a, uint64_t now_ns)
+{
+	uint64_t idle = (uint64_t)(a->o.idle_s * 1e9);
+	int n = 0;
+
+	for (size_t i = 0; i < EP_SLOTS; i++) {
+		/* close_slot() moves later entries back: look at slot i again. */
+		while (a->ep[i].used && now_ns > a->ep[i].last_ns + idle) {
+			close_slot(a, i);
+			n++;
+		}
+	}
+	return n;
+}
+
+void alert_flush(struct alert *a)
+{
+	for (size_t i = 0; i < EP_SLOTS; i++) {
+		while (a->ep[i].used)
+			close_slot(a, i);
+	}
+}
+
+static struct episode *find_id(const struct alert *a, uint64_t id)
+{
+	for (size_t i = 0; i < EP_SLOTS; i++) {
+		if (a->ep[i].used && a->ep[i].id == id)
+			return &a->ep[i];
+	}
+	return NULL;
+}
+
+void alert_set_campaign(struct alert *a, uint64_t episode_id, int64_t campaign)
+{
+	struct episode *e = find_id(a, episode_id);
+
+	if (e)
+		e->campaign = campaign;
+}
+
+int64_t alert_episode_campaign(const struct alert *a, uint64_t episode_id)
+{
+	const struct episode *e = find_id(a, episode_id);
+
+	return e ? e->campaign : -1;
+}
+
+bool alert_episode_open(const struct alert *a, uint64_t episode_id)
+{
+	return find_id(a, episode_id) != NULL;
+}
+
+bool alert_source_in_episode(const struct alert *a, const __u8 addr[16])
+{
+	for (int c = CLASS_DOS_ATTACK; c <= CLASS_UNUSUAL_DESTINATION; c++) {
+		bool found;
+
+		find_slot(a, addr, c, &found);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+uint64_t alert_n_episodes(const struct alert *a, enum classify_class c)
+{
+	return c >= 0 && c < CLASS_N ? a->n_by_class[c] : 0;
+}
+
+void alert_summary(struct alert *a, const struct alert_summary *s)
+{
+	struct alert_event ev = { .event_type = "summary",
+				  .campaign = -1,
+				  .summary = s,
+				  .n_interval_class = a->n_interval_class };
+
+	emit(a, &ev);
+	memset(a->n_interval_class, 0, sizeof(a->n_interval_class));
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * report/eve.c - EVE JSON lines and console lines (contract in eve.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "common/addr.h"
+#include "common/names.h"
+#include "report/eve.h"
+
+struct eve {
+	struct eve_opts o;
+};
+
+struct eve *eve_new(const struct eve_opts *o)
+{
+	struct eve *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->o = *o;
+	return e;
+}
+
+void eve_free(struct eve *e)
+{
+	free(e);
+}
+
+void eve_format_time(uint64_t wall_ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(wall_ns / 1000000000ull);
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&s, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06llu+0000", base,
+		 (unsigned long long)(wall_ns % 1000000000ull / 1000));
+}
+
+/* EVE's name of protocol p, or its number in buf. */
+static const char *proto_str(uint8_t p, char *buf, size_t len)
+{
+	const char *name = names_proto_eve(p);
+
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", p);
+	return buf;
+}
+
+static void json_put_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void json_put_d(struct json_object *o, const char *k, double v)
+{
+	/* Four decimals are plenty for scores; keeps the lines short and stable. */
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.4f", v);
+	json_object_object_add(o, k, json_object_new_double_s(v, buf));
+}
+
+static void write_json(FILE *f, struct json_object *o)
+{
+	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE),
+	      f);
+	fputc('\n', f);
+	fflush(f);
+}
+
+/* timestamp, event_type and, for an event with a flow, its addresses, ports and protocol. */
+static struct json_object *eve_head(const struct eve *e, uint64_t ts_ns, const char *type,
+				    const struct alert_event *flow)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[64], pb[8];
+
+	eve_format_time(ts_ns + e->o.wall_offset_ns, buf, sizeof(buf));
+	json_put_str(o, "timestamp", buf);
+	json_put_str(o, "event_type", type);
+	if (flow) {
+		addr_str(flow->saddr, buf, sizeof(buf));
+		json_put_str(o, "src_ip", buf);
+		json_object_object_add(o, "src_port", json_object_new_int(flow->sport));
+		addr_str(flow->daddr, buf, sizeof(buf));
+		json_put_str(o, "dest_ip", buf);
+		json_object_object_add(o, "dest_port", json_object_new_int(flow->dport));
+		json_put_str(o, "proto", proto_str(flow->proto, pb, sizeof(pb)));
+	}
+	return o;
+}
+
+/* The start packet's criteria; an end event has none. */
+static struct json_object *criteria_json(const struct alert_anomaly *an)
+{
+	struct json_object *crit = json_object_new_array();
+
+	for (int i = 0; an && i < CRIT_N; i++) {
+		struct json_object *c;
+
+		if (!(an->criteria & (1u << i)))
+			continue;
+		c = json_object_new_object();
+		json_put_str(c, "name", classify_criterion_names[i]);
+		json_put_d(c, "value", an->crit_value[i]);
+		json_put_d(c, "threshold", an->crit_threshold[i]);
+		json_put_d(c, "weight", classify_criterion_weights[i]);
+		json_object_array_add(crit, c);
+	}
+	return crit;
+}
+
+static struct json_object *episode_json(const struct eve *e, const struct alert_event *ev)
+{
+	struct json_object *ep_o = json_object_new_object();
+	char ts[64];
+
+	json_object_object_add(ep_o, "id", json_object_new_int64((int64_t)ev->episode_id));
+	json_put_str(ep_o, "state", ev->closing ? "end" : "start");
+	json_put_str(ep_o, "key", ev->by_destination ? "destination" : "source");
+	eve_format_time(ev->start_ns + e->o.wall_offset_ns, ts, sizeof(ts));
+	json_put_str(ep_o, "start", ts);
+	eve_format_time(ev->last_ns + e->o.wall_offset_ns, ts, sizeof(ts));
+	json_put_str(ep_o, "last", ts);
+	json_object_object_add(ep_o, "packets", json_object_new_int64((int64_t)ev->pkts));
+	json_object_object_add(ep_o, "bytes", json_object_new_int64((int64_t)ev->bytes));
+	json_put_d(ep_o, "peak_score", ev->peak_score);
+	return ep_o;
+}
+
+static void anomaly_json(const struct eve *e, const struct alert_event *ev)
+{
+	const struct alert_anomaly *an = ev->anomaly;
+	enum classify_severity sev = names_class_severity(ev->cls);
+	struct json_object *o, *an_o;
+
+	o = eve_head(e, ev->closing ? ev->last_ns : ev->start_ns, "anomaly", ev);
+	an_o = json_object_new_object();
+	json_put_str(an_o, "class", names_class(ev->cls));
+	json_put_str(an_o, "severity", names_severity(sev));
+	json_object_object_add(an_o, "level", json_object_new_int(sev));
+	json_put_d(an_o, "score", an ? an->score : ev->peak_score);
+	if (an)
+		json_put_d(an_o, "threshold", an->threshold);
+	else
+		json_object_object_add(an_o, "threshold", NULL);
+	json_object_object_add(an_o, "criteria", criteria_json(an));
+	if (an && an->have_model) {
+		json_put_d(an_o, "ae_mae", an->ae_mae);
+		json_put_d(an_o, "ae_threshold", an->ae_threshold);
+		json_put_d(an_o, "iforest_score", an->if_score);
+		json_put_d(an_o, "iforest_threshold", an->if_threshold);
+	} else {
+		json_object_object_add(an_o, "ae_mae", NULL);
+		json_object_object_add(an_o, "ae_threshold", NULL);
+		json_object_object_add(an_o, "iforest_score", NULL);
+		json_object_object_add(an_o, "iforest_threshold", NULL);
+	}
+	json_object_object_add(an_o, "campaign",
+			       ev->campaign >= 0 ? json_object_new_int64(ev->campaign) : NULL);
+	json_object_object_add(an_o, "packets", json_object_new_int64((int64_t)ev->pkts));
+	json_put_str(an_o, "evidence", ev->evidence);
+	json_put_str(an_o, "response", ev->response);
+	json_object_object_add(an_o, "episode", episode_json(e, ev));
+	json_object_object_add(o, "anomaly", an_o);
+	write_json(e->o.json, o);
+	json_object_put(o);
+}
+
+static void anomaly_console(const struct eve *e, const struct alert_event *ev)
+{
+	static const char *const col[] = { "", "\033[36m", "\033[33m", "\033[1;31m" };
+	enum classify_severity sev = names_class_severity(ev->cls);
+	char ts[64], src[48], dst[48];
+	FILE *f = e->o.console;
+
+	eve_format_time((ev->closing ? ev->last_ns : ev->start_ns) + e->o.wall_offset_ns, ts,
+			sizeof(ts));
+	addr_str(ev->saddr, src, sizeof(src));
+	addr_str(ev->daddr, dst, sizeof(dst));
+	if (ev->closing)
+		fprintf(f,
+			"%s %s%-8s%s %-19s episode %llu ended: %llu packets, %llu bytes "
+			"in %.1f s%s\n",
+			ts, e->o.color ? col[sev] : "", names_severity(sev),
+			e->o.color ? "\033[0m" : "", names_class(ev->cls),
+			(unsigned long long)ev->episode_id, (unsigned long long)ev->pkts,
+			(unsigned long long)ev->bytes, (ev->last_ns - ev->start_ns) / 1e9,
+			ev->campaign >= 0 ? " (campaign)" : "");
+	else
+		fprintf(f, "%s %s%-8s%s %-19s %s:%u -> %s:%u  %s\n", ts, e->o.color ? col[sev] : "",
+			names_severity(sev), e->o.color ? "\033[0m" : "", names_class(ev->cls), src,
+			ev->sport, dst, ev->dport, ev->evidence);
+}
+
+/* Anomaly starts per severity in the summary's interval. */
+static void count_by_severity(const struct alert_event *ev, uint64_t by_sev[4])
+{
+	for (int c = 1; c < CLASS_N; c++)
+		by_sev[names_class_severity(c)] += ev->n_interval_class[c];
+}
+
+static struct json_object *summary_counts_json(const struct alert_event *ev, struct json_object *so)
+{
+	const struct alert_summary *s = ev->summary;
+	double iv = s->interval_s > 0 ? s->interval_s : 1;
+	uint64_t by_sev[4] = { 0 };
+	struct json_object *x;
+
+	count_by_severity(ev, by_sev);
+	json_put_d(so, "interval_s", s->interval_s);
+	json_put_str(so, "profile", s->profile);
+	json_object_object_add(so, "profile_inferred",
+			       json_object_new_boolean(s->profile_inferred));
+	x = json_object_new_object();
+	json_object_object_add(x, "in", json_object_new_int64((int64_t)s->pkts[NAD_DIR_IN]));
+	json_object_object_add(x, "out", json_object_new_int64((int64_t)s->pkts[NAD_DIR_OUT]));
+	json_object_object_add(so, "packets", x);
+	x = json_object_new_object();
+	json_put_d(x, "in_pps", s->pkts[NAD_DIR_IN] / iv);
+	json_put_d(x, "out_pps", s->pkts[NAD_DIR_OUT] / iv);
+	json_put_d(x, "in_bps", s->bytes[NAD_DIR_IN] * 8.0 / iv);
+	json_put_d(x, "out_bps", s->bytes[NAD_DIR_OUT] * 8.0 / iv);
+	json_object_object_add(so, "rates", x);
+	x = json_object_new_object();
+	for (int c = 1; c < CLASS_N; c++) {
+		if (ev->n_interval_class[c])
+			json_object_object_add(
+				x, names_class(c),
+				json_object_new_int64((int64_t)ev->n_interval_class[c]));
+	}
+	json_object_object_add(so, "anomalies_by_class", x);
+	x = json_object_new_object();
+	for (int l = 1; l <= 3; l++)
+		json_object_object_add(x, names_severity(l),
+				       json_object_new_int64((int64_t)by_sev[l]));
+	json_object_object_add(so, "anomalies_by_severity", x);
+	return so;
+}
+
+static void summary_json(const struct eve *e, const struct alert_event *ev)
+{
+	const struct alert_summary *s = ev->summary;
+	struct json_object *o = eve_head(e, s->now_ns, "summary", NULL);
+	struct json_object *so = summary_counts_json(ev, json_object_new_object()), *x, *arr;
+	char buf[64];
+
+	arr = json_object_new_array();
+	for (int i = 0; i < s->n_top; i++) {
+		struct json_object *t = json_object_new_object();
+
+		addr_str(s->top[i].addr, buf, sizeof(buf));
+		json_put_str(t, "ip", buf);
+		json_object_object_add(t, "packets",
+				       json_object_new_int64((int64_t)s->top[i].pkts));
+		json_object_object_add(t, "bytes", json_object_new_int64((int64_t)s->top[i].bytes));
+		json_object_array_add(arr, t);
+	}
+	json_object_object_add(so, "top_sources", arr);
+	x = json_object_new_object();
+	json_put_d(x, "score", s->threshold);
+	json_put_d(x, "iot_score", s->iot_threshold);
+	if (s->have_model) {
+		json_put_d(x, "ae_mae", s->ae_threshold);
+		json_put_d(x, "iforest_score", s->if_threshold);
+	}
+	json_object_object_add(so, "thresholds", x);
+	json_object_object_add(so, "model_generation",
+			       json_object_new_int64((int64_t)s->model_generation));
+	if (s->have_kernel) {
+		x = json_object_new_object();
+		json_object_object_add(x, "packets",
+				       json_object_new_int64((int64_t)s->kernel_pkts));
+		json_object_object_add(x, "records",
+				       json_object_new_int64((int64_t)s->kernel_emitted));
+		json_object_object_add(x, "shed", json_object_new_int64((int64_t)s->kernel_shed));
+		json_object_object_add(so, "kernel", x);
+	} else {
+		json_object_object_add(so, "kernel", NULL);
+	}
+	arr = json_object_new_array();
+	for (int i = 0; i < s->n_campaigns; i++) {
+		struct json_object *c = json_object_new_object(), *m;
+
+		json_object_object_add(c, "id", json_object_new_int64(s->campaigns[i].id));
+		m = json_object_new_array();
+		for (int j = 0; j < s->campaigns[i].n_members; j++)
+			json_object_array_add(
+				m, json_object_new_int64((int64_t)s->campaigns[i].members[j]));
+		json_object_object_add(c, "episodes", m);
+		json_object_array_add(arr, c);
+	}
+	json_object_object_add(so, "campaigns", arr);
+	json_object_object_add(o, "summary", so);
+	write_json(e->o.json, o);
+	json_object_put(o);
+}
+
+static void summary_console(const struct eve *e, const struct alert_event *ev)
+{
+	const struct alert_summary *s = ev->summary;
+	double iv = s->interval_s > 0 ? s->interval_s : 1;
+	uint64_t by_sev[4] = { 0 };
+	FILE *f = e->o.console;
+	char buf[64];
+
+	count_by_severity(ev, by_sev);
+	eve_format_time(s->now_ns + e->o.wall_offset_ns, buf, sizeof(buf));
+	fprintf(f, "--- summary %s (%.0f s, profile %s%s) ---\n", buf, s->interval_s, s->profile,
+		s->profile_inferred ? ", inferred" : "");
+	fprintf(f, "  in  %8.1f pkt/s %10.1f kbit/s   out %8.1f pkt/s %10.1f kbit/s\n",
+		s->pkts[NAD_DIR_IN] / iv, s->bytes[NAD_DIR_IN] * 8e-3 / iv,
+		s->pkts[NAD_DIR_OUT] / iv, s->bytes[NAD_DIR_OUT] * 8e-3 / iv);
+	fprintf(f, "  anomalies: %llu critical, %llu warning, %llu info",
+		(unsigned long long)by_sev[3], (unsigned long long)by_sev[2],
+		(unsigned long long)by_sev[1]);
+	for (int c = 1; c < CLASS_N; c++) {
+		if (ev->n_interval_class[c])
+			fprintf(f, "  %s=%llu", names_class(c),
+				(unsigned long long)ev->n_interval_class[c]);
+	}
+	fputc('\n', f);
+	for (int i = 0; i < s->n_top; i++) {
+		addr_str(s->top[i].addr, buf, sizeof(buf));
+		fprintf(f, "  top %-40s %10llu pkts %12llu bytes\n", buf,
+			(unsigned long long)s->top[i].pkts, (unsigned long long)s->top[i].bytes);
+	}
+	fprintf(f, "  thresholds: score %.2f (IoT %.2f)", s->threshold, s->iot_threshold);
+	if (s->have_model)
+		fprintf(f, ", ae_mae %.4f, iforest %.4f (model generation %llu)", s->ae_threshold,
+			s->if_threshold, (unsigned long long)s->model_generation);
+	fputc('\n', f);
+	if (s->have_kernel)
+		fprintf(f, "  kernel: %llu packets, %llu records, %llu shed\n",
+			(unsigned long long)s->kernel_pkts, (unsigned long long)s->kernel_emitted,
+			(unsigned long long)s->kernel_shed);
+	fprintf(f, "  campaigns: %d\n", s->n_campaigns);
+}
+
+void eve_on_alert(void *ctx, const struct alert_event *ev)
+{
+	const struct eve *e = ctx;
+
+	if (ev->summary) {
+		if (e->o.json)
+			summary_json(e, ev);
+		if (e->o.console)
+			summary_console(e, ev);
+	} else if (!strcmp(ev->event_type, "anomaly")) {
+		if (e->o.json)
+			anomaly_json(e, ev);
+		if (e->o.console)
+			anomaly_console(e, ev);
+	}
+}

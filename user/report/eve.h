@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * report/eve.h - the output stage: EVE JSON lines for every event type (anomaly,
+ * summary) and the operator's console lines. cli/ creates one per run and wires it
+ * as the episodes' sink (detect/alert.h, alert_opts.sink).
+ *
+ * JSON: one object per line (json-c), shaped like Suricata's EVE:
+ *   {"timestamp":"2024-05-01T12:00:00.123456+0000","event_type":"anomaly",
+ *    "src_ip":"198.18.0.3","src_port":40000,"dest_ip":"198.18.0.1","dest_port":80,
+ *    "proto":"TCP","anomaly":{"class":"dos_attack","severity":"critical","level":3,
+ *    "score":6.0,"threshold":3.5,"criteria":[{"name":"dos_pattern","value":0.98,
+ *    "threshold":0.5,"weight":2.0}],"ae_mae":..,"ae_threshold":..,"iforest_score":..,
+ *    "iforest_threshold":..,"campaign":null,"packets":1,"evidence":"...","response":"...",
+ *    "episode":{"id":1,"state":"start","key":"source","start":"...","last":"...",
+ *    "packets":1,"bytes":60,"peak_score":6.0}}}
+ * An episode's end repeats the start's flow, with state "end", its totals, the peak score
+ * as score and null for the per-packet figures. `summary` events carry a "summary" object
+ * (interval, profile, packets and rates per direction, anomalies by class and severity,
+ * top sources, thresholds, model generation, kernel counters, campaigns).
+ *
+ * Console: one line per episode start and end, a block per summary; ANSI colours by
+ * severity when asked.
+ */
+#ifndef NAD_REPORT_EVE_H
+#define NAD_REPORT_EVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "detect/alert.h"
+
+struct eve_opts {
+	FILE *console; /* human lines and summary blocks (NULL: none); not closed */
+	bool color; /* ANSI colours on console */
+	FILE *json; /* EVE lines (NULL: none); not closed */
+	uint64_t wall_offset_ns; /* added to event times for timestamps (live: realtime -
+				    monotonic; offline 0, the capture's clock is wall time) */
+};
+
+struct eve;
+
+/* NULL + errno. */
+struct eve *eve_new(const struct eve_opts *o);
+void eve_free(struct eve *e);
+
+/* An alert_event_fn (ctx: the struct eve): writes the event's JSON line and console lines. */
+void eve_on_alert(void *ctx, const struct alert_event *ev);
+
+/* ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456+0000". */
+void eve_format_time(uint64_t wall_ns, char *buf, size_t len);
+
+#endif /* NAD_REPORT_EVE_H */
