@@ -18,6 +18,7 @@
 #include "mitigate/allow.h"
 #include "mitigate/mem.h"
 #include "mitigate/policy.h"
+#include "report/eve.h"
 
 #define S 1000000000ULL
 #define T0 (1000 * S) /* fake CLOCK_MONOTONIC start */
@@ -37,14 +38,17 @@ static int n_events;
 static struct mitigate_mem *mem;
 static struct mitigate *m;
 
-static void on_event(void *ctx, const struct mitigate_event *ev, struct json_object *eve)
+static void on_event(void *ctx, const struct mitigate_event *ev)
 {
+	struct json_object *eve = eve_mitigation_json(ev, ev->ts_ns);
 	struct rec_event *r;
 
 	cr_assert_eq(ctx, &n_events);
 	cr_assert_not_null(eve);
-	if (n_events >= MAX_EVENTS)
+	if (n_events >= MAX_EVENTS) {
+		json_object_put(eve);
 		return;
+	}
 	r = &events[n_events++];
 	r->action = ev->action;
 	r->kind = ev->kind;
@@ -54,6 +58,7 @@ static void on_event(void *ctx, const struct mitigate_event *ev, struct json_obj
 	r->expires_ns = ev->expires_ns;
 	snprintf(r->json, sizeof(r->json), "%s",
 		 json_object_to_json_string_ext(eve, JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(eve);
 }
 
 static struct mitigate_opts test_opts(void)

@@ -439,9 +439,9 @@ struct engine *analyze_live_engine(struct analyze_live *a)
 	return a->engine;
 }
 
-FILE *analyze_live_json(struct analyze_live *a)
+struct eve *analyze_live_eve(struct analyze_live *a)
 {
-	return a->o.json ? stdout : a->log;
+	return a->eve;
 }
 
 void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec)

@@ -82,8 +82,8 @@ void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad
 void analyze_live_free(struct analyze_live *a);
 /* The engine (for its observer slot, threshold and profile). */
 struct engine *analyze_live_engine(struct analyze_live *a);
-/* Where EVE lines go (stdout with --json, the --log file, or NULL): for other event types. */
-FILE *analyze_live_json(struct analyze_live *a);
+/* The run's EVE and console output (report/eve.h): for the mitigation's events. */
+struct eve *analyze_live_eve(struct analyze_live *a);
 
 struct alert_event;
 struct dashstate;

@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <json-c/json.h>
 
 #include "capture/loader.h"
 #include "capture/ring.h"
@@ -46,6 +45,7 @@
 #include "mitigate/policy.h"
 #include "ml/modelset.h"
 #include "nadxdp.skel.h"
+#include "report/eve.h"
 #include "views/dashstate.h"
 #include "views/httpd.h"
 #include "views/tui.h"
@@ -444,18 +444,12 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 }
 
 /* Mitigation events go where the alerts go (the console line is mitigate's pr_info). */
-static void on_mitigation(void *ctx, const struct mitigate_event *ev, struct json_object *eve)
+static void on_mitigation(void *ctx, const struct mitigate_event *ev)
 {
 	struct daemon *d = ctx;
-	FILE *f = d->an ? analyze_live_json(d->an) : NULL;
 
-	if (!f || !eve)
-		return;
-	fputs(json_object_to_json_string_ext(eve, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE),
-	      f);
-	fputc('\n', f);
-	fflush(f);
+	if (d->an)
+		eve_mitigation(analyze_live_eve(d->an), ev);
 }
 
 static int rule_reason(__u32 reason, __u32 origin)

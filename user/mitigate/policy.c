@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +74,6 @@ struct mitigate {
 	__u32 n_allow;
 	__u64 bucket_tat_ns; /* new-rule token bucket, as a theoretical arrival time */
 	__u64 last_cap_warn_ns;
-	__s64 mono_to_wall_ns;
 	struct mitigate_stats st;
 };
 
@@ -122,105 +120,10 @@ const char *mitigate_action_name(enum mitigate_action a)
 
 /* ---- events ------------------------------------------------------------ */
 
-/* An alert's severity by name; anything but warning or critical reads "info". */
-static const char *severity_name(enum classify_severity s)
-{
-	return names_severity(s == SEV_WARNING || s == SEV_CRITICAL ? s : SEV_INFO);
-}
-
-static void add_proto(struct json_object *o, const char *key, __u8 proto)
-{
-	const char *name = names_proto_eve(proto);
-
-	json_object_object_add(o, key,
-			       name ? json_object_new_string(name) : json_object_new_int(proto));
-}
-
-static struct json_object *alert_json(const struct mitigate_alert *a)
-{
-	struct json_object *o = json_object_new_object();
-	char buf[INET6_ADDRSTRLEN];
-
-	if (!o)
-		return NULL;
-	addr_str(a->src, buf, sizeof(buf));
-	json_object_object_add(o, "src_ip", json_object_new_string(buf));
-	addr_str(a->dst, buf, sizeof(buf));
-	json_object_object_add(o, "dest_ip", json_object_new_string(buf));
-	json_object_object_add(o, "dest_port", json_object_new_int(a->dport));
-	add_proto(o, "proto", a->proto);
-	json_object_object_add(o, "class", json_object_new_string(a->cls ? a->cls : ""));
-	json_object_object_add(o, "severity", json_object_new_string(severity_name(a->severity)));
-	json_object_object_add(o, "src_pps", json_object_new_double(a->src_pps));
-	json_object_object_add(o, "src_bps", json_object_new_double(a->src_bps));
-	json_object_object_add(o, "dst_pps", json_object_new_double(a->dst_pps));
-	json_object_object_add(o, "n_sources", json_object_new_int64(a->n_sources));
-	json_object_object_add(o, "by_destination", json_object_new_boolean(a->by_destination));
-	return o;
-}
-
-struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 wall_ns)
-{
-	struct json_object *root, *mit;
-	char ts[64], rule[ADDR_PREFIX_STRLEN];
-	time_t secs = (time_t)(wall_ns / NS_PER_S);
-	struct tm tm;
-	size_t n;
-
-	gmtime_r(&secs, &tm);
-	n = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(ts + n, sizeof(ts) - n, ".%06" PRIu64 "+0000",
-		 (uint64_t)(wall_ns % NS_PER_S / 1000));
-	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
-
-	root = json_object_new_object();
-	mit = json_object_new_object();
-	if (!root || !mit) {
-		json_object_put(root);
-		json_object_put(mit);
-		errno = ENOMEM;
-		return NULL;
-	}
-	json_object_object_add(root, "timestamp", json_object_new_string(ts));
-	json_object_object_add(root, "event_type", json_object_new_string("mitigation"));
-	json_object_object_add(mit, "action",
-			       json_object_new_string(mitigate_action_name(ev->action)));
-	json_object_object_add(mit, "kind",
-			       json_object_new_string(ev->kind == MITIGATE_RULE_RATE ? "synlimit" :
-										       "drop"));
-	json_object_object_add(mit, "rule", json_object_new_string(rule));
-	json_object_object_add(mit, "origin", json_object_new_string("auto"));
-	json_object_object_add(mit, "ttl_s",
-			       json_object_new_int64((int64_t)(ev->ttl_ns / NS_PER_S)));
-	json_object_object_add(
-		mit, "expires_in_s",
-		json_object_new_int64(ev->expires_ns > ev->ts_ns ?
-					      (int64_t)((ev->expires_ns - ev->ts_ns) / NS_PER_S) :
-					      0));
-	json_object_object_add(mit, "hits", json_object_new_int64((int64_t)ev->hits));
-	json_object_object_add(mit, "hit_bytes", json_object_new_int64((int64_t)ev->hit_bytes));
-	json_object_object_add(mit, "offences", json_object_new_int64(ev->offences));
-	if (ev->n_members)
-		json_object_object_add(mit, "sources", json_object_new_int64(ev->n_members));
-	json_object_object_add(mit, "reason", json_object_new_string(ev->reason ? ev->reason : ""));
-	json_object_object_add(mit, "why", json_object_new_string(ev->why ? ev->why : ""));
-	if (ev->kind == MITIGATE_RULE_RATE) {
-		json_object_object_add(mit, "dest_port", json_object_new_int(ev->dport));
-		add_proto(mit, "proto", ev->proto);
-		json_object_object_add(mit, "rate_pps", json_object_new_int64(ev->rate_pps));
-		json_object_object_add(mit, "burst", json_object_new_int64(ev->burst));
-	}
-	if (ev->alert)
-		json_object_object_add(mit, "alert", alert_json(ev->alert));
-	json_object_object_add(root, "mitigation", mit);
-	return root;
-}
-
 static void emit(struct mitigate *m, struct mitigate_event *ev)
 {
 	const char *proto = names_proto_eve(ev->proto);
 	char rule[ADDR_PREFIX_STRLEN];
-	struct json_object *eve;
 
 	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
 	if (ev->action == MITIGATE_ACT_SKIP)
@@ -234,11 +137,8 @@ static void emit(struct mitigate *m, struct mitigate_event *ev)
 		pr_info("mitigation: %s %s (%s, %s, ttl %" PRIu64 " s, hits %" PRIu64 ")\n",
 			mitigate_action_name(ev->action), rule, ev->reason ? ev->reason : "?",
 			ev->why, (uint64_t)(ev->ttl_ns / NS_PER_S), (uint64_t)ev->hits);
-	if (!m->o.on_event)
-		return;
-	eve = mitigate_event_json(ev, (__u64)((__s64)ev->ts_ns + m->mono_to_wall_ns));
-	m->o.on_event(m->o.event_ctx, ev, eve);
-	json_object_put(eve);
+	if (m->o.on_event)
+		m->o.on_event(m->o.event_ctx, ev);
 }
 
 static void rule_event(struct mitigate *m, const struct rule *r, enum mitigate_action act,
@@ -694,7 +594,6 @@ struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mit
 {
 	static const __u8 lo6[16] = { [15] = 1 };
 	struct addr_prefix lo4 = { .plen = 96 + 8 };
-	struct timespec mono, real;
 	struct mitigate *m = NULL;
 	int err;
 
@@ -714,10 +613,6 @@ struct mitigate *mitigate_new(const struct mitigate_opts *opts, const struct mit
 	m->offenders = calloc(m->n_offenders_cap, sizeof(*m->offenders));
 	if (!m->rules || !m->offenders)
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	m->mono_to_wall_ns = ((__s64)real.tv_sec - mono.tv_sec) * (__s64)NS_PER_S +
-			     (real.tv_nsec - mono.tv_nsec);
 
 	addr_from_v4(lo4.addr, (const __u8[4]){ 127 });
 	err = mitigate_allow_add(m, &lo4, "loopback");

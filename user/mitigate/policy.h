@@ -48,9 +48,8 @@
  *     rules found at start are adopted (mitigate_adopt_drop) and then swept,
  *     renewed and removed like the policy's own.
  *
- * Events: every install, renewal, removal (and allowlist skip) calls
- * opts.on_event with the decision and its EVE-shaped JSON (see
- * mitigate_event_json()).
+ * Events: every install, renewal, removal (and allowlist skip) is logged
+ * (pr_info) and handed to opts.on_event (report/eve.h writes its EVE JSON).
  *
  * Time: every *_ns is CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns(); the
  * caller passes it in (alert ts_ns, tick now_ns), so tests use a fake clock.
@@ -68,7 +67,6 @@
 #include "common/names.h"
 #include "nad_abi.h"
 
-struct json_object;
 struct mitigate;
 
 /* What the engine knows of an alert; copied, never kept by pointer. */
@@ -149,8 +147,8 @@ struct mitigate_opts {
 	__u32 synlimit_pps; /* aggregate rule's budget, all CPUs together (1000) */
 	__u32 synlimit_burst; /* per CPU (64) */
 	__u32 n_cpus; /* CPUs the budget is split over (1) */
-	/* Called for every event; eve is borrowed (freed after the call). */
-	void (*on_event)(void *ctx, const struct mitigate_event *ev, struct json_object *eve);
+	/* Called for every event. */
+	void (*on_event)(void *ctx, const struct mitigate_event *ev);
 	void *event_ctx;
 };
 
@@ -241,15 +239,5 @@ void mitigate_get_stats(const struct mitigate *m, struct mitigate_stats *out);
 
 /* "install", "renew", ... */
 const char *mitigate_action_name(enum mitigate_action a);
-
-/*
- * The EVE-shaped JSON of an event: {timestamp, event_type: "mitigation",
- * mitigation: {action, kind, rule, origin, ttl_s, expires_in_s, hits,
- * hit_bytes, offences, reason, why, [dest_port, proto, rate_pps, burst],
- * alert: {src_ip, dest_ip, dest_port, proto, class, severity, src_pps,
- * dst_pps, n_sources}}}. wall_ns is the event's wall-clock time. Returns a
- * new object (caller puts it) or NULL with errno ENOMEM.
- */
-struct json_object *mitigate_event_json(const struct mitigate_event *ev, __u64 wall_ns);
 
 #endif /* NAD_MITIGATE_H */

@@ -12,6 +12,8 @@
 #include "common/names.h"
 #include "report/eve.h"
 
+#define NS_PER_S 1000000000ull
+
 struct eve {
 	struct eve_opts o;
 };
@@ -33,14 +35,13 @@ void eve_free(struct eve *e)
 
 void eve_format_time(uint64_t wall_ns, char *buf, size_t len)
 {
-	time_t s = (time_t)(wall_ns / 1000000000ull);
+	time_t s = (time_t)(wall_ns / NS_PER_S);
 	struct tm tm;
 	char base[32];
 
 	gmtime_r(&s, &tm);
 	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06llu+0000", base,
-		 (unsigned long long)(wall_ns % 1000000000ull / 1000));
+	snprintf(buf, len, "%s.%06llu+0000", base, (unsigned long long)(wall_ns % NS_PER_S / 1000));
 }
 
 /* EVE's name of protocol p, or its number in buf. */
@@ -361,4 +362,106 @@ void eve_on_alert(void *ctx, const struct alert_event *ev)
 		if (e->o.console)
 			anomaly_console(e, ev);
 	}
+}
+
+/* ---- mitigation --------------------------------------------------------- */
+
+/* An alert's severity by name; anything but warning or critical reads "info". */
+static const char *severity_name(enum classify_severity s)
+{
+	return names_severity(s == SEV_WARNING || s == SEV_CRITICAL ? s : SEV_INFO);
+}
+
+static void add_proto(struct json_object *o, const char *key, __u8 proto)
+{
+	const char *name = names_proto_eve(proto);
+
+	json_object_object_add(o, key,
+			       name ? json_object_new_string(name) : json_object_new_int(proto));
+}
+
+static struct json_object *mitigation_alert_json(const struct mitigate_alert *a)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[ADDR_STRLEN];
+
+	if (!o)
+		return NULL;
+	addr_str(a->src, buf, sizeof(buf));
+	json_object_object_add(o, "src_ip", json_object_new_string(buf));
+	addr_str(a->dst, buf, sizeof(buf));
+	json_object_object_add(o, "dest_ip", json_object_new_string(buf));
+	json_object_object_add(o, "dest_port", json_object_new_int(a->dport));
+	add_proto(o, "proto", a->proto);
+	json_object_object_add(o, "class", json_object_new_string(a->cls ? a->cls : ""));
+	json_object_object_add(o, "severity", json_object_new_string(severity_name(a->severity)));
+	json_object_object_add(o, "src_pps", json_object_new_double(a->src_pps));
+	json_object_object_add(o, "src_bps", json_object_new_double(a->src_bps));
+	json_object_object_add(o, "dst_pps", json_object_new_double(a->dst_pps));
+	json_object_object_add(o, "n_sources", json_object_new_int64(a->n_sources));
+	json_object_object_add(o, "by_destination", json_object_new_boolean(a->by_destination));
+	return o;
+}
+
+struct json_object *eve_mitigation_json(const struct mitigate_event *ev, uint64_t wall_ns)
+{
+	struct json_object *root, *mit;
+	char ts[64], rule[ADDR_PREFIX_STRLEN];
+
+	eve_format_time(wall_ns, ts, sizeof(ts));
+	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
+
+	root = json_object_new_object();
+	mit = json_object_new_object();
+	if (!root || !mit) {
+		json_object_put(root);
+		json_object_put(mit);
+		errno = ENOMEM;
+		return NULL;
+	}
+	json_object_object_add(root, "timestamp", json_object_new_string(ts));
+	json_object_object_add(root, "event_type", json_object_new_string("mitigation"));
+	json_object_object_add(mit, "action",
+			       json_object_new_string(mitigate_action_name(ev->action)));
+	json_object_object_add(mit, "kind",
+			       json_object_new_string(ev->kind == MITIGATE_RULE_RATE ? "synlimit" :
+										       "drop"));
+	json_object_object_add(mit, "rule", json_object_new_string(rule));
+	json_object_object_add(mit, "origin", json_object_new_string("auto"));
+	json_object_object_add(mit, "ttl_s",
+			       json_object_new_int64((int64_t)(ev->ttl_ns / NS_PER_S)));
+	json_object_object_add(
+		mit, "expires_in_s",
+		json_object_new_int64(ev->expires_ns > ev->ts_ns ?
+					      (int64_t)((ev->expires_ns - ev->ts_ns) / NS_PER_S) :
+					      0));
+	json_object_object_add(mit, "hits", json_object_new_int64((int64_t)ev->hits));
+	json_object_object_add(mit, "hit_bytes", json_object_new_int64((int64_t)ev->hit_bytes));
+	json_object_object_add(mit, "offences", json_object_new_int64(ev->offences));
+	if (ev->n_members)
+		json_object_object_add(mit, "sources", json_object_new_int64(ev->n_members));
+	json_object_object_add(mit, "reason", json_object_new_string(ev->reason ? ev->reason : ""));
+	json_object_object_add(mit, "why", json_object_new_string(ev->why ? ev->why : ""));
+	if (ev->kind == MITIGATE_RULE_RATE) {
+		json_object_object_add(mit, "dest_port", json_object_new_int(ev->dport));
+		add_proto(mit, "proto", ev->proto);
+		json_object_object_add(mit, "rate_pps", json_object_new_int64(ev->rate_pps));
+		json_object_object_add(mit, "burst", json_object_new_int64(ev->burst));
+	}
+	if (ev->alert)
+		json_object_object_add(mit, "alert", mitigation_alert_json(ev->alert));
+	json_object_object_add(root, "mitigation", mit);
+	return root;
+}
+
+void eve_mitigation(struct eve *e, const struct mitigate_event *ev)
+{
+	struct json_object *o;
+
+	if (!e->o.json)
+		return;
+	o = eve_mitigation_json(ev, ev->ts_ns + e->o.wall_offset_ns);
+	if (o)
+		write_json(e->o.json, o);
+	json_object_put(o);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * report/eve.h - the output stage: EVE JSON lines for every event type (anomaly,
- * summary) and the operator's console lines. cli/ creates one per run and wires it
- * as the episodes' sink (detect/alert.h, alert_opts.sink).
+ * summary, mitigation) and the operator's console lines. cli/ creates one per run,
+ * wires it as the episodes' sink (detect/alert.h, alert_opts.sink) and hands it the
+ * mitigation's events (mitigate/policy.h, mitigate_opts.on_event).
  *
  * JSON: one object per line (json-c), shaped like Suricata's EVE:
  *   {"timestamp":"2024-05-01T12:00:00.123456+0000","event_type":"anomaly",
@@ -18,6 +19,12 @@
  * (interval, profile, packets and rates per direction, anomalies by class and severity,
  * top sources, thresholds, model generation, kernel counters, campaigns).
  *
+ * `mitigation` events: {timestamp, event_type: "mitigation", mitigation: {action, kind
+ * ("drop" or "synlimit"), rule, origin, ttl_s, expires_in_s, hits, hit_bytes, offences,
+ * [sources], reason, why, [dest_port, proto, rate_pps, burst], alert: {src_ip, dest_ip,
+ * dest_port, proto, class, severity, src_pps, src_bps, dst_pps, n_sources,
+ * by_destination}}}. (The mitigation logs its own console line.)
+ *
  * Console: one line per episode start and end, a block per summary; ANSI colours by
  * severity when asked.
  */
@@ -30,6 +37,9 @@
 #include <stdio.h>
 
 #include "detect/alert.h"
+#include "mitigate/policy.h"
+
+struct json_object;
 
 struct eve_opts {
 	FILE *console; /* human lines and summary blocks (NULL: none); not closed */
@@ -47,6 +57,14 @@ void eve_free(struct eve *e);
 
 /* An alert_event_fn (ctx: the struct eve): writes the event's JSON line and console lines. */
 void eve_on_alert(void *ctx, const struct alert_event *ev);
+
+/* Writes a mitigation event's JSON line (nothing without a JSON sink). */
+void eve_mitigation(struct eve *e, const struct mitigate_event *ev);
+/*
+ * The JSON of a mitigation event at wall-clock time wall_ns: a new object (the caller
+ * puts it), or NULL with errno ENOMEM.
+ */
+struct json_object *eve_mitigation_json(const struct mitigate_event *ev, uint64_t wall_ns);
 
 /* ISO 8601 with microseconds, UTC: "2024-05-01T12:00:00.123456+0000". */
 void eve_format_time(uint64_t wall_ns, char *buf, size_t len);
