@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * capture/ring.c - ring buffer consumer and counter reader.
+ * capture/ring.c - ring buffer consumer and the kernel's per-CPU counters summed.
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -140,4 +141,86 @@ int capture_read_stats(const struct capture *cap, struct nad_stats *out)
 	if (cap->stats_fd < 0)
 		return -EBADF;
 	return capture_read_stats_fd(cap->stats_fd, out);
+}
+
+static int cmp_src_pkts(const void *a, const void *b)
+{
+	const struct capture_source *x = a, *y = b;
+
+	if (x->st.pkts != y->st.pkts)
+		return x->st.pkts < y->st.pkts ? 1 : -1;
+	return memcmp(x->key.addr, y->key.addr, 16);
+}
+
+/* A source's counters summed over the CPUs: first_ns the earliest set, last_ns the latest. */
+static void sum_source(const struct nad_src_stats *per_cpu, int n_cpus, struct nad_src_stats *out)
+{
+	*out = per_cpu[0];
+	for (int c = 1; c < n_cpus; c++) {
+		const struct nad_src_stats *s = &per_cpu[c];
+
+		out->pkts += s->pkts;
+		out->bytes += s->bytes;
+		out->syns += s->syns;
+		if (s->first_ns && (!out->first_ns || s->first_ns < out->first_ns))
+			out->first_ns = s->first_ns;
+		if (s->last_ns > out->last_ns)
+			out->last_ns = s->last_ns;
+	}
+}
+
+int capture_read_sources(int fd, struct capture_source **out, size_t *n_out)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	struct nad_src_key key, next;
+	struct capture_source *v = NULL;
+	size_t n = 0, cap = 0, limit;
+	void *prev = NULL;
+	int err = 0, ncpu = 1;
+	bool percpu;
+	struct nad_src_stats *val = NULL;
+
+	*out = NULL;
+	*n_out = 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
+		return -errno;
+	percpu = info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_HASH;
+	if (percpu)
+		ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return -EINVAL;
+	val = calloc((size_t)ncpu, sizeof(*val));
+	if (!val)
+		return -ENOMEM;
+	limit = (size_t)info.max_entries * 2 + 16;
+	while (n < limit && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, val))
+			continue; /* evicted between the two calls */
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct capture_source *nv = realloc(v, ncap * sizeof(*v));
+
+			if (!nv) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n].key = key;
+		sum_source(val, ncpu, &v[n].st);
+		n++;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_src_pkts);
+	*out = v;
+	*n_out = n;
+	v = NULL;
+cleanup:
+	free(v);
+	free(val);
+	return err;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * capture/ring.h - the live record stream: nad_events ring buffer to a callback,
- * and the kernel's per-CPU counters summed.
+ * and the kernel's per-CPU counters summed (nad_stats, nad_src): the one place that
+ * adds up per-CPU values.
  *
  * The kernel batches wake-ups (it submits with BPF_RB_NO_WAKEUP but for one
  * record per 1 << nad_wakeup_shift bytes, 64 KiB), so capture_poll() always
@@ -11,6 +12,7 @@
 #ifndef NAD_CAPTURE_H
 #define NAD_CAPTURE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/types.h>
 
@@ -52,5 +54,18 @@ int capture_read_stats(const struct capture *cap, struct nad_stats *out);
 
 /* The same for any nad_stats map fd (a pinned one, for `nadxdp status`). */
 int capture_read_stats_fd(int stats_fd, struct nad_stats *out);
+
+/* One source of the kernel's nad_src map, its per-CPU counters summed. */
+struct capture_source {
+	struct nad_src_key key;
+	struct nad_src_stats st;
+};
+
+/*
+ * Reads every entry of the nad_src map src_fd into a malloc'd array (*out, the caller
+ * frees it) sorted by packets, most first. The LRU may change under the walk; it is
+ * bounded so it always ends. Returns 0 or a negative errno.
+ */
+int capture_read_sources(int src_fd, struct capture_source **out, size_t *n_out);
 
 #endif /* NAD_CAPTURE_H */

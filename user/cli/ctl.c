@@ -21,11 +21,11 @@
 #include <net/if.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include <linux/types.h>
 
 #include "capture/loader.h"
+#include "capture/ring.h"
 #include "cli/ctl.h"
 #include "common/addr.h"
 #include "common/log.h"
@@ -140,120 +140,6 @@ static void read_instance(struct instance *in)
 	in->alive = in->have && (kill((pid_t)in->pid, 0) == 0 || errno == EPERM);
 }
 
-/* Sums the per-CPU slot 0 of nad_stats. */
-static int read_stats(int fd, struct nad_stats *sum)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	struct nad_stats *per;
-	__u32 key = 0;
-	int err = 0;
-
-	memset(sum, 0, sizeof(*sum));
-	if (ncpu <= 0)
-		return ncpu ? ncpu : -EINVAL;
-	per = calloc((size_t)ncpu, sizeof(*per));
-	if (!per)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, per)) {
-		err = -errno;
-		goto cleanup;
-	}
-	for (int c = 0; c < ncpu; c++) {
-		const __u64 *src = (const __u64 *)&per[c];
-		__u64 *dst = (__u64 *)sum;
-
-		for (size_t i = 0; i < sizeof(*sum) / sizeof(__u64); i++)
-			dst[i] += src[i];
-	}
-cleanup:
-	free(per);
-	return err;
-}
-
-struct src_entry {
-	struct nad_src_key key;
-	struct nad_src_stats st;
-};
-
-static int cmp_src_pkts(const void *a, const void *b)
-{
-	const struct src_entry *x = a, *y = b;
-
-	if (x->st.pkts != y->st.pkts)
-		return x->st.pkts < y->st.pkts ? 1 : -1;
-	return memcmp(x->key.addr, y->key.addr, 16);
-}
-
-/*
- * Reads every entry of nad_src into a malloc'd array sorted by packets. The
- * LRU may change under us; the walk is bounded so it always ends.
- */
-static int read_sources(int fd, struct src_entry **out, size_t *n_out)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 info_len = sizeof(info);
-	struct nad_src_key key, next;
-	struct src_entry *v = NULL;
-	size_t n = 0, cap = 0, limit;
-	void *prev = NULL;
-	int err = 0, ncpu = 1;
-	bool percpu;
-	struct nad_src_stats *val = NULL;
-
-	*out = NULL;
-	*n_out = 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
-		return -errno;
-	percpu = info.type == BPF_MAP_TYPE_LRU_PERCPU_HASH || info.type == BPF_MAP_TYPE_PERCPU_HASH;
-	if (percpu)
-		ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return -EINVAL;
-	val = calloc((size_t)ncpu, sizeof(*val));
-	if (!val)
-		return -ENOMEM;
-	limit = (size_t)info.max_entries * 2 + 16;
-	while (n < limit && !bpf_map_get_next_key(fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, val))
-			continue; /* evicted between the two calls */
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			struct src_entry *nv = realloc(v, ncap * sizeof(*v));
-
-			if (!nv) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		v[n].key = key;
-		v[n].st = val[0];
-		for (int c = 1; c < ncpu; c++) {
-			v[n].st.pkts += val[c].pkts;
-			v[n].st.bytes += val[c].bytes;
-			v[n].st.syns += val[c].syns;
-			if (val[c].first_ns &&
-			    (!v[n].st.first_ns || val[c].first_ns < v[n].st.first_ns))
-				v[n].st.first_ns = val[c].first_ns;
-			if (val[c].last_ns > v[n].st.last_ns)
-				v[n].st.last_ns = val[c].last_ns;
-		}
-		n++;
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_src_pkts);
-	*out = v;
-	*n_out = n;
-	v = NULL;
-cleanup:
-	free(v);
-	free(val);
-	return err;
-}
-
 static long count_keys(int fd, size_t key_size)
 {
 	__u8 key[32], next[32];
@@ -320,7 +206,7 @@ static void json_add_u64(struct json_object *o, const char *k, uint64_t v)
 }
 
 static int print_status_json(const struct instance *in, const struct nad_stats *st,
-			     const long n_rules[N_RULE_MAPS], const struct src_entry *src,
+			     const long n_rules[N_RULE_MAPS], const struct capture_source *src,
 			     size_t n_src, size_t top, uint64_t now)
 {
 	struct json_object *root = json_object_new_object(), *o, *arr;
@@ -386,7 +272,7 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 }
 
 static void print_status_text(const struct instance *in, const struct nad_stats *st,
-			      const long n_rules[N_RULE_MAPS], const struct src_entry *src,
+			      const long n_rules[N_RULE_MAPS], const struct capture_source *src,
 			      size_t n_src, size_t top, uint64_t now)
 {
 	if (in->have) {
@@ -447,7 +333,7 @@ int ctl_status_cmd(int argc, char **argv)
 	};
 	int stats_fd = -1, src_fd = -1, rule_fd[N_RULE_MAPS] = { -1, -1, -1, -1 };
 	long n_rules[N_RULE_MAPS] = { 0 };
-	struct src_entry *src = NULL;
+	struct capture_source *src = NULL;
 	unsigned long long top = TOP_DEFAULT;
 	int opt, err, ret = EXIT_RUNTIME;
 	struct instance in;
@@ -497,7 +383,7 @@ int ctl_status_cmd(int argc, char **argv)
 	}
 	if (stats_fd < 0)
 		goto cleanup;
-	err = read_stats(stats_fd, &st);
+	err = capture_read_stats_fd(stats_fd, &st);
 	if (err) {
 		pr_warn("cannot read %s/nad_stats: %s\n", NAD_PIN_DIR, strerror(-err));
 		goto cleanup;
@@ -505,7 +391,7 @@ int ctl_status_cmd(int argc, char **argv)
 	/* The other maps are optional for status: show what is there. */
 	src_fd = open_pinned("nad_src");
 	if (src_fd >= 0) {
-		err = read_sources(src_fd, &src, &n_src);
+		err = capture_read_sources(src_fd, &src, &n_src);
 		if (err) {
 			pr_warn("cannot read %s/nad_src: %s\n", NAD_PIN_DIR, strerror(-err));
 			goto cleanup;
