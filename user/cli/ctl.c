@@ -38,21 +38,6 @@
 	": nadxdp rules list shows them)\n"
 #define TOP_DEFAULT 10
 
-enum rule_map {
-	MAP_DROP4,
-	MAP_DROP6,
-	MAP_ALLOW4,
-	MAP_ALLOW6,
-	N_RULE_MAPS,
-};
-
-static const char *const rule_map_names[N_RULE_MAPS] = {
-	"nad_drop4",
-	"nad_drop6",
-	"nad_allow4",
-	"nad_allow6",
-};
-
 struct instance {
 	bool have; /* the instance file was readable */
 	bool alive; /* its pid exists */
@@ -101,7 +86,8 @@ static bool kept_rules_only(void)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR, rule_map_names[MAP_DROP4]);
+	snprintf(path, sizeof(path), "%s/%s", NAD_PIN_DIR,
+		 mitigate_bpf_map_names[MITIGATE_MAP_DROP4]);
 	return access(path, F_OK) == 0;
 }
 
@@ -139,27 +125,6 @@ static void read_instance(struct instance *in)
 	in->have = in->pid > 0;
 	in->alive = in->have && (kill((pid_t)in->pid, 0) == 0 || errno == EPERM);
 }
-
-static long count_keys(int fd, size_t key_size)
-{
-	__u8 key[32], next[32];
-	void *prev = NULL;
-	long n = 0;
-
-	while (n < 10 * 1000 * 1000 && !bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
-static const size_t rule_key_size[N_RULE_MAPS] = {
-	sizeof(struct nad_lpm4_key),
-	sizeof(struct nad_lpm6_key),
-	sizeof(struct nad_lpm4_key),
-	sizeof(struct nad_lpm6_key),
-};
 
 static void format_age(uint64_t ns, char *buf, size_t len)
 {
@@ -206,8 +171,9 @@ static void json_add_u64(struct json_object *o, const char *k, uint64_t v)
 }
 
 static int print_status_json(const struct instance *in, const struct nad_stats *st,
-			     const long n_rules[N_RULE_MAPS], const struct capture_source *src,
-			     size_t n_src, size_t top, uint64_t now)
+			     const long n_rules[MITIGATE_N_LPM_MAPS],
+			     const struct capture_source *src, size_t n_src, size_t top,
+			     uint64_t now)
 {
 	struct json_object *root = json_object_new_object(), *o, *arr;
 	int err = 0;
@@ -241,10 +207,10 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 	json_object_object_add(root, "counters", o);
 
 	o = json_object_new_object();
-	json_object_object_add(o, "drop4", json_object_new_int64(n_rules[MAP_DROP4]));
-	json_object_object_add(o, "drop6", json_object_new_int64(n_rules[MAP_DROP6]));
-	json_object_object_add(o, "allow4", json_object_new_int64(n_rules[MAP_ALLOW4]));
-	json_object_object_add(o, "allow6", json_object_new_int64(n_rules[MAP_ALLOW6]));
+	json_object_object_add(o, "drop4", json_object_new_int64(n_rules[MITIGATE_MAP_DROP4]));
+	json_object_object_add(o, "drop6", json_object_new_int64(n_rules[MITIGATE_MAP_DROP6]));
+	json_object_object_add(o, "allow4", json_object_new_int64(n_rules[MITIGATE_MAP_ALLOW4]));
+	json_object_object_add(o, "allow6", json_object_new_int64(n_rules[MITIGATE_MAP_ALLOW6]));
 	json_object_object_add(root, "rules", o);
 
 	json_object_object_add(root, "n_sources", json_object_new_uint64(n_src));
@@ -272,8 +238,9 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 }
 
 static void print_status_text(const struct instance *in, const struct nad_stats *st,
-			      const long n_rules[N_RULE_MAPS], const struct capture_source *src,
-			      size_t n_src, size_t top, uint64_t now)
+			      const long n_rules[MITIGATE_N_LPM_MAPS],
+			      const struct capture_source *src, size_t n_src, size_t top,
+			      uint64_t now)
 {
 	if (in->have) {
 		char up[32] = "?";
@@ -302,9 +269,10 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 	printf("%-22s %20llu\n", "dropped by rule", (unsigned long long)st->dropped_rule);
 	printf("%-22s %20llu\n", "allowlist saves", (unsigned long long)st->allowed_rule);
 	printf("%-22s %20llu\n", "dropped by SYN limit", (unsigned long long)st->dropped_synlimit);
-	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MAP_DROP4],
-	       n_rules[MAP_DROP6]);
-	printf("%-22s %20ld %20ld\n", "allow (v4, v6)", n_rules[MAP_ALLOW4], n_rules[MAP_ALLOW6]);
+	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MITIGATE_MAP_DROP4],
+	       n_rules[MITIGATE_MAP_DROP6]);
+	printf("%-22s %20ld %20ld\n", "allow (v4, v6)", n_rules[MITIGATE_MAP_ALLOW4],
+	       n_rules[MITIGATE_MAP_ALLOW6]);
 	printf("sources tracked: %zu\n", n_src);
 	if (top && n_src) {
 		printf("  %-39s %12s %14s %10s %8s\n", "top sources", "packets", "bytes", "SYNs",
@@ -331,8 +299,8 @@ int ctl_status_cmd(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int stats_fd = -1, src_fd = -1, rule_fd[N_RULE_MAPS] = { -1, -1, -1, -1 };
-	long n_rules[N_RULE_MAPS] = { 0 };
+	int stats_fd = -1, src_fd = -1, rule_fd[MITIGATE_N_LPM_MAPS] = { -1, -1, -1, -1 };
+	long n_rules[MITIGATE_N_LPM_MAPS] = { 0 };
 	struct capture_source *src = NULL;
 	unsigned long long top = TOP_DEFAULT;
 	int opt, err, ret = EXIT_RUNTIME;
@@ -397,9 +365,11 @@ int ctl_status_cmd(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	for (int m = 0; m < N_RULE_MAPS; m++) {
-		rule_fd[m] = open_pinned(rule_map_names[m]);
-		n_rules[m] = rule_fd[m] >= 0 ? count_keys(rule_fd[m], rule_key_size[m]) : 0;
+	for (int m = 0; m < MITIGATE_N_LPM_MAPS; m++) {
+		rule_fd[m] = open_pinned(mitigate_bpf_map_names[m]);
+		n_rules[m] = rule_fd[m] >= 0 ? mitigate_bpf_walk(rule_fd[m], m, NULL, NULL) : 0;
+		if (n_rules[m] < 0)
+			n_rules[m] = 0;
 	}
 	read_instance(&in);
 	now = mono_ns();
@@ -418,7 +388,7 @@ int ctl_status_cmd(int argc, char **argv)
 	ret = EXIT_OK;
 cleanup:
 	free(src);
-	for (int m = 0; m < N_RULE_MAPS; m++) {
+	for (int m = 0; m < MITIGATE_N_LPM_MAPS; m++) {
 		if (rule_fd[m] >= 0)
 			close(rule_fd[m]);
 	}
@@ -469,25 +439,6 @@ static bool parse_cidr_arg(const char *s, struct addr_prefix *c)
 	}
 }
 
-union lpm_key {
-	struct nad_lpm4_key k4;
-	struct nad_lpm6_key k6;
-};
-
-/* Fills the LPM key for c; returns its size. */
-static size_t lpm_key(const struct addr_prefix *c, union lpm_key *key)
-{
-	memset(key, 0, sizeof(*key));
-	if (addr_prefix_is_v4(c)) {
-		key->k4.prefixlen = c->plen - 96u;
-		memcpy(key->k4.addr, c->addr + 12, 4);
-		return sizeof(key->k4);
-	}
-	key->k6.prefixlen = c->plen;
-	memcpy(key->k6.addr, c->addr, 16);
-	return sizeof(key->k6);
-}
-
 /*
  * Opens the rule map for c's family; logs the cause on failure. Adding needs
  * a running instance (its counters pinned): a rule added to maps kept by
@@ -497,7 +448,8 @@ static size_t lpm_key(const struct addr_prefix *c, union lpm_key *key)
 static int open_rule_map(const struct addr_prefix *c, bool allow, bool adding)
 {
 	bool v4 = addr_prefix_is_v4(c);
-	enum rule_map m = allow ? (v4 ? MAP_ALLOW4 : MAP_ALLOW6) : (v4 ? MAP_DROP4 : MAP_DROP6);
+	enum mitigate_bpf_map m = allow ? (v4 ? MITIGATE_MAP_ALLOW4 : MITIGATE_MAP_ALLOW6) :
+					  (v4 ? MITIGATE_MAP_DROP4 : MITIGATE_MAP_DROP6);
 	int fd;
 
 	if (adding) {
@@ -509,7 +461,7 @@ static int open_rule_map(const struct addr_prefix *c, bool allow, bool adding)
 		}
 		close(fd);
 	}
-	fd = open_pinned(rule_map_names[m]);
+	fd = open_pinned(mitigate_bpf_map_names[m]);
 	if (fd == -ENOENT)
 		pr_warn(kept_rules_only() ? KEPT_ONLY_MSG : NO_INSTANCE_MSG);
 	return fd;
@@ -517,61 +469,51 @@ static int open_rule_map(const struct addr_prefix *c, bool allow, bool adding)
 
 /*
  * The common start of `rules add|del`: parses the CIDR argument, checks for root,
- * opens the map the prefix belongs in and fills its LPM key and canonical text.
+ * opens the map the prefix belongs in and fills its canonical text.
  * Returns the map fd, or minus the exit code (the cause logged).
  */
-static int open_rule_arg(const char *arg, bool allow, bool create, union lpm_key *key,
+static int open_rule_arg(const char *arg, bool allow, bool create, struct addr_prefix *c,
 			 char text[ADDR_PREFIX_STRLEN])
 {
-	struct addr_prefix c;
 	int fd;
 
-	if (!parse_cidr_arg(arg, &c))
+	if (!parse_cidr_arg(arg, c))
 		return -EXIT_USAGE;
 	if (!is_root("rules"))
 		return -EXIT_RUNTIME;
-	fd = open_rule_map(&c, allow, create);
+	fd = open_rule_map(c, allow, create);
 	if (fd < 0)
 		return -EXIT_RUNTIME;
-	lpm_key(&c, key);
-	addr_prefix_format(&c, text, ADDR_PREFIX_STRLEN);
+	addr_prefix_format(c, text, ADDR_PREFIX_STRLEN);
 	return fd;
 }
 
 static int rule_add(const char *arg, bool allow, unsigned long long ttl_s)
 {
 	char text[ADDR_PREFIX_STRLEN];
-	union lpm_key key;
-	int fd, ret = EXIT_RUNTIME;
+	struct addr_prefix c;
+	int fd, err, ret = EXIT_RUNTIME;
 
-	fd = open_rule_arg(arg, allow, true, &key, text);
+	fd = open_rule_arg(arg, allow, true, &c, text);
 	if (fd < 0)
 		return -fd;
 	if (allow) {
-		struct nad_allow v = { 0 };
-
-		/* keep the hit counter of an existing entry */
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			memset(&v, 0, sizeof(v));
-		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
+		err = mitigate_bpf_allow_set(fd, &c);
+		if (err) {
 			pr_warn("rules: cannot add %s to the allowlist: %s\n", text,
-				strerror(errno));
+				strerror(-err));
 			goto cleanup;
 		}
 		printf("allow %s\n", text);
 	} else {
-		struct nad_rule v = { 0 };
 		uint64_t now = mono_ns();
-		bool existed = !bpf_map_lookup_elem(fd, &key, &v);
+		bool existed;
 
-		if (!existed)
-			v.created_ns = now;
-		v.expires_ns = ttl_s ? now + ttl_s * 1000000000ull : 0;
-		v.origin = NAD_ORIGIN_MANUAL;
-		v.reason = 0;
-		if (bpf_map_update_elem(fd, &key, &v, BPF_ANY)) {
+		err = mitigate_bpf_drop_set(fd, &c, now, ttl_s ? now + ttl_s * 1000000000ull : 0,
+					    &existed);
+		if (err) {
 			pr_warn("rules: cannot add the drop rule for %s: %s\n", text,
-				strerror(errno));
+				strerror(-err));
 			goto cleanup;
 		}
 		if (ttl_s)
@@ -589,18 +531,19 @@ cleanup:
 static int rule_del(const char *arg, bool allow)
 {
 	char text[ADDR_PREFIX_STRLEN];
-	union lpm_key key;
-	int fd, ret = EXIT_RUNTIME;
+	struct addr_prefix c;
+	int fd, err, ret = EXIT_RUNTIME;
 
-	fd = open_rule_arg(arg, allow, false, &key, text);
+	fd = open_rule_arg(arg, allow, false, &c, text);
 	if (fd < 0)
 		return -fd;
-	if (bpf_map_delete_elem(fd, &key)) {
-		if (errno == ENOENT)
+	err = mitigate_bpf_del(fd, &c);
+	if (err) {
+		if (err == -ENOENT)
 			pr_warn("rules: no %s for %s\n", allow ? "allowlist entry" : "drop rule",
 				text);
 		else
-			pr_warn("rules: cannot delete %s: %s\n", text, strerror(errno));
+			pr_warn("rules: cannot delete %s: %s\n", text, strerror(-err));
 		goto cleanup;
 	}
 	printf("deleted %s %s\n", allow ? "allow" : "drop", text);
@@ -622,85 +565,69 @@ static const char *origin_name(__u32 origin)
 	}
 }
 
-/* Walks one rule map, printing text or appending JSON objects to arr. */
-static int list_map(int fd, enum rule_map m, struct json_object *arr, uint64_t now)
+struct list_ctx {
+	struct json_object *arr;
+	uint64_t now;
+};
+
+/* Prints one entry of a drop or allow map as text, or appends it to arr as JSON. */
+static int list_entry(const struct mitigate_bpf_entry *e, void *ctx)
 {
-	bool v4 = m == MAP_DROP4 || m == MAP_ALLOW4, drop = m == MAP_DROP4 || m == MAP_DROP6;
-	size_t ksz = rule_key_size[m];
-	union lpm_key key, next;
-	void *prev = NULL;
-	long n = 0;
+	const struct list_ctx *lc = ctx;
+	bool drop = e->map == MITIGATE_MAP_DROP4 || e->map == MITIGATE_MAP_DROP6;
+	char text[ADDR_PREFIX_STRLEN], left[32] = "never";
+	const struct nad_rule r = drop ? e->drop : (struct nad_rule){ 0 };
+	const struct nad_allow a = drop ? (struct nad_allow){ 0 } : e->allow;
+	struct json_object *arr = lc->arr;
+	uint64_t now = lc->now;
 
-	while (n++ < 10 * 1000 * 1000 && !bpf_map_get_next_key(fd, prev, &next)) {
-		struct addr_prefix c = { 0 };
-		char text[ADDR_PREFIX_STRLEN], left[32] = "never";
-		struct nad_rule r = { 0 };
-		struct nad_allow a = { 0 };
-		int err;
+	if (addr_prefix_format(&e->prefix, text, sizeof(text)))
+		snprintf(text, sizeof(text), "(bad key)");
+	if (drop && r.expires_ns) {
+		if (r.expires_ns > now)
+			format_age(r.expires_ns - now, left, sizeof(left));
+		else
+			snprintf(left, sizeof(left), "expired");
+	}
+	if (arr) {
+		struct json_object *o = json_object_new_object();
 
-		memcpy(&key, &next, ksz);
-		prev = &key;
-		err = drop ? bpf_map_lookup_elem(fd, &key, &r) : bpf_map_lookup_elem(fd, &key, &a);
-		if (err)
-			continue; /* deleted meanwhile */
-		if (v4) {
-			addr_from_v4(c.addr, key.k4.addr);
-			c.plen = (__u8)(96 + key.k4.prefixlen);
-		} else {
-			memcpy(c.addr, key.k6.addr, 16);
-			c.plen = (__u8)key.k6.prefixlen;
-		}
-		if (addr_prefix_format(&c, text, sizeof(text)))
-			snprintf(text, sizeof(text), "(bad key)");
-		if (drop && r.expires_ns) {
-			if (r.expires_ns > now)
-				format_age(r.expires_ns - now, left, sizeof(left));
-			else
-				snprintf(left, sizeof(left), "expired");
-		}
-		if (arr) {
-			struct json_object *o = json_object_new_object();
-
-			json_object_object_add(o, "kind",
-					       json_object_new_string(drop ? "drop" : "allow"));
-			json_object_object_add(o, "cidr", json_object_new_string(text));
-			if (drop) {
+		json_object_object_add(o, "kind", json_object_new_string(drop ? "drop" : "allow"));
+		json_object_object_add(o, "cidr", json_object_new_string(text));
+		if (drop) {
+			json_object_object_add(o, "origin",
+					       json_object_new_string(origin_name(r.origin)));
+			json_object_object_add(o, "reason", json_object_new_int64(r.reason));
+			json_add_u64(o, "hits", r.hits);
+			json_add_u64(o, "bytes", r.hit_bytes);
+			json_add_u64(o, "created_ns", r.created_ns);
+			json_add_u64(o, "expires_ns", r.expires_ns);
+			if (r.expires_ns)
 				json_object_object_add(
-					o, "origin", json_object_new_string(origin_name(r.origin)));
-				json_object_object_add(o, "reason",
-						       json_object_new_int64(r.reason));
-				json_add_u64(o, "hits", r.hits);
-				json_add_u64(o, "bytes", r.hit_bytes);
-				json_add_u64(o, "created_ns", r.created_ns);
-				json_add_u64(o, "expires_ns", r.expires_ns);
-				if (r.expires_ns)
-					json_object_object_add(
-						o, "ttl_left_s",
-						json_object_new_double(
-							r.expires_ns > now ?
-								(double)(r.expires_ns - now) / 1e9 :
-								0.0));
-				else
-					json_object_object_add(o, "ttl_left_s", NULL);
-			} else {
-				json_add_u64(o, "hits", a.hits);
-			}
-			json_object_array_add(arr, o);
-		} else if (drop) {
-			printf("%-6s %-43s %-7s %12llu %14llu %10s\n", "drop", text,
-			       origin_name(r.origin), (unsigned long long)r.hits,
-			       (unsigned long long)r.hit_bytes, left);
+					o, "ttl_left_s",
+					json_object_new_double(
+						r.expires_ns > now ?
+							(double)(r.expires_ns - now) / 1e9 :
+							0.0));
+			else
+				json_object_object_add(o, "ttl_left_s", NULL);
 		} else {
-			printf("%-6s %-43s %-7s %12llu %14s %10s\n", "allow", text, "manual",
-			       (unsigned long long)a.hits, "-", "-");
+			json_add_u64(o, "hits", a.hits);
 		}
+		json_object_array_add(arr, o);
+	} else if (drop) {
+		printf("%-6s %-43s %-7s %12llu %14llu %10s\n", "drop", text, origin_name(r.origin),
+		       (unsigned long long)r.hits, (unsigned long long)r.hit_bytes, left);
+	} else {
+		printf("%-6s %-43s %-7s %12llu %14s %10s\n", "allow", text, "manual",
+		       (unsigned long long)a.hits, "-", "-");
 	}
 	return 0;
 }
 
 static int rules_list(bool json)
 {
-	int fd[N_RULE_MAPS] = { -1, -1, -1, -1 }, ret = EXIT_RUNTIME, sfd;
+	int fd[MITIGATE_N_LPM_MAPS] = { -1, -1, -1, -1 }, ret = EXIT_RUNTIME, sfd;
 	struct json_object *arr = NULL;
 	uint64_t now;
 
@@ -710,10 +637,10 @@ static int rules_list(bool json)
 	 * The drop maps are required; the allowlist is not: with no instance
 	 * running, the rules kept by --keep-rules are listed without it.
 	 */
-	for (int m = 0; m < N_RULE_MAPS; m++) {
-		bool optional = m == MAP_ALLOW4 || m == MAP_ALLOW6;
+	for (int m = 0; m < MITIGATE_N_LPM_MAPS; m++) {
+		bool optional = m == MITIGATE_MAP_ALLOW4 || m == MITIGATE_MAP_ALLOW6;
 
-		fd[m] = open_pinned(rule_map_names[m]);
+		fd[m] = open_pinned(mitigate_bpf_map_names[m]);
 		if (fd[m] == -ENOENT && optional)
 			continue;
 		if (fd[m] == -ENOENT) {
@@ -734,12 +661,12 @@ static int rules_list(bool json)
 		printf("%-6s %-43s %-7s %12s %14s %10s\n", "kind", "cidr", "origin", "hits",
 		       "bytes", "time left");
 	}
-	for (int m = 0; m < N_RULE_MAPS; m++) {
+	for (int m = 0; m < MITIGATE_N_LPM_MAPS; m++) {
 		if (fd[m] >= 0)
-			list_map(fd[m], (enum rule_map)m, arr, now);
+			mitigate_bpf_walk(fd[m], m, list_entry, &(struct list_ctx){ arr, now });
 	}
 	/* Aggregate rate rules of the mitigation (optional map). */
-	sfd = open_pinned("nad_synlimit");
+	sfd = open_pinned(mitigate_bpf_map_names[MITIGATE_MAP_RATE]);
 	if (sfd >= 0) {
 		mitigate_bpf_list_rates(sfd, arr, stdout, now);
 		close(sfd);
@@ -760,7 +687,7 @@ static int rules_list(bool json)
 	ret = EXIT_OK;
 cleanup:
 	json_object_put(arr);
-	for (int m = 0; m < N_RULE_MAPS; m++) {
+	for (int m = 0; m < MITIGATE_N_LPM_MAPS; m++) {
 		if (fd[m] >= 0)
 			close(fd[m]);
 	}

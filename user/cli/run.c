@@ -26,7 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "capture/loader.h"
@@ -477,56 +476,44 @@ static void add_rule(struct daemon *d, unsigned *n, unsigned *total, const char 
 	r->hit_bytes = hit_bytes;
 }
 
+struct collect_ctx {
+	struct daemon *d;
+	unsigned n, total;
+	__u64 now;
+};
+
+static int collect_rule(const struct mitigate_bpf_entry *e, void *ctx)
+{
+	struct collect_ctx *c = ctx;
+
+	if (e->map == MITIGATE_MAP_RATE) {
+		char addr[48], buf[DASH_ADDR_LEN];
+
+		addr_str(e->rate_key.daddr, addr, sizeof(addr));
+		snprintf(buf, sizeof(buf), "rate %s:%u/%u", addr, e->rate_key.dport,
+			 e->rate_key.proto);
+		add_rule(c->d, &c->n, &c->total, buf, e->rate.origin, e->rate.reason,
+			 e->rate.expires_ns, e->rate.hits, e->rate.hit_bytes, c->now);
+	} else {
+		char buf[ADDR_PREFIX_STRLEN];
+
+		addr_prefix_format(&e->prefix, buf, sizeof(buf));
+		add_rule(c->d, &c->n, &c->total, buf, e->drop.origin, e->drop.reason,
+			 e->drop.expires_ns, e->drop.hits, e->drop.hit_bytes, c->now);
+	}
+	return 0;
+}
+
 /* The rules in force (drop maps and rate rules, automatic and manual) for the dashboard. */
 static void collect_rules(struct daemon *d, __u64 now)
 {
-	unsigned n = 0, total = 0;
+	struct collect_ctx c = { .d = d, .now = now };
 
-	for (int v6 = 0; v6 < 2; v6++) {
-		struct nad_lpm6_key key, next;
-		struct nad_rule val;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(d->drop_fd[v6], prev, &next)) {
-			struct addr_prefix p = { 0 };
-			char buf[ADDR_PREFIX_STRLEN];
-
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(d->drop_fd[v6], &key, &val))
-				continue;
-			if (v6) {
-				memcpy(p.addr, key.addr, 16);
-				p.plen = (__u8)key.prefixlen;
-			} else {
-				addr_from_v4(p.addr, key.addr);
-				p.plen = (__u8)(96 + key.prefixlen);
-			}
-			addr_prefix_format(&p, buf, sizeof(buf));
-			add_rule(d, &n, &total, buf, val.origin, val.reason, val.expires_ns, val.hits,
-				 val.hit_bytes, now);
-		}
-	}
-	if (d->rate_fd >= 0) {
-		struct nad_synlimit_key key, next;
-		struct nad_synlimit val;
-		void *prev = NULL;
-
-		while (!bpf_map_get_next_key(d->rate_fd, prev, &next)) {
-			char addr[48], buf[DASH_ADDR_LEN];
-
-			key = next;
-			prev = &key;
-			if (bpf_map_lookup_elem(d->rate_fd, &key, &val))
-				continue;
-			addr_str(key.daddr, addr, sizeof(addr));
-			snprintf(buf, sizeof(buf), "rate %s:%u/%u", addr, key.dport, key.proto);
-			add_rule(d, &n, &total, buf, val.origin, val.reason, val.expires_ns, val.hits,
-				 val.hit_bytes, now);
-		}
-	}
-	dashstate_set_rules(d->ds, d->rules, total);
-	(void)n;
+	mitigate_bpf_walk(d->drop_fd[0], MITIGATE_MAP_DROP4, collect_rule, &c);
+	mitigate_bpf_walk(d->drop_fd[1], MITIGATE_MAP_DROP6, collect_rule, &c);
+	if (d->rate_fd >= 0)
+		mitigate_bpf_walk(d->rate_fd, MITIGATE_MAP_RATE, collect_rule, &c);
+	dashstate_set_rules(d->ds, d->rules, c.total);
 }
 
 /* Once a second: engine, dashboard (kernel counters, rules, state file), mitigation. */

@@ -141,45 +141,112 @@ static int lpm(const struct addr_prefix *p, int fd4, int fd6, struct lpm_key *k)
 	return fd6;
 }
 
-/* One map's walk for mitigate_bpf_adopt(); v4 keys go to ::ffff:a.b.c.d/(96 + len). */
-static int adopt_map(int fd, bool v4, struct mitigate *m, __u64 now)
-{
-	struct lpm_key key, next;
-	void *prev = NULL;
-	int n = 0;
+const char *const mitigate_bpf_map_names[MITIGATE_N_MAPS] = {
+	[MITIGATE_MAP_DROP4] = "nad_drop4",   [MITIGATE_MAP_DROP6] = "nad_drop6",
+	[MITIGATE_MAP_ALLOW4] = "nad_allow4", [MITIGATE_MAP_ALLOW6] = "nad_allow6",
+	[MITIGATE_MAP_RATE] = "nad_synlimit",
+};
 
-	if (fd < 0)
-		return 0;
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct addr_prefix p = { 0 };
-		struct nad_rule v;
+/* The entry's prefix from its key: IPv4 keys become ::ffff:a.b.c.d/(96 + len). */
+static void entry_prefix(struct mitigate_bpf_entry *e, const void *key)
+{
+	const struct nad_lpm4_key *k4 = key;
+	const struct nad_lpm6_key *k6 = key;
+
+	switch (e->map) {
+	case MITIGATE_MAP_DROP4:
+	case MITIGATE_MAP_ALLOW4:
+		addr_from_v4(e->prefix.addr, k4->addr);
+		e->prefix.plen = (__u8)(96 + k4->prefixlen);
+		break;
+	case MITIGATE_MAP_DROP6:
+	case MITIGATE_MAP_ALLOW6:
+		memcpy(e->prefix.addr, k6->addr, 16);
+		e->prefix.plen = (__u8)k6->prefixlen;
+		break;
+	default:
+		memcpy(&e->rate_key, key, sizeof(e->rate_key));
+		addr_prefix_host(&e->prefix, e->rate_key.daddr);
+	}
+}
+
+static int lookup_entry(int fd, const void *key, struct mitigate_bpf_entry *e)
+{
+	switch (e->map) {
+	case MITIGATE_MAP_DROP4:
+	case MITIGATE_MAP_DROP6:
+		return bpf_map_lookup_elem(fd, key, &e->drop);
+	case MITIGATE_MAP_ALLOW4:
+	case MITIGATE_MAP_ALLOW6:
+		return bpf_map_lookup_elem(fd, key, &e->allow);
+	default:
+		return bpf_map_lookup_elem(fd, key, &e->rate);
+	}
+}
+
+/* Ends any walk of a map that keeps changing under it. */
+#define WALK_MAX 10000000L
+
+long mitigate_bpf_walk(int fd, enum mitigate_bpf_map map, mitigate_bpf_entry_fn fn, void *ctx)
+{
+	union {
+		struct nad_lpm4_key k4;
+		struct nad_lpm6_key k6;
+		struct nad_synlimit_key rate;
+	} key, next;
+	void *prev = NULL;
+	long n = 0, steps = 0;
+
+	while (steps++ < WALK_MAX && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct mitigate_bpf_entry e = { .map = map };
 
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue; /* deleted meanwhile */
-		if (v4) {
-			addr_from_v4(p.addr, key.k4.addr);
-			p.plen = (__u8)(96 + key.k4.prefixlen);
-		} else {
-			memcpy(p.addr, key.k6.addr, 16);
-			p.plen = (__u8)key.k6.prefixlen;
-		}
-		if (!mitigate_adopt_drop(m, &p, &v, now))
+		if (!fn) {
 			n++;
+			continue;
+		}
+		if (lookup_entry(fd, &key, &e))
+			continue; /* deleted meanwhile */
+		entry_prefix(&e, &key);
+		n++;
+		if (fn(&e, ctx))
+			return n;
 	}
-	return errno == ENOENT ? n : -errno;
+	return steps > WALK_MAX || errno == ENOENT ? n : -errno;
+}
+
+struct adopt_ctx {
+	struct mitigate *m;
+	__u64 now;
+	int n;
+};
+
+static int adopt_entry(const struct mitigate_bpf_entry *e, void *ctx)
+{
+	struct adopt_ctx *a = ctx;
+
+	if (!mitigate_adopt_drop(a->m, &e->prefix, &e->drop, a->now))
+		a->n++;
+	return 0;
 }
 
 int mitigate_bpf_adopt(struct mitigate_bpf *b, struct mitigate *m, __u64 now)
 {
-	int n4, n6;
+	struct adopt_ctx a = { .m = m, .now = now };
+	long err;
 
-	n4 = adopt_map(b->fd.drop4, true, m, now);
-	if (n4 < 0)
-		return n4;
-	n6 = adopt_map(b->fd.drop6, false, m, now);
-	return n6 < 0 ? n6 : n4 + n6;
+	if (b->fd.drop4 >= 0) {
+		err = mitigate_bpf_walk(b->fd.drop4, MITIGATE_MAP_DROP4, adopt_entry, &a);
+		if (err < 0)
+			return (int)err;
+	}
+	if (b->fd.drop6 >= 0) {
+		err = mitigate_bpf_walk(b->fd.drop6, MITIGATE_MAP_DROP6, adopt_entry, &a);
+		if (err < 0)
+			return (int)err;
+	}
+	return a.n;
 }
 
 static int ret(int r)
@@ -276,6 +343,42 @@ const struct mitigate_ops mitigate_bpf_ops = {
 	.rate_del = rate_del,
 };
 
+int mitigate_bpf_drop_set(int fd, const struct addr_prefix *p, __u64 now_ns, __u64 expires_ns,
+			  bool *existed)
+{
+	struct nad_rule v = { 0 };
+	struct lpm_key k;
+
+	lpm(p, fd, fd, &k);
+	*existed = !bpf_map_lookup_elem(fd, &k, &v);
+	if (!*existed)
+		v.created_ns = now_ns;
+	v.expires_ns = expires_ns;
+	v.origin = NAD_ORIGIN_MANUAL;
+	v.reason = 0;
+	return ret(bpf_map_update_elem(fd, &k, &v, BPF_ANY));
+}
+
+int mitigate_bpf_allow_set(int fd, const struct addr_prefix *p)
+{
+	struct nad_allow v = { 0 };
+	struct lpm_key k;
+
+	lpm(p, fd, fd, &k);
+	/* keep the hit counter of an existing entry */
+	if (bpf_map_lookup_elem(fd, &k, &v))
+		memset(&v, 0, sizeof(v));
+	return ret(bpf_map_update_elem(fd, &k, &v, BPF_ANY));
+}
+
+int mitigate_bpf_del(int fd, const struct addr_prefix *p)
+{
+	struct lpm_key k;
+
+	lpm(p, fd, fd, &k);
+	return ret(bpf_map_delete_elem(fd, &k));
+}
+
 static const char *proto_text(__u8 p)
 {
 	switch (p) {
@@ -292,67 +395,70 @@ static const char *proto_text(__u8 p)
 	}
 }
 
+struct list_ctx {
+	struct json_object *arr;
+	FILE *out;
+	__u64 now;
+	int n;
+};
+
+static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
+{
+	struct list_ctx *c = ctx;
+	const struct nad_synlimit_key *key = &e->rate_key;
+	const struct nad_synlimit *v = &e->rate;
+	char cidr[ADDR_PREFIX_STRLEN], what[96], left[32] = "never";
+	__u64 now = c->now;
+
+	addr_prefix_format(&e->prefix, cidr, sizeof(cidr));
+	if (v->expires_ns)
+		snprintf(left, sizeof(left), v->expires_ns > now ? "%llus" : "expired",
+			 (unsigned long long)((v->expires_ns - now) / 1000000000ULL));
+	c->n++;
+	if (c->arr) {
+		struct json_object *o = json_object_new_object();
+
+		if (!o)
+			return 1;
+		json_object_object_add(o, "kind", json_object_new_string("synlimit"));
+		json_object_object_add(o, "cidr", json_object_new_string(cidr));
+		json_object_object_add(o, "dest_port", json_object_new_int(key->dport));
+		json_object_object_add(o, "proto", json_object_new_int(key->proto));
+		json_object_object_add(o, "rate_pps", json_object_new_int64(v->rate_pps));
+		json_object_object_add(o, "burst", json_object_new_int64(v->burst));
+		json_object_object_add(
+			o, "origin",
+			json_object_new_string(v->origin == NAD_ORIGIN_AUTO ? "auto" : "manual"));
+		json_object_object_add(o, "reason", json_object_new_int64(v->reason));
+		json_object_object_add(o, "hits", json_object_new_int64((int64_t)v->hits));
+		json_object_object_add(o, "bytes", json_object_new_int64((int64_t)v->hit_bytes));
+		json_object_object_add(o, "passed", json_object_new_int64((int64_t)v->passed));
+		json_object_object_add(o, "created_ns",
+				       json_object_new_int64((int64_t)v->created_ns));
+		json_object_object_add(o, "expires_ns",
+				       json_object_new_int64((int64_t)v->expires_ns));
+		json_object_object_add(
+			o, "ttl_left_s",
+			v->expires_ns ?
+				json_object_new_double(v->expires_ns > now ?
+							       (double)(v->expires_ns - now) / 1e9 :
+							       0.0) :
+				NULL);
+		json_object_array_add(c->arr, o);
+	} else if (c->out) {
+		snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr, proto_text(key->proto),
+			 key->dport, v->rate_pps);
+		fprintf(c->out, "%-6s %-43s %-7s %12llu %14llu %10s\n", "rate", what,
+			v->origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
+			(unsigned long long)v->hits, (unsigned long long)v->hit_bytes, left);
+	}
+	return c->n >= NAD_SYNLIMIT_ENTRIES;
+}
+
 int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 now)
 {
-	struct nad_synlimit_key key, next;
-	void *prev = NULL;
-	int n = 0;
+	struct list_ctx c = { .arr = arr, .out = out, .now = now };
 
-	while (n < NAD_SYNLIMIT_ENTRIES && !bpf_map_get_next_key(fd, prev, &next)) {
-		char cidr[ADDR_PREFIX_STRLEN], what[96], left[32] = "never";
-		struct addr_prefix p;
-		struct nad_synlimit v;
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &v))
-			continue; /* deleted meanwhile */
-		addr_prefix_host(&p, key.daddr);
-		addr_prefix_format(&p, cidr, sizeof(cidr));
-		if (v.expires_ns)
-			snprintf(left, sizeof(left), v.expires_ns > now ? "%llus" : "expired",
-				 (unsigned long long)((v.expires_ns - now) / 1000000000ULL));
-		n++;
-		if (arr) {
-			struct json_object *o = json_object_new_object();
-
-			if (!o)
-				break;
-			json_object_object_add(o, "kind", json_object_new_string("synlimit"));
-			json_object_object_add(o, "cidr", json_object_new_string(cidr));
-			json_object_object_add(o, "dest_port", json_object_new_int(key.dport));
-			json_object_object_add(o, "proto", json_object_new_int(key.proto));
-			json_object_object_add(o, "rate_pps", json_object_new_int64(v.rate_pps));
-			json_object_object_add(o, "burst", json_object_new_int64(v.burst));
-			json_object_object_add(o, "origin",
-					       json_object_new_string(v.origin == NAD_ORIGIN_AUTO ?
-									      "auto" :
-									      "manual"));
-			json_object_object_add(o, "reason", json_object_new_int64(v.reason));
-			json_object_object_add(o, "hits", json_object_new_int64((int64_t)v.hits));
-			json_object_object_add(o, "bytes",
-					       json_object_new_int64((int64_t)v.hit_bytes));
-			json_object_object_add(o, "passed",
-					       json_object_new_int64((int64_t)v.passed));
-			json_object_object_add(o, "created_ns",
-					       json_object_new_int64((int64_t)v.created_ns));
-			json_object_object_add(o, "expires_ns",
-					       json_object_new_int64((int64_t)v.expires_ns));
-			json_object_object_add(
-				o, "ttl_left_s",
-				v.expires_ns ? json_object_new_double(
-						       v.expires_ns > now ?
-							       (double)(v.expires_ns - now) / 1e9 :
-							       0.0) :
-					       NULL);
-			json_object_array_add(arr, o);
-		} else if (out) {
-			snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr,
-				 proto_text(key.proto), key.dport, v.rate_pps);
-			fprintf(out, "%-6s %-43s %-7s %12llu %14llu %10s\n", "rate", what,
-				v.origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
-				(unsigned long long)v.hits, (unsigned long long)v.hit_bytes, left);
-		}
-	}
-	return n;
+	mitigate_bpf_walk(fd, MITIGATE_MAP_RATE, list_rate, &c);
+	return c.n;
 }

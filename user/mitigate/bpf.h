@@ -6,6 +6,10 @@
  * buckets). Either from map fds the caller holds (the daemon's skeleton) or
  * from the pins under NAD_PIN_DIR.
  *
+ * It is also the one place that walks and edits the rule maps for others: the
+ * daemon's dashboard (mitigate_bpf_walk), `nadxdp status` (counts) and `nadxdp
+ * rules` (list, manual add and delete).
+ *
  * drop_get is an LPM lookup: for a prefix that has no rule of its own it
  * returns the rule of a shorter prefix covering it, if any (the policy
  * tells its own rules by created_ns). A renewal is a read-modify-write of
@@ -47,6 +51,60 @@ void mitigate_bpf_free(struct mitigate_bpf *b);
  * errno if a map cannot be read.
  */
 int mitigate_bpf_adopt(struct mitigate_bpf *b, struct mitigate *m, __u64 now_ns);
+
+/* The rule maps, in the order of their pin names (mitigate_bpf_map_names). */
+enum mitigate_bpf_map {
+	MITIGATE_MAP_DROP4,
+	MITIGATE_MAP_DROP6,
+	MITIGATE_MAP_ALLOW4,
+	MITIGATE_MAP_ALLOW6,
+	MITIGATE_MAP_RATE,
+	MITIGATE_N_MAPS,
+};
+
+/* The four LPM maps come first. */
+#define MITIGATE_N_LPM_MAPS MITIGATE_MAP_RATE
+
+/* "nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6", "nad_synlimit" (under NAD_PIN_DIR). */
+extern const char *const mitigate_bpf_map_names[MITIGATE_N_MAPS];
+
+/* One entry of a rule map, as mitigate_bpf_walk() hands it over. */
+struct mitigate_bpf_entry {
+	enum mitigate_bpf_map map;
+	struct addr_prefix prefix; /* drop, allow: the rule's prefix; rate: the destination host */
+	struct nad_synlimit_key rate_key; /* rate: the whole key */
+	union {
+		struct nad_rule drop;
+		struct nad_allow allow;
+		struct nad_synlimit rate;
+	};
+};
+
+/* Returns 0 to go on, non-zero to stop the walk. */
+typedef int (*mitigate_bpf_entry_fn)(const struct mitigate_bpf_entry *e, void *ctx);
+
+/*
+ * Calls fn for every entry of the rule map fd (of kind map), skipping entries deleted
+ * between reading their key and their value; fn NULL only counts the keys. Bounded, so
+ * a map changing under the walk still ends. Returns the number of entries visited (fn
+ * called), or a negative errno if the map cannot be read.
+ */
+long mitigate_bpf_walk(int fd, enum mitigate_bpf_map map, mitigate_bpf_entry_fn fn, void *ctx);
+
+/*
+ * The operator's manual rules (`nadxdp rules`), on the map fd that holds p's family
+ * (nad_drop4 or nad_allow4 for an IPv4 prefix, the 6 maps otherwise). Each returns 0
+ * or a negative errno.
+ *   mitigate_bpf_drop_set: adds or updates the manual drop rule for p, expiring at
+ *     expires_ns (0: never); a new rule is created at now_ns, an existing one keeps
+ *     its counters; *existed says which.
+ *   mitigate_bpf_allow_set: adds p to the allowlist; an existing entry keeps its hits.
+ *   mitigate_bpf_del: removes p's entry (-ENOENT if there is none).
+ */
+int mitigate_bpf_drop_set(int fd, const struct addr_prefix *p, __u64 now_ns, __u64 expires_ns,
+			  bool *existed);
+int mitigate_bpf_allow_set(int fd, const struct addr_prefix *p);
+int mitigate_bpf_del(int fd, const struct addr_prefix *p);
 
 /*
  * Lists the aggregate rate rules of the nad_synlimit map fd for `nadxdp rules
