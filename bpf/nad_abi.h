@@ -105,7 +105,7 @@ struct nad_stats {
 	__u64 malformed;      /* packets with malformed != 0 */
 	__u64 dropped_rule;   /* packets dropped by a drop rule */
 	__u64 allowed_rule;   /* packets a live drop or rate rule would have taken, passed by the allowlist */
-	__u64 dropped_synlimit; /* SYNs dropped by an aggregate SYN rate rule */
+	__u64 dropped_rate; /* packets dropped by an aggregate rate rule (nad_rate.bpf.h) */
 	__u64 pending;        /* packets seen but not yet in any record (weight carried forward) */
 	__u64 staged;         /* packets whose records wait in this CPU's stage (their weights) */
 	/* Kernel-internal, not counters (do not sum): unread ring data when this
@@ -168,14 +168,14 @@ struct nad_allow {
  * ICMP every packet to the destination (and UDP port) is. Written by the
  * mitigation (origin auto) and listed by `nadxdp rules list`.
  */
-struct nad_synlimit_key {
+struct nad_rate_key {
 	__u8 daddr[16]; /* IPv4-mapped or IPv6, network order */
 	__u16 dport;    /* host order; 0 for ICMP/ICMPv6 */
 	__u8 proto;     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
 	__u8 pad;
 };
 
-struct nad_synlimit {
+struct nad_rate {
 	__u64 created_ns;
 	__u64 expires_ns; /* CLOCK_MONOTONIC; 0 = never; expired rules limit nothing */
 	__u64 hits;       /* packets dropped by the budget (atomic add) */
@@ -194,7 +194,7 @@ struct nad_synlimit {
  * a packet passes while tat - now <= (burst - 1) * interval, and then sets
  * tat_ns = tat + interval.
  */
-struct nad_synlimit_state {
+struct nad_rate_state {
 	__u64 tat_ns;
 };
 
@@ -217,7 +217,7 @@ struct nad_synlimit_state {
 #define NAD_SRC_ENTRIES 65536
 #define NAD_RULE_ENTRIES 16384
 #define NAD_ALLOW_ENTRIES 1024
-/* At most 128 (one atomic element count from 2 CPUs up: bpf/nad_synlimit.h). */
-#define NAD_SYNLIMIT_ENTRIES 128
+/* At most 128 (one atomic element count from 2 CPUs up: bpf/nad_rate.bpf.h). */
+#define NAD_RATE_ENTRIES 128
 
 #endif /* NAD_ABI_H */

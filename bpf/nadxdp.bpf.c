@@ -14,7 +14,7 @@
  *
  * Accounting invariant, both directions together:
  *   sum(weight of delivered records) + sum over CPUs(pending + staged)
- *     + dropped_rule + dropped_synlimit == pkts[IN] + pkts[OUT]
+ *     + dropped_rule + dropped_rate == pkts[IN] + pkts[OUT]
  * Every packet is counted before anything else; a packet that gets no
  * record of its own (sampled out, or the ring is full) is carried in the
  * per-CPU pending count until the next record staged on that CPU takes it
@@ -499,7 +499,7 @@ static __always_inline int apply_rules(const struct nad_rec *rec, struct nad_sta
 }
 
 /* Aggregate rate rules (mitigation of spoofed floods); needs nad_allow_override above. */
-#include "nad_synlimit.h"
+#include "nad_rate.bpf.h"
 
 /*
  * Everything after the parse: counters, rules, per-source counts, record.
@@ -533,7 +533,7 @@ __noinline int nad_account(struct nad_rec *rec)
 	if (in_ip) {
 		if (apply_rules(rec, st, rec->ts_ns))
 			return 1;
-		if (nad_enforce && nad_synlimit_drop(rec, st, rec->ts_ns))
+		if (nad_enforce && nad_rate_drop(rec, st, rec->ts_ns))
 			return 1;
 	}
 	sg = stage_enter();

@@ -73,7 +73,7 @@ def counters(w, name):
     ca, cb = a["counters"], b["counters"]
     d = {k: cb[k] - ca[k] for k in cb}
     return (d["pkts_in"] + d["pkts_out"], d["recs_shed"],
-            d["dropped_rule"] + d["dropped_synlimit"])
+            d["dropped_rule"] + d["dropped_rate"])
 
 
 def text(w, name):
@@ -84,7 +84,7 @@ def text(w, name):
 
 
 def covers(rule, addrs):
-    """The benign addresses a rule's prefix (drop: sources; synlimit: destination) holds."""
+    """The benign addresses a rule's prefix (drop: sources; rate: destination) holds."""
     try:
         net = ipaddress.ip_network(rule, strict=False)
     except ValueError:
@@ -99,7 +99,7 @@ def rule_hits(w, name):
 
 def fmt_rule(m, hits):
     h = hits.get(m["rule"])
-    what = m["kind"] + " " + m["rule"] + (f":{m['port']}" if m["kind"] == "synlimit" else "")
+    what = m["kind"] + " " + m["rule"] + (f":{m['port']}" if m["kind"] == "rate" else "")
     return f"{m['action']} {what} ({m['cls']}" + (f", {h} hits" if h is not None else "") + ")"
 
 

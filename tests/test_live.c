@@ -382,7 +382,7 @@ Test(live, spoofed_syn_flood_gets_a_rate_rule_not_per_source_rules, .timeout = 1
 	cr_expect_leq(drop_rules(list, NULL, NULL), 5, "a handful of drop rules at most: %s",
 		      json_object_to_json_string(list));
 	json_object_put(list);
-	cr_expect_gt(status_u64("dropped_synlimit"), 0, "the rate rule dropped SYNs");
+	cr_expect_gt(status_u64("dropped_rate"), 0, "the rate rule dropped SYNs");
 	stop_daemon();
 
 	ev = eve_lines();
@@ -392,10 +392,10 @@ Test(live, spoofed_syn_flood_gets_a_rate_rule_not_per_source_rules, .timeout = 1
 
 		if (!strcmp(jstr(o, "event_type", NULL), "mitigation") &&
 		    !strcmp(jstr(o, "mitigation", "action"), "install") &&
-		    !strcmp(jstr(o, "mitigation", "kind"), "synlimit"))
+		    !strcmp(jstr(o, "mitigation", "kind"), "rate"))
 			n_rate++;
 	}
-	cr_expect_geq(n_rate, 1, "a rate (synlimit) rule was installed");
+	cr_expect_geq(n_rate, 1, "a rate rule was installed");
 	cr_expect_leq(n_inst, 5, "at most a handful of rules (%d installed)", n_inst);
 	cr_expect_geq(ok, 0.99, "benign HTTP during the spoofed flood: %.1f %% of %d", 100 * ok, n);
 	fprintf(stderr, "live spoofed flood: %d rules (%d rate), benign %.1f %% of %d requests\n",
@@ -430,7 +430,7 @@ Test(live, allowlisted_attacker_is_alerted_never_blocked, .timeout = 180)
 	 * kernel dropped nothing of the flood.
 	 */
 	cr_expect_eq(status_u64("dropped_rule"), 0, "nothing dropped by a drop rule");
-	cr_expect_eq(status_u64("dropped_synlimit"), 0, "nothing dropped by a rate rule");
+	cr_expect_eq(status_u64("dropped_rate"), 0, "nothing dropped by a rate rule");
 	cr_expect_gt(status_u64("pkts_in"), 100000, "the flood reached the interface");
 	stop_daemon();
 

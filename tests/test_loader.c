@@ -223,8 +223,8 @@ Test(loader, kept_rule_survives_exit_and_is_reused_by_the_next_start)
 	/* Stopped: nothing attached, only the rule maps stay pinned. */
 	cr_expect_eq(xdp_prog_id(), 0, "XDP detached");
 	cr_expect(exists(PIN("nad_drop4")), "nad_drop4 kept");
-	cr_expect(exists(PIN("nad_drop6")) && exists(PIN("nad_synlimit")) &&
-			  exists(PIN("nad_synlimit_state")),
+	cr_expect(exists(PIN("nad_drop6")) && exists(PIN("nad_rate")) &&
+			  exists(PIN("nad_rate_state")),
 		  "the rule maps are kept together");
 	cr_expect(!exists(PIN("nad_events")) && !exists(PIN("nad_src")), "the rest unpinned");
 	cr_expect(!exists(PIN("nad_stats")), "counters unpinned");
@@ -260,13 +260,12 @@ Test(loader, keep_with_no_rules_leaves_nothing_pinned)
 }
 
 /* One run that writes a rate rule and exits with --keep-rules. */
-static void run_keeping_rate_rule(const struct nad_synlimit_key *k, struct nad_synlimit *v)
+static void run_keeping_rate_rule(const struct nad_rate_key *k, struct nad_rate *v)
 {
 	struct loader *l = start();
 
 	v->created_ns = mono_ns();
-	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), k, v,
-					 BPF_ANY),
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(loader_skel(l)->maps.nad_rate), k, v, BPF_ANY),
 		     0, "%s", strerror(errno));
 	loader_set_keep_rules(l, true);
 	loader_free(l);
@@ -274,8 +273,8 @@ static void run_keeping_rate_rule(const struct nad_synlimit_key *k, struct nad_s
 
 Test(loader, kept_rate_rule_keeps_its_buckets)
 {
-	struct nad_synlimit_key k;
-	struct nad_synlimit v;
+	struct nad_rate_key k;
+	struct nad_rate v;
 	struct loader *l;
 
 	memset(&k, 0, sizeof(k));
@@ -283,12 +282,12 @@ Test(loader, kept_rate_rule_keeps_its_buckets)
 	k.dport = 80;
 	k.proto = 6;
 	run_keeping_rate_rule(&k, &v);
-	cr_expect(exists(PIN("nad_synlimit")) && exists(PIN("nad_synlimit_state")));
+	cr_expect(exists(PIN("nad_rate")) && exists(PIN("nad_rate_state")));
 	cr_expect(exists(PIN("nad_drop4")), "with the other rule maps");
 	cr_expect(!exists(PIN("nad_stats")));
 
 	l = start();
-	cr_expect_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v), 0,
+	cr_expect_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_rate), &k, &v), 0,
 		     "the rate rule is back");
 	loader_free(l);
 	cr_expect(!exists(NAD_PIN_DIR));
@@ -296,13 +295,13 @@ Test(loader, kept_rate_rule_keeps_its_buckets)
 
 /*
  * The program skips the rate rules while the kernel counts none in
- * nad_synlimit; a reused map brings its count along, so a kept rule limits
+ * nad_rate; a reused map brings its count along, so a kept rule limits
  * the next run's first packets.
  */
 Test(loader, kept_rate_rule_limits_from_the_first_packet_of_the_next_run)
 {
-	struct nad_synlimit_key k = { .dport = 80, .proto = 6 };
-	struct nad_synlimit v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
+	struct nad_rate_key k = { .dport = 80, .proto = 6 };
+	struct nad_rate v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
 	static const __u8 dst[4] = { 198, 18, 77, 1 };
 	LIBBPF_OPTS(bpf_test_run_opts, o, .repeat = 10);
 	struct loader *l;
@@ -322,8 +321,7 @@ Test(loader, kept_rate_rule_limits_from_the_first_packet_of_the_next_run)
 	cr_assert_eq(bpf_prog_test_run_opts(bpf_program__fd(loader_skel(l)->progs.nad_xdp), &o), 0,
 		     "%s", strerror(errno));
 	cr_expect_eq(o.retval, XDP_DROP, "the kept rule limits the new program's SYNs");
-	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_synlimit), &k, &v),
-		     0);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(loader_skel(l)->maps.nad_rate), &k, &v), 0);
 	cr_expect_eq(v.hits, 9, "one SYN is the burst, the other nine are dropped");
 	loader_free(l);
 	cr_expect(!exists(NAD_PIN_DIR));

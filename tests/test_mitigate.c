@@ -750,9 +750,9 @@ Test(mitigate, backend_failure_is_returned_and_leaves_no_phantom_rule)
 
 /* ---- spoofed / distributed floods ---- */
 
-static struct nad_synlimit_key target80(void)
+static struct nad_rate_key target80(void)
 {
-	struct nad_synlimit_key k = { .dport = 80, .proto = IPPROTO_TCP };
+	struct nad_rate_key k = { .dport = 80, .proto = IPPROTO_TCP };
 
 	addr("198.18.0.1", k.daddr);
 	return k;
@@ -762,12 +762,12 @@ Test(mitigate, distributed_alert_installs_one_rate_rule_on_the_victim)
 {
 	struct mitigate_opts o = test_opts();
 	struct mitigate_alert a = dos("10.9.8.7", T0);
-	struct nad_synlimit_key k = target80();
-	struct nad_synlimit v;
+	struct nad_rate_key k = target80();
+	struct nad_rate v;
 
 	teardown();
 	o.n_cpus = 4;
-	o.synlimit_pps = 1000;
+	o.rate_pps = 1000;
 	setup_with(&o);
 	a.by_destination = true;
 	a.n_sources = 5000;
@@ -776,18 +776,18 @@ Test(mitigate, distributed_alert_installs_one_rate_rule_on_the_victim)
 	cr_assert_eq(mitigate_mem_n_drop(mem), 0);
 	cr_assert(mitigate_mem_rate(mem, &k, &v));
 	cr_assert_eq(v.rate_pps, 250, "the budget is split over the CPUs");
-	cr_assert_eq(v.burst, o.synlimit_burst);
+	cr_assert_eq(v.burst, o.rate_burst);
 	cr_assert_eq(v.origin, NAD_ORIGIN_AUTO);
 	cr_assert_eq(v.expires_ns, T0 + 600 * S);
 	cr_assert_eq(last_event()->kind, MITIGATE_RULE_RATE);
 	cr_assert_str_eq(last_event()->why, "spoofed_flood");
-	cr_assert_not_null(strstr(last_event()->json, "\"kind\":\"synlimit\""));
+	cr_assert_not_null(strstr(last_event()->json, "\"kind\":\"rate\""));
 	cr_assert_not_null(strstr(last_event()->json, "\"rule\":\"198.18.0.1/32\""));
 }
 
 Test(mitigate, random_source_flood_gets_a_handful_of_rules_not_one_per_source)
 {
-	struct nad_synlimit_key k = target80();
+	struct nad_rate_key k = target80();
 	struct mitigate_stats st;
 	__u64 t = T0;
 
@@ -824,7 +824,7 @@ Test(mitigate, a_fast_real_source_still_gets_its_own_rule_during_a_spoofed_flood
 Test(mitigate, udp_and_icmp_floods_get_rate_rules_keyed_by_protocol)
 {
 	struct mitigate_alert a = dos("10.0.0.1", T0);
-	struct nad_synlimit_key k = target80();
+	struct nad_rate_key k = target80();
 
 	a.by_destination = true;
 	a.proto = IPPROTO_UDP;
@@ -845,8 +845,8 @@ Test(mitigate, udp_and_icmp_floods_get_rate_rules_keyed_by_protocol)
 Test(mitigate, rate_rule_is_renewed_by_its_drops_and_expires_after_the_flood)
 {
 	struct mitigate_alert a = dos("10.0.0.1", T0);
-	struct nad_synlimit_key k = target80();
-	struct nad_synlimit v;
+	struct nad_rate_key k = target80();
+	struct nad_rate v;
 	__u64 t;
 
 	a.by_destination = true;

@@ -83,8 +83,8 @@ struct loader {
 
 /* The maps userspace tools reach through the pins (ctl, status, bpftool). */
 static const char *const pinned_maps[] = {
-	"nad_events", "nad_stats", "nad_src", "nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6",
-	"nad_synlimit", "nad_synlimit_state", /* mitigation: aggregate rate rules */
+	"nad_events", "nad_stats",  "nad_src",	"nad_drop4",	  "nad_drop6",
+	"nad_allow4", "nad_allow6", "nad_rate", "nad_rate_state", /* mitigation: aggregate rate rules */
 };
 #define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 _Static_assert(N_PINNED <= 16, "struct loader's map arrays");
@@ -93,14 +93,14 @@ _Static_assert(N_PINNED <= 16, "struct loader's map arrays");
  * The rule maps: reused across runs, kept on exit by --keep-rules. The
  * allowlist is not among them: the daemon rebuilds it at every start (config,
  * loopback, own addresses, gateways), and a stale entry could spare an
- * address that is no longer ours. nad_synlimit_state (the per-CPU buckets of
- * the rate rules) goes with nad_synlimit.
+ * address that is no longer ours. nad_rate_state (the per-CPU buckets of
+ * the rate rules) goes with nad_rate.
  */
-enum { MAP_DROP4 = 3, MAP_DROP6 = 4, MAP_SYNLIMIT = 7, MAP_SYNLIMIT_STATE = 8 };
+enum { MAP_DROP4 = 3, MAP_DROP6 = 4, MAP_RATE = 7, MAP_RATE_STATE = 8 };
 
 static bool is_rule_map(size_t i)
 {
-	return i == MAP_DROP4 || i == MAP_DROP6 || i == MAP_SYNLIMIT || i == MAP_SYNLIMIT_STATE;
+	return i == MAP_DROP4 || i == MAP_DROP6 || i == MAP_RATE || i == MAP_RATE_STATE;
 }
 
 int loader_parse_mode(const char *s, enum loader_xdp_mode *mode)
@@ -289,10 +289,10 @@ static void report_kept(const struct loader *l)
 	for (size_t i = 0; i < N_PINNED; i++) {
 		long n;
 
-		if (!l->map_reused[i] || i == MAP_SYNLIMIT_STATE)
+		if (!l->map_reused[i] || i == MAP_RATE_STATE)
 			continue;
 		n = count_entries(bpf_map__fd(l->maps[i]), bpf_map__key_size(l->maps[i]), LONG_MAX);
-		if (i == MAP_SYNLIMIT)
+		if (i == MAP_RATE)
 			n_rate += n;
 		else
 			n_drop += n;
@@ -322,8 +322,7 @@ static void unpin_ours(struct loader *l, bool keep)
 		return;
 	}
 	for (size_t i = 0; keep && i < N_PINNED; i++) {
-		if (is_rule_map(i) && i != MAP_SYNLIMIT_STATE &&
-		    (l->map_pinned[i] || l->map_reused[i]))
+		if (is_rule_map(i) && i != MAP_RATE_STATE && (l->map_pinned[i] || l->map_reused[i]))
 			any = any || count_entries(bpf_map__fd(l->maps[i]),
 						   bpf_map__key_size(l->maps[i]), 1) > 0;
 	}

@@ -10,8 +10,8 @@
  * nothing attached and nothing pinned that it created. loader_free() undoes
  * it all.
  *
- * Rule maps (nad_drop4, nad_drop6, nad_synlimit and its per-CPU buckets
- * nad_synlimit_state) outlive a run when asked (loader_set_keep_rules): the
+ * Rule maps (nad_drop4, nad_drop6, nad_rate and its per-CPU buckets
+ * nad_rate_state) outlive a run when asked (loader_set_keep_rules): the
  * next start reuses a pinned rule map if its type, key and value sizes,
  * max_entries and flags match this build, so its rules are enforced again as
  * soon as XDP is attached (each still expires by its expires_ns). A pinned

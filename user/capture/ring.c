@@ -127,7 +127,7 @@ int capture_read_stats_fd(int stats_fd, struct nad_stats *out)
 		out->malformed += s->malformed;
 		out->dropped_rule += s->dropped_rule;
 		out->allowed_rule += s->allowed_rule;
-		out->dropped_synlimit += s->dropped_synlimit;
+		out->dropped_rate += s->dropped_rate;
 		out->pending += s->pending;
 		out->staged += s->staged;
 	}

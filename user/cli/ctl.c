@@ -203,7 +203,7 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 	json_add_u64(o, "malformed", st->malformed);
 	json_add_u64(o, "dropped_rule", st->dropped_rule);
 	json_add_u64(o, "allowed_rule", st->allowed_rule);
-	json_add_u64(o, "dropped_synlimit", st->dropped_synlimit);
+	json_add_u64(o, "dropped_rate", st->dropped_rate);
 	json_object_object_add(root, "counters", o);
 
 	o = json_object_new_object();
@@ -268,7 +268,7 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 	printf("%-22s %20llu\n", "malformed", (unsigned long long)st->malformed);
 	printf("%-22s %20llu\n", "dropped by rule", (unsigned long long)st->dropped_rule);
 	printf("%-22s %20llu\n", "allowlist saves", (unsigned long long)st->allowed_rule);
-	printf("%-22s %20llu\n", "dropped by SYN limit", (unsigned long long)st->dropped_synlimit);
+	printf("%-22s %20llu\n", "dropped by rate rule", (unsigned long long)st->dropped_rate);
 	printf("%-22s %20ld %20ld\n", "drop rules (v4, v6)", n_rules[MITIGATE_MAP_DROP4],
 	       n_rules[MITIGATE_MAP_DROP6]);
 	printf("%-22s %20ld %20ld\n", "allow (v4, v6)", n_rules[MITIGATE_MAP_ALLOW4],

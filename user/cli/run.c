@@ -549,19 +549,20 @@ static void print_counters(const struct capture *cap, const char *ifname)
 		return;
 	capture_get_totals(cap, &t);
 	/* Zero once the ring is drained; records in flight make it positive meanwhile. */
-	unaccounted = (long long)(s.pkts[NAD_DIR_IN] + s.pkts[NAD_DIR_OUT]) -
-		      (long long)(t.n_weight + s.pending + s.staged + s.dropped_rule +
-				  s.dropped_synlimit);
+	unaccounted =
+		(long long)(s.pkts[NAD_DIR_IN] + s.pkts[NAD_DIR_OUT]) -
+		(long long)(t.n_weight + s.pending + s.staged + s.dropped_rule + s.dropped_rate);
 	fprintf(stderr,
 		"%s: in %llu pkts %llu B | out %llu pkts %llu B | records %llu (weight %llu) "
 		"shed %llu pending %llu staged %llu | malformed %llu dropped %llu allowed %llu | "
 		"unaccounted %lld\n",
-		ifname, (unsigned long long)s.pkts[NAD_DIR_IN], (unsigned long long)s.bytes[NAD_DIR_IN],
-		(unsigned long long)s.pkts[NAD_DIR_OUT], (unsigned long long)s.bytes[NAD_DIR_OUT],
-		(unsigned long long)t.n_records, (unsigned long long)t.n_weight,
-		(unsigned long long)s.recs_shed, (unsigned long long)s.pending,
-		(unsigned long long)s.staged, (unsigned long long)s.malformed,
-		(unsigned long long)(s.dropped_rule + s.dropped_synlimit),
+		ifname, (unsigned long long)s.pkts[NAD_DIR_IN],
+		(unsigned long long)s.bytes[NAD_DIR_IN], (unsigned long long)s.pkts[NAD_DIR_OUT],
+		(unsigned long long)s.bytes[NAD_DIR_OUT], (unsigned long long)t.n_records,
+		(unsigned long long)t.n_weight, (unsigned long long)s.recs_shed,
+		(unsigned long long)s.pending, (unsigned long long)s.staged,
+		(unsigned long long)s.malformed,
+		(unsigned long long)(s.dropped_rule + s.dropped_rate),
 		(unsigned long long)s.allowed_rule, unaccounted);
 }
 
@@ -626,15 +627,15 @@ static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct load
 {
 	struct nadxdp_bpf *sk = loader_skel(ld);
 	struct mitigate_bpf_fds fds = {
-		bpf_map__fd(sk->maps.nad_drop4),	  bpf_map__fd(sk->maps.nad_drop6),
-		bpf_map__fd(sk->maps.nad_allow4),	  bpf_map__fd(sk->maps.nad_allow6),
-		bpf_map__fd(sk->maps.nad_synlimit), bpf_map__fd(sk->maps.nad_synlimit_state),
+		bpf_map__fd(sk->maps.nad_drop4),  bpf_map__fd(sk->maps.nad_drop6),
+		bpf_map__fd(sk->maps.nad_allow4), bpf_map__fd(sk->maps.nad_allow6),
+		bpf_map__fd(sk->maps.nad_rate),	  bpf_map__fd(sk->maps.nad_rate_state),
 	};
 	int err, n = libbpf_num_possible_cpus();
 
 	d->drop_fd[0] = fds.drop4;
 	d->drop_fd[1] = fds.drop6;
-	d->rate_fd = fds.synlimit;
+	d->rate_fd = fds.rate;
 	o->mit.n_cpus = n > 0 ? (__u32)n : 1;
 	o->mit.on_event = on_mitigation;
 	o->mit.event_ctx = d;

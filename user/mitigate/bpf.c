@@ -19,8 +19,7 @@ struct mitigate_bpf {
 
 static void close_all(struct mitigate_bpf_fds *f)
 {
-	int *fds[] = { &f->drop4,  &f->drop6,	 &f->allow4,
-		       &f->allow6, &f->synlimit, &f->synlimit_state };
+	int *fds[] = { &f->drop4, &f->drop6, &f->allow4, &f->allow6, &f->rate, &f->rate_state };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -48,8 +47,8 @@ static struct mitigate_bpf *alloc_closed(void)
 
 struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds)
 {
-	const int in[] = { fds->drop4,	fds->drop6,    fds->allow4,
-			   fds->allow6, fds->synlimit, fds->synlimit_state };
+	const int in[] = { fds->drop4,	fds->drop6, fds->allow4,
+			   fds->allow6, fds->rate,  fds->rate_state };
 	struct mitigate_bpf *b = alloc_closed();
 	int *out[6], err = 0;
 
@@ -59,8 +58,8 @@ struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds)
 	out[1] = &b->fd.drop6;
 	out[2] = &b->fd.allow4;
 	out[3] = &b->fd.allow6;
-	out[4] = &b->fd.synlimit;
-	out[5] = &b->fd.synlimit_state;
+	out[4] = &b->fd.rate;
+	out[5] = &b->fd.rate_state;
 	for (int i = 0; i < 6 && !err; i++) {
 		if (in[i] < 0) {
 			err = i < 4 ? EINVAL : 0;
@@ -70,7 +69,7 @@ struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds)
 		if (*out[i] < 0)
 			err = errno;
 	}
-	if ((fds->synlimit < 0) != (fds->synlimit_state < 0))
+	if ((fds->rate < 0) != (fds->rate_state < 0))
 		err = err ? err : EINVAL;
 	if (err) {
 		mitigate_bpf_free(b);
@@ -107,10 +106,10 @@ struct mitigate_bpf *mitigate_bpf_open_pinned(const char *dir)
 	if (!err)
 		err = open_pin(dir, "nad_allow6", &b->fd.allow6);
 	/* Optional: an older program has no aggregate rules. */
-	if (!err && open_pin(dir, "nad_synlimit", &b->fd.synlimit) == 0 &&
-	    open_pin(dir, "nad_synlimit_state", &b->fd.synlimit_state) != 0) {
-		close(b->fd.synlimit);
-		b->fd.synlimit = -1;
+	if (!err && open_pin(dir, "nad_rate", &b->fd.rate) == 0 &&
+	    open_pin(dir, "nad_rate_state", &b->fd.rate_state) != 0) {
+		close(b->fd.rate);
+		b->fd.rate = -1;
 	}
 	if (err) {
 		mitigate_bpf_free(b);
@@ -144,7 +143,7 @@ static int lpm(const struct addr_prefix *p, int fd4, int fd6, struct lpm_key *k)
 const char *const mitigate_bpf_map_names[MITIGATE_N_MAPS] = {
 	[MITIGATE_MAP_DROP4] = "nad_drop4",   [MITIGATE_MAP_DROP6] = "nad_drop6",
 	[MITIGATE_MAP_ALLOW4] = "nad_allow4", [MITIGATE_MAP_ALLOW6] = "nad_allow6",
-	[MITIGATE_MAP_RATE] = "nad_synlimit",
+	[MITIGATE_MAP_RATE] = "nad_rate",
 };
 
 /* The entry's prefix from its key: IPv4 keys become ::ffff:a.b.c.d/(96 + len). */
@@ -192,7 +191,7 @@ long mitigate_bpf_walk(int fd, enum mitigate_bpf_map map, mitigate_bpf_entry_fn 
 	union {
 		struct nad_lpm4_key k4;
 		struct nad_lpm6_key k6;
-		struct nad_synlimit_key rate;
+		struct nad_rate_key rate;
 	} key, next;
 	void *prev = NULL;
 	long n = 0, steps = 0;
@@ -300,34 +299,34 @@ static int allow_del(void *ctx, const struct addr_prefix *p)
 	return ret(bpf_map_delete_elem(fd, &k));
 }
 
-static int rate_put(void *ctx, const struct nad_synlimit_key *k, const struct nad_synlimit *v)
+static int rate_put(void *ctx, const struct nad_rate_key *k, const struct nad_rate *v)
 {
 	struct mitigate_bpf *b = ctx;
 
-	if (b->fd.synlimit < 0)
+	if (b->fd.rate < 0)
 		return -EOPNOTSUPP;
-	return ret(bpf_map_update_elem(b->fd.synlimit, k, v, BPF_ANY));
+	return ret(bpf_map_update_elem(b->fd.rate, k, v, BPF_ANY));
 }
 
-static int rate_get(void *ctx, const struct nad_synlimit_key *k, struct nad_synlimit *v)
+static int rate_get(void *ctx, const struct nad_rate_key *k, struct nad_rate *v)
 {
 	struct mitigate_bpf *b = ctx;
 
-	if (b->fd.synlimit < 0)
+	if (b->fd.rate < 0)
 		return -EOPNOTSUPP;
-	return ret(bpf_map_lookup_elem(b->fd.synlimit, k, v));
+	return ret(bpf_map_lookup_elem(b->fd.rate, k, v));
 }
 
-static int rate_del(void *ctx, const struct nad_synlimit_key *k)
+static int rate_del(void *ctx, const struct nad_rate_key *k)
 {
 	struct mitigate_bpf *b = ctx;
 	int err;
 
-	if (b->fd.synlimit < 0)
+	if (b->fd.rate < 0)
 		return -EOPNOTSUPP;
-	err = ret(bpf_map_delete_elem(b->fd.synlimit, k));
+	err = ret(bpf_map_delete_elem(b->fd.rate, k));
 	/* The buckets go with the rule; a missing one was never used. */
-	bpf_map_delete_elem(b->fd.synlimit_state, k);
+	bpf_map_delete_elem(b->fd.rate_state, k);
 	return err;
 }
 
@@ -405,8 +404,8 @@ struct list_ctx {
 static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
 {
 	struct list_ctx *c = ctx;
-	const struct nad_synlimit_key *key = &e->rate_key;
-	const struct nad_synlimit *v = &e->rate;
+	const struct nad_rate_key *key = &e->rate_key;
+	const struct nad_rate *v = &e->rate;
 	char cidr[ADDR_PREFIX_STRLEN], what[96], left[32] = "never";
 	__u64 now = c->now;
 
@@ -420,7 +419,7 @@ static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
 
 		if (!o)
 			return 1;
-		json_object_object_add(o, "kind", json_object_new_string("synlimit"));
+		json_object_object_add(o, "kind", json_object_new_string("rate"));
 		json_object_object_add(o, "cidr", json_object_new_string(cidr));
 		json_object_object_add(o, "dest_port", json_object_new_int(key->dport));
 		json_object_object_add(o, "proto", json_object_new_int(key->proto));
@@ -452,7 +451,7 @@ static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
 			v->origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
 			(unsigned long long)v->hits, (unsigned long long)v->hit_bytes, left);
 	}
-	return c->n >= NAD_SYNLIMIT_ENTRIES;
+	return c->n >= NAD_RATE_ENTRIES;
 }
 
 int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 now)

@@ -2,7 +2,7 @@
 /*
  * mitigate/bpf.h - the mitigation backend on the XDP program's maps
  * (struct mitigate_ops): nad_drop4/6 and nad_allow4/6 (LPM tries) and
- * nad_synlimit / nad_synlimit_state (aggregate rate rules and their per-CPU
+ * nad_rate / nad_rate_state (aggregate rate rules and their per-CPU
  * buckets). Either from map fds the caller holds (the daemon's skeleton) or
  * from the pins under NAD_PIN_DIR.
  *
@@ -31,14 +31,14 @@ extern const struct mitigate_ops mitigate_bpf_ops;
 /* Map fds; -1 where absent (the rate ops then fail with -EOPNOTSUPP). */
 struct mitigate_bpf_fds {
 	int drop4, drop6, allow4, allow6;
-	int synlimit, synlimit_state;
+	int rate, rate_state;
 };
 
 /* Duplicates the fds (the caller keeps its own). NULL and errno on failure. */
 struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds);
 /*
  * Opens the maps pinned in dir (NULL: NAD_PIN_DIR). The four rule maps are
- * required, the synlimit maps optional. NULL and errno on failure (ENOENT:
+ * required, the rate maps optional. NULL and errno on failure (ENOENT:
  * nothing pinned; EPERM: not root).
  */
 struct mitigate_bpf *mitigate_bpf_open_pinned(const char *dir);
@@ -65,18 +65,18 @@ enum mitigate_bpf_map {
 /* The four LPM maps come first. */
 #define MITIGATE_N_LPM_MAPS MITIGATE_MAP_RATE
 
-/* "nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6", "nad_synlimit" (under NAD_PIN_DIR). */
+/* "nad_drop4", "nad_drop6", "nad_allow4", "nad_allow6", "nad_rate" (under NAD_PIN_DIR). */
 extern const char *const mitigate_bpf_map_names[MITIGATE_N_MAPS];
 
 /* One entry of a rule map, as mitigate_bpf_walk() hands it over. */
 struct mitigate_bpf_entry {
 	enum mitigate_bpf_map map;
 	struct addr_prefix prefix; /* drop, allow: the rule's prefix; rate: the destination host */
-	struct nad_synlimit_key rate_key; /* rate: the whole key */
+	struct nad_rate_key rate_key; /* rate: the whole key */
 	union {
 		struct nad_rule drop;
 		struct nad_allow allow;
-		struct nad_synlimit rate;
+		struct nad_rate rate;
 	};
 };
 
@@ -107,8 +107,8 @@ int mitigate_bpf_allow_set(int fd, const struct addr_prefix *p);
 int mitigate_bpf_del(int fd, const struct addr_prefix *p);
 
 /*
- * Lists the aggregate rate rules of the nad_synlimit map fd for `nadxdp rules
- * list`: into arr as objects {kind: "synlimit", cidr, dest_port, proto,
+ * Lists the aggregate rate rules of the nad_rate map fd for `nadxdp rules
+ * list`: into arr as objects {kind: "rate", cidr, dest_port, proto,
  * rate_pps, burst, origin, reason, hits, bytes, passed, created_ns,
  * expires_ns, ttl_left_s} when arr is not NULL, else as rows of the rules
  * table on out. now_ns is CLOCK_MONOTONIC. Returns the number listed.

@@ -14,8 +14,8 @@ struct drop_ent {
 
 struct rate_ent {
 	bool used;
-	struct nad_synlimit_key k;
-	struct nad_synlimit v;
+	struct nad_rate_key k;
+	struct nad_rate v;
 };
 
 struct allow_ent {
@@ -73,7 +73,7 @@ static struct drop_ent *drop_find(const struct mitigate_mem *mm, const struct ad
 	return NULL;
 }
 
-static struct rate_ent *rate_find(const struct mitigate_mem *mm, const struct nad_synlimit_key *k)
+static struct rate_ent *rate_find(const struct mitigate_mem *mm, const struct nad_rate_key *k)
 {
 	for (size_t i = 0; i < mm->cap; i++) {
 		if (mm->rate[i].used && !memcmp(&mm->rate[i].k, k, sizeof(*k)))
@@ -160,7 +160,7 @@ static int allow_del(void *ctx, const struct addr_prefix *p)
 	return 0;
 }
 
-static int rate_put(void *ctx, const struct nad_synlimit_key *k, const struct nad_synlimit *v)
+static int rate_put(void *ctx, const struct nad_rate_key *k, const struct nad_rate *v)
 {
 	struct mitigate_mem *mm = ctx;
 	struct rate_ent *e = rate_find(mm, k);
@@ -179,7 +179,7 @@ static int rate_put(void *ctx, const struct nad_synlimit_key *k, const struct na
 	return 0;
 }
 
-static int rate_get(void *ctx, const struct nad_synlimit_key *k, struct nad_synlimit *v)
+static int rate_get(void *ctx, const struct nad_rate_key *k, struct nad_rate *v)
 {
 	struct rate_ent *e = rate_find(ctx, k);
 
@@ -189,7 +189,7 @@ static int rate_get(void *ctx, const struct nad_synlimit_key *k, struct nad_synl
 	return 0;
 }
 
-static int rate_del(void *ctx, const struct nad_synlimit_key *k)
+static int rate_del(void *ctx, const struct nad_rate_key *k)
 {
 	struct rate_ent *e = rate_find(ctx, k);
 
@@ -246,8 +246,8 @@ bool mitigate_mem_drop(const struct mitigate_mem *mm, const struct addr_prefix *
 	return e;
 }
 
-bool mitigate_mem_rate(const struct mitigate_mem *mm, const struct nad_synlimit_key *k,
-		       struct nad_synlimit *out)
+bool mitigate_mem_rate(const struct mitigate_mem *mm, const struct nad_rate_key *k,
+		       struct nad_rate *out)
 {
 	struct rate_ent *e = rate_find(mm, k);
 
@@ -284,7 +284,7 @@ bool mitigate_mem_packet(struct mitigate_mem *mm, const __u8 addr[16], __u32 byt
 	return true;
 }
 
-bool mitigate_mem_rate_hit(struct mitigate_mem *mm, const struct nad_synlimit_key *k, __u64 n)
+bool mitigate_mem_rate_hit(struct mitigate_mem *mm, const struct nad_rate_key *k, __u64 n)
 {
 	struct rate_ent *e = rate_find(mm, k);
 

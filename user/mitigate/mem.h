@@ -26,8 +26,8 @@ size_t mitigate_mem_n_allow(const struct mitigate_mem *mm);
 /* Copies the drop rule for p (exact prefix) into *out if present. */
 bool mitigate_mem_drop(const struct mitigate_mem *mm, const struct addr_prefix *p,
 		       struct nad_rule *out);
-bool mitigate_mem_rate(const struct mitigate_mem *mm, const struct nad_synlimit_key *k,
-		       struct nad_synlimit *out);
+bool mitigate_mem_rate(const struct mitigate_mem *mm, const struct nad_rate_key *k,
+		       struct nad_rate *out);
 bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct addr_prefix *p);
 /*
  * What the kernel would do with a packet from addr at now: true if a live
@@ -36,7 +36,7 @@ bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct addr_prefix 
  */
 bool mitigate_mem_packet(struct mitigate_mem *mm, const __u8 addr[16], __u32 bytes, __u64 now);
 /* Adds n hits to the rate rule k. Returns false if there is none. */
-bool mitigate_mem_rate_hit(struct mitigate_mem *mm, const struct nad_synlimit_key *k, __u64 n);
+bool mitigate_mem_rate_hit(struct mitigate_mem *mm, const struct nad_rate_key *k, __u64 n);
 /* Makes every later write (put/add) fail with err (0 to stop). */
 void mitigate_mem_fail_writes(struct mitigate_mem *mm, int err);
 

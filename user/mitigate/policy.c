@@ -30,7 +30,7 @@ struct rule {
 	bool used;
 	enum mitigate_rule_kind kind;
 	struct addr_prefix pfx; /* DROP: source prefix; RATE: destination host */
-	struct nad_synlimit_key skey;
+	struct nad_rate_key skey;
 	__u32 rate_pps, burst;
 	__u64 created_ns, expires_ns, ttl_ns;
 	__u64 last_renew_ns, last_check_ns;
@@ -50,7 +50,7 @@ struct offender {
 /* An attacked destination: distinct low-rate sources seen alerting about it. */
 struct target {
 	bool used;
-	struct nad_synlimit_key key;
+	struct nad_rate_key key;
 	__u64 window_start_ns, last_ns;
 	__u64 bits[TARGET_BITS / 64];
 };
@@ -97,8 +97,8 @@ struct mitigate_opts mitigate_opts_default(void)
 		.spoof_min_sources = 20,
 		.spoof_max_src_pps = 10,
 		.spoof_window_ns = 10 * NS_PER_S,
-		.synlimit_pps = 1000,
-		.synlimit_burst = 64,
+		.rate_pps = 1000,
+		.rate_burst = 64,
 		.n_cpus = 1,
 	};
 }
@@ -203,7 +203,7 @@ static int backend_put(struct mitigate *m, const struct rule *r)
 
 		err = m->be->drop_put(m->be_ctx, &r->pfx, &v);
 	} else {
-		struct nad_synlimit v = {
+		struct nad_rate v = {
 			.created_ns = r->created_ns,
 			.expires_ns = r->expires_ns,
 			.hits = r->hits,
@@ -256,7 +256,7 @@ static int backend_refresh(struct mitigate *m, struct rule *r)
 		err = m->be->drop_get(m->be_ctx, &r->pfx, &v);
 		return err ? err : take_counters(r, v.created_ns, v.origin, v.hits, v.hit_bytes);
 	} else {
-		struct nad_synlimit v;
+		struct nad_rate v;
 
 		err = m->be->rate_get(m->be_ctx, &r->skey, &v);
 		return err ? err : take_counters(r, v.created_ns, v.origin, v.hits, v.hit_bytes);
@@ -348,7 +348,7 @@ static struct rule *drop_rule_covering(struct mitigate *m, const __u8 addr[16])
 	return best;
 }
 
-static struct rule *rate_rule_find(struct mitigate *m, const struct nad_synlimit_key *k)
+static struct rule *rate_rule_find(struct mitigate *m, const struct nad_rate_key *k)
 {
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		struct rule *r = &m->rules[i];
@@ -579,8 +579,7 @@ static int opts_check(const struct mitigate_opts *o, const struct mitigate_ops *
 		return -EINVAL;
 	if (!o->ttl_ns || o->ttl_max_ns < o->ttl_ns || !o->max_rules || o->max_rules > 1u << 20)
 		return -EINVAL;
-	if (o->agg_plen4 > 32 || o->agg_plen6 > 128 || !o->synlimit_pps || !o->synlimit_burst ||
-	    !o->n_cpus)
+	if (o->agg_plen4 > 32 || o->agg_plen6 > 128 || !o->rate_pps || !o->rate_burst || !o->n_cpus)
 		return -EINVAL;
 	if (o->new_rules_per_s && (!o->new_rules_burst || o->new_rules_per_s > NS_PER_S))
 		return -EINVAL;
@@ -683,7 +682,7 @@ static __u32 fnv1a(const __u8 *p, size_t n)
 	return h;
 }
 
-static void target_key(struct nad_synlimit_key *k, const struct mitigate_alert *a)
+static void target_key(struct nad_rate_key *k, const struct mitigate_alert *a)
 {
 	memset(k, 0, sizeof(*k));
 	memcpy(k->daddr, a->dst, 16);
@@ -698,7 +697,7 @@ static void target_key(struct nad_synlimit_key *k, const struct mitigate_alert *
  * looks spoofed or widely distributed.
  */
 static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
-		    const struct nad_synlimit_key *k, __u64 now)
+		    const struct nad_rate_key *k, __u64 now)
 {
 	struct target *t = NULL, *oldest = NULL;
 	unsigned distinct = 0;
@@ -740,7 +739,7 @@ static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
 }
 
 static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
-		     const struct nad_synlimit_key *k, __u64 now)
+		     const struct nad_rate_key *k, __u64 now)
 {
 	struct rule *r = rate_rule_find(m, k);
 	char what[ADDR_PREFIX_STRLEN];
@@ -766,8 +765,8 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	r->skey = *k;
 	r->offences = 1;
 	/* The budget is per CPU in the kernel: split it, rounding up. */
-	r->rate_pps = (m->o.synlimit_pps + m->o.n_cpus - 1) / m->o.n_cpus;
-	r->burst = m->o.synlimit_burst;
+	r->rate_pps = (m->o.rate_pps + m->o.n_cpus - 1) / m->o.n_cpus;
+	r->burst = m->o.rate_burst;
 	err = rule_install(m, r, "spoofed_flood", now);
 	if (err)
 		return err;
@@ -778,7 +777,7 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	 */
 	for (__u32 i = 0; i < m->n_rules_cap; i++) {
 		struct rule *h = &m->rules[i];
-		struct nad_synlimit_key hk;
+		struct nad_rate_key hk;
 
 		if (!h->used || h->kind != MITIGATE_RULE_DROP || h->pfx.plen != 128 ||
 		    h->alert.src_pps > m->o.spoof_max_src_pps)
@@ -850,7 +849,7 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 {
 	char what[ADDR_PREFIX_STRLEN];
 	struct addr_prefix src;
-	struct nad_synlimit_key k;
+	struct nad_rate_key k;
 	const char *origin;
 	__u64 now = a->ts_ns;
 	__u32 offences;

@@ -5,7 +5,7 @@
  * The policy knows nothing of BPF. It decides rules and hands them to a
  * backend through a small ops table (struct mitigate_ops): the BPF-map
  * backend (mitigate_bpf.h) writes the pinned nad_drop4/6, nad_allow4/6 and
- * nad_synlimit maps, the in-memory one (mitigate_mem.h) serves the tests.
+ * nad_rate maps, the in-memory one (mitigate_mem.h) serves the tests.
  *
  * Policy
  *   - A critical dos_attack, or an excessive_traffic alert whose source rate
@@ -29,8 +29,8 @@
  *     to one destination and port; or an alert the engine keyed on the
  *     victim): per-source rules would be useless and fill the map, so one
  *     aggregate rate rule on {destination, port, protocol} is installed
- *     instead (struct nad_synlimit): SYNs (TCP) or packets (UDP, ICMP) beyond
- *     opts.synlimit_pps are dropped in XDP by a per-CPU token bucket.
+ *     instead (struct nad_rate): SYNs (TCP) or packets (UDP, ICMP) beyond
+ *     opts.rate_pps are dropped in XDP by a per-CPU token bucket.
  *
  * Safety
  *   - The allowlist always wins: configured prefixes (mitigate_allow_add),
@@ -103,7 +103,7 @@ enum mitigate_action {
 
 enum mitigate_rule_kind {
 	MITIGATE_RULE_DROP = 0, /* source prefix in nad_drop4/6 */
-	MITIGATE_RULE_RATE = 1, /* destination rate rule in nad_synlimit */
+	MITIGATE_RULE_RATE = 1, /* destination rate rule in nad_rate */
 };
 
 /* One decision, as given to opts.on_event. */
@@ -144,8 +144,8 @@ struct mitigate_opts {
 	__u32 spoof_min_sources; /* distinct sources toward one dst:port (20) ... */
 	double spoof_max_src_pps; /* ... each at most this rate (10 pps): spoofed/distributed */
 	__u64 spoof_window_ns; /* window for counting them (10 s) */
-	__u32 synlimit_pps; /* aggregate rule's budget, all CPUs together (1000) */
-	__u32 synlimit_burst; /* per CPU (64) */
+	__u32 rate_pps; /* aggregate rule's budget, all CPUs together (1000) */
+	__u32 rate_burst; /* per CPU (64) */
 	__u32 n_cpus; /* CPUs the budget is split over (1) */
 	/* Called for every event. */
 	void (*on_event)(void *ctx, const struct mitigate_event *ev);
@@ -169,9 +169,9 @@ struct mitigate_ops {
 	int (*drop_del)(void *ctx, const struct addr_prefix *p);
 	int (*allow_add)(void *ctx, const struct addr_prefix *p);
 	int (*allow_del)(void *ctx, const struct addr_prefix *p);
-	int (*rate_put)(void *ctx, const struct nad_synlimit_key *k, const struct nad_synlimit *v);
-	int (*rate_get)(void *ctx, const struct nad_synlimit_key *k, struct nad_synlimit *v);
-	int (*rate_del)(void *ctx, const struct nad_synlimit_key *k);
+	int (*rate_put)(void *ctx, const struct nad_rate_key *k, const struct nad_rate *v);
+	int (*rate_get)(void *ctx, const struct nad_rate_key *k, struct nad_rate *v);
+	int (*rate_del)(void *ctx, const struct nad_rate_key *k);
 };
 
 /* Counters, for status and tests. */

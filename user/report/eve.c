@@ -424,7 +424,7 @@ struct json_object *eve_mitigation_json(const struct mitigate_event *ev, uint64_
 	json_object_object_add(mit, "action",
 			       json_object_new_string(mitigate_action_name(ev->action)));
 	json_object_object_add(mit, "kind",
-			       json_object_new_string(ev->kind == MITIGATE_RULE_RATE ? "synlimit" :
+			       json_object_new_string(ev->kind == MITIGATE_RULE_RATE ? "rate" :
 										       "drop"));
 	json_object_object_add(mit, "rule", json_object_new_string(rule));
 	json_object_object_add(mit, "origin", json_object_new_string("auto"));

@@ -20,7 +20,7 @@
  * top sources, thresholds, model generation, kernel counters, campaigns).
  *
  * `mitigation` events: {timestamp, event_type: "mitigation", mitigation: {action, kind
- * ("drop" or "synlimit"), rule, origin, ttl_s, expires_in_s, hits, hit_bytes, offences,
+ * ("drop" or "rate"), rule, origin, ttl_s, expires_in_s, hits, hit_bytes, offences,
  * [sources], reason, why, [dest_port, proto, rate_pps, burst], alert: {src_ip, dest_ip,
  * dest_port, proto, class, severity, src_pps, src_bps, dst_pps, n_sources,
  * by_destination}}}. (The mitigation logs its own console line.)

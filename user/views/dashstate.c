@@ -491,7 +491,7 @@ static struct json_object *kernel_json(const struct dashstate_snap *s)
 	bad |= add_u64(o, "malformed", k->malformed) != 0;
 	bad |= add_u64(o, "dropped_rule", k->dropped_rule) != 0;
 	bad |= add_u64(o, "allowed_rule", k->allowed_rule) != 0;
-	bad |= add_u64(o, "dropped_synlimit", k->dropped_synlimit) != 0;
+	bad |= add_u64(o, "dropped_rate", k->dropped_rate) != 0;
 	bad |= add_u64(o, "pending", k->pending) != 0;
 	bad |= add_u64(o, "staged", k->staged) != 0;
 	bad |= add_u64(o, "records_lost_user", s->recs_lost) != 0;

@@ -151,8 +151,9 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 			"Packets dropped by a drop rule.", k->dropped_rule);
 		counter(f, "nadxdp_kernel_allowlisted_packets_total",
 			"Packets the allowlist saved from a drop or rate rule.", k->allowed_rule);
-		counter(f, "nadxdp_kernel_synlimit_dropped_packets_total",
-			"SYNs dropped by the aggregate SYN rate rule.", k->dropped_synlimit);
+		counter(f, "nadxdp_kernel_rate_dropped_packets_total",
+			"Packets dropped by an aggregate rate rule (SYN, UDP, ICMP echo).",
+			k->dropped_rate);
 		gauge(f, "nadxdp_kernel_pending_packets", "Packets seen but not yet in any record.",
 		      k->pending);
 		gauge(f, "nadxdp_kernel_staged_packets",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_synlimit.c - the aggregate rate rule (bpf/nad_synlimit.h) in the real
+ * test_ratelimit.c - the aggregate rate rule (bpf/nad_rate.bpf.h) in the real
  * XDP program through bpf_prog_test_run_opts, and the mitigation policy
  * writing the real maps through the BPF backend. Needs root.
  *
@@ -48,7 +48,7 @@ static void teardown(void)
 	skel = NULL;
 }
 
-TestSuite(synlimit, .init = setup, .fini = teardown);
+TestSuite(ratelimit, .init = setup, .fini = teardown);
 
 static __u64 mono_ns(void)
 {
@@ -125,7 +125,7 @@ static struct run run(const __u8 *pkt, size_t len, __u32 repeat)
 	return r;
 }
 
-static __u64 dropped_synlimit(void)
+static __u64 dropped_rate(void)
 {
 	int n = libbpf_num_possible_cpus();
 	struct nad_stats st[n];
@@ -134,13 +134,13 @@ static __u64 dropped_synlimit(void)
 
 	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_stats), &zero, st), 0);
 	for (int i = 0; i < n; i++)
-		sum += st[i].dropped_synlimit;
+		sum += st[i].dropped_rate;
 	return sum;
 }
 
-static struct nad_synlimit_key key(const char *dst, __u16 dport, __u8 proto)
+static struct nad_rate_key key(const char *dst, __u16 dport, __u8 proto)
 {
-	struct nad_synlimit_key k = { .dport = dport, .proto = proto };
+	struct nad_rate_key k = { .dport = dport, .proto = proto };
 
 	k.daddr[10] = 0xff;
 	k.daddr[11] = 0xff;
@@ -148,9 +148,9 @@ static struct nad_synlimit_key key(const char *dst, __u16 dport, __u8 proto)
 	return k;
 }
 
-static void put_rule(struct nad_synlimit_key k, __u32 rate, __u32 burst, __u64 expires)
+static void put_rule(struct nad_rate_key k, __u32 rate, __u32 burst, __u64 expires)
 {
-	struct nad_synlimit v = {
+	struct nad_rate v = {
 		.created_ns = mono_ns(),
 		.expires_ns = expires,
 		.rate_pps = rate,
@@ -158,18 +158,18 @@ static void put_rule(struct nad_synlimit_key k, __u32 rate, __u32 burst, __u64 e
 		.origin = NAD_ORIGIN_AUTO,
 	};
 
-	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v, BPF_ANY), 0);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nad_rate), &k, &v, BPF_ANY), 0);
 }
 
-static struct nad_synlimit get_rule(struct nad_synlimit_key k)
+static struct nad_rate get_rule(struct nad_rate_key k)
 {
-	struct nad_synlimit v;
+	struct nad_rate v;
 
-	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v), 0);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_rate), &k, &v), 0);
 	return v;
 }
 
-Test(synlimit, syns_under_the_budget_pass)
+Test(ratelimit, syns_under_the_budget_pass)
 {
 	__u8 pkt[128];
 	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
@@ -181,17 +181,17 @@ Test(synlimit, syns_under_the_budget_pass)
 		cr_assert_eq(run(pkt, len, 1).retval, XDP_PASS, "SYN %d dropped", i);
 		nanosleep(&gap, NULL);
 	}
-	cr_assert_eq(dropped_synlimit(), 0);
+	cr_assert_eq(dropped_rate(), 0);
 	cr_assert_eq(get_rule(key("198.18.0.1", 80, IPPROTO_TCP)).passed, 20);
 }
 
-Test(synlimit, syns_beyond_the_budget_drop_at_the_configured_rate)
+Test(ratelimit, syns_beyond_the_budget_drop_at_the_configured_rate)
 {
 	const __u32 rate = 1000, burst = 10, repeat = 200000;
-	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_rate_key k = key("198.18.0.1", 80, IPPROTO_TCP);
 	__u8 pkt[128];
 	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
-	struct nad_synlimit v;
+	struct nad_rate v;
 	double lo, hi;
 	struct run r;
 
@@ -199,7 +199,7 @@ Test(synlimit, syns_beyond_the_budget_drop_at_the_configured_rate)
 	r = run(pkt, len, repeat);
 	v = get_rule(k);
 	cr_assert_eq(v.passed + v.hits, repeat, "every SYN is either passed or dropped");
-	cr_assert_eq(dropped_synlimit(), v.hits);
+	cr_assert_eq(dropped_rate(), v.hits);
 	cr_assert_eq(v.hit_bytes, v.hits * len);
 	lo = burst + (double)rate * (double)(r.duration_ns * repeat) / S - 1;
 	hi = burst + (double)rate * (double)r.wall_ns / S + 1;
@@ -212,9 +212,9 @@ Test(synlimit, syns_beyond_the_budget_drop_at_the_configured_rate)
 	cr_assert_eq(r.retval, XDP_DROP);
 }
 
-Test(synlimit, non_syn_packets_to_the_limited_port_always_pass)
+Test(ratelimit, non_syn_packets_to_the_limited_port_always_pass)
 {
-	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_rate_key k = key("198.18.0.1", 80, IPPROTO_TCP);
 	__u8 syn[128], ack[128], synack[128];
 	size_t ls = build(syn, SYN, "203.0.113.9", "198.18.0.1", 80);
 	size_t la = build(ack, ACK, "203.0.113.9", "198.18.0.1", 80);
@@ -223,21 +223,21 @@ Test(synlimit, non_syn_packets_to_the_limited_port_always_pass)
 	put_rule(k, 1, 1, 0);
 	/* Empty the bucket with SYNs first. */
 	run(syn, ls, 1000);
-	cr_assert_gt(dropped_synlimit(), 990);
-	__u64 before = dropped_synlimit();
+	cr_assert_gt(dropped_rate(), 990);
+	__u64 before = dropped_rate();
 
 	cr_assert_eq(run(ack, la, 20000).retval, XDP_PASS);
 	cr_assert_eq(run(synack, lsa, 1000).retval, XDP_PASS);
-	cr_assert_eq(dropped_synlimit(), before, "an ACK or SYN-ACK was dropped");
+	cr_assert_eq(dropped_rate(), before, "an ACK or SYN-ACK was dropped");
 	/* ...while SYNs of an unknown source are still over budget (1/s: a few more pass). */
 	ls = build(syn, SYN, "203.0.113.10", "198.18.0.1", 80);
 	run(syn, ls, 100);
-	cr_assert_geq(dropped_synlimit() - before, 95);
+	cr_assert_geq(dropped_rate() - before, 95);
 }
 
-Test(synlimit, syns_of_a_known_client_pass_those_of_unknown_sources_do_not)
+Test(ratelimit, syns_of_a_known_client_pass_those_of_unknown_sources_do_not)
 {
-	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_rate_key k = key("198.18.0.1", 80, IPPROTO_TCP);
 	__u8 syn[128], ack[128], other[128];
 	size_t ls = build(syn, SYN, "203.0.113.20", "198.18.0.1", 80);
 	size_t la = build(ack, ACK, "203.0.113.20", "198.18.0.1", 80);
@@ -247,20 +247,20 @@ Test(synlimit, syns_of_a_known_client_pass_those_of_unknown_sources_do_not)
 	put_rule(k, 1, 1, 0);
 	run(other, lo, 1000); /* empty the bucket */
 	/* Tolerances: a switch to another CPU finds a full bucket (one more SYN passes). */
-	before = dropped_synlimit();
+	before = dropped_rate();
 	run(syn, ls, 100);
-	cr_assert_geq(dropped_synlimit() - before, 95, "the client's SYNs are limited at first");
+	cr_assert_geq(dropped_rate() - before, 95, "the client's SYNs are limited at first");
 	/* it completes handshakes (ACKs pass and are counted in nad_src)... */
 	cr_assert_eq(run(ack, la, 2).retval, XDP_PASS);
 	/* ...and from then on its SYNs skip the bucket, while another source's are dropped */
-	before = dropped_synlimit();
+	before = dropped_rate();
 	cr_assert_eq(run(syn, ls, 100).retval, XDP_PASS);
-	cr_assert_eq(dropped_synlimit(), before, "a known client's SYN was dropped");
+	cr_assert_eq(dropped_rate(), before, "a known client's SYN was dropped");
 	run(other, lo, 100);
-	cr_assert_geq(dropped_synlimit() - before, 95);
+	cr_assert_geq(dropped_rate() - before, 95);
 }
 
-Test(synlimit, other_ports_destinations_and_expired_rules_are_untouched)
+Test(ratelimit, other_ports_destinations_and_expired_rules_are_untouched)
 {
 	__u8 pkt[128];
 	size_t len;
@@ -273,10 +273,10 @@ Test(synlimit, other_ports_destinations_and_expired_rules_are_untouched)
 	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
 	len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 443);
 	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
-	cr_assert_eq(dropped_synlimit(), 0);
+	cr_assert_eq(dropped_rate(), 0);
 }
 
-Test(synlimit, udp_and_icmp_echo_floods_are_limited_icmp_errors_are_not)
+Test(ratelimit, udp_and_icmp_echo_floods_are_limited_icmp_errors_are_not)
 {
 	__u8 pkt[128];
 	size_t len;
@@ -293,7 +293,7 @@ Test(synlimit, udp_and_icmp_echo_floods_are_limited_icmp_errors_are_not)
 	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
 }
 
-Test(synlimit, allowlisted_sources_are_never_limited)
+Test(ratelimit, allowlisted_sources_are_never_limited)
 {
 	struct nad_lpm4_key ak = { .prefixlen = 24, .addr = { 203, 0, 113, 0 } };
 	struct nad_allow av = { 0 };
@@ -303,7 +303,7 @@ Test(synlimit, allowlisted_sources_are_never_limited)
 	put_rule(key("198.18.0.1", 80, IPPROTO_TCP), 1, 1, 0);
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nad_allow4), &ak, &av, BPF_ANY), 0);
 	cr_assert_eq(run(pkt, len, 1000).retval, XDP_PASS);
-	cr_assert_eq(dropped_synlimit(), 0);
+	cr_assert_eq(dropped_rate(), 0);
 	len = build(pkt, SYN, "203.0.114.9", "198.18.0.1", 80);
 	cr_assert_eq(run(pkt, len, 1000).retval, XDP_DROP);
 }
@@ -317,8 +317,8 @@ static struct mitigate_bpf *backend(void)
 		.drop6 = bpf_map__fd(skel->maps.nad_drop6),
 		.allow4 = bpf_map__fd(skel->maps.nad_allow4),
 		.allow6 = bpf_map__fd(skel->maps.nad_allow6),
-		.synlimit = bpf_map__fd(skel->maps.nad_synlimit),
-		.synlimit_state = bpf_map__fd(skel->maps.nad_synlimit_state),
+		.rate = bpf_map__fd(skel->maps.nad_rate),
+		.rate_state = bpf_map__fd(skel->maps.nad_rate_state),
 	};
 	struct mitigate_bpf *b = mitigate_bpf_new(&fds);
 
@@ -345,7 +345,7 @@ static struct mitigate_alert dos_alert(const char *src, bool distributed)
 	return a;
 }
 
-Test(synlimit, policy_rule_drops_the_attacker_in_xdp_and_is_removed_on_exit)
+Test(ratelimit, policy_rule_drops_the_attacker_in_xdp_and_is_removed_on_exit)
 {
 	struct mitigate_opts o = mitigate_opts_default();
 	struct mitigate_bpf *b = backend();
@@ -381,20 +381,20 @@ Test(synlimit, policy_rule_drops_the_attacker_in_xdp_and_is_removed_on_exit)
 	mitigate_bpf_free(b);
 }
 
-Test(synlimit, policy_rate_rule_for_a_spoofed_flood_limits_syns_in_xdp)
+Test(ratelimit, policy_rate_rule_for_a_spoofed_flood_limits_syns_in_xdp)
 {
 	struct mitigate_opts o = mitigate_opts_default();
 	struct mitigate_bpf *b = backend();
 	struct mitigate_alert a = dos_alert("10.1.2.3", true);
-	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_rate_key k = key("198.18.0.1", 80, IPPROTO_TCP);
 	struct mitigate_stats st;
-	struct nad_synlimit v;
+	struct nad_rate v;
 	struct mitigate *m;
 	__u8 pkt[128];
 	size_t len = build(pkt, SYN, "10.99.0.1", "198.18.0.1", 80);
 
-	o.synlimit_pps = 100;
-	o.synlimit_burst = 5;
+	o.rate_pps = 100;
+	o.rate_burst = 5;
 	m = mitigate_new(&o, &mitigate_bpf_ops, b);
 	cr_assert_not_null(m);
 	cr_assert_eq(mitigate_on_alert(m, &a), 0);
@@ -407,19 +407,19 @@ Test(synlimit, policy_rate_rule_for_a_spoofed_flood_limits_syns_in_xdp)
 	mitigate_get_stats(m, &st);
 	cr_assert_eq(st.n_rules, 1);
 	mitigate_free(m);
-	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_synlimit), &k, &v), -ENOENT);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_rate), &k, &v), -ENOENT);
 	mitigate_bpf_free(b);
 }
 
 /*
  * The program skips the rate rules while the kernel counts no element in
- * nad_synlimit (nad_synlimit_empty()): whatever writes or deletes rules,
+ * nad_rate (nad_rate_empty()): whatever writes or deletes rules,
  * the next packet must see them as they are.
  */
-Test(synlimit, every_rule_write_and_delete_is_seen_by_the_next_packet)
+Test(ratelimit, every_rule_write_and_delete_is_seen_by_the_next_packet)
 {
-	struct nad_synlimit_key k = key("198.18.0.1", 80, IPPROTO_TCP);
-	struct nad_synlimit v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
+	struct nad_rate_key k = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_rate v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
 	struct mitigate_bpf *b = backend();
 	__u8 pkt[128];
 	size_t len = build(pkt, SYN, "203.0.113.9", "198.18.0.1", 80);
@@ -429,29 +429,29 @@ Test(synlimit, every_rule_write_and_delete_is_seen_by_the_next_packet)
 	/* The mitigation's writer: the first SYN takes the burst, the next is dropped. */
 	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &k, &v), 0);
 	cr_assert_eq(run(pkt, len, 2).retval, XDP_DROP);
-	cr_assert_eq(dropped_synlimit(), 1);
+	cr_assert_eq(dropped_rate(), 1);
 	/* Deleted: nothing more is dropped. */
 	cr_assert_eq(mitigate_bpf_ops.rate_del(b, &k), 0);
 	cr_assert_eq(run(pkt, len, 100).retval, XDP_PASS);
-	cr_assert_eq(dropped_synlimit(), 1);
+	cr_assert_eq(dropped_rate(), 1);
 	/* Back, then the map filled to capacity and emptied again but for one rule. */
 	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &k, &v), 0);
-	for (__u16 port = 1; port < NAD_SYNLIMIT_ENTRIES; port++) {
-		struct nad_synlimit_key o = key("198.18.0.2", port, IPPROTO_UDP);
+	for (__u16 port = 1; port < NAD_RATE_ENTRIES; port++) {
+		struct nad_rate_key o = key("198.18.0.2", port, IPPROTO_UDP);
 
 		cr_assert_eq(mitigate_bpf_ops.rate_put(b, &o, &v), 0, "rule %u", port);
 	}
-	struct nad_synlimit_key extra = key("198.18.0.3", 1, IPPROTO_UDP);
+	struct nad_rate_key extra = key("198.18.0.3", 1, IPPROTO_UDP);
 	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &extra, &v), -E2BIG, "the map holds %d rules",
-		     NAD_SYNLIMIT_ENTRIES);
-	for (__u16 port = 1; port < NAD_SYNLIMIT_ENTRIES; port++) {
-		struct nad_synlimit_key o = key("198.18.0.2", port, IPPROTO_UDP);
+		     NAD_RATE_ENTRIES);
+	for (__u16 port = 1; port < NAD_RATE_ENTRIES; port++) {
+		struct nad_rate_key o = key("198.18.0.2", port, IPPROTO_UDP);
 
 		cr_assert_eq(mitigate_bpf_ops.rate_del(b, &o), 0);
 	}
-	before = dropped_synlimit();
+	before = dropped_rate();
 	cr_assert_eq(run(pkt, len, 100).retval, XDP_DROP, "the one rule left is still enforced");
-	cr_assert_geq(dropped_synlimit() - before, 99);
+	cr_assert_geq(dropped_rate() - before, 99);
 	/* An update in place (a renewal) keeps it enforced. */
 	v.expires_ns = mono_ns() + 60 * S;
 	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &k, &v), 0);
@@ -483,7 +483,7 @@ static struct json_object *find_rule(struct json_object *arr, const char *kind, 
 	return NULL;
 }
 
-Test(synlimit, rules_list_shows_automatic_rules_with_origin_hits_and_time_left)
+Test(ratelimit, rules_list_shows_automatic_rules_with_origin_hits_and_time_left)
 {
 	struct mitigate_opts o = mitigate_opts_default();
 	struct mitigate_alert a = dos_alert("203.0.113.9", false);
@@ -518,12 +518,12 @@ Test(synlimit, rules_list_shows_automatic_rules_with_origin_hits_and_time_left)
 	cr_assert_str_eq(json_object_get_string(json_object_object_get(e, "origin")), "auto");
 	cr_assert_eq(json_object_get_int64(json_object_object_get(e, "hits")), 7);
 	cr_assert_gt(json_object_get_double(json_object_object_get(e, "ttl_left_s")), 590);
-	e = find_rule(arr, "synlimit", "198.18.0.1/32");
+	e = find_rule(arr, "rate", "198.18.0.1/32");
 	cr_assert_not_null(e, "%s", r.out);
 	cr_assert_str_eq(json_object_get_string(json_object_object_get(e, "origin")), "auto");
 	cr_assert_eq(json_object_get_int(json_object_object_get(e, "dest_port")), 80);
 	cr_assert_eq(json_object_get_int64(json_object_object_get(e, "rate_pps")),
-		     o.synlimit_pps / o.n_cpus);
+		     o.rate_pps / o.n_cpus);
 	cr_assert(find_rule(arr, "allow", "127.0.0.0/8"), "loopback in the allowlist: %s", r.out);
 	json_object_put(root);
 	cmd_result_free(&r);

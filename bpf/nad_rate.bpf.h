@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * nad_synlimit.h - aggregate rate rules for spoofed or widely distributed
- * floods, in XDP (kernel side only; the ABI is struct nad_synlimit* in
- * nad_abi.h, the policy in user/mitigate.c).
+ * nad_rate.bpf.h - aggregate rate rules for spoofed or widely distributed
+ * floods, in XDP (kernel side only; the ABI is struct nad_rate* in
+ * nad_abi.h, the policy in user/mitigate/policy.c).
  *
  * A rule is keyed by the attacked {destination, port, protocol}. Subject to
  * it: TCP SYNs without ACK (connection attempts; nothing of an established
  * connection is ever touched), UDP datagrams to the port, ICMP/ICMPv6 echo
  * requests (port 0; ICMP errors such as "fragmentation needed" are never
  * limited). Beyond rate_pps per CPU (burst packets back to back) they are
- * dropped, counted in the rule's hits and in nad_stats.dropped_synlimit.
+ * dropped, counted in the rule's hits and in nad_stats.dropped_rate.
  * Allowlisted sources are never limited. An expired rule limits nothing.
  * Known clients are not limited either: a TCP SYN from a source that has
- * already sent at least NAD_SYNLIMIT_KNOWN packets other than bare SYNs
+ * already sent at least NAD_RATE_KNOWN packets other than bare SYNs
  * (nad_src: it completed handshakes, so it receives at its address) passes.
  * A spoofed flood's sources send SYNs only, so they never become known, and
  * a client already talking to the server keeps being served. (An attacker
@@ -28,44 +28,44 @@
  * Include after nad_allow_override() (nadxdp.bpf.c): an allowlisted source
  * subject to a live rule is counted in nad_stats.allowed_rule and passes.
  */
-#ifndef NAD_SYNLIMIT_H
-#define NAD_SYNLIMIT_H
+#ifndef NAD_RATE_BPF_H
+#define NAD_RATE_BPF_H
 
 #include "nad_abi.h"
 #include "nad_parse.h"
 
-/* Not preallocated: only then does the kernel count its elements (nad_synlimit_empty). */
+/* Not preallocated: only then does the kernel count its elements (nad_rate_empty). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NAD_SYNLIMIT_ENTRIES);
+	__uint(max_entries, NAD_RATE_ENTRIES);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct nad_synlimit_key);
-	__type(value, struct nad_synlimit);
-} nad_synlimit SEC(".maps");
+	__type(key, struct nad_rate_key);
+	__type(value, struct nad_rate);
+} nad_rate SEC(".maps");
 
 /* Per-CPU: another CPU's first lookup finds tat_ns == 0, a full bucket. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, NAD_SYNLIMIT_ENTRIES);
-	__type(key, struct nad_synlimit_key);
-	__type(value, struct nad_synlimit_state);
-} nad_synlimit_state SEC(".maps");
+	__uint(max_entries, NAD_RATE_ENTRIES);
+	__type(key, struct nad_rate_key);
+	__type(value, struct nad_rate_state);
+} nad_rate_state SEC(".maps");
 
 #define NAD_NS_PER_S 1000000000ULL
-#define NAD_SYNLIMIT_KNOWN 2
+#define NAD_RATE_KNOWN 2
 
-static __always_inline int nad_synlimit_known(const struct nad_rec *rec)
+static __always_inline int nad_rate_known(const struct nad_rec *rec)
 {
 	struct nad_src_stats *v;
 	struct nad_src_key k;
 
 	__builtin_memcpy(k.addr, rec->saddr, sizeof(k.addr));
 	v = bpf_map_lookup_elem(&nad_src, &k);
-	return v && v->pkts - v->syns >= NAD_SYNLIMIT_KNOWN;
+	return v && v->pkts - v->syns >= NAD_RATE_KNOWN;
 }
 
 /*
- * 1 if nad_synlimit certainly holds no rule: two plain loads from the
+ * 1 if nad_rate certainly holds no rule: two plain loads from the
  * kernel's own map struct (struct bpf_htab, CO-RE-relocated), where a
  * lookup is a helper call with a hash of the key (21-26 ns here).
  *
@@ -79,31 +79,30 @@ static __always_inline int nad_synlimit_known(const struct nad_rec *rec)
  * one is unlinked, so it never reads 0 while a rule can be found: a stale
  * value is at worst "not empty", which costs the lookup, never a rule.
  */
-static __always_inline int nad_synlimit_empty(void)
+static __always_inline int nad_rate_empty(void)
 {
-	struct bpf_htab *h = (struct bpf_htab *)&nad_synlimit;
+	struct bpf_htab *h = (struct bpf_htab *)&nad_rate;
 
 	return !h->use_percpu_counter && !h->count.counter;
 }
 
 /* The kernel's threshold (kernel/bpf/hashtab.c): the atomic count from 2 CPUs up. */
-_Static_assert(NAD_SYNLIMIT_ENTRIES / 2 <= 2 * 32,
-	       "nad_synlimit small enough for the kernel to count it in one atomic_t");
+_Static_assert(NAD_RATE_ENTRIES / 2 <= 2 * 32,
+	       "nad_rate small enough for the kernel to count it in one atomic_t");
 
 /*
  * Returns 1 if the packet is over the budget of an aggregate rule (drop it),
  * 0 otherwise. Fails open: no rule, no state, nothing dropped.
  */
-static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct nad_stats *st,
-					     __u64 now)
+static __always_inline int nad_rate_drop(const struct nad_rec *rec, struct nad_stats *st, __u64 now)
 {
-	struct nad_synlimit_key key = {};
-	struct nad_synlimit_state *s;
-	struct nad_synlimit *rule;
+	struct nad_rate_key key = {};
+	struct nad_rate_state *s;
+	struct nad_rate *rule;
 	__u64 interval, tat;
 
 	/* Most of the time there is no rate rule at all. */
-	if (nad_synlimit_empty())
+	if (nad_rate_empty())
 		return 0;
 	if (!(rec->flags & NAD_F_L4))
 		return 0;
@@ -130,19 +129,19 @@ static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct n
 	key.proto = rec->ip_proto;
 	__builtin_memcpy(key.daddr, rec->daddr, sizeof(key.daddr));
 
-	rule = bpf_map_lookup_elem(&nad_synlimit, &key);
+	rule = bpf_map_lookup_elem(&nad_rate, &key);
 	if (!rule || !rule->rate_pps || (rule->expires_ns && now > rule->expires_ns))
 		return 0;
 	if (nad_allow_override(rec, st))
 		return 0;
-	if (key.proto == NAD_IPPROTO_TCP && nad_synlimit_known(rec))
+	if (key.proto == NAD_IPPROTO_TCP && nad_rate_known(rec))
 		return 0;
-	s = bpf_map_lookup_elem(&nad_synlimit_state, &key);
+	s = bpf_map_lookup_elem(&nad_rate_state, &key);
 	if (!s) {
-		struct nad_synlimit_state init = {};
+		struct nad_rate_state init = {};
 
-		bpf_map_update_elem(&nad_synlimit_state, &key, &init, BPF_ANY);
-		s = bpf_map_lookup_elem(&nad_synlimit_state, &key);
+		bpf_map_update_elem(&nad_rate_state, &key, &init, BPF_ANY);
+		s = bpf_map_lookup_elem(&nad_rate_state, &key);
 		if (!s)
 			return 0;
 	}
@@ -152,7 +151,7 @@ static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct n
 	if (tat - now + interval > (__u64)rule->burst * interval) {
 		__sync_fetch_and_add(&rule->hits, 1);
 		__sync_fetch_and_add(&rule->hit_bytes, rec->wire_bytes);
-		st->dropped_synlimit++;
+		st->dropped_rate++;
 		return 1;
 	}
 	s->tat_ns = tat + interval;
@@ -160,4 +159,4 @@ static __always_inline int nad_synlimit_drop(const struct nad_rec *rec, struct n
 	return 0;
 }
 
-#endif /* NAD_SYNLIMIT_H */
+#endif /* NAD_RATE_BPF_H */
