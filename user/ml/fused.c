@@ -12,7 +12,7 @@ typedef float v16f __attribute__((vector_size(64)));
 typedef int32_t v16i __attribute__((vector_size(64)));
 typedef float v16f_u __attribute__((vector_size(64), aligned(4), may_alias));
 
-bool scorekern_usable(const struct autoenc_packed *ae, const struct iforest_packed *f)
+bool fused_usable(const struct autoenc_packed *ae, const struct iforest_packed *f)
 {
 #ifdef HAVE_KERNEL
 	return f->height == 8 && __builtin_cpu_supports("avx512f");
@@ -21,7 +21,7 @@ bool scorekern_usable(const struct autoenc_packed *ae, const struct iforest_pack
 #endif
 }
 
-size_t scorekern_act_floats(const struct autoenc_packed *ae)
+size_t fused_act_floats(const struct autoenc_packed *ae)
 {
 	size_t w = 16;
 
@@ -40,13 +40,14 @@ size_t scorekern_act_floats(const struct autoenc_packed *ae)
  * with two steps per level, 1.11M with one after the level, 1.02M with one every other
  * level); whatever is left afterwards runs alone.
  */
-__attribute__((target("arch=x86-64-v4"))) void
-scorekern_block(const struct autoenc_packed *ae, const struct iforest_packed *f, size_t d,
-		const float *xs, float *mae, float *ifs, struct scorekern_buf *buf)
+__attribute__((target("arch=x86-64-v4"))) void fused_block(const struct autoenc_packed *ae,
+							   const struct iforest_packed *f, size_t d,
+							   const float *xs, float *mae, float *ifs,
+							   struct fused_buf *buf)
 {
 	const unsigned L = ae->n_layers, nn = f->n_nodes;
 	const char *xb = (const char *)buf->xt;
-	float facc[SCOREKERN_ROWS] = { 0 };
+	float facc[FUSED_ROWS] = { 0 };
 	/* Autoencoder state: row tile, layer, column, step. */
 	unsigned rt = 0, l = 0, c = 0, k = 0, K = ae->w[0], pn = ae->pw[1];
 	const float *A = xs, *W = ae->layer[0];
@@ -56,8 +57,8 @@ scorekern_block(const struct autoenc_packed *ae, const struct iforest_packed *f,
 	v16f acc[8][2];
 
 	for (size_t j = 0; j < d; j++)
-		for (size_t i = 0; i < SCOREKERN_ROWS; i++)
-			buf->xt[j * SCOREKERN_ROWS + i] = iforest_key(xs[i * d + j]);
+		for (size_t i = 0; i < FUSED_ROWS; i++)
+			buf->xt[j * FUSED_ROWS + i] = iforest_key(xs[i * d + j]);
 
 #define BIAS_INIT()                                                                        \
 	do {                                                                               \
@@ -96,7 +97,7 @@ scorekern_block(const struct autoenc_packed *ae, const struct iforest_packed *f,
 					mae[i_] = s_ / (float)d;                                  \
 				}                                                                 \
 				l = 0;                                                            \
-				if (++rt == SCOREKERN_ROWS / 8) {                                 \
+				if (++rt == FUSED_ROWS / 8) {                                     \
 					busy = false;                                             \
 					break;                                                    \
 				}                                                                 \
@@ -144,7 +145,7 @@ scorekern_block(const struct autoenc_packed *ae, const struct iforest_packed *f,
 		const uint32_t *key = f->key + (size_t)t * nn;
 		const float *leaf = f->leaf + (size_t)t * f->n_leaves - nn;
 
-		for (size_t i0 = 0; i0 < SCOREKERN_ROWS; i0 += 8) {
+		for (size_t i0 = 0; i0 < FUSED_ROWS; i0 += 8) {
 			const char *x = xb + i0 * sizeof(uint32_t);
 			size_t p0 = 0, p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0, p7 = 0;
 
@@ -181,12 +182,12 @@ scorekern_block(const struct autoenc_packed *ae, const struct iforest_packed *f,
 #undef AE_STEP
 #undef TILE_END
 #undef BIAS_INIT
-	for (size_t i = 0; i < SCOREKERN_ROWS; i++)
+	for (size_t i = 0; i < FUSED_ROWS; i++)
 		ifs[i] = -exp2f(-facc[i] * f->inv_norm);
 }
 #else
-void scorekern_block(const struct autoenc_packed *ae, const struct iforest_packed *f, size_t d,
-		     const float *xs, float *mae, float *ifs, struct scorekern_buf *buf)
+void fused_block(const struct autoenc_packed *ae, const struct iforest_packed *f, size_t d,
+		 const float *xs, float *mae, float *ifs, struct fused_buf *buf)
 {
 }
 #endif

@@ -40,7 +40,7 @@ struct modelset_scratch {
 	size_t d;
 	float *xs; /* CHUNK scaled rows */
 	struct autoenc_scratch *ae;
-	struct scorekern_buf kern;
+	struct fused_buf fbuf;
 };
 
 void modelset_opts_default(struct modelset_opts *o)
@@ -233,15 +233,15 @@ struct modelset_scratch *modelset_scratch_new(const struct modelset *m)
 	if (!s)
 		goto nomem;
 	autoenc_packed(m->ae, &ap);
-	act = scorekern_act_floats(&ap);
+	act = fused_act_floats(&ap);
 	s->d = m->d;
 	s->xs = malloc(CHUNK * m->d * sizeof(float));
 	s->ae = autoenc_scratch_new(m->ae);
-	s->kern.act[0] = malloc(act * sizeof(float));
-	s->kern.act[1] = malloc(act * sizeof(float));
-	s->kern.y = malloc(act * sizeof(float));
-	s->kern.xt = malloc(SCOREKERN_ROWS * m->d * sizeof(uint32_t));
-	if (!s->xs || !s->ae || !s->kern.act[0] || !s->kern.act[1] || !s->kern.y || !s->kern.xt)
+	s->fbuf.act[0] = malloc(act * sizeof(float));
+	s->fbuf.act[1] = malloc(act * sizeof(float));
+	s->fbuf.y = malloc(act * sizeof(float));
+	s->fbuf.xt = malloc(FUSED_ROWS * m->d * sizeof(uint32_t));
+	if (!s->xs || !s->ae || !s->fbuf.act[0] || !s->fbuf.act[1] || !s->fbuf.y || !s->fbuf.xt)
 		goto nomem;
 	return s;
 nomem:
@@ -256,10 +256,10 @@ void modelset_scratch_free(struct modelset_scratch *s)
 		return;
 	free(s->xs);
 	autoenc_scratch_free(s->ae);
-	free(s->kern.act[0]);
-	free(s->kern.act[1]);
-	free(s->kern.y);
-	free(s->kern.xt);
+	free(s->fbuf.act[0]);
+	free(s->fbuf.act[1]);
+	free(s->fbuf.y);
+	free(s->fbuf.xt);
 	free(s);
 }
 
@@ -273,15 +273,15 @@ void modelset_score(const struct modelset *m, const float *X, size_t n, struct m
 
 	autoenc_packed(m->ae, &ap);
 	iforest_packed(m->forest, &fp);
-	fused = ae_mae && if_score && scorekern_usable(&ap, &fp);
+	fused = ae_mae && if_score && fused_usable(&ap, &fp);
 	for (size_t b = 0; b < n; b += CHUNK) {
 		size_t k = n - b < CHUNK ? n - b : CHUNK, done = 0;
 
 		scaler_transform(m->scaler, X + b * d, k, s->xs);
 		/* Full blocks through the fused kernel, the rest model by model. */
-		for (; fused && done + SCOREKERN_ROWS <= k; done += SCOREKERN_ROWS)
-			scorekern_block(&ap, &fp, d, s->xs + done * d, ae_mae + b + done,
-					if_score + b + done, &s->kern);
+		for (; fused && done + FUSED_ROWS <= k; done += FUSED_ROWS)
+			fused_block(&ap, &fp, d, s->xs + done * d, ae_mae + b + done,
+				    if_score + b + done, &s->fbuf);
 		if (done == k)
 			continue;
 		if (ae_mae)

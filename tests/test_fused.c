@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * test_fused.c - the fused autoencoder and forest pass (ml/fused.h) gives the models' own scores.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +13,13 @@
 /* The fused pass against the two models scored apart, bit for bit. */
 static void check(size_t d, const unsigned *hidden, unsigned n_hidden, uint64_t seed)
 {
-	const size_t n = 3 * SCOREKERN_ROWS;
+	const size_t n = 3 * FUSED_ROWS;
 	struct autoenc_opts ao;
 	struct iforest_opts fo;
 	struct autoenc_packed ap;
 	struct iforest_packed fp;
 	struct autoenc_scratch *as;
-	struct scorekern_buf buf;
+	struct fused_buf buf;
 	struct autoenc *ae;
 	struct iforest *f;
 	float *X = malloc(n * d * 4), *m1 = malloc(n * 4), *m2 = malloc(n * 4);
@@ -40,18 +43,18 @@ static void check(size_t d, const unsigned *hidden, unsigned n_hidden, uint64_t 
 	cr_assert_eq(iforest_fit(f, X, n), 0);
 	autoenc_packed(ae, &ap);
 	iforest_packed(f, &fp);
-	if (!scorekern_usable(&ap, &fp))
+	if (!fused_usable(&ap, &fp))
 		cr_skip_test("the fused kernel needs AVX-512, which this CPU lacks");
 	as = autoenc_scratch_new(ae);
-	buf.act[0] = malloc(scorekern_act_floats(&ap) * 4);
-	buf.act[1] = malloc(scorekern_act_floats(&ap) * 4);
-	buf.y = malloc(scorekern_act_floats(&ap) * 4);
-	buf.xt = malloc(d * SCOREKERN_ROWS * 4);
+	buf.act[0] = malloc(fused_act_floats(&ap) * 4);
+	buf.act[1] = malloc(fused_act_floats(&ap) * 4);
+	buf.y = malloc(fused_act_floats(&ap) * 4);
+	buf.xt = malloc(d * FUSED_ROWS * 4);
 	cr_assert(as && buf.act[0] && buf.act[1] && buf.y && buf.xt);
 	autoenc_score(ae, X, n, as, m1);
 	iforest_score_samples(f, X, n, s1);
-	for (size_t b = 0; b < n; b += SCOREKERN_ROWS)
-		scorekern_block(&ap, &fp, d, X + b * d, m2 + b, s2 + b, &buf);
+	for (size_t b = 0; b < n; b += FUSED_ROWS)
+		fused_block(&ap, &fp, d, X + b * d, m2 + b, s2 + b, &buf);
 	for (size_t i = 0; i < n; i++) {
 		cr_assert_eq(m1[i], m2[i], "row %zu: autoencoder %g apart, %g fused", i, m1[i],
 			     m2[i]);
@@ -71,12 +74,12 @@ static void check(size_t d, const unsigned *hidden, unsigned n_hidden, uint64_t 
 	free(s2);
 }
 
-Test(scorekern, fused_pass_equals_the_models_scored_apart)
+Test(fused, fused_pass_equals_the_models_scored_apart)
 {
 	check(12, NULL, 0, 1);
 }
 
-Test(scorekern, fused_pass_handles_16_wide_tiles_and_odd_widths)
+Test(fused, fused_pass_handles_16_wide_tiles_and_odd_widths)
 {
 	/* Widths 48 and 40 end in a 16-column tile; d = 5 pads the output to 16. */
 	static const unsigned hidden[] = { 48, 16, 40 };
