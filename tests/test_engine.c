@@ -724,7 +724,7 @@ Test(engine, profile_is_inferred_and_fixed_profile_is_kept)
 static void run_default_model(const struct recstream *rs, struct seen *s)
 {
 	struct engine_opts o;
-	struct modelhold *hold;
+	struct modelswap *hold;
 	struct engine *e;
 	char err[256];
 	struct modelset *m = modelset_load_mem(nad_default_model,
@@ -732,7 +732,7 @@ static void run_default_model(const struct recstream *rs, struct seen *s)
 					       ENGINE_DIM, err, sizeof(err));
 
 	cr_assert_not_null(m, "default model: %s", err);
-	hold = modelhold_new(m);
+	hold = modelswap_new(m);
 	cr_assert_not_null(hold);
 	memset(s, 0, sizeof(*s));
 	engine_opts_default(&o);
@@ -748,7 +748,7 @@ static void run_default_model(const struct recstream *rs, struct seen *s)
 	}
 	engine_finish(e);
 	engine_free(e);
-	modelhold_free(hold);
+	modelswap_free(hold);
 }
 
 static unsigned n_info(const struct seen *s)
@@ -801,7 +801,7 @@ static void log_event(void *ctx, const struct alert_event *ev)
 static char *run_mode(const struct recstream *rs, bool batch, enum classify_class *cls, float *vec)
 {
 	struct engine_opts o;
-	struct modelhold *hold;
+	struct modelswap *hold;
 	struct engine *e;
 	char *log = NULL;
 	size_t len = 0;
@@ -812,7 +812,7 @@ static char *run_mode(const struct recstream *rs, bool batch, enum classify_clas
 
 	cr_assert_not_null(m);
 	cr_assert_not_null(f);
-	hold = modelhold_new(m);
+	hold = modelswap_new(m);
 	engine_opts_default(&o);
 	o.summary_interval_s = 5;
 	e = engine_new(&o, hold, NULL);
@@ -834,7 +834,7 @@ static char *run_mode(const struct recstream *rs, bool batch, enum classify_clas
 	}
 	engine_finish(e);
 	engine_free(e);
-	modelhold_free(hold);
+	modelswap_free(hold);
 	fclose(f);
 	return log;
 }

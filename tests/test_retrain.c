@@ -1,116 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_retrain.c - atomic model swap under concurrent scoring; inline retraining.
+ * test_retrain.c - inline retraining publishes its model.
  */
 #include <criterion/criterion.h>
-#include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 
 #include "detect/retrain.h"
 
 #define D 4
-#define N 200
-
-static float X[N * D];
-
-static struct modelset *train(uint64_t seed, float shift)
-{
-	struct modelset_opts o;
-	float Y[N * D];
-
-	modelset_opts_default(&o);
-	modelset_opts_seed(&o, seed);
-	o.ae.epochs = 2;
-	o.forest.n_trees = 10;
-	for (int i = 0; i < N * D; i++)
-		Y[i] = X[i] + shift;
-	return modelset_train(Y, N, D, NULL, &o, NULL, NULL);
-}
-
-static void *images[2];
-static size_t image_len[2];
-static float expect_ae[2];
-static const float row[D] = { 0.5f, 0.1f, 3.0f, -1.0f };
-static struct modelhold *hold;
-static atomic_bool stop;
-static atomic_int bad, scored;
-
-static void *scorer(void *arg)
-{
-	int slot = modelhold_reader_add(hold);
-	struct modelset_scratch *s = NULL;
-	uint64_t have = 0;
-
-	(void)arg;
-	while (!atomic_load(&stop)) {
-		uint64_t gen;
-		const struct modelset *m = modelhold_acquire(hold, slot, &gen);
-		float ae;
-
-		if (gen != have) {
-			modelset_scratch_free(s);
-			s = modelset_scratch_new(m);
-			have = gen;
-		}
-		modelset_score(m, row, 1, s, &ae, NULL);
-		modelhold_release(hold, slot);
-		if (fabsf(ae - expect_ae[0]) > 1e-6f && fabsf(ae - expect_ae[1]) > 1e-6f)
-			atomic_fetch_add(&bad, 1);
-		atomic_fetch_add(&scored, 1);
-	}
-	modelset_scratch_free(s);
-	return NULL;
-}
-
-Test(retrain, swap_under_concurrent_scoring_never_mixes_or_frees_a_model_in_use)
-{
-	pthread_t th[3];
-	uint64_t st = 12345;
-
-	for (int i = 0; i < N * D; i++) {
-		st = st * 6364136223846793005ull + 1442695040888963407ull;
-		X[i] = (float)((st >> 33) % 1000) / 100.0f;
-	}
-	for (int k = 0; k < 2; k++) {
-		struct modelset *m = train(7 + k, k * 5.0f);
-		struct modelset_scratch *s;
-
-		cr_assert_not_null(m);
-		s = modelset_scratch_new(m);
-		modelset_score(m, row, 1, s, &expect_ae[k], NULL);
-		cr_assert_eq(modelset_save_mem(m, &images[k], &image_len[k]), 0);
-		modelset_scratch_free(s);
-		modelset_free(m);
-	}
-	cr_assert(fabsf(expect_ae[0] - expect_ae[1]) > 1e-4f);
-	hold = modelhold_new(modelset_load_mem(images[0], image_len[0], D, NULL, 0));
-	cr_assert_not_null(hold);
-	for (int i = 0; i < 3; i++)
-		pthread_create(&th[i], NULL, scorer, NULL);
-	for (int i = 0; i < 300; i++) {
-		struct modelset *m = modelset_load_mem(images[i % 2 ? 0 : 1], image_len[i % 2 ? 0 : 1],
-						       D, NULL, 0);
-
-		cr_assert_not_null(m);
-		modelhold_publish(hold, m);
-	}
-	atomic_store(&stop, true);
-	for (int i = 0; i < 3; i++)
-		pthread_join(th[i], NULL);
-	cr_expect_eq(atomic_load(&bad), 0, "%d scores from neither model", atomic_load(&bad));
-	cr_expect_gt(atomic_load(&scored), 0);
-	cr_expect_eq(modelhold_generation(hold), 301);
-	modelhold_free(hold);
-	free(images[0]);
-	free(images[1]);
-}
 
 Test(retrain, inline_initial_training_publishes_a_model_after_the_rows)
 {
 	static const char *const names[D] = { "a", "b", "c", "d" };
-	struct modelhold *h = modelhold_new(NULL);
+	struct modelswap *h = modelswap_new(NULL);
 	struct modelset_opts mo;
 	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 500, .initial_rows = 100,
 				  .interval_s = 0, .seed = 1, .model_opts = &mo };
@@ -127,13 +28,13 @@ Test(retrain, inline_initial_training_publishes_a_model_after_the_rows)
 		retrain_offer(r, v);
 	}
 	cr_expect_eq(retrain_tick(r, 1000), 0);
-	cr_expect_null(modelhold_acquire(h, modelhold_reader_add(h), NULL));
-	modelhold_release(h, 0);
+	cr_expect_null(modelswap_acquire(h, modelswap_reader_add(h), NULL));
+	modelswap_release(h, 0);
 	retrain_offer(r, v);
 	cr_expect_eq(retrain_tick(r, 2000), 1);
 	cr_expect_not(retrain_initial_pending(r));
-	cr_expect_not_null(modelhold_acquire(h, 0, NULL));
-	modelhold_release(h, 0);
+	cr_expect_not_null(modelswap_acquire(h, 0, NULL));
+	modelswap_release(h, 0);
 	retrain_free(r);
-	modelhold_free(h);
+	modelswap_free(h);
 }

@@ -81,7 +81,7 @@ static int load(struct recs *all, const char *path)
 	return 0;
 }
 
-static double run_engine(const struct recs *rs, struct modelhold *hold, bool batch)
+static double run_engine(const struct recs *rs, struct modelswap *hold, bool batch)
 {
 	struct engine_opts o;
 	struct engine *e;
@@ -117,7 +117,7 @@ int main(void)
 	const char *root = getenv("NADXDP_ROOT"), *one = getenv("NADXDP_BENCH_PCAP");
 	struct recs base = { 0 }, rs = { 0 };
 	struct modelset *m = NULL;
-	struct modelhold *hold = NULL;
+	struct modelswap *hold = NULL;
 	struct modelset_scratch *sc = NULL;
 	struct engine *vz = NULL;
 	float *X = NULL, *ae = NULL, *ifs = NULL;
@@ -183,7 +183,7 @@ int main(void)
 		tb = t < tb ? t : tb;
 	}
 
-	hold = modelhold_new(m);
+	hold = modelswap_new(m);
 	if (!hold)
 		goto out;
 	m = NULL; /* owned by hold */
@@ -213,7 +213,7 @@ out:
 	free(ifs);
 	engine_free(vz);
 	modelset_scratch_free(sc);
-	modelhold_free(hold);
+	modelswap_free(hold);
 	modelset_free(m);
 	free(base.r);
 	free(rs.r);

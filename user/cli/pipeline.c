@@ -175,7 +175,7 @@ int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char
 /* Everything one run needs; shared by the offline and live drivers. */
 struct analyze_live {
 	struct analyze_opts o;
-	struct modelhold *hold;
+	struct modelswap *hold;
 	struct retrain *retrain;
 	struct modelset_opts model_opts; /* retraining's; log_unit points at log_unit below */
 	float log_unit[ENGINE_DIM];
@@ -219,7 +219,7 @@ static void live_free(struct analyze_live *a)
 	engine_free(a->engine);
 	eve_free(a->eve);
 	retrain_free(a->retrain);
-	modelhold_free(a->hold);
+	modelswap_free(a->hold);
 	if (a->log)
 		fclose(a->log);
 	if (a->vec)
@@ -273,7 +273,7 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 		else
 			pr_info("Using the embedded default model\n");
 	}
-	a->hold = modelhold_new(m);
+	a->hold = modelswap_new(m);
 	if (!a->hold) {
 		e = errno;
 		modelset_free(m);

@@ -143,7 +143,7 @@ struct pending {
 
 struct engine {
 	struct engine_opts o;
-	struct modelhold *hold;
+	struct modelswap *hold;
 	struct retrain *retrain;
 	int slot;
 	struct modelset_scratch *scratch;
@@ -295,7 +295,7 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	return e;
 }
 
-struct engine *engine_new(const struct engine_opts *o, struct modelhold *hold,
+struct engine *engine_new(const struct engine_opts *o, struct modelswap *hold,
 			  struct retrain *retrain)
 {
 	struct engine *e = engine_alloc(o);
@@ -306,13 +306,13 @@ struct engine *engine_new(const struct engine_opts *o, struct modelhold *hold,
 	e->hold = hold;
 	e->retrain = retrain;
 	if (hold) {
-		e->slot = modelhold_reader_add(hold);
+		e->slot = modelswap_reader_add(hold);
 		if (e->slot < 0) {
 			engine_free(e);
 			errno = ENOSPC;
 			return NULL;
 		}
-		m = modelhold_acquire(hold, e->slot, &e->scratch_gen);
+		m = modelswap_acquire(hold, e->slot, &e->scratch_gen);
 		if (m) {
 			struct dbscan *db = dbscan_new(modelset_dbscan_opts(m));
 
@@ -322,7 +322,7 @@ struct engine *engine_new(const struct engine_opts *o, struct modelhold *hold,
 			}
 			e->scratch = modelset_scratch_new(m);
 		}
-		modelhold_release(hold, e->slot);
+		modelswap_release(hold, e->slot);
 		if (m && !e->scratch) {
 			engine_free(e);
 			errno = ENOMEM;
@@ -1146,11 +1146,11 @@ static void campaigns_recompute(struct engine *e)
 	if (n < 2)
 		return;
 	if (e->hold)
-		m = modelhold_acquire(e->hold, e->slot, NULL);
+		m = modelswap_acquire(e->hold, e->slot, NULL);
 	if (m)
 		scaler_transform(modelset_scaler(m), e->camp_X, n, e->camp_X);
 	if (e->hold)
-		modelhold_release(e->hold, e->slot);
+		modelswap_release(e->hold, e->slot);
 	nc = dbscan_fit(e->db, e->camp_X, n, ENGINE_DIM, e->camp_labels, NULL);
 	for (int c = 0; c < nc && e->n_campaigns < 8; c++) {
 		uint64_t eps[16];
@@ -1225,7 +1225,7 @@ static void summary(struct engine *e)
 	s.have_model = e->have_model;
 	s.ae_threshold = e->ae_thr;
 	s.if_threshold = e->if_thr;
-	s.model_generation = e->hold ? modelhold_generation(e->hold) : 0;
+	s.model_generation = e->hold ? modelswap_generation(e->hold) : 0;
 	if (e->have_kernel) {
 		s.have_kernel = true;
 		s.kernel_shed = e->kernel.recs_shed;
@@ -1337,7 +1337,7 @@ static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X
 
 	if (!e->hold)
 		return false;
-	m = modelhold_acquire(e->hold, e->slot, &gen);
+	m = modelswap_acquire(e->hold, e->slot, &gen);
 	if (m && gen != e->scratch_gen) {
 		/* A new model was published: its scratch (rare; not per packet). */
 		modelset_scratch_free(e->scratch);
@@ -1357,7 +1357,7 @@ static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X
 	} else {
 		m = NULL;
 	}
-	modelhold_release(e->hold, e->slot);
+	modelswap_release(e->hold, e->slot);
 	return m != NULL;
 }
 

@@ -102,7 +102,7 @@ struct engine;
  * then the model criteria never fire). retrain (not owned, may be NULL) receives the
  * vectors of unflagged packets and is ticked with the record clock. NULL + errno.
  */
-struct engine *engine_new(const struct engine_opts *o, struct modelhold *hold,
+struct engine *engine_new(const struct engine_opts *o, struct modelswap *hold,
 			  struct retrain *retrain);
 void engine_free(struct engine *e);
 

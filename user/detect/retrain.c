@@ -1,111 +1,19 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * detect/retrain.c - hazard-pointer model publication and background retraining
- * (contract in retrain.h).
+ * detect/retrain.c - background retraining (contract in retrain.h).
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "detect/retrain.h"
 
-struct modelhold {
-	_Atomic(struct modelset *) cur;
-	_Atomic(const struct modelset *) hazard[MODELHOLD_MAX_READERS];
-	atomic_int n_readers;
-	atomic_uint_fast64_t generation;
-	pthread_mutex_t publish_lock; /* one publisher at a time */
-};
-
-struct modelhold *modelhold_new(struct modelset *m)
-{
-	struct modelhold *h = calloc(1, sizeof(*h));
-
-	if (!h)
-		return NULL;
-	atomic_init(&h->cur, m);
-	for (int i = 0; i < MODELHOLD_MAX_READERS; i++)
-		atomic_init(&h->hazard[i], NULL);
-	atomic_init(&h->n_readers, 0);
-	atomic_init(&h->generation, 1);
-	pthread_mutex_init(&h->publish_lock, NULL);
-	return h;
-}
-
-void modelhold_free(struct modelhold *h)
-{
-	if (!h)
-		return;
-	modelset_free(atomic_load(&h->cur));
-	pthread_mutex_destroy(&h->publish_lock);
-	free(h);
-}
-
-int modelhold_reader_add(struct modelhold *h)
-{
-	int i = atomic_fetch_add(&h->n_readers, 1);
-
-	if (i >= MODELHOLD_MAX_READERS) {
-		atomic_fetch_sub(&h->n_readers, 1);
-		return -ENOSPC;
-	}
-	return i;
-}
-
-const struct modelset *modelhold_acquire(struct modelhold *h, int slot, uint64_t *generation)
-{
-	struct modelset *m;
-	uint64_t g;
-
-	/*
-	 * Announce, then re-check: once the slot holds m and cur still equals m, a publisher
-	 * that swaps afterwards will see the slot and wait (both sides are seq_cst).
-	 */
-	do {
-		g = atomic_load(&h->generation);
-		m = atomic_load(&h->cur);
-		atomic_store(&h->hazard[slot], m);
-	} while (atomic_load(&h->cur) != m || atomic_load(&h->generation) != g);
-	if (generation)
-		*generation = g;
-	return m;
-}
-
-void modelhold_release(struct modelhold *h, int slot)
-{
-	atomic_store(&h->hazard[slot], NULL);
-}
-
-void modelhold_publish(struct modelhold *h, struct modelset *m)
-{
-	struct modelset *old;
-	int n;
-
-	pthread_mutex_lock(&h->publish_lock);
-	old = atomic_exchange(&h->cur, m);
-	atomic_fetch_add(&h->generation, 1);
-	n = atomic_load(&h->n_readers);
-	if (n > MODELHOLD_MAX_READERS)
-		n = MODELHOLD_MAX_READERS;
-	for (int i = 0; old && i < n; i++) {
-		while (atomic_load(&h->hazard[i]) == old)
-			sched_yield();
-	}
-	modelset_free(old);
-	pthread_mutex_unlock(&h->publish_lock);
-}
-
-uint64_t modelhold_generation(const struct modelhold *h)
-{
-	return atomic_load(&((struct modelhold *)h)->generation);
-}
-
 struct retrain {
 	struct retrain_opts o;
-	struct modelhold *hold;
+	struct modelswap *hold;
 	float *res; /* reservoir: o.reservoir rows */
 	size_t n_res;
 	uint64_t n_offered;
@@ -121,7 +29,7 @@ struct retrain {
 	size_t train_n;
 };
 
-struct retrain *retrain_new(const struct retrain_opts *o, struct modelhold *h)
+struct retrain *retrain_new(const struct retrain_opts *o, struct modelswap *h)
 {
 	struct retrain *r;
 
@@ -218,7 +126,7 @@ static int train_publish(struct retrain *r, const float *X, size_t n)
 		if (err)
 			pr_debug("retrain: saving %s failed: %s\n", r->o.save_path, strerror(-err));
 	}
-	modelhold_publish(r->hold, m);
+	modelswap_publish(r->hold, m);
 	return 1;
 }
 

@@ -1,14 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * detect/retrain.h - the published model and its replacement while detection runs.
- *
- * struct modelhold publishes one struct modelset to any number of scorers.
- * A swap is a pointer exchange (C11 atomics, sequentially consistent); each
- * scorer announces the model it is using in its own hazard slot before
- * reading it, and the publisher frees the old model only once no slot holds
- * it. Scorers never block or wait; only the publisher waits (briefly, for a
- * scorer to finish the row it is scoring). A scorer keeps its own
- * modelset_scratch and re-creates it when the generation changes.
+ * detect/retrain.h - retraining the models while detection runs.
  *
  * struct retrain keeps a bounded reservoir (Algorithm R, fixed seed) of model
  * vectors the engine did not flag, and trains a new model set on it every
@@ -17,35 +9,17 @@
  * the same alerts every run). The initial training (no model in the models
  * directory) is the same path, on the first train_packets vectors, and the
  * result is saved to DIR/nadxdp.model.
+ * A trained model is published through a struct modelswap (ml/modelswap.h).
  */
 #ifndef NAD_RETRAIN_H
 #define NAD_RETRAIN_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ml/modelset.h"
-
-#define MODELHOLD_MAX_READERS 16
-
-struct modelhold;
-
-/* Takes ownership of m (may be NULL: no model yet). NULL + errno. */
-struct modelhold *modelhold_new(struct modelset *m);
-/* Frees the held model too. No reader may be active. */
-void modelhold_free(struct modelhold *h);
-
-/* A hazard slot for one scorer thread: >= 0, or -ENOSPC. */
-int modelhold_reader_add(struct modelhold *h);
-/* The current model (NULL if none), protected until modelhold_release(h, slot). */
-const struct modelset *modelhold_acquire(struct modelhold *h, int slot, uint64_t *generation);
-void modelhold_release(struct modelhold *h, int slot);
-
-/* Publishes m (ownership taken), waits until no scorer uses the old one, frees it. */
-void modelhold_publish(struct modelhold *h, struct modelset *m);
-uint64_t modelhold_generation(const struct modelhold *h);
+#include "ml/modelswap.h"
 
 struct retrain_opts {
 	size_t dim; /* model vector length */
@@ -62,7 +36,7 @@ struct retrain_opts {
 struct retrain;
 
 /* NULL + errno. hold is not owned. */
-struct retrain *retrain_new(const struct retrain_opts *o, struct modelhold *h);
+struct retrain *retrain_new(const struct retrain_opts *o, struct modelswap *h);
 /* Joins a running training thread. */
 void retrain_free(struct retrain *r);
 
