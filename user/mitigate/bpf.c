@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* mitigate/bpf.c - the BPF-map mitigation backend (contract in mitigate_bpf.h). */
+/* mitigate/bpf.c - the BPF-map mitigation backend (contract in bpf.h). */
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <json-c/json.h>

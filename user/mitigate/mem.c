@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* mitigate/mem.c - the in-memory mitigation backend (contract in mitigate_mem.h). */
+/* mitigate/mem.c - the in-memory mitigation backend (contract in mem.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * mitigate/policy.c - the mitigation policy (contract in mitigate.h).
+ * mitigate/policy.c - the mitigation policy (contract in policy.h).
  *
  * Tables are small fixed arrays searched linearly: at most max_rules rules,
  * a few thousand offenders and 64 attacked destinations, touched per alert

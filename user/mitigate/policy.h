@@ -4,8 +4,8 @@
  *
  * The policy knows nothing of BPF. It decides rules and hands them to a
  * backend through a small ops table (struct mitigate_ops): the BPF-map
- * backend (mitigate_bpf.h) writes the pinned nad_drop4/6, nad_allow4/6 and
- * nad_rate maps, the in-memory one (mitigate_mem.h) serves the tests.
+ * backend (mitigate/bpf.h) writes the pinned nad_drop4/6, nad_allow4/6 and
+ * nad_rate maps, the in-memory one (mitigate/mem.h) serves the tests.
  *
  * Policy
  *   - A critical dos_attack, or an excessive_traffic alert whose source rate
