@@ -312,15 +312,11 @@ Test(ratelimit, allowlisted_sources_are_never_limited)
 
 static struct mitigate_bpf *backend(void)
 {
-	struct mitigate_bpf_fds fds = {
-		.drop4 = bpf_map__fd(skel->maps.nad_drop4),
-		.drop6 = bpf_map__fd(skel->maps.nad_drop6),
-		.allow4 = bpf_map__fd(skel->maps.nad_allow4),
-		.allow6 = bpf_map__fd(skel->maps.nad_allow6),
-		.rate = bpf_map__fd(skel->maps.nad_rate),
-		.rate_state = bpf_map__fd(skel->maps.nad_rate_state),
-	};
-	struct mitigate_bpf *b = mitigate_bpf_new(&fds);
+	struct mitigate_bpf_fds fds;
+	struct mitigate_bpf *b;
+
+	mitigate_bpf_skel_fds(skel, &fds);
+	b = mitigate_bpf_new(&fds);
 
 	cr_assert_not_null(b, "mitigate_bpf_new: %s", strerror(errno));
 	return b;

@@ -625,14 +625,10 @@ static int install_signals(void)
 
 static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct loader *ld)
 {
-	struct nadxdp_bpf *sk = loader_skel(ld);
-	struct mitigate_bpf_fds fds = {
-		bpf_map__fd(sk->maps.nad_drop4),  bpf_map__fd(sk->maps.nad_drop6),
-		bpf_map__fd(sk->maps.nad_allow4), bpf_map__fd(sk->maps.nad_allow6),
-		bpf_map__fd(sk->maps.nad_rate),	  bpf_map__fd(sk->maps.nad_rate_state),
-	};
+	struct mitigate_bpf_fds fds;
 	int err, n = libbpf_num_possible_cpus();
 
+	mitigate_bpf_skel_fds(loader_skel(ld), &fds);
 	d->drop_fd[0] = fds.drop4;
 	d->drop_fd[1] = fds.drop6;
 	d->rate_fd = fds.rate;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mitigate/bpf.h"
+#include "nadxdp.skel.h"
 
 struct mitigate_bpf {
 	struct mitigate_bpf_fds fd;
@@ -43,6 +44,18 @@ static struct mitigate_bpf *alloc_closed(void)
 	if (b)
 		b->fd = (struct mitigate_bpf_fds){ -1, -1, -1, -1, -1, -1 };
 	return b;
+}
+
+void mitigate_bpf_skel_fds(const struct nadxdp_bpf *sk, struct mitigate_bpf_fds *out)
+{
+	*out = (struct mitigate_bpf_fds){
+		.drop4 = bpf_map__fd(sk->maps.nad_drop4),
+		.drop6 = bpf_map__fd(sk->maps.nad_drop6),
+		.allow4 = bpf_map__fd(sk->maps.nad_allow4),
+		.allow6 = bpf_map__fd(sk->maps.nad_allow6),
+		.rate = bpf_map__fd(sk->maps.nad_rate),
+		.rate_state = bpf_map__fd(sk->maps.nad_rate_state),
+	};
 }
 
 struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds)

@@ -25,6 +25,7 @@
 
 struct json_object;
 struct mitigate_bpf;
+struct nadxdp_bpf;
 
 extern const struct mitigate_ops mitigate_bpf_ops;
 
@@ -33,6 +34,9 @@ struct mitigate_bpf_fds {
 	int drop4, drop6, allow4, allow6;
 	int rate, rate_state;
 };
+
+/* The rule maps' fds of a loaded program (the daemon's skeleton), not duplicated. */
+void mitigate_bpf_skel_fds(const struct nadxdp_bpf *sk, struct mitigate_bpf_fds *out);
 
 /* Duplicates the fds (the caller keeps its own). NULL and errno on failure. */
 struct mitigate_bpf *mitigate_bpf_new(const struct mitigate_bpf_fds *fds);
