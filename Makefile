@@ -63,7 +63,7 @@ USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
-TEST_SRCS := $(wildcard tests/*.c)
+TEST_SRCS := $(wildcard tests/*.c tests/helpers/*.c)
 TEST_OBJS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
 TEST_BIN := $(OUTPUT)/nadxdp-tests
 
@@ -110,6 +110,7 @@ $(OUTPUT)/user/views/httpd.o: user/views/dashboard.html
 TB_TAG ?=
 $(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -DNADXDP_TB_TAG='"$(TB_TAG)"' -c $< -o $@
 
 $(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
@@ -170,7 +171,7 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 format:
-	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*/*.c user/*/*.h tests/*.c tests/*.h tests/bench/*.c
+	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*/*.c user/*/*.h tests/*.c tests/helpers/*.[ch] tests/bench/*.c
 
 clean:
 	rm -rf .output nadxdp

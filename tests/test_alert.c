@@ -8,7 +8,7 @@
 #include <netinet/in.h>
 
 #include "detect/alert.h"
-#include "recstream.h"
+#include "helpers/recstream.h"
 
 #define T0 1700000000000000000ull
 #define SEC 1000000000ull

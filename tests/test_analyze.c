@@ -13,7 +13,7 @@
 #include "capture/offline.h"
 #include "cli/pipeline.h"
 #include "detect/engine.h"
-#include "recstream.h"
+#include "helpers/recstream.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull

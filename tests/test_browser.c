@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "domcheck.h"
-#include "httpc.h"
+#include "helpers/domcheck.h"
+#include "helpers/httpc.h"
 #include "views/dashstate.h"
 #include "views/htmlreport.h"
 #include "views/httpd.h"

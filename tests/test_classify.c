@@ -10,7 +10,7 @@
 #include "common/addr.h"
 #include "common/names.h"
 #include "detect/classify.h"
-#include "recstream.h"
+#include "helpers/recstream.h"
 
 static struct nad_rec rec(uint8_t proto, uint16_t dport)
 {

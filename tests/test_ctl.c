@@ -23,7 +23,7 @@
 #include <linux/types.h>
 #include <criterion/criterion.h>
 
-#include "cmd_run.h"
+#include "helpers/cmd_run.h"
 #include "nad_abi.h"
 
 TestSuite(ctl);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
-#include "promcheck.h"
+#include "helpers/promcheck.h"
 #include "views/dashstate.h"
 #include "views/metrics.h"
 

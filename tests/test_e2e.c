@@ -41,9 +41,9 @@
 #include <criterion/criterion.h>
 #include <pcap/pcap.h>
 
-#include "cmd_run.h"
-#include "pktcases.h"
-#include "testbed_ns.h"
+#include "helpers/cmd_run.h"
+#include "helpers/pktcases.h"
+#include "helpers/testbed_ns.h"
 
 #define TB_PREFIX "nxe2e" NADXDP_TB_TAG
 #define TB_MON_NS TB_PREFIX "-mon"

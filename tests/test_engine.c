@@ -8,8 +8,8 @@
 
 #include "common/names.h"
 #include "detect/engine.h"
+#include "helpers/recstream.h"
 #include "ml/modelset.h"
-#include "recstream.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull

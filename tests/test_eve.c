@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 
 #include "detect/engine.h"
-#include "recstream.h"
+#include "helpers/recstream.h"
 #include "report/eve.h"
 
 #define T0 1700000000000000000ull

@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
-#include "httpc.h"
-#include "promcheck.h"
+#include "helpers/httpc.h"
+#include "helpers/promcheck.h"
 #include "views/dashstate.h"
 #include "views/httpd.h"
 

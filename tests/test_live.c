@@ -25,9 +25,9 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "cmd_run.h"
-#include "domcheck.h"
-#include "testbed_ns.h"
+#include "helpers/cmd_run.h"
+#include "helpers/domcheck.h"
+#include "helpers/testbed_ns.h"
 #include "views/dashstate.h"
 
 #define TB_PREFIX "nxlive" NADXDP_TB_TAG

@@ -29,9 +29,9 @@
 
 #include "capture/loader.h"
 #include "common/log.h"
+#include "helpers/pktbuild.h"
 #include "nad_abi.h"
 #include "nadxdp.skel.h"
-#include "pktbuild.h"
 
 #define IFNAME "nxkr0"
 #define PIN(name) NAD_PIN_DIR "/" name

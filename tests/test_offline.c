@@ -14,8 +14,8 @@
 #include <criterion/criterion.h>
 
 #include "capture/offline.h"
-#include "cmd_run.h"
 #include "features/features.h"
+#include "helpers/cmd_run.h"
 
 #define SSH_PCAP "tests/data/bruteforce_ssh_zeek_sshguess.pcap"
 #define SSH_N_PKTS 431 /* capinfos -c */

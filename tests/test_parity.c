@@ -25,10 +25,10 @@
 #include <pcap/pcap.h>
 #include <criterion/criterion.h>
 
-#include "bpfrun.h"
 #include "capture/packet.h"
+#include "helpers/bpfrun.h"
+#include "helpers/pktcases.h"
 #include "nad_abi.h"
-#include "pktcases.h"
 
 #define XDP_PASS 2
 /* What nadxdp returns for a passed packet: TC_ACT_UNSPEC (tcx: next program). */

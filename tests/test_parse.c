@@ -10,8 +10,8 @@
 #include <criterion/parameterized.h>
 
 #include "capture/packet.h"
+#include "helpers/pktcases.h"
 #include "nad_abi.h"
-#include "pktcases.h"
 
 static void parse_case(const char *name, struct pktb *b, struct nad_rec *rec)
 {

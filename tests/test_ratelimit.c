@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd_run.h"
 #include "common/log.h"
+#include "helpers/cmd_run.h"
 #include "mitigate/bpf.h"
 #include "mitigate/policy.h"
 #include "nadxdp.skel.h"

@@ -14,10 +14,10 @@
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 
-#include "bpfrun.h"
+#include "helpers/bpfrun.h"
+#include "helpers/pktcases.h"
 #include "nad_abi.h"
 #include "nadxdp.skel.h"
-#include "pktcases.h"
 
 #define XDP_DROP 1
 #define XDP_PASS 2

@@ -34,7 +34,7 @@
 #include "nad_abi.h"
 #include "nadxdp.skel.h"
 /* The Makefile links benchmarks with the user/ objects only; the builder is tiny. */
-#include "pktbuild.c"
+#include "helpers/pktbuild.c"
 
 #define REPEAT 1000000u
 #define CHUNK 10000u

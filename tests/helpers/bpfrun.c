@@ -4,8 +4,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bpfrun.h"
 #include "capture/ring.h"
+#include "helpers/bpfrun.h"
 #include "nadxdp.skel.h"
 
 static int on_sample(void *ctx, void *data, size_t size)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "domcheck.h"
+#include "helpers/domcheck.h"
 #include "views/dashstate.h"
 
 const char *const domcheck_views[] = { "view-rate",  "view-timeline",	"view-severity",

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <string.h>
 
-#include "pktbuild.h"
+#include "helpers/pktbuild.h"
 
 static uint8_t *put(struct pktb *b, uint32_t n)
 {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "promcheck.h"
+#include "helpers/promcheck.h"
 
 #define MAX_FAM 128
 #define MAX_SERIES 1024

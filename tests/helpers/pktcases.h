@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pktbuild.h"
+#include "helpers/pktbuild.h"
 
 struct pkt_case {
 	const char *name;

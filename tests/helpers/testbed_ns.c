@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <criterion/criterion.h>
 
-#include "cmd_run.h"
-#include "testbed_ns.h"
+#include "helpers/cmd_run.h"
+#include "helpers/testbed_ns.h"
 
 int tb_sh(const char *fmt, ...)
 {

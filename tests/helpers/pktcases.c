@@ -2,8 +2,8 @@
 #include <string.h>
 #include <linux/types.h>
 
+#include "helpers/pktcases.h"
 #include "nad_abi.h"
-#include "pktcases.h"
 
 /* 2001:db8::/32 is the documentation prefix: never routed. */
 const uint8_t pktc_src6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "httpc.h"
+#include "helpers/httpc.h"
 
 int httpc_connect(unsigned short port)
 {

@@ -8,7 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "recstream.h"
+#include "helpers/recstream.h"
 
 void rs_init(struct recstream *s, uint64_t t0_ns)
 {
