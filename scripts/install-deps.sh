@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# Installs the Debian packages nadxdp needs to build, test, benchmark and run
-# its namespace test bed. Idempotent; needs root.
+# Installs the Debian packages nadxdp needs, by group. Idempotent; needs root
+# only when something is missing.
+#
+#   scripts/install-deps.sh [GROUP...]     (no group: build testbed dashboard)
+#
+#   build      compile nadxdp and run the unit tests (make, make test-unit)
+#   testbed    the namespace test bed: root tests, make eval, make demo, make bench
+#   dashboard  the dashboard tests: tmux, headless Chromium, promtool
+#   dev        the maintainers' scripts: clang-format (make format), universal-ctags
+#              (scripts/longest-functions.sh)
 set -euo pipefail
 
 build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
@@ -9,12 +17,30 @@ build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 testbed=(iproute2 iputils-ping tcpreplay hping3 nmap tshark curl nginx-light iperf3 procps
 	hydra openssh-server slowhttptest dnsmasq-base netcat-openbsd bind9-dnsutils nftables
 	apache2-utils)
-# the dashboard tests: the terminal view driven in tmux, the page in headless Chromium;
-# promtool (Debian ships it with prometheus) checks /metrics and the alerting rules
-test=(tmux chromium prometheus)
+# the terminal view driven in tmux, the page in headless Chromium; promtool (Debian
+# ships it with prometheus) checks /metrics
+dashboard=(tmux chromium prometheus)
+dev=(clang-format universal-ctags)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build testbed dashboard)
+
+want=()
+for g in "${groups[@]}"; do
+	case "$g" in
+	build) want+=("${build[@]}") ;;
+	testbed) want+=("${testbed[@]}") ;;
+	dashboard) want+=("${dashboard[@]}") ;;
+	dev) want+=("${dev[@]}") ;;
+	*)
+		echo "install-deps: unknown group '$g' (build, testbed, dashboard, dev)" >&2
+		exit 2
+		;;
+	esac
+done
 
 missing=()
-for p in "${build[@]}" "${testbed[@]}" "${test[@]}"; do
+for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
