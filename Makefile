@@ -4,7 +4,9 @@
 # `make` copies the daemon to ./nadxdp.
 #
 #   make            build ./nadxdp
-#   make test       build and run every Criterion suite (root-only tests skip without root)
+#   make test       every test: the unit suites, then the root and test-bed suites (root)
+#   make test-unit  the suites that need neither root nor the test bed, in parallel
+#   make test-root  the BPF, test-bed and dashboard-tool suites, one at a time (root)
 #   make bench      build and run the benchmarks; prints figures
 #   make eval       detection quality in the namespace test bed (root)
 #   make demo       nadxdp on the namespace test bed (root)
@@ -63,20 +65,25 @@ USER_SRCS := $(wildcard user/*.c user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
-TEST_SRCS := $(wildcard tests/*.c tests/helpers/*.c)
-TEST_OBJS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
-TEST_BIN := $(OUTPUT)/nadxdp-tests
+# Tests by kind (docs/testing.md): tests/unit/ needs only the build packages and
+# runs in parallel; tests/root/ needs root or the test bed and runs serially.
+HELPER_OBJS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/helpers/*.c))
+UNIT_OBJS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/unit/*.c))
+ROOT_OBJS := $(patsubst tests/%.c,$(OUTPUT)/tests/%.o,$(wildcard tests/root/*.c))
+UNIT_BIN := $(OUTPUT)/nadxdp-unit-tests
+ROOT_BIN := $(OUTPUT)/nadxdp-root-tests
 
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
 
 BIN := $(OUTPUT)/nadxdp
 
-# Criterion runs suites one at a time: the end-to-end tests share the
-# pinned-map directory and the namespace test bed.
-TEST_ARGS ?= --jobs 1
+# Extra Criterion options for test-run, e.g. TEST_ARGS="--filter 'engine/*'".
+# scripts/run-tests.sh picks --jobs: all cores for unit, one for root.
+TEST_ARGS ?=
+TEST_KIND ?= all
 
-.PHONY: all deps test test-run bench bench-run eval demo install uninstall vmlinux format clean
+.PHONY: all deps deps-build test test-unit test-root test-run bench bench-run eval demo install uninstall vmlinux format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -124,7 +131,11 @@ $(BIN): $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(TEST_BIN): $(TEST_OBJS) $(LIB_OBJS)
+$(UNIT_BIN): $(UNIT_OBJS) $(HELPER_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
+
+$(ROOT_BIN): $(ROOT_OBJS) $(HELPER_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
@@ -137,15 +148,29 @@ $(OUTPUT)/bench/%: $(OUTPUT)/bench/%.o $(LIB_OBJS)
 deps:
 	@bash scripts/install-deps.sh
 
+deps-build:
+	@bash scripts/install-deps.sh build
+
 test: deps
 	@$(MAKE) --no-print-directory test-run
+
+test-unit: deps-build
+	@$(MAKE) --no-print-directory test-run TEST_KIND=unit
+
+test-root: deps
+	@$(MAKE) --no-print-directory test-run TEST_KIND=root
 
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
 
-# The tests run the daemon binary for the end-to-end cases.
-test-run: $(TEST_BIN) $(BIN)
-	NADXDP_BIN=$(abspath $(BIN)) NADXDP_ROOT=$(CURDIR) $(TEST_BIN) $(TEST_ARGS)
+# The tests run the daemon binary for the end-to-end cases. TEST_KIND=unit|root|all.
+TEST_BINS_unit := $(UNIT_BIN)
+TEST_BINS_root := $(ROOT_BIN)
+TEST_BINS_all := $(UNIT_BIN) $(ROOT_BIN)
+test-run: $(TEST_BINS_$(TEST_KIND)) $(BIN)
+	$(Q)rm -f $(OUTPUT)/nadxdp-tests # the one binary of before: never run a stale copy
+	@OUTPUT=$(abspath $(OUTPUT)) NADXDP_BIN=$(abspath $(BIN)) NADXDP_ROOT=$(CURDIR) \
+		bash scripts/run-tests.sh $(TEST_KIND) $(TEST_ARGS)
 
 bench-run: $(BENCH_BINS) $(BIN)
 	@for b in $(BENCH_BINS); do echo "== $$b"; NADXDP_ROOT=$(CURDIR) $$b || exit 1; done
@@ -171,7 +196,7 @@ vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
 format:
-	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*/*.c user/*/*.h tests/*.c tests/helpers/*.[ch] tests/bench/*.c
+	clang-format -i --style=file bpf/*.c bpf/*.h user/*.c user/*/*.c user/*/*.h tests/*/*.[ch]
 
 clean:
 	rm -rf .output nadxdp

@@ -2,7 +2,7 @@
 /*
  * The web server on 127.0.0.1 (ephemeral ports): routes, methods, the page's
  * self-containment, the JSON and the metrics, and abuse that must not stall
- * a feeder or the server.
+ * a feeder or the server. promtool's check of /metrics is tests/root/test_promtool.c.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 
+#include "helpers/dashfill.h"
 #include "helpers/httpc.h"
 #include "helpers/promcheck.h"
 #include "views/dashstate.h"
@@ -26,26 +27,6 @@
 static struct dashstate *ds;
 static struct httpd *srv;
 static unsigned short port;
-
-static void fill(struct dashstate *d)
-{
-	struct nad_stats k = { .pkts = { 5000, 700 }, .bytes = { 600000, 80000 }, .recs_emitted = 5600 };
-	struct dashstate_alert a = { .ts_ns = 30 * S, .cls = DASH_CL_DOS_ATTACK, .sev = -1 };
-	struct dashstate_rule r = { .origin = NAD_ORIGIN_AUTO, .reason = DASH_CL_DOS_ATTACK,
-				    .expires_in_s = 300, .hits = 42 };
-
-	dashstate_set_info(d, "nadx0", "live", "default");
-	for (__u64 sec = 1; sec <= 30; sec++)
-		dashstate_on_packets(d, sec * S, NAD_DIR_IN, sec * 10, sec * 10 * 100, 100);
-	dashstate_on_packets(d, 30 * S, NAD_DIR_OUT, 7, 7 * 1400, 1400);
-	snprintf(a.src, sizeof(a.src), "198.18.0.3");
-	snprintf(a.dst, sizeof(a.dst), "198.18.0.1");
-	snprintf(a.evidence, sizeof(a.evidence), "SYN rate 3000/s");
-	dashstate_on_alert(d, &a);
-	snprintf(r.prefix, sizeof(r.prefix), "198.18.0.3/32");
-	dashstate_set_rules(d, &r, 1);
-	dashstate_set_kernel(d, &k);
-}
 
 static void teardown(void);
 
@@ -58,7 +39,7 @@ static void start(unsigned per_ip, unsigned conn_limit, unsigned timeout_s)
 	teardown();
 	ds = dashstate_new(NULL);
 	cr_assert_not_null(ds);
-	fill(ds);
+	dashfill_small(ds);
 	srv = httpd_start(ds, &o);
 	cr_assert_not_null(srv, "httpd_start: %s", strerror(errno));
 	port = httpd_port(srv);
@@ -170,12 +151,11 @@ Test(httpd, state_follows_the_feed_within_the_cache_time)
 	httpc_resp_free(&r);
 }
 
-Test(httpd, metrics_pass_the_strict_check_and_promtool)
+Test(httpd, metrics_pass_the_strict_check)
 {
 	struct httpc_resp r;
-	char err[256] = "", *ct, path[] = "/tmp/nadxdp-metrics-XXXXXX";
+	char err[256] = "", *ct;
 	unsigned n = 0;
-	int fd, st;
 
 	cr_assert_eq(httpc_get(port, "GET", "/metrics", 5000, &r), 0);
 	cr_assert_eq(r.status, 200);
@@ -184,22 +164,6 @@ Test(httpd, metrics_pass_the_strict_check_and_promtool)
 	cr_assert_not_null(strstr(ct, "text/plain; version=0.0.4"));
 	cr_assert_eq(promcheck(r.body, err, sizeof(err), &n), 0, "%s", err);
 	cr_assert_eq(promcheck_value(r.body, "nadxdp_kernel_packets_total{direction=\"in\"}"), 5000);
-
-	/* scripts/install-deps.sh installs promtool (package prometheus): no silent skip. */
-	cr_assert_eq(system("command -v promtool >/dev/null 2>&1"), 0,
-		     "promtool is missing (scripts/install-deps.sh installs it)");
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, r.body, r.body_len), (ssize_t)r.body_len);
-	close(fd);
-	{
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "promtool check metrics < %s", path);
-		st = system(cmd);
-	}
-	unlink(path);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "promtool check metrics failed");
 	free(ct);
 	httpc_resp_free(&r);
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Runs the Criterion test binaries by kind and says at the end what ran, what
+# failed and what did not run, and why.
+#
+#   scripts/run-tests.sh unit|root|all [criterion options...]
+#
+# unit  $OUTPUT/nadxdp-unit-tests: suites that need neither root nor the test
+#       bed, all at once (--jobs = cores). A test that skips (a CPU feature the
+#       machine lacks) is listed but does not fail the run.
+# root  $OUTPUT/nadxdp-root-tests: BPF, test-bed and dashboard-tool suites,
+#       one test at a time (they share bpffs, the test bed and the CPU). Not
+#       root: nothing runs, the run fails and says how many tests that left.
+#       A test that skips (a missing tool) fails the run too.
+# Exit 0 only when every test that had to run ran and passed.
+#
+# Environment: OUTPUT (.output), NADXDP_BIN (the daemon the tests run),
+# NADXDP_ROOT (the checkout), JOBS (parallel unit tests; nproc).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUTPUT=${OUTPUT:-$ROOT/.output}
+export NADXDP_ROOT=${NADXDP_ROOT:-$ROOT}
+export NADXDP_BIN=${NADXDP_BIN:-$OUTPUT/nadxdp}
+JOBS=${JOBS:-$(nproc)}
+
+kind=${1:-}
+case "$kind" in
+unit | root) kinds=("$kind") ;;
+all) kinds=(unit root) ;;
+*)
+	echo "usage: $0 unit|root|all [criterion options...]" >&2
+	exit 2
+	;;
+esac
+shift
+
+tmp=$(mktemp -d /tmp/nadxdp-tests-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+summary=()
+rc=0
+
+# Criterion's own synthesis leaves skipped tests out of its count: read its TAP report instead.
+report() {
+	local k=$1 tap=$2 status=$3 plan ok skip fail seen failed
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -1)
+	skip=$(grep -c '^ok - .* # SKIP ' "$tap")
+	ok=$(($(grep -c '^ok - ' "$tap") - skip))
+	fail=$(grep -c '^not ok - ' "$tap")
+	seen=$((ok + skip + fail))
+	summary+=("$(printf '%-5s %4d tests: %d passed, %d failed, %d not run' "$k" "${plan:-0}" \
+		"$ok" "$fail" "$((${plan:-0} - ok - fail))")")
+	if [ "$skip" -gt 0 ]; then
+		summary+=("      not run (skipped), by reason:")
+		while read -r n why; do
+			summary+=("$(printf '      %4d  %s' "$n" "$why")")
+		done < <(sed -n 's/^ok - .* # SKIP //p' "$tap" | sort | uniq -c | sort -rn)
+	fi
+	if [ "${plan:-0}" -gt "$seen" ]; then
+		summary+=("      $((plan - seen)) never reported (the test binary stopped early)")
+	fi
+	mapfile -t failed < <(sed -n 's/^not ok - /      FAILED /p' "$tap")
+	summary+=("${failed[@]}")
+	if [ "$status" -ne 0 ] || [ "$fail" -gt 0 ] || [ "${plan:-0}" -gt "$seen" ]; then
+		rc=1
+	fi
+	if [ "$k" = root ] && [ "$skip" -gt 0 ]; then
+		summary+=("      a root or test-bed test that does not run fails the run: install what" \
+			"      it names (scripts/install-deps.sh), run as root, and run again")
+		rc=1
+	fi
+}
+
+for k in "${kinds[@]}"; do
+	bin=$OUTPUT/nadxdp-$k-tests
+	if [ ! -x "$bin" ]; then
+		echo "run-tests: $bin is not built (make $bin)" >&2
+		exit 2
+	fi
+	if [ "$k" = root ] && [ "$(id -u)" -ne 0 ]; then
+		n=$("$bin" --list "$@" 2>/dev/null | grep -Ec '^(├|└)── ')
+		summary+=("$(printf '%-5s %4d tests: NOT RUN, they need root (BPF programs, bpffs,' \
+			"$k" "$n")" "      network namespaces): run \`sudo make test-root\`")
+		rc=1
+		continue
+	fi
+	if [ "$k" = unit ]; then
+		args=(--jobs "$JOBS")
+	else
+		args=(--jobs 1)
+	fi
+	echo "== $k tests: $bin ${args[*]} $*"
+	"$bin" "${args[@]}" --tap="$tmp/$k.tap" "$@"
+	report "$k" "$tmp/$k.tap" $?
+done
+
+echo "== test summary"
+printf '%s\n' "${summary[@]}"
+exit $rc
