@@ -35,6 +35,12 @@ all) kinds=(unit root) ;;
 esac
 shift
 
+# A --filter (or CRITERION_TEST_PATTERN) selects tests; the rest are not counted.
+filtered=${CRITERION_TEST_PATTERN:-}
+for a in "$@"; do
+	case "$a" in --filter*) filtered=1 ;; esac
+done
+
 tmp=$(mktemp -d /tmp/nadxdp-tests-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 summary=()
@@ -42,26 +48,36 @@ rc=0
 
 # Criterion's own synthesis leaves skipped tests out of its count: read its TAP report instead.
 report() {
-	local k=$1 tap=$2 status=$3 plan ok skip fail seen failed
+	local k=$1 tap=$2 status=$3 plan ok skip fail seen failed unsel reasons
 	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -1)
-	skip=$(grep -c '^ok - .* # SKIP ' "$tap")
-	ok=$(($(grep -c '^ok - ' "$tap") - skip))
+	plan=${plan:-0}
+	# Criterion reports a test its filter left out as skipped with this text.
+	unsel=0
+	if [ -n "$filtered" ]; then
+		unsel=$(grep -c '^ok - .* # SKIP test was skipped$' "$tap")
+		plan=$((plan - unsel))
+	fi
+	skip=$(($(grep -c '^ok - .* # SKIP ' "$tap") - unsel))
+	ok=$(($(grep -c '^ok - ' "$tap") - skip - unsel))
 	fail=$(grep -c '^not ok - ' "$tap")
 	seen=$((ok + skip + fail))
-	summary+=("$(printf '%-5s %4d tests: %d passed, %d failed, %d not run' "$k" "${plan:-0}" \
-		"$ok" "$fail" "$((${plan:-0} - ok - fail))")")
+	summary+=("$(printf '%-5s %4d tests: %d passed, %d failed, %d not run' "$k" "$plan" \
+		"$ok" "$fail" "$((plan - ok - fail))")")
+	[ "$unsel" -eq 0 ] || summary+=("      ($unsel more left out by the filter)")
 	if [ "$skip" -gt 0 ]; then
+		reasons=$(sed -n 's/^ok - .* # SKIP //p' "$tap")
+		[ -z "$filtered" ] || reasons=$(grep -v '^test was skipped$' <<<"$reasons")
 		summary+=("      not run (skipped), by reason:")
 		while read -r n why; do
 			summary+=("$(printf '      %4d  %s' "$n" "$why")")
-		done < <(sed -n 's/^ok - .* # SKIP //p' "$tap" | sort | uniq -c | sort -rn)
+		done < <(sort <<<"$reasons" | uniq -c | sort -rn)
 	fi
-	if [ "${plan:-0}" -gt "$seen" ]; then
+	if [ "$plan" -gt "$seen" ]; then
 		summary+=("      $((plan - seen)) never reported (the test binary stopped early)")
 	fi
 	mapfile -t failed < <(sed -n 's/^not ok - /      FAILED /p' "$tap")
 	summary+=("${failed[@]}")
-	if [ "$status" -ne 0 ] || [ "$fail" -gt 0 ] || [ "${plan:-0}" -gt "$seen" ]; then
+	if [ "$status" -ne 0 ] || [ "$fail" -gt 0 ] || [ "$plan" -gt "$seen" ]; then
 		rc=1
 	fi
 	if [ "$k" = root ] && [ "$skip" -gt 0 ]; then
