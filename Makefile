@@ -75,6 +75,9 @@ ROOT_BIN := $(OUTPUT)/nadxdp-root-tests
 
 BENCH_SRCS := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUTPUT)/bench/%,$(BENCH_SRCS))
+# The benchmarks' own BPF programs (the baselines nadxdp is measured against).
+BENCH_BPF_OBJS := $(patsubst tests/bench/%.bpf.c,$(OUTPUT)/bench/%.bpf.o,$(wildcard tests/bench/*.bpf.c))
+BENCH_SKELS := $(BENCH_BPF_OBJS:.bpf.o=.skel.h)
 
 BIN := $(OUTPUT)/nadxdp
 
@@ -120,7 +123,15 @@ $(OUTPUT)/tests/%.o: tests/%.c | $(OUTPUT)/tests $(SKELS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -DNADXDP_TB_TAG='"$(TB_TAG)"' -c $< -o $@
 
-$(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS)
+$(BENCH_BPF_OBJS): $(OUTPUT)/bench/%.bpf.o: tests/bench/%.bpf.c | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_SKELS): $(OUTPUT)/bench/%.skel.h: $(OUTPUT)/bench/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(OUTPUT)/bench/%.o: tests/bench/%.c | $(OUTPUT)/bench $(SKELS) $(BENCH_SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -iquote tests -c $< -o $@
 
@@ -172,7 +183,7 @@ test-run: $(TEST_BINS_$(TEST_KIND)) $(BIN)
 	@OUTPUT=$(abspath $(OUTPUT)) NADXDP_BIN=$(abspath $(BIN)) NADXDP_ROOT=$(CURDIR) \
 		bash scripts/run-tests.sh $(TEST_KIND) $(TEST_ARGS)
 
-bench-run: $(BENCH_BINS) $(BIN)
+bench-run: $(BENCH_BINS) $(BENCH_BPF_OBJS) $(BIN)
 	@for b in $(BENCH_BINS); do echo "== $$b"; NADXDP_ROOT=$(CURDIR) $$b || exit 1; done
 	@for s in scripts/bench-*.sh; do [ -e "$$s" ] || continue; echo "== $$s"; \
 		NADXDP_BIN=$(abspath $(BIN)) bash $$s || exit 1; done

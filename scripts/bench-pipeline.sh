@@ -8,7 +8,7 @@
 # monitored interface) at top speed from the client namespace, looped to
 # about BENCH_PKTS packets (default 1,000,000). BENCH_ROUNDS rounds (default
 # 5), each a replay with nothing attached, one with an empty XDP program in
-# skb mode (bpf/bare.bpf.c's nad_bare; what an XDP hook alone costs on a
+# skb mode (tests/bench/bare.bpf.c's nad_bare; what an XDP hook alone costs on a
 # veth), one with an empty TC ingress program (the same for a TC hook), one
 # with a fresh `nadxdp run` attached in its default mode (BENCH_MODE, if set,
 # is passed as --mode; on a veth the default is ingress at TC), then, unless
@@ -76,7 +76,7 @@ SENT=$((LOOPS * PCAP_PKTS))
 bash "$TB" up >/dev/null
 # The empty programs, pinned in this script's private bpffs.
 BARE_DIR=/sys/fs/bpf/nxbench-bare
-bpftool prog loadall "$ROOT/.output/bpf/bare.bpf.o" "$BARE_DIR"
+bpftool prog loadall "$ROOT/.output/bench/bare.bpf.o" "$BARE_DIR"
 tcprewrite --enet-dmac="$TB_MON_MAC" --enet-smac="$TB_CLI_MAC" -i "$PCAP" -o "$WORK/replay.pcap"
 # tcpreplay caches the looped file in memory (--preload-pcap): the sender reads no disk.
 replay() {

@@ -30,7 +30,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "bare.skel.h"
+#include "bench/bare.skel.h"
 #include "nad_abi.h"
 #include "nadxdp.skel.h"
 /* The Makefile links benchmarks with the user/ objects only; the builder is tiny. */
