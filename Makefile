@@ -43,7 +43,7 @@ endif
 LIBS_PC := libbpf libelf zlib libpcap json-c ncursesw libmicrohttpd
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
-# OpenBLAS: sgemm for batched autoencoder inference and training (see README).
+# OpenBLAS: sgemm for training the autoencoder (docs/models.md).
 BLAS_CFLAGS := $(shell $(PKG_CONFIG) --cflags openblas 2>/dev/null)
 BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas 2>/dev/null || echo -lopenblas)
 

@@ -16,7 +16,7 @@
  * mode and XDP in native mode. At TC, two crafted VLAN-tagged frames (one
  * tag, two tags) follow the same way: the test bed's bridge has moved the
  * outer tag into skb metadata, and the record must still count it as the
- * offline parser does. (XDP cannot see such a tag: see the README.)
+ * offline parser does. (XDP cannot see such a tag: see docs/architecture.md.)
  * A second test blocks the capture's whole /24 (client and server) with
  * `nadxdp rules add` and allowlists the server with `nadxdp rules allow add`
  * on the running daemon: every client packet is dropped and counted on the
