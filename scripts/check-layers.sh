@@ -5,7 +5,8 @@
 #   common < capture < features < ml < detect < mitigate < report < views < cli, main.c on top
 #
 # - a file includes only its own stage or stages to its left, by folder
-#   ("ml/iforest.h"); bpf/ headers (the kernel ABI) may be included anywhere;
+#   ("ml/iforest.h"); bpf/ headers (the kernel/user ABI, not the kernel-only
+#   *.bpf.h) may be included anywhere;
 #   "nadxdp.skel.h" only in capture/loader.c, mitigate/bpf.c and cli/;
 # - common/, features/ and ml/ never log above debug (pr_info, pr_warn,
 #   printing to stderr; common/log.[ch] is the logger), never use libbpf or the
@@ -26,8 +27,8 @@ if [ ! -d "$root/user" ]; then
 fi
 cd "$root"
 
-# bpf/ headers any file may include without a folder (the kernel/user ABI)
-abi=$(find bpf -maxdepth 1 -name '*.h' -printf '%f ')
+# bpf/ headers any file may include without a folder (the ABI; a *.bpf.h is kernel-only)
+abi=$(find bpf -maxdepth 1 -name '*.h' ! -name '*.bpf.h' -printf '%f ')
 
 mapfile -t files < <(find user -name '*.[ch]' | LC_ALL=C sort)
 awk -v abi="$abi" '
@@ -126,7 +127,7 @@ FNR == 1 {
 				say("includes nadxdp.skel.h: only capture/loader.c, mitigate/bpf.c and cli/ may")
 		} else if (inc !~ /\//) {
 			if (!(inc in isabi))
-				say("includes \"" inc "\": name the stage folder (\"stage/" inc "\"); only bpf/ headers go without one")
+				say("includes \"" inc "\": name the stage folder (\"stage/" inc "\"); only bpf/ ABI headers go without one")
 		} else {
 			top = inc
 			sub(/\/.*/, "", top)
