@@ -12,11 +12,14 @@
 #              (scripts/longest-functions.sh)
 set -euo pipefail
 
+# libxdp-dev: libxdp's multi-program dispatcher, so nadxdp shares an interface with other
+# XDP programs
 build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
-	libjson-c-dev libopenblas-dev libcriterion-dev libncurses-dev libmicrohttpd-dev)
+	libjson-c-dev libopenblas-dev libcriterion-dev libncurses-dev libmicrohttpd-dev libxdp-dev)
+# xdp-tools: xdp-filter and xdp-loader beside nadxdp in the coexistence tests
 testbed=(iproute2 iputils-ping tcpreplay hping3 nmap tshark curl nginx-light iperf3 procps
 	hydra openssh-server slowhttptest dnsmasq-base netcat-openbsd bind9-dnsutils nftables
-	apache2-utils)
+	apache2-utils xdp-tools)
 # the terminal view driven in tmux, the page in headless Chromium; promtool (Debian
 # ships it with prometheus) checks /metrics
 dashboard=(tmux chromium prometheus)
