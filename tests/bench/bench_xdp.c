@@ -35,44 +35,9 @@
 #include "nadxdp.skel.h"
 /* The Makefile links benchmarks with the user/ objects only; the builder is tiny. */
 #include "helpers/pktbuild.c"
+#include "testrun.h"
 
-#define REPEAT 1000000u
-#define CHUNK 10000u
 #define ROUNDS 3
-
-static int drop_sample(void *ctx, void *data, size_t size)
-{
-	return 0;
-}
-
-/* ns per run over repeat runs, or a negative errno. */
-static double run_ns(int prog_fd, const struct pktb *b, __u32 repeat)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b->buf, .data_size_in = b->len,
-		    .repeat = repeat);
-
-	if (bpf_prog_test_run_opts(prog_fd, &o))
-		return -errno;
-	return (double)o.duration;
-}
-
-/* Program fd (nad_xdp or nad_tc_in) on b, draining the ring between chunks. */
-static double record_path_ns(int fd, struct ring_buffer *rb, const struct pktb *b)
-{
-	double sum = 0;
-
-	/* The previous round's shed run left the ring full. */
-	ring_buffer__consume(rb);
-	for (__u32 i = 0; i < REPEAT / CHUNK; i++) {
-		double ns = run_ns(fd, b, CHUNK);
-
-		if (ns < 0)
-			return ns;
-		sum += ns;
-		ring_buffer__consume(rb);
-	}
-	return sum / (REPEAT / CHUNK);
-}
 
 static double median3(double v[ROUNDS])
 {
@@ -149,7 +114,7 @@ int main(void)
 	}
 	printf("XDP cost per packet, bpf_prog_test_run_opts, %u runs each, median of %d rounds "
 	       "(ns/packet)\n",
-	       REPEAT, ROUNDS);
+	       TESTRUN_REPEAT, ROUNDS);
 	printf("%-22s %8s %10s %10s %12s %10s %12s %10s\n", "packet", "bare", "ts+parse",
 	       "+ vs bare", "nadxdp rec", "+ vs bare", "nadxdp shed", "+ vs bare");
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++) {
@@ -160,8 +125,8 @@ int main(void)
 
 		/* A fresh load per packet type: empty ring, empty LRU. */
 		skel = nadxdp_bpf__open_and_load();
-		rb = skel ? ring_buffer__new(bpf_map__fd(skel->maps.nad_events), drop_sample, NULL,
-					     NULL) :
+		rb = skel ? ring_buffer__new(bpf_map__fd(skel->maps.nad_events),
+					     testrun_drop_sample, NULL, NULL) :
 			    NULL;
 		if (!rb) {
 			fprintf(stderr, "bench_xdp: loading nadxdp: %s\n", strerror(errno));
@@ -169,12 +134,18 @@ int main(void)
 		}
 		pkts[i].build(&b);
 		for (int r = 0; r < ROUNDS; r++) {
-			b_r[r] = run_ns(bpf_program__fd(bare->progs.nad_bare), &b, REPEAT);
-			fl_r[r] = run_ns(bpf_program__fd(bare->progs.nad_floor), &b, REPEAT);
-			rec_r[r] = record_path_ns(bpf_program__fd(skel->progs.nad_xdp), rb, &b);
-			shed_r[r] = run_ns(bpf_program__fd(skel->progs.nad_xdp), &b, REPEAT);
-			tb_r[r] = run_ns(bpf_program__fd(bare->progs.nad_bare_tc), &b, REPEAT);
-			tr_r[r] = record_path_ns(bpf_program__fd(skel->progs.nad_tc_in), rb, &b);
+			b_r[r] = testrun_ns(bpf_program__fd(bare->progs.nad_bare), &b,
+					    TESTRUN_REPEAT);
+			fl_r[r] = testrun_ns(bpf_program__fd(bare->progs.nad_floor), &b,
+					     TESTRUN_REPEAT);
+			rec_r[r] = testrun_record_path_ns(bpf_program__fd(skel->progs.nad_xdp), rb,
+							  &b);
+			shed_r[r] = testrun_ns(bpf_program__fd(skel->progs.nad_xdp), &b,
+					       TESTRUN_REPEAT);
+			tb_r[r] = testrun_ns(bpf_program__fd(bare->progs.nad_bare_tc), &b,
+					     TESTRUN_REPEAT);
+			tr_r[r] = testrun_record_path_ns(bpf_program__fd(skel->progs.nad_tc_in), rb,
+							 &b);
 			if (b_r[r] < 0 || fl_r[r] < 0 || rec_r[r] < 0 || shed_r[r] < 0 ||
 			    tb_r[r] < 0 || tr_r[r] < 0) {
 				fprintf(stderr, "bench_xdp: test_run failed\n");
@@ -187,10 +158,10 @@ int main(void)
 		shed_ns = median3(shed_r);
 		if (i == 0) {
 			for (int r = 0; r < ROUNDS; r++) {
-				clk_b[r] =
-					run_ns(bpf_program__fd(bare->progs.nad_bare), &b, REPEAT);
-				clk_r[r] =
-					run_ns(bpf_program__fd(bare->progs.nad_clock), &b, REPEAT);
+				clk_b[r] = testrun_ns(bpf_program__fd(bare->progs.nad_bare), &b,
+						      TESTRUN_REPEAT);
+				clk_r[r] = testrun_ns(bpf_program__fd(bare->progs.nad_clock), &b,
+						      TESTRUN_REPEAT);
 				if (clk_b[r] < 0 || clk_r[r] < 0) {
 					fprintf(stderr, "bench_xdp: test_run failed\n");
 					goto cleanup;
