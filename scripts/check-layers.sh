@@ -7,7 +7,9 @@
 # - a file includes only its own stage or stages to its left, by folder
 #   ("ml/iforest.h"); bpf/ headers (the kernel/user ABI, not the kernel-only
 #   *.bpf.h) may be included anywhere;
-#   "nadxdp.skel.h" only in capture/loader.c, mitigate/bpf.c and cli/;
+#   "nadxdp.skel.h" only in capture/loader.c, mitigate/bpf.c and cli/, the
+#   skeletons of the loader's kernel probes (bpf/chain_probe.bpf.c) only in
+#   capture/;
 # - common/, features/ and ml/ never log above debug (pr_info, pr_warn,
 #   printing to stderr; common/log.[ch] is the logger), never use libbpf or the
 #   bpf syscall, never see argv or getopt;
@@ -125,6 +127,9 @@ FNR == 1 {
 		if (inc == "nadxdp.skel.h") {
 			if (f != "capture/loader.c" && f != "mitigate/bpf.c" && stage != "cli")
 				say("includes nadxdp.skel.h: only capture/loader.c, mitigate/bpf.c and cli/ may")
+		} else if (inc ~ /^[a-z0-9_]+\.skel\.h$/) {
+			if (stage != "capture")
+				say("includes " inc ": the skeletons of kernel probes only in capture/")
 		} else if (inc !~ /\//) {
 			if (!(inc in isabi))
 				say("includes \"" inc "\": name the stage folder (\"stage/" inc "\"); only bpf/ ABI headers go without one")

@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "capture/dispatcher.h"
 #include "capture/loader.h"
 #include "common/log.h"
 #include "helpers/pktbuild.h"
@@ -114,6 +115,7 @@ Test(loader, auto_mode_on_a_veth_takes_ingress_at_tc_and_free_detaches_all)
 
 	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
 	cr_expect_str_eq(loader_xdp_mode(l), "tc");
+	cr_expect_str_eq(loader_xdp_attach(l), "none");
 	cr_expect_eq(xdp_prog_id(), 0, "no XDP program");
 	cr_assert_eq(tcx_progs(TCX_INGRESS, ids, 4), 1, "one program at TC ingress");
 	cr_expect_eq(ids[0], prog_id(loader_skel(l)->progs.nad_tc_in));
@@ -163,7 +165,12 @@ Test(loader, xdp_modes_take_ingress_at_xdp)
 
 		cr_assert_not_null(l, "loader_new (%s): %s", modes[i].want, strerror(errno));
 		cr_expect_str_eq(loader_xdp_mode(l), modes[i].want);
-		cr_expect_eq(xdp_prog_id(), prog_id(loader_skel(l)->progs.nad_xdp));
+		/* Alone, through libxdp's dispatcher where the kernel can chain XDP programs. */
+		cr_expect_str_eq(loader_xdp_attach(l), dispatcher_probe() ? "link" : "dispatcher");
+		if (!strcmp(loader_xdp_attach(l), "link"))
+			cr_expect_eq(xdp_prog_id(), prog_id(loader_skel(l)->progs.nad_xdp));
+		else
+			cr_expect_neq(xdp_prog_id(), 0, "the dispatcher");
 		cr_expect_eq(tcx_progs(TCX_INGRESS, ids, 4), 0, "nothing at TC ingress");
 		cr_expect_eq(tcx_progs(TCX_EGRESS, ids, 4), 1, "egress at TC");
 		loader_free(l);

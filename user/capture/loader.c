@@ -2,14 +2,17 @@
 /*
  * capture/loader.c - start and stop nadxdp's kernel side.
  *
- * Attachments are links wherever the kernel has them (XDP always, TC egress
- * through tcx on kernels >= 6.6): a link lives as long as its fd, so if the
- * process dies, the kernel detaches by itself. Only the pinned maps outlive
- * a killed process; the next start, holding the instance lock, removes them,
- * except the rule maps (drop and rate rules): those it reuses, so that rules
- * kept by --keep-rules (or left by a killed instance) are enforced again as
- * soon as XDP is attached. Every rule carries its own expiry, which the XDP
- * program checks, so a kept rule still lapses on time.
+ * Attachments are links wherever the kernel has them (XDP where it does not
+ * join libxdp's dispatcher, TC through tcx on kernels >= 6.6): a link lives
+ * as long as its fd, so if the process dies, the kernel detaches by itself.
+ * In libxdp's dispatcher (attached by netlink, its programs pinned by
+ * libxdp), nad_xdp outlives a killed process: the next start removes it.
+ * The pinned maps outlive a killed process too; the next start, holding
+ * the instance lock, removes them, except the rule maps (drop and rate
+ * rules): those it reuses, so that rules kept by --keep-rules (or left by a
+ * killed instance) are enforced again as soon as XDP is attached. Every
+ * rule carries its own expiry, which the XDP program checks, so a kept rule
+ * still lapses on time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -38,6 +41,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "capture/dispatcher.h"
 #include "capture/loader.h"
 #include "common/log.h"
 #include "nad_abi.h"
@@ -69,6 +73,7 @@ struct loader {
 	struct nadxdp_bpf *skel;
 	int lock_fd;
 	int xdp_link_fd;
+	struct dispatcher *disp; /* nad_xdp in libxdp's dispatcher, instead of xdp_link_fd */
 	struct tc_attach tc_in; /* ingress, in TC mode */
 	struct tc_attach tc_out; /* egress, always */
 	bool keep_rules; /* loader_free() leaves the rule maps that hold rules pinned */
@@ -79,6 +84,7 @@ struct loader {
 	bool mounted_bpffs;
 	bool wrote_instance;
 	const char *xdp_mode; /* the ingress hook: "native", "skb" or "tc" */
+	const char *xdp_attach; /* "dispatcher", "link" or "none" */
 };
 
 /* The maps userspace tools reach through the pins (ctl, status, bpftool). */
@@ -378,6 +384,48 @@ static int pin_maps(struct loader *l)
 	return 0;
 }
 
+/* The ifindex in the instance file a dead instance left (0 if none). */
+static int stale_instance_ifindex(void)
+{
+	char line[256];
+	int ifindex = 0;
+	FILE *f = fopen(LOADER_INSTANCE_PATH, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "ifindex=%d", &ifindex) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return ifindex;
+}
+
+/*
+ * A killed instance's nad_xdp stays in libxdp's dispatcher, which pins it:
+ * remove it from this interface and from the one the dead instance's file
+ * names, while its map pins (which tell it from another instance's) are
+ * still there. We hold the instance lock.
+ */
+static void remove_stale_xdp(const struct loader *l)
+{
+	int ifindex[2] = { l->ifindex, stale_instance_ifindex() };
+
+	for (int i = 0; i < 2; i++) {
+		int n;
+
+		if (!ifindex[i] || (i && ifindex[1] == ifindex[0]))
+			continue;
+		n = dispatcher_remove_stale(ifindex[i], NAD_PIN_DIR);
+		if (n > 0)
+			pr_info("Removed the nad_xdp a stopped nadxdp left in the XDP dispatcher on "
+				"ifindex %d\n",
+				ifindex[i]);
+		else if (n < 0)
+			pr_warn("Failed to remove the nad_xdp a stopped nadxdp left in the XDP "
+				"dispatcher on ifindex %d: %s (xdp-loader status shows it)\n",
+				ifindex[i], strerror(-n));
+	}
+}
+
 static int lock_instance(struct loader *l)
 {
 	char buf[256];
@@ -435,9 +483,10 @@ static int write_instance(struct loader *l)
 		goto out;
 	}
 	fprintf(f,
-		"pid=%d\nifname=%s\nifindex=%d\nxdp_mode=%s\ntc_mode=%s\npin_dir=%s\nstarted_unix=%lld\n",
-		(int)getpid(), l->ifname, l->ifindex, l->xdp_mode, l->tc_out.how, NAD_PIN_DIR,
-		(long long)time(NULL));
+		"pid=%d\nifname=%s\nifindex=%d\nxdp_mode=%s\nxdp_attach=%s\ntc_mode=%s\npin_dir=%s\n"
+		"started_unix=%lld\n",
+		(int)getpid(), l->ifname, l->ifindex, l->xdp_mode, l->xdp_attach, l->tc_out.how,
+		NAD_PIN_DIR, (long long)time(NULL));
 	if (fchmod(fd, 0644) || ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)
@@ -452,27 +501,6 @@ out:
 	else
 		l->wrote_instance = true;
 	return err;
-}
-
-static int check_no_xdp(const struct loader *l)
-{
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int err;
-
-	err = bpf_xdp_query(l->ifindex, 0, &q);
-	if (err) {
-		pr_warn("Failed to query XDP on %s: %s\n", l->ifname, strerror(-err));
-		return err;
-	}
-	if (q.prog_id || q.drv_prog_id || q.skb_prog_id || q.hw_prog_id) {
-		__u32 id = q.prog_id ? q.prog_id : q.drv_prog_id ? q.drv_prog_id :
-				   q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
-
-		pr_warn("%s already has an XDP program attached (id %u); refusing to replace it\n",
-			l->ifname, id);
-		return -EBUSY;
-	}
-	return 0;
 }
 
 /*
@@ -572,7 +600,83 @@ static int attach_xdp_flags(struct loader *l, __u32 flags)
 	if (fd < 0)
 		return -errno;
 	l->xdp_link_fd = fd;
+	l->xdp_attach = "link";
 	return 0;
+}
+
+/*
+ * Auto mode where XDP programs are on the interface already: join them in
+ * their mode, first (TC, the veth's and the fallback's hook, runs after
+ * XDP and would miss what they drop). TC mode beside them is the
+ * operator's choice; say what it misses.
+ */
+static enum loader_xdp_mode mode_beside(const struct loader *l, enum loader_xdp_mode mode,
+					const struct dispatcher_peers *p)
+{
+	if (!p->n_progs)
+		return mode;
+	if (mode == LOADER_TC)
+		pr_info("%s has XDP programs (%s): at TC ingress nadxdp sees only what they pass\n",
+			l->ifname, p->names);
+	if (mode != LOADER_XDP_AUTO)
+		return mode;
+	pr_info("%s has XDP programs (%s): XDP in their mode (%s), to run first\n", l->ifname,
+		p->names, p->skb ? "skb" : "native");
+	return p->skb ? LOADER_XDP_SKB : LOADER_XDP_NATIVE;
+}
+
+/*
+ * XDP through libxdp's dispatcher, first of the interface's XDP programs,
+ * so that others can share the interface. Returns 0 joined; 1 where the
+ * caller attaches a link of its own instead (a free interface, but this
+ * kernel cannot chain XDP programs or the dispatcher failed: no other XDP
+ * program can join later); -EBUSY (logged, naming them) where XDP programs
+ * nadxdp cannot join are attached, another negative errno (logged) where
+ * joining them failed.
+ */
+static int join_xdp(struct loader *l, bool skb, const struct dispatcher_peers *p)
+{
+	int chain_err = dispatcher_probe(), err = chain_err;
+	const char *progs = p->n_progs > 1 ? "programs" : "program";
+	const char *them = p->n_progs > 1 ? "them" : "it";
+
+	if (!chain_err) {
+		size_t sz;
+		const void *elf = nadxdp_bpf__elf_bytes(&sz);
+
+		l->disp = dispatcher_join(l->skel->obj, elf, sz, l->ifindex, skb);
+		if (l->disp) {
+			l->xdp_attach = "dispatcher";
+			return 0;
+		}
+		err = -errno;
+	}
+	if (!p->n_progs) {
+		pr_info("%s (%s): nadxdp's XDP on %s stands alone, no other XDP program can join "
+			"it\n",
+			chain_err ? "This kernel cannot chain XDP programs" :
+				    "libxdp's dispatcher failed",
+			strerror(-err), l->ifname);
+		return 1;
+	}
+	if (chain_err)
+		pr_warn("%s already has XDP %s %s, and this kernel cannot chain XDP programs "
+			"(%s): unload %s, or start nadxdp with --mode tc to run after %s\n",
+			l->ifname, progs, p->names, strerror(-err), them, them);
+	else if (!p->in_dispatcher)
+		pr_warn("%s already has XDP program %s outside libxdp's dispatcher: load it with "
+			"xdp-loader (or another libxdp tool) for nadxdp to join it, or start nadxdp "
+			"with --mode tc to run after it\n",
+			l->ifname, p->names);
+	else if (err == -EEXIST)
+		pr_warn("The XDP %s on %s (%s) run%s in %s mode: start nadxdp with --mode %s to "
+			"join %s\n",
+			progs, l->ifname, p->names, p->n_progs > 1 ? "" : "s",
+			p->skb ? "skb" : "native", p->skb ? "skb" : "native", them);
+	else
+		pr_warn("Failed to join the XDP %s on %s (%s) in libxdp's dispatcher: %s\n", progs,
+			l->ifname, p->names, strerror(-err));
+	return chain_err || !p->in_dispatcher || err == -EEXIST ? -EBUSY : err;
 }
 
 /*
@@ -585,13 +689,24 @@ static int attach_xdp_flags(struct loader *l, __u32 flags)
  * is never the fallback: it runs on the same skb as TC, after it, and copies
  * every skb short of XDP's 256 bytes of headroom; on the test bed the empty
  * programs cost 5-8% (skb) against 2-4% (TC) of the forwarding rate. It
- * stays available with --mode skb.
+ * stays available with --mode skb. Where XDP programs are attached already,
+ * auto joins them (mode_beside()).
+ *
+ * XDP goes through libxdp's dispatcher where it can (join_xdp()), else
+ * through a link of nadxdp's own.
  */
 static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct dispatcher_peers peers;
 	int err;
 
+	err = dispatcher_find_peers(l->ifindex, &peers);
+	if (err) {
+		pr_warn("Failed to query XDP on %s: %s\n", l->ifname, strerror(-err));
+		return err;
+	}
+	mode = mode_beside(l, mode, &peers);
 	if (mode == LOADER_XDP_AUTO && is_veth(l->ifname)) {
 		pr_info("%s is a veth: ingress at TC, cheaper there than XDP (--mode native|skb to "
 			"override)\n",
@@ -599,15 +714,21 @@ static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 		mode = LOADER_TC;
 	}
 	if (mode == LOADER_XDP_AUTO) {
-		err = attach_xdp_flags(l, XDP_FLAGS_DRV_MODE);
+		err = join_xdp(l, false, &peers);
+		if (err > 0)
+			err = attach_xdp_flags(l, XDP_FLAGS_DRV_MODE);
 		if (err) {
 			pr_info("Native XDP on %s failed (%s): ingress at TC\n", l->ifname,
 				strerror(-err));
 			mode = LOADER_TC;
 		}
 	} else if (mode != LOADER_TC) {
-		err = attach_xdp_flags(l, mode == LOADER_XDP_SKB ? XDP_FLAGS_SKB_MODE :
-								   XDP_FLAGS_DRV_MODE);
+		err = join_xdp(l, mode == LOADER_XDP_SKB, &peers);
+		if (err < 0)
+			return err;
+		if (err > 0)
+			err = attach_xdp_flags(l, mode == LOADER_XDP_SKB ? XDP_FLAGS_SKB_MODE :
+									   XDP_FLAGS_DRV_MODE);
 		if (err) {
 			pr_warn("Failed to attach XDP (%s mode) to %s: %s\n",
 				mode == LOADER_XDP_SKB ? "skb" : "native", l->ifname,
@@ -661,6 +782,7 @@ struct loader *loader_new(const struct loader_opts *opts)
 	l->tc_in = (struct tc_attach){ .link_fd = -1, .how = "none" };
 	l->tc_out = l->tc_in;
 	l->xdp_mode = "none";
+	l->xdp_attach = "none";
 
 	if (!opts || !opts->ifname || strlen(opts->ifname) >= IF_NAMESIZE) {
 		pr_warn("Invalid interface name\n");
@@ -688,9 +810,7 @@ struct loader *loader_new(const struct loader_opts *opts)
 	err = lock_instance(l);
 	if (err)
 		goto fail;
-	err = check_no_xdp(l);
-	if (err)
-		goto fail;
+	remove_stale_xdp(l);
 	err = ensure_bpffs(l);
 	if (err)
 		goto fail;
@@ -735,8 +855,9 @@ struct loader *loader_new(const struct loader_opts *opts)
 		pr_info("Attached to %s (ifindex %d): ingress at TC via %s, egress at TC via %s; maps in %s\n",
 			l->ifname, l->ifindex, l->tc_in.how, l->tc_out.how, NAD_PIN_DIR);
 	else
-		pr_info("Attached to %s (ifindex %d): ingress XDP %s mode, egress at TC via %s; maps in %s\n",
-			l->ifname, l->ifindex, l->xdp_mode, l->tc_out.how, NAD_PIN_DIR);
+		pr_info("Attached to %s (ifindex %d): ingress XDP %s mode%s, egress at TC via %s; maps in %s\n",
+			l->ifname, l->ifindex, l->xdp_mode,
+			l->disp ? " in libxdp's dispatcher" : "", l->tc_out.how, NAD_PIN_DIR);
 	return l;
 
 fail:
@@ -744,6 +865,23 @@ fail:
 	loader_free(l);
 	errno = -err;
 	return NULL;
+}
+
+/* Takes nad_xdp out of libxdp's dispatcher; the other programs stay. */
+static void leave_dispatcher(struct loader *l)
+{
+	unsigned int id;
+	int err;
+
+	if (!l->disp)
+		return;
+	id = dispatcher_prog_id(l->disp);
+	err = dispatcher_leave(l->disp);
+	l->disp = NULL;
+	if (err)
+		pr_warn("Failed to remove nadxdp from the XDP dispatcher on %s: %s (xdp-loader "
+			"unload %s --id %u removes it)\n",
+			l->ifname, strerror(-err), l->ifname, id);
 }
 
 void loader_free(struct loader *l)
@@ -762,11 +900,15 @@ void loader_free(struct loader *l)
 	}
 	if (l->xdp_link_fd >= 0)
 		close(l->xdp_link_fd);
+	leave_dispatcher(l);
 	if (l->skel)
 		unpin_ours(l, l->keep_rules);
 	nadxdp_bpf__destroy(l->skel);
-	if (l->mounted_bpffs && dir_empty(BPFFS_ROOT))
-		umount2(BPFFS_ROOT, MNT_DETACH);
+	if (l->mounted_bpffs) {
+		rmdir(BPFFS_ROOT "/xdp"); /* libxdp's state directory, if it left it empty */
+		if (dir_empty(BPFFS_ROOT))
+			umount2(BPFFS_ROOT, MNT_DETACH);
+	}
 	if (l->lock_fd >= 0)
 		close(l->lock_fd);
 	free(l);
@@ -795,6 +937,11 @@ const char *loader_ingress_name(const char *xdp_mode)
 		if (!strcmp(xdp_mode, names[i][0]))
 			return names[i][1];
 	return xdp_mode;
+}
+
+const char *loader_xdp_attach(const struct loader *l)
+{
+	return l->xdp_attach;
 }
 
 const char *loader_tc_mode(const struct loader *l)

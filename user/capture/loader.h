@@ -3,12 +3,19 @@
  * capture/loader.h - loads nadxdp's BPF programs and attaches them to an interface.
  *
  * loader_new() does the whole start or nothing: preflight checks (root,
- * kernel BTF, interface, single instance, no XDP program already there),
- * load, pin the maps under NAD_PIN_DIR, attach XDP ingress (link) and TC
- * egress (tcx link; clsact filter on kernels without tcx), then write the
- * instance file. On failure it logs one line naming the cause and leaves
- * nothing attached and nothing pinned that it created. loader_free() undoes
- * it all.
+ * kernel BTF, interface, single instance), load, pin the maps under
+ * NAD_PIN_DIR, attach ingress and TC egress (tcx link; clsact filter on
+ * kernels without tcx), then write the instance file. On failure it logs
+ * one line naming the cause and leaves nothing attached and nothing pinned
+ * that it created. loader_free() undoes it all.
+ *
+ * XDP ingress joins libxdp's multi-program dispatcher (capture/dispatcher.h)
+ * where the kernel can chain XDP programs: first, beside the programs
+ * already there or loaded later through libxdp (xdp-filter, xdp-loader),
+ * and loader_free() removes nadxdp's program only. Elsewhere it is a link
+ * of its own, as long as the interface has no XDP program. An interface
+ * with XDP programs nadxdp cannot join is refused (EBUSY), naming them; TC
+ * ingress (--mode tc) runs after them and needs no XDP.
  *
  * Rule maps (nad_drop4, nad_drop6, nad_rate and its per-CPU buckets
  * nad_rate_state) outlive a run when asked (loader_set_keep_rules): the
@@ -26,11 +33,18 @@
 
 #define LOADER_RUN_DIR "/run/nadxdp"
 #define LOADER_LOCK_PATH LOADER_RUN_DIR "/lock"
-/* Lines `key=value`: pid, ifname, ifindex, xdp_mode, tc_mode, pin_dir, started_unix. */
+/*
+ * Lines `key=value`: pid, ifname, ifindex, xdp_mode, xdp_attach, tc_mode,
+ * pin_dir, started_unix.
+ */
 #define LOADER_INSTANCE_PATH LOADER_RUN_DIR "/instance"
 
 enum loader_xdp_mode {
-	LOADER_XDP_AUTO = 0, /* native XDP; TC ingress on a veth or a driver without native XDP */
+	/*
+	 * Native XDP; TC ingress on a veth or a driver without native XDP;
+	 * beside XDP programs, XDP in their mode.
+	 */
+	LOADER_XDP_AUTO = 0,
 	LOADER_XDP_NATIVE,
 	LOADER_XDP_SKB,
 	LOADER_TC, /* ingress at TC (the XDP program's logic in nad_tc_in) */
@@ -47,7 +61,8 @@ struct nadxdp_bpf;
 /*
  * Returns NULL and sets errno on failure, the cause logged with pr_warn():
  * ENODEV no such interface; EPERM not privileged; ENOTSUP no kernel BTF;
- * EBUSY another instance runs or the interface already has an XDP program;
+ * EBUSY another instance runs or the interface has XDP programs nadxdp
+ * cannot join;
  * anything else a BPF load, pin or attach failure.
  */
 struct loader *loader_new(const struct loader_opts *opts);
@@ -66,6 +81,11 @@ void loader_free(struct loader *l);
 const char *loader_xdp_mode(const struct loader *l);
 /* "XDP native", "XDP skb", "TC", ...: a loader_xdp_mode() value for people. */
 const char *loader_ingress_name(const char *xdp_mode);
+/*
+ * How XDP ingress is attached: "dispatcher" (libxdp's), "link" (alone), or
+ * "none" (ingress at TC).
+ */
+const char *loader_xdp_attach(const struct loader *l);
 /* How egress is attached: "tcx" or "clsact". */
 const char *loader_tc_mode(const struct loader *l);
 
