@@ -21,8 +21,16 @@
 
 #include "nad_abi.h"
 
-/* `nadxdp features`. argv[0] is the subcommand name. Returns an exit code (log.h). */
-int offline_features_cmd(int argc, char **argv);
+struct pcapsrc;
+
+/* Opens the capture at path for offline_walk(). NULL and errno, the cause logged with pr_warn(). */
+struct pcapsrc *offline_open(const char *path);
+
+/*
+ * Calls cb(rec, ctx) for every packet left in src, in file order: see offline_for_each().
+ * src stays open (the caller frees it).
+ */
+int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx);
 
 /*
  * Calls cb(rec, ctx) for every packet of the capture at path, in file order.

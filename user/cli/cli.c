@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * cli/cli.c - the top-level dispatch and the options every command reads the same way.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "cli/cli.h"
+
+#ifndef NADXDP_VERSION
+#define NADXDP_VERSION "0.1.0"
+#endif
+
+bool cli_options(const struct opts_cmd *c, int argc, char **argv, void *o, struct opts_result *res,
+		 int *exit_code)
+{
+	c->defaults(o);
+	if (opts_parse(c, argc, argv, o, res)) {
+		pr_warn("%s: %s\n", c->name, res->err);
+		*exit_code = EXIT_USAGE;
+		return false;
+	}
+	if (res->help) {
+		c->defaults(o);
+		opts_help(c, o, stdout);
+		*exit_code = EXIT_OK;
+		return false;
+	}
+	return true;
+}
+
+int cli_usage_error(const struct opts_cmd *c, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pr_warn("%s: %s\n", c->name, line);
+	return EXIT_USAGE;
+}
+
+static void usage(const struct cli_command *cmds, size_t n_cmds, FILE *f)
+{
+	fprintf(f, "Usage: nadxdp [run] IFNAME [options]    monitor an interface (root)\n"
+		   "       nadxdp [run] --pcap FILE [options] analyse a capture\n"
+		   "       nadxdp COMMAND [options]\n\nCommands:\n");
+	for (size_t i = 0; i < n_cmds; i++)
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\n`nadxdp COMMAND --help` describes a command's options.\n");
+}
+
+int cli_main(const struct cli_command *cmds, size_t n_cmds, int argc, char **argv)
+{
+	log_hook_libbpf();
+	/*
+	 * Training runs on one thread beside detection; OpenBLAS's own workers would
+	 * busy-wait on the other core (about 14% of a training profile).
+	 */
+	openblas_set_num_threads(1);
+	if (argc < 2) {
+		usage(cmds, n_cmds, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(cmds, n_cmds, stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version") ||
+	    !strcmp(argv[1], "version")) {
+		printf("nadxdp %s\n", NADXDP_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < n_cmds; i++) {
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	}
+	/* Anything else is an interface name or an option of `run` (the first command). */
+	return cmds[0].fn(argc, argv);
+}
