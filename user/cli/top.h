@@ -7,7 +7,11 @@
 #ifndef NAD_TOP_H
 #define NAD_TOP_H
 
-/* Subcommand entry: argv[0] is "top". Returns an exit code (log.h). */
+struct opts_cmd;
+
+extern const struct opts_cmd top_opts;
+
+/* Subcommand entry: argv[0] is "top". Returns an exit code (cli.h). */
 int top_cmd(int argc, char **argv);
 
 #endif
