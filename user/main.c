@@ -6,9 +6,9 @@
 #include "cli/cli.h"
 #include "cli/ctl.h"
 #include "cli/features.h"
-#include "cli/model.h"
 #include "cli/run.h"
 #include "cli/top.h"
+#include "cli/train.h"
 
 static const struct cli_command commands[] = {
 	{ "run", daemon_cmd, "IFNAME | --pcap FILE   detect anomalies live or in a capture" },
@@ -18,10 +18,11 @@ static const struct cli_command commands[] = {
 	  &top_opts },
 	{ "status", ctl_status_cmd, "[--json]               counters of the running instance" },
 	{ "rules", ctl_rules_cmd, "add|del|list ...       manage drop and allow rules" },
-	{ "train", modelcmd_train_cmd, "--features X.csv|--pcap F --models DIR  train the models" },
-	{ "score", modelcmd_score_cmd, "--models DIR --features Y.csv           score rows" },
-	{ "cluster", modelcmd_cluster_cmd,
-	  "--features Z.csv [--eps E] [--min-samples M]  DBSCAN labels" },
+	{ "train", train_cmd, "--features X.csv|--pcap F --models DIR  train the models",
+	  &train_opts },
+	{ "score", score_cmd, "--models DIR --features Y.csv           score rows", &score_opts },
+	{ "cluster", cluster_cmd, "--features Z.csv [--eps E] [--min-samples M]  DBSCAN labels",
+	  &cluster_opts },
 };
 
 int main(int argc, char **argv)
