@@ -11,7 +11,8 @@
 #include "cli/train.h"
 
 static const struct cli_command commands[] = {
-	{ "run", daemon_cmd, "IFNAME | --pcap FILE   detect anomalies live or in a capture" },
+	{ "run", run_cmd, "IFNAME | --pcap FILE   detect anomalies live or in a capture",
+	  &run_opts },
 	{ "features", features_cmd, "--pcap FILE [--out F]  one CSV row of features per packet",
 	  &features_opts },
 	{ "top", top_cmd, "[--state FILE] [--once]  live dashboard of the running instance",

@@ -12,6 +12,7 @@
 
 #include "capture/offline.h"
 #include "cli/pipeline.h"
+#include "cli/run.h"
 #include "detect/engine.h"
 #include "helpers/recstream.h"
 
@@ -85,7 +86,7 @@ Test(analyze, offline_and_live_drivers_give_the_same_alerts_for_the_same_records
 	o.summary_interval_s = 0;
 	o.log_path = off;
 	o.profile = PROFILE_HOME;
-	cr_assert_eq(analyze_offline(&o), 0);
+	cr_assert_eq(analyze_offline(&o, NULL), 0);
 	o.log_path = live;
 	a = analyze_live_new(&o);
 	cr_assert_not_null(a);
@@ -109,7 +110,7 @@ Test(analyze, missing_capture_fails_with_runtime_exit)
 	analyze_opts_default(&o);
 	o.pcap = "/nonexistent/x.pcap";
 	o.quiet = true;
-	cr_expect_eq(analyze_offline(&o), 1);
+	cr_expect_eq(run_offline(&o, NULL), 1);
 }
 
 Test(analyze, bad_options_are_usage_errors)
@@ -118,9 +119,9 @@ Test(analyze, bad_options_are_usage_errors)
 	char *argv2[] = { "run", "--pcap", "x", "--summary-interval", "-3", NULL };
 	char *argv3[] = { "run", "--bogus", NULL };
 
-	cr_expect_eq(analyze_cmd(5, argv1), 2);
-	cr_expect_eq(analyze_cmd(5, argv2), 2);
-	cr_expect_eq(analyze_cmd(2, argv3), 2);
+	cr_expect_eq(run_cmd(5, argv1), 2);
+	cr_expect_eq(run_cmd(5, argv2), 2);
+	cr_expect_eq(run_cmd(2, argv3), 2);
 }
 
 /* Every alert event the observer (the live mitigation) sees, one line each. */

@@ -11,8 +11,13 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 
+#include "cli/features.h"
+#include "cli/run.h"
+#include "cli/top.h"
+#include "cli/train.h"
 #include "common/addr.h"
 #include "common/opts.h"
+#include "detect/classify.h"
 
 struct demo {
 	bool json;
@@ -362,4 +367,55 @@ Test(opts, table_check_catches_a_repeated_letter_and_a_field_outside_the_struct)
 	c.entries = demo_rows;
 	c.size = offsetof(struct demo, allow);
 	cr_expect_eq(opts_check_table(&c, err, sizeof(err)), -EINVAL);
+}
+
+/* ---- the commands' own tables ---- */
+
+static const struct opts_cmd *const command_tables[] = {
+	&run_opts, &features_opts, &top_opts, &train_opts, &score_opts, &cluster_opts,
+};
+
+Test(opts, every_command_table_passes_its_check_and_prints_its_help)
+{
+	for (size_t i = 0; i < sizeof(command_tables) / sizeof(command_tables[0]); i++) {
+		const struct opts_cmd *c = command_tables[i];
+		char err[256] = "", *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		void *o = calloc(1, c->size);
+
+		cr_assert_not_null(o);
+		cr_expect_eq(opts_check_table(c, err, sizeof(err)), 0, "%s", err);
+		c->defaults(o);
+		cr_expect_eq(opts_help(c, o, f), 0, "%s", c->name);
+		fclose(f);
+		for (const struct opts_entry *e = c->entries; e->name; e++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "--%s", e->name);
+			cr_expect_not_null(strstr(text, want), "%s: %s in its help", c->name, want);
+		}
+		free(text);
+		free(o);
+	}
+}
+
+Test(opts, run_takes_the_profile_names_classify_knows)
+{
+	const struct opts_entry *e = opts_find(&run_opts, "profile");
+
+	cr_assert_not_null(e);
+	for (const struct opts_name *n = e->names; n->name; n++) {
+		enum classify_profile_id id;
+
+		cr_expect_eq(classify_profile_parse(n->name, &id), 0, "%s", n->name);
+		cr_expect_eq((int)id, n->value, "%s", n->name);
+	}
+	for (int i = 0; i < PROFILE_N; i++) {
+		bool listed = false;
+
+		for (const struct opts_name *n = e->names; n->name; n++)
+			listed |= n->value == i;
+		cr_expect(listed, "profile %d is listed", i);
+	}
 }

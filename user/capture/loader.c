@@ -109,21 +109,6 @@ static bool is_rule_map(size_t i)
 	return i == MAP_DROP4 || i == MAP_DROP6 || i == MAP_RATE || i == MAP_RATE_STATE;
 }
 
-int loader_parse_mode(const char *s, enum loader_xdp_mode *mode)
-{
-	if (!strcmp(s, "native") || !strcmp(s, "drv"))
-		*mode = LOADER_XDP_NATIVE;
-	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
-		*mode = LOADER_XDP_SKB;
-	else if (!strcmp(s, "tc"))
-		*mode = LOADER_TC;
-	else if (!strcmp(s, "auto"))
-		*mode = LOADER_XDP_AUTO;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* CAP_SYS_ADMIN, or CAP_BPF together with CAP_NET_ADMIN (both effective). */
 static bool privileged(void)
 {

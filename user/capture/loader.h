@@ -91,7 +91,4 @@ const char *loader_tc_mode(const struct loader *l);
 
 struct nadxdp_bpf *loader_skel(const struct loader *l);
 
-/* Parses "native" / "skb" / "tc" / "auto". Returns 0 or -EINVAL. */
-int loader_parse_mode(const char *s, enum loader_xdp_mode *mode);
-
 #endif /* NAD_LOADER_H */

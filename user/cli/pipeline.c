@@ -2,12 +2,8 @@
 /*
  * cli/pipeline.c - offline and live drivers of the engine (contract in pipeline.h).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,16 +12,12 @@
 #include "capture/offline.h"
 #include "capture/pcapsrc.h"
 #include "cli/pipeline.h"
-#include "common/addr.h"
 #include "common/log.h"
-#include "common/names.h"
 #include "detect/engine.h"
 #include "detect/retrain.h"
 #include "features/features.h"
 #include "ml/modelset.h"
 #include "report/eve.h"
-#include "views/dashstate.h"
-#include "views/htmlreport.h"
 
 void analyze_opts_default(struct analyze_opts *o)
 {
@@ -34,142 +26,6 @@ void analyze_opts_default(struct analyze_opts *o)
 	o->summary_interval_s = 30;
 	o->train_packets = 20000;
 	o->retrain_interval_s = 3600;
-}
-
-static void usage(FILE *f, const char *cmd)
-{
-	fprintf(f,
-		"Usage: %s --pcap FILE [options]\n"
-		"  --models DIR           DIR/" MODELSET_FILE_NAME " (learned from the first packets if absent)\n"
-		"  --profile P            home | small-office | enterprise (default: inferred)\n"
-		"  --log FILE             EVE JSON lines to FILE\n"
-		"  --json                 EVE JSON lines on stdout\n"
-		"  --quiet                no console lines\n"
-		"  --summary-interval S   seconds between summaries (default 30, 0 = none)\n"
-		"  --train-packets N      baseline size when DIR has no model (default 20000)\n"
-		"  --no-train             never train; use the model found or the embedded one\n"
-		"  --retrain-interval S   retrain on unflagged traffic every S s (default 3600, 0 = never)\n"
-		"  --vectors-out CSV      write every packet's model vector (for training)\n"
-		"  --report FILE          offline: the dashboard views as one HTML file\n",
-		cmd);
-}
-
-static int parse_double(const char *cmd, const char *opt, const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= 0) || v > 1e9) {
-		pr_warn("%s: %s: '%s' is not a non-negative number\n", cmd, opt, s);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname)
-{
-	enum { O_PCAP = 256, O_MODELS, O_PROFILE, O_LOG, O_JSON, O_SUMMARY, O_TRAIN, O_NOTRAIN,
-	       O_RETRAIN, O_QUIET, O_VEC, O_REPORT };
-	static const struct option lo[] = {
-		{ "pcap", required_argument, NULL, O_PCAP },
-		{ "models", required_argument, NULL, O_MODELS },
-		{ "profile", required_argument, NULL, O_PROFILE },
-		{ "log", required_argument, NULL, O_LOG },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "quiet", no_argument, NULL, O_QUIET },
-		{ "summary-interval", required_argument, NULL, O_SUMMARY },
-		{ "train-packets", required_argument, NULL, O_TRAIN },
-		{ "no-train", no_argument, NULL, O_NOTRAIN },
-		{ "retrain-interval", required_argument, NULL, O_RETRAIN },
-		{ "vectors-out", required_argument, NULL, O_VEC },
-		{ "report", required_argument, NULL, O_REPORT },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	const char *cmd = argv[0];
-	double d;
-	int c;
-
-	if (ifname)
-		*ifname = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
-		switch (c) {
-		case O_PCAP:
-			o->pcap = optarg;
-			break;
-		case O_MODELS:
-			o->models_dir = optarg;
-			break;
-		case O_PROFILE:
-			if (classify_profile_parse(optarg, &o->profile)) {
-				pr_warn("%s: --profile: '%s' is not home, small-office or "
-					"enterprise\n",
-					cmd, optarg);
-				return -EINVAL;
-			}
-			break;
-		case O_LOG:
-			o->log_path = optarg;
-			break;
-		case O_JSON:
-			o->json = true;
-			break;
-		case O_QUIET:
-			o->quiet = true;
-			break;
-		case O_SUMMARY:
-			if (parse_double(cmd, "--summary-interval", optarg, &o->summary_interval_s))
-				return -EINVAL;
-			break;
-		case O_TRAIN:
-			if (parse_double(cmd, "--train-packets", optarg, &d) || d < MODELSET_MIN_ROWS ||
-			    d > 10e6 || d != (unsigned long)d) {
-				pr_warn("%s: --train-packets: a whole number from %d to 10000000\n",
-					cmd, MODELSET_MIN_ROWS);
-				return -EINVAL;
-			}
-			o->train_packets = (unsigned long)d;
-			o->train_packets_set = true;
-			break;
-		case O_NOTRAIN:
-			o->no_train = true;
-			break;
-		case O_RETRAIN:
-			if (parse_double(cmd, "--retrain-interval", optarg, &o->retrain_interval_s))
-				return -EINVAL;
-			break;
-		case O_VEC:
-			o->vectors_out = optarg;
-			break;
-		case O_REPORT:
-			o->report_path = optarg;
-			break;
-		case 'h':
-			usage(stdout, cmd);
-			return 1;
-		default:
-			pr_warn("%s: unknown or incomplete option '%s' (see --help)\n", cmd,
-				argv[optind - 1]);
-			return -EINVAL;
-		}
-	}
-	if (optind < argc) {
-		if (!ifname || o->pcap || optind + 1 < argc) {
-			pr_warn("%s: unexpected argument '%s' (see --help)\n", cmd, argv[optind]);
-			return -EINVAL;
-		}
-		*ifname = argv[optind];
-	}
-	if (o->report_path && !o->pcap) {
-		pr_warn("%s: --report is for --pcap FILE (live: --http or --dashboard)\n", cmd);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* Everything one run needs; shared by the offline and live drivers. */
@@ -444,42 +300,9 @@ struct eve *analyze_live_eve(struct analyze_live *a)
 	return a->eve;
 }
 
-void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec)
-{
-	__u64 w = rec->weight ? rec->weight : 1;
-
-	dashstate_on_packets(ds, rec->ts_ns, rec->dir, w, (__u64)rec->wire_bytes * w,
-			     rec->gso_segs > 1 ? rec->wire_bytes / rec->gso_segs : rec->wire_bytes);
-}
-
-void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev)
-{
-	struct dashstate_alert da = { .ts_ns = ev->start_ns, .sev = -1, .score = NAN };
-
-	if (strcmp(ev->event_type, "anomaly") || ev->closing)
-		return;
-	da.cls = dash_class_by_name(names_class(ev->cls));
-	if (da.cls < 0)
-		return;
-	addr_str(ev->saddr, da.src, sizeof(da.src));
-	addr_str(ev->daddr, da.dst, sizeof(da.dst));
-	snprintf(da.evidence, sizeof(da.evidence), "%s", ev->evidence ? ev->evidence : "");
-	dashstate_on_alert(ds, &da);
-}
-
-void analyze_dash_engine(struct dashstate *ds, struct engine *e)
-{
-	bool inferred;
-	const struct classify_profile *p = engine_profile(e, &inferred);
-
-	dashstate_set_threshold(ds, "score", engine_threshold(e));
-	if (p)
-		dashstate_set_info(ds, NULL, NULL, p->name);
-}
-
 struct offline_ctx {
 	struct analyze_live *a;
-	struct dashstate *ds;
+	const struct analyze_observer *obs;
 };
 
 /* Offline, no one waits for an alert: records are scored ENGINE_BATCH at a time. */
@@ -487,21 +310,16 @@ static int offline_cb(const struct nad_rec *rec, void *ctx)
 {
 	struct offline_ctx *c = ctx;
 
-	if (c->ds)
-		analyze_dash_record(c->ds, rec);
+	if (c->obs && c->obs->record)
+		c->obs->record(c->obs->ctx, rec);
 	analyze_live_queue(c->a, rec);
 	return 0;
 }
 
-static void offline_alert(void *ctx, const struct alert_event *ev)
+int analyze_offline(const struct analyze_opts *o, const struct analyze_observer *obs)
 {
-	analyze_dash_alert(ctx, ev);
-}
-
-int analyze_offline(const struct analyze_opts *o)
-{
-	char name[PATH_MAX], perr[PCAPSRC_ERRLEN];
-	struct offline_ctx c = { 0 };
+	char perr[PCAPSRC_ERRLEN];
+	struct offline_ctx c = { .obs = obs };
 	struct analyze_live *a;
 	struct pcapsrc *probe;
 	int err;
@@ -512,66 +330,30 @@ int analyze_offline(const struct analyze_opts *o)
 	 */
 	probe = pcapsrc_new(o->pcap, perr, sizeof(perr));
 	if (!probe) {
+		err = errno ? -errno : -EINVAL;
 		pr_warn("%s\n", perr);
-		return EXIT_RUNTIME;
+		return err;
 	}
 	pcapsrc_free(probe);
 
 	a = setup(o, false);
 	if (!a)
-		return EXIT_RUNTIME;
+		return -errno;
 	c.a = a;
-	if (o->report_path) {
-		c.ds = dashstate_new(&(struct dashstate_opts){ .n_slots = 3600 });
-		if (!c.ds) {
-			pr_warn("Failed to create the report state: %s\n", strerror(errno));
-			live_free(a);
-			return EXIT_RUNTIME;
-		}
-		snprintf(name, sizeof(name), "%s", o->pcap);
-		dashstate_set_info(c.ds, basename(name), "offline", NULL);
-		dashstate_set_wall_offset(c.ds, 0);
-		engine_set_observer(a->engine, offline_alert, c.ds);
-	}
+	if (obs && obs->alert)
+		engine_set_observer(a->engine, obs->alert, obs->ctx);
 	err = offline_for_each(o->pcap, offline_cb, &c);
 	analyze_live_flush(a);
 	engine_finish(a->engine);
-	if (c.ds) {
-		int rerr;
+	if (obs && obs->finish) {
+		int ferr = obs->finish(obs->ctx, a->engine);
 
-		analyze_dash_engine(c.ds, a->engine);
-		rerr = report_write(c.ds, o->report_path);
-		if (rerr) {
-			pr_warn("Failed to write %s: %s\n", o->report_path, strerror(-rerr));
-			err = err ? err : rerr;
-		} else {
-			pr_info("Report written to %s\n", o->report_path);
-		}
-		dashstate_free(c.ds);
+		err = err ? err : ferr;
 	}
 	if (a->retrain && retrain_n_trained(a->retrain))
 		pr_info("Trained %llu model(s); saved to %s\n",
 			(unsigned long long)retrain_n_trained(a->retrain), a->model_path);
 	pr_info("%llu packets analysed\n", (unsigned long long)engine_n_packets(a->engine));
 	live_free(a);
-	return err ? EXIT_RUNTIME : EXIT_OK;
-}
-
-int analyze_cmd(int argc, char **argv)
-{
-	struct analyze_opts o;
-	const char *ifname;
-	int r;
-
-	analyze_opts_default(&o);
-	r = analyze_parse_args(argc, argv, &o, &ifname);
-	if (r < 0)
-		return EXIT_USAGE;
-	if (r > 0)
-		return EXIT_OK;
-	if (!o.pcap || ifname) {
-		pr_warn("%s: needs --pcap FILE (live capture is `nadxdp IFNAME`)\n", argv[0]);
-		return EXIT_USAGE;
-	}
-	return analyze_offline(&o);
+	return err;
 }

@@ -2,18 +2,14 @@
 /*
  * cli/pipeline.h - the drivers of the detection engine: offline over a capture,
  * and the hook the live daemon's record callback calls. They wire the stages (models,
- * engine, retraining, the EVE output, the dashboard state and the HTML report), so they
- * sit in cli/, above every stage they use.
- *
- *   nadxdp --pcap FILE [--models DIR] [--profile home|small-office|enterprise]
- *          [--log FILE] [--json] [--summary-interval S] [--train-packets N]
- *          [--no-train] [--retrain-interval S] [--quiet] [--vectors-out CSV]
- *          [--report FILE]
+ * engine, retraining, the EVE output), so they sit in cli/, above every stage they use;
+ * cli/run.c reads the options (`nadxdp run --help`), feeds the views and maps the
+ * results (0 or -errno) to exit codes.
  *
  * Models: DIR/nadxdp.model if present (its feature names must equal
  * engine_feature_names), else the default model embedded in the binary,
- * which detects while, with --models DIR and without --no-train, a baseline
- * is learned from the first --train-packets vectors (default 20,000), saved
+ * which detects while, with models_dir set and without no_train, a baseline
+ * is learned from the first train_packets vectors (default 20,000), saved
  * to DIR/nadxdp.model and swapped in. Offline, training and retraining run
  * inline at the capture clock (deterministic); live, in a background thread.
  */
@@ -29,7 +25,7 @@
 #include "nad_abi.h"
 
 struct analyze_opts {
-	const char *pcap;
+	const char *pcap; /* offline: the capture */
 	const char *models_dir; /* NULL: offline none; live MODELSET_DEFAULT_PATH's dir */
 	enum classify_profile_id profile;
 	const char *log_path;
@@ -37,27 +33,31 @@ struct analyze_opts {
 	bool quiet; /* no console lines */
 	double summary_interval_s;
 	unsigned long train_packets;
-	bool train_packets_set;
 	bool no_train;
 	double retrain_interval_s;
 	const char *vectors_out;
-	const char *report_path; /* offline: the dashboard views as one HTML file */
 };
 
 void analyze_opts_default(struct analyze_opts *o);
 
+struct alert_event;
+struct engine;
+
+/* What a view sees of an offline run besides the EVE lines (cli/ wires the HTML report). */
+struct analyze_observer {
+	void (*record)(void *ctx, const struct nad_rec *rec); /* each record, in order */
+	void (*alert)(void *ctx, const struct alert_event *ev); /* the engine's observer */
+	int (*finish)(void *ctx, struct engine *e); /* after the last record: 0 or -errno */
+	void *ctx;
+};
+
 /*
- * Parses the options above from argv (argv[0] is the command name); IFNAME arguments
- * are left to the caller (*ifname, may be NULL). Returns 0, 1 for --help (printed), or
- * -EINVAL after printing one usage line.
+ * The offline run over o->pcap; obs may be NULL. A capture that cannot be opened is
+ * refused before any model is loaded. Returns 0, or a negative errno once the cause
+ * has been logged (a capture cut part-way still delivers every packet before the
+ * fault; a failing obs->finish fails the run).
  */
-int analyze_parse_args(int argc, char **argv, struct analyze_opts *o, const char **ifname);
-
-/* `nadxdp --pcap FILE ...`: returns an exit code (log.h). */
-int analyze_cmd(int argc, char **argv);
-
-/* The offline run itself, for tests: returns an exit code. */
-int analyze_offline(const struct analyze_opts *o);
+int analyze_offline(const struct analyze_opts *o, const struct analyze_observer *obs);
 
 /* Live: one per daemon. NULL + errno (the cause logged). */
 struct analyze_live;
@@ -84,14 +84,5 @@ void analyze_live_free(struct analyze_live *a);
 struct engine *analyze_live_engine(struct analyze_live *a);
 /* The run's EVE and console output (report/eve.h): for the mitigation's events. */
 struct eve *analyze_live_eve(struct analyze_live *a);
-
-struct alert_event;
-struct dashstate;
-/* Feeds an `anomaly` start event to the dashboard state (end records and summaries ignored). */
-void analyze_dash_alert(struct dashstate *ds, const struct alert_event *ev);
-/* Feeds one record to the dashboard state. */
-void analyze_dash_record(struct dashstate *ds, const struct nad_rec *rec);
-/* The engine's current thresholds and profile into the dashboard state. */
-void analyze_dash_engine(struct dashstate *ds, struct engine *e);
 
 #endif /* NAD_ANALYZE_H */

@@ -17,7 +17,8 @@
  * --keep-rules the rule maps stay pinned for the next start).
  */
 #include <errno.h>
-#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 
 #include "capture/loader.h"
 #include "capture/ring.h"
+#include "cli/cli.h"
 #include "cli/pipeline.h"
 #include "cli/run.h"
 #include "common/addr.h"
@@ -45,7 +47,9 @@
 #include "ml/modelset.h"
 #include "nadxdp.skel.h"
 #include "report/eve.h"
+#include "views/dashfeed.h"
 #include "views/dashstate.h"
+#include "views/htmlreport.h"
 #include "views/httpd.h"
 #include "views/tui.h"
 
@@ -63,11 +67,13 @@
 #define DAEMON_DRAIN_WAIT_US 2000
 #define DAEMON_REPORT_S 5
 #define DAEMON_TICK_NS 1000000000ull
-#define DAEMON_MAX_ALLOW 64
+#define RUN_MAX_ALLOW 64
 #define NS_PER_S 1000000000ull
 
-struct daemon_opts {
-	const char *ifname;
+struct run_opts {
+	struct analyze_opts an; /* detection, live and offline (an.pcap: offline) */
+	const char *report_path; /* offline: the dashboard views as one HTML file */
+	const char *ifname; /* live: the interface (the positional word) */
 	enum loader_xdp_mode mode;
 	double duration_s; /* 0: until a signal */
 	const char *dump_path;
@@ -75,47 +81,153 @@ struct daemon_opts {
 	bool dashboard;
 	const char *http;
 	struct mitigate_opts mit;
-	struct addr_prefix allow[DAEMON_MAX_ALLOW];
-	int n_allow;
-	struct analyze_opts an;
+	double mit_ttl_s; /* --mitigate-ttl, into mit.ttl_ns */
+	struct addr_prefix allow[RUN_MAX_ALLOW];
+	unsigned n_allow;
 };
 
-/* The daemon's own options; everything else goes to the engine's parser (analyze.h). */
-enum {
-	O_MODE = 256,
-	O_DURATION,
-	O_DUMP,
-	O_DASHBOARD,
-	O_HTTP,
-	O_NO_MITIGATE,
-	O_DRY_RUN,
-	O_KEEP_RULES,
-	O_MIT_TTL,
-	O_MAX_RULES,
-	O_ALLOW,
-	O_PCAP,
+enum { SCOPE_LIVE = 1, SCOPE_OFFLINE = 2 };
+enum { SEC_CAPTURE, SEC_DETECTION, SEC_MITIGATION, SEC_VIEWS, SEC_OUTPUT, SEC_OFFLINE };
+
+static void run_defaults(void *p)
+{
+	struct run_opts *o = p;
+
+	memset(o, 0, sizeof(*o));
+	analyze_opts_default(&o->an);
+	o->mode = LOADER_XDP_AUTO;
+	o->mit = mitigate_opts_default();
+	o->mit_ttl_s = (double)o->mit.ttl_ns / NS_PER_S;
+}
+
+static const struct opts_name mode_names[] = {
+	{ "native", LOADER_XDP_NATIVE },
+	{ "drv", LOADER_XDP_NATIVE, true },
+	{ "skb", LOADER_XDP_SKB },
+	{ "generic", LOADER_XDP_SKB, true },
+	{ "tc", LOADER_TC },
+	{ "auto", LOADER_XDP_AUTO },
+	{ NULL },
 };
 
-static const struct option long_opts[] = {
-	{ "mode", required_argument, NULL, O_MODE },
-	{ "duration", required_argument, NULL, O_DURATION },
-	{ "dump-features", required_argument, NULL, O_DUMP },
-	{ "dashboard", no_argument, NULL, O_DASHBOARD },
-	{ "http", required_argument, NULL, O_HTTP },
-	{ "no-mitigate", no_argument, NULL, O_NO_MITIGATE },
-	{ "dry-run", no_argument, NULL, O_DRY_RUN },
-	{ "keep-rules", no_argument, NULL, O_KEEP_RULES },
-	{ "mitigate-ttl", required_argument, NULL, O_MIT_TTL },
-	{ "max-rules", required_argument, NULL, O_MAX_RULES },
-	{ "allow", required_argument, NULL, O_ALLOW },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/* classify.c's profiles, by name (test_opts checks they agree with classify_profile_parse). */
+static const struct opts_name profile_names[] = {
+	{ "auto", PROFILE_AUTO },
+	{ "home", PROFILE_HOME },
+	{ "small-office", PROFILE_SMALL_OFFICE },
+	{ "enterprise", PROFILE_ENTERPRISE },
+	{ NULL },
+};
+
+#define R(member) OPTS_FIELD(struct run_opts, member)
+#define LIVE .scope = SCOPE_LIVE
+#define CONF .flags = OPTS_CONFIG
+
+static const struct opts_entry run_rows[] = {
+	{ "mode", 0, OPTS_ENUM, .help = "ingress hook: XDP native or skb mode, or TC",
+	  .deftext = "native; TC where the driver has no native XDP and on a veth", R(mode),
+	  .names = mode_names, LIVE, CONF },
+	{ "duration", 0, OPTS_SECONDS, .help = "stop after S seconds",
+	  .deftext = "until SIGINT/SIGTERM", R(duration_s), .dmax = 1e9, .open_min = true, LIVE },
+	{ "dump-features", 0, OPTS_STRING, "FILE",
+	  "write one CSV row of features per record to FILE", R(dump_path), LIVE, CONF },
+	{ "models", 0, OPTS_STRING, "DIR",
+	  "DIR/" MODELSET_FILE_NAME ", learned from the first packets if absent",
+	  .deftext = "live: /var/lib/nadxdp when it exists; else the embedded model",
+	  R(an.models_dir), .section = SEC_DETECTION, CONF },
+	{ "profile", 0, OPTS_ENUM, .help = "the site's profile; auto: inferred from the traffic",
+	  R(an.profile), .names = profile_names, .section = SEC_DETECTION, CONF },
+	{ "log", 0, OPTS_STRING, "FILE", "EVE JSON lines (anomaly, summary, mitigation) to FILE",
+	  R(an.log_path), .section = SEC_DETECTION, CONF },
+	{ "json", 0, OPTS_FLAG, .help = "EVE JSON lines on stdout", R(an.json),
+	  .section = SEC_DETECTION, CONF },
+	{ "summary-interval", 0, OPTS_SECONDS, .help = "seconds between summaries, 0 = none",
+	  R(an.summary_interval_s), .dmax = 1e9, .section = SEC_DETECTION, CONF },
+	{ "train-packets", 0, OPTS_UINT, .help = "baseline size when DIR has no model",
+	  R(an.train_packets), .umin = MODELSET_MIN_ROWS, .umax = 10000000,
+	  .section = SEC_DETECTION, CONF },
+	{ "no-train", 0, OPTS_FLAG, .help = "never train; use the model found or the embedded one",
+	  R(an.no_train), .section = SEC_DETECTION, CONF },
+	{ "retrain-interval", 0, OPTS_SECONDS,
+	  .help = "retrain on unflagged traffic every S seconds, 0 = never",
+	  R(an.retrain_interval_s), .dmax = 1e9, .section = SEC_DETECTION, CONF },
+	{ "vectors-out", 0, OPTS_STRING, "CSV", "write every packet's model vector (for training)",
+	  R(an.vectors_out), .section = SEC_DETECTION, CONF },
+	{ "no-mitigate", 0, OPTS_SET, .help = "detect only", R(mit.mode), .set = MITIGATE_OFF,
+	  .unset = MITIGATE_ON, .section = SEC_MITIGATION, LIVE, CONF },
+	{ "dry-run", 0, OPTS_SET, .help = "log the rules it would install (would_install events)",
+	  R(mit.mode), .set = MITIGATE_DRY_RUN, .unset = MITIGATE_ON, .section = SEC_MITIGATION,
+	  LIVE, CONF },
+	{ "keep-rules", 0, OPTS_FLAG,
+	  .help = "on exit, leave the drop and rate rules pinned: each still expires on its own, "
+		  "and the next start enforces them again",
+	  R(mit.keep_rules), .section = SEC_MITIGATION, LIVE, CONF },
+	{ "mitigate-ttl", 0, OPTS_SECONDS,
+	  .help = "rule TTL in seconds (repeat offenders get more)", R(mit_ttl_s),
+	  .dmax = 30 * 86400.0, .open_min = true, .section = SEC_MITIGATION, LIVE, CONF },
+	{ "max-rules", 0, OPTS_UINT, .help = "at most N rules", R(mit.max_rules), .umin = 1,
+	  .umax = NAD_RULE_ENTRIES, .section = SEC_MITIGATION, LIVE, CONF },
+	{ "allow", 0, OPTS_PREFIX,
+	  .help = "never block CIDR (repeatable; loopback, own addresses and default gateways "
+		  "are always allowed)",
+	  R(allow), .count_off = offsetof(struct run_opts, n_allow), .max_count = RUN_MAX_ALLOW,
+	  .section = SEC_MITIGATION, LIVE, CONF },
+	{ "dashboard", 0, OPTS_FLAG, .help = "terminal dashboard (alert lines go to --log only)",
+	  R(dashboard), .section = SEC_VIEWS, LIVE },
+	{ "http", 0, OPTS_STRING, "ADDR:PORT",
+	  "web page, /api/state and /metrics (e.g. 127.0.0.1:8080)", R(http), .section = SEC_VIEWS,
+	  LIVE, CONF },
+	{ "verbose", 'v', OPTS_SET, .help = "debug output (libbpf and verifier messages)",
+	  R(verbosity), .set = 1, .section = SEC_OUTPUT, CONF },
+	{ "quiet", 'q', OPTS_SET, .help = "warnings only: no alert lines, no periodic counters",
+	  R(verbosity), .set = -1, .section = SEC_OUTPUT, CONF },
+	{ "help", 'h', OPTS_HELP, .help = "this text", .section = SEC_OUTPUT },
+	{ "pcap", 0, OPTS_STRING, "FILE",
+	  "analyse this capture (pcap, pcapng, gzip-compressed) instead of an interface",
+	  R(an.pcap), .section = SEC_OFFLINE, .scope = SCOPE_OFFLINE },
+	{ "report", 0, OPTS_STRING, "FILE.html", "write the dashboard views as one HTML file",
+	  R(report_path), .section = SEC_OFFLINE, .scope = SCOPE_OFFLINE },
+	{ NULL },
+};
+
+#undef R
+#undef LIVE
+#undef CONF
+
+static const char *const run_sections[] = {
+	[SEC_CAPTURE] = "Capture",
+	[SEC_DETECTION] = "Detection (live and offline)",
+	[SEC_MITIGATION] = "Mitigation (kernel drop rules for critical DoS, at the ingress hook)",
+	[SEC_VIEWS] = "Views",
+	[SEC_OUTPUT] = "Output",
+	[SEC_OFFLINE] = "Offline (no mitigation; the detection and output options apply)",
+	NULL,
+};
+
+static const char *const run_scopes[] = { "live", "offline", NULL };
+
+const struct opts_cmd run_opts = {
+	.name = "run",
+	.synopsis = "nadxdp [run] IFNAME [options]\n"
+		    "nadxdp [run] --pcap FILE [options] [--report FILE.html]",
+	.description =
+		"Attach to IFNAME (XDP or TC ingress, TC egress), detect anomalies, mitigate\n"
+		"DoS in the kernel; or detect in a capture.\n",
+	.sections = run_sections,
+	.scopes = run_scopes,
+	.entries = run_rows,
+	.footer = "Exit codes: 0 ok, 1 runtime failure, 2 usage (or no such interface),\n"
+		  "3 BPF load/attach failure (privileges, BTF, XDP already attached, another\n"
+		  "instance).\n",
+	.max_args = 1,
+	.size = sizeof(struct run_opts),
+	.defaults = run_defaults,
 };
 
 struct daemon {
-	const struct daemon_opts *o;
+	struct run_opts *o;
+	struct loader *ld;
+	struct httpd *httpd;
 	struct capture *cap;
 	struct analyze_live *an;
 	struct dashstate *ds;
@@ -135,253 +247,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: nadxdp [run] IFNAME [options]\n"
-		"       nadxdp [run] --pcap FILE [options]   (offline; see below)\n"
-		"Attach to IFNAME (XDP or TC ingress, TC egress), detect anomalies, mitigate DoS in the kernel.\n\n"
-		"Capture:\n"
-		"  --mode native|skb|tc   ingress hook: XDP native or skb mode, or TC (default: native,\n"
-		"                         TC where the driver has no native XDP and on a veth)\n"
-		"  --duration S           stop after S seconds (default: until SIGINT/SIGTERM)\n"
-		"  --dump-features FILE   write one CSV row of features per record to FILE\n"
-		"Detection (same options as offline):\n"
-		"  --models DIR           DIR/" MODELSET_FILE_NAME " (learned from the first packets if absent;\n"
-		"                         default /var/lib/nadxdp when it exists, else the embedded model)\n"
-		"  --profile P            home | small-office | enterprise (default: inferred)\n"
-		"  --log FILE             EVE JSON lines (anomaly, summary, mitigation) to FILE\n"
-		"  --json                 EVE JSON lines on stdout\n"
-		"  --summary-interval S   seconds between summaries (default 30, 0 = none)\n"
-		"  --train-packets N      baseline size when DIR has no model (default 20000)\n"
-		"  --no-train             never train; use the model found or the embedded one\n"
-		"  --retrain-interval S   retrain on unflagged traffic every S s (default 3600, 0 = never)\n"
-		"  --vectors-out CSV      write every packet's model vector (for training)\n"
-		"Mitigation (kernel drop rules for critical DoS, at the ingress hook):\n"
-		"  --no-mitigate          detect only\n"
-		"  --dry-run              log the rules it would install (would_install events)\n"
-		"  --keep-rules           on exit, leave the drop and rate rules pinned: each still\n"
-		"                         expires on its own, and the next start enforces them again\n"
-		"  --mitigate-ttl S       rule TTL in seconds (default 600; repeat offenders get more)\n"
-		"  --max-rules N          at most N rules (default 1024)\n"
-		"  --allow CIDR           never block CIDR (repeatable; loopback, own addresses and\n"
-		"                         default gateways are always allowed)\n"
-		"Views:\n"
-		"  --dashboard            terminal dashboard (alert lines go to --log only)\n"
-		"  --http ADDR:PORT       web page, /api/state and /metrics (e.g. 127.0.0.1:8080)\n"
-		"Output:\n"
-		"  -v, --verbose          debug output (libbpf and verifier messages)\n"
-		"  -q, --quiet            warnings only: no alert lines, no periodic counters\n"
-		"  -h, --help             this text\n\n"
-		"Offline: nadxdp --pcap FILE [detection options] [--report FILE.html]\n"
-		"(no mitigation offline; --report writes the dashboard views as one HTML file).\n\n"
-		"Exit codes: 0 ok, 1 runtime failure, 2 usage (or no such interface),\n"
-		"3 BPF load/attach failure (privileges, BTF, XDP already attached, another instance).\n");
-}
-
-static int parse_seconds(const char *opt, const char *s, double min_excl, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > min_excl) || v > 1e9) {
-		pr_warn("Invalid %s '%s' (seconds, > %g)\n", opt, s, min_excl);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
-
-static const struct option *daemon_option(const char *arg)
-{
-	size_t n = strcspn(arg + 2, "=");
-
-	for (const struct option *p = long_opts; p->name; p++)
-		if (strlen(p->name) == n && !strncmp(arg + 2, p->name, n))
-			return p;
-	return NULL;
-}
-
-/*
- * Splits argv: the daemon's options (with their arguments) into dv, the rest
- * (the engine's options and IFNAME) into av; both keep argv[0]. --quiet goes
- * to both: no alert lines, no counters.
- */
-static void split_args(int argc, char **argv, char **dv, int *dc, char **av, int *ac)
-{
-	*dc = *ac = 1;
-	dv[0] = av[0] = argv[0];
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const struct option *p = NULL;
-
-		if (!strcmp(a, "--")) {
-			while (i < argc)
-				av[(*ac)++] = argv[i++];
-			break;
-		}
-		if (!strcmp(a, "-v") || !strcmp(a, "-h")) {
-			dv[(*dc)++] = argv[i];
-			continue;
-		}
-		if (!strcmp(a, "-q")) {
-			dv[(*dc)++] = argv[i];
-			av[(*ac)++] = "--quiet";
-			continue;
-		}
-		if (!strncmp(a, "--", 2))
-			p = daemon_option(a);
-		if (!p) {
-			av[(*ac)++] = argv[i];
-			continue;
-		}
-		dv[(*dc)++] = argv[i];
-		if (p->val == 'q')
-			av[(*ac)++] = argv[i];
-		if (p->has_arg == required_argument && !strchr(a, '=') && i + 1 < argc)
-			dv[(*dc)++] = argv[++i];
-	}
-	dv[*dc] = av[*ac] = NULL;
-}
-
-/* Returns 0, or an exit code after printing the reason (or the help: EXIT_OK + 100). */
-static int parse_args(int argc, char **argv, struct daemon_opts *o)
-{
-	char **dv = calloc((size_t)argc + 2, sizeof(*dv)), **av = calloc((size_t)argc + 2, sizeof(*av));
-	struct stat st;
-	int dc, ac, c, r, ret = EXIT_USAGE;
-	double d;
-
-	memset(o, 0, sizeof(*o));
-	o->mode = LOADER_XDP_AUTO;
-	o->mit = mitigate_opts_default();
-	analyze_opts_default(&o->an);
-	if (!dv || !av) {
-		pr_warn("Failed to parse the options: %s\n", strerror(ENOMEM));
-		ret = EXIT_RUNTIME;
-		goto out;
-	}
-	split_args(argc, argv, dv, &dc, av, &ac);
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(dc, dv, ":vqh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case O_MODE:
-			if (loader_parse_mode(optarg, &o->mode)) {
-				pr_warn("Invalid --mode '%s' (native, skb, tc or auto)\n", optarg);
-				goto out;
-			}
-			break;
-		case O_DURATION:
-			if (parse_seconds("--duration", optarg, 0, &o->duration_s))
-				goto out;
-			break;
-		case O_DUMP:
-			o->dump_path = optarg;
-			break;
-		case O_DASHBOARD:
-			o->dashboard = true;
-			break;
-		case O_HTTP:
-			o->http = optarg;
-			break;
-		case O_NO_MITIGATE:
-			o->mit.mode = MITIGATE_OFF;
-			break;
-		case O_DRY_RUN:
-			o->mit.mode = MITIGATE_DRY_RUN;
-			break;
-		case O_KEEP_RULES:
-			o->mit.keep_rules = true;
-			break;
-		case O_MIT_TTL:
-			if (parse_seconds("--mitigate-ttl", optarg, 0, &d) || d > 30 * 86400.0) {
-				if (d > 30 * 86400.0)
-					pr_warn("Invalid --mitigate-ttl '%s' (at most 30 days)\n", optarg);
-				goto out;
-			}
-			o->mit.ttl_ns = (__u64)(d * 1e9);
-			if (o->mit.ttl_max_ns < o->mit.ttl_ns)
-				o->mit.ttl_max_ns = o->mit.ttl_ns;
-			break;
-		case O_MAX_RULES: {
-			char *end;
-			unsigned long n;
-
-			errno = 0;
-			n = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || n < 1 || n > NAD_RULE_ENTRIES) {
-				pr_warn("Invalid --max-rules '%s' (1 to %u)\n", optarg, NAD_RULE_ENTRIES);
-				goto out;
-			}
-			o->mit.max_rules = (__u32)n;
-			break;
-		}
-		case O_ALLOW:
-			if (o->n_allow == DAEMON_MAX_ALLOW) {
-				pr_warn("Too many --allow (at most %d)\n", DAEMON_MAX_ALLOW);
-				goto out;
-			}
-			r = addr_prefix_parse(optarg, &o->allow[o->n_allow]);
-			if (r) {
-				pr_warn("Invalid --allow '%s' (%s)\n", optarg,
-					r == -EDOM ? "host bits set" : "an address or CIDR");
-				goto out;
-			}
-			o->n_allow++;
-			break;
-		case 'v':
-			o->verbosity = 1;
-			break;
-		case 'q':
-			o->verbosity = -1;
-			break;
-		case 'h':
-			usage(stdout);
-			ret = EXIT_OK + 100;
-			goto out;
-		case ':':
-			pr_warn("Option %s needs an argument\n", dv[optind - 1]);
-			goto out;
-		default:
-			pr_warn("Unknown option %s (see --help)\n", dv[optind - 1]);
-			goto out;
-		}
-	}
-	r = analyze_parse_args(ac, av, &o->an, &o->ifname);
-	if (r > 0) { /* the engine's --help: ours covers it */
-		ret = EXIT_OK + 100;
-		goto out;
-	}
-	if (r < 0)
-		goto out;
-	if (!o->ifname) {
-		pr_warn("Missing interface name (see --help)\n");
-		goto out;
-	}
-	if (o->dashboard && !isatty(STDOUT_FILENO) && o->verbosity >= 0)
-		pr_info("--dashboard: stdout is not a terminal, plain text frames\n");
-	if (o->dashboard && o->an.json) {
-		pr_warn("--dashboard and --json both want stdout (use --log FILE)\n");
-		goto out;
-	}
-	if (o->an.quiet)
-		o->verbosity = o->verbosity > 0 ? o->verbosity : -1;
-	/* The dashboard owns the terminal: alert lines go to the log only. */
-	if (o->dashboard)
-		o->an.quiet = true;
-	if (!o->an.models_dir && !stat("/var/lib/nadxdp", &st) && S_ISDIR(st.st_mode))
-		o->an.models_dir = "/var/lib/nadxdp";
-	ret = 0;
-out:
-	free(dv);
-	free(av);
-	return ret;
 }
 
 static __u64 mono_ns(void)
@@ -410,7 +275,7 @@ static void on_record(const struct nad_rec *rec, void *ctx)
 		features_extract(d->feat, rec, v);
 		d->dump_err = features_write_csv_row(d->dump, rec->ts_ns, rec->dir, v);
 	}
-	analyze_dash_record(d->ds, rec);
+	dashfeed_record(d->ds, rec);
 	analyze_live_queue(d->an, rec);
 }
 
@@ -421,7 +286,7 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 	struct mitigate_alert a = { 0 };
 	int err;
 
-	analyze_dash_alert(d->ds, ev);
+	dashfeed_alert(d->ds, ev);
 	if (!d->mit || strcmp(ev->event_type, "anomaly") || ev->closing)
 		return;
 	a.cls = names_class(ev->cls);
@@ -527,7 +392,7 @@ static void tick(struct daemon *d, __u64 now)
 	dashstate_tick(d->ds, now);
 	if (have)
 		dashstate_set_kernel(d->ds, &st);
-	analyze_dash_engine(d->ds, analyze_live_engine(d->an));
+	dashfeed_engine(d->ds, analyze_live_engine(d->an));
 	if (d->mit) {
 		err = mitigate_tick(d->mit, now);
 		if (err)
@@ -570,7 +435,7 @@ static void print_counters(const struct capture *cap, const char *ifname)
 static void *capture_loop(void *arg)
 {
 	struct daemon *d = arg;
-	const struct daemon_opts *o = d->o;
+	const struct run_opts *o = d->o;
 	__u64 t0 = mono_ns(), next_report = t0 + DAEMON_REPORT_S * NS_PER_S;
 	bool counters = o->verbosity >= 0 && !o->dashboard;
 
@@ -623,7 +488,7 @@ static int install_signals(void)
 	return 0;
 }
 
-static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct loader *ld)
+static int start_mitigation(struct daemon *d, struct run_opts *o, struct loader *ld)
 {
 	struct mitigate_bpf_fds fds;
 	int err, n = libbpf_num_possible_cpus();
@@ -662,7 +527,7 @@ static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct load
 	if (err)
 		pr_warn("Failed to allowlist the host's own addresses and gateways: %s\n",
 			strerror(-err));
-	for (int i = 0; i < o->n_allow; i++) {
+	for (unsigned i = 0; i < o->n_allow; i++) {
 		err = mitigate_allow_add(d->mit, &o->allow[i], "config");
 		if (err) {
 			char buf[ADDR_PREFIX_STRLEN];
@@ -673,12 +538,13 @@ static int start_mitigation(struct daemon *d, struct daemon_opts *o, struct load
 		}
 	}
 	if (o->mit.mode != MITIGATE_ON)
-		pr_info("Mitigation %s\n", o->mit.mode == MITIGATE_OFF ? "off (--no-mitigate)" :
-									  "dry run: rules are logged, not installed");
+		pr_info("Mitigation %s\n", o->mit.mode == MITIGATE_OFF ?
+						   "off (--no-mitigate)" :
+						   "dry run: rules are logged, not installed");
 	return 0;
 }
 
-static int start_views(struct daemon *d, const struct daemon_opts *o, struct httpd **h)
+static int start_views(struct daemon *d, const struct run_opts *o, struct httpd **h)
 {
 	const char *prof = o->an.profile == PROFILE_AUTO ? "auto" : NULL;
 
@@ -698,154 +564,265 @@ static int start_views(struct daemon *d, const struct daemon_opts *o, struct htt
 	return 0;
 }
 
-int daemon_cmd(int argc, char **argv)
+/* ---- offline ---------------------------------------------------------------------------- */
+
+struct report_ctx {
+	struct dashstate *ds;
+	const char *path;
+};
+
+static void report_record(void *ctx, const struct nad_rec *rec)
 {
-	struct daemon d = { .drop_fd = { -1, -1 }, .rate_fd = -1 };
-	struct loader_opts lopts = { 0 };
-	struct httpd *httpd = NULL;
-	struct loader *ld = NULL;
-	struct daemon_opts o;
-	pthread_t thr;
-	bool thr_started = false;
-	int ret, err;
+	struct report_ctx *c = ctx;
 
-	/* `nadxdp --pcap FILE` analyses a capture: no BPF, no root. */
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--pcap") && strncmp(argv[i], "--pcap=", 7))
-			continue;
-		for (int j = 1; j < argc; j++) {
-			const struct option *p =
-				strncmp(argv[j], "--", 2) ? NULL : daemon_option(argv[j]);
+	dashfeed_record(c->ds, rec);
+}
 
-			if (p && p->val != 'q' && p->val != 'h' && p->val != 'v') {
-				pr_warn("--%s is for live capture, not --pcap (no mitigation or "
-					"live views offline; --report FILE writes the views)\n",
-					p->name);
-				return EXIT_USAGE;
-			}
+static void report_alert(void *ctx, const struct alert_event *ev)
+{
+	struct report_ctx *c = ctx;
+
+	dashfeed_alert(c->ds, ev);
+}
+
+static int report_finish(void *ctx, struct engine *e)
+{
+	struct report_ctx *c = ctx;
+	int err;
+
+	dashfeed_engine(c->ds, e);
+	err = report_write(c->ds, c->path);
+	if (err)
+		pr_warn("Failed to write %s: %s\n", c->path, strerror(-err));
+	else
+		pr_info("Report written to %s\n", c->path);
+	return err;
+}
+
+int run_offline(const struct analyze_opts *an, const char *report_path)
+{
+	struct report_ctx rc = { .path = report_path };
+	const struct analyze_observer obs = { report_record, report_alert, report_finish, &rc };
+	char name[PATH_MAX];
+	int err;
+
+	if (report_path) {
+		rc.ds = dashstate_new(&(struct dashstate_opts){ .n_slots = 3600 });
+		if (!rc.ds) {
+			pr_warn("Failed to create the report state: %s\n", strerror(errno));
+			return EXIT_RUNTIME;
 		}
-		return analyze_cmd(argc, argv);
+		snprintf(name, sizeof(name), "%s", an->pcap);
+		dashstate_set_info(rc.ds, basename(name), "offline", NULL);
+		dashstate_set_wall_offset(rc.ds, 0);
 	}
+	err = analyze_offline(an, report_path ? &obs : NULL);
+	dashstate_free(rc.ds);
+	return err ? EXIT_RUNTIME : EXIT_OK;
+}
 
-	ret = parse_args(argc, argv, &o);
-	if (ret)
-		return ret == EXIT_OK + 100 ? EXIT_OK : ret;
-	if (o.verbosity > 0)
-		log_set_level(LOG_DEBUG);
-	else if (o.verbosity < 0 || o.dashboard)
-		log_set_level(LOG_WARN);
-	d.o = &o;
+/* ---- live ------------------------------------------------------------------------------- */
 
-	ret = EXIT_RUNTIME;
+/* Everything up to the first poll; returns an exit code. */
+static int start(struct daemon *d)
+{
+	struct run_opts *o = d->o;
+	int err;
+
 	if (install_signals()) {
 		pr_warn("Failed to install signal handlers: %s\n", strerror(errno));
-		goto cleanup;
+		return EXIT_RUNTIME;
 	}
-	if (o.dump_path) {
-		d.dump = fopen(o.dump_path, "w");
-		if (!d.dump) {
-			pr_warn("Failed to open %s: %s\n", o.dump_path, strerror(errno));
-			goto cleanup;
+	if (o->dump_path) {
+		d->dump = fopen(o->dump_path, "w");
+		if (!d->dump) {
+			pr_warn("Failed to open %s: %s\n", o->dump_path, strerror(errno));
+			return EXIT_RUNTIME;
 		}
-		d.feat = features_new();
-		if (!d.feat || features_write_csv_header(d.dump)) {
-			pr_warn("Failed to start %s: %s\n", o.dump_path, strerror(errno ? errno : EIO));
-			goto cleanup;
+		d->feat = features_new();
+		if (!d->feat || features_write_csv_header(d->dump)) {
+			pr_warn("Failed to start %s: %s\n", o->dump_path,
+				strerror(errno ? errno : EIO));
+			return EXIT_RUNTIME;
 		}
 	}
-	d.an = analyze_live_new(&o.an);
-	if (!d.an)
-		goto cleanup;
-	engine_set_observer(analyze_live_engine(d.an), on_alert, &d);
-	if (start_views(&d, &o, &httpd)) {
-		ret = errno == EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-		goto cleanup;
-	}
-
-	lopts.ifname = o.ifname;
-	lopts.mode = o.mode;
-	ld = loader_new(&lopts);
-	if (!ld) {
-		ret = errno == ENODEV || errno == EINVAL ? EXIT_USAGE : EXIT_BPF;
-		goto cleanup;
-	}
+	d->an = analyze_live_new(&o->an);
+	if (!d->an)
+		return EXIT_RUNTIME;
+	engine_set_observer(analyze_live_engine(d->an), on_alert, d);
+	err = start_views(d, o, &d->httpd);
+	if (err)
+		return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	d->ld = loader_new(&(struct loader_opts){ .ifname = o->ifname, .mode = o->mode });
+	if (!d->ld)
+		return errno == ENODEV || errno == EINVAL ? EXIT_USAGE : EXIT_BPF;
 	/* Until we monitor, a failure must not remove rules kept by an earlier run. */
-	loader_set_keep_rules(ld, true);
-	if (start_mitigation(&d, &o, ld))
-		goto cleanup;
-	d.cap = capture_new(bpf_map__fd(loader_skel(ld)->maps.nad_events),
-			    bpf_map__fd(loader_skel(ld)->maps.nad_stats), on_record, &d);
-	if (!d.cap) {
+	loader_set_keep_rules(d->ld, true);
+	if (start_mitigation(d, o, d->ld))
+		return EXIT_RUNTIME;
+	d->cap = capture_new(bpf_map__fd(loader_skel(d->ld)->maps.nad_events),
+			     bpf_map__fd(loader_skel(d->ld)->maps.nad_stats), on_record, d);
+	if (!d->cap) {
 		pr_warn("Failed to open the record ring buffer: %s\n", strerror(errno));
-		goto cleanup;
+		return EXIT_RUNTIME;
 	}
-	loader_set_keep_rules(ld, o.mit.keep_rules);
-	if (o.verbosity >= 0 && !o.dashboard)
+	loader_set_keep_rules(d->ld, o->mit.keep_rules);
+	if (o->verbosity >= 0 && !o->dashboard)
 		fprintf(stderr,
 			"nadxdp: monitoring %s (ingress %s, egress TC %s); Ctrl-C to stop\n",
-			o.ifname, loader_ingress_name(loader_xdp_mode(ld)), loader_tc_mode(ld));
+			o->ifname, loader_ingress_name(loader_xdp_mode(d->ld)),
+			loader_tc_mode(d->ld));
+	return EXIT_OK;
+}
 
-	if (o.dashboard) {
-		err = pthread_create(&thr, NULL, capture_loop, &d);
-		if (err) {
-			pr_warn("Failed to start the capture thread: %s\n", strerror(err));
-			goto cleanup;
-		}
-		thr_started = true;
-		err = tui_run(&(struct tui_opts){
-			.fetch = tui_fetch_dashstate, .ctx = d.ds, .stop = &stop_signal });
-		if (err)
-			pr_warn("Terminal dashboard failed: %s\n", strerror(-err));
-		stop_signal = stop_signal ? stop_signal : SIGTERM;
-		pthread_join(thr, NULL);
-		thr_started = false;
-	} else {
-		capture_loop(&d);
+/* The capture loop until a signal or --duration, beside the terminal view with --dashboard. */
+static int monitor(struct daemon *d)
+{
+	pthread_t thr;
+	int err;
+
+	if (!d->o->dashboard) {
+		capture_loop(d);
+		return d->loop_err;
 	}
-	if (d.loop_err) {
-		ret = d.loop_err;
-		goto cleanup;
+	err = pthread_create(&thr, NULL, capture_loop, d);
+	if (err) {
+		pr_warn("Failed to start the capture thread: %s\n", strerror(err));
+		return EXIT_RUNTIME;
 	}
+	err = tui_run(&(struct tui_opts){
+		.fetch = tui_fetch_dashstate, .ctx = d->ds, .stop = &stop_signal });
+	if (err)
+		pr_warn("Terminal dashboard failed: %s\n", strerror(-err));
+	stop_signal = stop_signal ? stop_signal : SIGTERM;
+	pthread_join(thr, NULL);
+	return d->loop_err;
+}
+
+/* After the loop: the last records, a final tick and the counters. Returns an exit code. */
+static int finish(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+	int err;
+
 	/*
 	 * What the kernel saw before we stopped is still ours to deliver: a
 	 * CPU's partial stage reaches the ring by its timer within
 	 * NAD_STAGE_FLUSH_NS; give it two.
 	 */
 	usleep(2 * NAD_STAGE_FLUSH_NS / 1000);
-	err = capture_drain(d.cap);
+	err = capture_drain(d->cap);
 	if (err < 0 && err != -EINTR)
 		pr_warn("Failed to read records: %s\n", strerror(-err));
-	analyze_live_flush(d.an);
-	tick(&d, mono_ns());
-	if (o.verbosity >= 0 && !o.dashboard)
-		print_counters(d.cap, o.ifname);
-	if (d.dump && (d.dump_err || fflush(d.dump))) {
-		pr_warn("Failed to write %s\n", o.dump_path);
-		goto cleanup;
+	analyze_live_flush(d->an);
+	tick(d, mono_ns());
+	if (o->verbosity >= 0 && !o->dashboard)
+		print_counters(d->cap, o->ifname);
+	if (d->dump && (d->dump_err || fflush(d->dump))) {
+		pr_warn("Failed to write %s\n", o->dump_path);
+		return EXIT_RUNTIME;
 	}
-	ret = EXIT_OK;
+	return EXIT_OK;
+}
 
-cleanup:
-	if (thr_started) {
-		stop_signal = SIGTERM;
-		pthread_join(thr, NULL);
-	}
-	capture_free(d.cap);
+/* Tears down in order; returns ret, or EXIT_RUNTIME if the dump file fails to close. */
+static int stop(struct daemon *d, int ret)
+{
+	capture_free(d->cap);
 	/* Rules go first (their removal events still reach the log), then the episodes' ends. */
-	mitigate_free(d.mit);
-	d.mit = NULL;
-	mitigate_bpf_free(d.mb);
-	analyze_live_free(d.an);
-	httpd_free(httpd);
-	if (ld) /* ours: written by tick() only while we hold the instance lock */
+	mitigate_free(d->mit);
+	d->mit = NULL;
+	mitigate_bpf_free(d->mb);
+	analyze_live_free(d->an);
+	httpd_free(d->httpd);
+	if (d->ld) /* ours: written by tick() only while we hold the instance lock */
 		unlink(DASH_STATE_FILE);
-	loader_free(ld);
-	dashstate_free(d.ds);
-	free(d.rules);
-	features_free(d.feat);
-	if (d.dump && fclose(d.dump) && ret == EXIT_OK) {
-		pr_warn("Failed to write %s: %s\n", o.dump_path, strerror(errno));
+	loader_free(d->ld);
+	dashstate_free(d->ds);
+	free(d->rules);
+	features_free(d->feat);
+	if (d->dump && fclose(d->dump) && ret == EXIT_OK) {
+		pr_warn("Failed to write %s: %s\n", d->o->dump_path, strerror(errno));
 		ret = EXIT_RUNTIME;
 	}
 	return ret;
+}
+
+static int run_live(struct run_opts *o)
+{
+	struct daemon d = { .o = o, .drop_fd = { -1, -1 }, .rate_fd = -1 };
+	int ret;
+
+	if (o->verbosity > 0)
+		log_set_level(LOG_DEBUG);
+	else if (o->verbosity < 0 || o->dashboard)
+		log_set_level(LOG_WARN);
+	ret = start(&d);
+	if (ret == EXIT_OK)
+		ret = monitor(&d);
+	if (ret == EXIT_OK)
+		ret = finish(&d);
+	return stop(&d, ret);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+/* The live settings that follow from the options; returns 0 or an exit code. */
+static int check_live(struct run_opts *o, const struct opts_result *res)
+{
+	const struct opts_entry *e = opts_outside(&run_opts, res, SCOPE_LIVE);
+	struct stat st;
+
+	if (e)
+		return cli_usage_error(&run_opts,
+				       "--%s is for --pcap FILE (live: --http or --dashboard)",
+				       e->name);
+	if (!res->n_args)
+		return cli_usage_error(&run_opts, "missing interface name (see nadxdp run --help)");
+	o->ifname = res->args[0];
+	if (o->dashboard && !isatty(STDOUT_FILENO) && o->verbosity >= 0)
+		pr_info("--dashboard: stdout is not a terminal, plain text frames\n");
+	if (o->dashboard && o->an.json)
+		return cli_usage_error(&run_opts,
+				       "--dashboard and --json both want stdout (use --log FILE)");
+	/* The dashboard owns the terminal: alert lines go to the log only. */
+	if (o->dashboard)
+		o->an.quiet = true;
+	o->mit.ttl_ns = (__u64)(o->mit_ttl_s * 1e9);
+	if (o->mit.ttl_max_ns < o->mit.ttl_ns)
+		o->mit.ttl_max_ns = o->mit.ttl_ns;
+	if (!o->an.models_dir && !stat("/var/lib/nadxdp", &st) && S_ISDIR(st.st_mode))
+		o->an.models_dir = "/var/lib/nadxdp";
+	return 0;
+}
+
+int run_cmd(int argc, char **argv)
+{
+	const struct opts_entry *e;
+	struct opts_result res;
+	struct run_opts o;
+	int ret;
+
+	if (!cli_options(&run_opts, argc, argv, &o, &res, &ret))
+		return ret;
+	/* -q: no alert lines (and, live, warnings only); the last of -q and -v sets the level. */
+	o.an.quiet = opts_seen(&run_opts, &res, "quiet") > 0;
+	if (!o.an.pcap) {
+		ret = check_live(&o, &res);
+		return ret ? ret : run_live(&o);
+	}
+	/* `nadxdp --pcap FILE` analyses a capture: no BPF, no root. */
+	e = opts_outside(&run_opts, &res, SCOPE_OFFLINE);
+	if (e)
+		return cli_usage_error(
+			&run_opts,
+			"--%s is for live capture, not --pcap (no mitigation or live "
+			"views offline; --report FILE writes the views)",
+			e->name);
+	if (res.n_args)
+		return cli_usage_error(
+			&run_opts, "unexpected argument '%s' (see nadxdp run --help)", res.args[0]);
+	if (o.verbosity > 0)
+		log_set_level(LOG_DEBUG);
+	return run_offline(&o.an, o.report_path);
 }

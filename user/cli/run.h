@@ -1,8 +1,23 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-#ifndef NAD_DAEMON_H
-#define NAD_DAEMON_H
+/*
+ * cli/run.h - `nadxdp [run] IFNAME` (live: attach, detect, mitigate, views) and
+ * `nadxdp [run] --pcap FILE` (offline: detect in a capture, optionally an HTML report).
+ */
+#ifndef NAD_CLI_RUN_H
+#define NAD_CLI_RUN_H
 
-/* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (log.h). */
-int daemon_cmd(int argc, char **argv);
+struct analyze_opts;
+struct opts_cmd;
+
+extern const struct opts_cmd run_opts;
+
+/* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (cli.h). */
+int run_cmd(int argc, char **argv);
+
+/*
+ * The offline run: an->pcap through the detection pipeline, the dashboard views to
+ * report_path as one HTML file (NULL: none). Returns an exit code.
+ */
+int run_offline(const struct analyze_opts *an, const char *report_path);
 
 #endif
