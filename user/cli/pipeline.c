@@ -83,105 +83,126 @@ static void live_free(struct analyze_live *a)
 	free(a);
 }
 
-static struct analyze_live *setup(const struct analyze_opts *o, bool live)
+/* -errno, or -EINVAL when a failed call left errno clear. */
+static int neg_errno(void)
 {
-	struct analyze_live *a = calloc(1, sizeof(*a));
-	struct modelset *m = NULL;
-	struct engine_opts eo;
-	struct eve_opts vo = { 0 };
-	char err[256] = "";
-	bool need_train = false;
-	int e = 0;
+	return errno ? -errno : -EINVAL;
+}
 
-	if (!a)
-		return NULL;
-	a->o = *o;
+/*
+ * The model DIR holds, else the embedded default (*m NULL if that is unusable too: rules
+ * only). *need_train: DIR has none and training is allowed. 0, or -errno for a model
+ * file that is there but unreadable or of other features (logged).
+ */
+static int load_model(struct analyze_live *a, struct modelset **m, bool *need_train)
+{
+	const struct analyze_opts *o = &a->o;
+	size_t len = (size_t)(nad_default_model_end - nad_default_model);
+	char err[256] = "";
+
+	*m = NULL;
+	*need_train = false;
 	if (o->models_dir) {
 		snprintf(a->model_path, sizeof(a->model_path), "%s/%s", o->models_dir,
 			 MODELSET_FILE_NAME);
-		m = modelset_load(a->model_path, ENGINE_DIM, err, sizeof(err));
-		if (!m && errno != ENOENT) {
-			e = errno;
+		*m = modelset_load(a->model_path, ENGINE_DIM, err, sizeof(err));
+		if (!*m && errno != ENOENT) {
+			int e = neg_errno();
+
 			pr_warn("Failed to load %s: %s\n", a->model_path, err);
-			goto fail;
+			return e;
 		}
-		if (m && !names_match(m, err, sizeof(err))) {
+		if (*m && !names_match(*m, err, sizeof(err))) {
 			pr_warn("Refusing %s: %s (retrain it with this version)\n", a->model_path,
 				err);
-			e = EINVAL;
-			goto fail;
+			modelset_free(*m);
+			*m = NULL;
+			return -EINVAL;
 		}
-		need_train = !m && !o->no_train;
+		*need_train = !*m && !o->no_train;
 	}
-	if (!m) {
-		size_t len = (size_t)(nad_default_model_end - nad_default_model);
+	if (*m)
+		return 0;
+	*m = len ? modelset_load_mem(nad_default_model, len, ENGINE_DIM, err, sizeof(err)) : NULL;
+	if (*m && !names_match(*m, err, sizeof(err))) {
+		modelset_free(*m);
+		*m = NULL;
+	}
+	if (!*m)
+		pr_warn("No usable embedded default model (%s): rules only until a model "
+			"is trained\n",
+			len ? err : "empty");
+	else
+		pr_info("Using the embedded default model\n");
+	return 0;
+}
 
-		m = len ? modelset_load_mem(nad_default_model, len, ENGINE_DIM, err, sizeof(err)) :
-			  NULL;
-		if (m && !names_match(m, err, sizeof(err))) {
-			modelset_free(m);
-			m = NULL;
-		}
-		if (!m)
-			pr_warn("No usable embedded default model (%s): rules only until a model "
-				"is trained\n",
-				len ? err : "empty");
-		else
-			pr_info("Using the embedded default model\n");
-	}
-	a->hold = modelswap_new(m);
-	if (!a->hold) {
-		e = errno;
-		modelset_free(m);
-		goto fail;
-	}
-	if (need_train || (o->models_dir && !o->no_train && o->retrain_interval_s > 0)) {
-		struct retrain_opts ro = {
-			.dim = ENGINE_DIM,
-			.names = engine_feature_names,
-			.reservoir = o->train_packets > 20000 ? o->train_packets : 20000,
-			.interval_s = o->retrain_interval_s,
-			.initial_rows = need_train ? o->train_packets : 0,
-			.save_path = a->model_path,
-			.background = live,
-			.seed = 42,
-			.model_opts = &a->model_opts,
-		};
+/* Initial training (need_train) and periodic retraining into a->hold: 0 or -errno. */
+static int start_retrain(struct analyze_live *a, bool need_train, bool live)
+{
+	const struct analyze_opts *o = &a->o;
+	struct retrain_opts ro = {
+		.dim = ENGINE_DIM,
+		.names = engine_feature_names,
+		.reservoir = o->train_packets > 20000 ? o->train_packets : 20000,
+		.interval_s = o->retrain_interval_s,
+		.initial_rows = need_train ? o->train_packets : 0,
+		.save_path = a->model_path,
+		.background = live,
+		.seed = 42,
+		.model_opts = &a->model_opts,
+	};
 
-		modelset_opts_default(&a->model_opts);
-		features_log_units(engine_feature_names, ENGINE_DIM, a->log_unit);
-		a->model_opts.log_unit = a->log_unit;
+	modelset_opts_default(&a->model_opts);
+	features_log_units(engine_feature_names, ENGINE_DIM, a->log_unit);
+	a->model_opts.log_unit = a->log_unit;
 
-		a->retrain = retrain_new(&ro, a->hold);
-		if (!a->retrain) {
-			e = errno;
-			goto fail;
-		}
-		a->training = need_train;
-		a->next_progress = o->train_packets / 10;
-		if (need_train)
-			pr_info("No model in %s: learning a baseline from the first %lu packets\n",
-				o->models_dir, o->train_packets);
-	}
+	a->retrain = retrain_new(&ro, a->hold);
+	if (!a->retrain)
+		return neg_errno();
+	a->training = need_train;
+	a->next_progress = o->train_packets / 10;
+	if (need_train)
+		pr_info("No model in %s: learning a baseline from the first %lu packets\n",
+			o->models_dir, o->train_packets);
+	return 0;
+}
+
+/* The EVE log and the vectors file: 0 or -errno (logged). */
+static int open_outputs(struct analyze_live *a)
+{
+	const struct analyze_opts *o = &a->o;
+	int e;
+
 	if (o->log_path) {
 		a->log = fopen(o->log_path, "a");
 		if (!a->log) {
-			e = errno;
-			pr_warn("Failed to open %s: %s\n", o->log_path, strerror(e));
-			goto fail;
+			e = neg_errno();
+			pr_warn("Failed to open %s: %s\n", o->log_path, strerror(-e));
+			return e;
 		}
 	}
 	if (o->vectors_out) {
 		a->vec = fopen(o->vectors_out, "w");
 		if (!a->vec) {
-			e = errno;
-			pr_warn("Failed to open %s: %s\n", o->vectors_out, strerror(e));
-			goto fail;
+			e = neg_errno();
+			pr_warn("Failed to open %s: %s\n", o->vectors_out, strerror(-e));
+			return e;
 		}
 		for (int i = 0; i < ENGINE_DIM; i++)
 			fprintf(a->vec, "%s%s", i ? "," : "", engine_feature_names[i]);
 		fputc('\n', a->vec);
 	}
+	return 0;
+}
+
+/* The EVE and console output, then the engine that feeds it: 0 or -errno. */
+static int start_engine(struct analyze_live *a, bool live)
+{
+	const struct analyze_opts *o = &a->o;
+	struct eve_opts vo = { 0 };
+	struct engine_opts eo;
+
 	vo.console = o->quiet ? NULL : stderr;
 	vo.color = !o->quiet && isatty(STDERR_FILENO);
 	vo.json = o->json ? stdout : a->log;
@@ -194,20 +215,46 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 				    ((uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec);
 	}
 	a->eve = eve_new(&vo);
-	if (!a->eve) {
-		e = errno;
-		goto fail;
-	}
+	if (!a->eve)
+		return neg_errno();
 	engine_opts_default(&eo);
 	eo.profile = o->profile;
 	eo.summary_interval_s = o->summary_interval_s > 0 ? o->summary_interval_s : -1;
 	eo.alert.sink = eve_on_alert;
 	eo.alert.sink_ctx = a->eve;
 	a->engine = engine_new(&eo, a->hold, a->retrain);
-	if (!a->engine) {
-		e = errno;
+	return a->engine ? 0 : neg_errno();
+}
+
+static struct analyze_live *setup(const struct analyze_opts *o, bool live)
+{
+	struct analyze_live *a = calloc(1, sizeof(*a));
+	struct modelset *m;
+	bool need_train;
+	int err;
+
+	if (!a)
+		return NULL;
+	a->o = *o;
+	err = load_model(a, &m, &need_train);
+	if (err)
+		goto fail;
+	a->hold = modelswap_new(m);
+	if (!a->hold) {
+		err = neg_errno();
+		modelset_free(m);
 		goto fail;
 	}
+	if (need_train || (o->models_dir && !o->no_train && o->retrain_interval_s > 0)) {
+		err = start_retrain(a, need_train, live);
+		if (err)
+			goto fail;
+	}
+	err = open_outputs(a);
+	if (!err)
+		err = start_engine(a, live);
+	if (err)
+		goto fail;
 	if (o->json && a->log) {
 		/* --json and --log: the log gets them too via a second pass is not supported */
 		pr_warn("--json and --log together: JSON goes to stdout only\n");
@@ -215,7 +262,7 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 	return a;
 fail:
 	live_free(a);
-	errno = e ? e : EINVAL;
+	errno = -err;
 	return NULL;
 }
 
