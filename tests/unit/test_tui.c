@@ -52,7 +52,7 @@ static struct json_object *sample_state(void)
 Test(tui, plain_frame_shows_every_view_within_80x24)
 {
 	struct json_object *j = sample_state();
-	char buf[8192];
+	char buf[8192], *row;
 	int n = tui_render_plain(j, NULL, 24, 80, buf, sizeof(buf)), lines = 0;
 
 	cr_assert_gt(n, 0);
@@ -69,6 +69,12 @@ Test(tui, plain_frame_shows_every_view_within_80x24)
 	cr_assert_not_null(strstr(buf, "203.0.113.0/24"));
 	cr_assert_not_null(strstr(buf, "123.5k"));
 	cr_assert_not_null(strstr(buf, "!"), "no critical marker on the rate");
+	/* the critical alert's second is marked '!' on the alerts row, not 'i' */
+	row = strstr(buf, "\nalerts");
+	cr_assert_not_null(row, "%s", buf);
+	row += strlen("\nalerts");
+	cr_expect_not_null(memchr(row, '!', strcspn(row, "\n")), "%s", buf);
+	cr_expect_null(memchr(row, 'i', strcspn(row, "\n")), "%s", buf);
 	json_object_put(j);
 }
 

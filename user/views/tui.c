@@ -219,8 +219,7 @@ static void draw_rate(struct grid *g, struct json_object *s, int top, int h)
 			put(g, top + h - k, col, vbar(g, level - k * 8), C_IN);
 		ws = worst(tl, i, &sum);
 		if (ws >= 0)
-			put(g, top + h + 1, col, ws == DASH_SEV_CRITICAL ? '!' :
-						 ws == DASH_SEV_WARNING ? '+' : 'i', sev_col[2 - ws]);
+			put(g, top + h + 1, col, ws == 0 ? '!' : ws == 1 ? '+' : 'i', sev_col[ws]);
 	}
 	text(g, top + h + 1, 0, left - 1, C_DIM, "alerts");
 }
@@ -246,7 +245,7 @@ static void draw_timeline(struct grid *g, struct json_object *s, int top, int h)
 			level = 1;
 		for (int k = 0; k < h && ws >= 0; k++)
 			put(g, top + h - k, left + (int)(i - start), vbar(g, level - k * 8),
-			    sev_col[2 - ws]);
+			    sev_col[ws]);
 	}
 }
 
