@@ -8,8 +8,8 @@
 void dashfill_small(struct dashstate *d)
 {
 	struct nad_stats k = { .pkts = { 5000, 700 }, .bytes = { 600000, 80000 }, .recs_emitted = 5600 };
-	struct dashstate_alert a = { .ts_ns = 30 * S, .cls = DASH_CL_DOS_ATTACK, .sev = -1 };
-	struct dashstate_rule r = { .origin = NAD_ORIGIN_AUTO, .reason = DASH_CL_DOS_ATTACK,
+	struct dashstate_alert a = { .ts_ns = 30 * S, .cls = CLASS_DOS_ATTACK, .sev = -1 };
+	struct dashstate_rule r = { .origin = NAD_ORIGIN_AUTO, .reason = CLASS_DOS_ATTACK,
 				    .expires_in_s = 300, .hits = 42 };
 
 	dashstate_set_info(d, "nadx0", "live", "default");

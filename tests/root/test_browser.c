@@ -29,13 +29,16 @@ static void fill(struct dashstate *d)
 			       .recs_emitted = 90000, .recs_shed = 5000, .malformed = 17,
 			       .dropped_rule = 1200 };
 	struct dashstate_rule r[2] = {
-		{ .origin = NAD_ORIGIN_AUTO, .reason = DASH_CL_DOS_ATTACK, .expires_in_s = 240,
-		  .hits = 1200, .hit_bytes = 72000 },
+		{ .origin = NAD_ORIGIN_AUTO,
+		  .reason = CLASS_DOS_ATTACK,
+		  .expires_in_s = 240,
+		  .hits = 1200,
+		  .hit_bytes = 72000 },
 		{ .origin = NAD_ORIGIN_MANUAL, .reason = -1, .expires_in_s = -1, .hits = 3 },
 	};
-	static const int classes[] = { DASH_CL_DOS_ATTACK, DASH_CL_DOS_ATTACK, DASH_CL_SCANNING,
-				       DASH_CL_TIMING_ANOMALY, DASH_CL_DOS_ATTACK,
-				       DASH_CL_CREDENTIAL_STUFFING };
+	static const int classes[] = { CLASS_DOS_ATTACK, CLASS_DOS_ATTACK,
+				       CLASS_SCANNING,	 CLASS_TIMING_ANOMALY,
+				       CLASS_DOS_ATTACK, CLASS_CREDENTIAL_STUFFING };
 
 	dashstate_set_info(d, "nadx0", "live", "default");
 	dashstate_set_wall_offset(d, 1700000000ll * (__s64)S);

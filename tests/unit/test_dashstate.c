@@ -139,34 +139,35 @@ Test(dashstate, alerts_count_by_class_severity_and_second)
 
 	dashstate_tick(ds, 10 * S);
 	for (int i = 0; i < 3; i++) {
-		a = mk_alert(10 * S + i, DASH_CL_DOS_ATTACK);
+		a = mk_alert(10 * S + i, CLASS_DOS_ATTACK);
 		cr_assert_eq(dashstate_on_alert(ds, &a), 0);
 	}
-	a = mk_alert(9 * S, DASH_CL_SCANNING);
+	a = mk_alert(9 * S, CLASS_SCANNING);
 	cr_assert_eq(dashstate_on_alert(ds, &a), 0);
-	a = mk_alert(10 * S, DASH_CL_BEHAVIORAL);
-	a.sev = DASH_SEV_WARNING; /* an explicit severity wins over the class's */
+	a = mk_alert(10 * S, CLASS_BEHAVIORAL);
+	a.sev = SEV_WARNING; /* an explicit severity wins over the class's */
 	cr_assert_eq(dashstate_on_alert(ds, &a), 0);
-	a = mk_alert(10 * S, 12);
+	a = mk_alert(10 * S, CLASS_N); /* out of range */
 	cr_assert_eq(dashstate_on_alert(ds, &a), -EINVAL);
 
 	cr_assert_eq(dashstate_snapshot(ds, snap), 0);
 	cr_assert_eq(snap->alerts_total, 5);
-	cr_assert_eq(snap->alerts_by_class[DASH_CL_DOS_ATTACK], 3);
-	cr_assert_eq(snap->alerts_by_sev[DASH_SEV_CRITICAL], 3);
-	cr_assert_eq(snap->alerts_by_sev[DASH_SEV_WARNING], 2);
-	cr_assert_eq(snap->anoms[DASH_SEV_CRITICAL][9], 3);
-	cr_assert_eq(snap->anoms[DASH_SEV_WARNING][9], 1);
-	cr_assert_eq(snap->anoms[DASH_SEV_WARNING][8], 1);
+	cr_assert_eq(snap->alerts_by_class[CLASS_DOS_ATTACK], 3);
+	cr_assert_eq(snap->alerts_by_sev[SEV_CRITICAL], 3);
+	cr_assert_eq(snap->alerts_by_sev[SEV_WARNING], 2);
+	cr_assert_eq(snap->anoms[SEV_CRITICAL][9], 3);
+	cr_assert_eq(snap->anoms[SEV_WARNING][9], 1);
+	cr_assert_eq(snap->anoms[SEV_WARNING][8], 1);
 	/* newest first */
-	cr_assert_eq(snap->alerts[0].cls, DASH_CL_BEHAVIORAL);
-	cr_assert_eq(snap->alerts[4].cls, DASH_CL_DOS_ATTACK);
+	cr_assert_eq(snap->alerts[0].cls, CLASS_BEHAVIORAL);
+	cr_assert_eq(snap->alerts[4].cls, CLASS_DOS_ATTACK);
 }
 
 Test(dashstate, keeps_only_the_latest_alerts)
 {
 	for (int i = 0; i < DASH_N_ALERTS + 5; i++) {
-		struct dashstate_alert a = mk_alert((__u64)i * 1000, i % DASH_N_CLASSES);
+		struct dashstate_alert a =
+			mk_alert((__u64)i * 1000, CLASS_NONE + 1 + i % (CLASS_N - 1));
 
 		cr_assert_eq(dashstate_on_alert(ds, &a), 0);
 	}
@@ -246,9 +247,10 @@ static struct json_object *get(struct json_object *o, const char *path)
 static void fill_sample_state(void)
 {
 	struct nad_stats k = { .pkts = { 111, 22 }, .bytes = { 3333, 444 }, .recs_shed = 9 };
-	struct dashstate_rule r = { .origin = NAD_ORIGIN_AUTO, .reason = DASH_CL_DOS_ATTACK,
-				    .expires_in_s = 60, .hits = 5 };
-	struct dashstate_alert a = mk_alert(20 * S, DASH_CL_CREDENTIAL_STUFFING);
+	struct dashstate_rule r = {
+		.origin = NAD_ORIGIN_AUTO, .reason = CLASS_DOS_ATTACK, .expires_in_s = 60, .hits = 5
+	};
+	struct dashstate_alert a = mk_alert(20 * S, CLASS_CREDENTIAL_STUFFING);
 
 	snprintf(r.prefix, sizeof(r.prefix), "198.18.0.3/32");
 	dashstate_set_info(ds, "nadx0", "live", "web");
@@ -258,7 +260,7 @@ static void fill_sample_state(void)
 	dashstate_on_packets(ds, 20 * S, NAD_DIR_OUT, 2, 120, 60);
 	dashstate_on_alert(ds, &a);
 	snprintf(a.evidence, sizeof(a.evidence), "</script><b>\"quoted\"");
-	a.cls = DASH_CL_SCANNING;
+	a.cls = CLASS_SCANNING;
 	dashstate_on_alert(ds, &a);
 	dashstate_on_alert(ds, &a);
 	dashstate_set_kernel(ds, &k);

@@ -26,7 +26,7 @@ static const char *const titles[] = { "Traffic rate", "Anomaly frequency", "Seve
 static struct json_object *sample_state(void)
 {
 	struct dashstate *ds = dashstate_new(NULL);
-	struct dashstate_alert a = { .ts_ns = 40 * S, .cls = DASH_CL_DATA_EXFILTRATION, .sev = -1 };
+	struct dashstate_alert a = { .ts_ns = 40 * S, .cls = CLASS_DATA_EXFILTRATION, .sev = -1 };
 	struct dashstate_rule r = { .origin = NAD_ORIGIN_MANUAL, .expires_in_s = -1, .hits = 77 };
 	struct nad_stats k = { .pkts = { 123456, 0 }, .malformed = 31 };
 	struct json_object *j;

@@ -318,7 +318,7 @@ static void on_mitigation(void *ctx, const struct mitigate_event *ev)
 
 static int rule_reason(__u32 reason, __u32 origin)
 {
-	return origin == NAD_ORIGIN_AUTO ? dash_class_by_name(names_class(reason)) : -1;
+	return origin == NAD_ORIGIN_AUTO && reason < CLASS_N ? (int)reason : CLASS_NONE;
 }
 
 static void add_rule(struct daemon *d, unsigned *n, unsigned *total, const char *prefix,

@@ -78,16 +78,17 @@ static void *run(void *arg)
 			last_s = sec;
 			if (flood) {
 				struct dashstate_rule r = { .origin = NAD_ORIGIN_AUTO,
-							    .reason = DASH_CL_DOS_ATTACK,
-							    .expires_in_s = 300, .hits = 0 };
+							    .reason = CLASS_DOS_ATTACK,
+							    .expires_in_s = 300,
+							    .hits = 0 };
 
 				if (!flood_since)
 					flood_since = sec;
 				snprintf(ev, sizeof(ev), "SYN rate %u/s from one source",
 					 19000 + next(d) % 2000);
-				alert(d, now, DASH_CL_DOS_ATTACK, "198.18.0.3", ev);
+				alert(d, now, CLASS_DOS_ATTACK, "198.18.0.3", ev);
 				if (sec % 3 == 0)
-					alert(d, now, DASH_CL_EXCESSIVE_TRAFFIC, "198.18.0.3",
+					alert(d, now, CLASS_EXCESSIVE_TRAFFIC, "198.18.0.3",
 					      "20x the learned rate");
 				snprintf(r.prefix, sizeof(r.prefix), "198.18.0.3/32");
 				r.hits = (sec - flood_since) * 20000;
@@ -98,13 +99,13 @@ static void *run(void *arg)
 				flood_since = 0;
 				dashstate_set_rules(d->ds, NULL, 0);
 				if (sec % 7 == 0)
-					alert(d, now, DASH_CL_TIMING_ANOMALY, "198.18.0.2",
+					alert(d, now, CLASS_TIMING_ANOMALY, "198.18.0.2",
 					      "inter-arrival 40x the median");
 				if (sec % 11 == 0)
-					alert(d, now, DASH_CL_SCANNING, "198.18.0.3",
+					alert(d, now, CLASS_SCANNING, "198.18.0.3",
 					      "34 ports in 2 s");
 				if (sec % 13 == 0)
-					alert(d, now, DASH_CL_SIZE_ANOMALY, "198.18.0.2",
+					alert(d, now, CLASS_SIZE_ANOMALY, "198.18.0.2",
 					      "9000-byte frames");
 			}
 			dashstate_set_kernel(d->ds, &d->k);

@@ -27,9 +27,9 @@ void dashfeed_alert(struct dashstate *ds, const struct alert_event *ev)
 
 	if (strcmp(ev->event_type, "anomaly") || ev->closing)
 		return;
-	da.cls = dash_class_by_name(names_class(ev->cls));
-	if (da.cls < 0)
+	if (ev->cls <= CLASS_NONE || ev->cls >= CLASS_N)
 		return;
+	da.cls = ev->cls;
 	addr_str(ev->saddr, da.src, sizeof(da.src));
 	addr_str(ev->daddr, da.dst, sizeof(da.dst));
 	snprintf(da.evidence, sizeof(da.evidence), "%s", ev->evidence ? ev->evidence : "");

@@ -24,43 +24,6 @@
 
 const unsigned dash_size_bin_le[DASH_N_SIZE_BINS - 1] = { 64, 128, 256, 512, 1024, 1518 };
 
-static const char *const class_names[DASH_N_CLASSES] = {
-	"dos_attack",       "data_exfiltration", "credential_stuffing", "intrusion_attempt",
-	"mass_registration", "scanning",         "protocol_violation",  "excessive_traffic",
-	"unusual_destination", "timing_anomaly", "size_anomaly",        "behavioral",
-};
-
-static const enum dash_sev class_sev[DASH_N_CLASSES] = {
-	DASH_SEV_CRITICAL, DASH_SEV_CRITICAL, DASH_SEV_CRITICAL, DASH_SEV_CRITICAL,
-	DASH_SEV_CRITICAL, DASH_SEV_WARNING,  DASH_SEV_WARNING,  DASH_SEV_WARNING,
-	DASH_SEV_WARNING,  DASH_SEV_INFO,     DASH_SEV_INFO,     DASH_SEV_INFO,
-};
-
-static const char *const sev_names[DASH_N_SEV] = { "info", "warning", "critical" };
-
-const char *dash_class_name(int cls)
-{
-	return cls >= 0 && cls < DASH_N_CLASSES ? class_names[cls] : NULL;
-}
-
-enum dash_sev dash_class_sev(int cls)
-{
-	return cls >= 0 && cls < DASH_N_CLASSES ? class_sev[cls] : DASH_SEV_INFO;
-}
-
-int dash_class_by_name(const char *name)
-{
-	for (int i = 0; name && i < DASH_N_CLASSES; i++)
-		if (!strcmp(name, class_names[i]))
-			return i;
-	return -EINVAL;
-}
-
-const char *dash_sev_name(int sev)
-{
-	return sev >= 0 && sev < DASH_N_SEV ? sev_names[sev] : NULL;
-}
-
 /* One time slot. tag = slot number + 1 (0: never used); written under the mutex. */
 struct slot {
 	__u64 tag;
@@ -87,7 +50,7 @@ struct dashstate {
 	char iface[DASH_NAME_LEN];
 	char mode[DASH_NAME_LEN];
 	char profile[DASH_NAME_LEN];
-	__u64 alerts_by_class[DASH_N_CLASSES];
+	__u64 alerts_by_class[CLASS_N];
 	__u64 alerts_by_sev[DASH_N_SEV];
 	__u64 alerts_total;
 	unsigned alert_next; /* ring index of the next alert */
@@ -240,9 +203,9 @@ int dashstate_on_alert(struct dashstate *ds, const struct dashstate_alert *a)
 	struct slot *sl;
 	int sev;
 
-	if (!a || a->cls < 0 || a->cls >= DASH_N_CLASSES || a->sev >= DASH_N_SEV)
+	if (!a || a->cls <= CLASS_NONE || a->cls >= CLASS_N || a->sev >= DASH_N_SEV)
 		return -EINVAL;
-	sev = a->sev < 0 ? (int)class_sev[a->cls] : a->sev;
+	sev = a->sev <= 0 ? (int)names_class_severity(a->cls) : a->sev;
 	sl = slot_of(ds, a->ts_ns / ds->slot_ns, a->ts_ns);
 	if (sl)
 		ADD(&sl->anoms[sev], 1);
@@ -515,8 +478,8 @@ static struct json_object *alert_json(const struct dashstate_snap *s, const stru
 	put(o, "unix", json_object_new_double(((double)a->ts_ns + (double)s->wall_offset_ns) / 1e9),
 	    &bad);
 	put(o, "age_s", json_object_new_double(age < 0 ? 0 : age), &bad);
-	put(o, "class", json_object_new_string(dash_class_name(a->cls)), &bad);
-	put(o, "severity", json_object_new_string(dash_sev_name(a->sev)), &bad);
+	put(o, "class", json_object_new_string(names_class(a->cls)), &bad);
+	put(o, "severity", json_object_new_string(names_severity(a->sev)), &bad);
 	put(o, "src", json_object_new_string(a->src), &bad);
 	put(o, "dst", json_object_new_string(a->dst), &bad);
 	put(o, "evidence", json_object_new_string(a->evidence), &bad);
@@ -539,8 +502,10 @@ static struct json_object *rule_json(const struct dashstate_rule *r)
 	put(o, "prefix", json_object_new_string(r->prefix), &bad);
 	put(o, "origin", json_object_new_string(r->origin == NAD_ORIGIN_AUTO ? "auto" : "manual"),
 	    &bad);
-	if (!bad && json_object_object_add(o, "reason", dash_class_name(r->reason) ?
-				json_object_new_string(dash_class_name(r->reason)) : NULL))
+	if (!bad && json_object_object_add(o, "reason",
+					   r->reason > CLASS_NONE && r->reason < CLASS_N ?
+						   json_object_new_string(names_class(r->reason)) :
+						   NULL))
 		bad = true;
 	put(o, "expires_in_s", json_object_new_int64(r->expires_in_s), &bad);
 	bad |= add_u64(o, "hits", r->hits) != 0;
@@ -555,7 +520,7 @@ static struct json_object *rule_json(const struct dashstate_rule *r)
 struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 {
 	struct json_object *root = json_object_new_object(), *o, *a;
-	__u64 order[DASH_N_CLASSES];
+	__u64 order[CLASS_N - 1]; /* the twelve classes, CLASS_NONE left out */
 	bool bad = !root;
 	unsigned i;
 
@@ -585,10 +550,10 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 		put(o, "packets_out", u64_array(s->pkts[NAD_DIR_OUT], s->n_slots), &bad);
 		put(o, "bytes_in", u64_array(s->bytes[NAD_DIR_IN], s->n_slots), &bad);
 		put(o, "bytes_out", u64_array(s->bytes[NAD_DIR_OUT], s->n_slots), &bad);
-		for (int v = DASH_N_SEV - 1; v >= 0; v--) {
+		for (int v = SEV_CRITICAL; v >= SEV_INFO; v--) {
 			char key[32];
 
-			snprintf(key, sizeof(key), "anomalies_%s", sev_names[v]);
+			snprintf(key, sizeof(key), "anomalies_%s", names_severity(v));
 			put(o, key, u64_array(s->anoms[v], s->n_slots), &bad);
 		}
 	}
@@ -617,8 +582,8 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 
 	o = json_object_new_object();
 	put(root, "severity", o, &bad);
-	for (int v = DASH_N_SEV - 1; o && v >= 0; v--)
-		bad |= add_u64(o, sev_names[v], s->alerts_by_sev[v]) != 0;
+	for (int v = SEV_CRITICAL; o && v >= SEV_INFO; v--)
+		bad |= add_u64(o, names_severity(v), s->alerts_by_sev[v]) != 0;
 
 	a = json_object_new_array();
 	put(root, "size_histogram", a, &bad);
@@ -647,9 +612,9 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 	}
 
 	/* top types: every class with a count, most frequent first, ties by class order */
-	for (i = 0; i < DASH_N_CLASSES; i++)
-		order[i] = i;
-	for (i = 1; i < DASH_N_CLASSES; i++)
+	for (i = 0; i < CLASS_N - 1; i++)
+		order[i] = CLASS_NONE + 1 + i;
+	for (i = 1; i < CLASS_N - 1; i++)
 		for (unsigned j = i; j > 0 && s->alerts_by_class[order[j]] >
 					     s->alerts_by_class[order[j - 1]]; j--) {
 			__u64 t = order[j];
@@ -659,7 +624,7 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 		}
 	a = json_object_new_array();
 	put(root, "top_types", a, &bad);
-	for (i = 0; a && i < DASH_N_CLASSES; i++) {
+	for (i = 0; a && i < CLASS_N - 1; i++) {
 		int c = (int)order[i];
 		struct json_object *t;
 
@@ -671,8 +636,9 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 			bad = true;
 			break;
 		}
-		put(t, "class", json_object_new_string(class_names[c]), &bad);
-		put(t, "severity", json_object_new_string(sev_names[class_sev[c]]), &bad);
+		put(t, "class", json_object_new_string(names_class(c)), &bad);
+		put(t, "severity", json_object_new_string(names_severity(names_class_severity(c))),
+		    &bad);
 		bad |= add_u64(t, "count", s->alerts_by_class[c]) != 0;
 	}
 

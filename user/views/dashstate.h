@@ -26,34 +26,17 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/names.h"
 #include "nad_abi.h"
 
 struct json_object;
 
-/* Alert severities, low to high. */
-enum dash_sev {
-	DASH_SEV_INFO = 0,
-	DASH_SEV_WARNING = 1,
-	DASH_SEV_CRITICAL = 2,
-	DASH_N_SEV = 3,
-};
-
-/* The twelve anomaly classes, in the order the README lists them. */
-enum dash_class {
-	DASH_CL_DOS_ATTACK = 0,
-	DASH_CL_DATA_EXFILTRATION,
-	DASH_CL_CREDENTIAL_STUFFING,
-	DASH_CL_INTRUSION_ATTEMPT,
-	DASH_CL_MASS_REGISTRATION,
-	DASH_CL_SCANNING,
-	DASH_CL_PROTOCOL_VIOLATION,
-	DASH_CL_EXCESSIVE_TRAFFIC,
-	DASH_CL_UNUSUAL_DESTINATION,
-	DASH_CL_TIMING_ANOMALY,
-	DASH_CL_SIZE_ANOMALY,
-	DASH_CL_BEHAVIORAL,
-	DASH_N_CLASSES = 12,
-};
+/*
+ * Classes and severities are common/names.h's: arrays by class have CLASS_N slots
+ * (enum classify_class), arrays by severity DASH_N_SEV (enum classify_severity); the
+ * slot of none (0) stays zero.
+ */
+#define DASH_N_SEV (SEV_CRITICAL + 1)
 
 /* Packet-size bins (wire bytes): 0-64, 65-128, 129-256, 257-512, 513-1024, 1025-1518, 1519+. */
 #define DASH_N_SIZE_BINS 7
@@ -70,15 +53,6 @@ extern const unsigned dash_size_bin_le[DASH_N_SIZE_BINS - 1];
 #define DASH_EVIDENCE_LEN 160
 #define DASH_NAME_LEN 32
 
-/* "dos_attack"; NULL when out of range. */
-const char *dash_class_name(int cls);
-/* The class's severity per the README; DASH_SEV_INFO when out of range. */
-enum dash_sev dash_class_sev(int cls);
-/* enum dash_class of a name, or -EINVAL. */
-int dash_class_by_name(const char *name);
-/* "critical", "warning", "info"; NULL when out of range. */
-const char *dash_sev_name(int sev);
-
 struct dashstate_opts {
 	unsigned n_slots;  /* length of the timeline; 0 = 300 */
 	__u64 slot_ns;     /* width of a slot; 0 = 1 s */
@@ -86,8 +60,8 @@ struct dashstate_opts {
 
 struct dashstate_alert {
 	__u64 ts_ns;          /* record clock */
-	int cls;              /* enum dash_class */
-	int sev;              /* enum dash_sev; < 0 = the class's own severity */
+	int cls; /* enum classify_class */
+	int sev; /* enum classify_severity; <= 0 = the class's own severity */
 	double score;         /* model score, NAN if none */
 	char src[DASH_ADDR_LEN];
 	char dst[DASH_ADDR_LEN];
@@ -97,7 +71,7 @@ struct dashstate_alert {
 struct dashstate_rule {
 	char prefix[DASH_ADDR_LEN]; /* "198.18.0.3/32" */
 	int origin;                 /* enum nad_rule_origin */
-	int reason;                 /* enum dash_class for automatic rules, -1 if none */
+	int reason; /* enum classify_class of an automatic rule; <= 0: none */
 	__s64 expires_in_s;         /* -1 = never */
 	__u64 hits;
 	__u64 hit_bytes;
@@ -131,7 +105,7 @@ struct dashstate_snap {
 	__u64 bytes_total[NAD_N_DIRS];
 	__u64 size_bins[DASH_N_SIZE_BINS];
 	__u64 size_sum;              /* sum of size * n_pkts: the histogram's _sum */
-	__u64 alerts_by_class[DASH_N_CLASSES];
+	__u64 alerts_by_class[CLASS_N];
 	__u64 alerts_by_sev[DASH_N_SEV];
 	__u64 alerts_total;
 

@@ -112,9 +112,9 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 	fprintf(f, "nadxdp_packet_size_bytes_count %llu\n", (unsigned long long)count);
 
 	family(f, "nadxdp_alerts_total", "counter", "Alerts raised, by anomaly class.");
-	for (int c = 0; c < DASH_N_CLASSES; c++)
+	for (int c = CLASS_NONE + 1; c < CLASS_N; c++)
 		fprintf(f, "nadxdp_alerts_total{class=\"%s\",severity=\"%s\"} %llu\n",
-			dash_class_name(c), dash_sev_name(dash_class_sev(c)),
+			names_class(c), names_severity(names_class_severity(c)),
 			(unsigned long long)s->alerts_by_class[c]);
 
 	gauge(f, "nadxdp_drop_rules", "Drop rules installed now.", s->n_rules_total);

@@ -116,8 +116,17 @@ static const char *human(double v, char *buf, size_t size)
 
 /* --- views ----------------------------------------------------------------- */
 
-static const char *const sevs[DASH_N_SEV] = { "critical", "warning", "info" };
-static const enum col sev_col[DASH_N_SEV] = { C_CRIT, C_WARN, C_INFO };
+/* Severities as the views list them, the worst first. */
+static const enum classify_severity sev_order[] = { SEV_CRITICAL, SEV_WARNING, SEV_INFO };
+/* By enum classify_severity; an unknown class's (0) shows as info. */
+static const enum col sev_col[DASH_N_SEV] = {
+	[0] = C_INFO,
+	[SEV_INFO] = C_INFO,
+	[SEV_WARNING] = C_WARN,
+	[SEV_CRITICAL] = C_CRIT,
+};
+static const char
+	sev_mark[DASH_N_SEV] = { [SEV_INFO] = 'i', [SEV_WARNING] = '+', [SEV_CRITICAL] = '!' };
 
 /* Vertical bar cell: fill in eighths 0..8. */
 static uint32_t vbar(const struct grid *g, int fill)
@@ -150,17 +159,17 @@ static void title(struct grid *g, int r, int c, int w, const char *s)
 	text(g, r, c, w, C_TITLE, "%s", s);
 }
 
-/* Severity index 0..2 (critical first) of the worst anomaly in slot i, or -1. */
+/* The severity of the worst anomaly in slot i (enum classify_severity), or 0 for none. */
 static int worst(struct json_object *tl, size_t i, double *sum)
 {
-	int w = -1;
+	int w = 0;
 
 	*sum = 0;
-	for (int v = DASH_N_SEV - 1; v >= 0; v--) {
+	for (int v = SEV_INFO; v <= SEV_CRITICAL; v++) {
 		char key[32];
 		double n;
 
-		snprintf(key, sizeof(key), "anomalies_%s", sevs[v]);
+		snprintf(key, sizeof(key), "anomalies_%s", names_severity(v));
 		n = series_at(dashstate_json_get(tl, key), i);
 		*sum += n;
 		if (n > 0)
@@ -218,8 +227,8 @@ static void draw_rate(struct grid *g, struct json_object *s, int top, int h)
 		for (int k = 0; k < h; k++)
 			put(g, top + h - k, col, vbar(g, level - k * 8), C_IN);
 		ws = worst(tl, i, &sum);
-		if (ws >= 0)
-			put(g, top + h + 1, col, ws == 0 ? '!' : ws == 1 ? '+' : 'i', sev_col[ws]);
+		if (ws)
+			put(g, top + h + 1, col, sev_mark[ws], sev_col[ws]);
 	}
 	text(g, top + h + 1, 0, left - 1, C_DIM, "alerts");
 }
@@ -243,7 +252,7 @@ static void draw_timeline(struct grid *g, struct json_object *s, int top, int h)
 
 		if (sum > 0 && level == 0)
 			level = 1;
-		for (int k = 0; k < h && ws >= 0; k++)
+		for (int k = 0; k < h && ws; k++)
 			put(g, top + h - k, left + (int)(i - start), vbar(g, level - k * 8),
 			    sev_col[ws]);
 	}
@@ -254,21 +263,22 @@ static void draw_severity(struct grid *g, struct json_object *s, int top, int c,
 	double tot = 0;
 
 	title(g, top, c, w, "Severity");
-	for (int v = 0; v < DASH_N_SEV; v++) {
+	for (int r = 0; r < 3; r++) {
 		char path[32];
 
-		snprintf(path, sizeof(path), "severity.%s", sevs[v]);
+		snprintf(path, sizeof(path), "severity.%s", names_severity(sev_order[r]));
 		tot += (double)jint(s, path);
 	}
-	for (int v = 0; v < DASH_N_SEV; v++) {
+	for (int r = 0; r < 3; r++) {
+		enum classify_severity v = sev_order[r];
 		char path[32];
 		int64_t n;
 
-		snprintf(path, sizeof(path), "severity.%s", sevs[v]);
+		snprintf(path, sizeof(path), "severity.%s", names_severity(v));
 		n = jint(s, path);
-		text(g, top + 1 + v, c, 9, sev_col[v], "%s", sevs[v]);
-		hbar(g, top + 1 + v, c + 9, w - 17, tot > 0 ? (double)n / tot : 0, sev_col[v]);
-		text(g, top + 1 + v, c + w - 8, 7, C_NONE, "%7lld", (long long)n);
+		text(g, top + 1 + r, c, 9, sev_col[v], "%s", names_severity(v));
+		hbar(g, top + 1 + r, c + 9, w - 17, tot > 0 ? (double)n / tot : 0, sev_col[v]);
+		text(g, top + 1 + r, c + w - 8, 7, C_NONE, "%7lld", (long long)n);
 	}
 }
 
@@ -302,10 +312,10 @@ static void draw_types(struct grid *g, struct json_object *s, int top, int c, in
 		text(g, top + 1, c, w, C_DIM, "none");
 	for (size_t i = 0; i < n && (int)i < maxrows; i++) {
 		struct json_object *e = json_object_array_get_idx(t, i);
-		int v = dash_class_by_name(jstr(e, "class"));
-		enum dash_sev sv = dash_class_sev(v);
+		enum classify_severity sv =
+			names_class_severity(names_class_parse(jstr(e, "class")));
 
-		text(g, top + 1 + (int)i, c, w - 7, sev_col[2 - sv], "%s", jstr(e, "class"));
+		text(g, top + 1 + (int)i, c, w - 7, sev_col[sv], "%s", jstr(e, "class"));
 		text(g, top + 1 + (int)i, c + w - 7, 6, C_NONE, "%6lld", (long long)jint(e, "count"));
 	}
 }
