@@ -438,6 +438,16 @@ static void put(struct json_object *o, const char *key, struct json_object *val,
 	}
 }
 
+/* o, or NULL (o put) when building it failed. */
+static struct json_object *built(struct json_object *o, bool bad)
+{
+	if (bad) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static struct json_object *kernel_json(const struct dashstate_snap *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -458,11 +468,7 @@ static struct json_object *kernel_json(const struct dashstate_snap *s)
 	bad |= add_u64(o, "pending", k->pending) != 0;
 	bad |= add_u64(o, "staged", k->staged) != 0;
 	bad |= add_u64(o, "records_lost_user", s->recs_lost) != 0;
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 static struct json_object *alert_json(const struct dashstate_snap *s, const struct dashstate_alert *a)
@@ -485,11 +491,7 @@ static struct json_object *alert_json(const struct dashstate_snap *s, const stru
 	put(o, "evidence", json_object_new_string(a->evidence), &bad);
 	if (!bad && json_object_object_add(o, "score", new_double(a->score)))
 		bad = true;
-	if (bad) {
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
+	return built(o, bad);
 }
 
 static struct json_object *rule_json(const struct dashstate_rule *r)
@@ -510,19 +512,199 @@ static struct json_object *rule_json(const struct dashstate_rule *r)
 	put(o, "expires_in_s", json_object_new_int64(r->expires_in_s), &bad);
 	bad |= add_u64(o, "hits", r->hits) != 0;
 	bad |= add_u64(o, "hit_bytes", r->hit_bytes) != 0;
-	if (bad) {
-		json_object_put(o);
-		return NULL;
+	return built(o, bad);
+}
+
+/* A JSON array of the objects make(ctx, i) for i < n, or NULL. */
+static struct json_object *array_of(struct json_object *(*make)(const void *ctx, unsigned i),
+				    const void *ctx, unsigned n)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (unsigned i = 0; a && i < n; i++) {
+		struct json_object *e = make(ctx, i);
+
+		if (!e || json_object_array_add(a, e)) {
+			json_object_put(e);
+			json_object_put(a);
+			return NULL;
+		}
 	}
-	return o;
+	return a;
+}
+
+static struct json_object *timeline_json(const struct dashstate_snap *s)
+{
+	struct json_object *o = json_object_new_object();
+	double slot_s = (double)s->slot_ns / 1e9;
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "slot_s", json_object_new_double(slot_s), &bad);
+	put(o, "n_slots", json_object_new_int((int)s->n_slots), &bad);
+	/* end_s: record-clock seconds at the end of the newest slot */
+	put(o, "end_s",
+	    json_object_new_double(s->have_head ? (double)(s->head_slot + 1) * slot_s : 0), &bad);
+	put(o, "packets_in", u64_array(s->pkts[NAD_DIR_IN], s->n_slots), &bad);
+	put(o, "packets_out", u64_array(s->pkts[NAD_DIR_OUT], s->n_slots), &bad);
+	put(o, "bytes_in", u64_array(s->bytes[NAD_DIR_IN], s->n_slots), &bad);
+	put(o, "bytes_out", u64_array(s->bytes[NAD_DIR_OUT], s->n_slots), &bad);
+	for (int v = SEV_CRITICAL; v >= SEV_INFO; v--) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "anomalies_%s", names_severity(v));
+		put(o, key, u64_array(s->anoms[v], s->n_slots), &bad);
+	}
+	return built(o, bad);
+}
+
+/* The newest complete slot (the head is still filling). */
+static struct json_object *rate_json(const struct dashstate_snap *s)
+{
+	struct json_object *o = json_object_new_object();
+	unsigned k = s->n_slots >= 2 ? s->n_slots - 2 : 0;
+	double slot_s = (double)s->slot_ns / 1e9;
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "pps_in", json_object_new_double((double)s->pkts[0][k] / slot_s), &bad);
+	put(o, "pps_out", json_object_new_double((double)s->pkts[1][k] / slot_s), &bad);
+	put(o, "bps_in", json_object_new_double(8.0 * (double)s->bytes[0][k] / slot_s), &bad);
+	put(o, "bps_out", json_object_new_double(8.0 * (double)s->bytes[1][k] / slot_s), &bad);
+	return built(o, bad);
+}
+
+static struct json_object *totals_json(const struct dashstate_snap *s)
+{
+	struct json_object *o = json_object_new_object();
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "packets", dir_pair(s->pkts_total), &bad);
+	put(o, "bytes", dir_pair(s->bytes_total), &bad);
+	bad |= add_u64(o, "alerts", s->alerts_total) != 0;
+	return built(o, bad);
+}
+
+static struct json_object *severity_json(const struct dashstate_snap *s)
+{
+	struct json_object *o = json_object_new_object();
+	bool bad = !o;
+
+	for (int v = SEV_CRITICAL; o && v >= SEV_INFO; v--)
+		bad |= add_u64(o, names_severity(v), s->alerts_by_sev[v]) != 0;
+	return built(o, bad);
+}
+
+static struct json_object *size_bin_json(const void *ctx, unsigned i)
+{
+	const struct dashstate_snap *s = ctx;
+	struct json_object *b = json_object_new_object();
+	bool bad = !b;
+	char label[32];
+
+	if (bad)
+		return NULL;
+	if (i == 0)
+		snprintf(label, sizeof(label), "0-%u", dash_size_bin_le[0]);
+	else if (i < DASH_N_SIZE_BINS - 1)
+		snprintf(label, sizeof(label), "%u-%u", dash_size_bin_le[i - 1] + 1,
+			 dash_size_bin_le[i]);
+	else
+		snprintf(label, sizeof(label), "%u+", dash_size_bin_le[i - 1] + 1);
+	put(b, "label", json_object_new_string(label), &bad);
+	if (i < DASH_N_SIZE_BINS - 1)
+		put(b, "le", json_object_new_int((int)dash_size_bin_le[i]), &bad);
+	else
+		json_object_object_add(b, "le", NULL);
+	bad |= add_u64(b, "packets", s->size_bins[i]) != 0;
+	return built(b, bad);
+}
+
+/* Every class with a count, most frequent first, ties by class order. */
+static struct json_object *top_types_json(const struct dashstate_snap *s)
+{
+	struct json_object *a = json_object_new_array();
+	__u64 order[CLASS_N - 1]; /* the twelve classes, CLASS_NONE left out */
+	unsigned i;
+
+	for (i = 0; i < CLASS_N - 1; i++)
+		order[i] = CLASS_NONE + 1 + i;
+	for (i = 1; i < CLASS_N - 1; i++)
+		for (unsigned j = i; j > 0 && s->alerts_by_class[order[j]] >
+					     s->alerts_by_class[order[j - 1]]; j--) {
+			__u64 t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	for (i = 0; a && i < CLASS_N - 1; i++) {
+		int c = (int)order[i];
+		struct json_object *t;
+		bool bad = false;
+
+		if (!s->alerts_by_class[c])
+			break;
+		t = json_object_new_object();
+		if (!t || json_object_array_add(a, t)) {
+			json_object_put(t);
+			json_object_put(a);
+			return NULL;
+		}
+		put(t, "class", json_object_new_string(names_class(c)), &bad);
+		put(t, "severity", json_object_new_string(names_severity(names_class_severity(c))),
+		    &bad);
+		bad |= add_u64(t, "count", s->alerts_by_class[c]) != 0;
+		if (bad)
+			return built(a, bad);
+	}
+	return a;
+}
+
+static struct json_object *alert_at(const void *ctx, unsigned i)
+{
+	const struct dashstate_snap *s = ctx;
+
+	return alert_json(s, &s->alerts[i]);
+}
+
+static struct json_object *rule_at(const void *ctx, unsigned i)
+{
+	const struct dashstate_snap *s = ctx;
+
+	return rule_json(&s->rules[i]);
+}
+
+static struct json_object *rules_json(const struct dashstate_snap *s)
+{
+	struct json_object *o = json_object_new_object();
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "total", json_object_new_int((int)s->n_rules_total), &bad);
+	put(o, "list", array_of(rule_at, s, s->n_rules), &bad);
+	return built(o, bad);
+}
+
+static struct json_object *thresholds_json(const struct dashstate_snap *s)
+{
+	struct json_object *o = json_object_new_object();
+	bool bad = !o;
+
+	for (unsigned i = 0; o && i < s->n_thresh; i++)
+		if (json_object_object_add(o, s->thresh[i].name, new_double(s->thresh[i].value)))
+			bad = true;
+	return built(o, bad);
 }
 
 struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 {
-	struct json_object *root = json_object_new_object(), *o, *a;
-	__u64 order[CLASS_N - 1]; /* the twelve classes, CLASS_NONE left out */
+	struct json_object *root = json_object_new_object();
 	bool bad = !root;
-	unsigned i;
 
 	if (bad) {
 		errno = ENOMEM;
@@ -534,151 +716,16 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 	put(root, "profile", json_object_new_string(s->profile), &bad);
 	bad |= add_u64(root, "start_ns", s->start_ns) != 0;
 	put(root, "wall_offset_ns", json_object_new_int64(s->wall_offset_ns), &bad);
-
-	/* timeline */
-	o = json_object_new_object();
-	put(root, "timeline", o, &bad);
-	if (o) {
-		double slot_s = (double)s->slot_ns / 1e9;
-
-		put(o, "slot_s", json_object_new_double(slot_s), &bad);
-		put(o, "n_slots", json_object_new_int((int)s->n_slots), &bad);
-		/* end_s: record-clock seconds at the end of the newest slot */
-		put(o, "end_s", json_object_new_double(s->have_head ?
-				(double)(s->head_slot + 1) * slot_s : 0), &bad);
-		put(o, "packets_in", u64_array(s->pkts[NAD_DIR_IN], s->n_slots), &bad);
-		put(o, "packets_out", u64_array(s->pkts[NAD_DIR_OUT], s->n_slots), &bad);
-		put(o, "bytes_in", u64_array(s->bytes[NAD_DIR_IN], s->n_slots), &bad);
-		put(o, "bytes_out", u64_array(s->bytes[NAD_DIR_OUT], s->n_slots), &bad);
-		for (int v = SEV_CRITICAL; v >= SEV_INFO; v--) {
-			char key[32];
-
-			snprintf(key, sizeof(key), "anomalies_%s", names_severity(v));
-			put(o, key, u64_array(s->anoms[v], s->n_slots), &bad);
-		}
-	}
-
-	/* rate: the newest complete slot (the head is still filling) */
-	o = json_object_new_object();
-	put(root, "rate", o, &bad);
-	if (o) {
-		unsigned k = s->n_slots >= 2 ? s->n_slots - 2 : 0;
-		double slot_s = (double)s->slot_ns / 1e9;
-
-		put(o, "pps_in", json_object_new_double((double)s->pkts[0][k] / slot_s), &bad);
-		put(o, "pps_out", json_object_new_double((double)s->pkts[1][k] / slot_s), &bad);
-		put(o, "bps_in", json_object_new_double(8.0 * (double)s->bytes[0][k] / slot_s), &bad);
-		put(o, "bps_out", json_object_new_double(8.0 * (double)s->bytes[1][k] / slot_s),
-		    &bad);
-	}
-
-	o = json_object_new_object();
-	put(root, "totals", o, &bad);
-	if (o) {
-		put(o, "packets", dir_pair(s->pkts_total), &bad);
-		put(o, "bytes", dir_pair(s->bytes_total), &bad);
-		bad |= add_u64(o, "alerts", s->alerts_total) != 0;
-	}
-
-	o = json_object_new_object();
-	put(root, "severity", o, &bad);
-	for (int v = SEV_CRITICAL; o && v >= SEV_INFO; v--)
-		bad |= add_u64(o, names_severity(v), s->alerts_by_sev[v]) != 0;
-
-	a = json_object_new_array();
-	put(root, "size_histogram", a, &bad);
-	for (i = 0; a && i < DASH_N_SIZE_BINS; i++) {
-		struct json_object *b = json_object_new_object();
-		char label[32];
-
-		if (i == 0)
-			snprintf(label, sizeof(label), "0-%u", dash_size_bin_le[0]);
-		else if (i < DASH_N_SIZE_BINS - 1)
-			snprintf(label, sizeof(label), "%u-%u", dash_size_bin_le[i - 1] + 1,
-				 dash_size_bin_le[i]);
-		else
-			snprintf(label, sizeof(label), "%u+", dash_size_bin_le[i - 1] + 1);
-		if (!b || json_object_array_add(a, b)) {
-			json_object_put(b);
-			bad = true;
-			break;
-		}
-		put(b, "label", json_object_new_string(label), &bad);
-		if (i < DASH_N_SIZE_BINS - 1)
-			put(b, "le", json_object_new_int((int)dash_size_bin_le[i]), &bad);
-		else
-			json_object_object_add(b, "le", NULL);
-		bad |= add_u64(b, "packets", s->size_bins[i]) != 0;
-	}
-
-	/* top types: every class with a count, most frequent first, ties by class order */
-	for (i = 0; i < CLASS_N - 1; i++)
-		order[i] = CLASS_NONE + 1 + i;
-	for (i = 1; i < CLASS_N - 1; i++)
-		for (unsigned j = i; j > 0 && s->alerts_by_class[order[j]] >
-					     s->alerts_by_class[order[j - 1]]; j--) {
-			__u64 t = order[j];
-
-			order[j] = order[j - 1];
-			order[j - 1] = t;
-		}
-	a = json_object_new_array();
-	put(root, "top_types", a, &bad);
-	for (i = 0; a && i < CLASS_N - 1; i++) {
-		int c = (int)order[i];
-		struct json_object *t;
-
-		if (!s->alerts_by_class[c])
-			break;
-		t = json_object_new_object();
-		if (!t || json_object_array_add(a, t)) {
-			json_object_put(t);
-			bad = true;
-			break;
-		}
-		put(t, "class", json_object_new_string(names_class(c)), &bad);
-		put(t, "severity", json_object_new_string(names_severity(names_class_severity(c))),
-		    &bad);
-		bad |= add_u64(t, "count", s->alerts_by_class[c]) != 0;
-	}
-
-	a = json_object_new_array();
-	put(root, "alerts", a, &bad);
-	for (i = 0; a && i < s->n_alerts; i++) {
-		struct json_object *al = alert_json(s, &s->alerts[i]);
-
-		if (!al || json_object_array_add(a, al)) {
-			json_object_put(al);
-			bad = true;
-			break;
-		}
-	}
-
-	o = json_object_new_object();
-	put(root, "rules", o, &bad);
-	if (o) {
-		put(o, "total", json_object_new_int((int)s->n_rules_total), &bad);
-		a = json_object_new_array();
-		put(o, "list", a, &bad);
-		for (i = 0; a && i < s->n_rules; i++) {
-			struct json_object *r = rule_json(&s->rules[i]);
-
-			if (!r || json_object_array_add(a, r)) {
-				json_object_put(r);
-				bad = true;
-				break;
-			}
-		}
-	}
-
+	put(root, "timeline", timeline_json(s), &bad);
+	put(root, "rate", rate_json(s), &bad);
+	put(root, "totals", totals_json(s), &bad);
+	put(root, "severity", severity_json(s), &bad);
+	put(root, "size_histogram", array_of(size_bin_json, s, DASH_N_SIZE_BINS), &bad);
+	put(root, "top_types", top_types_json(s), &bad);
+	put(root, "alerts", array_of(alert_at, s, s->n_alerts), &bad);
+	put(root, "rules", rules_json(s), &bad);
 	put(root, "kernel", kernel_json(s), &bad);
-
-	o = json_object_new_object();
-	put(root, "thresholds", o, &bad);
-	for (i = 0; o && i < s->n_thresh; i++)
-		if (json_object_object_add(o, s->thresh[i].name, new_double(s->thresh[i].value)))
-			bad = true;
-
+	put(root, "thresholds", thresholds_json(s), &bad);
 	if (bad) {
 		json_object_put(root);
 		errno = ENOMEM;
