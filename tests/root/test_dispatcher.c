@@ -226,7 +226,7 @@ static void expect_filter_alone(void)
 	cr_expect_eq(filter_hits() - hits, N_FRAMES, "xdp-filter still drops");
 }
 
-static struct loader *start(enum loader_xdp_mode mode)
+static struct loader *start(enum loader_ingress_mode mode)
 {
 	struct loader_opts o = { .ifname = IFNAME, .mode = mode };
 	struct loader *l = loader_new(&o);
@@ -238,7 +238,7 @@ static struct loader *start(enum loader_xdp_mode mode)
 /* Explicit skb mode, and auto, which on a veth means TC but beside XDP programs joins them. */
 Test(dispatcher, joins_xdp_filter_first_and_leaves_it_attached)
 {
-	static const enum loader_xdp_mode modes[] = { LOADER_XDP_SKB, LOADER_XDP_AUTO };
+	static const enum loader_ingress_mode modes[] = { LOADER_XDP_SKB, LOADER_INGRESS_AUTO };
 
 	need_chaining();
 	load_xdp_filter(false);
@@ -246,7 +246,7 @@ Test(dispatcher, joins_xdp_filter_first_and_leaves_it_attached)
 		struct loader *l = start(modes[i]);
 
 		cr_expect_str_eq(loader_xdp_attach(l), "dispatcher");
-		cr_expect_str_eq(loader_xdp_mode(l), "skb");
+		cr_expect_str_eq(loader_ingress_mode_name(l), "skb");
 		expect_listed_first();
 		expect_both_filter(l);
 		loader_free(l);
@@ -282,7 +282,7 @@ Test(dispatcher, alone_in_the_dispatcher_leaves_nothing_attached)
 	need_chaining();
 	l = start(LOADER_XDP_NATIVE);
 	cr_expect_str_eq(loader_xdp_attach(l), "dispatcher");
-	cr_expect_str_eq(loader_xdp_mode(l), "native");
+	cr_expect_str_eq(loader_ingress_mode_name(l), "native");
 	loader_free(l);
 	st = loader_status();
 	cr_expect(!strstr(st, "xdp_dispatcher") && !strstr(st, "nad_xdp"), "%s", st);
@@ -362,7 +362,7 @@ Test(dispatcher, a_start_failing_after_attach_takes_nad_xdp_out_again)
 }
 
 /* loader_new() with stderr in a file: returns it, the warnings in *log (malloc'd). */
-static struct loader *start_logged(enum loader_xdp_mode mode, char **log)
+static struct loader *start_logged(enum loader_ingress_mode mode, char **log)
 {
 	struct loader_opts o = { .ifname = IFNAME, .mode = mode };
 	char path[] = "/tmp/nadxdp-test-log-XXXXXX";
@@ -385,8 +385,8 @@ static struct loader *start_logged(enum loader_xdp_mode mode, char **log)
 
 Test(dispatcher, a_program_outside_a_dispatcher_is_refused_by_name)
 {
-	static const enum loader_xdp_mode modes[] = { LOADER_XDP_SKB, LOADER_XDP_NATIVE,
-						      LOADER_XDP_AUTO };
+	static const enum loader_ingress_mode modes[] = { LOADER_XDP_SKB, LOADER_XDP_NATIVE,
+							  LOADER_INGRESS_AUTO };
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	__u32 filter_id;
 
@@ -424,7 +424,7 @@ Test(dispatcher, tc_mode_runs_after_an_xdp_program)
 	cr_assert_eq(bpf_xdp_query((int)if_nametoindex(IFNAME), 0, &q), 0);
 	filter_id = q.prog_id;
 	l = start(LOADER_TC);
-	cr_expect_str_eq(loader_xdp_mode(l), "tc");
+	cr_expect_str_eq(loader_ingress_mode_name(l), "tc");
 	cr_expect_str_eq(loader_xdp_attach(l), "none");
 	before = stats(l);
 	send_frames(FILTERED, N_FRAMES);

@@ -109,12 +109,12 @@ static __u32 prog_id(struct bpf_program *p)
 
 Test(loader, auto_mode_on_a_veth_takes_ingress_at_tc_and_free_detaches_all)
 {
-	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_XDP_AUTO };
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_INGRESS_AUTO };
 	struct loader *l = loader_new(&o);
 	__u32 ids[4];
 
 	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
-	cr_expect_str_eq(loader_xdp_mode(l), "tc");
+	cr_expect_str_eq(loader_ingress_mode_name(l), "tc");
 	cr_expect_str_eq(loader_xdp_attach(l), "none");
 	cr_expect_eq(xdp_prog_id(), 0, "no XDP program");
 	cr_assert_eq(tcx_progs(TCX_INGRESS, ids, 4), 1, "one program at TC ingress");
@@ -129,12 +129,12 @@ Test(loader, auto_mode_on_a_veth_takes_ingress_at_tc_and_free_detaches_all)
 
 Test(loader, auto_mode_falls_back_to_tc_where_native_xdp_fails)
 {
-	struct loader_opts o = { .ifname = "lo", .mode = LOADER_XDP_AUTO };
+	struct loader_opts o = { .ifname = "lo", .mode = LOADER_INGRESS_AUTO };
 	struct loader *l = loader_new(&o);
 
 	/* The namespace's own loopback: no native XDP. */
 	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
-	cr_expect_str_eq(loader_xdp_mode(l), "tc");
+	cr_expect_str_eq(loader_ingress_mode_name(l), "tc");
 	loader_free(l);
 	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
 }
@@ -154,7 +154,7 @@ Test(loader, native_mode_without_driver_support_fails_and_leaves_nothing)
 Test(loader, xdp_modes_take_ingress_at_xdp)
 {
 	static const struct {
-		enum loader_xdp_mode mode;
+		enum loader_ingress_mode mode;
 		const char *want;
 	} modes[] = { { LOADER_XDP_SKB, "skb" }, { LOADER_XDP_NATIVE, "native" } };
 	__u32 ids[4];
@@ -164,7 +164,7 @@ Test(loader, xdp_modes_take_ingress_at_xdp)
 		struct loader *l = loader_new(&o);
 
 		cr_assert_not_null(l, "loader_new (%s): %s", modes[i].want, strerror(errno));
-		cr_expect_str_eq(loader_xdp_mode(l), modes[i].want);
+		cr_expect_str_eq(loader_ingress_mode_name(l), modes[i].want);
 		/* Alone, through libxdp's dispatcher where the kernel can chain XDP programs. */
 		cr_expect_str_eq(loader_xdp_attach(l), dispatcher_probe() ? "link" : "dispatcher");
 		if (!strcmp(loader_xdp_attach(l), "link"))

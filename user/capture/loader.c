@@ -83,7 +83,7 @@ struct loader {
 	bool map_pinned[16]; /* pinned by us */
 	bool mounted_bpffs;
 	bool wrote_instance;
-	const char *xdp_mode; /* the ingress hook: "native", "skb" or "tc" */
+	const char *ingress_mode; /* the ingress hook: "native", "skb" or "tc" */
 	const char *xdp_attach; /* "dispatcher", "link" or "none" */
 };
 
@@ -470,7 +470,7 @@ static int write_instance(struct loader *l)
 	fprintf(f,
 		"pid=%d\nifname=%s\nifindex=%d\nxdp_mode=%s\nxdp_attach=%s\ntc_mode=%s\npin_dir=%s\n"
 		"started_unix=%lld\n",
-		(int)getpid(), l->ifname, l->ifindex, l->xdp_mode, l->xdp_attach, l->tc_out.how,
+		(int)getpid(), l->ifname, l->ifindex, l->ingress_mode, l->xdp_attach, l->tc_out.how,
 		NAD_PIN_DIR, (long long)time(NULL));
 	if (fchmod(fd, 0644) || ferror(f))
 		err = -EIO;
@@ -595,15 +595,15 @@ static int attach_xdp_flags(struct loader *l, __u32 flags)
  * XDP and would miss what they drop). TC mode beside them is the
  * operator's choice; say what it misses.
  */
-static enum loader_xdp_mode mode_beside(const struct loader *l, enum loader_xdp_mode mode,
-					const struct dispatcher_peers *p)
+static enum loader_ingress_mode mode_beside(const struct loader *l, enum loader_ingress_mode mode,
+					    const struct dispatcher_peers *p)
 {
 	if (!p->n_progs)
 		return mode;
 	if (mode == LOADER_TC)
 		pr_info("%s has XDP programs (%s): at TC ingress nadxdp sees only what they pass\n",
 			l->ifname, p->names);
-	if (mode != LOADER_XDP_AUTO)
+	if (mode != LOADER_INGRESS_AUTO)
 		return mode;
 	pr_info("%s has XDP programs (%s): XDP in their mode (%s), to run first\n", l->ifname,
 		p->names, p->skb ? "skb" : "native");
@@ -680,7 +680,7 @@ static int join_xdp(struct loader *l, bool skb, const struct dispatcher_peers *p
  * XDP goes through libxdp's dispatcher where it can (join_xdp()), else
  * through a link of nadxdp's own.
  */
-static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
+static int attach_ingress(struct loader *l, enum loader_ingress_mode mode)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct dispatcher_peers peers;
@@ -692,13 +692,13 @@ static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 		return err;
 	}
 	mode = mode_beside(l, mode, &peers);
-	if (mode == LOADER_XDP_AUTO && is_veth(l->ifname)) {
+	if (mode == LOADER_INGRESS_AUTO && is_veth(l->ifname)) {
 		pr_info("%s is a veth: ingress at TC, cheaper there than XDP (--mode native|skb to "
 			"override)\n",
 			l->ifname);
 		mode = LOADER_TC;
 	}
-	if (mode == LOADER_XDP_AUTO) {
+	if (mode == LOADER_INGRESS_AUTO) {
 		err = join_xdp(l, false, &peers);
 		if (err > 0)
 			err = attach_xdp_flags(l, XDP_FLAGS_DRV_MODE);
@@ -725,17 +725,17 @@ static int attach_ingress(struct loader *l, enum loader_xdp_mode mode)
 		err = attach_tc(l, &l->tc_in, l->skel->progs.nad_tc_in, false);
 		if (err)
 			return err;
-		l->xdp_mode = "tc";
+		l->ingress_mode = "tc";
 		return 0;
 	}
-	l->xdp_mode = "unknown";
+	l->ingress_mode = "unknown";
 	if (!bpf_xdp_query(l->ifindex, 0, &q)) {
 		if (q.attach_mode == XDP_ATTACHED_DRV)
-			l->xdp_mode = "native";
+			l->ingress_mode = "native";
 		else if (q.attach_mode == XDP_ATTACHED_SKB)
-			l->xdp_mode = "skb";
+			l->ingress_mode = "skb";
 		else if (q.attach_mode == XDP_ATTACHED_HW)
-			l->xdp_mode = "hw";
+			l->ingress_mode = "hw";
 	}
 	return 0;
 }
@@ -766,7 +766,7 @@ struct loader *loader_new(const struct loader_opts *opts)
 	l->xdp_link_fd = -1;
 	l->tc_in = (struct tc_attach){ .link_fd = -1, .how = "none" };
 	l->tc_out = l->tc_in;
-	l->xdp_mode = "none";
+	l->ingress_mode = "none";
 	l->xdp_attach = "none";
 
 	if (!opts || !opts->ifname || strlen(opts->ifname) >= IF_NAMESIZE) {
@@ -836,12 +836,12 @@ struct loader *loader_new(const struct loader_opts *opts)
 	err = write_instance(l);
 	if (err)
 		goto fail;
-	if (!strcmp(l->xdp_mode, "tc"))
+	if (!strcmp(l->ingress_mode, "tc"))
 		pr_info("Attached to %s (ifindex %d): ingress at TC via %s, egress at TC via %s; maps in %s\n",
 			l->ifname, l->ifindex, l->tc_in.how, l->tc_out.how, NAD_PIN_DIR);
 	else
 		pr_info("Attached to %s (ifindex %d): ingress XDP %s mode%s, egress at TC via %s; maps in %s\n",
-			l->ifname, l->ifindex, l->xdp_mode,
+			l->ifname, l->ifindex, l->ingress_mode,
 			l->disp ? " in libxdp's dispatcher" : "", l->tc_out.how, NAD_PIN_DIR);
 	return l;
 
@@ -904,12 +904,12 @@ void loader_set_keep_rules(struct loader *l, bool keep)
 	l->keep_rules = keep;
 }
 
-const char *loader_xdp_mode(const struct loader *l)
+const char *loader_ingress_mode_name(const struct loader *l)
 {
-	return l->xdp_mode;
+	return l->ingress_mode;
 }
 
-const char *loader_ingress_name(const char *xdp_mode)
+const char *loader_ingress_name(const char *mode_name)
 {
 	static const char *const names[][2] = {
 		{ "native", "XDP native" },
@@ -919,9 +919,9 @@ const char *loader_ingress_name(const char *xdp_mode)
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(xdp_mode, names[i][0]))
+		if (!strcmp(mode_name, names[i][0]))
 			return names[i][1];
-	return xdp_mode;
+	return mode_name;
 }
 
 const char *loader_xdp_attach(const struct loader *l)

@@ -39,12 +39,13 @@
  */
 #define LOADER_INSTANCE_PATH LOADER_RUN_DIR "/instance"
 
-enum loader_xdp_mode {
+/* The ingress hook asked for (`nadxdp run --mode`). */
+enum loader_ingress_mode {
 	/*
 	 * Native XDP; TC ingress on a veth or a driver without native XDP;
 	 * beside XDP programs, XDP in their mode.
 	 */
-	LOADER_XDP_AUTO = 0,
+	LOADER_INGRESS_AUTO = 0,
 	LOADER_XDP_NATIVE,
 	LOADER_XDP_SKB,
 	LOADER_TC, /* ingress at TC (the XDP program's logic in nad_tc_in) */
@@ -52,7 +53,7 @@ enum loader_xdp_mode {
 
 struct loader_opts {
 	const char *ifname;
-	enum loader_xdp_mode mode;
+	enum loader_ingress_mode mode;
 };
 
 struct loader;
@@ -77,10 +78,13 @@ void loader_set_keep_rules(struct loader *l, bool keep);
 /* Detaches, unpins (see loader_set_keep_rules), removes the instance file. Accepts NULL. */
 void loader_free(struct loader *l);
 
-/* The ingress hook the kernel gave us: "native" or "skb" (XDP), or "tc". */
-const char *loader_xdp_mode(const struct loader *l);
-/* "XDP native", "XDP skb", "TC", ...: a loader_xdp_mode() value for people. */
-const char *loader_ingress_name(const char *xdp_mode);
+/*
+ * The name of the ingress mode the kernel gave us: "native" or "skb" (XDP), or "tc";
+ * the instance file's xdp_mode.
+ */
+const char *loader_ingress_mode_name(const struct loader *l);
+/* "XDP native", "XDP skb", "TC", ...: a loader_ingress_mode_name() value for people. */
+const char *loader_ingress_name(const char *mode_name);
 /*
  * How XDP ingress is attached: "dispatcher" (libxdp's), "link" (alone), or
  * "none" (ingress at TC).

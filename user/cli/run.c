@@ -74,7 +74,7 @@ struct run_opts {
 	struct analyze_opts an; /* detection, live and offline (an.pcap: offline) */
 	const char *report_path; /* offline: the dashboard views as one HTML file */
 	const char *ifname; /* live: the interface (the positional word) */
-	enum loader_xdp_mode mode;
+	enum loader_ingress_mode mode;
 	double duration_s; /* 0: until a signal */
 	const char *dump_path;
 	int verbosity; /* -1 quiet, 0 normal, 1 verbose */
@@ -95,7 +95,7 @@ static void run_defaults(void *p)
 
 	memset(o, 0, sizeof(*o));
 	analyze_opts_default(&o->an);
-	o->mode = LOADER_XDP_AUTO;
+	o->mode = LOADER_INGRESS_AUTO;
 	o->mit = mitigate_opts_default();
 	o->mit_ttl_s = (double)o->mit.ttl_ns / NS_PER_S;
 }
@@ -106,7 +106,7 @@ static const struct opts_name mode_names[] = {
 	{ "skb", LOADER_XDP_SKB },
 	{ "generic", LOADER_XDP_SKB, true },
 	{ "tc", LOADER_TC },
-	{ "auto", LOADER_XDP_AUTO },
+	{ "auto", LOADER_INGRESS_AUTO },
 	{ NULL },
 };
 
@@ -670,7 +670,7 @@ static int start(struct daemon *d)
 	if (o->verbosity >= 0 && !o->dashboard)
 		fprintf(stderr,
 			"nadxdp: monitoring %s (ingress %s, egress TC %s); Ctrl-C to stop\n",
-			o->ifname, loader_ingress_name(loader_xdp_mode(d->ld)),
+			o->ifname, loader_ingress_name(loader_ingress_mode_name(d->ld)),
 			loader_tc_mode(d->ld));
 	return EXIT_OK;
 }
