@@ -15,6 +15,14 @@
 #include "common/log.h"
 #include "common/opts.h"
 
+/* The process's exit codes (STYLE.md): only cli/ picks them. */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1, /* a runtime failure */
+	EXIT_USAGE = 2, /* bad options or arguments, no such interface */
+	EXIT_BPF = 3, /* BPF load or attach failure */
+};
+
 /* One subcommand: `nadxdp NAME ...`. */
 struct cli_command {
 	const char *name;

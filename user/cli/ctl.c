@@ -26,6 +26,7 @@
 
 #include "capture/loader.h"
 #include "capture/ring.h"
+#include "cli/cli.h"
 #include "cli/ctl.h"
 #include "common/addr.h"
 #include "common/log.h"

@@ -20,9 +20,9 @@
 /* The daemon's instance file: lines key=value (pid, ifname, ifindex, xdp_mode, started_unix). */
 #define NAD_INSTANCE_FILE "/run/nadxdp/instance"
 
-/* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (log.h). */
+/* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (cli.h). */
 int ctl_status_cmd(int argc, char **argv);
-/* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (log.h). */
+/* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (cli.h). */
 int ctl_rules_cmd(int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * common/log.h - one-line diagnostics on stderr, and the process exit codes.
+ * common/log.h - one-line diagnostics on stderr (exit codes are cli/cli.h's).
  *
  * pr_warn() is for the operator: one line naming the cause, printed once
  * where the context is known. Library-like modules (models, features) never
@@ -15,14 +15,6 @@ enum log_level {
 	LOG_WARN = 0,
 	LOG_INFO = 1,
 	LOG_DEBUG = 2,
-};
-
-/* Exit codes (STYLE.md). */
-enum nad_exit {
-	EXIT_OK = 0,
-	EXIT_RUNTIME = 1,
-	EXIT_USAGE = 2,
-	EXIT_BPF = 3,
 };
 
 void log_set_level(enum log_level level);
