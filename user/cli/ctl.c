@@ -7,7 +7,6 @@
  * nothing but the four rule maps.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -141,30 +140,36 @@ static void format_age(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "s", s);
 }
 
-static void status_usage(FILE *f)
+struct status_opts {
+	bool json;
+	unsigned top;
+};
+
+static void status_defaults(void *o)
 {
-	fprintf(f, "Usage: nadxdp status [--json] [--top N]\n"
-		   "  Counters of the running instance (root): packets and bytes per direction,\n"
-		   "  records, shed, pending and staged packets, malformed packets, rule drops, rule\n"
-		   "  counts and the top sources by packets.\n"
-		   "  -j, --json     one JSON object instead of text\n"
-		   "  -t, --top N    how many sources to list (default 10, 0 for none)\n");
+	*(struct status_opts *)o = (struct status_opts){ .top = TOP_DEFAULT };
 }
 
-static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v;
+static const struct opts_entry status_rows[] = {
+	{ "json", 'j', OPTS_FLAG, .help = "one JSON object instead of text",
+	  OPTS_FIELD(struct status_opts, json) },
+	{ "top", 't', OPTS_UINT, .help = "how many sources to list, 0 for none",
+	  OPTS_FIELD(struct status_opts, top), .umax = 1000000 },
+	{ "help", 'h', OPTS_HELP, .help = "this text" },
+	{ NULL },
+};
 
-	if (!*s || *s < '0' || *s > '9')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return -ERANGE;
-	*out = v;
-	return 0;
-}
+const struct opts_cmd status_opts = {
+	.name = "status",
+	.synopsis = "nadxdp status [--json] [--top N]",
+	.description =
+		"Counters of the running instance (root): packets and bytes per direction,\n"
+		"records, shed, pending and staged packets, malformed packets, rule drops, rule\n"
+		"counts and the top sources by packets.\n",
+	.entries = status_rows,
+	.size = sizeof(struct status_opts),
+	.defaults = status_defaults,
+};
 
 static void json_add_u64(struct json_object *o, const char *k, uint64_t v)
 {
@@ -294,54 +299,20 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 
 int ctl_status_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "top", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	int stats_fd = -1, src_fd = -1, rule_fd[MITIGATE_N_LPM_MAPS] = { -1, -1, -1, -1 };
 	long n_rules[MITIGATE_N_LPM_MAPS] = { 0 };
 	struct capture_source *src = NULL;
-	unsigned long long top = TOP_DEFAULT;
-	int opt, err, ret = EXIT_RUNTIME;
+	int err, ret = EXIT_RUNTIME;
+	struct opts_result res;
+	struct status_opts o;
 	struct instance in;
 	struct nad_stats st;
-	bool json = false;
 	size_t n_src = 0;
 	uint64_t now;
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":jt:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 't':
-			if (parse_uint(optarg, 1000000, &top)) {
-				pr_warn("status: --top wants a count 0..1000000, not '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'h':
-			status_usage(stdout);
-			return EXIT_OK;
-		case ':':
-			pr_warn("status: option %s needs an argument\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			pr_warn("status: unknown option %s (see nadxdp status --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		pr_warn("status: unexpected argument %s (see nadxdp status --help)\n",
-			argv[optind]);
-		return EXIT_USAGE;
-	}
+	if (!cli_options(&status_opts, argc, argv, &o, &res, &ret))
+		return ret;
+	ret = EXIT_RUNTIME;
 	if (!is_root("status"))
 		return EXIT_RUNTIME;
 
@@ -374,13 +345,13 @@ int ctl_status_cmd(int argc, char **argv)
 	}
 	read_instance(&in);
 	now = mono_ns();
-	if (json) {
-		if (print_status_json(&in, &st, n_rules, src, n_src, (size_t)top, now)) {
+	if (o.json) {
+		if (print_status_json(&in, &st, n_rules, src, n_src, o.top, now)) {
 			pr_warn("status: cannot write the JSON object\n");
 			goto cleanup;
 		}
 	} else {
-		print_status_text(&in, &st, n_rules, src, n_src, (size_t)top, now);
+		print_status_text(&in, &st, n_rules, src, n_src, o.top, now);
 	}
 	if (fflush(stdout)) {
 		pr_warn("status: cannot write to stdout: %s\n", strerror(errno));
@@ -402,19 +373,43 @@ cleanup:
 
 /* ---- rules ---- */
 
-static void rules_usage(FILE *f)
+struct rules_opts {
+	unsigned ttl_s; /* 0: forever */
+	bool json;
+};
+
+static void rules_defaults(void *o)
 {
-	fprintf(f,
-		"Usage: nadxdp rules add CIDR [--ttl S]   drop packets from CIDR (S seconds, default forever)\n"
-		"       nadxdp rules del CIDR              remove the drop rule for CIDR\n"
-		"       nadxdp rules allow add CIDR        never drop packets from CIDR\n"
-		"       nadxdp rules allow del CIDR        remove CIDR from the allowlist\n"
-		"       nadxdp rules list [--json]         every rule: origin, hits, bytes, time left\n"
-		"  CIDR is a.b.c.d[/len] or an IPv6 address[/len]; a bare address is one host.\n"
-		"  Host bits below the prefix length are refused (10.0.0.1/24: use 10.0.0.0/24).\n"
-		"  Needs root and a running instance (maps pinned under " NAD_PIN_DIR ");\n"
-		"  list and del also work on the rules an instance kept on exit (--keep-rules).\n");
+	memset(o, 0, sizeof(struct rules_opts));
 }
+
+static const struct opts_entry rules_rows[] = {
+	{ "ttl", 't', OPTS_UINT, "S", "add: the drop rule expires after S whole seconds",
+	  .deftext = "never", OPTS_FIELD(struct rules_opts, ttl_s), .umin = 1,
+	  .umax = 10u * 365 * 86400 },
+	{ "json", 'j', OPTS_FLAG, .help = "list: one JSON object instead of text",
+	  OPTS_FIELD(struct rules_opts, json) },
+	{ "help", 'h', OPTS_HELP, .help = "this text" },
+	{ NULL },
+};
+
+const struct opts_cmd rules_opts = {
+	.name = "rules",
+	.synopsis = "nadxdp rules add CIDR [--ttl S]   drop packets from CIDR\n"
+		    "nadxdp rules del CIDR              remove the drop rule for CIDR\n"
+		    "nadxdp rules allow add CIDR        never drop packets from CIDR\n"
+		    "nadxdp rules allow del CIDR        remove CIDR from the allowlist\n"
+		    "nadxdp rules list [--json]         every rule: origin, hits, bytes, time left",
+	.description =
+		"CIDR is a.b.c.d[/len] or an IPv6 address[/len]; a bare address is one host.\n"
+		"Host bits below the prefix length are refused (10.0.0.1/24: use 10.0.0.0/24).\n"
+		"Needs root and a running instance (maps pinned under " NAD_PIN_DIR ");\n"
+		"list and del also work on the rules an instance kept on exit (--keep-rules).\n",
+	.entries = rules_rows,
+	.max_args = 3,
+	.size = sizeof(struct rules_opts),
+	.defaults = rules_defaults,
+};
 
 /* Parses a CIDR argument; logs and returns false when it is not one. */
 static bool parse_cidr_arg(const char *s, struct addr_prefix *c)
@@ -697,55 +692,21 @@ cleanup:
 
 int ctl_rules_cmd(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "ttl", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	unsigned long long ttl = 0;
-	bool json = false, have_ttl = false;
-	char *pos[4];
-	int n_pos = 0, opt;
+	struct opts_result res;
+	struct rules_opts o;
+	bool json, have_ttl;
+	char **pos;
+	int n_pos, ret;
+	unsigned long long ttl;
 
-	opterr = 0;
-	optind = 1;
-	/* "+" is not used: options may follow the positional words (rules add X --ttl 60). */
-	while (optind < argc) {
-		opt = getopt_long(argc, argv, "-:t:jh", opts, NULL);
-		if (opt == -1)
-			break;
-		switch (opt) {
-		case 1:
-			if (n_pos == 4) {
-				pr_warn("rules: too many arguments (see nadxdp rules --help)\n");
-				return EXIT_USAGE;
-			}
-			pos[n_pos++] = optarg;
-			break;
-		case 't':
-			if (parse_uint(optarg, 10ull * 365 * 86400, &ttl) || ttl == 0) {
-				pr_warn("rules: --ttl wants whole seconds 1..315360000, not '%s'\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			have_ttl = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			rules_usage(stdout);
-			return EXIT_OK;
-		case ':':
-			pr_warn("rules: option %s needs an argument\n", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			pr_warn("rules: unknown option %s (see nadxdp rules --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
-		}
-	}
+	/* Options may follow the positional words (rules add X --ttl 60). */
+	if (!cli_options(&rules_opts, argc, argv, &o, &res, &ret))
+		return ret;
+	pos = res.args;
+	n_pos = (int)res.n_args;
+	json = o.json;
+	ttl = o.ttl_s;
+	have_ttl = opts_seen(&rules_opts, &res, "ttl") > 0;
 	if (n_pos == 0) {
 		pr_warn("rules: want add, del, list or allow (see nadxdp rules --help)\n");
 		return EXIT_USAGE;

@@ -20,6 +20,10 @@
 /* The daemon's instance file: lines key=value (pid, ifname, ifindex, xdp_mode, started_unix). */
 #define NAD_INSTANCE_FILE "/run/nadxdp/instance"
 
+struct opts_cmd;
+
+extern const struct opts_cmd status_opts, rules_opts;
+
 /* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (cli.h). */
 int ctl_status_cmd(int argc, char **argv);
 /* Subcommand entry: argv[0] is the subcommand name. Returns an exit code (cli.h). */
