@@ -4,9 +4,10 @@
  * goes to the first, `run` (`nadxdp IFNAME ...`, `nadxdp --pcap FILE ...`).
  */
 #include "cli/cli.h"
-#include "cli/ctl.h"
 #include "cli/features.h"
+#include "cli/rules.h"
 #include "cli/run.h"
+#include "cli/status.h"
 #include "cli/top.h"
 #include "cli/train.h"
 
@@ -17,10 +18,9 @@ static const struct cli_command commands[] = {
 	  &features_opts },
 	{ "top", top_cmd, "[--state FILE] [--once]  live dashboard of the running instance",
 	  &top_opts },
-	{ "status", ctl_status_cmd, "[--json]               counters of the running instance",
+	{ "status", status_cmd, "[--json]               counters of the running instance",
 	  &status_opts },
-	{ "rules", ctl_rules_cmd, "add|del|list ...       manage drop and allow rules",
-	  &rules_opts },
+	{ "rules", rules_cmd, "add|del|list ...       manage drop and allow rules", &rules_opts },
 	{ "train", train_cmd, "--features X.csv|--pcap F --models DIR  train the models",
 	  &train_opts },
 	{ "score", score_cmd, "--models DIR --features Y.csv           score rows", &score_opts },

@@ -11,9 +11,10 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 
-#include "cli/ctl.h"
 #include "cli/features.h"
+#include "cli/rules.h"
 #include "cli/run.h"
+#include "cli/status.h"
 #include "cli/top.h"
 #include "cli/train.h"
 #include "common/addr.h"

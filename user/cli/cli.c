@@ -2,10 +2,13 @@
 /*
  * cli/cli.c - the top-level dispatch and the options every command reads the same way.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <cblas.h>
+#include <json-c/json.h>
 
 #include "cli/cli.h"
 
@@ -41,6 +44,33 @@ int cli_usage_error(const struct opts_cmd *c, const char *fmt, ...)
 	va_end(ap);
 	pr_warn("%s: %s\n", c->name, line);
 	return EXIT_USAGE;
+}
+
+uint64_t cli_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void cli_format_age(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000ull;
+
+	if (s >= 86400)
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "s", s);
+}
+
+void cli_json_u64(struct json_object *o, const char *key, uint64_t v)
+{
+	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
 static void usage(const struct cli_command *cmds, size_t n_cmds, FILE *f)

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/log.h"
 #include "common/opts.h"
@@ -48,5 +49,15 @@ bool cli_options(const struct opts_cmd *c, int argc, char **argv, void *o, struc
 /* Logs "NAME: ..." (one line, the newline added) and returns EXIT_USAGE. */
 int cli_usage_error(const struct opts_cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* CLOCK_MONOTONIC in ns: the clock of bpf_ktime_get_ns() and of the records. */
+uint64_t cli_mono_ns(void);
+
+/* A duration for people: "45s", "12m05s", "3h20m", "2d04h". */
+void cli_format_age(uint64_t ns, char *buf, size_t len);
+
+struct json_object;
+/* Adds key: v (an unsigned 64-bit number) to the JSON object o. */
+void cli_json_u64(struct json_object *o, const char *key, uint64_t v);
 
 #endif /* NAD_CLI_H */

@@ -249,20 +249,12 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NS_PER_S + (__u64)ts.tv_nsec;
-}
-
 static __s64 wall_offset_ns(void)
 {
 	struct timespec rt;
 
 	clock_gettime(CLOCK_REALTIME, &rt);
-	return (__s64)((__u64)rt.tv_sec * NS_PER_S + (__u64)rt.tv_nsec) - (__s64)mono_ns();
+	return (__s64)((__u64)rt.tv_sec * NS_PER_S + (__u64)rt.tv_nsec) - (__s64)cli_mono_ns();
 }
 
 static void on_record(const struct nad_rec *rec, void *ctx)
@@ -295,7 +287,7 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 	a.dport = ev->dport;
 	a.proto = ev->proto;
 	/* The decision is taken now: a rule's clock (created, expiry) starts at install. */
-	a.ts_ns = ev->last_ns > mono_ns() ? ev->last_ns : mono_ns();
+	a.ts_ns = ev->last_ns > cli_mono_ns() ? ev->last_ns : cli_mono_ns();
 	memcpy(a.src, ev->saddr, 16);
 	memcpy(a.dst, ev->daddr, 16);
 	a.by_destination = ev->by_destination;
@@ -436,7 +428,7 @@ static void *capture_loop(void *arg)
 {
 	struct daemon *d = arg;
 	const struct run_opts *o = d->o;
-	__u64 t0 = mono_ns(), next_report = t0 + DAEMON_REPORT_S * NS_PER_S;
+	__u64 t0 = cli_mono_ns(), next_report = t0 + DAEMON_REPORT_S * NS_PER_S;
 	bool counters = o->verbosity >= 0 && !o->dashboard;
 
 	d->next_tick_ns = t0 + DAEMON_TICK_NS;
@@ -460,7 +452,7 @@ static void *capture_loop(void *arg)
 			d->loop_err = EXIT_RUNTIME;
 			break;
 		}
-		t = mono_ns();
+		t = cli_mono_ns();
 		if (o->duration_s > 0 && (double)(t - t0) >= o->duration_s * 1e9)
 			break;
 		if (t >= d->next_tick_ns) {
@@ -516,7 +508,7 @@ static int start_mitigation(struct daemon *d, struct run_opts *o, struct loader 
 	}
 	if (o->mit.mode == MITIGATE_ON) {
 		/* Rules an earlier run kept (--keep-rules): swept, renewed and removed as ours. */
-		n = mitigate_bpf_adopt(d->mb, d->mit, mono_ns());
+		n = mitigate_bpf_adopt(d->mb, d->mit, cli_mono_ns());
 		if (n < 0)
 			pr_warn("Failed to read the kept drop rules: %s\n", strerror(-n));
 		else if (n)
@@ -715,7 +707,7 @@ static int finish(struct daemon *d)
 	if (err < 0 && err != -EINTR)
 		pr_warn("Failed to read records: %s\n", strerror(-err));
 	analyze_live_flush(d->an);
-	tick(d, mono_ns());
+	tick(d, cli_mono_ns());
 	if (o->verbosity >= 0 && !o->dashboard)
 		print_counters(d->cap, o->ifname);
 	if (d->dump && (d->dump_err || fflush(d->dump))) {
