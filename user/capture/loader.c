@@ -938,3 +938,9 @@ struct nadxdp_bpf *loader_skel(const struct loader *l)
 {
 	return l->skel;
 }
+
+void loader_capture_fds(const struct loader *l, int *events_fd, int *stats_fd)
+{
+	*events_fd = bpf_map__fd(l->skel->maps.nad_events);
+	*stats_fd = bpf_map__fd(l->skel->maps.nad_stats);
+}

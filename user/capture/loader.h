@@ -95,4 +95,7 @@ const char *loader_tc_mode(const struct loader *l);
 
 struct nadxdp_bpf *loader_skel(const struct loader *l);
 
+/* The record ring buffer's and the per-CPU counters' map fds, for capture_new(). */
+void loader_capture_fds(const struct loader *l, int *events_fd, int *stats_fd);
+
 #endif /* NAD_LOADER_H */

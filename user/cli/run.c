@@ -45,7 +45,6 @@
 #include "mitigate/bpf.h"
 #include "mitigate/policy.h"
 #include "ml/modelset.h"
-#include "nadxdp.skel.h"
 #include "report/eve.h"
 #include "views/dashfeed.h"
 #include "views/dashstate.h"
@@ -619,7 +618,7 @@ int run_offline(const struct analyze_opts *an, const char *report_path)
 static int start(struct daemon *d)
 {
 	struct run_opts *o = d->o;
-	int err;
+	int err, events_fd, stats_fd;
 
 	if (install_signals()) {
 		pr_warn("Failed to install signal handlers: %s\n", strerror(errno));
@@ -652,8 +651,8 @@ static int start(struct daemon *d)
 	loader_set_keep_rules(d->ld, true);
 	if (start_mitigation(d, o, d->ld))
 		return EXIT_RUNTIME;
-	d->cap = capture_new(bpf_map__fd(loader_skel(d->ld)->maps.nad_events),
-			     bpf_map__fd(loader_skel(d->ld)->maps.nad_stats), on_record, d);
+	loader_capture_fds(d->ld, &events_fd, &stats_fd);
+	d->cap = capture_new(events_fd, stats_fd, on_record, d);
 	if (!d->cap) {
 		pr_warn("Failed to open the record ring buffer: %s\n", strerror(errno));
 		return EXIT_RUNTIME;
