@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * test_offline.c - `nadxdp features` as a user runs it (the built binary,
- * NADXDP_BIN), and offline_feature_matrix() in process.
+ * NADXDP_BIN), and features_capture_matrix() in process.
  *
  * Reference numbers come from Wireshark's capinfos/tshark on the bundled
  * captures (tests/data/PROVENANCE.md), not from nadxdp itself.
@@ -14,6 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "capture/offline.h"
+#include "cli/features.h"
 #include "features/features.h"
 #include "helpers/cmd_run.h"
 
@@ -348,7 +349,7 @@ Test(offline, feature_matrix_has_one_row_per_packet_and_matches_the_csv)
 	size_t n_rows = 0;
 	float *X = NULL;
 
-	cr_assert_eq(offline_feature_matrix(cmd_repo_path(SSH_PCAP), &X, &n_rows), 0);
+	cr_assert_eq(features_capture_matrix(cmd_repo_path(SSH_PCAP), &X, &n_rows), 0);
 	cr_assert_eq(n_rows, SSH_N_PKTS);
 	/* each CSV row, past ts and dir, is the matrix row printed with %.9g */
 	line = r.out + strlen(header);
@@ -373,7 +374,7 @@ Test(offline, feature_matrix_refuses_a_missing_file)
 	size_t n_rows = 7;
 	float *X = (float *)1;
 
-	cr_expect_eq(offline_feature_matrix("/nonexistent/x.pcap", &X, &n_rows), -ENOENT);
+	cr_expect_eq(features_capture_matrix("/nonexistent/x.pcap", &X, &n_rows), -ENOENT);
 	cr_expect_null(X);
 	cr_expect_eq(n_rows, 0);
 }

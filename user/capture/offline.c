@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * capture/offline.c - captures to records and feature matrices (contract in offline.h).
+ * capture/offline.c - captures to records (contract in offline.h).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,7 +12,6 @@
 #include "capture/packet.h"
 #include "capture/pcapsrc.h"
 #include "common/log.h"
-#include "features/features.h"
 
 int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx)
 {
@@ -54,61 +53,4 @@ int offline_for_each(const char *path, int (*cb)(const struct nad_rec *rec, void
 	ret = offline_walk(src, cb, ctx);
 	pcapsrc_free(src);
 	return ret;
-}
-
-struct matrix_ctx {
-	struct features *feat;
-	float *X;
-	size_t n_rows, cap_rows;
-};
-
-static int matrix_row(const struct nad_rec *rec, void *ctx)
-{
-	struct matrix_ctx *m = ctx;
-
-	if (m->n_rows == m->cap_rows) {
-		size_t cap = m->cap_rows ? m->cap_rows * 2 : 4096;
-		float *X;
-
-		if (cap > SIZE_MAX / (FEAT_N_BASE * sizeof(float)))
-			return -EOVERFLOW;
-		X = realloc(m->X, cap * FEAT_N_BASE * sizeof(float));
-		if (!X)
-			return -ENOMEM;
-		m->X = X;
-		m->cap_rows = cap;
-	}
-	features_extract(m->feat, rec, m->X + m->n_rows * FEAT_N_BASE);
-	m->n_rows++;
-	return 0;
-}
-
-int offline_feature_matrix(const char *path, float **X, size_t *n_rows)
-{
-	struct matrix_ctx m = { 0 };
-	int ret;
-
-	*X = NULL;
-	*n_rows = 0;
-	m.feat = features_new();
-	if (!m.feat) {
-		ret = -errno;
-		pr_warn("%s: %s\n", path, strerror(-ret));
-		return ret;
-	}
-	ret = offline_for_each(path, matrix_row, &m);
-	if (ret == -ENOMEM || ret == -EOVERFLOW)
-		pr_warn("%s: feature matrix: %s\n", path, strerror(-ret));
-	if (!ret && m.n_rows == 0) {
-		pr_warn("%s: the capture holds no packets\n", path);
-		ret = -ENODATA;
-	}
-	features_free(m.feat);
-	if (ret) {
-		free(m.X);
-		return ret;
-	}
-	*X = m.X;
-	*n_rows = m.n_rows;
-	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * capture/offline.h - captures (pcap, pcapng, gzip-compressed) to records and features.
+ * capture/offline.h - captures (pcap, pcapng, gzip-compressed) to records.
  *
  * Offline packets are parsed by the same parser as live ones (packet_parse),
  * with ts_ns = capture time, dir = NAD_DIR_IN (a capture file does not say
@@ -39,14 +39,5 @@ int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void 
  * it; the cause has been logged with pr_warn().
  */
 int offline_for_each(const char *path, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx);
-
-/*
- * Reads every packet of the capture at path and returns its feature matrix:
- * *n_rows rows of FEAT_N_BASE floats, row-major, malloc'd (caller frees).
- * Returns 0 or a negative errno; the cause has been logged with pr_warn().
- * A truncated capture is an error here (*X is NULL): a model is not trained
- * on a capture that was cut without the caller knowing.
- */
-int offline_feature_matrix(const char *path, float **X, size_t *n_rows);
 
 #endif /* NAD_OFFLINE_H */

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * cli/features.c - `nadxdp features`: one CSV row of features per packet of a capture.
+ * cli/features.c - `nadxdp features`: one CSV row of features per packet of a capture; and
+ * the same features as one matrix for `nadxdp train --pcap`.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture/offline.h"
@@ -120,4 +123,63 @@ cleanup:
 	pcapsrc_free(src);
 	features_free(c.feat);
 	return exit_code;
+}
+
+/* ---- the feature matrix of a capture (for `nadxdp train --pcap`) ---------------------- */
+
+struct matrix_ctx {
+	struct features *feat;
+	float *X;
+	size_t n_rows, cap_rows;
+};
+
+static int matrix_row(const struct nad_rec *rec, void *ctx)
+{
+	struct matrix_ctx *m = ctx;
+
+	if (m->n_rows == m->cap_rows) {
+		size_t cap = m->cap_rows ? m->cap_rows * 2 : 4096;
+		float *X;
+
+		if (cap > SIZE_MAX / (FEAT_N_BASE * sizeof(float)))
+			return -EOVERFLOW;
+		X = realloc(m->X, cap * FEAT_N_BASE * sizeof(float));
+		if (!X)
+			return -ENOMEM;
+		m->X = X;
+		m->cap_rows = cap;
+	}
+	features_extract(m->feat, rec, m->X + m->n_rows * FEAT_N_BASE);
+	m->n_rows++;
+	return 0;
+}
+
+int features_capture_matrix(const char *path, float **X, size_t *n_rows)
+{
+	struct matrix_ctx m = { 0 };
+	int ret;
+
+	*X = NULL;
+	*n_rows = 0;
+	m.feat = features_new();
+	if (!m.feat) {
+		ret = -errno;
+		pr_warn("%s: %s\n", path, strerror(-ret));
+		return ret;
+	}
+	ret = offline_for_each(path, matrix_row, &m);
+	if (ret == -ENOMEM || ret == -EOVERFLOW)
+		pr_warn("%s: feature matrix: %s\n", path, strerror(-ret));
+	if (!ret && m.n_rows == 0) {
+		pr_warn("%s: the capture holds no packets\n", path);
+		ret = -ENODATA;
+	}
+	features_free(m.feat);
+	if (ret) {
+		free(m.X);
+		return ret;
+	}
+	*X = m.X;
+	*n_rows = m.n_rows;
+	return 0;
 }

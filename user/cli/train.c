@@ -16,8 +16,8 @@
 
 #include <cblas.h>
 
-#include "capture/offline.h"
 #include "cli/cli.h"
+#include "cli/features.h"
 #include "cli/train.h"
 #include "common/csv.h"
 #include "features/features.h"
@@ -193,7 +193,7 @@ static int load_rows(const struct train_opts *o, struct train_rows *r)
 			return -1;
 		}
 	} else {
-		if (offline_feature_matrix(o->pcap, &r->X, &r->n))
+		if (features_capture_matrix(o->pcap, &r->X, &r->n))
 			return -1; /* offline.c has said why */
 		r->d = FEAT_N_BASE;
 		r->names = features_names;
