@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/libbpf.h>
 #include <cblas.h>
 #include <json-c/json.h>
 
@@ -83,9 +84,24 @@ static void usage(const struct cli_command *cmds, size_t n_cmds, FILE *f)
 	fprintf(f, "\n`nadxdp COMMAND --help` describes a command's options.\n");
 }
 
+/*
+ * libbpf warns about things the caller handles (a probe that fails before a
+ * fallback, for instance), so its warnings become our info and its info our
+ * debug, as xdp-tools does.
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level ours = level == LIBBPF_WARN ? LOG_INFO : LOG_DEBUG;
+
+	if (ours > log_get_level())
+		return 0;
+	fputs("libbpf: ", stderr);
+	return vfprintf(stderr, fmt, ap);
+}
+
 int cli_main(const struct cli_command *cmds, size_t n_cmds, int argc, char **argv)
 {
-	log_hook_libbpf();
+	libbpf_set_print(libbpf_print);
 	/*
 	 * Training runs on one thread beside detection; OpenBLAS's own workers would
 	 * busy-wait on the other core (about 14% of a training profile).

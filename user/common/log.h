@@ -4,7 +4,7 @@
  *
  * pr_warn() is for the operator: one line naming the cause, printed once
  * where the context is known. Library-like modules (models, features) never
- * print above pr_debug(). libbpf's own messages are demoted one level.
+ * print above pr_debug(). cli/ routes libbpf's own messages here, one level lower.
  */
 #ifndef NAD_LOG_H
 #define NAD_LOG_H
@@ -25,8 +25,5 @@ void log_printf(enum log_level level, const char *fmt, ...) __attribute__((forma
 #define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
 #define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
-
-/* Routes libbpf's messages through log_printf(), one level lower than libbpf says. */
-void log_hook_libbpf(void);
 
 #endif /* NAD_LOG_H */
