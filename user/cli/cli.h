@@ -33,8 +33,8 @@ struct cli_command {
 };
 
 /*
- * The program: `nadxdp COMMAND ...`, --help, --version; anything else is `run`'s
- * (an interface name or an option). Returns the exit code.
+ * The program: `nadxdp COMMAND ...`, --help, --version; anything else goes to cmds[0]
+ * (`run`: an interface name or an option). Returns the exit code.
  */
 int cli_main(const struct cli_command *cmds, size_t n_cmds, int argc, char **argv);
 
