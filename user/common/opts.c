@@ -533,7 +533,7 @@ int opts_format(const struct opts_entry *e, const void *o, char *buf, size_t len
 
 /* ---- help -------------------------------------------------------------------------- */
 
-static const char *metavar(const struct opts_entry *e, char *buf, size_t len)
+const char *opts_metavar(const struct opts_entry *e, char *buf, size_t len)
 {
 	if (e->metavar)
 		return e->metavar;
@@ -554,8 +554,7 @@ static const char *metavar(const struct opts_entry *e, char *buf, size_t len)
 	}
 }
 
-/* The default shown after the help line, or "" for none. */
-static void default_text(const struct opts_entry *e, const void *defaults, char *buf, size_t len)
+void opts_default_text(const struct opts_entry *e, const void *defaults, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	if (e->deftext) {
@@ -605,7 +604,7 @@ static void left_part(const struct opts_entry *e, bool short_col, char *buf, siz
 	else
 		w = snprintf(buf, len, "%s--%s", short_col ? "    " : "", e->name);
 	if (w > 0 && (size_t)w < len && takes_arg(e))
-		snprintf(buf + w, len - (size_t)w, " %s", metavar(e, mv, sizeof(mv)));
+		snprintf(buf + w, len - (size_t)w, " %s", opts_metavar(e, mv, sizeof(mv)));
 }
 
 static void put_row(FILE *f, const struct opts_entry *e, const void *defaults, bool short_col,
@@ -614,7 +613,7 @@ static void put_row(FILE *f, const struct opts_entry *e, const void *defaults, b
 	char left[160], def[256], text[768];
 
 	left_part(e, short_col, left, sizeof(left));
-	default_text(e, defaults, def, sizeof(def));
+	opts_default_text(e, defaults, def, sizeof(def));
 	snprintf(text, sizeof(text), "%s%s%s%s", e->help ? e->help : "", *def ? " (default " : "",
 		 def, *def ? ")" : "");
 	if ((int)strlen(left) + 4 > col)

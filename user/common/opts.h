@@ -130,6 +130,19 @@ const struct opts_entry *opts_outside(const struct opts_cmd *c, const struct opt
 int opts_format(const struct opts_entry *e, const void *o, char *buf, size_t len);
 
 /*
+ * The value's placeholder in the help: the row's metavar, else from its kind ("N", "S",
+ * "CIDR", the enum's names joined by '|'); buf (len bytes) may hold it.
+ */
+const char *opts_metavar(const struct opts_entry *e, char *buf, size_t len);
+
+/*
+ * The default the help shows for e into buf: its deftext, else its value in defaults
+ * (NULL: none) as opts_format writes it; "" when there is none to show (flags, lists,
+ * unset strings).
+ */
+void opts_default_text(const struct opts_entry *e, const void *defaults, char *buf, size_t len);
+
+/*
  * Writes the --help text to f: "Usage:" and the synopsis, the description, each
  * section's options with their help and default (deftext, else the value in
  * defaults), the footer. Returns 0 or -EIO.
