@@ -4,6 +4,7 @@
  * goes to the first, `run` (`nadxdp IFNAME ...`, `nadxdp --pcap FILE ...`).
  */
 #include "cli/cli.h"
+#include "cli/config.h"
 #include "cli/features.h"
 #include "cli/rules.h"
 #include "cli/run.h"
@@ -24,6 +25,7 @@ static const struct cli_command commands[] = {
 	{ "train", train_cmd, "--features X.csv|--pcap F --models DIR  train the models",
 	  &train_opts },
 	{ "score", score_cmd, "--models DIR --features Y.csv           score rows", &score_opts },
+	{ "config", config_cmd, "check [FILE] | example  the configuration file", &config_opts },
 	{ "cluster", cluster_cmd, "--features Z.csv [--eps E] [--min-samples M]  DBSCAN labels",
 	  &cluster_opts },
 };

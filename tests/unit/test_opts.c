@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 
+#include "cli/config.h"
 #include "cli/features.h"
 #include "cli/rules.h"
 #include "cli/run.h"
@@ -374,8 +375,8 @@ Test(opts, table_check_catches_a_repeated_letter_and_a_field_outside_the_struct)
 /* ---- the commands' own tables ---- */
 
 static const struct opts_cmd *const command_tables[] = {
-	&run_opts,   &features_opts, &top_opts,	   &train_opts,
-	&score_opts, &cluster_opts,  &status_opts, &rules_opts,
+	&run_opts,     &features_opts, &top_opts,   &train_opts,  &score_opts,
+	&cluster_opts, &status_opts,   &rules_opts, &config_opts,
 };
 
 Test(opts, every_command_table_passes_its_check_and_prints_its_help)

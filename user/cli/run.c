@@ -32,6 +32,7 @@
 #include "capture/loader.h"
 #include "capture/ring.h"
 #include "cli/cli.h"
+#include "cli/config.h"
 #include "cli/pipeline.h"
 #include "cli/run.h"
 #include "common/addr.h"
@@ -72,7 +73,9 @@
 struct run_opts {
 	struct analyze_opts an; /* detection, live and offline (an.pcap: offline) */
 	const char *report_path; /* offline: the dashboard views as one HTML file */
-	const char *ifname; /* live: the interface (the positional word) */
+	const char *ifname; /* live: the interface (the positional word, else --interface) */
+	const char *config_path; /* --config FILE */
+	const char *user; /* live: the user to run as once attached */
 	enum loader_ingress_mode mode;
 	double duration_s; /* 0: until a signal */
 	const char *dump_path;
@@ -86,7 +89,15 @@ struct run_opts {
 };
 
 enum { SCOPE_LIVE = 1, SCOPE_OFFLINE = 2 };
-enum { SEC_CAPTURE, SEC_DETECTION, SEC_MITIGATION, SEC_VIEWS, SEC_OUTPUT, SEC_OFFLINE };
+enum {
+	SEC_CAPTURE,
+	SEC_DETECTION,
+	SEC_MITIGATION,
+	SEC_VIEWS,
+	SEC_OUTPUT,
+	SEC_SERVICE,
+	SEC_OFFLINE
+};
 
 static void run_defaults(void *p)
 {
@@ -123,6 +134,8 @@ static const struct opts_name profile_names[] = {
 #define CONF .flags = OPTS_CONFIG
 
 static const struct opts_entry run_rows[] = {
+	{ "interface", 0, OPTS_STRING, "IFNAME",
+	  "the interface to monitor (the positional IFNAME overrides it)", R(ifname), LIVE, CONF },
 	{ "mode", 0, OPTS_ENUM, .help = "ingress hook: XDP native or skb mode, or TC",
 	  .deftext = "native; TC where the driver has no native XDP and on a veth", R(mode),
 	  .names = mode_names, LIVE, CONF },
@@ -181,6 +194,13 @@ static const struct opts_entry run_rows[] = {
 	{ "quiet", 'q', OPTS_SET, .help = "warnings only: no alert lines, no periodic counters",
 	  R(verbosity), .set = -1, .section = SEC_OUTPUT, CONF },
 	{ "help", 'h', OPTS_HELP, .help = "this text", .section = SEC_OUTPUT },
+	{ "config", 0, OPTS_STRING, "FILE", "read the settings from FILE (it must exist)",
+	  .deftext = CONFIG_DEFAULT_PATH " if it exists, live only", R(config_path),
+	  .section = SEC_SERVICE },
+	{ "user", 0, OPTS_STRING, "NAME",
+	  "started as root, run as user NAME once attached, keeping only the capabilities the "
+	  "teardown needs, unused until then",
+	  R(user), .section = SEC_SERVICE, LIVE, CONF },
 	{ "pcap", 0, OPTS_STRING, "FILE",
 	  "analyse this capture (pcap, pcapng, gzip-compressed) instead of an interface",
 	  R(an.pcap), .section = SEC_OFFLINE, .scope = SCOPE_OFFLINE },
@@ -199,6 +219,7 @@ static const char *const run_sections[] = {
 	[SEC_MITIGATION] = "Mitigation (kernel drop rules for critical DoS, at the ingress hook)",
 	[SEC_VIEWS] = "Views",
 	[SEC_OUTPUT] = "Output",
+	[SEC_SERVICE] = "Service",
 	[SEC_OFFLINE] = "Offline (no mitigation; the detection and output options apply)",
 	NULL,
 };
@@ -768,9 +789,10 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 		return cli_usage_error(&run_opts,
 				       "--%s is for --pcap FILE (live: --http or --dashboard)",
 				       e->name);
-	if (!res->n_args)
+	if (res->n_args)
+		o->ifname = res->args[0];
+	if (!o->ifname)
 		return cli_usage_error(&run_opts, "missing interface name (see nadxdp run --help)");
-	o->ifname = res->args[0];
 	if (o->dashboard && !isatty(STDOUT_FILENO) && o->verbosity >= 0)
 		pr_info("--dashboard: stdout is not a terminal, plain text frames\n");
 	if (o->dashboard && o->an.json)
@@ -787,33 +809,55 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 	return 0;
 }
 
+/* The configuration file a live run reads by default; an offline run reads only --config. */
+static const char *default_config(const void *flags)
+{
+	return ((const struct run_opts *)flags)->an.pcap ? NULL : CONFIG_DEFAULT_PATH;
+}
+
+static int run_parsed(struct run_opts *o, const struct opts_result *res);
+
 int run_cmd(int argc, char **argv)
 {
-	const struct opts_entry *e;
 	struct opts_result res;
+	struct config cfg;
 	struct run_opts o;
 	int ret;
 
-	if (!cli_options(&run_opts, argc, argv, &o, &res, &ret))
+	if (!config_options(&run_opts, argc, argv, &o, &res, &cfg, default_config, &ret))
 		return ret;
-	/* -q: no alert lines (and, live, warnings only); the last of -q and -v sets the level. */
-	o.an.quiet = opts_seen(&run_opts, &res, "quiet") > 0;
-	if (!o.an.pcap) {
-		ret = check_live(&o, &res);
-		return ret ? ret : run_live(&o);
+	ret = run_parsed(&o, &res);
+	config_free(&cfg); /* the options point into it */
+	return ret;
+}
+
+static int run_parsed(struct run_opts *o, const struct opts_result *res)
+{
+	const struct opts_entry *e;
+	int ret;
+
+	/*
+	 * -q: no alert lines (and, live, warnings only); the last of -q and -v sets the level;
+	 * quiet = yes in the file unless -v.
+	 */
+	o->an.quiet = opts_seen(&run_opts, res, "quiet") > 0 || o->verbosity < 0;
+	if (!o->an.pcap) {
+		ret = check_live(o, res);
+		return ret ? ret : run_live(o);
 	}
 	/* `nadxdp --pcap FILE` analyses a capture: no BPF, no root. */
-	e = opts_outside(&run_opts, &res, SCOPE_OFFLINE);
+	e = opts_outside(&run_opts, res, SCOPE_OFFLINE);
 	if (e)
 		return cli_usage_error(
 			&run_opts,
 			"--%s is for live capture, not --pcap (no mitigation or live "
 			"views offline; --report FILE writes the views)",
 			e->name);
-	if (res.n_args)
-		return cli_usage_error(
-			&run_opts, "unexpected argument '%s' (see nadxdp run --help)", res.args[0]);
-	if (o.verbosity > 0)
+	if (res->n_args)
+		return cli_usage_error(&run_opts,
+				       "unexpected argument '%s' (see nadxdp run --help)",
+				       res->args[0]);
+	if (o->verbosity > 0)
 		log_set_level(LOG_DEBUG);
-	return run_offline(&o.an, o.report_path);
+	return run_offline(&o->an, o->report_path);
 }
