@@ -28,12 +28,14 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
 
 #include "capture/loader.h"
 #include "capture/ring.h"
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/pipeline.h"
+#include "cli/privs.h"
 #include "cli/run.h"
 #include "common/addr.h"
 #include "common/log.h"
@@ -76,6 +78,7 @@ struct run_opts {
 	const char *ifname; /* live: the interface (the positional word, else --interface) */
 	const char *config_path; /* --config FILE */
 	const char *user; /* live: the user to run as once attached */
+	struct privs_user as; /* user's ids (check_live) */
 	enum loader_ingress_mode mode;
 	double duration_s; /* 0: until a signal */
 	const char *dump_path;
@@ -260,6 +263,7 @@ struct daemon {
 	int loop_err; /* the capture loop's failure (an exit code), 0 if none */
 	__u64 next_tick_ns;
 	struct dashstate_rule *rules; /* DASH_MAX_RULES, for the dashboard */
+	bool dropped; /* runs as --user: the teardown raises the capabilities it kept */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -635,6 +639,60 @@ int run_offline(const struct analyze_opts *an, const char *report_path)
 
 /* ---- live ------------------------------------------------------------------------------- */
 
+#ifndef CAP_BPF
+#define CAP_PERFMON 38
+#define CAP_BPF 39
+#endif
+
+/*
+ * What loader_free() needs after the drop: to unpin in root's NAD_PIN_DIR and remove
+ * the instance file, CAP_DAC_OVERRIDE; to delete a clsact qdisc, CAP_NET_ADMIN; to
+ * leave libxdp's dispatcher (libxdp loads and attaches a new one without nad_xdp and
+ * pins it under /sys/fs/bpf/xdp), what attaching it took. Closing the XDP and tcx links
+ * needs nothing, nor do the rule removals (map descriptors).
+ */
+static uint64_t teardown_caps(const struct loader *ld)
+{
+	uint64_t caps = PRIVS_CAP(CAP_DAC_OVERRIDE);
+
+	if (!strcmp(loader_tc_mode(ld), "clsact"))
+		caps |= PRIVS_CAP(CAP_NET_ADMIN);
+	if (!strcmp(loader_xdp_attach(ld), "dispatcher"))
+		caps |= PRIVS_CAP(CAP_BPF) | PRIVS_CAP(CAP_NET_ADMIN) | PRIVS_CAP(CAP_PERFMON) |
+			PRIVS_CAP(CAP_SYS_ADMIN);
+	return caps;
+}
+
+/* --user: everything is open and attached; the rest runs as o->user. Returns an exit code. */
+static int drop_privileges(struct daemon *d)
+{
+	const struct run_opts *o = d->o;
+	int err;
+
+	/*
+	 * The dashboard file is rewritten (renamed into place) every second; the pin
+	 * directory is removed at the end, which a bpffs mounted with the sticky bit (its
+	 * default mode, 1777) allows its owner only.
+	 */
+	if (chown(LOADER_RUN_DIR, o->as.uid, o->as.gid))
+		pr_warn("Failed to give %s to %s: %s (nadxdp top will not see this run)\n",
+			LOADER_RUN_DIR, o->user, strerror(errno));
+	if (chown(NAD_PIN_DIR, o->as.uid, o->as.gid))
+		pr_warn("Failed to give %s to %s: %s\n", NAD_PIN_DIR, o->user, strerror(errno));
+	err = privs_drop(&o->as, teardown_caps(d->ld));
+	if (err) {
+		pr_warn("Failed to run as %s: %s\n", o->user, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	d->dropped = true;
+	pr_info("Running as %s (uid %u), capabilities kept for the teardown: 0x%llx\n", o->user,
+		(unsigned)o->as.uid, (unsigned long long)privs_permitted());
+	if (o->an.models_dir && access(o->an.models_dir, W_OK))
+		pr_warn("%s cannot write %s: a model learned or retrained will not be saved\n",
+			o->user, o->an.models_dir);
+	return EXIT_OK;
+}
+
 /* Everything up to the first poll; returns an exit code. */
 static int start(struct daemon *d)
 {
@@ -679,6 +737,11 @@ static int start(struct daemon *d)
 		return EXIT_RUNTIME;
 	}
 	loader_set_keep_rules(d->ld, o->mit.keep_rules);
+	if (o->user && o->as.uid != geteuid()) {
+		err = drop_privileges(d);
+		if (err)
+			return err;
+	}
 	if (o->verbosity >= 0 && !o->dashboard)
 		fprintf(stderr,
 			"nadxdp: monitoring %s (ingress %s, egress TC %s); Ctrl-C to stop\n",
@@ -747,6 +810,9 @@ static int stop(struct daemon *d, int ret)
 	mitigate_bpf_free(d->mb);
 	analyze_live_free(d->an);
 	httpd_free(d->httpd);
+	if (d->dropped && privs_raise())
+		pr_warn("Failed to take back the capabilities for the teardown: %s\n",
+			strerror(errno));
 	if (d->ld) /* ours: written by tick() only while we hold the instance lock */
 		unlink(DASH_STATE_FILE);
 	loader_free(d->ld);
@@ -806,6 +872,16 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 		o->mit.ttl_max_ns = o->mit.ttl_ns;
 	if (!o->an.models_dir && !stat("/var/lib/nadxdp", &st) && S_ISDIR(st.st_mode))
 		o->an.models_dir = "/var/lib/nadxdp";
+	if (o->user) {
+		int err = privs_lookup(o->user, &o->as);
+
+		if (err)
+			return cli_usage_error(&run_opts, "--user %s: %s", o->user,
+					       err == -ENOENT ? "no such user" : strerror(-err));
+		if (o->as.uid != geteuid() && geteuid() != 0)
+			return cli_usage_error(&run_opts, "--user %s: only root can change user",
+					       o->user);
+	}
 	return 0;
 }
 
