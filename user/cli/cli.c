@@ -2,9 +2,11 @@
 /*
  * cli/cli.c - the top-level dispatch and the options every command reads the same way.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <bpf/libbpf.h>
@@ -12,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "cli/cli.h"
+#include "cli/manpage.h"
 
 #ifndef NADXDP_VERSION
 #define NADXDP_VERSION "0.1.0"
@@ -119,6 +122,14 @@ int cli_main(const struct cli_command *cmds, size_t n_cmds, int argc, char **arg
 	    !strcmp(argv[1], "version")) {
 		printf("nadxdp %s\n", NADXDP_VERSION);
 		return EXIT_OK;
+	}
+	/* Not in the help: the Makefile's man page generator. */
+	if (!strcmp(argv[1], "--man") && argc == 3) {
+		int err = manpage_write(cmds, n_cmds, atoi(argv[2]), stdout);
+
+		if (err)
+			pr_warn("--man %s: %s\n", argv[2], strerror(-err));
+		return err == -EINVAL ? EXIT_USAGE : err ? EXIT_RUNTIME : EXIT_OK;
 	}
 	for (size_t i = 0; i < n_cmds; i++) {
 		if (!strcmp(argv[1], cmds[i].name))
