@@ -10,7 +10,8 @@
 #   make bench      build and run the benchmarks; prints figures
 #   make eval       detection quality in the namespace test bed (root)
 #   make demo       nadxdp on the namespace test bed (root)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (SYSCONFDIR=/etc UNITDIR=PREFIX/lib/systemd/system)
+#   make uninstall  the same files; the state directory's data and an edited config stay
 #   make check-layers  user/ keeps its stage order (scripts/check-layers.sh)
 #   make vmlinux    refresh vmlinux/vmlinux.h from the running kernel's BTF
 #   make format     clang-format, kernel style, 100 columns
@@ -24,6 +25,9 @@ BPFTOOL ?= bpftool
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
 
@@ -83,23 +87,32 @@ BENCH_SKELS := $(BENCH_BPF_OBJS:.bpf.o=.skel.h)
 
 BIN := $(OUTPUT)/nadxdp
 
+# What `make install` lays out beside the binary, generated from the option tables
+# (docs/operations.md): the man pages, the commented configuration, the unit.
+DIST := $(OUTPUT)/dist
+DIST_FILES := $(DIST)/nadxdp.8 $(DIST)/nadxdp.conf.5 $(DIST)/nadxdp.conf $(DIST)/nadxdp@.service
+# The logrotate snippet for the EVE file, once the repository has one.
+LOGROTATE := $(wildcard dist/logrotate/nadxdp)
+
 # Extra Criterion options for test-run, e.g. TEST_ARGS="--filter 'engine/*'".
 # scripts/run-tests.sh picks --jobs: all cores for unit, one for root.
 TEST_ARGS ?=
 TEST_KIND ?= all
 
-.PHONY: all deps deps-build test test-unit test-root test-run check-layers bench bench-run eval demo install uninstall vmlinux format clean
+.PHONY: all dist deps deps-build test test-unit test-root test-run check-layers bench bench-run eval demo install uninstall vmlinux format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: nadxdp
+all: nadxdp dist
+
+dist: $(DIST_FILES)
 
 nadxdp: $(BIN)
 ifneq ($(SANITIZE),1)
 	$(Q)cp $(BIN) $@
 endif
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/bench $(DIST):
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
@@ -201,12 +214,49 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	NADXDP_BIN=$(abspath $(BIN)) bash scripts/demo.sh
 
-install: $(BIN)
+$(DIST)/nadxdp.8: $(BIN) | $(DIST)
+	$(call msg,GEN,$@)
+	$(Q)$(BIN) --man 8 > $@
+
+$(DIST)/nadxdp.conf.5: $(BIN) | $(DIST)
+	$(call msg,GEN,$@)
+	$(Q)$(BIN) --man 5 > $@
+
+$(DIST)/nadxdp.conf: $(BIN) | $(DIST)
+	$(call msg,GEN,$@)
+	$(Q)$(BIN) config example > $@
+
+$(DIST)/nadxdp@.service: dist/nadxdp@.service | $(DIST)
+	$(call msg,GEN,$@)
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $< > $@
+
+# The configuration is installed only where there is none (an operator's edits stay);
+# the example is always at share/nadxdp/nadxdp.conf.example.
+install: $(BIN) $(DIST_FILES)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/nadxdp
 	install -D -m 0644 models/default.model $(DESTDIR)$(PREFIX)/share/nadxdp/default.model
+	install -D -m 0644 $(DIST)/nadxdp.conf $(DESTDIR)$(PREFIX)/share/nadxdp/nadxdp.conf.example
+	install -D -m 0644 $(DIST)/nadxdp.8 $(DESTDIR)$(MANDIR)/man8/nadxdp.8
+	install -D -m 0644 $(DIST)/nadxdp.conf.5 $(DESTDIR)$(MANDIR)/man5/nadxdp.conf.5
+	install -D -m 0644 $(DIST)/nadxdp@.service $(DESTDIR)$(UNITDIR)/nadxdp@.service
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/nadxdp
+	[ -e $(DESTDIR)$(SYSCONFDIR)/nadxdp/nadxdp.conf ] || \
+		install -m 0644 $(DIST)/nadxdp.conf $(DESTDIR)$(SYSCONFDIR)/nadxdp/nadxdp.conf
+ifneq ($(LOGROTATE),)
+	install -D -m 0644 $(LOGROTATE) $(DESTDIR)$(SYSCONFDIR)/logrotate.d/nadxdp
+endif
+	install -d -m 0700 $(DESTDIR)/var/lib/nadxdp
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/sbin/nadxdp $(DESTDIR)$(PREFIX)/share/nadxdp/default.model
+	rm -f $(DESTDIR)$(PREFIX)/sbin/nadxdp $(DESTDIR)$(PREFIX)/share/nadxdp/default.model \
+		$(DESTDIR)$(PREFIX)/share/nadxdp/nadxdp.conf.example \
+		$(DESTDIR)$(MANDIR)/man8/nadxdp.8 $(DESTDIR)$(MANDIR)/man5/nadxdp.conf.5 \
+		$(DESTDIR)$(UNITDIR)/nadxdp@.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/nadxdp
+	-rmdir $(DESTDIR)$(PREFIX)/share/nadxdp 2>/dev/null
+	@# the configuration goes only if unedited; the models in /var/lib/nadxdp stay
+	if cmp -s $(DIST)/nadxdp.conf $(DESTDIR)$(SYSCONFDIR)/nadxdp/nadxdp.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/nadxdp/nadxdp.conf; fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/nadxdp $(DESTDIR)/var/lib/nadxdp 2>/dev/null
 
 check-layers:
 	@bash scripts/check-layers.sh
