@@ -82,6 +82,8 @@
 #define NAD_TCP_PSH 0x08
 #define NAD_TCP_ACK 0x10
 #define NAD_TCP_URG 0x20
+#define NAD_TCP_ECE 0x40
+#define NAD_TCP_CWR 0x80
 
 /*
  * Header cursor, after xdp-tutorial's parsing_helpers, but holding an offset

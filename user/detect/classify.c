@@ -11,6 +11,7 @@
 #include "common/addr.h"
 #include "common/names.h"
 #include "detect/classify.h"
+#include "nad_parse.h"
 
 const char *const classify_criterion_names[CRIT_N] = {
 	"isolation_forest_extreme", "autoencoder_extreme", "dos_pattern",    "isolation_forest",
@@ -380,7 +381,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	 * SYN-ACK to a client whose ephemeral port happens to be 4444) contacts nothing.
 	 */
 	if (classify_is_suspicious_port(r->dport) && r->sport >= 1024 &&
-	    !(r->ip_proto == IPPROTO_TCP && (r->tcp_flags & 0x14)) &&
+	    !(r->ip_proto == IPPROTO_TCP && (r->tcp_flags & (NAD_TCP_RST | NAD_TCP_ACK))) &&
 	    (r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP)) {
 		EV("%s contacts %s:%u, a port used by Tor/IRC/backdoors", src,
 		   dst, r->dport);

@@ -13,15 +13,20 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if_arp.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/names.h"
 #include "detect/engine.h"
 #include "features/features.h"
+#include "features/icmp.h"
 #include "ml/dbscan.h"
 #include "ml/scaler.h"
+#include "nad_parse.h"
 
 const char *const engine_feature_names[ENGINE_DIM] = {
 	"src_ip_hash",	"dst_ip_hash",	 "packet_size",	  "protocol",
@@ -499,6 +504,19 @@ static void dst_update(struct dst_ent *d, uint64_t now)
 	}
 }
 
+/* TCP flag sets: the four that tell a segment's role, the ECN pair, SYN-ACK, XMAS. */
+#define TCP_FSRA (NAD_TCP_FIN | NAD_TCP_SYN | NAD_TCP_RST | NAD_TCP_ACK)
+#define TCP_ECN (NAD_TCP_ECE | NAD_TCP_CWR)
+#define TCP_SYNACK (NAD_TCP_SYN | NAD_TCP_ACK)
+#define TCP_XMAS (NAD_TCP_FIN | NAD_TCP_PSH | NAD_TCP_URG)
+
+/* An ICMP or ICMPv6 echo request (ping). */
+static bool echo_request(const struct nad_rec *r)
+{
+	return (r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == ICMP_ECHO) ||
+	       (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == ICMP6_ECHO_REQUEST);
+}
+
 static bool is_iot_port(uint16_t p)
 {
 	return p == 1883 || p == 8883 || p == 5683 || p == 1900 || p == 5353;
@@ -602,52 +620,6 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 	f->client_spoke = false;
 }
 
-/* ICMP (RFC 792 and successors) type and code pairs IANA has assigned. */
-static bool icmp4_known(uint8_t type, uint8_t code)
-{
-	switch (type) {
-	case 0: case 4: case 8: case 10: case 13: case 14: case 15: case 16: case 17: case 18:
-	case 42:
-		return code == 0;
-	case 3:
-		return code <= 15;
-	case 5:
-		return code <= 3;
-	case 9:
-		return code == 0 || code == 16;
-	case 11:
-		return code <= 1;
-	case 12:
-		return code <= 2;
-	case 43:
-		return code <= 4;
-	case 30: case 31: case 32: case 33: case 34: case 35: case 36: case 37: case 38: case 39:
-	case 40: case 41:
-		return true; /* deprecated or experimental, but assigned */
-	}
-	return false;
-}
-
-/* ICMPv6 (RFC 4443 and successors). */
-static bool icmp6_known(uint8_t type, uint8_t code)
-{
-	switch (type) {
-	case 1:
-		return code <= 8;
-	case 2:
-		return code == 0;
-	case 3:
-		return code <= 1;
-	case 4:
-		return code <= 3;
-	case 128: case 129:
-		return code == 0;
-	case 100: case 101: case 127: case 200: case 201:
-		return true; /* private experimentation and expansion */
-	}
-	return type >= 130 && type <= 161;
-}
-
 /*
  * A packet the parser found well formed but that breaks its protocol's rules, or NULL:
  * an ICMP type or code no one has assigned (fuzzers and OS fingerprinters send them;
@@ -661,9 +633,11 @@ static const char *violation(struct src_ent *s, const struct nad_rec *r, uint64_
 {
 	uint8_t type = r->sport >> 8, code = r->sport & 0xff;
 
-	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMP && !icmp4_known(type, code))
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMP &&
+	    !icmp_assigned(r->ip_proto, type, code))
 		return "ICMP type and code unassigned";
-	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMPV6 && !icmp6_known(type, code))
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMPV6 &&
+	    !icmp_assigned(r->ip_proto, type, code))
 		return "ICMPv6 type and code unassigned";
 	if (r->flags & NAD_F_FRAG) {
 		bool tiny = r->wire_bytes - r->l3_off < 68;
@@ -745,15 +719,15 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	bool tcp = r->ip_proto == IPPROTO_TCP, udp = r->ip_proto == IPPROTO_UDP;
 	bool arp = r->flags & NAD_F_ARP; /* saddr/daddr: sender and target, sport: opcode */
 	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
-	bool syn_only = tcp && (r->tcp_flags & 0x17) == 0x02;
-	uint8_t fl = r->tcp_flags & 0x3f;
+	bool syn_only = tcp && (r->tcp_flags & TCP_FSRA) == NAD_TCP_SYN;
+	uint8_t fl = r->tcp_flags & ~TCP_ECN;
 	/* a later fragment has no TCP header: its zero flags are not a NULL probe */
-	bool stealth = tcp && (r->flags & NAD_F_L4) && (fl == 0 || fl == 0x01 || fl == 0x29);
+	bool stealth = tcp && (r->flags & NAD_F_L4) &&
+		       (fl == 0 || fl == NAD_TCP_FIN || fl == TCP_XMAS);
 	bool probe = syn_only || stealth || (udp && r->payload_bytes <= 64 && r->sport >= 1024) ||
-		     (r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == 8) ||
-		     (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128) ||
-		     (arp && r->sport == 1); /* who-has */
-	bool flood = syn_only || (tcp && ((r->tcp_flags & 0x12) == 0x12 || (r->tcp_flags & 0x04))) ||
+		     echo_request(r) || (arp && r->sport == ARPOP_REQUEST); /* who-has */
+	bool flood = syn_only || (tcp && ((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK ||
+					  (r->tcp_flags & NAD_TCP_RST))) ||
 		     udp || icmp;
 	double iv = 0, x;
 	struct pair_slot *ps = NULL;
@@ -881,12 +855,16 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	 */
 	{
 		uint8_t ity = r->sport >> 8;
-		bool answer = (tcp && (((r->tcp_flags & 0x12) == 0x12) || (r->tcp_flags & 0x04) ||
-				       ((r->tcp_flags & 0x17) == 0x10 && !r->payload_bytes))) ||
-			      (r->ip_proto == IPPROTO_ICMP && ity == 0) ||
-			      (r->ip_proto == IPPROTO_ICMPV6 && ity == 129);
-		bool icmp_err = (r->ip_proto == IPPROTO_ICMP && (ity == 3 || ity == 11)) ||
-				(r->ip_proto == IPPROTO_ICMPV6 && ity >= 1 && ity <= 4);
+		bool answer =
+			(tcp && (((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK) ||
+				 (r->tcp_flags & NAD_TCP_RST) ||
+				 ((r->tcp_flags & TCP_FSRA) == NAD_TCP_ACK && !r->payload_bytes))) ||
+			(r->ip_proto == IPPROTO_ICMP && ity == ICMP_ECHOREPLY) ||
+			(r->ip_proto == IPPROTO_ICMPV6 && ity == ICMP6_ECHO_REPLY);
+		bool icmp_err = (r->ip_proto == IPPROTO_ICMP &&
+				 (ity == ICMP_DEST_UNREACH || ity == ICMP_TIME_EXCEEDED)) ||
+				(r->ip_proto == IPPROTO_ICMPV6 && ity >= ICMP6_DST_UNREACH &&
+				 ity <= ICMP6_PARAM_PROB);
 
 		/* an ICMP error is an answer to a peer that sent to us; unsolicited, a flood */
 		if (icmp_err && ds->recv_p1 >= 1)
@@ -905,8 +883,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		ds->dnsq60 += w;
 		ds->dnsq_b60 += (double)r->payload_bytes * w;
 	}
-	if ((r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == 8) ||
-	    (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == 128)) {
+	if (echo_request(r)) {
 		x = r->payload_bytes;
 		ds->echo60 += w;
 		ds->echo_b60 += x * w;
@@ -947,9 +924,9 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		if (ps) {
 			if (syn_only)
 				ps->conns60 += w;
-			else if (tcp && (r->tcp_flags & 0x10)) {
+			else if (tcp && (r->tcp_flags & NAD_TCP_ACK)) {
 				ps->pay_n60 += w;
-				if (r->tcp_flags & 0x01)
+				if (r->tcp_flags & NAD_TCP_FIN)
 					ps->fins60 += w;
 				if (r->payload_bytes) {
 					ps->pay_sum60 += (double)r->payload_bytes * w;
@@ -962,7 +939,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	auth_track(e, r, syn_only, now);
 
 	/* failures: an RST to a source counts against it */
-	if (tcp && (r->tcp_flags & 0x04)) {
+	if (tcp && (r->tcp_flags & NAD_TCP_RST)) {
 		peer = src_get(e, r->daddr, false, NULL);
 		if (peer) {
 			src_decay(peer, now);
@@ -1416,7 +1393,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	}
 	if (p->dos_pat)
 		FIRE(CRIT_DOS_PATTERN, p->dos_val, e->profile->dos_threshold);
-	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == 0x02 &&
+	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == NAD_TCP_SYN &&
 	    p->p100 > e->profile->scan_threshold)
 		FIRE(CRIT_SCANNING_PATTERN, p->p100, e->profile->scan_threshold);
 	if ((iv_z > 3 || iv_z < -3) && !(iot && p->s_n > 20))
