@@ -11,6 +11,7 @@
 #include "common/addr.h"
 #include "common/names.h"
 #include "detect/classify.h"
+#include "features/ports.h"
 #include "nad_parse.h"
 
 const char *const classify_criterion_names[CRIT_N] = {
@@ -98,49 +99,6 @@ int classify_profile_parse(const char *s, enum classify_profile_id *id)
 	return -EINVAL;
 }
 
-bool classify_is_auth_port(uint16_t p)
-{
-	switch (p) {
-	case 21: case 22: case 23: case 25: case 110: case 143: case 389: case 445:
-	case 465: case 587: case 636: case 993: case 995: case 1433: case 3306:
-	case 3389: case 5432: case 5900:
-		return true;
-	}
-	return false;
-}
-
-bool classify_is_login_port(uint16_t p)
-{
-	switch (p) {
-	case 21: case 22: case 23: case 110: case 143: case 465: case 587: case 993: case 995:
-		return true;
-	}
-	return false;
-}
-
-bool classify_is_sensitive_port(uint16_t p)
-{
-	switch (p) {
-	case 23: case 135: case 139: case 445: case 3389: case 5985: case 5986:
-		return true;
-	}
-	return false;
-}
-
-static bool is_web_port(uint16_t p)
-{
-	return p == 80 || p == 443 || p == 8080 || p == 8443 || p == 8000;
-}
-
-bool classify_is_suspicious_port(uint16_t p)
-{
-	switch (p) {
-	case 9001: case 9030: case 9050: case 9150: case 6667: case 4444: case 31337:
-		return true;
-	}
-	return false;
-}
-
 static enum classify_class set(struct classify_result *out, enum classify_class c, bool by_dst)
 {
 	out->cls = c;
@@ -176,7 +134,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	out->evidence[0] = out->response[0] = 0;
 
 	/* Payload to a sensitive service from a scanner: its follow-up, not more scanning. */
-	if (r->ip_proto == IPPROTO_TCP && classify_is_sensitive_port(r->dport) &&
+	if (r->ip_proto == IPPROTO_TCP && ports_is_sensitive(r->dport) &&
 	    r->payload_bytes > 0 && (ev->src_scanned || ev->src_rsts >= 3)) {
 		EV("%s sends payload to the sensitive service %s:%u after %s",
 		   src, dst, r->dport, ev->src_scanned ? "scanning" : "refused attempts (RSTs)");
@@ -253,7 +211,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	 * short requests closes them (FINs) and moves more bytes per connection, so a benign
 	 * client fetching a page 20 times a second is not slow DoS.
 	 */
-	if (r->ip_proto == IPPROTO_TCP && is_web_port(r->dport) &&
+	if (r->ip_proto == IPPROTO_TCP && ports_is_web(r->dport) &&
 	    ev->src_pair_conns >= p->slow_conns && ev->src_pair_acked >= p->slow_conns &&
 	    ev->src_pair_fins <= 0.25 * ev->src_pair_conns && ev->src_pair_bytes_per_conn < 1024) {
 		EV("slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
@@ -274,7 +232,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	 * successfully every few seconds is automation, not guessing. FTP, POP3 and the
 	 * like refuse a one-attempt connection only once, which repeats nothing.
 	 */
-	if (r->ip_proto == IPPROTO_TCP && classify_is_auth_port(r->dport) &&
+	if (r->ip_proto == IPPROTO_TCP && ports_is_auth(r->dport) &&
 	    ((ev->src_pair_conns >= p->cred_conns && (r->dport != 22 || ev->src_pair_auth_fails >= 1)) ||
 	     ev->src_pair_auth_fails >= p->cred_fails)) {
 		if (ev->src_pair_auth_fails >= 0.5)
@@ -311,7 +269,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 		return set(out, CLASS_DATA_EXFILTRATION, false);
 	}
 	if (!ev->public_to_local && (r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP) &&
-	    !is_web_port(r->dport) && ev->src_pair_sent >= p->upload_bytes &&
+	    !ports_is_web(r->dport) && ev->src_pair_sent >= p->upload_bytes &&
 	    ev->src_pair_sent >= 8 * ev->src_pair_recv) {
 		EV("one-way upload: %s sent %.1f MB to %s:%u in the last 60 s and received %.2f MB "
 		   "back, threshold %.1f MB",
@@ -380,7 +338,7 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	 * The client side only: a server answering from a service port (a web server's
 	 * SYN-ACK to a client whose ephemeral port happens to be 4444) contacts nothing.
 	 */
-	if (classify_is_suspicious_port(r->dport) && r->sport >= 1024 &&
+	if (ports_is_suspicious(r->dport) && r->sport >= 1024 &&
 	    !(r->ip_proto == IPPROTO_TCP && (r->tcp_flags & (NAD_TCP_RST | NAD_TCP_ACK))) &&
 	    (r->ip_proto == IPPROTO_TCP || r->ip_proto == IPPROTO_UDP)) {
 		EV("%s contacts %s:%u, a port used by Tor/IRC/backdoors", src,

@@ -205,13 +205,6 @@ struct classify_result {
 	char response[CLASSIFY_TEXT];
 };
 
-/* Auth / sensitive / web service ports. */
-bool classify_is_auth_port(uint16_t port);
-/* Login services that let a client try again on the same connection. */
-bool classify_is_login_port(uint16_t port);
-bool classify_is_sensitive_port(uint16_t port);
-bool classify_is_suspicious_port(uint16_t port);
-
 /*
  * Decides the class of a packet from its evidence under profile p. Returns the class
  * (CLASS_NONE when no rule matches and the score did not pass the threshold) and fills

@@ -24,6 +24,7 @@
 #include "detect/engine.h"
 #include "features/features.h"
 #include "features/icmp.h"
+#include "features/ports.h"
 #include "ml/dbscan.h"
 #include "ml/scaler.h"
 #include "nad_parse.h"
@@ -517,16 +518,6 @@ static bool echo_request(const struct nad_rec *r)
 	       (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == ICMP6_ECHO_REQUEST);
 }
 
-static bool is_iot_port(uint16_t p)
-{
-	return p == 1883 || p == 8883 || p == 5683 || p == 1900 || p == 5353;
-}
-
-static bool is_web(uint16_t p)
-{
-	return p == 80 || p == 443 || p == 8080 || p == 8443 || p == 8000;
-}
-
 /*
  * Login failures on an encrypted or clear-text login dialogue, from sizes alone.
  * A service that lets a client try again on the same connection (SSH, FTP, telnet,
@@ -577,7 +568,7 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 
 	if (r->ip_proto != IPPROTO_TCP || !(r->flags & NAD_F_L4))
 		return;
-	if (classify_is_login_port(r->dport)) { /* client -> server */
+	if (ports_is_login(r->dport)) { /* client -> server */
 		if (!syn_only && !r->payload_bytes)
 			return;
 		key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
@@ -593,7 +584,7 @@ static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only,
 			f->client_spoke = true;
 		return;
 	}
-	if (!classify_is_login_port(r->sport) || !r->payload_bytes)
+	if (!ports_is_login(r->sport) || !r->payload_bytes)
 		return; /* not a server reply */
 	f = auth_get(e, auth_key(r->daddr, r->dport, r->saddr, r->sport), false, now);
 	if (!f || f->replies >= AUTH_REPLIES)
@@ -822,7 +813,7 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 	if (ip || arp)
 		bit_set(s->hosts[0], 256, mix(dh));
 	s->peers |= 1ull << (mix(dh) % 64);
-	if (is_iot_port(r->sport) || is_iot_port(r->dport))
+	if (ports_is_iot(r->sport) || ports_is_iot(r->dport))
 		s->iot_port = true;
 	s->int_pkts += w, s->int_bytes += (uint64_t)r->wire_bytes * w;
 
@@ -954,12 +945,12 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
 		if (peer && peer->victim_dh == sh && now - peer->victim_ns < 60000000000ull)
 			ev->callback = true; /* the victim connects back to the attacker */
 		if (s->victim_dh == dh && now - s->victim_ns < 60000000000ull &&
-		    classify_is_sensitive_port(s->victim_port) && r->dport >= 1024 &&
-		    r->dport != s->victim_port && !is_web(r->dport))
+		    ports_is_sensitive(s->victim_port) && r->dport >= 1024 &&
+		    r->dport != s->victim_port && !ports_is_web(r->dport))
 			ev->callback = true; /* the attacker opens a bind shell */
 	}
 	if (tcp && r->payload_bytes > 0 &&
-	    (classify_is_sensitive_port(r->dport) || is_web(r->dport))) {
+	    (ports_is_sensitive(r->dport) || ports_is_web(r->dport))) {
 		s->victim_dh = dh;
 		s->victim_port = r->dport;
 		s->victim_ns = now;
