@@ -53,18 +53,18 @@ Test(classify, criterion_weights_match_the_table)
 Test(classify, model_score_alone_gives_only_info_classes)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 443);
-	struct classify_evidence ev = { .rec = &r, .score = 7, .threshold = 3.5,
-					.criteria = 0xf, .src_pps = 1, .src_probe_share = 0 };
+	struct classify_evidence ev = { .rec = &r, .score = 7, .threshold = 3.5, .criteria = 0xf,
+					.ctx.src_pps = 1, .ctx.src_probe_share = 0 };
 	struct classify_result out;
 
 	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
 		     CLASS_BEHAVIORAL);
 	cr_expect(strstr(out.evidence, "no rule explains"));
-	ev.interval_z = 4.2;
+	ev.ctx.interval_z = 4.2;
 	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
 		     CLASS_TIMING_ANOMALY);
-	ev.interval_z = 0;
-	ev.size_z = -5;
+	ev.ctx.interval_z = 0;
+	ev.ctx.size_z = -5;
 	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
 		     CLASS_SIZE_ANOMALY);
 	ev.score = 3;
@@ -74,7 +74,8 @@ Test(classify, model_score_alone_gives_only_info_classes)
 Test(classify, info_classes_need_both_models_to_agree_one_at_its_extreme)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 443);
-	struct classify_evidence ev = { .rec = &r, .score = 3.5, .threshold = 3.5, .src_pps = 1 };
+	struct classify_evidence ev = { .rec = &r, .score = 3.5, .threshold = 3.5,
+					.ctx.src_pps = 1 };
 	struct classify_result out;
 	const struct classify_profile *p = classify_profile_get(PROFILE_HOME);
 
@@ -91,7 +92,7 @@ Test(classify, info_classes_need_both_models_to_agree_one_at_its_extreme)
 	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_BEHAVIORAL);
 	/* both models at their normal level, topped up by a pause's interval_spike */
 	ev.criteria = 1u << CRIT_IF | 1u << CRIT_AE | 1u << CRIT_INTERVAL_SPIKE;
-	ev.interval_z = 5;
+	ev.ctx.interval_z = 5;
 	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_NONE);
 	ev.criteria |= 1u << CRIT_AE_EXTREME;
 	cr_expect_eq(classify_decide(&ev, p, &out), CLASS_TIMING_ANOMALY);
@@ -100,9 +101,13 @@ Test(classify, info_classes_need_both_models_to_agree_one_at_its_extreme)
 Test(classify, dos_needs_rate_and_signature_and_profile_scales_it)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 80);
-	struct classify_evidence ev = { .rec = &r, .src_pps = 2000, .src_syn_share = 0.95,
-					.src_top_dst_share = 1, .src_dst_ports = 1,
-					.src_dst_hosts = 1, .src_probe_share = 1 };
+	struct classify_evidence ev = { .rec = &r,
+					.ctx.src_pps = 2000,
+					.ctx.src_syn_share = 0.95,
+					.ctx.src_top_dst_share = 1,
+					.ctx.src_dst_ports = 1,
+					.ctx.src_dst_hosts = 1,
+					.ctx.src_probe_share = 1 };
 	struct classify_result out;
 
 	r.tcp_flags = 0x02;
@@ -112,7 +117,7 @@ Test(classify, dos_needs_rate_and_signature_and_profile_scales_it)
 	cr_expect(strstr(out.response, "drop it in the kernel"));
 	cr_expect_neq(classify_decide(&ev, classify_profile_get(PROFILE_ENTERPRISE), &out),
 		      CLASS_DOS_ATTACK);
-	ev.src_syn_share = 0.3;
+	ev.ctx.src_syn_share = 0.3;
 	cr_expect_neq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
 		      CLASS_DOS_ATTACK);
 }
@@ -159,27 +164,34 @@ Test(classify, quiet_decision_equals_the_decision_with_text)
 	for (int i = 0; i < 20000; i++) {
 		struct nad_rec r = rec(protos[rs_xorshift(&st) % 3], ports[rs_xorshift(&st) % 8]);
 		struct classify_evidence ev = {
-			.rec = &r, .outbound = rs_xorshift(&st) & 1, .src_pps = rnd(&st, 5000),
-			.src_bps = rnd(&st, 2e7), .src_syn_share = rnd(&st, 1),
-			.src_udp_share = rnd(&st, 1), .src_icmp_share = rnd(&st, 1),
-			.src_top_dst_share = rnd(&st, 1), .src_dst_ports = rs_xorshift(&st) % 40,
-			.src_dst_hosts = rs_xorshift(&st) % 30, .src_probe_share = rnd(&st, 1),
-			.src_stealth_probes = rnd(&st, 8), .src_pair_conns = rnd(&st, 60),
-			.src_pair_payload_mean = rnd(&st, 1000), .src_pair_acked = rnd(&st, 60),
-			.src_pair_fins = rnd(&st, 30), .src_pair_bytes_per_conn = rnd(&st, 3000),
-			.src_pkts10 = rnd(&st, 1000), .src_recent_ports = rs_xorshift(&st) % 40,
-			.src_answer_share = rnd(&st, 1), .src_rsts = rnd(&st, 5),
-			.src_scanned = !(rs_xorshift(&st) % 4), .src_malformed = rnd(&st, 4),
-			.src_pair_bytes_out = rnd(&st, 2e7), .src_dns_query_bytes = rnd(&st, 1e5),
-			.src_pair_sent = rnd(&st, 2e7), .src_pair_recv = rnd(&st, 2e6),
-			.src_pair_dns_queries = rnd(&st, 200), .src_pair_dns_mean = rnd(&st, 150),
-			.src_pair_echo = rnd(&st, 20), .src_pair_echo_mean = rnd(&st, 200),
-			.src_pair_echo_sd = rnd(&st, 20), .public_to_local = rs_xorshift(&st) & 1,
-			.callback = !(rs_xorshift(&st) % 16), .dst_pps = rnd(&st, 1000),
-			.dst_flood_share = rnd(&st, 1), .dst_srcs = rs_xorshift(&st) % 40,
-			.dst_new_payload_srcs = rnd(&st, 20), .criteria = rs_xorshift(&st) & 0xff,
-			.score = rnd(&st, 8), .threshold = 3.5, .interval_z = rnd(&st, 8) - 4,
-			.size_z = rnd(&st, 8) - 4,
+			.rec = &r, .ctx.outbound = rs_xorshift(&st) & 1,
+			.ctx.src_pps = rnd(&st, 5000), .ctx.src_bps = rnd(&st, 2e7),
+			.ctx.src_syn_share = rnd(&st, 1), .ctx.src_udp_share = rnd(&st, 1),
+			.ctx.src_icmp_share = rnd(&st, 1), .ctx.src_top_dst_share = rnd(&st, 1),
+			.ctx.src_dst_ports = rs_xorshift(&st) % 40,
+			.ctx.src_dst_hosts = rs_xorshift(&st) % 30,
+			.ctx.src_probe_share = rnd(&st, 1), .ctx.src_stealth_probes = rnd(&st, 8),
+			.ctx.src_pair_conns = rnd(&st, 60),
+			.ctx.src_pair_payload_mean = rnd(&st, 1000),
+			.ctx.src_pair_acked = rnd(&st, 60), .ctx.src_pair_fins = rnd(&st, 30),
+			.ctx.src_pair_bytes_per_conn = rnd(&st, 3000),
+			.ctx.src_pkts10 = rnd(&st, 1000),
+			.ctx.src_recent_ports = rs_xorshift(&st) % 40,
+			.ctx.src_answer_share = rnd(&st, 1), .ctx.src_rsts = rnd(&st, 5),
+			.src_scanned = !(rs_xorshift(&st) % 4), .ctx.src_malformed = rnd(&st, 4),
+			.ctx.src_pair_bytes_out = rnd(&st, 2e7),
+			.ctx.src_dns_query_bytes = rnd(&st, 1e5),
+			.ctx.src_pair_sent = rnd(&st, 2e7), .ctx.src_pair_recv = rnd(&st, 2e6),
+			.ctx.src_pair_dns_queries = rnd(&st, 200),
+			.ctx.src_pair_dns_mean = rnd(&st, 150), .ctx.src_pair_echo = rnd(&st, 20),
+			.ctx.src_pair_echo_mean = rnd(&st, 200),
+			.ctx.src_pair_echo_sd = rnd(&st, 20),
+			.ctx.public_to_local = rs_xorshift(&st) & 1,
+			.ctx.callback = !(rs_xorshift(&st) % 16), .ctx.dst_pps = rnd(&st, 1000),
+			.ctx.dst_flood_share = rnd(&st, 1), .ctx.dst_srcs = rs_xorshift(&st) % 40,
+			.ctx.dst_new_payload_srcs = rnd(&st, 20),
+			.criteria = rs_xorshift(&st) & 0xff, .score = rnd(&st, 8), .threshold = 3.5,
+			.ctx.interval_z = rnd(&st, 8) - 4, .ctx.size_z = rnd(&st, 8) - 4,
 		};
 		struct classify_result loud, quiet;
 		enum classify_class c;

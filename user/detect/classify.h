@@ -2,9 +2,10 @@
 /*
  * detect/classify.h - the twelve anomaly classes, decided by explicit evidence.
  *
- * The engine (engine.h) keeps the trackers and fills a struct classify_evidence
- * for each packet; classify_decide() turns it into at most one class with an
- * evidence sentence (the numbers that decided it) and a recommended response.
+ * The engine (engine.h) fills a struct classify_evidence for each packet from the
+ * trackers (features/context.h) and the criteria; classify_decide() turns it into at
+ * most one class with an evidence sentence (the numbers that decided it) and a
+ * recommended response.
  * A model score alone never decides a critical or warning class: only the
  * info classes (timing_anomaly, size_anomaly, behavioral) need the weighted
  * score to have passed the threshold, and they are what the models flag.
@@ -74,7 +75,7 @@
  *                         (the parser's reason code, illegal flag combinations;
  *                         an answer to port 0 is the asker's violation), or
  *                         non-conforming ones: unassigned ICMP/ICMPv6 type or
- *                         code, a stream of tiny IP fragments (engine.c violation())
+ *                         code, a stream of tiny IP fragments (features/context.c violation())
  *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
  *                         without a DoS signature, from a source that mostly
  *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
@@ -101,6 +102,7 @@
 
 #include "common/addr.h"
 #include "common/names.h"
+#include "features/context.h"
 #include "nad_abi.h"
 
 /* Thresholds that depend on the network (profile). */
@@ -150,50 +152,13 @@ enum classify_criterion {
 extern const char *const classify_criterion_names[CRIT_N];
 extern const double classify_criterion_weights[CRIT_N];
 
-/* What the trackers know when a packet arrives (filled by the engine). */
+/* What a class decision reads (filled by the engine). */
 struct classify_evidence {
 	const struct nad_rec *rec;
-	bool outbound; /* see data_exfiltration above */
-	/* the packet's source */
-	double src_pps, src_bps; /* [1 s] and [5 s] */
-	double src_syn_share, src_udp_share, src_icmp_share; /* of its packets [1 s] */
-	double src_top_dst_share; /* share of its packets [1 s] to this packet's destination */
-	unsigned src_dst_ports, src_dst_hosts; /* distinct [10 s] */
-	double src_probe_share; /* probes among its last 100 packets (since a 5-s pause) */
-	double src_stealth_probes; /* NULL/FIN/XMAS [10 s] */
-	double src_pair_conns; /* new TCP connections to this dst:port [60 s] */
-	double src_pair_auth_fails; /* login failures this dst:port answered it [60 s] */
-	double src_pair_payload_mean; /* mean payload of its packets with payload to this dst:port */
-	double src_pair_acked; /* packets with ACK to this dst:port [60 s]: handshakes done */
-	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
-	double src_pair_bytes_per_conn; /* payload bytes per new connection to it [60 s] */
-	double src_pkts10; /* its packets [10 s] */
-	unsigned src_recent_ports; /* distinct destination ports of its last 100 packets
-				    * (filled when src_dst_ports >= 10 or a SYN) */
-	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
-	double src_rsts; /* RSTs received [60 s] */
+	struct context_figures ctx; /* what the trackers know (features/context.h) */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */
-	double src_malformed; /* malformed and non-conforming packets [60 s] */
-	const char *violation; /* why this well-formed packet breaks its protocol's rules, or NULL */
-	double src_pair_bytes_out; /* outbound bytes to this destination [60 s] */
-	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
-	double src_pair_sent, src_pair_recv; /* payload bytes to / from this dst [60 s] */
-	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to this dst [60 s], mean B */
-	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
-	bool local_to_public, public_to_local; /* address locality (addr_is_private) */
-	bool src_new; /* first seen in the last 10 s */
-	bool src_iot;
-	bool callback; /* see intrusion_attempt */
-	/* the packet's destination */
-	double dst_pps; /* [1 s] */
-	double dst_flood_share; /* SYN-only/SYN-ACK/RST/UDP/ICMP share [1 s] */
-	unsigned dst_srcs; /* distinct sources [10 s] */
-	double dst_new_payload_srcs; /* new sources with payload to this port [10 s] */
-	bool dstport_in_baseline; /* dst:port seen during the warm-up (Bloom filter) */
-	/* scores */
 	unsigned criteria; /* mask of fired criteria */
-	double score, threshold;
-	double interval_z, size_z;
+	double score, threshold; /* weighted score and the threshold it had to reach */
 };
 
 #define CLASSIFY_TEXT 320

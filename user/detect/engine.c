@@ -13,18 +13,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if_arp.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
-#include <netinet/ip_icmp.h>
 
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/names.h"
 #include "detect/engine.h"
 #include "features/features.h"
-#include "features/icmp.h"
-#include "features/ports.h"
+#include "features/context.h"
+#include "features/sketch.h"
 #include "ml/dbscan.h"
 #include "ml/scaler.h"
 #include "nad_parse.h"
@@ -36,11 +33,6 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 	"src_pkt_rate", "src_dst_ports", "src_dst_hosts",
 };
 
-#define SRC_SETS 4096 /* x 4 ways */
-#define DST_SETS 2048
-#define WAYS 4
-#define EPOCH_NS 10000000000ull
-#define NEW_SRC_NS 10000000000ull
 #define WARMUP_NS 60000000000ull
 #define WARMUP_PKTS 5000
 #define TICK_NS 1000000000ull
@@ -49,77 +41,13 @@ const char *const engine_feature_names[ENGINE_DIM] = {
 #define CAMP_RING 1024
 #define CAMP_SAMPLE_NS 200000000ull
 #define INFO_SIGS 8
-#define AUTH_SETS 1024 /* x 4 ways: connections to multi-attempt login services */
-#define AUTH_REPLIES 12 /* server replies of a connection that can be login failures */
 
-struct pair_slot {
-	uint32_t dh;
-	uint16_t port;
-	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
-	double fins60; /* connections the source closed (FIN) */
-	double fails60; /* login failures it received (repeated server replies, see auth_track) */
-};
-
-/* One connection to a multi-attempt login service (see auth_track). */
-struct auth_flow {
-	uint64_t key; /* 0: free */
-	uint64_t last_ns;
-	uint16_t lens[2]; /* payload lengths of the server's last two replies */
-	uint8_t replies; /* server payload packets so far */
-	bool client_spoke; /* client payload since the server's last reply */
-};
-
-struct dst_slot {
-	uint32_t dh;
-	double p1, bytes60; /* bytes60: outbound payload bytes only */
-	double sent60, recv60; /* payload bytes sent to / received from this peer */
-	double recv_p1; /* packets received from this peer [1 s] */
-	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
-	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
-};
-
-struct fast_ring {
-	uint8_t bits[13]; /* 100 bits: interval < 1 ms */
-	uint8_t i, n, cnt;
-};
-
-struct src_ent {
-	__u8 addr[16];
-	bool used;
-	bool newreg_counted;
-	bool iot_port;
-	uint64_t first_ns, last_ns, upd_ns, epoch;
-	uint64_t ports[2][8];
-	uint64_t hosts[2][4];
-	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
-	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
-	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
-	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
-	struct pair_slot pairs[4];
-	struct dst_slot dsts[4];
-	uint16_t last_ports[100];
-	uint8_t lp_i, lp_n;
-	struct fast_ring fast;
-	struct fast_ring probes; /* which of its last 100 packets were probes */
-	double iv_mean, iv_var, sz_mean, sz_var;
+/* What the engine keeps about a source beside its trackers (by context slot). */
+struct src_notes {
+	uint64_t scanned_until; /* classified scanning: src_scanned until then */
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
 	uint8_t info_sig_n, info_sig_i;
-	uint32_t n;
-	uint64_t scanned_until, victim_ns;
-	uint32_t victim_dh;
-	uint16_t victim_port;
-	uint64_t int_pkts, int_bytes;
-};
-
-struct dst_ent {
-	__u8 addr[16];
-	bool used;
-	uint64_t last_ns, upd_ns, epoch;
-	uint64_t srcs[2][8];
-	double p1, flood1, newreg10;
-	uint16_t reg_port;
-	struct fast_ring fast;
 };
 
 struct score_hist {
@@ -137,12 +65,7 @@ struct camp_sample {
 /* One record between tracking and classification (see engine_process_batch). */
 struct pending {
 	struct nad_rec r;
-	struct classify_evidence ev;
-	struct src_ent *s;
-	uint32_t s_n; /* the source's packet count right after this record's tracking */
-	double iv_z, sz_z, dos_val;
-	bool dos_pat, iot;
-	unsigned p100;
+	struct classify_evidence ev; /* ev.ctx: the trackers' figures */
 	float vec[ENGINE_DIM];
 	float ae, ifs;
 };
@@ -156,9 +79,8 @@ struct engine {
 	uint64_t scratch_gen;
 	struct alert *alert;
 	struct features *feat;
-	struct src_ent *src;
-	struct dst_ent *dst;
-	struct auth_flow *auth;
+	struct context *ctx;
+	struct src_notes *notes; /* CONTEXT_SRC_SLOTS */
 	float vec[ENGINE_DIM];
 	unsigned last_criteria;
 	/* rare_protocol */
@@ -171,7 +93,6 @@ struct engine {
 	const struct classify_profile *profile;
 	bool profile_fixed, profile_inferred, warm;
 	uint64_t local_hosts[64]; /* 4096 bits */
-	uint64_t baseline[1024]; /* 65536-bit Bloom filter (2 hashes) of dst:port seen in warm-up */
 	/* clock */
 	bool started;
 	uint64_t start_ns, now_ns, next_tick, next_summary, n_pkts;
@@ -200,60 +121,6 @@ struct engine {
 	float *batch_X, *batch_ae, *batch_if;
 };
 
-static uint32_t hash16(const __u8 a[16])
-{
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return h;
-}
-
-static uint32_t mix(uint32_t h)
-{
-	h ^= h >> 16;
-	h *= 0x7feb352d;
-	h ^= h >> 15;
-	h *= 0x846ca68b;
-	h ^= h >> 16;
-	return h;
-}
-
-static void bit_set(uint64_t *bm, unsigned nbits, uint32_t h)
-{
-	h %= nbits;
-	bm[h / 64] |= 1ull << (h % 64);
-}
-
-/* Linear counting over the union of two bitmaps. */
-static unsigned distinct(const uint64_t *a, const uint64_t *b, unsigned nwords)
-{
-	unsigned m = nwords * 64, ones = 0;
-
-	for (unsigned i = 0; i < nwords; i++)
-		ones += __builtin_popcountll(a[i] | (b ? b[i] : 0));
-	if (ones >= m)
-		return (unsigned)(m * log((double)m));
-	return (unsigned)lround(-(double)m * log((double)(m - ones) / m));
-}
-
-static void fast_push(struct fast_ring *f, bool fast)
-{
-	bool old = f->n == 100 && (f->bits[f->i / 8] >> (f->i % 8) & 1);
-
-	if (f->n == 100 && old)
-		f->cnt--;
-	if (fast) {
-		f->bits[f->i / 8] |= 1 << (f->i % 8);
-		f->cnt++;
-	} else {
-		f->bits[f->i / 8] &= ~(1 << (f->i % 8));
-	}
-	f->i = (f->i + 1) % 100;
-	if (f->n < 100)
-		f->n++;
-}
-
 void engine_opts_default(struct engine_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -272,9 +139,8 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 		return NULL;
 	e->o = *o;
 	e->slot = -1;
-	e->src = calloc((size_t)SRC_SETS * WAYS, sizeof(*e->src));
-	e->dst = calloc((size_t)DST_SETS * WAYS, sizeof(*e->dst));
-	e->auth = calloc((size_t)AUTH_SETS * WAYS, sizeof(*e->auth));
+	e->ctx = context_new();
+	e->notes = calloc(CONTEXT_SRC_SLOTS, sizeof(*e->notes));
 	e->feat = features_new();
 	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
 	e->camp_X = calloc((size_t)CAMP_RING * ENGINE_DIM, sizeof(float));
@@ -285,8 +151,8 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->src || !e->dst || !e->auth || !e->feat || !e->camp || !e->camp_X ||
-	    !e->camp_labels || !e->db || !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
+	if (!e->ctx || !e->notes || !e->feat || !e->camp || !e->camp_X || !e->camp_labels ||
+	    !e->db || !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -359,9 +225,8 @@ void engine_free(struct engine *e)
 	modelset_scratch_free(e->scratch);
 	features_free(e->feat);
 	dbscan_free(e->db);
-	free(e->src);
-	free(e->dst);
-	free(e->auth);
+	context_free(e->ctx);
+	free(e->notes);
 	free(e->camp);
 	free(e->camp_X);
 	free(e->camp_labels);
@@ -375,288 +240,6 @@ void engine_free(struct engine *e)
 void engine_set_observer(struct engine *e, alert_event_fn fn, void *ctx)
 {
 	alert_set_observer(e->alert, fn, ctx);
-}
-
-/* Set-associative lookup; insert evicts the least recently seen way. */
-static struct src_ent *src_get(struct engine *e, const __u8 a[16], bool insert, bool *created)
-{
-	struct src_ent *set = &e->src[(size_t)(mix(hash16(a)) % SRC_SETS) * WAYS], *victim = NULL;
-
-	for (int w = 0; w < WAYS; w++) {
-		if (set[w].used && !memcmp(set[w].addr, a, 16))
-			return &set[w];
-	}
-	if (!insert)
-		return NULL;
-	for (int w = 0; w < WAYS; w++) {
-		if (!set[w].used) {
-			victim = &set[w];
-			break;
-		}
-		if (!victim || set[w].last_ns < victim->last_ns)
-			victim = &set[w];
-	}
-	memset(victim, 0, sizeof(*victim));
-	victim->used = true;
-	memcpy(victim->addr, a, 16);
-	if (created)
-		*created = true;
-	return victim;
-}
-
-static struct dst_ent *dst_get(struct engine *e, const __u8 a[16])
-{
-	struct dst_ent *set = &e->dst[(size_t)(mix(hash16(a) ^ 0x5bd1e995) % DST_SETS) * WAYS],
-		       *victim = NULL;
-
-	for (int w = 0; w < WAYS; w++) {
-		if (set[w].used && !memcmp(set[w].addr, a, 16))
-			return &set[w];
-	}
-	for (int w = 0; w < WAYS; w++) {
-		if (!set[w].used) {
-			victim = &set[w];
-			break;
-		}
-		if (!victim || set[w].last_ns < victim->last_ns)
-			victim = &set[w];
-	}
-	memset(victim, 0, sizeof(*victim));
-	victim->used = true;
-	memcpy(victim->addr, a, 16);
-	return victim;
-}
-
-static double decay(uint64_t dt_ns, double tau_s)
-{
-	return exp(-(double)dt_ns / (tau_s * 1e9));
-}
-
-static void src_decay(struct src_ent *s, uint64_t now)
-{
-	uint64_t dt = now > s->upd_ns ? now - s->upd_ns : 0;
-	double f1, f5, f10, f60;
-
-	if (!dt)
-		return;
-	f1 = decay(dt, 1), f5 = decay(dt, 5), f10 = decay(dt, 10), f60 = decay(dt, 60);
-	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1, s->ans1 *= f1;
-	s->b5 *= f5;
-	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
-	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
-	s->frag_tiny60 *= f60, s->frag_big60 *= f60;
-	for (int i = 0; i < 4; i++) {
-		s->pairs[i].conns60 *= f60;
-		s->pairs[i].pay_sum60 *= f60;
-		s->pairs[i].pay_n60 *= f60;
-		s->pairs[i].data_n60 *= f60;
-		s->pairs[i].fins60 *= f60;
-		s->pairs[i].fails60 *= f60;
-		s->dsts[i].p1 *= f1;
-		s->dsts[i].bytes60 *= f60;
-		s->dsts[i].sent60 *= f60;
-		s->dsts[i].recv60 *= f60;
-		s->dsts[i].recv_p1 *= f1;
-		s->dsts[i].dnsq60 *= f60;
-		s->dsts[i].dnsq_b60 *= f60;
-		s->dsts[i].echo60 *= f60;
-		s->dsts[i].echo_b60 *= f60;
-		s->dsts[i].echo_b2_60 *= f60;
-	}
-	s->upd_ns = now;
-}
-
-static void src_epoch(struct src_ent *s, uint64_t now)
-{
-	uint64_t ep = now / EPOCH_NS;
-
-	if (ep == s->epoch)
-		return;
-	if (ep == s->epoch + 1) {
-		memcpy(s->ports[1], s->ports[0], sizeof(s->ports[0]));
-		memcpy(s->hosts[1], s->hosts[0], sizeof(s->hosts[0]));
-	} else {
-		memset(s->ports[1], 0, sizeof(s->ports[1]));
-		memset(s->hosts[1], 0, sizeof(s->hosts[1]));
-	}
-	memset(s->ports[0], 0, sizeof(s->ports[0]));
-	memset(s->hosts[0], 0, sizeof(s->hosts[0]));
-	s->epoch = ep;
-}
-
-static void dst_update(struct dst_ent *d, uint64_t now)
-{
-	uint64_t dt = now > d->upd_ns ? now - d->upd_ns : 0, ep = now / EPOCH_NS;
-
-	if (dt) {
-		double f1 = decay(dt, 1);
-
-		d->p1 *= f1, d->flood1 *= f1;
-		d->newreg10 *= decay(dt, 10);
-		d->upd_ns = now;
-	}
-	if (ep != d->epoch) {
-		if (ep == d->epoch + 1)
-			memcpy(d->srcs[1], d->srcs[0], sizeof(d->srcs[0]));
-		else
-			memset(d->srcs[1], 0, sizeof(d->srcs[1]));
-		memset(d->srcs[0], 0, sizeof(d->srcs[0]));
-		d->epoch = ep;
-	}
-}
-
-/* TCP flag sets: the four that tell a segment's role, the ECN pair, SYN-ACK, XMAS. */
-#define TCP_FSRA (NAD_TCP_FIN | NAD_TCP_SYN | NAD_TCP_RST | NAD_TCP_ACK)
-#define TCP_ECN (NAD_TCP_ECE | NAD_TCP_CWR)
-#define TCP_SYNACK (NAD_TCP_SYN | NAD_TCP_ACK)
-#define TCP_XMAS (NAD_TCP_FIN | NAD_TCP_PSH | NAD_TCP_URG)
-
-/* An ICMP or ICMPv6 echo request (ping). */
-static bool echo_request(const struct nad_rec *r)
-{
-	return (r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == ICMP_ECHO) ||
-	       (r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == ICMP6_ECHO_REQUEST);
-}
-
-/*
- * Login failures on an encrypted or clear-text login dialogue, from sizes alone.
- * A service that lets a client try again on the same connection (SSH, FTP, telnet,
- * POP3, IMAP, SMTP submission) answers every refused attempt with the same reply:
- * SSH's USERAUTH_FAILURE is one size under any cipher, FTP's "530 Login incorrect"
- * one length. So a server reply that answers a client request and has the length of
- * one of the server's two previous replies on that connection is counted as a
- * failure, against the client's (client, server, port) pair. Only the first
- * AUTH_REPLIES server replies of a connection count: the key exchange and the login
- * fit in them (Hydra's six SSH attempts are replies 6..11), a shell's keystroke
- * echoes come after. A successful login's replies (SSH: 41, 1088, 1564, 44, 52,
- * 100, 28, 256, ... bytes) do not repeat. Connections are tracked from their SYN.
- */
-static uint64_t auth_key(const __u8 cli[16], uint16_t cport, const __u8 srv[16], uint16_t sport)
-{
-	uint64_t hi = mix(hash16(cli) ^ (uint32_t)cport * 2654435761u);
-	uint64_t lo = mix(hash16(srv) ^ 0x85ebca6bu ^ (uint32_t)sport * 2246822519u);
-
-	return (hi << 32 | lo) | 1;
-}
-
-static struct auth_flow *auth_get(struct engine *e, uint64_t key, bool create, uint64_t now)
-{
-	struct auth_flow *set = &e->auth[(size_t)(key % AUTH_SETS) * WAYS], *victim = NULL;
-
-	for (int w = 0; w < WAYS; w++) {
-		if (set[w].key == key)
-			return &set[w];
-	}
-	if (!create)
-		return NULL;
-	for (int w = 0; w < WAYS; w++) {
-		if (!victim || set[w].last_ns < victim->last_ns)
-			victim = &set[w];
-	}
-	memset(victim, 0, sizeof(*victim));
-	victim->key = key;
-	victim->last_ns = now;
-	return victim;
-}
-
-static void auth_track(struct engine *e, const struct nad_rec *r, bool syn_only, uint64_t now)
-{
-	struct auth_flow *f;
-	struct src_ent *cli;
-	uint64_t key;
-	uint32_t sh;
-
-	if (r->ip_proto != IPPROTO_TCP || !(r->flags & NAD_F_L4))
-		return;
-	if (ports_is_login(r->dport)) { /* client -> server */
-		if (!syn_only && !r->payload_bytes)
-			return;
-		key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
-		f = auth_get(e, key, syn_only, now);
-		if (!f)
-			return;
-		if (syn_only && f->replies) { /* the port pair is reused: a new connection */
-			memset(f, 0, sizeof(*f));
-			f->key = key;
-		}
-		f->last_ns = now;
-		if (r->payload_bytes)
-			f->client_spoke = true;
-		return;
-	}
-	if (!ports_is_login(r->sport) || !r->payload_bytes)
-		return; /* not a server reply */
-	f = auth_get(e, auth_key(r->daddr, r->dport, r->saddr, r->sport), false, now);
-	if (!f || f->replies >= AUTH_REPLIES)
-		return;
-	f->last_ns = now;
-	if (f->client_spoke && f->replies &&
-	    (r->payload_bytes == f->lens[0] ||
-	     (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
-		cli = src_get(e, r->daddr, false, NULL);
-		sh = hash16(r->saddr);
-		if (cli) {
-			src_decay(cli, now);
-			for (int k = 0; k < 4; k++) {
-				if (cli->pairs[k].dh == sh && cli->pairs[k].port == r->sport) {
-					cli->pairs[k].fails60 += 1;
-					break;
-				}
-			}
-		}
-	}
-	f->lens[1] = f->lens[0];
-	f->lens[0] = r->payload_bytes;
-	f->replies++;
-	f->client_spoke = false;
-}
-
-/*
- * A packet the parser found well formed but that breaks its protocol's rules, or NULL:
- * an ICMP type or code no one has assigned (fuzzers and OS fingerprinters send them;
- * Suricata calls them icmpv4.unknown_type/unknown_code), or a fragment in a stream of
- * tiny fragments. Every host must take a 68-byte datagram whole (RFC 791), so only a
- * datagram's last fragment is ever that small, at most one per datagram; a source whose
- * fragments are mostly that small is splitting headers across fragments or sending
- * overlapping garbage (RFC 1858) to evade inspection. Counted like malformed packets.
- */
-static const char *violation(struct src_ent *s, const struct nad_rec *r, uint64_t w)
-{
-	uint8_t type = r->sport >> 8, code = r->sport & 0xff;
-
-	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMP &&
-	    !icmp_assigned(r->ip_proto, type, code))
-		return "ICMP type and code unassigned";
-	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMPV6 &&
-	    !icmp_assigned(r->ip_proto, type, code))
-		return "ICMPv6 type and code unassigned";
-	if (r->flags & NAD_F_FRAG) {
-		bool tiny = r->wire_bytes - r->l3_off < 68;
-
-		if (tiny)
-			s->frag_tiny60 += w;
-		else
-			s->frag_big60 += w;
-		if (tiny && s->frag_tiny60 >= 10 && s->frag_tiny60 >= 3 * s->frag_big60)
-			return "tiny IP fragments (under 68 bytes, most of its fragments)";
-	}
-	return NULL;
-}
-
-static unsigned ports_last100(const struct src_ent *s)
-{
-	uint64_t seen[16] = { 0 }; /* 1024-bit hashed set; exact enough for <= 100 values */
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < s->lp_n; i++) {
-		uint32_t h = (s->last_ports[i] * 2654435761u) >> 22;
-
-		if (!(seen[h / 64] >> (h % 64) & 1)) {
-			seen[h / 64] |= 1ull << (h % 64);
-			n++;
-		}
-	}
-	return n;
 }
 
 static void hist_add(struct score_hist *h, double score, double w)
@@ -695,363 +278,20 @@ static void hist_update_threshold(struct score_hist *h, double base)
 }
 
 /*
- * Updates the trackers with rec and writes the model vector; fills the evidence that
- * comes from the trackers. Returns the source entry.
+ * Tracks rec in the context (figures into *f) and writes the model vector into e->vec;
+ * the source's notes restart with a new slot.
  */
-static struct src_ent *track(struct engine *e, const struct nad_rec *r,
-			     struct classify_evidence *ev, double *iv_z, double *sz_z,
-			     bool *dos_pat, double *dos_val, unsigned *p100, bool *iot)
+static void track(struct engine *e, const struct nad_rec *r, struct context_figures *f)
 {
-	uint64_t now = r->ts_ns, w = r->weight ? r->weight : 1;
-	bool created = false, ip = r->flags & (NAD_F_IPV4 | NAD_F_IPV6);
-	struct src_ent *s = src_get(e, r->saddr, true, &created), *peer;
-	struct dst_ent *d = dst_get(e, r->daddr);
-	uint32_t dh = hash16(r->daddr), sh = hash16(r->saddr);
-	bool tcp = r->ip_proto == IPPROTO_TCP, udp = r->ip_proto == IPPROTO_UDP;
-	bool arp = r->flags & NAD_F_ARP; /* saddr/daddr: sender and target, sport: opcode */
-	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
-	bool syn_only = tcp && (r->tcp_flags & TCP_FSRA) == NAD_TCP_SYN;
-	uint8_t fl = r->tcp_flags & ~TCP_ECN;
-	/* a later fragment has no TCP header: its zero flags are not a NULL probe */
-	bool stealth = tcp && (r->flags & NAD_F_L4) &&
-		       (fl == 0 || fl == NAD_TCP_FIN || fl == TCP_XMAS);
-	bool probe = syn_only || stealth || (udp && r->payload_bytes <= 64 && r->sport >= 1024) ||
-		     echo_request(r) || (arp && r->sport == ARPOP_REQUEST); /* who-has */
-	bool flood = syn_only || (tcp && ((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK ||
-					  (r->tcp_flags & NAD_TCP_RST))) ||
-		     udp || icmp;
-	double iv = 0, x;
-	struct pair_slot *ps = NULL;
-	struct dst_slot *ds = NULL;
-	int k;
-
-	if (created)
-		s->first_ns = s->upd_ns = now, s->epoch = now / EPOCH_NS;
-	src_decay(s, now);
-	src_epoch(s, now);
-	dst_update(d, now);
-
-	/* intervals: per source and per destination */
-	if (s->n) {
-		iv = (double)(now - s->last_ns) / 1e9;
-		fast_push(&s->fast, iv < 1e-3);
-		/* after a pause, what the source does now is a new activity */
-		if (iv >= 5) {
-			s->lp_n = s->lp_i = 0;
-			memset(&s->probes, 0, sizeof(s->probes));
-		}
-	}
-	if (d->last_ns)
-		fast_push(&d->fast, now - d->last_ns < 1000000);
-	*dos_pat = false;
-	*dos_val = 0;
-	if (s->n && iv < 1e-3 && s->fast.n >= 100) {
-		*dos_val = s->fast.cnt / 100.0;
-		*dos_pat = *dos_val > e->profile->dos_threshold;
-	}
-	if (!*dos_pat && d->last_ns && now - d->last_ns < 1000000 && d->fast.n >= 100) {
-		double v = d->fast.cnt / 100.0;
-
-		*dos_val = v > *dos_val ? v : *dos_val;
-		*dos_pat = v > e->profile->dos_threshold;
-	}
-
-	/* interval and size z-scores against the source's own EWMA */
-	*iv_z = 0;
-	*sz_z = 0;
-	if (s->n) {
-		x = log10(iv + 1e-6);
-		if (s->n >= 10) {
-			double sd = sqrt(s->iv_var);
-
-			*iv_z = (x - s->iv_mean) / (sd < 0.1 ? 0.1 : sd);
-		}
-		if (s->n == 1) {
-			s->iv_mean = x;
-		} else {
-			double dlt = x - s->iv_mean;
-
-			s->iv_mean += 0.05 * dlt;
-			s->iv_var = 0.95 * (s->iv_var + 0.05 * dlt * dlt);
-		}
-	}
-	x = r->wire_bytes;
-	if (s->n >= 10) {
-		double sd = sqrt(s->sz_var), fl_sd = s->sz_mean * 0.1 > 20 ? s->sz_mean * 0.1 : 20;
-
-		*sz_z = (x - s->sz_mean) / (sd < fl_sd ? fl_sd : sd);
-	}
-	if (!s->n) {
-		s->sz_mean = x;
-	} else {
-		double dlt = x - s->sz_mean;
-
-		s->sz_mean += 0.05 * dlt;
-		s->sz_var = 0.95 * (s->sz_var + 0.05 * dlt * dlt);
-	}
-
-	/* counts */
-	s->p1 += w, s->p10 += w, s->b5 += (double)r->wire_bytes * w;
-	if (syn_only)
-		s->syn1 += w;
-	if (udp)
-		s->udp1 += w;
-	if (probe)
-		s->probe10 += w;
-	fast_push(&s->probes, probe);
-	if (stealth)
-		s->stealth10 += w;
-	if (udp && r->dport == 53)
-		s->dnsq60 += (double)r->payload_bytes * w;
-	if (r->flags & NAD_F_L4) {
-		bit_set(s->ports[0], 512, mix(r->dport));
-		s->last_ports[s->lp_i] = r->dport;
-		s->lp_i = (s->lp_i + 1) % 100;
-		if (s->lp_n < 100)
-			s->lp_n++;
-	}
-	if (ip || arp)
-		bit_set(s->hosts[0], 256, mix(dh));
-	s->peers |= 1ull << (mix(dh) % 64);
-	if (ports_is_iot(r->sport) || ports_is_iot(r->dport))
-		s->iot_port = true;
-	s->int_pkts += w, s->int_bytes += (uint64_t)r->wire_bytes * w;
-
-	/* per destination of this source */
-	for (k = 0; k < 4; k++) {
-		if (s->dsts[k].dh == dh && (s->dsts[k].p1 > 0 || s->dsts[k].bytes60 > 0)) {
-			ds = &s->dsts[k];
-			break;
-		}
-	}
-	if (!ds) {
-		ds = &s->dsts[0];
-		for (k = 1; k < 4; k++) {
-			if (s->dsts[k].p1 + s->dsts[k].bytes60 * 1e-6 < ds->p1 + ds->bytes60 * 1e-6)
-				ds = &s->dsts[k];
-		}
-		memset(ds, 0, sizeof(*ds));
-		ds->dh = dh;
-	}
-	ds->p1 += w;
-	ev->outbound = r->dir == NAD_DIR_OUT ||
-		       (ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr));
-	if (ev->outbound)
-		ds->bytes60 += (double)r->payload_bytes * w;
-	ds->sent60 += (double)r->payload_bytes * w;
-	/*
-	 * Answers: what a host sends because someone sent to it. A flood's victim answers at
-	 * the flood's rate; its SYN-ACKs, echo replies and port-unreachables are not a flood
-	 * of its own, nor are the bare ACKs of a receiver.
-	 */
-	{
-		uint8_t ity = r->sport >> 8;
-		bool answer =
-			(tcp && (((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK) ||
-				 (r->tcp_flags & NAD_TCP_RST) ||
-				 ((r->tcp_flags & TCP_FSRA) == NAD_TCP_ACK && !r->payload_bytes))) ||
-			(r->ip_proto == IPPROTO_ICMP && ity == ICMP_ECHOREPLY) ||
-			(r->ip_proto == IPPROTO_ICMPV6 && ity == ICMP6_ECHO_REPLY);
-		bool icmp_err = (r->ip_proto == IPPROTO_ICMP &&
-				 (ity == ICMP_DEST_UNREACH || ity == ICMP_TIME_EXCEEDED)) ||
-				(r->ip_proto == IPPROTO_ICMPV6 && ity >= ICMP6_DST_UNREACH &&
-				 ity <= ICMP6_PARAM_PROB);
-
-		/* an ICMP error is an answer to a peer that sent to us; unsolicited, a flood */
-		if (icmp_err && ds->recv_p1 >= 1)
-			answer = true;
-		if (answer)
-			s->ans1 += w;
-		if (icmp && !answer)
-			s->icmp1 += w;
-		/* an answer to port 0 carries the asker's violation, not its own */
-		ev->violation = violation(s, r, w);
-		if ((r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO)) ||
-		    ev->violation)
-			s->mal60 += w;
-	}
-	if (r->dport == 53 && (udp || tcp) && r->payload_bytes > 0) {
-		ds->dnsq60 += w;
-		ds->dnsq_b60 += (double)r->payload_bytes * w;
-	}
-	if (echo_request(r)) {
-		x = r->payload_bytes;
-		ds->echo60 += w;
-		ds->echo_b60 += x * w;
-		ds->echo_b2_60 += x * x * w;
-	}
-	/* what the peer received from this source: its upload/download balance */
-	peer = ip ? src_get(e, r->daddr, false, NULL) : NULL;
-	if (peer) {
-		src_decay(peer, now);
-		for (k = 0; k < 4; k++) {
-			if (peer->dsts[k].dh == sh) {
-				peer->dsts[k].recv60 += (double)r->payload_bytes * w;
-				peer->dsts[k].recv_p1 += w;
-				break;
-			}
-		}
-	}
-
-	/* per destination port of this source: connections, payload */
-	if (tcp || udp) {
-		for (k = 0; k < 4; k++) {
-			if (s->pairs[k].dh == dh && s->pairs[k].port == r->dport &&
-			    (s->pairs[k].conns60 > 0.01 || s->pairs[k].pay_n60 > 0.01)) {
-				ps = &s->pairs[k];
-				break;
-			}
-		}
-		if (!ps && syn_only) {
-			ps = &s->pairs[0];
-			for (k = 1; k < 4; k++) {
-				if (s->pairs[k].conns60 < ps->conns60)
-					ps = &s->pairs[k];
-			}
-			memset(ps, 0, sizeof(*ps));
-			ps->dh = dh;
-			ps->port = r->dport;
-		}
-		if (ps) {
-			if (syn_only)
-				ps->conns60 += w;
-			else if (tcp && (r->tcp_flags & NAD_TCP_ACK)) {
-				ps->pay_n60 += w;
-				if (r->tcp_flags & NAD_TCP_FIN)
-					ps->fins60 += w;
-				if (r->payload_bytes) {
-					ps->pay_sum60 += (double)r->payload_bytes * w;
-					ps->data_n60 += w;
-				}
-			}
-		}
-	}
-
-	auth_track(e, r, syn_only, now);
-
-	/* failures: an RST to a source counts against it */
-	if (tcp && (r->tcp_flags & NAD_TCP_RST)) {
-		peer = src_get(e, r->daddr, false, NULL);
-		if (peer) {
-			src_decay(peer, now);
-			peer->rst60 += w;
-		}
-	}
-
-	/* callbacks after service access (intrusion_attempt) */
-	ev->callback = false;
-	if (syn_only) {
-		peer = src_get(e, r->daddr, false, NULL);
-		if (peer && peer->victim_dh == sh && now - peer->victim_ns < 60000000000ull)
-			ev->callback = true; /* the victim connects back to the attacker */
-		if (s->victim_dh == dh && now - s->victim_ns < 60000000000ull &&
-		    ports_is_sensitive(s->victim_port) && r->dport >= 1024 &&
-		    r->dport != s->victim_port && !ports_is_web(r->dport))
-			ev->callback = true; /* the attacker opens a bind shell */
-	}
-	if (tcp && r->payload_bytes > 0 &&
-	    (ports_is_sensitive(r->dport) || ports_is_web(r->dport))) {
-		s->victim_dh = dh;
-		s->victim_port = r->dport;
-		s->victim_ns = now;
-	}
-
-	/* destination side */
-	d->p1 += w;
-	if (flood)
-		d->flood1 += w;
-	bit_set(d->srcs[0], 512, mix(sh));
-	if (e->warm && now - s->first_ns < NEW_SRC_NS && s->first_ns > e->start_ns + WARMUP_NS / 2 &&
-	    r->payload_bytes > 0 && (tcp || udp) && !s->newreg_counted) {
-		if (d->reg_port != r->dport && d->newreg10 < 1) {
-			d->reg_port = r->dport;
-			d->newreg10 = 0;
-		}
-		if (d->reg_port == r->dport) {
-			d->newreg10 += 1;
-			s->newreg_counted = true;
-		}
-	}
-	if (ip && addr_is_private(r->daddr))
-		bit_set(e->local_hosts, 4096, mix(dh));
-
-	/* evidence */
-	ev->src_pps = s->p1;
-	ev->src_bps = s->b5 / 5;
-	/* shares of what the source initiates: an attacker's kernel RSTs the SYN-ACKs */
-	x = s->p1 - s->ans1 > 0.5 ? s->p1 - s->ans1 : 0;
-	ev->src_syn_share = x ? s->syn1 / x : 0;
-	ev->src_udp_share = x ? s->udp1 / x : 0;
-	ev->src_icmp_share = x ? s->icmp1 / x : 0;
-	ev->src_pkts10 = s->p10;
-	ev->src_top_dst_share = ds->p1 / s->p1;
-	ev->src_dst_ports = distinct(s->ports[0], s->ports[1], 8);
-	ev->src_dst_hosts = distinct(s->hosts[0], s->hosts[1], 4);
-	/* of its last (up to) 100 packets: a 10-s count would mix in the previous activity */
-	ev->src_probe_share = (double)s->probes.cnt / s->probes.n;
-	ev->src_stealth_probes = s->stealth10;
-	ev->src_pair_conns = ps ? ps->conns60 : 0;
-	ev->src_pair_auth_fails = ps ? ps->fails60 : 0;
-	ev->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
-	ev->src_pair_acked = ps ? ps->pay_n60 : 0;
-	ev->src_pair_fins = ps ? ps->fins60 : 0;
-	ev->src_pair_bytes_per_conn = ps && ps->conns60 > 0.5 ? ps->pay_sum60 / ps->conns60 : 0;
-	ev->src_answer_share = s->ans1 / s->p1;
-	ev->src_rsts = s->rst60;
-	ev->src_scanned = now < s->scanned_until;
-	ev->src_malformed = s->mal60;
-	ev->src_pair_bytes_out = ds->bytes60;
-	ev->src_pair_sent = ds->sent60;
-	ev->src_pair_recv = ds->recv60;
-	ev->src_pair_dns_queries = ds->dnsq60;
-	ev->src_pair_dns_mean = ds->dnsq60 > 0.5 ? ds->dnsq_b60 / ds->dnsq60 : 0;
-	ev->src_pair_echo = ds->echo60;
-	if (ds->echo60 > 0.5) {
-		double m = ds->echo_b60 / ds->echo60, v = ds->echo_b2_60 / ds->echo60 - m * m;
-
-		ev->src_pair_echo_mean = m;
-		ev->src_pair_echo_sd = v > 0 ? sqrt(v) : 0;
-	} else {
-		ev->src_pair_echo_mean = ev->src_pair_echo_sd = 0;
-	}
-	ev->local_to_public = ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr);
-	ev->public_to_local = ip && !addr_is_private(r->saddr) && addr_is_private(r->daddr);
-	ev->src_dns_query_bytes = s->dnsq60;
-	ev->src_new = now - s->first_ns < NEW_SRC_NS;
-	ev->dst_pps = d->p1;
-	ev->dst_flood_share = d->flood1 / d->p1;
-	ev->dst_srcs = distinct(d->srcs[0], d->srcs[1], 8);
-	ev->dst_new_payload_srcs = d->reg_port == r->dport ? d->newreg10 : 0;
-	{
-		uint32_t b1 = mix(dh ^ (uint32_t)r->dport * 2654435761u), b2 = mix(b1 + 0x9e3779b9);
-
-		if (!e->warm) {
-			bit_set(e->baseline, 65536, b1);
-			bit_set(e->baseline, 65536, b2);
-		}
-		ev->dstport_in_baseline = (e->baseline[(b1 % 65536) / 64] >> (b1 % 64) & 1) &&
-					  (e->baseline[(b2 % 65536) / 64] >> (b2 % 64) & 1);
-	}
-	*p100 = syn_only || ev->src_dst_ports >= 10 ? ports_last100(s) : 0;
-	ev->src_recent_ports = *p100;
-
-	/* IoT by behaviour */
-	*iot = s->iot_port;
-	if (!*iot && s->n >= 20 && s->sz_mean < 300 && __builtin_popcountll(s->peers) <= 3 &&
-	    sqrt(s->iv_var) < 0.3)
-		*iot = true;
-	ev->src_iot = *iot;
-
-	s->n++;
-	s->last_ns = now;
-	d->last_ns = now;
-
-	/* model vector */
+	context_track(e->ctx, r, f);
+	if (f->src_slot_new)
+		memset(&e->notes[f->src_slot], 0, sizeof(e->notes[0]));
+	if ((r->flags & (NAD_F_IPV4 | NAD_F_IPV6)) && addr_is_private(r->daddr))
+		sketch_set(e->local_hosts, 4096, sketch_mix(features_addr_hash(r->daddr)));
 	features_extract(e->feat, r, e->vec);
-	e->vec[12] = (float)log1p(s->p1);
-	e->vec[13] = (float)log1p(ev->src_dst_ports);
-	e->vec[14] = (float)log1p(ev->src_dst_hosts);
-	return s;
+	e->vec[12] = (float)log1p(f->src_pps);
+	e->vec[13] = (float)log1p(f->src_dst_ports);
+	e->vec[14] = (float)log1p(f->src_dst_hosts);
 }
 
 /*
@@ -1061,11 +301,11 @@ static struct src_ent *track(struct engine *e, const struct nad_rec *r,
  * The first one is reported and remembered (LRU of INFO_SIGS per source); ports are left
  * out because clients pick a new ephemeral port per connection.
  */
-static bool info_recurring(struct src_ent *s, const struct nad_rec *r)
+static bool info_recurring(struct src_notes *s, const struct nad_rec *r)
 {
-	uint32_t sig =
-		mix(hash16(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^ (uint32_t)r->eth_proto << 8 ^
-		    (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
+	uint32_t sig = sketch_mix(features_addr_hash(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^
+				  (uint32_t)r->eth_proto << 8 ^
+				  (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
 
 	for (unsigned i = 0; i < s->info_sig_n; i++) {
 		if (s->info_sig[i] == sig)
@@ -1080,11 +320,12 @@ static bool info_recurring(struct src_ent *s, const struct nad_rec *r)
 
 static void infer_profile(struct engine *e)
 {
-	unsigned hosts = distinct(e->local_hosts, NULL, 64);
+	unsigned hosts = sketch_distinct(e->local_hosts, NULL, 64);
 	enum classify_profile_id id = hosts <= 20 ? PROFILE_HOME :
 				      hosts <= 150 ? PROFILE_SMALL_OFFICE : PROFILE_ENTERPRISE;
 
 	e->warm = true;
+	context_end_warmup(e->ctx, e->start_ns + WARMUP_NS / 2);
 	if (e->profile_fixed)
 		return;
 	e->profile = classify_profile_get(id);
@@ -1158,7 +399,7 @@ static void campaigns_recompute(struct engine *e)
 static void summary(struct engine *e)
 {
 	struct alert_summary s = { 0 };
-	const struct src_ent *top[5] = { 0 };
+	struct context_talker top[5];
 
 	s.now_ns = e->now_ns;
 	s.interval_s = e->o.summary_interval_s;
@@ -1167,27 +408,12 @@ static void summary(struct engine *e)
 	memcpy(s.pkts, e->int_pkts, sizeof(s.pkts));
 	memcpy(s.bytes, e->int_bytes, sizeof(s.bytes));
 	s.total_pkts = e->n_pkts;
-	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++) {
-		struct src_ent *x = &e->src[i];
-
-		if (!x->used || !x->int_pkts)
-			continue;
-		for (int k = 0; k < 5; k++) {
-			if (!top[k] || x->int_pkts > top[k]->int_pkts) {
-				memmove(&top[k + 1], &top[k], sizeof(top[0]) * (4 - k));
-				top[k] = x;
-				break;
-			}
-		}
+	s.n_top = (int)context_take_talkers(e->ctx, top, 5);
+	for (int k = 0; k < s.n_top; k++) {
+		memcpy(s.top[k].addr, top[k].addr, 16);
+		s.top[k].pkts = top[k].pkts;
+		s.top[k].bytes = top[k].bytes;
 	}
-	for (int k = 0; k < 5 && top[k]; k++) {
-		memcpy(s.top[k].addr, top[k]->addr, 16);
-		s.top[k].pkts = top[k]->int_pkts;
-		s.top[k].bytes = top[k]->int_bytes;
-		s.n_top++;
-	}
-	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++)
-		e->src[i].int_pkts = e->src[i].int_bytes = 0;
 	s.threshold = e->hist.threshold;
 	s.iot_threshold = e->iot_hist.threshold;
 	s.have_model = e->have_model;
@@ -1259,16 +485,13 @@ static void clock_in(struct engine *e, uint64_t ts)
 
 void engine_vectorize(struct engine *e, const struct nad_rec *rec, float out[ENGINE_DIM])
 {
-	struct classify_evidence ev = { .rec = rec };
-	double a, b, c;
-	bool d, iot;
-	unsigned p;
+	struct context_figures f;
 	struct nad_rec r = *rec;
 
 	if (e->started && r.ts_ns < e->now_ns)
 		r.ts_ns = e->now_ns;
 	clock_in(e, r.ts_ns);
-	track(e, &r, &ev, &a, &b, &d, &c, &p, &iot);
+	track(e, &r, &f);
 	memcpy(out, e->vec, sizeof(e->vec));
 }
 
@@ -1287,9 +510,7 @@ static void stage(struct engine *e, const struct nad_rec *rec, struct pending *p
 	e->int_pkts[p->r.dir & 1] += w;
 	e->int_bytes[p->r.dir & 1] += (uint64_t)p->r.wire_bytes * w;
 	p->ev.rec = &p->r;
-	p->s = track(e, &p->r, &p->ev, &p->iv_z, &p->sz_z, &p->dos_pat, &p->dos_val, &p->p100,
-		     &p->iot);
-	p->s_n = p->s->n;
+	track(e, &p->r, &p->ev.ctx);
 	memcpy(p->vec, e->vec, sizeof(p->vec));
 }
 
@@ -1354,11 +575,12 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	struct alert_anomaly an = { 0 };
 	const struct nad_rec *rp = &p->r;
 	float ae = have_model ? p->ae : 0, ifs = have_model ? p->ifs : 0;
-	double iv_z = p->iv_z, score = 0;
-	bool iot = p->iot, in_episode;
+	const struct context_figures *f = &p->ev.ctx;
+	double iv_z = f->interval_z, score = 0, dos_val = 0;
+	bool iot = f->src_iot, in_episode, dos_pat = false;
 	unsigned key;
 	enum classify_class cls;
-	struct src_ent *s = p->s;
+	struct src_notes *s = &e->notes[f->src_slot];
 	const struct nad_rec r = *rp;
 
 	ev.rec = rp;
@@ -1382,12 +604,20 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 		if (ae > e->ae_thr)
 			FIRE(CRIT_AE, ae, e->ae_thr);
 	}
-	if (p->dos_pat)
-		FIRE(CRIT_DOS_PATTERN, p->dos_val, e->profile->dos_threshold);
+	if (f->src_fast_share >= 0) {
+		dos_val = f->src_fast_share;
+		dos_pat = dos_val > e->profile->dos_threshold;
+	}
+	if (!dos_pat && f->dst_fast_share >= 0) {
+		dos_val = f->dst_fast_share > dos_val ? f->dst_fast_share : dos_val;
+		dos_pat = f->dst_fast_share > e->profile->dos_threshold;
+	}
+	if (dos_pat)
+		FIRE(CRIT_DOS_PATTERN, dos_val, e->profile->dos_threshold);
 	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == NAD_TCP_SYN &&
-	    p->p100 > e->profile->scan_threshold)
-		FIRE(CRIT_SCANNING_PATTERN, p->p100, e->profile->scan_threshold);
-	if ((iv_z > 3 || iv_z < -3) && !(iot && p->s_n > 20))
+	    f->src_recent_ports > e->profile->scan_threshold)
+		FIRE(CRIT_SCANNING_PATTERN, f->src_recent_ports, e->profile->scan_threshold);
+	if ((iv_z > 3 || iv_z < -3) && !(iot && f->src_n > 20))
 		FIRE(CRIT_INTERVAL_SPIKE, iv_z, 3);
 	key = (r.flags & (NAD_F_IPV4 | NAD_F_IPV6)) ? r.ip_proto : 256 + (r.eth_proto >= 0x600);
 	if (e->proto_n > 30 && !e->proto_count[key])
@@ -1404,8 +634,6 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	e->last_criteria = ev.criteria;
 	ev.score = score;
 	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
-	ev.interval_z = iv_z;
-	ev.size_z = p->sz_z;
 	cls = classify_decide_quiet(&ev, e->profile, &res);
 	/*
 	 * Info classes are deviations from the source's own behaviour: not before it has
@@ -1414,7 +642,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	 */
 	{
 		bool pass = score >= ev.threshold;
-		bool routine = p->s_n < 20 || s->pass_rate > 0.1;
+		bool routine = f->src_n < 20 || s->pass_rate > 0.1;
 
 		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
 		if (names_class_severity(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
@@ -1445,9 +673,9 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	an.if_threshold = e->if_thr;
 	an.explain = explain;
 	an.explain_ctx = &(struct explain_ctx){ .ev = &ev, .profile = e->profile };
-	an.src_pps = ev.src_pps;
-	an.dst_pps = ev.dst_pps;
-	an.n_sources = ev.dst_srcs;
+	an.src_pps = f->src_pps;
+	an.dst_pps = f->dst_pps;
+	an.n_sources = f->dst_srcs;
 	uint64_t ep = alert_report(e->alert, &an);
 
 	/* campaign sample: at most one per episode per 200 ms */
@@ -1473,18 +701,6 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 
 	stage(e, rec, p);
 	return conclude(e, p, score_staged(e, p, 1, x, &ae, &ifs));
-}
-
-/* Would tracking a record from this source evict another source's entry? */
-static bool src_would_evict(const struct engine *e, const __u8 a[16])
-{
-	const struct src_ent *set = &e->src[(size_t)(mix(hash16(a)) % SRC_SETS) * WAYS];
-
-	for (int w = 0; w < WAYS; w++) {
-		if (!set[w].used || !memcmp(set[w].addr, a, 16))
-			return false;
-	}
-	return true;
 }
 
 static void flush(struct engine *e, size_t n, enum classify_class *cls_out)
@@ -1519,7 +735,7 @@ void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n
 		if (e->started && ts < e->now_ns)
 			ts = e->now_ns;
 		if (k && (k == ENGINE_BATCH || ts >= e->next_tick ||
-			  src_would_evict(e, recs[i].saddr))) {
+			  context_would_evict(e->ctx, recs[i].saddr))) {
 			flush(e, k, cls_out ? &cls_out[first] : NULL);
 			k = 0;
 		}

@@ -1,0 +1,961 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * features/context.c - the per-source, per-destination and login trackers (contract in
+ * context.h).
+ *
+ * context_track() runs one record through a fixed sequence of steps over a struct track
+ * (the record, its source and destination entries, what kind of packet it is): the
+ * count_* steps update the trackers, the fill_* steps read the figures. The order of the
+ * steps is part of the result: a record whose source is its own destination (or whose
+ * peer's entry is its source's) sees its own updates.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if_arp.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+
+#include "common/addr.h"
+#include "features/context.h"
+#include "features/features.h"
+#include "features/icmp.h"
+#include "features/ports.h"
+#include "features/sketch.h"
+#include "nad_parse.h"
+
+#define SRC_SETS (CONTEXT_SRC_SLOTS / WAYS)
+#define DST_SETS 2048
+#define AUTH_SETS 1024 /* connections to multi-attempt login services */
+#define WAYS 4
+#define EPOCH_NS 10000000000ull /* distinct counts: current and previous 10-s epoch */
+#define NEW_SRC_NS 10000000000ull
+#define CALLBACK_NS 60000000000ull
+#define AUTH_REPLIES 12 /* server replies of a connection that can be login failures */
+#define BASELINE_BITS 65536
+
+/* TCP flag sets: the four that tell a segment's role, the ECN pair, SYN-ACK, XMAS. */
+#define TCP_FSRA (NAD_TCP_FIN | NAD_TCP_SYN | NAD_TCP_RST | NAD_TCP_ACK)
+#define TCP_ECN (NAD_TCP_ECE | NAD_TCP_CWR)
+#define TCP_SYNACK (NAD_TCP_SYN | NAD_TCP_ACK)
+#define TCP_XMAS (NAD_TCP_FIN | NAD_TCP_PSH | NAD_TCP_URG)
+
+/* The first fields of a source and a destination entry: the table's key and age. */
+struct ent_head {
+	__u8 addr[16];
+	bool used;
+	uint64_t last_ns;
+};
+
+/* One destination port of a source. */
+struct pair_slot {
+	uint32_t dh;
+	uint16_t port;
+	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
+	double fins60; /* connections the source closed (FIN) */
+	double fails60; /* login failures it received (repeated server replies, see auth_track) */
+};
+
+/* One destination host of a source. */
+struct dst_slot {
+	uint32_t dh;
+	double p1, bytes60; /* bytes60: outbound payload bytes only */
+	double sent60, recv60; /* payload bytes sent to / received from this peer */
+	double recv_p1; /* packets received from this peer [1 s] */
+	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
+	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
+};
+
+/* Which of the last 100 events were true. */
+struct bit_ring {
+	uint8_t bits[13];
+	uint8_t i, n, cnt;
+};
+
+struct src_ent {
+	struct ent_head h;
+	bool newreg_counted;
+	bool iot_port;
+	uint64_t first_ns, upd_ns, epoch;
+	uint64_t ports[2][8];
+	uint64_t hosts[2][4];
+	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
+	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
+	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
+	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
+	struct pair_slot pairs[4];
+	struct dst_slot dsts[4];
+	uint16_t last_ports[100];
+	uint8_t lp_i, lp_n;
+	struct bit_ring fast; /* which of its last 100 intervals were < 1 ms */
+	struct bit_ring probes; /* which of its last 100 packets were probes */
+	double iv_mean, iv_var, sz_mean, sz_var;
+	uint32_t n;
+	uint64_t victim_ns; /* it sent payload to a sensitive or web service of victim_dh */
+	uint32_t victim_dh;
+	uint16_t victim_port;
+	uint64_t int_pkts, int_bytes; /* since the last context_take_talkers() */
+};
+
+struct dst_ent {
+	struct ent_head h;
+	uint64_t upd_ns, epoch;
+	uint64_t srcs[2][8];
+	double p1, flood1, newreg10;
+	uint16_t reg_port;
+	struct bit_ring fast;
+};
+
+/* One connection to a multi-attempt login service (see auth_track). */
+struct auth_flow {
+	uint64_t key; /* 0: free */
+	uint64_t last_ns;
+	uint16_t lens[2]; /* payload lengths of the server's last two replies */
+	uint8_t replies; /* server payload packets so far */
+	bool client_spoke; /* client payload since the server's last reply */
+};
+
+struct context {
+	struct src_ent *src;
+	struct dst_ent *dst;
+	struct auth_flow *auth;
+	bool warm;
+	uint64_t new_after_ns;
+	uint64_t baseline[BASELINE_BITS / 64]; /* dst:port pairs of the warm-up (2 hashes) */
+};
+
+/* What kind of packet a record is, as the trackers count it. */
+struct pkt_kind {
+	bool ip, tcp, udp, icmp;
+	bool arp; /* saddr/daddr: sender and target, sport: opcode */
+	bool syn_only; /* SYN without ACK, RST or FIN: a connection attempt */
+	bool stealth; /* NULL, FIN-only or XMAS probe */
+	bool probe; /* see context_figures.src_probe_share */
+	bool flood; /* what floods are made of: SYN-only, SYN-ACK, RST, UDP, ICMP */
+	bool echo_request;
+};
+
+/* One record while it is tracked. */
+struct track {
+	const struct nad_rec *r;
+	uint64_t now, w;
+	struct pkt_kind k;
+	struct src_ent *s;
+	struct dst_ent *d;
+	uint32_t sh, dh; /* address hashes of the source and the destination */
+	double iv; /* seconds since the source's previous record (0: its first) */
+	struct dst_slot *ds; /* the source's slot for the destination */
+	struct pair_slot *ps; /* its slot for the destination port, or NULL */
+};
+
+struct context *context_new(void)
+{
+	struct context *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->src = calloc((size_t)SRC_SETS * WAYS, sizeof(*c->src));
+	c->dst = calloc((size_t)DST_SETS * WAYS, sizeof(*c->dst));
+	c->auth = calloc((size_t)AUTH_SETS * WAYS, sizeof(*c->auth));
+	if (!c->src || !c->dst || !c->auth) {
+		context_free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return c;
+}
+
+void context_free(struct context *c)
+{
+	if (!c)
+		return;
+	free(c->src);
+	free(c->dst);
+	free(c->auth);
+	free(c);
+}
+
+void context_end_warmup(struct context *c, uint64_t new_sources_after_ns)
+{
+	if (c->warm)
+		return;
+	c->warm = true;
+	c->new_after_ns = new_sources_after_ns;
+}
+
+static void ring_push(struct bit_ring *f, bool bit)
+{
+	bool old = f->n == 100 && (f->bits[f->i / 8] >> (f->i % 8) & 1);
+
+	if (f->n == 100 && old)
+		f->cnt--;
+	if (bit) {
+		f->bits[f->i / 8] |= 1 << (f->i % 8);
+		f->cnt++;
+	} else {
+		f->bits[f->i / 8] &= ~(1 << (f->i % 8));
+	}
+	f->i = (f->i + 1) % 100;
+	if (f->n < 100)
+		f->n++;
+}
+
+static struct src_ent *src_set(const struct context *c, const __u8 a[16])
+{
+	return &c->src[(size_t)(sketch_mix(features_addr_hash(a)) % SRC_SETS) * WAYS];
+}
+
+/*
+ * Set-associative lookup among the WAYS entries of size bytes at set; with insert, a miss
+ * takes a free way, else the least recently seen one, zeroed, and sets *created.
+ */
+static void *ways_get(void *set, size_t size, const __u8 a[16], bool insert, bool *created)
+{
+	struct ent_head *victim = NULL;
+
+	for (int w = 0; w < WAYS; w++) {
+		struct ent_head *h = (void *)((char *)set + w * size);
+
+		if (h->used && !memcmp(h->addr, a, 16))
+			return h;
+	}
+	if (!insert)
+		return NULL;
+	for (int w = 0; w < WAYS; w++) {
+		struct ent_head *h = (void *)((char *)set + w * size);
+
+		if (!h->used) {
+			victim = h;
+			break;
+		}
+		if (!victim || h->last_ns < victim->last_ns)
+			victim = h;
+	}
+	memset(victim, 0, size);
+	victim->used = true;
+	memcpy(victim->addr, a, 16);
+	if (created)
+		*created = true;
+	return victim;
+}
+
+/* The source entry of a (NULL if it has none). */
+static struct src_ent *src_find(struct context *c, const __u8 a[16])
+{
+	return ways_get(src_set(c, a), sizeof(struct src_ent), a, false, NULL);
+}
+
+bool context_would_evict(const struct context *c, const __u8 a[16])
+{
+	const struct src_ent *set = src_set(c, a);
+
+	for (int w = 0; w < WAYS; w++) {
+		if (!set[w].h.used || !memcmp(set[w].h.addr, a, 16))
+			return false;
+	}
+	return true;
+}
+
+static void src_decay(struct src_ent *s, uint64_t now)
+{
+	uint64_t dt = now > s->upd_ns ? now - s->upd_ns : 0;
+	double f1, f5, f10, f60;
+
+	if (!dt)
+		return;
+	f1 = sketch_decay(dt, 1), f5 = sketch_decay(dt, 5), f10 = sketch_decay(dt, 10);
+	f60 = sketch_decay(dt, 60);
+	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1, s->ans1 *= f1;
+	s->b5 *= f5;
+	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
+	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
+	s->frag_tiny60 *= f60, s->frag_big60 *= f60;
+	for (int i = 0; i < 4; i++) {
+		struct pair_slot *p = &s->pairs[i];
+		struct dst_slot *d = &s->dsts[i];
+
+		p->conns60 *= f60, p->pay_sum60 *= f60, p->pay_n60 *= f60;
+		p->data_n60 *= f60, p->fins60 *= f60, p->fails60 *= f60;
+		d->p1 *= f1, d->bytes60 *= f60, d->sent60 *= f60, d->recv60 *= f60;
+		d->recv_p1 *= f1, d->dnsq60 *= f60, d->dnsq_b60 *= f60;
+		d->echo60 *= f60, d->echo_b60 *= f60, d->echo_b2_60 *= f60;
+	}
+	s->upd_ns = now;
+}
+
+static void src_epoch(struct src_ent *s, uint64_t now)
+{
+	uint64_t ep = now / EPOCH_NS;
+
+	if (ep == s->epoch)
+		return;
+	if (ep == s->epoch + 1) {
+		memcpy(s->ports[1], s->ports[0], sizeof(s->ports[0]));
+		memcpy(s->hosts[1], s->hosts[0], sizeof(s->hosts[0]));
+	} else {
+		memset(s->ports[1], 0, sizeof(s->ports[1]));
+		memset(s->hosts[1], 0, sizeof(s->hosts[1]));
+	}
+	memset(s->ports[0], 0, sizeof(s->ports[0]));
+	memset(s->hosts[0], 0, sizeof(s->hosts[0]));
+	s->epoch = ep;
+}
+
+static void dst_update(struct dst_ent *d, uint64_t now)
+{
+	uint64_t dt = now > d->upd_ns ? now - d->upd_ns : 0, ep = now / EPOCH_NS;
+
+	if (dt) {
+		double f1 = sketch_decay(dt, 1);
+
+		d->p1 *= f1, d->flood1 *= f1;
+		d->newreg10 *= sketch_decay(dt, 10);
+		d->upd_ns = now;
+	}
+	if (ep != d->epoch) {
+		if (ep == d->epoch + 1)
+			memcpy(d->srcs[1], d->srcs[0], sizeof(d->srcs[0]));
+		else
+			memset(d->srcs[1], 0, sizeof(d->srcs[1]));
+		memset(d->srcs[0], 0, sizeof(d->srcs[0]));
+		d->epoch = ep;
+	}
+}
+
+static struct pkt_kind pkt_kind(const struct nad_rec *r)
+{
+	struct pkt_kind k = {
+		.ip = r->flags & (NAD_F_IPV4 | NAD_F_IPV6),
+		.tcp = r->ip_proto == IPPROTO_TCP,
+		.udp = r->ip_proto == IPPROTO_UDP,
+		.icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6,
+		.arp = r->flags & NAD_F_ARP,
+		.echo_request =
+			(r->ip_proto == IPPROTO_ICMP && (r->sport >> 8) == ICMP_ECHO) ||
+			(r->ip_proto == IPPROTO_ICMPV6 && (r->sport >> 8) == ICMP6_ECHO_REQUEST),
+	};
+	uint8_t fl = r->tcp_flags & ~TCP_ECN;
+
+	k.syn_only = k.tcp && (r->tcp_flags & TCP_FSRA) == NAD_TCP_SYN;
+	/* a later fragment has no TCP header: its zero flags are not a NULL probe */
+	k.stealth = k.tcp && (r->flags & NAD_F_L4) &&
+		    (fl == 0 || fl == NAD_TCP_FIN || fl == TCP_XMAS);
+	k.probe = k.syn_only || k.stealth ||
+		  (k.udp && r->payload_bytes <= 64 && r->sport >= 1024) || k.echo_request ||
+		  (k.arp && r->sport == ARPOP_REQUEST); /* who-has */
+	k.flood = k.syn_only ||
+		  (k.tcp &&
+		   ((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK || (r->tcp_flags & NAD_TCP_RST))) ||
+		  k.udp || k.icmp;
+	return k;
+}
+
+/* The record's source (made if new) and destination entries, aged to its time. */
+static struct track track_open(struct context *c, const struct nad_rec *r,
+			       struct context_figures *f)
+{
+	struct track t = { .r = r, .now = r->ts_ns, .w = r->weight ? r->weight : 1 };
+	bool created = false;
+	struct dst_ent *dset =
+		&c->dst[(size_t)(sketch_mix(features_addr_hash(r->daddr) ^ 0x5bd1e995) % DST_SETS) *
+			WAYS];
+
+	t.s = ways_get(src_set(c, r->saddr), sizeof(*t.s), r->saddr, true, &created);
+	t.d = ways_get(dset, sizeof(*t.d), r->daddr, true, NULL);
+	t.dh = features_addr_hash(r->daddr);
+	t.sh = features_addr_hash(r->saddr);
+	t.k = pkt_kind(r);
+	if (created)
+		t.s->first_ns = t.s->upd_ns = t.now, t.s->epoch = t.now / EPOCH_NS;
+	src_decay(t.s, t.now);
+	src_epoch(t.s, t.now);
+	dst_update(t.d, t.now);
+	f->src_slot = (uint32_t)(t.s - c->src);
+	f->src_slot_new = created;
+	return t;
+}
+
+/* Intervals under 1 ms of the source and the destination (dos_pattern's inputs). */
+static void count_intervals(struct track *t, struct context_figures *f)
+{
+	struct src_ent *s = t->s;
+	struct dst_ent *d = t->d;
+
+	if (s->n) {
+		t->iv = (double)(t->now - s->h.last_ns) / 1e9;
+		ring_push(&s->fast, t->iv < 1e-3);
+		/* after a pause, what the source does now is a new activity */
+		if (t->iv >= 5) {
+			s->lp_n = s->lp_i = 0;
+			memset(&s->probes, 0, sizeof(s->probes));
+		}
+	}
+	if (d->h.last_ns)
+		ring_push(&d->fast, t->now - d->h.last_ns < 1000000);
+	f->src_fast_share = f->dst_fast_share = -1;
+	if (s->n && t->iv < 1e-3 && s->fast.n >= 100)
+		f->src_fast_share = s->fast.cnt / 100.0;
+	if (d->h.last_ns && t->now - d->h.last_ns < 1000000 && d->fast.n >= 100)
+		f->dst_fast_share = d->fast.cnt / 100.0;
+}
+
+/* Interval and size z-scores against the source's own EWMA (alpha 0.05). */
+static void count_zscores(struct track *t, struct context_figures *f)
+{
+	struct src_ent *s = t->s;
+	double x;
+
+	if (s->n) {
+		/* log: intervals are heavy-tailed; a raw z-score fires on every pause */
+		x = log10(t->iv + 1e-6);
+		if (s->n >= 10) {
+			double sd = sqrt(s->iv_var);
+
+			f->interval_z = (x - s->iv_mean) / (sd < 0.1 ? 0.1 : sd);
+		}
+		if (s->n == 1) {
+			s->iv_mean = x;
+		} else {
+			double dlt = x - s->iv_mean;
+
+			s->iv_mean += 0.05 * dlt;
+			s->iv_var = 0.95 * (s->iv_var + 0.05 * dlt * dlt);
+		}
+	}
+	x = t->r->wire_bytes;
+	if (s->n >= 10) {
+		double sd = sqrt(s->sz_var), fl_sd = s->sz_mean * 0.1 > 20 ? s->sz_mean * 0.1 : 20;
+
+		f->size_z = (x - s->sz_mean) / (sd < fl_sd ? fl_sd : sd);
+	}
+	if (!s->n) {
+		s->sz_mean = x;
+	} else {
+		double dlt = x - s->sz_mean;
+
+		s->sz_mean += 0.05 * dlt;
+		s->sz_var = 0.95 * (s->sz_var + 0.05 * dlt * dlt);
+	}
+}
+
+/* The source's rates, distinct ports and hosts, last ports, peers. */
+static void count_source(struct track *t)
+{
+	const struct nad_rec *r = t->r;
+	struct src_ent *s = t->s;
+	uint64_t w = t->w;
+
+	s->p1 += w, s->p10 += w, s->b5 += (double)r->wire_bytes * w;
+	if (t->k.syn_only)
+		s->syn1 += w;
+	if (t->k.udp)
+		s->udp1 += w;
+	if (t->k.probe)
+		s->probe10 += w;
+	ring_push(&s->probes, t->k.probe);
+	if (t->k.stealth)
+		s->stealth10 += w;
+	if (t->k.udp && r->dport == 53)
+		s->dnsq60 += (double)r->payload_bytes * w;
+	if (r->flags & NAD_F_L4) {
+		sketch_set(s->ports[0], 512, sketch_mix(r->dport));
+		s->last_ports[s->lp_i] = r->dport;
+		s->lp_i = (s->lp_i + 1) % 100;
+		if (s->lp_n < 100)
+			s->lp_n++;
+	}
+	if (t->k.ip || t->k.arp)
+		sketch_set(s->hosts[0], 256, sketch_mix(t->dh));
+	s->peers |= 1ull << (sketch_mix(t->dh) % 64);
+	if (ports_is_iot(r->sport) || ports_is_iot(r->dport))
+		s->iot_port = true;
+	s->int_pkts += w, s->int_bytes += (uint64_t)r->wire_bytes * w;
+}
+
+/* The source's slot for the destination: found, or the quietest one taken over. */
+static struct dst_slot *dst_slot_of(struct src_ent *s, uint32_t dh)
+{
+	struct dst_slot *ds;
+
+	for (int k = 0; k < 4; k++) {
+		if (s->dsts[k].dh == dh && (s->dsts[k].p1 > 0 || s->dsts[k].bytes60 > 0))
+			return &s->dsts[k];
+	}
+	ds = &s->dsts[0];
+	for (int k = 1; k < 4; k++) {
+		if (s->dsts[k].p1 + s->dsts[k].bytes60 * 1e-6 < ds->p1 + ds->bytes60 * 1e-6)
+			ds = &s->dsts[k];
+	}
+	memset(ds, 0, sizeof(*ds));
+	ds->dh = dh;
+	return ds;
+}
+
+/* Packets and payload to the destination. */
+static void count_sent(struct track *t, struct context_figures *f)
+{
+	const struct nad_rec *r = t->r;
+
+	t->ds = dst_slot_of(t->s, t->dh);
+	t->ds->p1 += t->w;
+	f->outbound = r->dir == NAD_DIR_OUT ||
+		      (t->k.ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr));
+	if (f->outbound)
+		t->ds->bytes60 += (double)r->payload_bytes * t->w;
+	t->ds->sent60 += (double)r->payload_bytes * t->w;
+}
+
+/*
+ * A packet the parser found well formed but that breaks its protocol's rules, or NULL:
+ * an ICMP type or code no one has assigned (features/icmp.h), or a fragment in a stream
+ * of tiny fragments. Every host must take a 68-byte datagram whole (RFC 791), so only a
+ * datagram's last fragment is ever that small, at most one per datagram; a source whose
+ * fragments are mostly that small is splitting headers across fragments or sending
+ * overlapping garbage (RFC 1858) to evade inspection. Counted like malformed packets.
+ */
+static const char *violation(struct src_ent *s, const struct nad_rec *r, uint64_t w)
+{
+	uint8_t type = r->sport >> 8, code = r->sport & 0xff;
+
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMP &&
+	    !icmp_assigned(r->ip_proto, type, code))
+		return "ICMP type and code unassigned";
+	if ((r->flags & NAD_F_L4) && r->ip_proto == IPPROTO_ICMPV6 &&
+	    !icmp_assigned(r->ip_proto, type, code))
+		return "ICMPv6 type and code unassigned";
+	if (r->flags & NAD_F_FRAG) {
+		bool tiny = r->wire_bytes - r->l3_off < 68;
+
+		if (tiny)
+			s->frag_tiny60 += w;
+		else
+			s->frag_big60 += w;
+		if (tiny && s->frag_tiny60 >= 10 && s->frag_tiny60 >= 3 * s->frag_big60)
+			return "tiny IP fragments (under 68 bytes, most of its fragments)";
+	}
+	return NULL;
+}
+
+/*
+ * Answers: what a host sends because someone sent to it. A flood's victim answers at the
+ * flood's rate; its SYN-ACKs, echo replies and port-unreachables are not a flood of its
+ * own, nor are the bare ACKs of a receiver. Then malformed and non-conforming packets.
+ */
+static void count_answers(struct track *t, struct context_figures *f)
+{
+	const struct nad_rec *r = t->r;
+	struct src_ent *s = t->s;
+	uint8_t ity = r->sport >> 8;
+	bool answer =
+		(t->k.tcp &&
+		 (((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK) || (r->tcp_flags & NAD_TCP_RST) ||
+		  ((r->tcp_flags & TCP_FSRA) == NAD_TCP_ACK && !r->payload_bytes))) ||
+		(r->ip_proto == IPPROTO_ICMP && ity == ICMP_ECHOREPLY) ||
+		(r->ip_proto == IPPROTO_ICMPV6 && ity == ICMP6_ECHO_REPLY);
+	bool icmp_err = (r->ip_proto == IPPROTO_ICMP &&
+			 (ity == ICMP_DEST_UNREACH || ity == ICMP_TIME_EXCEEDED)) ||
+			(r->ip_proto == IPPROTO_ICMPV6 && ity >= ICMP6_DST_UNREACH &&
+			 ity <= ICMP6_PARAM_PROB);
+
+	/* an ICMP error is an answer to a peer that sent to us; unsolicited, a flood */
+	if (icmp_err && t->ds->recv_p1 >= 1)
+		answer = true;
+	if (answer)
+		s->ans1 += t->w;
+	if (t->k.icmp && !answer)
+		s->icmp1 += t->w;
+	f->violation = violation(s, r, t->w);
+	/* an answer to port 0 carries the asker's violation, not its own */
+	if ((r->malformed && !(answer && r->malformed == NAD_MAL_L4_PORT_ZERO)) || f->violation)
+		s->mal60 += t->w;
+}
+
+/* DNS queries and echo requests to the destination; what the peer got from the source. */
+static void count_queries(struct context *c, struct track *t)
+{
+	const struct nad_rec *r = t->r;
+	struct dst_slot *ds = t->ds;
+	struct src_ent *peer;
+	double x;
+
+	if (r->dport == 53 && (t->k.udp || t->k.tcp) && r->payload_bytes > 0) {
+		ds->dnsq60 += t->w;
+		ds->dnsq_b60 += (double)r->payload_bytes * t->w;
+	}
+	if (t->k.echo_request) {
+		x = r->payload_bytes;
+		ds->echo60 += t->w;
+		ds->echo_b60 += x * t->w;
+		ds->echo_b2_60 += x * x * t->w;
+	}
+	/* what the peer received from this source: its upload/download balance */
+	peer = t->k.ip ? src_find(c, r->daddr) : NULL;
+	if (!peer)
+		return;
+	src_decay(peer, t->now);
+	for (int k = 0; k < 4; k++) {
+		if (peer->dsts[k].dh == t->sh) {
+			peer->dsts[k].recv60 += (double)r->payload_bytes * t->w;
+			peer->dsts[k].recv_p1 += t->w;
+			break;
+		}
+	}
+}
+
+/* The source's slot for the destination port: found, or taken over by a SYN; or NULL. */
+static struct pair_slot *pair_slot_of(struct track *t)
+{
+	struct src_ent *s = t->s;
+	struct pair_slot *ps;
+
+	for (int k = 0; k < 4; k++) {
+		if (s->pairs[k].dh == t->dh && s->pairs[k].port == t->r->dport &&
+		    (s->pairs[k].conns60 > 0.01 || s->pairs[k].pay_n60 > 0.01))
+			return &s->pairs[k];
+	}
+	if (!t->k.syn_only)
+		return NULL;
+	ps = &s->pairs[0];
+	for (int k = 1; k < 4; k++) {
+		if (s->pairs[k].conns60 < ps->conns60)
+			ps = &s->pairs[k];
+	}
+	memset(ps, 0, sizeof(*ps));
+	ps->dh = t->dh;
+	ps->port = t->r->dport;
+	return ps;
+}
+
+/* Connections to the destination port, their ACKs, FINs and payload. */
+static void count_pair(struct track *t)
+{
+	const struct nad_rec *r = t->r;
+	struct pair_slot *ps;
+
+	if (!t->k.tcp && !t->k.udp)
+		return;
+	ps = t->ps = pair_slot_of(t);
+	if (!ps)
+		return;
+	if (t->k.syn_only) {
+		ps->conns60 += t->w;
+	} else if (t->k.tcp && (r->tcp_flags & NAD_TCP_ACK)) {
+		ps->pay_n60 += t->w;
+		if (r->tcp_flags & NAD_TCP_FIN)
+			ps->fins60 += t->w;
+		if (r->payload_bytes) {
+			ps->pay_sum60 += (double)r->payload_bytes * t->w;
+			ps->data_n60 += t->w;
+		}
+	}
+}
+
+static uint64_t auth_key(const __u8 cli[16], uint16_t cport, const __u8 srv[16], uint16_t sport)
+{
+	uint64_t hi = sketch_mix(features_addr_hash(cli) ^ (uint32_t)cport * 2654435761u);
+	uint64_t lo =
+		sketch_mix(features_addr_hash(srv) ^ 0x85ebca6bu ^ (uint32_t)sport * 2246822519u);
+
+	return (hi << 32 | lo) | 1;
+}
+
+static struct auth_flow *auth_get(struct context *c, uint64_t key, bool create, uint64_t now)
+{
+	struct auth_flow *set = &c->auth[(size_t)(key % AUTH_SETS) * WAYS], *victim = NULL;
+
+	for (int w = 0; w < WAYS; w++) {
+		if (set[w].key == key)
+			return &set[w];
+	}
+	if (!create)
+		return NULL;
+	for (int w = 0; w < WAYS; w++) {
+		if (!victim || set[w].last_ns < victim->last_ns)
+			victim = &set[w];
+	}
+	memset(victim, 0, sizeof(*victim));
+	victim->key = key;
+	victim->last_ns = now;
+	return victim;
+}
+
+/* A client's SYN or request to a login service. */
+static void auth_client(struct context *c, const struct nad_rec *r, bool syn_only, uint64_t now)
+{
+	uint64_t key;
+	struct auth_flow *f;
+
+	if (!syn_only && !r->payload_bytes)
+		return;
+	key = auth_key(r->saddr, r->sport, r->daddr, r->dport);
+	f = auth_get(c, key, syn_only, now);
+	if (!f)
+		return;
+	if (syn_only && f->replies) { /* the port pair is reused: a new connection */
+		memset(f, 0, sizeof(*f));
+		f->key = key;
+	}
+	f->last_ns = now;
+	if (r->payload_bytes)
+		f->client_spoke = true;
+}
+
+/* A login service's reply: a failure if it repeats one of its two previous lengths. */
+static void auth_server(struct context *c, const struct nad_rec *r, uint64_t now)
+{
+	struct auth_flow *f =
+		auth_get(c, auth_key(r->daddr, r->dport, r->saddr, r->sport), false, now);
+	struct src_ent *cli;
+	uint32_t sh;
+
+	if (!f || f->replies >= AUTH_REPLIES)
+		return;
+	f->last_ns = now;
+	if (f->client_spoke && f->replies &&
+	    (r->payload_bytes == f->lens[0] ||
+	     (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
+		cli = src_find(c, r->daddr);
+		sh = features_addr_hash(r->saddr);
+		if (cli) {
+			src_decay(cli, now);
+			for (int k = 0; k < 4; k++) {
+				if (cli->pairs[k].dh == sh && cli->pairs[k].port == r->sport) {
+					cli->pairs[k].fails60 += 1;
+					break;
+				}
+			}
+		}
+	}
+	f->lens[1] = f->lens[0];
+	f->lens[0] = r->payload_bytes;
+	f->replies++;
+	f->client_spoke = false;
+}
+
+/* Login dialogues (see context.h); a failure counts on the client's pair slot. */
+static void auth_track(struct context *c, const struct nad_rec *r, bool syn_only, uint64_t now)
+{
+	if (r->ip_proto != IPPROTO_TCP || !(r->flags & NAD_F_L4))
+		return;
+	if (ports_is_login(r->dport))
+		auth_client(c, r, syn_only, now);
+	else if (ports_is_login(r->sport) && r->payload_bytes)
+		auth_server(c, r, now);
+}
+
+/* RSTs against the destination; callbacks after service access (intrusion_attempt). */
+static void count_rst_and_callback(struct context *c, struct track *t, struct context_figures *f)
+{
+	const struct nad_rec *r = t->r;
+	struct src_ent *s = t->s, *peer;
+
+	/* failures: an RST to a source counts against it */
+	if (t->k.tcp && (r->tcp_flags & NAD_TCP_RST)) {
+		peer = src_find(c, r->daddr);
+		if (peer) {
+			src_decay(peer, t->now);
+			peer->rst60 += t->w;
+		}
+	}
+	if (t->k.syn_only) {
+		peer = src_find(c, r->daddr);
+		if (peer && peer->victim_dh == t->sh && t->now - peer->victim_ns < CALLBACK_NS)
+			f->callback = true; /* the victim connects back to the attacker */
+		if (s->victim_dh == t->dh && t->now - s->victim_ns < CALLBACK_NS &&
+		    ports_is_sensitive(s->victim_port) && r->dport >= 1024 &&
+		    r->dport != s->victim_port && !ports_is_web(r->dport))
+			f->callback = true; /* the attacker opens a bind shell */
+	}
+	if (t->k.tcp && r->payload_bytes > 0 &&
+	    (ports_is_sensitive(r->dport) || ports_is_web(r->dport))) {
+		s->victim_dh = t->dh;
+		s->victim_port = r->dport;
+		s->victim_ns = t->now;
+	}
+}
+
+/* The destination's rate, flood share, sources, and new sources sending it payload. */
+static void count_destination(struct context *c, struct track *t)
+{
+	const struct nad_rec *r = t->r;
+	struct src_ent *s = t->s;
+	struct dst_ent *d = t->d;
+
+	d->p1 += t->w;
+	if (t->k.flood)
+		d->flood1 += t->w;
+	sketch_set(d->srcs[0], 512, sketch_mix(t->sh));
+	if (c->warm && t->now - s->first_ns < NEW_SRC_NS && s->first_ns > c->new_after_ns &&
+	    r->payload_bytes > 0 && (t->k.tcp || t->k.udp) && !s->newreg_counted) {
+		if (d->reg_port != r->dport && d->newreg10 < 1) {
+			d->reg_port = r->dport;
+			d->newreg10 = 0;
+		}
+		if (d->reg_port == r->dport) {
+			d->newreg10 += 1;
+			s->newreg_counted = true;
+		}
+	}
+}
+
+static void fill_source(const struct track *t, struct context_figures *f)
+{
+	const struct nad_rec *r = t->r;
+	const struct src_ent *s = t->s;
+	double x;
+
+	f->src_pps = s->p1;
+	f->src_bps = s->b5 / 5;
+	/* shares of what the source initiates: an attacker's kernel RSTs the SYN-ACKs */
+	x = s->p1 - s->ans1 > 0.5 ? s->p1 - s->ans1 : 0;
+	f->src_syn_share = x ? s->syn1 / x : 0;
+	f->src_udp_share = x ? s->udp1 / x : 0;
+	f->src_icmp_share = x ? s->icmp1 / x : 0;
+	f->src_pkts10 = s->p10;
+	f->src_top_dst_share = t->ds->p1 / s->p1;
+	f->src_dst_ports = sketch_distinct(s->ports[0], s->ports[1], 8);
+	f->src_dst_hosts = sketch_distinct(s->hosts[0], s->hosts[1], 4);
+	/* of its last (up to) 100 packets: a 10-s count would mix in the previous activity */
+	f->src_probe_share = (double)s->probes.cnt / s->probes.n;
+	f->src_stealth_probes = s->stealth10;
+	f->src_answer_share = s->ans1 / s->p1;
+	f->src_rsts = s->rst60;
+	f->src_malformed = s->mal60;
+	f->local_to_public = t->k.ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr);
+	f->public_to_local = t->k.ip && !addr_is_private(r->saddr) && addr_is_private(r->daddr);
+	f->src_dns_query_bytes = s->dnsq60;
+	f->src_new = t->now - s->first_ns < NEW_SRC_NS;
+}
+
+static void fill_pair(const struct track *t, struct context_figures *f)
+{
+	const struct pair_slot *ps = t->ps;
+	const struct dst_slot *ds = t->ds;
+
+	f->src_pair_conns = ps ? ps->conns60 : 0;
+	f->src_pair_auth_fails = ps ? ps->fails60 : 0;
+	f->src_pair_payload_mean = ps && ps->data_n60 > 0.5 ? ps->pay_sum60 / ps->data_n60 : 0;
+	f->src_pair_acked = ps ? ps->pay_n60 : 0;
+	f->src_pair_fins = ps ? ps->fins60 : 0;
+	f->src_pair_bytes_per_conn = ps && ps->conns60 > 0.5 ? ps->pay_sum60 / ps->conns60 : 0;
+	f->src_pair_bytes_out = ds->bytes60;
+	f->src_pair_sent = ds->sent60;
+	f->src_pair_recv = ds->recv60;
+	f->src_pair_dns_queries = ds->dnsq60;
+	f->src_pair_dns_mean = ds->dnsq60 > 0.5 ? ds->dnsq_b60 / ds->dnsq60 : 0;
+	f->src_pair_echo = ds->echo60;
+	if (ds->echo60 > 0.5) {
+		double m = ds->echo_b60 / ds->echo60, v = ds->echo_b2_60 / ds->echo60 - m * m;
+
+		f->src_pair_echo_mean = m;
+		f->src_pair_echo_sd = v > 0 ? sqrt(v) : 0;
+	}
+}
+
+/* Learns the destination port in the warm-up; whether the warm-up saw it. */
+static bool in_baseline(struct context *c, const struct track *t)
+{
+	uint32_t b1 = sketch_mix(t->dh ^ (uint32_t)t->r->dport * 2654435761u);
+	uint32_t b2 = sketch_mix(b1 + 0x9e3779b9);
+
+	if (!c->warm) {
+		sketch_set(c->baseline, BASELINE_BITS, b1);
+		sketch_set(c->baseline, BASELINE_BITS, b2);
+	}
+	return sketch_has(c->baseline, BASELINE_BITS, b1) &&
+	       sketch_has(c->baseline, BASELINE_BITS, b2);
+}
+
+static void fill_destination(struct context *c, const struct track *t, struct context_figures *f)
+{
+	const struct dst_ent *d = t->d;
+
+	f->dst_pps = d->p1;
+	f->dst_flood_share = d->flood1 / d->p1;
+	f->dst_srcs = sketch_distinct(d->srcs[0], d->srcs[1], 8);
+	f->dst_new_payload_srcs = d->reg_port == t->r->dport ? d->newreg10 : 0;
+	f->dstport_in_baseline = in_baseline(c, t);
+}
+
+/* Distinct destination ports among the source's last (up to) 100 packets. */
+static unsigned ports_last100(const struct src_ent *s)
+{
+	uint64_t seen[16] = { 0 }; /* 1024-bit hashed set; exact enough for <= 100 values */
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->lp_n; i++) {
+		uint32_t h = (s->last_ports[i] * 2654435761u) >> 22;
+
+		if (!(seen[h / 64] >> (h % 64) & 1)) {
+			seen[h / 64] |= 1ull << (h % 64);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* IoT by port, or by behaviour: small packets to few peers at regular intervals. */
+static bool iot_source(const struct src_ent *s)
+{
+	return s->iot_port || (s->n >= 20 && s->sz_mean < 300 &&
+			       __builtin_popcountll(s->peers) <= 3 && sqrt(s->iv_var) < 0.3);
+}
+
+void context_track(struct context *c, const struct nad_rec *r, struct context_figures *f)
+{
+	struct track t;
+
+	memset(f, 0, sizeof(*f));
+	t = track_open(c, r, f);
+	count_intervals(&t, f);
+	count_zscores(&t, f);
+	count_source(&t);
+	count_sent(&t, f);
+	count_answers(&t, f);
+	count_queries(c, &t);
+	count_pair(&t);
+	auth_track(c, r, t.k.syn_only, t.now);
+	count_rst_and_callback(c, &t, f);
+	count_destination(c, &t);
+	fill_source(&t, f);
+	fill_pair(&t, f);
+	fill_destination(c, &t, f);
+	f->src_recent_ports = t.k.syn_only || f->src_dst_ports >= 10 ? ports_last100(t.s) : 0;
+	f->src_iot = iot_source(t.s);
+	t.s->n++;
+	t.s->h.last_ns = t.now;
+	t.d->h.last_ns = t.now;
+	f->src_n = t.s->n;
+}
+
+size_t context_take_talkers(struct context *c, struct context_talker *top, size_t n)
+{
+	const struct src_ent *best[CONTEXT_TALKERS_MAX] = { 0 };
+	size_t k, found = 0;
+
+	if (n > CONTEXT_TALKERS_MAX)
+		n = CONTEXT_TALKERS_MAX;
+	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++) {
+		const struct src_ent *x = &c->src[i];
+
+		if (!x->h.used || !x->int_pkts)
+			continue;
+		for (k = 0; k < n; k++) {
+			if (!best[k] || x->int_pkts > best[k]->int_pkts) {
+				memmove(&best[k + 1], &best[k], sizeof(best[0]) * (n - 1 - k));
+				best[k] = x;
+				break;
+			}
+		}
+	}
+	for (k = 0; k < n && best[k]; k++, found++) {
+		memcpy(top[k].addr, best[k]->h.addr, 16);
+		top[k].pkts = best[k]->int_pkts;
+		top[k].bytes = best[k]->int_bytes;
+	}
+	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++)
+		c->src[i].int_pkts = c->src[i].int_bytes = 0;
+	return found;
+}
