@@ -23,6 +23,7 @@
 #include "capture/offline.h"
 #include "detect/engine.h"
 #include "detect/retrain.h"
+#include "features/vector.h"
 #include "ml/modelset.h"
 
 #define LOOPS 20
@@ -119,7 +120,7 @@ int main(void)
 	struct modelset *m = NULL;
 	struct modelswap *hold = NULL;
 	struct modelset_scratch *sc = NULL;
-	struct engine *vz = NULL;
+	struct vectorizer *vz = NULL;
 	float *X = NULL, *ae = NULL, *ifs = NULL;
 	char path[4096], err[256];
 	double t1, tb, te, teb, tr;
@@ -151,33 +152,33 @@ int main(void)
 	}
 
 	m = modelset_load_mem(nad_default_model,
-			      (size_t)(nad_default_model_end - nad_default_model), ENGINE_DIM, err,
+			      (size_t)(nad_default_model_end - nad_default_model), VECTOR_DIM, err,
 			      sizeof(err));
 	if (!m) {
 		fprintf(stderr, "bench_engine: default model: %s\n", err);
 		goto out;
 	}
 	sc = modelset_scratch_new(m);
-	vz = engine_vectorizer_new();
-	X = malloc(rs.n * ENGINE_DIM * sizeof(float));
+	vz = vectorizer_new(NULL);
+	X = malloc(rs.n * VECTOR_DIM * sizeof(float));
 	ae = malloc(rs.n * sizeof(float));
 	ifs = malloc(rs.n * sizeof(float));
 	if (!sc || !vz || !X || !ae || !ifs)
 		goto out;
 	for (size_t i = 0; i < rs.n; i++)
-		engine_vectorize(vz, &rs.r[i], &X[i * ENGINE_DIM]);
+		vectorizer_next(vz, &rs.r[i], &X[i * VECTOR_DIM], NULL);
 
 	t1 = tb = 1e9;
 	for (int k = 0; k < REPEAT; k++) {
 		double t = now_s();
 
 		for (size_t i = 0; i < rs.n; i++)
-			modelset_score(m, &X[i * ENGINE_DIM], 1, sc, &ae[i], &ifs[i]);
+			modelset_score(m, &X[i * VECTOR_DIM], 1, sc, &ae[i], &ifs[i]);
 		t = now_s() - t;
 		t1 = t < t1 ? t : t1;
 		t = now_s();
 		for (size_t i = 0; i < rs.n; i += 256)
-			modelset_score(m, &X[i * ENGINE_DIM], rs.n - i < 256 ? rs.n - i : 256, sc,
+			modelset_score(m, &X[i * VECTOR_DIM], rs.n - i < 256 ? rs.n - i : 256, sc,
 				       &ae[i], &ifs[i]);
 		t = now_s() - t;
 		tb = t < tb ? t : tb;
@@ -211,7 +212,7 @@ out:
 	free(X);
 	free(ae);
 	free(ifs);
-	engine_free(vz);
+	vectorizer_free(vz);
 	modelset_scratch_free(sc);
 	modelswap_free(hold);
 	modelset_free(m);

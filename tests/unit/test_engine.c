@@ -729,7 +729,7 @@ static void run_default_model(const struct recstream *rs, struct seen *s)
 	char err[256];
 	struct modelset *m = modelset_load_mem(nad_default_model,
 					       (size_t)(nad_default_model_end - nad_default_model),
-					       ENGINE_DIM, err, sizeof(err));
+					       VECTOR_DIM, err, sizeof(err));
 
 	cr_assert_not_null(m, "default model: %s", err);
 	hold = modelswap_new(m);
@@ -808,7 +808,7 @@ static char *run_mode(const struct recstream *rs, bool batch, enum classify_clas
 	FILE *f = open_memstream(&log, &len);
 	struct modelset *m = modelset_load_mem(nad_default_model,
 					       (size_t)(nad_default_model_end - nad_default_model),
-					       ENGINE_DIM, NULL, 0);
+					       VECTOR_DIM, NULL, 0);
 
 	cr_assert_not_null(m);
 	cr_assert_not_null(f);
@@ -823,13 +823,13 @@ static char *run_mode(const struct recstream *rs, bool batch, enum classify_clas
 		for (size_t i = 0; i < rs->n; i += 1000) {
 			size_t k = rs->n - i < 1000 ? rs->n - i : 1000;
 
-			engine_process_batch(e, &rs->recs[i], k, &cls[i], &vec[i * ENGINE_DIM]);
+			engine_process_batch(e, &rs->recs[i], k, &cls[i], &vec[i * VECTOR_DIM]);
 		}
 	} else {
 		for (size_t i = 0; i < rs->n; i++) {
 			cls[i] = engine_process(e, &rs->recs[i]);
-			memcpy(&vec[i * ENGINE_DIM], engine_last_vector(e),
-			       ENGINE_DIM * sizeof(float));
+			memcpy(&vec[i * VECTOR_DIM], engine_last_vector(e),
+			       VECTOR_DIM * sizeof(float));
 		}
 	}
 	engine_finish(e);
@@ -859,15 +859,15 @@ Test(engine, batches_give_the_same_results_as_single_records)
 	rs_merge(&rs, &f);
 	c1 = calloc(rs.n, sizeof(*c1));
 	c2 = calloc(rs.n, sizeof(*c2));
-	v1 = calloc(rs.n * ENGINE_DIM, sizeof(float));
-	v2 = calloc(rs.n * ENGINE_DIM, sizeof(float));
+	v1 = calloc(rs.n * VECTOR_DIM, sizeof(float));
+	v2 = calloc(rs.n * VECTOR_DIM, sizeof(float));
 	cr_assert(c1 && c2 && v1 && v2);
 	l1 = run_mode(&rs, false, c1, v1);
 	l2 = run_mode(&rs, true, c2, v2);
 	for (size_t i = 0; i < rs.n; i++)
 		diff += c1[i] != c2[i];
 	cr_expect_eq(diff, 0, "%zu of %zu records classified differently", diff, rs.n);
-	cr_expect_eq(memcmp(v1, v2, rs.n * ENGINE_DIM * sizeof(float)), 0, "vectors differ");
+	cr_expect_eq(memcmp(v1, v2, rs.n * VECTOR_DIM * sizeof(float)), 0, "vectors differ");
 	cr_expect_str_eq(l1, l2);
 	/* the stream exercises what it claims to */
 	cr_expect_null(rs_attacks_missing(l1), "no '%s' alert", rs_attacks_missing(l1));

@@ -34,7 +34,7 @@ struct analyze_live {
 	struct modelswap *hold;
 	struct retrain *retrain;
 	struct modelset_opts model_opts; /* retraining's; log_unit points at log_unit below */
-	float log_unit[ENGINE_DIM];
+	float log_unit[VECTOR_DIM];
 	struct engine *engine;
 	struct eve *eve; /* the EVE and console output of the engine's events */
 	FILE *log;
@@ -45,23 +45,23 @@ struct analyze_live {
 	char model_path[PATH_MAX];
 	/* queued records (analyze_live_queue) wait here for engine_process_batch */
 	struct nad_rec batch[ENGINE_BATCH];
-	float batch_vec[ENGINE_BATCH * ENGINE_DIM];
+	float batch_vec[ENGINE_BATCH * VECTOR_DIM];
 	size_t n_batch;
 };
 
 static bool names_match(const struct modelset *m, char *err, size_t len)
 {
-	if (modelset_dim(m) != ENGINE_DIM) {
+	if (modelset_dim(m) != VECTOR_DIM) {
 		snprintf(err, len, "the model has %zu features, the engine %d", modelset_dim(m),
-			 ENGINE_DIM);
+			 VECTOR_DIM);
 		return false;
 	}
-	for (size_t i = 0; i < ENGINE_DIM; i++) {
+	for (size_t i = 0; i < VECTOR_DIM; i++) {
 		const char *n = modelset_feature_name(m, i);
 
-		if (!n || strcmp(n, engine_feature_names[i])) {
+		if (!n || strcmp(n, vector_names[i])) {
 			snprintf(err, len, "feature %zu is '%s', the engine's is '%s'", i,
-				 n ? n : "?", engine_feature_names[i]);
+				 n ? n : "?", vector_names[i]);
 			return false;
 		}
 	}
@@ -105,7 +105,7 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	if (o->models_dir) {
 		snprintf(a->model_path, sizeof(a->model_path), "%s/%s", o->models_dir,
 			 MODELSET_FILE_NAME);
-		*m = modelset_load(a->model_path, ENGINE_DIM, err, sizeof(err));
+		*m = modelset_load(a->model_path, VECTOR_DIM, err, sizeof(err));
 		if (!*m && errno != ENOENT) {
 			int e = neg_errno();
 
@@ -123,7 +123,7 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	}
 	if (*m)
 		return 0;
-	*m = len ? modelset_load_mem(nad_default_model, len, ENGINE_DIM, err, sizeof(err)) : NULL;
+	*m = len ? modelset_load_mem(nad_default_model, len, VECTOR_DIM, err, sizeof(err)) : NULL;
 	if (*m && !names_match(*m, err, sizeof(err))) {
 		modelset_free(*m);
 		*m = NULL;
@@ -142,8 +142,8 @@ static int start_retrain(struct analyze_live *a, bool need_train, bool live)
 {
 	const struct analyze_opts *o = &a->o;
 	struct retrain_opts ro = {
-		.dim = ENGINE_DIM,
-		.names = engine_feature_names,
+		.dim = VECTOR_DIM,
+		.names = vector_names,
 		.reservoir = o->train_packets > 20000 ? o->train_packets : 20000,
 		.interval_s = o->retrain_interval_s,
 		.initial_rows = need_train ? o->train_packets : 0,
@@ -154,7 +154,7 @@ static int start_retrain(struct analyze_live *a, bool need_train, bool live)
 	};
 
 	modelset_opts_default(&a->model_opts);
-	features_log_units(engine_feature_names, ENGINE_DIM, a->log_unit);
+	features_log_units(vector_names, VECTOR_DIM, a->log_unit);
 	a->model_opts.log_unit = a->log_unit;
 
 	a->retrain = retrain_new(&ro, a->hold);
@@ -189,8 +189,8 @@ static int open_outputs(struct analyze_live *a)
 			pr_warn("Failed to open %s: %s\n", o->vectors_out, strerror(-e));
 			return e;
 		}
-		for (int i = 0; i < ENGINE_DIM; i++)
-			fprintf(a->vec, "%s%s", i ? "," : "", engine_feature_names[i]);
+		for (int i = 0; i < VECTOR_DIM; i++)
+			fprintf(a->vec, "%s%s", i ? "," : "", vector_names[i]);
 		fputc('\n', a->vec);
 	}
 	return 0;
@@ -276,7 +276,7 @@ static void after_record(struct analyze_live *a, const float *v)
 {
 	a->n_recs++;
 	if (a->vec) {
-		for (int i = 0; i < ENGINE_DIM; i++)
+		for (int i = 0; i < VECTOR_DIM; i++)
 			fprintf(a->vec, "%s%.9g", i ? "," : "", (double)v[i]);
 		fputc('\n', a->vec);
 	}
@@ -319,7 +319,7 @@ void analyze_live_flush(struct analyze_live *a)
 	a->n_batch = 0;
 	engine_process_batch(a->engine, a->batch, n, NULL, a->batch_vec);
 	for (size_t i = 0; i < n; i++)
-		after_record(a, &a->batch_vec[i * ENGINE_DIM]);
+		after_record(a, &a->batch_vec[i * VECTOR_DIM]);
 }
 
 void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel)

@@ -7,7 +7,7 @@
  * results (0 or -errno) to exit codes.
  *
  * Models: DIR/nadxdp.model if present (its feature names must equal
- * engine_feature_names), else the default model embedded in the binary,
+ * vector_names, features/vector.h), else the default model embedded in the binary,
  * which detects while, with models_dir set and without no_train, a baseline
  * is learned from the first train_packets vectors (default 20,000), saved
  * to DIR/nadxdp.model and swapped in. Offline, training and retraining run

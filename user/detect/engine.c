@@ -19,19 +19,12 @@
 #include "common/log.h"
 #include "common/names.h"
 #include "detect/engine.h"
-#include "features/features.h"
 #include "features/context.h"
 #include "features/sketch.h"
+#include "features/vector.h"
 #include "ml/dbscan.h"
 #include "ml/scaler.h"
 #include "nad_parse.h"
-
-const char *const engine_feature_names[ENGINE_DIM] = {
-	"src_ip_hash",	"dst_ip_hash",	 "packet_size",	  "protocol",
-	"src_port",	"dst_port",	 "interval",	  "tcp_flags",
-	"udp_length",	"payload_size",	 "header_ratio",  "transport_layer_hash",
-	"src_pkt_rate", "src_dst_ports", "src_dst_hosts",
-};
 
 #define WARMUP_NS 60000000000ull
 #define WARMUP_PKTS 5000
@@ -58,7 +51,7 @@ struct score_hist {
 };
 
 struct camp_sample {
-	float v[ENGINE_DIM];
+	float v[VECTOR_DIM];
 	uint64_t ep, ts;
 };
 
@@ -66,7 +59,7 @@ struct camp_sample {
 struct pending {
 	struct nad_rec r;
 	struct classify_evidence ev; /* ev.ctx: the trackers' figures */
-	float vec[ENGINE_DIM];
+	float vec[VECTOR_DIM];
 	float ae, ifs;
 };
 
@@ -78,10 +71,10 @@ struct engine {
 	struct modelset_scratch *scratch;
 	uint64_t scratch_gen;
 	struct alert *alert;
-	struct features *feat;
+	struct vectorizer *vz; /* tracks in ctx */
 	struct context *ctx;
 	struct src_notes *notes; /* CONTEXT_SRC_SLOTS */
-	float vec[ENGINE_DIM];
+	float vec[VECTOR_DIM];
 	unsigned last_criteria;
 	/* rare_protocol */
 	uint16_t proto_ring[PROTO_RING];
@@ -141,18 +134,18 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 	e->slot = -1;
 	e->ctx = context_new();
 	e->notes = calloc(CONTEXT_SRC_SLOTS, sizeof(*e->notes));
-	e->feat = features_new();
+	e->vz = e->ctx ? vectorizer_new(e->ctx) : NULL;
 	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
-	e->camp_X = calloc((size_t)CAMP_RING * ENGINE_DIM, sizeof(float));
+	e->camp_X = calloc((size_t)CAMP_RING * VECTOR_DIM, sizeof(float));
 	e->camp_labels = calloc(CAMP_RING, sizeof(int32_t));
 	e->pend = calloc(ENGINE_BATCH, sizeof(*e->pend));
-	e->batch_X = calloc((size_t)ENGINE_BATCH * ENGINE_DIM, sizeof(float));
+	e->batch_X = calloc((size_t)ENGINE_BATCH * VECTOR_DIM, sizeof(float));
 	e->batch_ae = calloc(ENGINE_BATCH, sizeof(float));
 	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
 	dbscan_opts_default(&dbo);
 	e->db = dbscan_new(&dbo);
-	if (!e->ctx || !e->notes || !e->feat || !e->camp || !e->camp_X || !e->camp_labels ||
-	    !e->db || !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
+	if (!e->ctx || !e->notes || !e->vz || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
+	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
 		engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -209,23 +202,15 @@ struct engine *engine_new(const struct engine_opts *o, struct modelswap *hold,
 	return e;
 }
 
-struct engine *engine_vectorizer_new(void)
-{
-	struct engine_opts o;
-
-	engine_opts_default(&o);
-	return engine_alloc(&o);
-}
-
 void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
 	alert_free(e->alert);
 	modelset_scratch_free(e->scratch);
-	features_free(e->feat);
+	vectorizer_free(e->vz);
 	dbscan_free(e->db);
-	context_free(e->ctx);
+	context_free(e->ctx); /* after the vectorizer that tracks in it */
 	free(e->notes);
 	free(e->camp);
 	free(e->camp_X);
@@ -283,15 +268,11 @@ static void hist_update_threshold(struct score_hist *h, double base)
  */
 static void track(struct engine *e, const struct nad_rec *r, struct context_figures *f)
 {
-	context_track(e->ctx, r, f);
+	vectorizer_next(e->vz, r, e->vec, f);
 	if (f->src_slot_new)
 		memset(&e->notes[f->src_slot], 0, sizeof(e->notes[0]));
 	if ((r->flags & (NAD_F_IPV4 | NAD_F_IPV6)) && addr_is_private(r->daddr))
 		sketch_set(e->local_hosts, 4096, sketch_mix(features_addr_hash(r->daddr)));
-	features_extract(e->feat, r, e->vec);
-	e->vec[12] = (float)log1p(f->src_pps);
-	e->vec[13] = (float)log1p(f->src_dst_ports);
-	e->vec[14] = (float)log1p(f->src_dst_hosts);
 }
 
 /*
@@ -349,7 +330,7 @@ static void campaigns_recompute(struct engine *e)
 
 		if (c->ts + win < e->now_ns)
 			continue;
-		memcpy(&e->camp_X[n * ENGINE_DIM], c->v, sizeof(c->v));
+		memcpy(&e->camp_X[n * VECTOR_DIM], c->v, sizeof(c->v));
 		idx[n++] = i;
 	}
 	if (n < 2)
@@ -360,7 +341,7 @@ static void campaigns_recompute(struct engine *e)
 		scaler_transform(modelset_scaler(m), e->camp_X, n, e->camp_X);
 	if (e->hold)
 		modelswap_release(e->hold, e->slot);
-	nc = dbscan_fit(e->db, e->camp_X, n, ENGINE_DIM, e->camp_labels, NULL);
+	nc = dbscan_fit(e->db, e->camp_X, n, VECTOR_DIM, e->camp_labels, NULL);
 	for (int c = 0; c < nc && e->n_campaigns < 8; c++) {
 		uint64_t eps[16];
 		int ne = 0;
@@ -483,18 +464,6 @@ static void clock_in(struct engine *e, uint64_t ts)
 		e->now_ns = ts;
 }
 
-void engine_vectorize(struct engine *e, const struct nad_rec *rec, float out[ENGINE_DIM])
-{
-	struct context_figures f;
-	struct nad_rec r = *rec;
-
-	if (e->started && r.ts_ns < e->now_ns)
-		r.ts_ns = e->now_ns;
-	clock_in(e, r.ts_ns);
-	track(e, &r, &f);
-	memcpy(out, e->vec, sizeof(e->vec));
-}
-
 /* Time, counters and trackers for one record; the vector lands in p->vec. */
 static void stage(struct engine *e, const struct nad_rec *rec, struct pending *p)
 {
@@ -535,7 +504,7 @@ static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X
 	}
 	if (m && e->scratch) {
 		for (size_t i = 0; i < n; i++)
-			memcpy(&X[i * ENGINE_DIM], p[i].vec, sizeof(p[i].vec));
+			memcpy(&X[i * VECTOR_DIM], p[i].vec, sizeof(p[i].vec));
 		modelset_score(m, X, n, e->scratch, ae, ifs);
 		for (size_t i = 0; i < n; i++)
 			p[i].ae = ae[i], p[i].ifs = ifs[i];
@@ -697,7 +666,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 enum classify_class engine_process(struct engine *e, const struct nad_rec *rec)
 {
 	struct pending *p = &e->pend[0];
-	float x[ENGINE_DIM], ae, ifs;
+	float x[VECTOR_DIM], ae, ifs;
 
 	stage(e, rec, p);
 	return conclude(e, p, score_staged(e, p, 1, x, &ae, &ifs));
@@ -743,7 +712,7 @@ void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n
 			first = i;
 		stage(e, &recs[i], &e->pend[k]);
 		if (vec_out)
-			memcpy(&vec_out[i * ENGINE_DIM], e->pend[k].vec, sizeof(e->pend[k].vec));
+			memcpy(&vec_out[i * VECTOR_DIM], e->pend[k].vec, sizeof(e->pend[k].vec));
 		k++;
 	}
 	flush(e, k, cls_out ? &cls_out[first] : NULL);

@@ -9,19 +9,8 @@
  * every tracker is a fixed-size table with eviction of the least recently
  * seen entry.
  *
- * Model vector (ENGINE_DIM floats, this order, these names; a model file
- * whose names differ is refused):
- *    0..11  the twelve features of features.h (src_ip_hash ... transport_layer_hash)
- *    12 src_pkt_rate   log1p(packets/s of the source), decayed count, tau 1 s
- *    13 src_dst_ports  log1p(distinct destination ports of the source), last 10-20 s
- *    14 src_dst_hosts  log1p(distinct destination hosts of the source), last 10-20 s
- * Measured by scripts/eval-context.sh (train on the bundled benign captures, count the
- * packets both models flag per labelled capture): without src_pkt_rate the models flag
- * less of the attacks with both seeds tried; src_syn_share and dst_bytes_out (bytes to
- * the destination, tau 60 s) did not help and raised the flag rate on held-out benign
- * captures, so they are not in the vector (the rules still use both figures).
- * All context is computed here from the record stream, weighted by rec->weight,
- * so live and offline agree.
+ * The model vector (VECTOR_DIM floats) is features/vector.h's, of the per-source context
+ * of features/context.h.
  *
  * Weighted criteria (classify.h has the names and weights):
  *   isolation_forest_extreme 2.0  if_score < if_thr * 1.2 (thresholds are negative)
@@ -80,11 +69,8 @@
 #include "detect/alert.h"
 #include "detect/classify.h"
 #include "detect/retrain.h"
+#include "features/vector.h"
 #include "nad_abi.h"
-
-#define ENGINE_DIM 15
-
-extern const char *const engine_feature_names[ENGINE_DIM];
 
 struct engine_opts {
 	enum classify_profile_id profile; /* PROFILE_AUTO infers it */
@@ -117,7 +103,7 @@ enum classify_class engine_process(struct engine *e, const struct nad_rec *rec);
  * Processes n records in order with the same results as n engine_process() calls (the
  * same alerts, classes, criteria, thresholds), scoring up to ENGINE_BATCH of them per
  * modelset_score call. cls_out[n] (may be NULL) receives each record's class, vec_out
- * (may be NULL) its model vector (n x ENGINE_DIM). engine_last_vector/criteria then
+ * (may be NULL) its model vector (n x VECTOR_DIM). engine_last_vector/criteria then
  * describe the last record. For offline input: a record's alert waits for its batch.
  */
 void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n,
@@ -132,7 +118,7 @@ void engine_tick(struct engine *e, uint64_t now_ns, const struct nad_stats *kern
 /* End of input: closes every episode (emits their end records) and a last summary. */
 void engine_finish(struct engine *e);
 
-/* Model vector of the last processed record (ENGINE_DIM floats). */
+/* Model vector of the last processed record (VECTOR_DIM floats). */
 const float *engine_last_vector(const struct engine *e);
 /* Mask of the criteria (enum classify_criterion) the last processed record fired. */
 unsigned engine_last_criteria(const struct engine *e);
@@ -141,13 +127,5 @@ const struct classify_profile *engine_profile(const struct engine *e, bool *infe
 double engine_threshold(const struct engine *e);
 uint64_t engine_n_packets(const struct engine *e);
 struct alert *engine_alert(struct engine *e);
-
-/*
- * Feature extraction only (for training and scripts/make-default-model.sh): a
- * vectoriser with the same trackers as the engine, no scoring. NULL + errno.
- */
-struct engine *engine_vectorizer_new(void);
-/* Computes the model vector of rec into out[ENGINE_DIM]. */
-void engine_vectorize(struct engine *e, const struct nad_rec *rec, float out[ENGINE_DIM]);
 
 #endif /* NAD_ENGINE_H */

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * features/vector.c - the model vector (contract in vector.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "features/vector.h"
+
+static const char *const names[] = {
+	"src_ip_hash",	"dst_ip_hash",	 "packet_size",	  "protocol",
+	"src_port",	"dst_port",	 "interval",	  "tcp_flags",
+	"udp_length",	"payload_size",	 "header_ratio",  "transport_layer_hash",
+	"src_pkt_rate", "src_dst_ports", "src_dst_hosts",
+};
+_Static_assert(sizeof(names) / sizeof(names[0]) == VECTOR_DIM, "one name per vector index");
+const char *const *const vector_names = names;
+
+void vector_fill(struct features *f, const struct nad_rec *rec, const struct context_figures *ctx,
+		 float out[VECTOR_DIM])
+{
+	features_extract(f, rec, out);
+	out[VEC_SRC_PKT_RATE] = (float)log1p(ctx->src_pps);
+	out[VEC_SRC_DST_PORTS] = (float)log1p(ctx->src_dst_ports);
+	out[VEC_SRC_DST_HOSTS] = (float)log1p(ctx->src_dst_hosts);
+}
+
+struct vectorizer {
+	struct features *feat;
+	struct context *ctx;
+	bool own_ctx, started;
+	uint64_t now_ns;
+};
+
+struct vectorizer *vectorizer_new(struct context *ctx)
+{
+	struct vectorizer *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->feat = features_new();
+	v->ctx = ctx;
+	if (!ctx) {
+		v->ctx = context_new();
+		v->own_ctx = true;
+	}
+	if (!v->feat || !v->ctx) {
+		vectorizer_free(v);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return v;
+}
+
+void vectorizer_free(struct vectorizer *v)
+{
+	if (!v)
+		return;
+	features_free(v->feat);
+	if (v->own_ctx)
+		context_free(v->ctx);
+	free(v);
+}
+
+void vectorizer_next(struct vectorizer *v, const struct nad_rec *rec, float out[VECTOR_DIM],
+		     struct context_figures *fig)
+{
+	struct context_figures local;
+	struct nad_rec r = *rec;
+
+	if (!fig)
+		fig = &local;
+	if (v->started && r.ts_ns < v->now_ns)
+		r.ts_ns = v->now_ns;
+	v->started = true;
+	v->now_ns = r.ts_ns;
+	context_track(v->ctx, &r, fig);
+	vector_fill(v->feat, &r, fig, out);
+}
