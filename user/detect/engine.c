@@ -58,7 +58,7 @@ struct camp_sample {
 /* One record between tracking and classification (see engine_process_batch). */
 struct pending {
 	struct nad_rec r;
-	struct classify_evidence ev; /* ev.ctx: the trackers' figures */
+	struct context_figures fig; /* what the trackers knew then */
 	float vec[VECTOR_DIM];
 	float ae, ifs;
 };
@@ -272,7 +272,7 @@ static void track(struct engine *e, const struct nad_rec *r, struct context_figu
 	if (f->src_slot_new)
 		memset(&e->notes[f->src_slot], 0, sizeof(e->notes[0]));
 	if ((r->flags & (NAD_F_IPV4 | NAD_F_IPV6)) && addr_is_private(r->daddr))
-		sketch_set(e->local_hosts, 4096, sketch_mix(features_addr_hash(r->daddr)));
+		sketch_set(e->local_hosts, 4096, sketch_mix(f->dst_hash));
 }
 
 /*
@@ -282,11 +282,12 @@ static void track(struct engine *e, const struct nad_rec *r, struct context_figu
  * The first one is reported and remembered (LRU of INFO_SIGS per source); ports are left
  * out because clients pick a new ephemeral port per connection.
  */
-static bool info_recurring(struct src_notes *s, const struct nad_rec *r)
+static bool info_recurring(struct src_notes *s, const struct nad_rec *r,
+			   const struct context_figures *f)
 {
-	uint32_t sig = sketch_mix(features_addr_hash(r->daddr) ^ (uint32_t)r->ip_proto << 24 ^
-				  (uint32_t)r->eth_proto << 8 ^
-				  (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
+	uint32_t sig =
+		sketch_mix(f->dst_hash ^ (uint32_t)r->ip_proto << 24 ^ (uint32_t)r->eth_proto << 8 ^
+			   (uint32_t)(32 - __builtin_clz(r->wire_bytes | 1)));
 
 	for (unsigned i = 0; i < s->info_sig_n; i++) {
 		if (s->info_sig[i] == sig)
@@ -469,7 +470,6 @@ static void stage(struct engine *e, const struct nad_rec *rec, struct pending *p
 {
 	uint64_t w = rec->weight ? rec->weight : 1;
 
-	memset(&p->ev, 0, sizeof(p->ev));
 	p->r = *rec;
 	/* Time never runs backwards inside the engine (reordered records). */
 	if (e->started && p->r.ts_ns < e->now_ns)
@@ -478,8 +478,7 @@ static void stage(struct engine *e, const struct nad_rec *rec, struct pending *p
 	e->n_pkts += w;
 	e->int_pkts[p->r.dir & 1] += w;
 	e->int_bytes[p->r.dir & 1] += (uint64_t)p->r.wire_bytes * w;
-	p->ev.rec = &p->r;
-	track(e, &p->r, &p->ev.ctx);
+	track(e, &p->r, &p->fig);
 	memcpy(p->vec, e->vec, sizeof(p->vec));
 }
 
@@ -539,12 +538,12 @@ static void explain(void *ctx, char *evidence, char *response)
 /* Criteria, class, episode and campaign of one staged and scored record. */
 static enum classify_class conclude(struct engine *e, struct pending *p, bool have_model)
 {
-	struct classify_evidence ev = p->ev;
+	struct classify_evidence ev = { .ctx = p->fig };
 	struct classify_result res;
 	struct alert_anomaly an = { 0 };
 	const struct nad_rec *rp = &p->r;
 	float ae = have_model ? p->ae : 0, ifs = have_model ? p->ifs : 0;
-	const struct context_figures *f = &p->ev.ctx;
+	const struct context_figures *f = &p->fig;
 	double iv_z = f->interval_z, score = 0, dos_val = 0;
 	bool iot = f->src_iot, in_episode, dos_pat = false;
 	unsigned key;
@@ -614,7 +613,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 		bool routine = f->src_n < 20 || s->pass_rate > 0.1;
 
 		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
-		if (names_class_severity(cls) == SEV_INFO && (routine || info_recurring(s, &r)))
+		if (names_class_severity(cls) == SEV_INFO && (routine || info_recurring(s, &r, f)))
 			cls = CLASS_NONE;
 	}
 

@@ -20,7 +20,6 @@
 
 #include "common/addr.h"
 #include "features/context.h"
-#include "features/features.h"
 #include "features/icmp.h"
 #include "features/ports.h"
 #include "features/sketch.h"
@@ -204,7 +203,7 @@ static void ring_push(struct bit_ring *f, bool bit)
 
 static struct src_ent *src_set(const struct context *c, const __u8 a[16])
 {
-	return &c->src[(size_t)(sketch_mix(features_addr_hash(a)) % SRC_SETS) * WAYS];
+	return &c->src[(size_t)(sketch_mix(sketch_addr_hash(a)) % SRC_SETS) * WAYS];
 }
 
 /*
@@ -359,19 +358,21 @@ static struct track track_open(struct context *c, const struct nad_rec *r,
 	struct track t = { .r = r, .now = r->ts_ns, .w = r->weight ? r->weight : 1 };
 	bool created = false;
 	struct dst_ent *dset =
-		&c->dst[(size_t)(sketch_mix(features_addr_hash(r->daddr) ^ 0x5bd1e995) % DST_SETS) *
+		&c->dst[(size_t)(sketch_mix(sketch_addr_hash(r->daddr) ^ 0x5bd1e995) % DST_SETS) *
 			WAYS];
 
 	t.s = ways_get(src_set(c, r->saddr), sizeof(*t.s), r->saddr, true, &created);
 	t.d = ways_get(dset, sizeof(*t.d), r->daddr, true, NULL);
-	t.dh = features_addr_hash(r->daddr);
-	t.sh = features_addr_hash(r->saddr);
+	t.dh = sketch_addr_hash(r->daddr);
+	t.sh = sketch_addr_hash(r->saddr);
 	t.k = pkt_kind(r);
 	if (created)
 		t.s->first_ns = t.s->upd_ns = t.now, t.s->epoch = t.now / EPOCH_NS;
 	src_decay(t.s, t.now);
 	src_epoch(t.s, t.now);
 	dst_update(t.d, t.now);
+	f->src_hash = t.sh;
+	f->dst_hash = t.dh;
 	f->src_slot = (uint32_t)(t.s - c->src);
 	f->src_slot_new = created;
 	return t;
@@ -654,9 +655,9 @@ static void count_pair(struct track *t)
 
 static uint64_t auth_key(const __u8 cli[16], uint16_t cport, const __u8 srv[16], uint16_t sport)
 {
-	uint64_t hi = sketch_mix(features_addr_hash(cli) ^ (uint32_t)cport * 2654435761u);
+	uint64_t hi = sketch_mix(sketch_addr_hash(cli) ^ (uint32_t)cport * 2654435761u);
 	uint64_t lo =
-		sketch_mix(features_addr_hash(srv) ^ 0x85ebca6bu ^ (uint32_t)sport * 2246822519u);
+		sketch_mix(sketch_addr_hash(srv) ^ 0x85ebca6bu ^ (uint32_t)sport * 2246822519u);
 
 	return (hi << 32 | lo) | 1;
 }
@@ -717,7 +718,7 @@ static void auth_server(struct context *c, const struct nad_rec *r, uint64_t now
 	    (r->payload_bytes == f->lens[0] ||
 	     (f->replies > 1 && r->payload_bytes == f->lens[1]))) {
 		cli = src_find(c, r->daddr);
-		sh = features_addr_hash(r->saddr);
+		sh = sketch_addr_hash(r->saddr);
 		if (cli) {
 			src_decay(cli, now);
 			for (int k = 0; k < 4; k++) {

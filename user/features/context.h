@@ -112,6 +112,8 @@ struct context_figures {
 	unsigned dst_srcs; /* distinct sources [10 s] */
 	double dst_new_payload_srcs; /* new sources with payload to this port [10 s] */
 	bool dstport_in_baseline; /* dst:port seen during the warm-up */
+	/* the addresses' sketch_addr_hash (features/sketch.h): keys for per-host state */
+	uint32_t src_hash, dst_hash;
 	/* the source's entry */
 	uint32_t src_n; /* its records so far, this one included */
 	uint32_t src_slot; /* its table slot (< CONTEXT_SRC_SLOTS), stable while it lives */

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include "features/features.h"
+#include "features/sketch.h"
 
 const char *const features_names[FEAT_N_BASE] = {
 	"src_ip_hash", "dst_ip_hash",  "packet_size",  "protocol",
@@ -58,13 +59,7 @@ void features_free(struct features *f)
 
 uint32_t features_addr_hash(const uint8_t addr[16])
 {
-	uint32_t h = 2166136261u;
-
-	for (int i = 0; i < 16; i++) {
-		h ^= addr[i];
-		h *= 16777619u;
-	}
-	return h;
+	return sketch_addr_hash(addr);
 }
 
 /*

@@ -2,6 +2,7 @@
 /*
  * features/sketch.h - the small summaries the trackers are made of.
  *
+ *   sketch_addr_hash 32-bit FNV-1a of a 16-byte address (features_addr_hash, inline)
  *   sketch_mix       a 32-bit integer hash finaliser (spreads FNV-1a's low bits)
  *   sketch_set/has   one bit of a hashed bit set of nbits bits (bit h % nbits)
  *   sketch_distinct  distinct values in the union of two hashed bit sets of nwords 64-bit
@@ -17,6 +18,15 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+static inline uint32_t sketch_addr_hash(const uint8_t a[16])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 16777619u;
+	return h;
+}
 
 static inline uint32_t sketch_mix(uint32_t h)
 {

@@ -68,14 +68,17 @@ void vectorizer_next(struct vectorizer *v, const struct nad_rec *rec, float out[
 		     struct context_figures *fig)
 {
 	struct context_figures local;
-	struct nad_rec r = *rec;
+	struct nad_rec late;
 
 	if (!fig)
 		fig = &local;
-	if (v->started && r.ts_ns < v->now_ns)
-		r.ts_ns = v->now_ns;
+	if (v->started && rec->ts_ns < v->now_ns) {
+		late = *rec;
+		late.ts_ns = v->now_ns;
+		rec = &late;
+	}
 	v->started = true;
-	v->now_ns = r.ts_ns;
-	context_track(v->ctx, &r, fig);
-	vector_fill(v->feat, &r, fig, out);
+	v->now_ns = rec->ts_ns;
+	context_track(v->ctx, rec, fig);
+	vector_fill(v->feat, rec, fig, out);
 }
