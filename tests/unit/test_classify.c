@@ -57,18 +57,18 @@ Test(classify, model_score_alone_gives_only_info_classes)
 					.ctx.src_pps = 1, .ctx.src_probe_share = 0 };
 	struct classify_result out;
 
-	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+	cr_expect_eq(classify_decide(&ev, profile_get(PROFILE_HOME), &out),
 		     CLASS_BEHAVIORAL);
 	cr_expect(strstr(out.evidence, "no rule explains"));
 	ev.ctx.interval_z = 4.2;
-	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+	cr_expect_eq(classify_decide(&ev, profile_get(PROFILE_HOME), &out),
 		     CLASS_TIMING_ANOMALY);
 	ev.ctx.interval_z = 0;
 	ev.ctx.size_z = -5;
-	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+	cr_expect_eq(classify_decide(&ev, profile_get(PROFILE_HOME), &out),
 		     CLASS_SIZE_ANOMALY);
 	ev.score = 3;
-	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out), CLASS_NONE);
+	cr_expect_eq(classify_decide(&ev, profile_get(PROFILE_HOME), &out), CLASS_NONE);
 }
 
 Test(classify, info_classes_need_both_models_to_agree_one_at_its_extreme)
@@ -77,7 +77,7 @@ Test(classify, info_classes_need_both_models_to_agree_one_at_its_extreme)
 	struct classify_evidence ev = { .rec = &r, .score = 3.5, .threshold = 3.5,
 					.ctx.src_pps = 1 };
 	struct classify_result out;
-	const struct classify_profile *p = classify_profile_get(PROFILE_HOME);
+	const struct profile *p = profile_get(PROFILE_HOME);
 
 	/* autoencoder alone (normal + extreme) */
 	ev.criteria = 1u << CRIT_AE | 1u << CRIT_AE_EXTREME;
@@ -111,28 +111,15 @@ Test(classify, dos_needs_rate_and_signature_and_profile_scales_it)
 	struct classify_result out;
 
 	r.tcp_flags = 0x02;
-	cr_expect_eq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+	cr_expect_eq(classify_decide(&ev, profile_get(PROFILE_HOME), &out),
 		     CLASS_DOS_ATTACK);
 	cr_expect(strstr(out.evidence, "SYN flood"));
 	cr_expect(strstr(out.response, "drop it in the kernel"));
-	cr_expect_neq(classify_decide(&ev, classify_profile_get(PROFILE_ENTERPRISE), &out),
+	cr_expect_neq(classify_decide(&ev, profile_get(PROFILE_ENTERPRISE), &out),
 		      CLASS_DOS_ATTACK);
 	ev.ctx.src_syn_share = 0.3;
-	cr_expect_neq(classify_decide(&ev, classify_profile_get(PROFILE_HOME), &out),
+	cr_expect_neq(classify_decide(&ev, profile_get(PROFILE_HOME), &out),
 		      CLASS_DOS_ATTACK);
-}
-
-Test(classify, profiles_parse_and_order_their_thresholds)
-{
-	enum classify_profile_id id;
-
-	cr_expect_eq(classify_profile_parse("small-office", &id), 0);
-	cr_expect_eq(id, PROFILE_SMALL_OFFICE);
-	cr_expect_eq(classify_profile_parse("huge", &id), -EINVAL);
-	cr_expect_lt(classify_profile_get(PROFILE_HOME)->dos_pps,
-		     classify_profile_get(PROFILE_ENTERPRISE)->dos_pps);
-	cr_expect_lt(classify_profile_get(PROFILE_HOME)->sensitivity,
-		     classify_profile_get(PROFILE_ENTERPRISE)->sensitivity);
 }
 
 Test(classify, local_addresses)
@@ -157,7 +144,7 @@ Test(classify, quiet_decision_equals_the_decision_with_text)
 {
 	static const uint16_t ports[] = { 22, 53, 80, 445, 3389, 9001, 25565, 40000 };
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
-	const struct classify_profile *p = classify_profile_get(PROFILE_HOME);
+	const struct profile *p = profile_get(PROFILE_HOME);
 	unsigned seen = 0, n_classes = 0;
 	uint32_t st = 99;
 

@@ -36,7 +36,7 @@ static void observe(void *ctx, const struct alert_event *ev)
 }
 
 /* Runs the stream through a model-less engine (rules and statistical criteria only). */
-static void run(const struct recstream *rs, enum classify_profile_id prof, struct seen *s)
+static void run(const struct recstream *rs, enum profile_id prof, struct seen *s)
 {
 	struct engine_opts o;
 	struct engine *e;
@@ -74,7 +74,7 @@ static void with_benign(struct recstream *rs, double secs)
 }
 
 /* f merged into secs of benign traffic, run under prof; frees f. */
-static void run_on_benign(struct recstream *f, double secs, enum classify_profile_id prof,
+static void run_on_benign(struct recstream *f, double secs, enum profile_id prof,
 			  struct seen *s)
 {
 	struct recstream rs;

@@ -410,9 +410,9 @@ Test(opts, run_takes_the_profile_names_classify_knows)
 
 	cr_assert_not_null(e);
 	for (const struct opts_name *n = e->names; n->name; n++) {
-		enum classify_profile_id id;
+		enum profile_id id;
 
-		cr_expect_eq(classify_profile_parse(n->name, &id), 0, "%s", n->name);
+		cr_expect_eq(profile_parse(n->name, &id), 0, "%s", n->name);
 		cr_expect_eq((int)id, n->value, "%s", n->name);
 	}
 	for (int i = 0; i < PROFILE_N; i++) {

@@ -27,7 +27,7 @@
 struct analyze_opts {
 	const char *pcap; /* offline: the capture */
 	const char *models_dir; /* NULL: offline none; live MODELSET_DEFAULT_PATH's dir */
-	enum classify_profile_id profile;
+	enum profile_id profile;
 	const char *log_path;
 	bool json; /* EVE lines on stdout */
 	bool quiet; /* no console lines */

@@ -123,7 +123,7 @@ static const struct opts_name mode_names[] = {
 	{ NULL },
 };
 
-/* classify.c's profiles, by name (test_opts checks they agree with classify_profile_parse). */
+/* detect/profile.c's profiles, by name (test_opts checks they agree with profile_parse). */
 static const struct opts_name profile_names[] = {
 	{ "auto", PROFILE_AUTO },
 	{ "home", PROFILE_HOME },

@@ -21,84 +21,6 @@ const char *const classify_criterion_names[CRIT_N] = {
 
 const double classify_criterion_weights[CRIT_N] = { 2.0, 2.0, 2.0, 1.5, 1.5, 1.5, 1.0, 1.0 };
 
-/*
- * Base sensitivity: one model criterion plus one extreme (1.5 + 2.0) reaches the home
- * threshold; both models at their normal level (3.0) do not. Rates are packets/s.
- */
-static const struct classify_profile profiles[PROFILE_N] = {
-	[PROFILE_HOME] = { .name = "home",
-			   .sensitivity = 3.5,
-			   .dos_threshold = 0.5,
-			   .scan_threshold = 15,
-			   .dos_pps = 1000,
-			   .dos_dist_pps = 200,
-			   .scan_ports = 15,
-			   .scan_hosts = 10,
-			   .cred_conns = 6,
-			   .cred_fails = 5,
-			   .slow_conns = 40,
-			   .exfil_bytes = 10e6,
-			   .upload_bytes = 1e6,
-			   .dns_tunnel_queries = 10,
-			   .mass_reg_srcs = 10,
-			   .excess_pps = 3000,
-			   .excess_bps = 12.5e6 },
-	[PROFILE_SMALL_OFFICE] = { .name = "small-office",
-				   .sensitivity = 4.0,
-				   .dos_threshold = 0.6,
-				   .scan_threshold = 20,
-				   .dos_pps = 2500,
-				   .dos_dist_pps = 500,
-				   .scan_ports = 20,
-				   .scan_hosts = 20,
-				   .cred_conns = 8,
-				   .cred_fails = 6,
-				   .slow_conns = 60,
-				   .exfil_bytes = 25e6,
-				   .upload_bytes = 2e6,
-				   .dns_tunnel_queries = 20,
-				   .mass_reg_srcs = 20,
-				   .excess_pps = 8000,
-				   .excess_bps = 50e6 },
-	[PROFILE_ENTERPRISE] = { .name = "enterprise",
-				 .sensitivity = 4.5,
-				 .dos_threshold = 0.7,
-				 .scan_threshold = 30,
-				 .dos_pps = 10000,
-				 .dos_dist_pps = 2000,
-				 .scan_ports = 30,
-				 .scan_hosts = 40,
-				 .cred_conns = 12,
-				 .cred_fails = 10,
-				 .slow_conns = 100,
-				 .exfil_bytes = 100e6,
-				 .upload_bytes = 5e6,
-				 .dns_tunnel_queries = 40,
-				 .mass_reg_srcs = 50,
-				 .excess_pps = 30000,
-				 .excess_bps = 250e6 },
-};
-
-const struct classify_profile *classify_profile_get(enum classify_profile_id id)
-{
-	return id >= 0 && id < PROFILE_N ? &profiles[id] : NULL;
-}
-
-int classify_profile_parse(const char *s, enum classify_profile_id *id)
-{
-	if (!strcmp(s, "auto")) {
-		*id = PROFILE_AUTO;
-		return 0;
-	}
-	for (int i = 0; i < PROFILE_N; i++) {
-		if (!strcmp(s, profiles[i].name)) {
-			*id = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static enum classify_class set(struct classify_result *out, enum classify_class c, bool by_dst)
 {
 	out->cls = c;
@@ -118,9 +40,8 @@ static enum classify_class set(struct classify_result *out, enum classify_class 
 			snprintf(out->response, sizeof(out->response), __VA_ARGS__); \
 	} while (0)
 
-static enum classify_class decide(const struct classify_evidence *ev,
-				  const struct classify_profile *p, struct classify_result *out,
-				  bool text)
+static enum classify_class decide(const struct classify_evidence *ev, const struct profile *p,
+				  struct classify_result *out, bool text)
 {
 	const struct nad_rec *r = ev->rec;
 	char src[48] = "", dst[48] = "";
@@ -393,15 +314,14 @@ static enum classify_class decide(const struct classify_evidence *ev,
 	return set(out, CLASS_BEHAVIORAL, false);
 }
 
-enum classify_class classify_decide(const struct classify_evidence *ev,
-				    const struct classify_profile *p, struct classify_result *out)
+enum classify_class classify_decide(const struct classify_evidence *ev, const struct profile *p,
+				    struct classify_result *out)
 {
 	return decide(ev, p, out, true);
 }
 
 enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
-					  const struct classify_profile *p,
-					  struct classify_result *out)
+					  const struct profile *p, struct classify_result *out)
 {
 	return decide(ev, p, out, false);
 }

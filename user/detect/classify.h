@@ -12,7 +12,7 @@
  *
  * Rules, checked in this order (first match wins); "window" figures are
  * exponentially decayed counts (time constant in brackets), thresholds are
- * the profile's (struct classify_profile):
+ * the profile's (detect/profile.h):
  *
  *   scanning (vertical)   the source reached >= scan_ports distinct destination
  *                         ports [10 s] and at least half its last 100 packets
@@ -102,39 +102,9 @@
 
 #include "common/addr.h"
 #include "common/names.h"
+#include "detect/profile.h"
 #include "features/context.h"
 #include "nad_abi.h"
-
-/* Thresholds that depend on the network (profile). */
-struct classify_profile {
-	const char *name;
-	double sensitivity; /* base weighted-score threshold */
-	double dos_threshold; /* dos_pattern: share of the last 100 intervals < 1 ms */
-	unsigned scan_threshold; /* scanning_pattern: distinct ports among the last 100 packets */
-	double dos_pps; /* single-source flood rate */
-	double dos_dist_pps; /* packets/s to one victim from many sources */
-	unsigned scan_ports, scan_hosts;
-	unsigned cred_conns;
-	unsigned cred_fails; /* login failures [60 s] from one service (fail2ban's maxretry is 5) */
-	unsigned slow_conns;
-	double exfil_bytes;
-	double upload_bytes; /* one-way upload to a non-web service */
-	unsigned dns_tunnel_queries; /* DNS queries [60 s] to one server with mean >= 64 B */
-	unsigned mass_reg_srcs;
-	double excess_pps, excess_bps;
-};
-
-enum classify_profile_id {
-	PROFILE_HOME = 0,
-	PROFILE_SMALL_OFFICE,
-	PROFILE_ENTERPRISE,
-	PROFILE_N,
-	PROFILE_AUTO = -1,
-};
-
-const struct classify_profile *classify_profile_get(enum classify_profile_id id);
-/* "home", "small-office", "enterprise" (or "auto") -> id; -EINVAL if unknown. */
-int classify_profile_parse(const char *s, enum classify_profile_id *id);
 
 /* Criteria of the weighted table (bit i of a mask = criterion i). */
 enum classify_criterion {
@@ -175,8 +145,8 @@ struct classify_result {
  * (CLASS_NONE when no rule matches and the score did not pass the threshold) and fills
  * *out (evidence and response sentences) when it is not CLASS_NONE.
  */
-enum classify_class classify_decide(const struct classify_evidence *ev,
-				    const struct classify_profile *p, struct classify_result *out);
+enum classify_class classify_decide(const struct classify_evidence *ev, const struct profile *p,
+				    struct classify_result *out);
 /*
  * The same decision (class, by_destination) without the sentences: out->evidence and
  * out->response are left empty. Formatting them costs more than deciding, and most
@@ -184,7 +154,6 @@ enum classify_class classify_decide(const struct classify_evidence *ev,
  * engine decides with this and asks classify_decide() for the text of a new episode only.
  */
 enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
-					  const struct classify_profile *p,
-					  struct classify_result *out);
+					  const struct profile *p, struct classify_result *out);
 
 #endif /* NAD_CLASSIFY_H */

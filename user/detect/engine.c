@@ -82,10 +82,8 @@ struct engine {
 	uint32_t proto_i, proto_n;
 	/* thresholds */
 	struct score_hist hist, iot_hist;
-	/* profile */
-	const struct classify_profile *profile;
-	bool profile_fixed, profile_inferred, warm;
-	uint64_t local_hosts[64]; /* 4096 bits */
+	struct profile_pick prof;
+	bool warm; /* the warm-up is over */
 	/* clock */
 	bool started;
 	uint64_t start_ns, now_ns, next_tick, next_summary, n_pkts;
@@ -150,13 +148,8 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (o->profile >= 0 && o->profile < PROFILE_N) {
-		e->profile = classify_profile_get(o->profile);
-		e->profile_fixed = true;
-	} else {
-		e->profile = classify_profile_get(PROFILE_HOME);
-	}
-	e->hist.threshold = e->iot_hist.threshold = e->profile->sensitivity;
+	profile_pick_init(&e->prof, o->profile);
+	e->hist.threshold = e->iot_hist.threshold = e->prof.profile->sensitivity;
 	return e;
 }
 
@@ -271,8 +264,7 @@ static void track(struct engine *e, const struct nad_rec *r, struct context_figu
 	vectorizer_next(e->vz, r, e->vec, f);
 	if (f->src_slot_new)
 		memset(&e->notes[f->src_slot], 0, sizeof(e->notes[0]));
-	if ((r->flags & (NAD_F_IPV4 | NAD_F_IPV6)) && addr_is_private(r->daddr))
-		sketch_set(e->local_hosts, 4096, sketch_mix(f->dst_hash));
+	profile_pick_count(&e->prof, r, f->dst_hash);
 }
 
 /*
@@ -300,21 +292,12 @@ static bool info_recurring(struct src_notes *s, const struct nad_rec *r,
 	return false;
 }
 
-static void infer_profile(struct engine *e)
+/* The warm-up is over: the baseline is learnt, the profile inferred. */
+static void end_warmup(struct engine *e)
 {
-	unsigned hosts = sketch_distinct(e->local_hosts, NULL, 64);
-	enum classify_profile_id id = hosts <= 20 ? PROFILE_HOME :
-				      hosts <= 150 ? PROFILE_SMALL_OFFICE : PROFILE_ENTERPRISE;
-
 	e->warm = true;
 	context_end_warmup(e->ctx, e->start_ns + WARMUP_NS / 2);
-	if (e->profile_fixed)
-		return;
-	e->profile = classify_profile_get(id);
-	e->profile_inferred = true;
-	pr_info("Profile inferred from traffic: %s (%u local hosts received traffic in the "
-		"warm-up)\n",
-		e->profile->name, hosts);
+	profile_pick_infer(&e->prof);
 }
 
 static void campaigns_recompute(struct engine *e)
@@ -385,8 +368,8 @@ static void summary(struct engine *e)
 
 	s.now_ns = e->now_ns;
 	s.interval_s = e->o.summary_interval_s;
-	s.profile = e->profile->name;
-	s.profile_inferred = e->profile_inferred;
+	s.profile = e->prof.profile->name;
+	s.profile_inferred = e->prof.inferred;
 	memcpy(s.pkts, e->int_pkts, sizeof(s.pkts));
 	memcpy(s.bytes, e->int_bytes, sizeof(s.bytes));
 	s.total_pkts = e->n_pkts;
@@ -424,9 +407,9 @@ static void do_tick(struct engine *e, uint64_t now)
 {
 	e->now_ns = now;
 	if (!e->warm && (now >= e->start_ns + WARMUP_NS || e->n_pkts >= WARMUP_PKTS))
-		infer_profile(e);
-	hist_update_threshold(&e->hist, e->profile->sensitivity);
-	hist_update_threshold(&e->iot_hist, e->profile->sensitivity);
+		end_warmup(e);
+	hist_update_threshold(&e->hist, e->prof.profile->sensitivity);
+	hist_update_threshold(&e->iot_hist, e->prof.profile->sensitivity);
 	if (e->alert)
 		alert_tick(e->alert, now);
 	if (e->alert && now / 5000000000ull != (now - TICK_NS) / 5000000000ull)
@@ -521,7 +504,7 @@ static bool score_staged(struct engine *e, struct pending *p, size_t n, float *X
 /* What explain() needs to write a new episode's sentences (see alert_anomaly). */
 struct explain_ctx {
 	const struct classify_evidence *ev;
-	const struct classify_profile *profile;
+	const struct profile *profile;
 };
 
 static void explain(void *ctx, char *evidence, char *response)
@@ -574,17 +557,17 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	}
 	if (f->src_fast_share >= 0) {
 		dos_val = f->src_fast_share;
-		dos_pat = dos_val > e->profile->dos_threshold;
+		dos_pat = dos_val > e->prof.profile->dos_threshold;
 	}
 	if (!dos_pat && f->dst_fast_share >= 0) {
 		dos_val = f->dst_fast_share > dos_val ? f->dst_fast_share : dos_val;
-		dos_pat = f->dst_fast_share > e->profile->dos_threshold;
+		dos_pat = f->dst_fast_share > e->prof.profile->dos_threshold;
 	}
 	if (dos_pat)
-		FIRE(CRIT_DOS_PATTERN, dos_val, e->profile->dos_threshold);
+		FIRE(CRIT_DOS_PATTERN, dos_val, e->prof.profile->dos_threshold);
 	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == NAD_TCP_SYN &&
-	    f->src_recent_ports > e->profile->scan_threshold)
-		FIRE(CRIT_SCANNING_PATTERN, f->src_recent_ports, e->profile->scan_threshold);
+	    f->src_recent_ports > e->prof.profile->scan_threshold)
+		FIRE(CRIT_SCANNING_PATTERN, f->src_recent_ports, e->prof.profile->scan_threshold);
 	if ((iv_z > 3 || iv_z < -3) && !(iot && f->src_n > 20))
 		FIRE(CRIT_INTERVAL_SPIKE, iv_z, 3);
 	key = (r.flags & (NAD_F_IPV4 | NAD_F_IPV6)) ? r.ip_proto : 256 + (r.eth_proto >= 0x600);
@@ -602,7 +585,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	e->last_criteria = ev.criteria;
 	ev.score = score;
 	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
-	cls = classify_decide_quiet(&ev, e->profile, &res);
+	cls = classify_decide_quiet(&ev, e->prof.profile, &res);
 	/*
 	 * Info classes are deviations from the source's own behaviour: not before it has
 	 * 20 packets of history, and not when its packets pass the threshold routinely
@@ -640,7 +623,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	an.if_score = ifs;
 	an.if_threshold = e->if_thr;
 	an.explain = explain;
-	an.explain_ctx = &(struct explain_ctx){ .ev = &ev, .profile = e->profile };
+	an.explain_ctx = &(struct explain_ctx){ .ev = &ev, .profile = e->prof.profile };
 	an.src_pps = f->src_pps;
 	an.dst_pps = f->dst_pps;
 	an.n_sources = f->dst_srcs;
@@ -722,7 +705,7 @@ void engine_finish(struct engine *e)
 	if (!e->started)
 		return;
 	if (!e->warm)
-		infer_profile(e);
+		end_warmup(e);
 	campaigns_recompute(e);
 	alert_flush(e->alert);
 	if (e->o.summary_interval_s > 0)
@@ -734,11 +717,11 @@ const float *engine_last_vector(const struct engine *e)
 	return e->vec;
 }
 
-const struct classify_profile *engine_profile(const struct engine *e, bool *inferred)
+const struct profile *engine_profile(const struct engine *e, bool *inferred)
 {
 	if (inferred)
-		*inferred = e->profile_inferred;
-	return e->profile;
+		*inferred = e->prof.inferred;
+	return e->prof.profile;
 }
 
 double engine_threshold(const struct engine *e)

@@ -52,10 +52,8 @@
  * reported again (the last 8 signatures per source). classify.h adds that both models
  * must agree for an info class, one of them at its extreme level.
  *
- * Profile: --profile fixes it; otherwise home is used during a warm-up (the first 60 s or
- * 5000 packets) and then inferred from the number of distinct local (private) hosts that
- * received traffic: <= 20 home, <= 150 small-office, else enterprise (spoofed sources never
- * receive, so a flood does not inflate the count). Logged with pr_info and in summaries.
+ * Profile and warm-up: detect/profile.h. The warm-up ends after 60 s or 5000 packets of
+ * record time; until then the baseline of destination ports learns (features/context.h).
  */
 #ifndef NAD_ENGINE_H
 #define NAD_ENGINE_H
@@ -73,7 +71,7 @@
 #include "nad_abi.h"
 
 struct engine_opts {
-	enum classify_profile_id profile; /* PROFILE_AUTO infers it */
+	enum profile_id profile; /* PROFILE_AUTO infers it */
 	double summary_interval_s; /* default 30; < 0 disables */
 	double campaign_window_s; /* default 60 */
 	struct alert_opts alert;
@@ -123,7 +121,7 @@ const float *engine_last_vector(const struct engine *e);
 /* Mask of the criteria (enum classify_criterion) the last processed record fired. */
 unsigned engine_last_criteria(const struct engine *e);
 /* The profile in use and whether it was inferred. */
-const struct classify_profile *engine_profile(const struct engine *e, bool *inferred);
+const struct profile *engine_profile(const struct engine *e, bool *inferred);
 double engine_threshold(const struct engine *e);
 uint64_t engine_n_packets(const struct engine *e);
 struct alert *engine_alert(struct engine *e);

@@ -39,7 +39,7 @@ void dashfeed_alert(struct dashstate *ds, const struct alert_event *ev)
 void dashfeed_engine(struct dashstate *ds, struct engine *e)
 {
 	bool inferred;
-	const struct classify_profile *p = engine_profile(e, &inferred);
+	const struct profile *p = engine_profile(e, &inferred);
 
 	dashstate_set_threshold(ds, "score", engine_threshold(e));
 	if (p)
