@@ -41,15 +41,6 @@ Test(classify, identifiers_and_levels_are_those_of_the_original)
 	cr_expect_eq(names_class_parse("nonsense"), CLASS_NONE);
 }
 
-Test(classify, criterion_weights_match_the_table)
-{
-	cr_expect_float_eq(classify_criterion_weights[CRIT_IF_EXTREME], 2.0, 1e-9);
-	cr_expect_float_eq(classify_criterion_weights[CRIT_DOS_PATTERN], 2.0, 1e-9);
-	cr_expect_float_eq(classify_criterion_weights[CRIT_SCANNING_PATTERN], 1.5, 1e-9);
-	cr_expect_float_eq(classify_criterion_weights[CRIT_RARE_PROTOCOL], 1.0, 1e-9);
-	cr_expect_str_eq(classify_criterion_names[CRIT_AE_EXTREME], "autoencoder_extreme");
-}
-
 Test(classify, model_score_alone_gives_only_info_classes)
 {
 	struct nad_rec r = rec(IPPROTO_TCP, 443);

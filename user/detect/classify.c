@@ -14,13 +14,6 @@
 #include "features/ports.h"
 #include "nad_parse.h"
 
-const char *const classify_criterion_names[CRIT_N] = {
-	"isolation_forest_extreme", "autoencoder_extreme", "dos_pattern",    "isolation_forest",
-	"autoencoder",		    "scanning_pattern",	   "interval_spike", "rare_protocol",
-};
-
-const double classify_criterion_weights[CRIT_N] = { 2.0, 2.0, 2.0, 1.5, 1.5, 1.5, 1.0, 1.0 };
-
 static enum classify_class set(struct classify_result *out, enum classify_class c, bool by_dst)
 {
 	out->cls = c;

@@ -102,25 +102,10 @@
 
 #include "common/addr.h"
 #include "common/names.h"
+#include "detect/criteria.h"
 #include "detect/profile.h"
 #include "features/context.h"
 #include "nad_abi.h"
-
-/* Criteria of the weighted table (bit i of a mask = criterion i). */
-enum classify_criterion {
-	CRIT_IF_EXTREME = 0,
-	CRIT_AE_EXTREME,
-	CRIT_DOS_PATTERN,
-	CRIT_IF,
-	CRIT_AE,
-	CRIT_SCANNING_PATTERN,
-	CRIT_INTERVAL_SPIKE,
-	CRIT_RARE_PROTOCOL,
-	CRIT_N,
-};
-
-extern const char *const classify_criterion_names[CRIT_N];
-extern const double classify_criterion_weights[CRIT_N];
 
 /* What a class decision reads (filled by the engine). */
 struct classify_evidence {

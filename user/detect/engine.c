@@ -18,6 +18,7 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/names.h"
+#include "detect/criteria.h"
 #include "detect/engine.h"
 #include "features/context.h"
 #include "features/sketch.h"
@@ -29,8 +30,6 @@
 #define WARMUP_NS 60000000000ull
 #define WARMUP_PKTS 5000
 #define TICK_NS 1000000000ull
-#define HIST_BINS 60 /* 0.25 wide: scores 0 .. 15 */
-#define PROTO_RING 1000
 #define CAMP_RING 1024
 #define CAMP_SAMPLE_NS 200000000ull
 #define INFO_SIGS 8
@@ -41,13 +40,6 @@ struct src_notes {
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
 	uint8_t info_sig_n, info_sig_i;
-};
-
-struct score_hist {
-	double bin[HIST_BINS];
-	double total;
-	uint32_t since_decay;
-	double threshold;
 };
 
 struct camp_sample {
@@ -76,12 +68,8 @@ struct engine {
 	struct src_notes *notes; /* CONTEXT_SRC_SLOTS */
 	float vec[VECTOR_DIM];
 	unsigned last_criteria;
-	/* rare_protocol */
-	uint16_t proto_ring[PROTO_RING];
-	uint32_t proto_count[258];
-	uint32_t proto_i, proto_n;
-	/* thresholds */
-	struct score_hist hist, iot_hist;
+	struct criteria_protocols protos; /* rare_protocol's memory */
+	struct criteria_threshold hist, iot_hist; /* adaptive thresholds: all, IoT sources */
 	struct profile_pick prof;
 	bool warm; /* the warm-up is over */
 	/* clock */
@@ -149,7 +137,8 @@ static struct engine *engine_alloc(const struct engine_opts *o)
 		return NULL;
 	}
 	profile_pick_init(&e->prof, o->profile);
-	e->hist.threshold = e->iot_hist.threshold = e->prof.profile->sensitivity;
+	criteria_threshold_init(&e->hist, e->prof.profile->sensitivity);
+	criteria_threshold_init(&e->iot_hist, e->prof.profile->sensitivity);
 	return e;
 }
 
@@ -218,41 +207,6 @@ void engine_free(struct engine *e)
 void engine_set_observer(struct engine *e, alert_event_fn fn, void *ctx)
 {
 	alert_set_observer(e->alert, fn, ctx);
-}
-
-static void hist_add(struct score_hist *h, double score, double w)
-{
-	int b = (int)(score * 4);
-
-	if (b >= HIST_BINS)
-		b = HIST_BINS - 1;
-	h->bin[b] += w;
-	h->total += w;
-	if (++h->since_decay >= 1024) {
-		for (int i = 0; i < HIST_BINS; i++)
-			h->bin[i] *= 0.99;
-		h->total *= 0.99;
-		h->since_decay = 0;
-	}
-}
-
-static void hist_update_threshold(struct score_hist *h, double base)
-{
-	double acc = 0, q = 0;
-
-	if (h->total < 1000) {
-		h->threshold = base;
-		return;
-	}
-	for (int i = 0; i < HIST_BINS; i++) {
-		acc += h->bin[i];
-		if (acc >= 0.999 * h->total) {
-			q = (i + 1) * 0.25; /* upper edge of the bin */
-			break;
-		}
-	}
-	q += 0.25;
-	h->threshold = q < base ? base : q > 1.5 * base ? 1.5 * base : q;
 }
 
 /*
@@ -408,8 +362,8 @@ static void do_tick(struct engine *e, uint64_t now)
 	e->now_ns = now;
 	if (!e->warm && (now >= e->start_ns + WARMUP_NS || e->n_pkts >= WARMUP_PKTS))
 		end_warmup(e);
-	hist_update_threshold(&e->hist, e->prof.profile->sensitivity);
-	hist_update_threshold(&e->iot_hist, e->prof.profile->sensitivity);
+	criteria_threshold_update(&e->hist, e->prof.profile->sensitivity);
+	criteria_threshold_update(&e->iot_hist, e->prof.profile->sensitivity);
 	if (e->alert)
 		alert_tick(e->alert, now);
 	if (e->alert && now / 5000000000ull != (now - TICK_NS) / 5000000000ull)
@@ -527,9 +481,9 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	const struct nad_rec *rp = &p->r;
 	float ae = have_model ? p->ae : 0, ifs = have_model ? p->ifs : 0;
 	const struct context_figures *f = &p->fig;
-	double iv_z = f->interval_z, score = 0, dos_val = 0;
-	bool iot = f->src_iot, in_episode, dos_pat = false;
-	unsigned key;
+	struct criteria_result crit;
+	double score;
+	bool iot = f->src_iot, in_episode;
 	enum classify_class cls;
 	struct src_notes *s = &e->notes[f->src_slot];
 	const struct nad_rec r = *rp;
@@ -538,49 +492,18 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	/* set by the classification of an earlier record of the same batch */
 	ev.src_scanned = r.ts_ns < s->scanned_until;
 	an.have_model = have_model;
-#define FIRE(c, val, thr)                                                                          \
-	do {                                                                                       \
-		ev.criteria |= 1u << (c);                                                          \
-		an.crit_value[c] = (val);                                                          \
-		an.crit_threshold[c] = (thr);                                                      \
-		score += classify_criterion_weights[c];                                            \
-	} while (0)
-	if (an.have_model && isfinite(ae) && isfinite(ifs)) {
-		if (ifs < e->if_thr * 1.2f)
-			FIRE(CRIT_IF_EXTREME, ifs, e->if_thr * 1.2);
-		if (ae > e->ae_ext)
-			FIRE(CRIT_AE_EXTREME, ae, e->ae_ext);
-		if (ifs < e->if_thr)
-			FIRE(CRIT_IF, ifs, e->if_thr);
-		if (ae > e->ae_thr)
-			FIRE(CRIT_AE, ae, e->ae_thr);
-	}
-	if (f->src_fast_share >= 0) {
-		dos_val = f->src_fast_share;
-		dos_pat = dos_val > e->prof.profile->dos_threshold;
-	}
-	if (!dos_pat && f->dst_fast_share >= 0) {
-		dos_val = f->dst_fast_share > dos_val ? f->dst_fast_share : dos_val;
-		dos_pat = f->dst_fast_share > e->prof.profile->dos_threshold;
-	}
-	if (dos_pat)
-		FIRE(CRIT_DOS_PATTERN, dos_val, e->prof.profile->dos_threshold);
-	if (r.ip_proto == IPPROTO_TCP && r.tcp_flags == NAD_TCP_SYN &&
-	    f->src_recent_ports > e->prof.profile->scan_threshold)
-		FIRE(CRIT_SCANNING_PATTERN, f->src_recent_ports, e->prof.profile->scan_threshold);
-	if ((iv_z > 3 || iv_z < -3) && !(iot && f->src_n > 20))
-		FIRE(CRIT_INTERVAL_SPIKE, iv_z, 3);
-	key = (r.flags & (NAD_F_IPV4 | NAD_F_IPV6)) ? r.ip_proto : 256 + (r.eth_proto >= 0x600);
-	if (e->proto_n > 30 && !e->proto_count[key])
-		FIRE(CRIT_RARE_PROTOCOL, key, 0);
-#undef FIRE
-	if (e->proto_n == PROTO_RING)
-		e->proto_count[e->proto_ring[e->proto_i]]--;
-	else
-		e->proto_n++;
-	e->proto_ring[e->proto_i] = key;
-	e->proto_count[key]++;
-	e->proto_i = (e->proto_i + 1) % PROTO_RING;
+	criteria_fire(&e->protos, rp, f,
+		      &(struct criteria_models){ .have = have_model,
+						 .ae_mae = ae,
+						 .if_score = ifs,
+						 .ae_threshold = e->ae_thr,
+						 .ae_extreme = e->ae_ext,
+						 .if_threshold = e->if_thr },
+		      e->prof.profile, &crit);
+	ev.criteria = crit.mask;
+	score = crit.score;
+	memcpy(an.crit_value, crit.value, sizeof(an.crit_value));
+	memcpy(an.crit_threshold, crit.threshold, sizeof(an.crit_threshold));
 
 	e->last_criteria = ev.criteria;
 	ev.score = score;
@@ -602,7 +525,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 
 	in_episode = e->alert && alert_source_in_episode(e->alert, r.saddr);
 	if (!in_episode && names_class_severity(cls) < SEV_WARNING)
-		hist_add(iot ? &e->iot_hist : &e->hist, score, 1);
+		criteria_threshold_add(iot ? &e->iot_hist : &e->hist, score, 1);
 	if (cls == CLASS_NONE) {
 		if (e->retrain && !in_episode)
 			retrain_offer(e->retrain, p->vec);

@@ -12,36 +12,11 @@
  * The model vector (VECTOR_DIM floats) is features/vector.h's, of the per-source context
  * of features/context.h.
  *
- * Weighted criteria (classify.h has the names and weights):
- *   isolation_forest_extreme 2.0  if_score < if_thr * 1.2 (thresholds are negative)
- *   autoencoder_extreme      2.0  ae_mae > the model's extreme level (modelset_ae_extreme: the
- *                                 0.999 quantile of the training rows' errors)
- *   dos_pattern              2.0  this packet's interval (per source, or per
- *                                 destination) < 1 ms and more than dos_threshold of
- *                                 the last 100 intervals of that source/destination < 1 ms
- *   isolation_forest         1.5  if_score < if_thr
- *   autoencoder              1.5  ae_mae > ae_thr
- *   scanning_pattern         1.5  SYN-only (tcp_flags == 0x02) and > scan_threshold
- *                                 distinct destination ports among the source's last 100 packets
- *   interval_spike           1.0  |z| > 3 of log10(interval) against the source's
- *                                 exponentially weighted mean/std (log: intervals are
- *                                 heavy-tailed; a raw z-score fires on every pause)
- *   rare_protocol            1.0  protocol absent from the last 1000 packets, after > 30
+ * Each record fires the weighted criteria of detect/criteria.h; its score must reach the
+ * adaptive threshold there (IoT sources have their own) for an info class.
  *
- * Adaptive threshold: the weighted score must reach
- *     clamp(q99.9 + 0.25, base, 1.5 * base)
- * where base is the profile's sensitivity and q99.9 the 99.9th percentile of the scores
- * of packets from sources with no open critical/warning episode, in a histogram that
- * forgets with a half-life of about 70,000 packets. An ongoing attack cannot hide itself:
- * its sources are excluded from the quantile once their first alert fires, the
- * adaptation is slow, and it can never raise the threshold above 1.5 * base. Rule-based
- * classes (critical, warning) do not depend on this threshold at all.
- *
- * IoT: a source is IoT once it uses MQTT 1883/8883, CoAP 5683, SSDP 1900 or mDNS 5353,
- * or after 20 packets sends small packets (mean < 300 B) to <= 3 peers at regular
- * intervals (std of log10 interval < 0.3). IoT sources get their own threshold histogram
- * (same rule as above, over IoT traffic only) and their interval_spike is off while
- * their periodic pattern holds.
+ * IoT sources (features/context.h) get their own threshold and no interval_spike while
+ * their periodic pattern holds (criteria.h).
  *
  * Info classes (timing, size, behavioral) are deviations from the source's own behaviour:
  * they need 20 packets of history from the source and a recent pass rate (EWMA, alpha
