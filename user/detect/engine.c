@@ -18,20 +18,18 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/names.h"
+#include "detect/campaign.h"
 #include "detect/criteria.h"
 #include "detect/engine.h"
 #include "features/context.h"
 #include "features/sketch.h"
 #include "features/vector.h"
-#include "ml/dbscan.h"
 #include "ml/scaler.h"
 #include "nad_parse.h"
 
 #define WARMUP_NS 60000000000ull
 #define WARMUP_PKTS 5000
 #define TICK_NS 1000000000ull
-#define CAMP_RING 1024
-#define CAMP_SAMPLE_NS 200000000ull
 #define INFO_SIGS 8
 
 /* What the engine keeps about a source beside its trackers (by context slot). */
@@ -40,11 +38,6 @@ struct src_notes {
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
 	uint8_t info_sig_n, info_sig_i;
-};
-
-struct camp_sample {
-	float v[VECTOR_DIM];
-	uint64_t ep, ts;
 };
 
 /* One record between tracking and classification (see engine_process_batch). */
@@ -76,20 +69,7 @@ struct engine {
 	bool started;
 	uint64_t start_ns, now_ns, next_tick, next_summary, n_pkts;
 	uint64_t int_pkts[NAD_N_DIRS], int_bytes[NAD_N_DIRS];
-	/* campaigns */
-	struct camp_sample *camp;
-	uint32_t camp_i, camp_n;
-	uint64_t camp_last_ep, camp_last_ns;
-	int64_t next_campaign;
-	struct dbscan *db;
-	float *camp_X;
-	int32_t *camp_labels;
-	int n_campaigns;
-	struct {
-		int64_t id;
-		int n;
-		uint64_t members[16];
-	} campaigns[8];
+	struct campaign *camp;
 	/* last model thresholds, for summaries */
 	bool have_model;
 	float ae_thr, ae_ext, if_thr;
@@ -109,79 +89,90 @@ void engine_opts_default(struct engine_opts *o)
 	o->alert.idle_s = 10;
 }
 
-static struct engine *engine_alloc(const struct engine_opts *o)
+static void campaign_scale(void *ctx, float *X, size_t n)
 {
-	struct engine *e = calloc(1, sizeof(*e));
-	struct dbscan_opts dbo;
+	struct engine *e = ctx;
+	const struct modelset *m = NULL;
 
-	if (!e)
-		return NULL;
-	e->o = *o;
-	e->slot = -1;
-	e->ctx = context_new();
-	e->notes = calloc(CONTEXT_SRC_SLOTS, sizeof(*e->notes));
-	e->vz = e->ctx ? vectorizer_new(e->ctx) : NULL;
-	e->camp = calloc(CAMP_RING, sizeof(*e->camp));
-	e->camp_X = calloc((size_t)CAMP_RING * VECTOR_DIM, sizeof(float));
-	e->camp_labels = calloc(CAMP_RING, sizeof(int32_t));
-	e->pend = calloc(ENGINE_BATCH, sizeof(*e->pend));
-	e->batch_X = calloc((size_t)ENGINE_BATCH * VECTOR_DIM, sizeof(float));
-	e->batch_ae = calloc(ENGINE_BATCH, sizeof(float));
-	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
-	dbscan_opts_default(&dbo);
-	e->db = dbscan_new(&dbo);
-	if (!e->ctx || !e->notes || !e->vz || !e->camp || !e->camp_X || !e->camp_labels || !e->db ||
-	    !e->pend || !e->batch_X || !e->batch_ae || !e->batch_if) {
-		engine_free(e);
-		errno = ENOMEM;
-		return NULL;
+	if (e->hold)
+		m = modelswap_acquire(e->hold, e->slot, NULL);
+	if (m)
+		scaler_transform(modelset_scaler(m), X, n, X);
+	if (e->hold)
+		modelswap_release(e->hold, e->slot);
+}
+
+static int64_t campaign_of(void *ctx, uint64_t episode)
+{
+	return alert_episode_campaign(((struct engine *)ctx)->alert, episode);
+}
+
+static void set_campaign(void *ctx, uint64_t episode, int64_t campaign)
+{
+	alert_set_campaign(((struct engine *)ctx)->alert, episode, campaign);
+}
+
+/* The model's scratch and the campaigns' DBSCAN options (the model's, if there is one). */
+static int attach_model(struct engine *e)
+{
+	struct campaign_ops ops = { .scale = campaign_scale,
+				    .campaign_of = campaign_of,
+				    .set_campaign = set_campaign,
+				    .ctx = e };
+	const struct modelset *m = NULL;
+
+	if (e->hold) {
+		e->slot = modelswap_reader_add(e->hold);
+		if (e->slot < 0)
+			return -ENOSPC;
+		m = modelswap_acquire(e->hold, e->slot, &e->scratch_gen);
 	}
-	profile_pick_init(&e->prof, o->profile);
-	criteria_threshold_init(&e->hist, e->prof.profile->sensitivity);
-	criteria_threshold_init(&e->iot_hist, e->prof.profile->sensitivity);
-	return e;
+	if (m)
+		e->scratch = modelset_scratch_new(m);
+	e->camp = campaign_new(m ? modelset_dbscan_opts(m) : NULL, &ops);
+	if (e->hold)
+		modelswap_release(e->hold, e->slot);
+	return (m && !e->scratch) || !e->camp ? -ENOMEM : 0;
 }
 
 struct engine *engine_new(const struct engine_opts *o, struct modelswap *hold,
 			  struct retrain *retrain)
 {
-	struct engine *e = engine_alloc(o);
-	const struct modelset *m;
+	struct engine *e = calloc(1, sizeof(*e));
+	int err = -ENOMEM;
 
 	if (!e)
 		return NULL;
+	e->o = *o;
+	e->slot = -1;
 	e->hold = hold;
 	e->retrain = retrain;
-	if (hold) {
-		e->slot = modelswap_reader_add(hold);
-		if (e->slot < 0) {
-			engine_free(e);
-			errno = ENOSPC;
-			return NULL;
-		}
-		m = modelswap_acquire(hold, e->slot, &e->scratch_gen);
-		if (m) {
-			struct dbscan *db = dbscan_new(modelset_dbscan_opts(m));
-
-			if (db) {
-				dbscan_free(e->db);
-				e->db = db;
-			}
-			e->scratch = modelset_scratch_new(m);
-		}
-		modelswap_release(hold, e->slot);
-		if (m && !e->scratch) {
-			engine_free(e);
-			errno = ENOMEM;
-			return NULL;
-		}
-	}
+	profile_pick_init(&e->prof, o->profile);
+	criteria_threshold_init(&e->hist, e->prof.profile->sensitivity);
+	criteria_threshold_init(&e->iot_hist, e->prof.profile->sensitivity);
+	e->ctx = context_new();
+	e->notes = calloc(CONTEXT_SRC_SLOTS, sizeof(*e->notes));
+	e->vz = e->ctx ? vectorizer_new(e->ctx) : NULL;
+	e->pend = calloc(ENGINE_BATCH, sizeof(*e->pend));
+	e->batch_X = calloc((size_t)ENGINE_BATCH * VECTOR_DIM, sizeof(float));
+	e->batch_ae = calloc(ENGINE_BATCH, sizeof(float));
+	e->batch_if = calloc(ENGINE_BATCH, sizeof(float));
+	if (!e->ctx || !e->notes || !e->vz || !e->pend || !e->batch_X || !e->batch_ae ||
+	    !e->batch_if)
+		goto fail;
+	err = attach_model(e);
+	if (err)
+		goto fail;
 	e->alert = alert_new(&o->alert);
 	if (!e->alert) {
-		engine_free(e);
-		return NULL;
+		err = -errno;
+		goto fail;
 	}
 	return e;
+fail:
+	engine_free(e);
+	errno = -err;
+	return NULL;
 }
 
 void engine_free(struct engine *e)
@@ -191,12 +182,9 @@ void engine_free(struct engine *e)
 	alert_free(e->alert);
 	modelset_scratch_free(e->scratch);
 	vectorizer_free(e->vz);
-	dbscan_free(e->db);
+	campaign_free(e->camp);
 	context_free(e->ctx); /* after the vectorizer that tracks in it */
 	free(e->notes);
-	free(e->camp);
-	free(e->camp_X);
-	free(e->camp_labels);
 	free(e->pend);
 	free(e->batch_X);
 	free(e->batch_ae);
@@ -254,71 +242,11 @@ static void end_warmup(struct engine *e)
 	profile_pick_infer(&e->prof);
 }
 
-static void campaigns_recompute(struct engine *e)
-{
-	uint64_t win = (uint64_t)(e->o.campaign_window_s * 1e9);
-	const struct modelset *m = NULL;
-	size_t n = 0;
-	uint32_t idx[CAMP_RING];
-	int nc;
-
-	e->n_campaigns = 0;
-	for (uint32_t i = 0; i < e->camp_n; i++) {
-		struct camp_sample *c = &e->camp[i];
-
-		if (c->ts + win < e->now_ns)
-			continue;
-		memcpy(&e->camp_X[n * VECTOR_DIM], c->v, sizeof(c->v));
-		idx[n++] = i;
-	}
-	if (n < 2)
-		return;
-	if (e->hold)
-		m = modelswap_acquire(e->hold, e->slot, NULL);
-	if (m)
-		scaler_transform(modelset_scaler(m), e->camp_X, n, e->camp_X);
-	if (e->hold)
-		modelswap_release(e->hold, e->slot);
-	nc = dbscan_fit(e->db, e->camp_X, n, VECTOR_DIM, e->camp_labels, NULL);
-	for (int c = 0; c < nc && e->n_campaigns < 8; c++) {
-		uint64_t eps[16];
-		int ne = 0;
-		int64_t id = -1;
-
-		for (size_t j = 0; j < n; j++) {
-			uint64_t ep = e->camp[idx[j]].ep;
-			bool dup = false;
-
-			if (e->camp_labels[j] != c)
-				continue;
-			for (int k = 0; k < ne; k++)
-				dup |= eps[k] == ep;
-			if (dup || ne == 16)
-				continue;
-			eps[ne++] = ep;
-			int64_t cid = alert_episode_campaign(e->alert, ep);
-
-			if (cid >= 0 && (id < 0 || cid < id))
-				id = cid;
-		}
-		/* A campaign groups at least two episodes. */
-		if (ne < 2)
-			continue;
-		if (id < 0)
-			id = ++e->next_campaign;
-		for (int k = 0; k < ne; k++)
-			alert_set_campaign(e->alert, eps[k], id);
-		e->campaigns[e->n_campaigns].id = id;
-		e->campaigns[e->n_campaigns].n = ne;
-		memcpy(e->campaigns[e->n_campaigns].members, eps, sizeof(uint64_t) * ne);
-		e->n_campaigns++;
-	}
-}
-
 static void summary(struct engine *e)
 {
 	struct alert_summary s = { 0 };
 	struct context_talker top[5];
+	const struct campaign_group *groups;
 
 	s.now_ns = e->now_ns;
 	s.interval_s = e->o.summary_interval_s;
@@ -345,12 +273,11 @@ static void summary(struct engine *e)
 		s.kernel_emitted = e->kernel.recs_emitted;
 		s.kernel_pkts = e->kernel.pkts[0] + e->kernel.pkts[1];
 	}
-	s.n_campaigns = e->n_campaigns;
-	for (int i = 0; i < e->n_campaigns; i++) {
-		s.campaigns[i].id = e->campaigns[i].id;
-		s.campaigns[i].n_members = e->campaigns[i].n;
-		memcpy(s.campaigns[i].members, e->campaigns[i].members,
-		       sizeof(uint64_t) * e->campaigns[i].n);
+	s.n_campaigns = campaign_groups(e->camp, &groups);
+	for (int i = 0; i < s.n_campaigns; i++) {
+		s.campaigns[i].id = groups[i].id;
+		s.campaigns[i].n_members = groups[i].n;
+		memcpy(s.campaigns[i].members, groups[i].members, sizeof(uint64_t) * groups[i].n);
 	}
 	alert_summary(e->alert, &s);
 	memset(e->int_pkts, 0, sizeof(e->int_pkts));
@@ -367,7 +294,7 @@ static void do_tick(struct engine *e, uint64_t now)
 	if (e->alert)
 		alert_tick(e->alert, now);
 	if (e->alert && now / 5000000000ull != (now - TICK_NS) / 5000000000ull)
-		campaigns_recompute(e);
+		campaign_recompute(e->camp, e->now_ns, e->o.campaign_window_s);
 	if (e->alert && e->o.summary_interval_s > 0 && now >= e->next_summary) {
 		summary(e);
 		e->next_summary = now + (uint64_t)(e->o.summary_interval_s * 1e9);
@@ -552,19 +479,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	an.n_sources = f->dst_srcs;
 	uint64_t ep = alert_report(e->alert, &an);
 
-	/* campaign sample: at most one per episode per 200 ms */
-	if (ep && (ep != e->camp_last_ep || r.ts_ns >= e->camp_last_ns + CAMP_SAMPLE_NS)) {
-		struct camp_sample *c = &e->camp[e->camp_i];
-
-		memcpy(c->v, p->vec, sizeof(c->v));
-		c->ep = ep;
-		c->ts = r.ts_ns;
-		e->camp_i = (e->camp_i + 1) % CAMP_RING;
-		if (e->camp_n < CAMP_RING)
-			e->camp_n++;
-		e->camp_last_ep = ep;
-		e->camp_last_ns = r.ts_ns;
-	}
+	campaign_sample(e->camp, ep, r.ts_ns, p->vec);
 	return cls;
 }
 
@@ -629,7 +544,7 @@ void engine_finish(struct engine *e)
 		return;
 	if (!e->warm)
 		end_warmup(e);
-	campaigns_recompute(e);
+	campaign_recompute(e->camp, e->now_ns, e->o.campaign_window_s);
 	alert_flush(e->alert);
 	if (e->o.summary_interval_s > 0)
 		summary(e);
