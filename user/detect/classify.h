@@ -127,8 +127,9 @@ struct classify_result {
 
 /*
  * Decides the class of a packet from its evidence under profile p. Returns the class
- * (CLASS_NONE when no rule matches and the score did not pass the threshold) and fills
- * *out (evidence and response sentences) when it is not CLASS_NONE.
+ * (CLASS_NONE when no rule matches and the score did not pass the threshold), also in
+ * out->cls with out->by_destination (false for CLASS_NONE), and writes the evidence and
+ * response sentences into *out when it is not CLASS_NONE (else they are empty).
  */
 enum classify_class classify_decide(const struct classify_evidence *ev, const struct profile *p,
 				    struct classify_result *out);
