@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * detect/engine.c - trackers, criteria, adaptive threshold, profiles, IoT baseline,
- * campaigns (contract in engine.h).
+ * detect/engine.c - the detection engine: a record's way from the trackers to its episode
+ * (contract in engine.h).
  *
- * Windowed figures are exponentially decayed counts: value * exp(-dt / tau)
- * + weight at each update, which approximates "how many in the last tau
- * seconds" with one double and no ring. Distinct counts are 512-bit (ports,
- * sources) and 256-bit (hosts) hashed bitmaps per 10-s epoch, estimated by
- * linear counting over the current and previous epoch.
+ *   stage     the record clock (ticks), counters, the context and the model vector
+ *             (features/vector.h tracks in features/context.h)
+ *   score     the models, over a batch of staged records (score_staged)
+ *   conclude  the criteria (criteria.h), the class (classify.h) and the info gate, the
+ *             adaptive thresholds, the retraining feed, the episode (report/alert.h)
+ *             and the campaign sample (campaign.h)
+ *   tick      the end of the warm-up (profile.h), thresholds, episode expiry, campaigns
+ *             every 5 s, summaries, retraining
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
 
-#include "common/addr.h"
-#include "common/log.h"
 #include "common/names.h"
 #include "detect/campaign.h"
 #include "detect/criteria.h"
@@ -25,12 +24,12 @@
 #include "features/sketch.h"
 #include "features/vector.h"
 #include "ml/scaler.h"
-#include "nad_parse.h"
 
 #define WARMUP_NS 60000000000ull
 #define WARMUP_PKTS 5000
 #define TICK_NS 1000000000ull
 #define INFO_SIGS 8
+#define SCANNED_NS 300000000000ull /* src_scanned for 5 min after a scanning alert */
 
 /* What the engine keeps about a source beside its trackers (by context slot). */
 struct src_notes {
@@ -399,87 +398,106 @@ static void explain(void *ctx, char *evidence, char *response)
 	memcpy(response, res.response, sizeof(res.response));
 }
 
-/* Criteria, class, episode and campaign of one staged and scored record. */
+/* The criteria of a staged and scored record, into the evidence its class is decided on. */
+static void score(struct engine *e, const struct pending *p, bool have_model,
+		  struct classify_evidence *ev, struct criteria_result *crit)
+{
+	const struct context_figures *f = &p->fig;
+	struct criteria_models m = { .have = have_model,
+				     .ae_mae = have_model ? p->ae : 0,
+				     .if_score = have_model ? p->ifs : 0,
+				     .ae_threshold = e->ae_thr,
+				     .ae_extreme = e->ae_ext,
+				     .if_threshold = e->if_thr };
+
+	criteria_fire(&e->protos, &p->r, f, &m, e->prof.profile, crit);
+	e->last_criteria = crit->mask;
+	ev->rec = &p->r;
+	ev->ctx = *f;
+	/* set by the classification of an earlier record of the same batch */
+	ev->src_scanned = p->r.ts_ns < e->notes[f->src_slot].scanned_until;
+	ev->criteria = crit->mask;
+	ev->score = crit->score;
+	ev->threshold = f->src_iot ? e->iot_hist.threshold : e->hist.threshold;
+}
+
+/*
+ * The class of a record (quiet: no sentences yet). Info classes are deviations from the
+ * source's own behaviour: not before it has 20 packets of history, not when its packets
+ * pass the threshold routinely (> 10 % recently: the model does not know this host yet;
+ * retraining will), and not again for a signature it already showed (info_recurring).
+ */
+static enum classify_class decide(struct engine *e, const struct pending *p,
+				  const struct classify_evidence *ev, struct classify_result *res)
+{
+	struct src_notes *s = &e->notes[p->fig.src_slot];
+	enum classify_class cls = classify_decide_quiet(ev, e->prof.profile, res);
+	bool pass = ev->score >= ev->threshold;
+	bool routine = p->fig.src_n < 20 || s->pass_rate > 0.1;
+
+	s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
+	if (names_class_severity(cls) == SEV_INFO && (routine || info_recurring(s, &p->r, &p->fig)))
+		cls = CLASS_NONE;
+	return cls;
+}
+
+/* An anomalous record to its episode (the sentences of a new one from explain()). */
+static void report(struct engine *e, const struct pending *p, bool have_model,
+		   const struct classify_evidence *ev, const struct criteria_result *crit,
+		   const struct classify_result *res)
+{
+	struct alert_anomaly an = {
+		.rec = &p->r,
+		.cls = res->cls,
+		.by_destination = res->by_destination,
+		.score = ev->score,
+		.threshold = ev->threshold,
+		.criteria = ev->criteria,
+		.have_model = have_model,
+		.ae_mae = have_model ? p->ae : 0,
+		.ae_threshold = e->ae_thr,
+		.if_score = have_model ? p->ifs : 0,
+		.if_threshold = e->if_thr,
+		.explain = explain,
+		.explain_ctx = &(struct explain_ctx){ .ev = ev, .profile = e->prof.profile },
+		.src_pps = p->fig.src_pps,
+		.dst_pps = p->fig.dst_pps,
+		.n_sources = p->fig.dst_srcs,
+	};
+	uint64_t ep;
+
+	memcpy(an.crit_value, crit->value, sizeof(an.crit_value));
+	memcpy(an.crit_threshold, crit->threshold, sizeof(an.crit_threshold));
+	ep = alert_report(e->alert, &an);
+	campaign_sample(e->camp, ep, p->r.ts_ns, p->vec);
+}
+
+/*
+ * Criteria, class, threshold, retraining feed, episode and campaign of one staged and
+ * scored record.
+ */
 static enum classify_class conclude(struct engine *e, struct pending *p, bool have_model)
 {
-	struct classify_evidence ev = { .ctx = p->fig };
-	struct classify_result res;
-	struct alert_anomaly an = { 0 };
-	const struct nad_rec *rp = &p->r;
-	float ae = have_model ? p->ae : 0, ifs = have_model ? p->ifs : 0;
-	const struct context_figures *f = &p->fig;
+	struct classify_evidence ev;
 	struct criteria_result crit;
-	double score;
-	bool iot = f->src_iot, in_episode;
+	struct classify_result res;
 	enum classify_class cls;
-	struct src_notes *s = &e->notes[f->src_slot];
-	const struct nad_rec r = *rp;
+	bool in_episode;
 
-	ev.rec = rp;
-	/* set by the classification of an earlier record of the same batch */
-	ev.src_scanned = r.ts_ns < s->scanned_until;
-	an.have_model = have_model;
-	criteria_fire(&e->protos, rp, f,
-		      &(struct criteria_models){ .have = have_model,
-						 .ae_mae = ae,
-						 .if_score = ifs,
-						 .ae_threshold = e->ae_thr,
-						 .ae_extreme = e->ae_ext,
-						 .if_threshold = e->if_thr },
-		      e->prof.profile, &crit);
-	ev.criteria = crit.mask;
-	score = crit.score;
-	memcpy(an.crit_value, crit.value, sizeof(an.crit_value));
-	memcpy(an.crit_threshold, crit.threshold, sizeof(an.crit_threshold));
-
-	e->last_criteria = ev.criteria;
-	ev.score = score;
-	ev.threshold = iot ? e->iot_hist.threshold : e->hist.threshold;
-	cls = classify_decide_quiet(&ev, e->prof.profile, &res);
-	/*
-	 * Info classes are deviations from the source's own behaviour: not before it has
-	 * 20 packets of history, and not when its packets pass the threshold routinely
-	 * (> 10 % recently: the model does not know this host yet; retraining will).
-	 */
-	{
-		bool pass = score >= ev.threshold;
-		bool routine = f->src_n < 20 || s->pass_rate > 0.1;
-
-		s->pass_rate += 0.02 * ((pass ? 1.0 : 0.0) - s->pass_rate);
-		if (names_class_severity(cls) == SEV_INFO && (routine || info_recurring(s, &r, f)))
-			cls = CLASS_NONE;
-	}
-
-	in_episode = e->alert && alert_source_in_episode(e->alert, r.saddr);
+	score(e, p, have_model, &ev, &crit);
+	cls = decide(e, p, &ev, &res);
+	in_episode = e->alert && alert_source_in_episode(e->alert, p->r.saddr);
 	if (!in_episode && names_class_severity(cls) < SEV_WARNING)
-		criteria_threshold_add(iot ? &e->iot_hist : &e->hist, score, 1);
+		criteria_threshold_add(p->fig.src_iot ? &e->iot_hist : &e->hist, ev.score, 1);
 	if (cls == CLASS_NONE) {
 		if (e->retrain && !in_episode)
 			retrain_offer(e->retrain, p->vec);
 		return CLASS_NONE;
 	}
 	if (cls == CLASS_SCANNING)
-		s->scanned_until = r.ts_ns + 300000000000ull;
-	if (!e->alert)
-		return cls;
-	an.rec = rp;
-	an.cls = cls;
-	an.by_destination = res.by_destination;
-	an.score = score;
-	an.threshold = ev.threshold;
-	an.criteria = ev.criteria;
-	an.ae_mae = ae;
-	an.ae_threshold = e->ae_thr;
-	an.if_score = ifs;
-	an.if_threshold = e->if_thr;
-	an.explain = explain;
-	an.explain_ctx = &(struct explain_ctx){ .ev = &ev, .profile = e->prof.profile };
-	an.src_pps = f->src_pps;
-	an.dst_pps = f->dst_pps;
-	an.n_sources = f->dst_srcs;
-	uint64_t ep = alert_report(e->alert, &an);
-
-	campaign_sample(e->camp, ep, r.ts_ns, p->vec);
+		e->notes[p->fig.src_slot].scanned_until = p->r.ts_ns + SCANNED_NS;
+	if (e->alert)
+		report(e, p, have_model, &ev, &crit, &res);
 	return cls;
 }
 
@@ -511,7 +529,7 @@ static void flush(struct engine *e, size_t n, enum classify_class *cls_out)
 /*
  * A batch is cut before anything the staged records' conclusions must precede: a tick
  * (thresholds, profile, expiry and retraining move there), and the eviction of a source
- * entry (a staged record still points at its source's entry).
+ * entry (a staged record's notes are kept by its source's context slot).
  */
 void engine_process_batch(struct engine *e, const struct nad_rec *recs, size_t n,
 			  enum classify_class *cls_out, float *vec_out)

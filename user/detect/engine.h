@@ -9,14 +9,13 @@
  * every tracker is a fixed-size table with eviction of the least recently
  * seen entry.
  *
- * The model vector (VECTOR_DIM floats) is features/vector.h's, of the per-source context
- * of features/context.h.
- *
- * Each record fires the weighted criteria of detect/criteria.h; its score must reach the
- * adaptive threshold there (IoT sources have their own) for an info class.
- *
- * IoT sources (features/context.h) get their own threshold and no interval_spike while
- * their periodic pattern holds (criteria.h).
+ * A record's way, and where each step is specified:
+ *   context and model vector  features/context.h, features/vector.h
+ *   models                    ml/modelset.h (the model held in detect/retrain.h)
+ *   weighted criteria, score and adaptive threshold (one for IoT sources)
+ *                             detect/criteria.h
+ *   class                     detect/classify.h, under the profile of detect/profile.h
+ *   episode                   report/alert.h; campaigns: detect/campaign.h
  *
  * Info classes (timing, size, behavioral) are deviations from the source's own behaviour:
  * they need 20 packets of history from the source and a recent pass rate (EWMA, alpha
@@ -27,8 +26,13 @@
  * reported again (the last 8 signatures per source). classify.h adds that both models
  * must agree for an info class, one of them at its extreme level.
  *
- * Profile and warm-up: detect/profile.h. The warm-up ends after 60 s or 5000 packets of
- * record time; until then the baseline of destination ports learns (features/context.h).
+ * Warm-up: the first 60 s or 5000 packets of record time. Until it ends the home profile
+ * applies and the baseline of destination ports learns; then the profile is inferred
+ * (profile.h) and sources first seen after its first 30 s count as new
+ * (features/context.h).
+ *
+ * The unflagged records' vectors of sources with no open episode feed retraining
+ * (retrain_offer).
  */
 #ifndef NAD_ENGINE_H
 #define NAD_ENGINE_H
