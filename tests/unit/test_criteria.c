@@ -12,11 +12,11 @@
 
 Test(criteria, criterion_weights_match_the_table)
 {
-	cr_expect_float_eq(classify_criterion_weights[CRIT_IF_EXTREME], 2.0, 1e-9);
-	cr_expect_float_eq(classify_criterion_weights[CRIT_DOS_PATTERN], 2.0, 1e-9);
-	cr_expect_float_eq(classify_criterion_weights[CRIT_SCANNING_PATTERN], 1.5, 1e-9);
-	cr_expect_float_eq(classify_criterion_weights[CRIT_RARE_PROTOCOL], 1.0, 1e-9);
-	cr_expect_str_eq(classify_criterion_names[CRIT_AE_EXTREME], "autoencoder_extreme");
+	cr_expect_float_eq(criteria_weights[CRIT_IF_EXTREME], 2.0, 1e-9);
+	cr_expect_float_eq(criteria_weights[CRIT_DOS_PATTERN], 2.0, 1e-9);
+	cr_expect_float_eq(criteria_weights[CRIT_SCANNING_PATTERN], 1.5, 1e-9);
+	cr_expect_float_eq(criteria_weights[CRIT_RARE_PROTOCOL], 1.0, 1e-9);
+	cr_expect_str_eq(criteria_names[CRIT_AE_EXTREME], "autoencoder_extreme");
 }
 
 static struct nad_rec rec(uint8_t proto, uint8_t flags)

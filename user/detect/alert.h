@@ -42,7 +42,7 @@ struct alert_anomaly {
 	enum classify_class cls;
 	bool by_destination;
 	double score, threshold;
-	unsigned criteria; /* mask of classify_criterion */
+	unsigned criteria; /* mask of enum criterion (detect/criteria.h) */
 	double crit_value[CRIT_N], crit_threshold[CRIT_N];
 	bool have_model;
 	float ae_mae, ae_threshold, if_score, if_threshold;

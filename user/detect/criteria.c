@@ -9,21 +9,20 @@
 #include "detect/criteria.h"
 #include "nad_parse.h"
 
-const char *const classify_criterion_names[CRIT_N] = {
+const char *const criteria_names[CRIT_N] = {
 	"isolation_forest_extreme", "autoencoder_extreme", "dos_pattern",
 	"isolation_forest",	    "autoencoder",	   "scanning_pattern",
 	"interval_spike",	    "rare_protocol",
 };
 
-const double classify_criterion_weights[CRIT_N] = { 2.0, 2.0, 2.0, 1.5, 1.5, 1.5, 1.0, 1.0 };
+const double criteria_weights[CRIT_N] = { 2.0, 2.0, 2.0, 1.5, 1.5, 1.5, 1.0, 1.0 };
 
-static void fire(struct criteria_result *out, enum classify_criterion c, double value,
-		 double threshold)
+static void fire(struct criteria_result *out, enum criterion c, double value, double threshold)
 {
 	out->mask |= 1u << c;
 	out->value[c] = value;
 	out->threshold[c] = threshold;
-	out->score += classify_criterion_weights[c];
+	out->score += criteria_weights[c];
 }
 
 /* The extreme levels first: a record past the forest's extreme is past its threshold too. */

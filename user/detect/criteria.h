@@ -44,7 +44,7 @@
 #include "nad_abi.h"
 
 /* Criteria of the weighted table (bit i of a mask = criterion i). */
-enum classify_criterion {
+enum criterion {
 	CRIT_IF_EXTREME = 0,
 	CRIT_AE_EXTREME,
 	CRIT_DOS_PATTERN,
@@ -56,8 +56,8 @@ enum classify_criterion {
 	CRIT_N,
 };
 
-extern const char *const classify_criterion_names[CRIT_N];
-extern const double classify_criterion_weights[CRIT_N];
+extern const char *const criteria_names[CRIT_N];
+extern const double criteria_weights[CRIT_N];
 
 /* The models' verdict on one record (have: a model scored it). */
 struct criteria_models {

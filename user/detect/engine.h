@@ -97,7 +97,7 @@ void engine_finish(struct engine *e);
 
 /* Model vector of the last processed record (VECTOR_DIM floats). */
 const float *engine_last_vector(const struct engine *e);
-/* Mask of the criteria (enum classify_criterion) the last processed record fired. */
+/* Mask of the criteria (enum criterion) the last processed record fired. */
 unsigned engine_last_criteria(const struct engine *e);
 /* The profile in use and whether it was inferred. */
 const struct profile *engine_profile(const struct engine *e, bool *inferred);

@@ -111,10 +111,10 @@ static struct json_object *criteria_json(const struct alert_anomaly *an)
 		if (!(an->criteria & (1u << i)))
 			continue;
 		c = json_object_new_object();
-		json_put_str(c, "name", classify_criterion_names[i]);
+		json_put_str(c, "name", criteria_names[i]);
 		json_put_d(c, "value", an->crit_value[i]);
 		json_put_d(c, "threshold", an->crit_threshold[i]);
-		json_put_d(c, "weight", classify_criterion_weights[i]);
+		json_put_d(c, "weight", criteria_weights[i]);
 		json_object_array_add(crit, c);
 	}
 	return crit;
