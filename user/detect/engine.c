@@ -7,7 +7,7 @@
  *             (features/vector.h tracks in features/context.h)
  *   score     the models, over a batch of staged records (score_staged)
  *   conclude  the criteria (criteria.h), the class (classify.h) and the info gate, the
- *             adaptive thresholds, the retraining feed, the episode (report/alert.h)
+ *             adaptive thresholds, the retraining feed, the episode (detect/alert.h)
  *             and the campaign sample (campaign.h)
  *   tick      the end of the warm-up (profile.h), thresholds, episode expiry, campaigns
  *             every 5 s, summaries, retraining

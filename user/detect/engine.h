@@ -11,11 +11,11 @@
  *
  * A record's way, and where each step is specified:
  *   context and model vector  features/context.h, features/vector.h
- *   models                    ml/modelset.h (the model held in detect/retrain.h)
+ *   models                    ml/modelset.h (the model held in ml/modelswap.h)
  *   weighted criteria, score and adaptive threshold (one for IoT sources)
  *                             detect/criteria.h
  *   class                     detect/classify.h, under the profile of detect/profile.h
- *   episode                   report/alert.h; campaigns: detect/campaign.h
+ *   episode                   detect/alert.h; campaigns: detect/campaign.h
  *
  * Info classes (timing, size, behavioral) are deviations from the source's own behaviour:
  * they need 20 packets of history from the source and a recent pass rate (EWMA, alpha
