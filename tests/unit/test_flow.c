@@ -10,7 +10,7 @@
 
 #include "features/flow.h"
 #include "nad_parse.h"
-#include "recstream.h"
+#include "helpers/recstream.h"
 
 #define MS 1000000ull
 #define SYN NAD_TCP_SYN

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "features/homenet.h"
-#include "recstream.h"
+#include "helpers/recstream.h"
 
 static struct addr_prefix pfx(const char *s)
 {
