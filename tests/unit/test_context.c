@@ -23,7 +23,7 @@ static void track_all(struct context *c, const struct recstream *rs, struct cont
 
 Test(context, a_source_keeps_its_slot_and_counts_its_records)
 {
-	struct context *c = context_new();
+	struct context *c = context_new(NULL);
 	struct context_figures f1, f2, f3;
 	struct recstream rs;
 
@@ -53,7 +53,7 @@ Test(context, a_source_keeps_its_slot_and_counts_its_records)
 
 Test(context, a_syn_scan_is_many_ports_all_probes)
 {
-	struct context *c = context_new();
+	struct context *c = context_new(NULL);
 	struct context_figures f;
 	struct recstream rs;
 
@@ -79,7 +79,7 @@ Test(context, a_syn_scan_is_many_ports_all_probes)
 /* A login service that answers every attempt with the same refusal: failures on the pair. */
 Test(context, repeated_server_replies_are_login_failures)
 {
-	struct context *c = context_new();
+	struct context *c = context_new(NULL);
 	struct context_figures f;
 	struct recstream rs;
 
@@ -105,7 +105,7 @@ Test(context, repeated_server_replies_are_login_failures)
 
 Test(context, the_baseline_learns_destination_ports_until_the_warmup_ends)
 {
-	struct context *c = context_new();
+	struct context *c = context_new(NULL);
 	struct context_figures f;
 	struct recstream rs;
 
@@ -127,7 +127,7 @@ Test(context, the_baseline_learns_destination_ports_until_the_warmup_ends)
 
 Test(context, talkers_are_ranked_by_packets_and_start_over)
 {
-	struct context *c = context_new();
+	struct context *c = context_new(NULL);
 	struct context_talker top[CONTEXT_TALKERS_MAX];
 	struct context_figures f;
 	struct recstream rs;
@@ -154,7 +154,7 @@ Test(context, talkers_are_ranked_by_packets_and_start_over)
 
 Test(context, a_full_table_would_evict_for_a_new_source_only)
 {
-	struct context *c = context_new();
+	struct context *c = context_new(NULL);
 	struct context_figures f;
 	struct recstream rs;
 	char src[32];

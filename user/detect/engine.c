@@ -134,10 +134,19 @@ static int attach_model(struct engine *e)
 	return (m && !e->scratch) || !e->camp ? -ENOMEM : 0;
 }
 
+/* A source in an open critical or warning episode does not teach the baselines. */
+static bool may_learn(void *ctx, const __u8 addr[16])
+{
+	const struct engine *e = ctx;
+
+	return !e->alert || !alert_source_in_episode(e->alert, addr);
+}
+
 struct engine *engine_new(const struct engine_opts *o, struct modelswap *hold,
 			  struct retrain *retrain)
 {
 	struct engine *e = calloc(1, sizeof(*e));
+	struct context_opts copts;
 	int err = -ENOMEM;
 
 	if (!e)
@@ -149,7 +158,12 @@ struct engine *engine_new(const struct engine_opts *o, struct modelswap *hold,
 	profile_pick_init(&e->prof, o->profile);
 	criteria_threshold_init(&e->hist, e->prof.profile->sensitivity);
 	criteria_threshold_init(&e->iot_hist, e->prof.profile->sensitivity);
-	e->ctx = context_new();
+	context_opts_default(&copts);
+	copts.home = o->home;
+	copts.baseline = o->baseline;
+	copts.learn = may_learn;
+	copts.learn_ctx = e;
+	e->ctx = context_new(&copts);
 	e->notes = calloc(CONTEXT_SRC_SLOTS, sizeof(*e->notes));
 	e->vz = e->ctx ? vectorizer_new(e->ctx) : NULL;
 	e->pend = calloc(ENGINE_BATCH, sizeof(*e->pend));
@@ -286,6 +300,7 @@ static void summary(struct engine *e)
 static void do_tick(struct engine *e, uint64_t now)
 {
 	e->now_ns = now;
+	context_tick(e->ctx, now);
 	if (!e->warm && (now >= e->start_ns + WARMUP_NS || e->n_pkts >= WARMUP_PKTS))
 		end_warmup(e);
 	criteria_threshold_update(&e->hist, e->prof.profile->sensitivity);
@@ -598,4 +613,9 @@ struct alert *engine_alert(struct engine *e)
 unsigned engine_last_criteria(const struct engine *e)
 {
 	return e->last_criteria;
+}
+
+const struct context *engine_context(const struct engine *e)
+{
+	return e->ctx;
 }

@@ -54,6 +54,10 @@ struct engine_opts {
 	double summary_interval_s; /* default 30; < 0 disables */
 	double campaign_window_s; /* default 60 */
 	struct alert_opts alert;
+	const struct homenet *home; /* not owned; NULL: the private ranges are home */
+	/* not owned, may be NULL: the per-host baselines the classes compare with, fed with
+	 * the traffic of sources that are not in an open critical or warning episode */
+	struct baseline *baseline;
 };
 
 void engine_opts_default(struct engine_opts *o);
@@ -104,5 +108,7 @@ const struct profile *engine_profile(const struct engine *e, bool *inferred);
 double engine_threshold(const struct engine *e);
 uint64_t engine_n_packets(const struct engine *e);
 struct alert *engine_alert(struct engine *e);
+/* The context the engine tracks in (its flow table, baselines). */
+const struct context *engine_context(const struct engine *e);
 
 #endif /* NAD_ENGINE_H */

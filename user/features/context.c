@@ -55,6 +55,7 @@ struct pair_slot {
 	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
 	double fins60; /* connections the source closed (FIN) */
 	double fails60; /* login failures it received (repeated server replies, see auth_track) */
+	double held60; /* its connections held open with a silent server (FLOW_EV_HELD) */
 };
 
 /* One destination host of a source. */
@@ -65,6 +66,7 @@ struct dst_slot {
 	double recv_p1; /* packets received from this peer [1 s] */
 	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
 	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
+	double up60; /* payload bytes sent on flows the source opened (or asked for) */
 };
 
 /* Which of the last 100 events were true. */
@@ -84,6 +86,9 @@ struct src_ent {
 	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
 	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
 	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
+	double cli1, unans1, fails10; /* roles: see context_figures */
+	uint64_t answered_ns;
+	uint64_t fail_ports[2][8], fail_hosts[2][4]; /* per 10-s epoch, like ports and hosts */
 	struct pair_slot pairs[4];
 	struct dst_slot dsts[4];
 	uint16_t last_ports[100];
@@ -103,6 +108,7 @@ struct dst_ent {
 	uint64_t upd_ns, epoch;
 	uint64_t srcs[2][8];
 	double p1, flood1, newreg10;
+	double unans1, unsol1; /* requests it left unanswered (yet), unsolicited responses [1 s] */
 	uint16_t reg_port;
 	struct bit_ring fast;
 };
@@ -117,6 +123,8 @@ struct auth_flow {
 };
 
 struct context {
+	struct context_opts o;
+	struct flow_table *flows;
 	struct src_ent *src;
 	struct dst_ent *dst;
 	struct auth_flow *auth;
@@ -147,18 +155,31 @@ struct track {
 	double iv; /* seconds since the source's previous record (0: its first) */
 	struct dst_slot *ds; /* the source's slot for the destination */
 	struct pair_slot *ps; /* its slot for the destination port, or NULL */
+	const struct flow_obs *fo; /* the record's flow */
+	bool src_home, dst_home;
 };
 
-struct context *context_new(void)
+void context_opts_default(struct context_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	flow_opts_default(&o->flow);
+}
+
+struct context *context_new(const struct context_opts *o)
 {
 	struct context *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
+	if (o)
+		c->o = *o;
+	else
+		context_opts_default(&c->o);
+	c->flows = flow_new(&c->o.flow);
 	c->src = calloc((size_t)SRC_SETS * WAYS, sizeof(*c->src));
 	c->dst = calloc((size_t)DST_SETS * WAYS, sizeof(*c->dst));
 	c->auth = calloc((size_t)AUTH_SETS * WAYS, sizeof(*c->auth));
-	if (!c->src || !c->dst || !c->auth) {
+	if (!c->flows || !c->src || !c->dst || !c->auth) {
 		context_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -170,6 +191,7 @@ void context_free(struct context *c)
 {
 	if (!c)
 		return;
+	flow_free(c->flows);
 	free(c->src);
 	free(c->dst);
 	free(c->auth);
@@ -271,15 +293,17 @@ static void src_decay(struct src_ent *s, uint64_t now)
 	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
 	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
 	s->frag_tiny60 *= f60, s->frag_big60 *= f60;
+	s->cli1 *= f1, s->unans1 *= f1, s->fails10 *= f10;
 	for (int i = 0; i < 4; i++) {
 		struct pair_slot *p = &s->pairs[i];
 		struct dst_slot *d = &s->dsts[i];
 
 		p->conns60 *= f60, p->pay_sum60 *= f60, p->pay_n60 *= f60;
-		p->data_n60 *= f60, p->fins60 *= f60, p->fails60 *= f60;
+		p->data_n60 *= f60, p->fins60 *= f60, p->fails60 *= f60, p->held60 *= f60;
 		d->p1 *= f1, d->bytes60 *= f60, d->sent60 *= f60, d->recv60 *= f60;
 		d->recv_p1 *= f1, d->dnsq60 *= f60, d->dnsq_b60 *= f60;
 		d->echo60 *= f60, d->echo_b60 *= f60, d->echo_b2_60 *= f60;
+		d->up60 *= f60;
 	}
 	s->upd_ns = now;
 }
@@ -293,12 +317,18 @@ static void src_epoch(struct src_ent *s, uint64_t now)
 	if (ep == s->epoch + 1) {
 		memcpy(s->ports[1], s->ports[0], sizeof(s->ports[0]));
 		memcpy(s->hosts[1], s->hosts[0], sizeof(s->hosts[0]));
+		memcpy(s->fail_ports[1], s->fail_ports[0], sizeof(s->fail_ports[0]));
+		memcpy(s->fail_hosts[1], s->fail_hosts[0], sizeof(s->fail_hosts[0]));
 	} else {
 		memset(s->ports[1], 0, sizeof(s->ports[1]));
 		memset(s->hosts[1], 0, sizeof(s->hosts[1]));
+		memset(s->fail_ports[1], 0, sizeof(s->fail_ports[1]));
+		memset(s->fail_hosts[1], 0, sizeof(s->fail_hosts[1]));
 	}
 	memset(s->ports[0], 0, sizeof(s->ports[0]));
 	memset(s->hosts[0], 0, sizeof(s->hosts[0]));
+	memset(s->fail_ports[0], 0, sizeof(s->fail_ports[0]));
+	memset(s->fail_hosts[0], 0, sizeof(s->fail_hosts[0]));
 	s->epoch = ep;
 }
 
@@ -309,7 +339,7 @@ static void dst_update(struct dst_ent *d, uint64_t now)
 	if (dt) {
 		double f1 = sketch_decay(dt, 1);
 
-		d->p1 *= f1, d->flood1 *= f1;
+		d->p1 *= f1, d->flood1 *= f1, d->unans1 *= f1, d->unsol1 *= f1;
 		d->newreg10 *= sketch_decay(dt, 10);
 		d->upd_ns = now;
 	}
@@ -777,6 +807,204 @@ static void count_rst_and_callback(struct context *c, struct track *t, struct co
 	}
 }
 
+/* The destination entry of a (NULL if it has none). */
+static struct dst_ent *dst_find(struct context *c, const __u8 a[16])
+{
+	struct dst_ent *set =
+		&c->dst[(size_t)(sketch_mix(sketch_addr_hash(a) ^ 0x5bd1e995) % DST_SETS) * WAYS];
+
+	return ways_get(set, sizeof(*set), a, false, NULL);
+}
+
+static bool may_learn(const struct context *c, const __u8 a[16])
+{
+	return c->o.baseline && (!c->o.learn || c->o.learn(c->o.learn_ctx, a));
+}
+
+/* Adds v to metric m of host a's baseline window, if a is home and may teach it. */
+static void learn_host(struct context *c, const __u8 a[16], bool home, const __u8 teacher[16],
+		       enum baseline_metric m, double v, uint64_t now)
+{
+	if (home && may_learn(c, teacher))
+		baseline_host_add(baseline_host(c->o.baseline, a, now), m, v);
+}
+
+static void learn_svc(struct context *c, const __u8 a[16], uint8_t proto, uint16_t port,
+		      const __u8 teacher[16], enum baseline_svc_metric m, double v, uint64_t now)
+{
+	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && homenet_contains(c->o.home, a) &&
+	    may_learn(c, teacher))
+		baseline_svc_add(baseline_svc(c->o.baseline, a, proto, port, now), m, v);
+}
+
+/* A request of client to server:port refused or unanswered: a failure of the client's. */
+static void fail(struct context *c, const __u8 client[16], const __u8 server[16], uint8_t proto,
+		 uint16_t port, bool port_known, uint64_t now)
+{
+	struct src_ent *cl = src_find(c, client);
+
+	if (cl) {
+		src_decay(cl, now);
+		src_epoch(cl, now);
+		if (port_known)
+			sketch_set(cl->fail_ports[0], 512, sketch_mix(port));
+		sketch_set(cl->fail_hosts[0], 256, sketch_mix(sketch_addr_hash(server)));
+		cl->fails10 += 1;
+	}
+	learn_host(c, client, homenet_contains(c->o.home, client), client, BL_UNANSWERED_OUT, 1,
+		   now);
+	learn_host(c, server, homenet_contains(c->o.home, server), client, BL_UNANSWERED_IN, 1,
+		   now);
+	if (port_known)
+		learn_svc(c, server, proto, port, client, BLS_UNANSWERED, 1, now);
+}
+
+/* The flow table's timeouts: unanswered requests, connections held open. */
+static void on_flow_event(void *ctx, const struct flow_event *ev)
+{
+	struct context *c = ctx;
+	struct src_ent *cl;
+	uint32_t sh;
+
+	if (ev->kind == FLOW_EV_UNANSWERED) {
+		fail(c, ev->client, ev->server, ev->ip_proto, ev->server_port,
+		     ev->flow_kind == FLOW_K_TCP || ev->flow_kind == FLOW_K_UDP, ev->now_ns);
+		return;
+	}
+	cl = src_find(c, ev->client);
+	if (!cl)
+		return;
+	src_decay(cl, ev->now_ns);
+	sh = sketch_addr_hash(ev->server);
+	for (int k = 0; k < 4; k++) {
+		if (cl->pairs[k].dh == sh && cl->pairs[k].port == ev->server_port) {
+			cl->pairs[k].held60 += 1;
+			break;
+		}
+	}
+}
+
+/* The server answered: the client's requests counted as unanswered are taken back. */
+static void take_back(struct context *c, const __u8 client[16], const __u8 server[16],
+		      const struct flow_obs *fo, uint64_t now)
+{
+	double back = fo->pend_pkts * sketch_decay(now - fo->pend_last_ns, 1);
+	struct src_ent *cl = src_find(c, client);
+	struct dst_ent *sv = dst_find(c, server);
+
+	if (cl) {
+		src_decay(cl, now);
+		cl->unans1 = cl->unans1 > back ? cl->unans1 - back : 0;
+		cl->answered_ns = now;
+	}
+	if (sv) {
+		dst_update(sv, now);
+		sv->unans1 = sv->unans1 > back ? sv->unans1 - back : 0;
+	}
+	learn_host(c, client, homenet_contains(c->o.home, client), client, BL_ANSWERED, 1, now);
+}
+
+/* The record's role in its flow, and what it tells about requests and answers. */
+static void count_roles(struct context *c, struct track *t, struct context_figures *f)
+{
+	const struct nad_rec *r = t->r;
+	const struct flow_obs *fo = &f->flow;
+	bool echo, unans;
+
+	flow_observe(c->flows, r, &f->flow);
+	t->fo = fo;
+	t->src_home = f->src_home = t->k.ip && homenet_contains(c->o.home, r->saddr);
+	t->dst_home = f->dst_home = t->k.ip && homenet_contains(c->o.home, r->daddr);
+	echo = fo->kind == FLOW_K_ECHO;
+	unans = fo->request || (echo && fo->from_client);
+	/* unbalanced: an answered UDP flow whose client sends 8 times what comes back */
+	if (fo->kind == FLOW_K_UDP && fo->from_client && !fo->request &&
+	    fo->pkts_c > 8 * ((uint64_t)fo->pkts_s + 1))
+		unans = true;
+	if (fo->from_client && fo->kind != FLOW_K_NONE)
+		t->s->cli1 += t->w;
+	if (unans) {
+		t->s->unans1 += t->w;
+		t->d->unans1 += t->w;
+	}
+	if (fo->completes)
+		take_back(c, r->saddr, r->daddr, fo, t->now);
+	else if (fo->answer && !echo && fo->kind != FLOW_K_TCP)
+		take_back(c, r->daddr, r->saddr, fo, t->now);
+	if (fo->refused)
+		fail(c, r->daddr, r->saddr, r->ip_proto, r->sport, true, t->now);
+	if (fo->icmp_error)
+		fail(c, r->daddr, r->saddr, 0, 0, false, t->now);
+	if (fo->unsolicited)
+		t->d->unsol1 += t->w;
+}
+
+/*
+ * Payload the source sent on a flow it opened, or asked for: active FTP's data
+ * connection is opened by the server from port 20 at the client's request.
+ */
+static void count_upload(struct track *t)
+{
+	const struct flow_obs *fo = t->fo;
+	bool asked = fo->kind == FLOW_K_TCP && !fo->from_client && t->r->dport == 20;
+
+	if ((fo->from_client || asked) && fo->kind != FLOW_K_NONE && t->r->payload_bytes)
+		t->ds->up60 += (double)t->r->payload_bytes * t->w;
+}
+
+/* What the record teaches the baselines of its home hosts and services. */
+static void feed_baseline(struct context *c, const struct track *t)
+{
+	const struct nad_rec *r = t->r;
+	const struct flow_obs *fo = t->fo;
+	const __u8 *src = r->saddr;
+	double w = (double)t->w, bytes = (double)r->wire_bytes * w;
+
+	if (!c->o.baseline || !may_learn(c, src))
+		return;
+	if (t->src_home) {
+		struct baseline_host *h = baseline_host(c->o.baseline, src, t->now);
+
+		baseline_host_add(h, BL_PKTS_OUT, w);
+		baseline_host_add(h, BL_BYTES_OUT, bytes);
+		if (fo->first && fo->from_client) {
+			baseline_host_add(h, BL_OPENED, 1);
+			baseline_host_distinct(h, BL_FANOUT_PORTS, sketch_mix(r->dport));
+			baseline_host_distinct(h, BL_FANOUT_HOSTS, sketch_mix(t->dh));
+		}
+		if (!t->dst_home && fo->from_client && r->payload_bytes)
+			baseline_host_add(h, BL_UPLOAD, (double)r->payload_bytes * w);
+	}
+	if (t->dst_home) {
+		struct baseline_host *h = baseline_host(c->o.baseline, r->daddr, t->now);
+
+		baseline_host_add(h, BL_PKTS_IN, w);
+		baseline_host_add(h, BL_BYTES_IN, bytes);
+	}
+	if (fo->first && fo->from_client)
+		learn_svc(c, r->daddr, r->ip_proto, r->dport, src, BLS_REQUESTS, 1, t->now);
+	if (fo->from_client)
+		learn_svc(c, r->daddr, r->ip_proto, r->dport, src, BLS_PKTS_IN, w, t->now);
+	else if (fo->kind == FLOW_K_TCP || fo->kind == FLOW_K_UDP)
+		learn_svc(c, src, r->ip_proto, r->sport, src, BLS_BYTES_OUT, bytes, t->now);
+}
+
+static void fill_roles(const struct track *t, struct context_figures *f)
+{
+	const struct src_ent *s = t->s;
+
+	f->src_client_pps = s->cli1;
+	f->src_unans_pps = s->unans1;
+	f->src_answered_ns = s->answered_ns;
+	f->src_fail_ports = sketch_distinct(s->fail_ports[0], s->fail_ports[1], 8);
+	f->src_fail_hosts = sketch_distinct(s->fail_hosts[0], s->fail_hosts[1], 4);
+	f->src_fails = s->fails10;
+	f->src_pair_held = t->ps ? t->ps->held60 : 0;
+	f->src_pair_upload = t->ds->up60;
+	f->dst_unans_pps = t->d->unans1;
+	f->dst_unsol_pps = t->d->unsol1;
+}
+
 /* The destination's rate, flood share, sources, and new sources sending it payload. */
 static void count_destination(struct context *c, struct track *t)
 {
@@ -909,11 +1137,14 @@ void context_track(struct context *c, const struct nad_rec *r, struct context_fi
 	struct track t;
 
 	memset(f, 0, sizeof(*f));
+	flow_sweep(c->flows, r->ts_ns, on_flow_event, c);
 	t = track_open(c, r, f);
+	count_roles(c, &t, f);
 	count_intervals(&t, f);
 	count_zscores(&t, f);
 	count_source(&t);
 	count_sent(&t, f);
+	count_upload(&t);
 	count_answers(&t, f);
 	count_queries(c, &t);
 	count_pair(&t);
@@ -923,6 +1154,8 @@ void context_track(struct context *c, const struct nad_rec *r, struct context_fi
 	fill_source(&t, f);
 	fill_pair(&t, f);
 	fill_destination(c, &t, f);
+	fill_roles(&t, f);
+	feed_baseline(c, &t);
 	f->src_recent_ports = t.k.syn_only || f->src_dst_ports >= 10 ? ports_last100(t.s) : 0;
 	f->src_iot = iot_source(t.s);
 	t.s->n++;
@@ -959,4 +1192,21 @@ size_t context_take_talkers(struct context *c, struct context_talker *top, size_
 	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++)
 		c->src[i].int_pkts = c->src[i].int_bytes = 0;
 	return found;
+}
+
+void context_tick(struct context *c, uint64_t now_ns)
+{
+	flow_sweep(c->flows, now_ns, on_flow_event, c);
+	if (c->o.baseline)
+		baseline_tick(c->o.baseline, now_ns);
+}
+
+void context_flow_stats(const struct context *c, struct flow_stats *out)
+{
+	flow_get_stats(c->flows, out);
+}
+
+struct baseline *context_baseline(const struct context *c)
+{
+	return c->o.baseline;
 }

@@ -50,6 +50,9 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "features/baseline.h"
+#include "features/flow.h"
+#include "features/homenet.h"
 #include "nad_abi.h"
 
 /* Source entries: context_figures.src_slot is below this. */
@@ -106,7 +109,29 @@ struct context_figures {
 	 * (destination's) previous one and 100 intervals are known; -1 otherwise.
 	 */
 	double src_fast_share, dst_fast_share;
+	/*
+	 * Roles (features/flow.h). A request is a packet its sender sends as a flow's client
+	 * while the flow is unanswered; it counts in src_unans_pps until the server answers
+	 * (TCP: until the client completes the handshake, so SYN-ACKs to a flood of SYNs do
+	 * not answer it) and is then taken back with its decay. ICMP echo requests are never
+	 * taken back: an echo reply is the victim's kernel paying for the flood, not a
+	 * conversation. On an answered UDP flow, client packets beyond 8 times the server's
+	 * count as unanswered too (unbalanced). Failures: requests refused (RST to a SYN, an
+	 * ICMP error) or unanswered after the flow table's timeout (1 s).
+	 */
+	struct flow_obs flow; /* the record's flow */
+	bool src_home, dst_home; /* inside the home net (features/homenet.h) */
+	double src_client_pps; /* packets it sent as a client [1 s] */
+	double src_unans_pps; /* of those, requests not answered (yet) [1 s] */
+	uint64_t src_answered_ns; /* the last time a request of it was answered; 0: never */
+	unsigned src_fail_ports, src_fail_hosts; /* distinct ports, hosts it failed on [10 s] */
+	double src_fails; /* its refused or unanswered requests [10 s] */
+	double src_pair_held; /* its connections to this dst:port held open, server silent [60 s] */
+	double src_pair_upload; /* payload bytes it sent this destination on flows it opened
+				 * (or, ftp-data, asked for) [60 s] */
 	/* the record's destination */
+	double dst_unans_pps; /* requests it received not answered (yet) [1 s] */
+	double dst_unsol_pps; /* responses nobody asked for that reached it [1 s] */
 	double dst_pps; /* [1 s] */
 	double dst_flood_share; /* SYN-only/SYN-ACK/RST/UDP/ICMP share [1 s] */
 	unsigned dst_srcs; /* distinct sources [10 s] */
@@ -128,8 +153,20 @@ struct context_talker {
 
 struct context;
 
-/* NULL + errno. */
-struct context *context_new(void);
+struct context_opts {
+	const struct homenet *home; /* not owned; NULL: the private ranges are home */
+	struct baseline *baseline; /* not owned; NULL: no baseline is kept */
+	struct flow_opts flow;
+	/* May the source's traffic feed the baseline now (sources under alert may not)?
+	 * NULL: always. */
+	bool (*learn)(void *ctx, const __u8 addr[16]);
+	void *learn_ctx;
+};
+
+void context_opts_default(struct context_opts *o);
+
+/* o NULL: context_opts_default's. NULL + errno. */
+struct context *context_new(const struct context_opts *o);
 void context_free(struct context *c);
 
 /* Counts rec in (time: rec->ts_ns, not before the previous record's) and fills *out. */
@@ -150,5 +187,13 @@ bool context_would_evict(const struct context *c, const __u8 saddr[16]);
  * count.
  */
 size_t context_take_talkers(struct context *c, struct context_talker *top, size_t n);
+
+/* Time passes without records (idle links): the flow table's timeouts, the baseline's windows. */
+void context_tick(struct context *c, uint64_t now_ns);
+
+/* The flow table's counters (features/flow.h). */
+void context_flow_stats(const struct context *c, struct flow_stats *out);
+/* The baseline it feeds (context_opts.baseline), or NULL. */
+struct baseline *context_baseline(const struct context *c);
 
 #endif /* NAD_CONTEXT_H */

@@ -43,7 +43,7 @@ struct vectorizer *vectorizer_new(struct context *ctx)
 	v->feat = features_new();
 	v->ctx = ctx;
 	if (!ctx) {
-		v->ctx = context_new();
+		v->ctx = context_new(NULL);
 		v->own_ctx = true;
 	}
 	if (!v->feat || !v->ctx) {
