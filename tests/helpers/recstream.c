@@ -127,8 +127,10 @@ void rs_attacks(struct recstream *s)
 {
 	char src[32];
 
-	for (unsigned p = 1; p <= 16; p++)
+	for (unsigned p = 1; p <= 20; p++) { /* closed ports: the host resets each SYN */
 		rs_add(s, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+		rs_add(s, 20000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, p, 50000, 0x14, 0);
+	}
 	rs_add(s, 100000, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
 	rs_add(s, 5000000000ull, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 80, 0x10, 0);
 	for (unsigned i = 0; i < 20000; i++) {

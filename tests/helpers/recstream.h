@@ -38,8 +38,8 @@ uint32_t rs_xorshift(uint32_t *st);
 void rs_benign(struct recstream *s, unsigned n_clients, double secs, uint32_t seed);
 
 /*
- * Attacks that cross batch boundaries, appended from s->t_ns: a SYN scan of 16 ports of
- * 192.168.1.10 by 203.0.113.66, then payload to its port 445 (an intrusion after a scan)
+ * Attacks that cross batch boundaries, appended from s->t_ns: a SYN scan of 20 closed ports
+ * of 192.168.1.10 (each reset) by 203.0.113.66, then payload to its port 445 (an intrusion after a scan)
  * and 5 s later a bare ACK to port 80; a spoofed SYN flood from 20,000 sources to
  * 192.168.1.11:25565 (overflows the engine's source table); 20 large DNS queries from
  * 192.168.1.12 (a tunnel).

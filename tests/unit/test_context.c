@@ -69,8 +69,8 @@ Test(context, a_syn_scan_is_many_ports_all_probes)
 	cr_expect_eq(f.src_dst_hosts, 1);
 	cr_expect_float_eq(f.src_probe_share, 1, 1e-9);
 	cr_expect_float_eq(f.src_syn_share, 1, 1e-9);
-	cr_expect(f.public_to_local);
-	cr_expect_not(f.outbound);
+	cr_expect(f.dst_home && !f.src_home, "no home net given: the private ranges are home");
+	cr_expect_float_eq(f.src_unans_pps, f.src_client_pps, 1e-9, "no SYN was answered");
 	cr_expect_eq(f.src_fast_share, -1, "fewer than 100 intervals");
 	context_free(c);
 	rs_free(&rs);

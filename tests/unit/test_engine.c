@@ -74,8 +74,7 @@ static void with_benign(struct recstream *rs, double secs)
 }
 
 /* f merged into secs of benign traffic, run under prof; frees f. */
-static void run_on_benign(struct recstream *f, double secs, enum profile_id prof,
-			  struct seen *s)
+static void run_on_benign(struct recstream *f, double secs, enum profile_id prof, struct seen *s)
 {
 	struct recstream rs;
 
@@ -184,8 +183,8 @@ Test(engine, spoofed_syn_flood_is_one_distributed_dos_keyed_on_the_victim)
 
 	rs_init(&f, T0 + 20 * SEC);
 	for (unsigned i = 0; i < 3000; i++) {
-		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256, (i * 13) % 256,
-			 1 + i % 250);
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + i % 200, (i * 7) % 256,
+			 (i * 13) % 256, 1 + i % 250);
 		rs_add(&f, 1000000, src, "192.168.1.10", IPPROTO_TCP, 1024 + i, 25565, 0x02, 0);
 	}
 	run_on_benign(&f, 40, PROFILE_HOME, &s);
@@ -431,9 +430,9 @@ Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
 	struct recstream rs;
 	struct seen s;
 
-	/* 1500 x 1400 B = 2.1 MB in 15 s between two public hosts, nothing back */
+	/* 1500 x 1400 B = 2.1 MB in 15 s from a home host out, nothing back */
 	with_benign(&rs, 40);
-	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "192.168.1.30", "198.51.100.1", IPPROTO_TCP, 40000,
 	      9999, 0x10, 1400, 0);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 1);
@@ -441,7 +440,7 @@ Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
 
 	/* the same upload to a web port (camera clips, photo sync) */
 	with_benign(&rs, 40);
-	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "192.168.1.30", "198.51.100.1", IPPROTO_TCP, 40000,
 	      443, 0x10, 1400, 0);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
@@ -457,10 +456,10 @@ Test(engine, one_way_upload_to_a_non_web_port_is_exfiltration)
 
 	/* a two-way exchange (file share, replication): as much comes back */
 	with_benign(&rs, 40);
-	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "198.18.0.3", "198.18.0.1", IPPROTO_TCP, 40000,
+	burst(&rs, T0 + 10 * SEC, 1500, 10 * MS, "192.168.1.30", "198.51.100.1", IPPROTO_TCP, 40000,
 	      9999, 0x18, 1400, 0);
-	burst(&rs, T0 + 10 * SEC + 5 * MS, 1500, 10 * MS, "198.18.0.1", "198.18.0.3", IPPROTO_TCP,
-	      9999, 40000, 0x18, 1000, 0);
+	burst(&rs, T0 + 10 * SEC + 5 * MS, 1500, 10 * MS, "198.51.100.1", "192.168.1.30",
+	      IPPROTO_TCP, 9999, 40000, 0x18, 1000, 0);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DATA_EXFILTRATION], 0);
 	rs_free(&rs);
@@ -473,8 +472,8 @@ Test(engine, malformed_packets_are_a_protocol_violation)
 
 	rs_init(&f, T0 + 10 * SEC);
 	for (unsigned i = 0; i < 5; i++) {
-		struct nad_rec *r = rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10",
-					   IPPROTO_TCP, 1234, 80, 0x03, 0);
+		struct nad_rec *r = rs_add(&f, 500 * MS, "203.0.113.3", "192.168.1.10", IPPROTO_TCP,
+					   1234, 80, 0x03, 0);
 
 		r->malformed = NAD_MAL_TCP_FLAGS;
 		r->flags |= NAD_F_MALFORMED;
@@ -553,8 +552,7 @@ Test(engine, assigned_icmp_messages_are_not_a_protocol_violation)
 }
 
 /* A fragment of a TCP datagram: first (with the TCP header) or later (none), ip_bytes long. */
-static void frag(struct recstream *rs, uint64_t gap, const char *src, bool first,
-		 uint16_t ip_bytes)
+static void frag(struct recstream *rs, uint64_t gap, const char *src, bool first, uint16_t ip_bytes)
 {
 	struct nad_rec *r = rs_add(rs, gap, src, "192.168.1.10", IPPROTO_TCP, first ? 4000 : 0,
 				   first ? 80 : 0, first ? 0x18 : 0, 0);
@@ -618,8 +616,8 @@ Test(engine, tor_port_is_an_unusual_destination)
 
 	rs_init(&f, T0 + 10 * SEC);
 	rs_add(&f, 0, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x02, 0);
-	rs_add(&f, 50 * MS, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x18,
-	       300);
+	rs_add(&f, 40 * MS, "79.215.173.109", "192.168.1.14", IPPROTO_TCP, 9001, 40000, 0x12, 0);
+	rs_add(&f, 10 * MS, "192.168.1.14", "79.215.173.109", IPPROTO_TCP, 40000, 9001, 0x18, 300);
 	run_on_benign(&f, 40, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_UNUSUAL_DESTINATION], 1);
 }
@@ -630,8 +628,10 @@ Test(engine, smb_payload_after_a_scan_is_an_intrusion_attempt)
 	struct seen s;
 
 	rs_init(&f, T0 + 10 * SEC);
-	for (unsigned p = 1; p <= 100; p++)
+	for (unsigned p = 1; p <= 100; p++) { /* closed ports: each SYN is reset */
 		rs_add(&f, 5 * MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50000, p, 0x02, 0);
+		rs_add(&f, MS / 10, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, p, 50000, 0x14, 0);
+	}
 	rs_add(&f, 5 * SEC, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, 50001, 445, 0x18, 900);
 	run_on_benign(&f, 60, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_SCANNING], 1);
@@ -1047,9 +1047,12 @@ Test(engine, a_scan_after_a_flood_is_a_scan_and_answers_to_port_zero_are_not_vio
 		rs_add(&f, 10000, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, sp, 0x12, 0)
 			->malformed = sp ? 0 : NAD_MAL_L4_PORT_ZERO;
 	}
-	for (unsigned p = 1; p <= 300; p++)
+	for (unsigned p = 1; p <= 300; p++) { /* closed ports: each SYN is reset */
 		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
 		       50000, (uint16_t)p, 0x02, 0);
+		rs_add(&f, MS / 10, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, (uint16_t)p, 50000,
+		       0x14, 0);
+	}
 	rs_merge(&rs, &f);
 	run(&rs, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 1);
@@ -1088,9 +1091,12 @@ Test(engine, flood_then_slowloris_then_scan_are_three_alerts)
 		for (unsigned c = 0; c < 100; c++)
 			rs_add(&f, c ? 2 * MS : 5 * SEC, "203.0.113.66", "192.168.1.10",
 			       IPPROTO_TCP, (uint16_t)(30000 + c), 80, 0x18, 20);
-	for (unsigned p = 1; p <= 100; p++)
+	for (unsigned p = 1; p <= 100; p++) { /* closed ports: each SYN is reset */
 		rs_add(&f, p == 1 ? 12 * SEC : MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP,
 		       50000, (uint16_t)p, 0x02, 0);
+		rs_add(&f, MS / 10, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, (uint16_t)p, 50000,
+		       0x14, 0);
+	}
 	run_on_benign(&f, 200, PROFILE_HOME, &s);
 	cr_expect_eq(s.starts[CLASS_DOS_ATTACK], 2, "%u DoS alerts (flood, Slowloris)",
 		     s.starts[CLASS_DOS_ATTACK]);

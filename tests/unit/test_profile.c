@@ -9,6 +9,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "common/addr.h"
 #include "detect/profile.h"
 #include "features/sketch.h"
 #include "helpers/recstream.h"
@@ -25,7 +26,7 @@ Test(profile, profiles_parse_and_order_their_thresholds)
 		     profile_get(PROFILE_ENTERPRISE)->sensitivity);
 }
 
-/* Traffic to n distinct local hosts, and to as many public ones. */
+/* Traffic to n distinct home hosts (private: no home net given), and as many others. */
 static void count_hosts(struct profile_pick *p, unsigned n)
 {
 	struct recstream rs;
@@ -39,7 +40,8 @@ static void count_hosts(struct profile_pick *p, unsigned n)
 		rs_add(&rs, 1000, "10.0.0.1", dst, IPPROTO_UDP, 40000, 53, 0, 30);
 	}
 	for (size_t i = 0; i < rs.n; i++)
-		profile_pick_count(p, &rs.recs[i], sketch_addr_hash(rs.recs[i].daddr));
+		profile_pick_count(p, addr_is_private(rs.recs[i].daddr),
+				   sketch_addr_hash(rs.recs[i].daddr));
 	rs_free(&rs);
 }
 

@@ -13,7 +13,8 @@
 #include "capture/pcapsrc.h"
 #include "common/log.h"
 
-int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx)
+static int walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx,
+		bool quiet)
 {
 	struct pcapsrc_pkt pkt;
 	struct nad_rec rec;
@@ -27,10 +28,15 @@ int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void 
 		if (ret)
 			return ret;
 	}
-	if (ret < 0)
+	if (ret < 0 && !quiet)
 		pr_warn("%s; kept the %llu packets before it\n", pcapsrc_error(src),
 			(unsigned long long)pcapsrc_n_packets(src));
 	return ret;
+}
+
+int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx)
+{
+	return walk(src, cb, ctx, false);
 }
 
 struct pcapsrc *offline_open(const char *path)
@@ -51,6 +57,19 @@ int offline_for_each(const char *path, int (*cb)(const struct nad_rec *rec, void
 	if (!src)
 		return -errno;
 	ret = offline_walk(src, cb, ctx);
+	pcapsrc_free(src);
+	return ret;
+}
+
+int offline_peek(const char *path, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx)
+{
+	char err[PCAPSRC_ERRLEN];
+	struct pcapsrc *src = pcapsrc_new(path, err, sizeof(err));
+	int ret;
+
+	if (!src)
+		return -errno;
+	ret = walk(src, cb, ctx, true);
 	pcapsrc_free(src);
 	return ret;
 }

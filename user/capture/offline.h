@@ -40,4 +40,10 @@ int offline_walk(struct pcapsrc *src, int (*cb)(const struct nad_rec *rec, void 
  */
 int offline_for_each(const char *path, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx);
 
+/*
+ * offline_for_each() without a word: a first pass over a capture whose faults the next
+ * pass will report (the home network's inference, cli/pipeline.c).
+ */
+int offline_peek(const char *path, int (*cb)(const struct nad_rec *rec, void *ctx), void *ctx);
+
 #endif /* NAD_OFFLINE_H */

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "detect/engine.h"
 #include "detect/retrain.h"
+#include "features/baseline.h"
 #include "features/features.h"
 #include "ml/modelset.h"
 #include "report/eve.h"
@@ -36,6 +37,7 @@ struct analyze_live {
 	struct modelset_opts model_opts; /* retraining's; log_unit points at log_unit below */
 	float log_unit[VECTOR_DIM];
 	struct engine *engine;
+	struct baseline *baseline; /* the site's per-host baselines the engine keeps */
 	struct eve *eve; /* the EVE and console output of the engine's events */
 	FILE *log;
 	FILE *vec;
@@ -73,6 +75,7 @@ static void live_free(struct analyze_live *a)
 	if (!a)
 		return;
 	engine_free(a->engine);
+	baseline_free(a->baseline);
 	eve_free(a->eve);
 	retrain_free(a->retrain);
 	modelswap_free(a->hold);
@@ -222,6 +225,8 @@ static int start_engine(struct analyze_live *a, bool live)
 	eo.summary_interval_s = o->summary_interval_s > 0 ? o->summary_interval_s : -1;
 	eo.alert.sink = eve_on_alert;
 	eo.alert.sink_ctx = a->eve;
+	eo.home = &a->o.home;
+	eo.baseline = a->baseline;
 	a->engine = engine_new(&eo, a->hold, a->retrain);
 	return a->engine ? 0 : neg_errno();
 }
@@ -229,6 +234,7 @@ static int start_engine(struct analyze_live *a, bool live)
 static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 {
 	struct analyze_live *a = calloc(1, sizeof(*a));
+	struct baseline_opts bo;
 	struct modelset *m;
 	bool need_train;
 	int err;
@@ -250,7 +256,9 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 		if (err)
 			goto fail;
 	}
-	err = open_outputs(a);
+	baseline_opts_default(&bo);
+	a->baseline = baseline_new(&bo);
+	err = a->baseline ? open_outputs(a) : neg_errno();
 	if (!err)
 		err = start_engine(a, live);
 	if (err)
@@ -363,6 +371,35 @@ static int offline_cb(const struct nad_rec *rec, void *ctx)
 	return 0;
 }
 
+void analyze_report_home(const struct homenet *h, const char *how)
+{
+	char buf[512];
+
+	homenet_format(h, buf, sizeof(buf));
+	pr_info("Home network (%s): %s\n", how, buf);
+}
+
+static int infer_cb(const struct nad_rec *rec, void *ctx)
+{
+	homenet_infer_add(ctx, rec);
+	return 0;
+}
+
+/* A first pass over the capture: the home network it shows (homenet.h), reported. */
+static int infer_home(const char *pcap, struct homenet *h)
+{
+	struct homenet_infer *x = homenet_infer_new();
+
+	if (!x)
+		return neg_errno();
+	offline_peek(pcap, infer_cb, x); /* the second pass reports a cut */
+	homenet_infer_done(x, h);
+	homenet_infer_free(x);
+	analyze_report_home(h, h->n ? "inferred from the capture; --home-net overrides" :
+				      "nothing to infer from: the private ranges");
+	return 0;
+}
+
 int analyze_offline(const struct analyze_opts *o, const struct analyze_observer *obs)
 {
 	char perr[PCAPSRC_ERRLEN];
@@ -383,7 +420,17 @@ int analyze_offline(const struct analyze_opts *o, const struct analyze_observer 
 	}
 	pcapsrc_free(probe);
 
-	a = setup(o, false);
+	if (!o->home.n) {
+		struct analyze_opts inferred = *o;
+
+		err = infer_home(o->pcap, &inferred.home);
+		if (err)
+			return err;
+		a = setup(&inferred, false);
+	} else {
+		analyze_report_home(&o->home, "given");
+		a = setup(o, false);
+	}
 	if (!a)
 		return -errno;
 	c.a = a;

@@ -22,6 +22,7 @@
 #include <linux/types.h>
 
 #include "detect/classify.h"
+#include "features/homenet.h"
 #include "nad_abi.h"
 
 struct analyze_opts {
@@ -36,9 +37,18 @@ struct analyze_opts {
 	bool no_train;
 	double retrain_interval_s;
 	const char *vectors_out;
+	/*
+	 * The home network: given (--home-net), else live the interface's subnets (cli/run.c
+	 * fills them before analyze_live_new), offline inferred from the capture (a first
+	 * pass, features/homenet.h); both reported.
+	 */
+	struct homenet home;
 };
 
 void analyze_opts_default(struct analyze_opts *o);
+
+/* Logs "Home network (how): 198.18.0.0/24, ..." (info). */
+void analyze_report_home(const struct homenet *h, const char *how);
 
 struct alert_event;
 struct engine;

@@ -30,6 +30,7 @@
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
 
+#include "capture/ifaddr.h"
 #include "capture/loader.h"
 #include "capture/ring.h"
 #include "cli/cli.h"
@@ -168,6 +169,11 @@ static const struct opts_entry run_rows[] = {
 	  R(an.retrain_interval_s), .dmax = 1e9, .section = SEC_DETECTION, CONF },
 	{ "vectors-out", 0, OPTS_STRING, "CSV", "write every packet's model vector (for training)",
 	  R(an.vectors_out), .section = SEC_DETECTION, CONF },
+	{ "home-net", 0, OPTS_PREFIX,
+	  .help = "the home network (repeatable); what is outside it is external",
+	  .deftext = "live: the interface's own subnets; offline: inferred from the capture",
+	  R(an.home.p), .count_off = offsetof(struct run_opts, an.home.n), .max_count = HOMENET_MAX,
+	  .section = SEC_DETECTION, CONF },
 	{ "no-mitigate", 0, OPTS_SET, .help = "detect only", R(mit.mode), .set = MITIGATE_OFF,
 	  .unset = MITIGATE_ON, .section = SEC_MITIGATION, LIVE, CONF },
 	{ "dry-run", 0, OPTS_SET, .help = "log the rules it would install (would_install events)",
@@ -693,6 +699,26 @@ static int drop_privileges(struct daemon *d)
 	return EXIT_OK;
 }
 
+/* The home network: given, else the interface's own subnets; reported either way. */
+static void live_home(struct run_opts *o)
+{
+	int n;
+
+	if (o->an.home.n) {
+		analyze_report_home(&o->an.home, "given");
+		return;
+	}
+	n = capture_if_subnets(o->ifname, o->an.home.p, HOMENET_MAX);
+	if (n > 0) {
+		o->an.home.n = (unsigned)n;
+		analyze_report_home(&o->an.home,
+				    "the subnets of the interface; --home-net overrides");
+	} else if (n == 0) {
+		analyze_report_home(&o->an.home,
+				    "the interface has no address: the private ranges");
+	}
+}
+
 /* Everything up to the first poll; returns an exit code. */
 static int start(struct daemon *d)
 {
@@ -716,6 +742,7 @@ static int start(struct daemon *d)
 			return EXIT_RUNTIME;
 		}
 	}
+	live_home(o);
 	d->an = analyze_live_new(&o->an);
 	if (!d->an)
 		return EXIT_RUNTIME;

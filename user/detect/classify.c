@@ -15,6 +15,7 @@
 #include "common/addr.h"
 #include "common/names.h"
 #include "detect/classify.h"
+#include "features/baseline.h"
 #include "features/ports.h"
 #include "nad_parse.h"
 
@@ -46,6 +47,64 @@ static bool tcp(const struct nad_rec *r)
 	return r->ip_proto == IPPROTO_TCP;
 }
 
+/* "threshold 1000 pkt/s (the profile's floor)" or "(3 x its learned level of 420)". */
+static const char *limit_text(const struct classify_limit *l, double mult, double scale,
+			      const char *unit, char *buf, size_t len)
+{
+	if (l->learned)
+		snprintf(buf, len, "threshold %.*f%s (%.0f x the learned level of %.*f)",
+			 scale < 1 ? 1 : 0, l->value * scale, unit, mult, scale < 1 ? 1 : 0,
+			 l->base * scale);
+	else
+		snprintf(buf, len, "threshold %.*f%s (the profile's floor; no learned level%s)",
+			 scale < 1 ? 1 : 0, l->value * scale, unit, l->base > 0 ? " above it" : "");
+	return buf;
+}
+
+/* max(floor, mult x base), remembering which; base < 0: no baseline. */
+static struct classify_limit limit(double floor, double mult, double base)
+{
+	struct classify_limit l = { .value = floor, .base = base > 0 ? base : 0 };
+
+	if (base > 0 && mult * base > floor) {
+		l.value = mult * base;
+		l.learned = true;
+	}
+	return l;
+}
+
+void classify_limits(struct classify_limits *l, const struct profile *p, const struct baseline *b,
+		     const struct nad_rec *r, const struct context_figures *f)
+{
+	double src[BL_N_METRICS], dst[BL_N_METRICS];
+	bool have_src = b && f->src_home && baseline_host_levels(b, r->saddr, src);
+	bool have_dst = b && f->dst_home && baseline_host_levels(b, r->daddr, dst);
+	double unans = have_src ? src[BL_UNANSWERED_OUT] : -1;
+	double wnd = b ? baseline_opts(b)->window_s : 10;
+
+	if (have_dst && dst[BL_UNANSWERED_IN] > unans)
+		unans = dst[BL_UNANSWERED_IN];
+	l->dos = limit(p->dos_pps, p->k_rate, unans);
+	l->dos_dist = limit(p->dos_dist_pps, p->k_rate, have_dst ? dst[BL_UNANSWERED_IN] : -1);
+	l->fail_ports =
+		limit(p->scan_ports, p->k_fail, have_src ? src[BL_UNANSWERED_OUT] * wnd : -1);
+	l->fail_hosts =
+		limit(p->scan_hosts, p->k_fail, have_src ? src[BL_UNANSWERED_OUT] * wnd : -1);
+	l->excess_pps = limit(p->excess_pps, p->k_rate, have_src ? src[BL_PKTS_OUT] : -1);
+	l->excess_bps = limit(p->excess_bps, p->k_rate, have_src ? src[BL_BYTES_OUT] : -1);
+	l->excess_far = have_src ? 10 * p->k_rate * src[BL_PKTS_OUT] : 0;
+	if (l->excess_far && l->excess_far < l->excess_pps.value)
+		l->excess_far = l->excess_pps.value;
+	l->exfil = limit(p->exfil_bytes, p->k_exfil, have_src ? src[BL_UPLOAD] * 60 : -1);
+	l->upload = limit(p->upload_bytes, p->k_exfil, have_src ? src[BL_UPLOAD] * 60 : -1);
+}
+
+/* Of the source's client packets [1 s], the share not answered (yet). */
+static double unanswered_share(const struct context_figures *c)
+{
+	return c->src_client_pps > 0.5 ? c->src_unans_pps / c->src_client_pps : 0;
+}
+
 /* Payload to a sensitive service from a scanner: its follow-up, not more scanning. */
 static bool follow_up(const struct classify_evidence *ev, const struct profile *p)
 {
@@ -67,20 +126,28 @@ static void follow_up_text(const struct classify_evidence *ev, const struct prof
 }
 
 /* Scans come before floods: a fast SYN scan is not a SYN flood, its ports tell them apart. */
+/*
+ * Zeek's way: probes that failed (refused with an RST or an ICMP error, or unanswered
+ * after the flow table's timeout) across ports or hosts, not distinct ports alone: a
+ * client whose connections to many ports succeed is not scanning.
+ */
 static bool vertical_scan(const struct classify_evidence *ev, const struct profile *p)
 {
-	return ev->ctx.src_dst_ports >= p->scan_ports && ev->ctx.src_probe_share >= 0.5 &&
-	       ev->ctx.src_recent_ports >= 10;
+	return ev->ctx.src_fail_ports >= ev->lim.fail_ports.value &&
+	       ev->ctx.src_probe_share >= 0.5 && ev->ctx.src_recent_ports >= 10;
 }
 
 static void vertical_scan_text(const struct classify_evidence *ev, const struct profile *p,
 			       const struct text *t)
 {
+	char lim[96];
+
 	say(t->evidence,
-	    "%s probed %u distinct ports (vertical scan, %.0f%% probes, %.0f pkt/s) "
-	    "in the last 10 s, threshold %u",
-	    t->src, ev->ctx.src_dst_ports, 100 * ev->ctx.src_probe_share, ev->ctx.src_pps,
-	    p->scan_ports);
+	    "%s probed %u distinct ports in the last 10 s and %u of them refused it or never "
+	    "answered (vertical scan, %.0f%% probes, %.0f pkt/s), %s",
+	    t->src, ev->ctx.src_dst_ports, ev->ctx.src_fail_ports, 100 * ev->ctx.src_probe_share,
+	    ev->ctx.src_pps,
+	    limit_text(&ev->lim.fail_ports, p->k_fail, 1, " failed ports", lim, sizeof(lim)));
 	say(t->response,
 	    "block or rate-limit %s at the edge (nadxdp can drop it in the kernel, see "
 	    "mitigation); check which of the probed services answered",
@@ -89,18 +156,21 @@ static void vertical_scan_text(const struct classify_evidence *ev, const struct 
 
 static bool horizontal_scan(const struct classify_evidence *ev, const struct profile *p)
 {
-	return ev->ctx.src_dst_hosts >= p->scan_hosts && ev->ctx.src_probe_share >= 0.5 &&
-	       ev->ctx.src_pkts10 <= 20.0 * ev->ctx.src_dst_hosts;
+	return ev->ctx.src_fail_hosts >= ev->lim.fail_hosts.value &&
+	       ev->ctx.src_probe_share >= 0.5 && ev->ctx.src_pkts10 <= 20.0 * ev->ctx.src_dst_hosts;
 }
 
 static void horizontal_scan_text(const struct classify_evidence *ev, const struct profile *p,
 				 const struct text *t)
 {
+	char lim[96];
+
 	say(t->evidence,
-	    "%s probed %u distinct hosts (horizontal scan%s, %.0f%% probes) in the last "
-	    "10 s, threshold %u",
-	    t->src, ev->ctx.src_dst_hosts, ev->rec->flags & NAD_F_ARP ? " by ARP who-has" : "",
-	    100 * ev->ctx.src_probe_share, p->scan_hosts);
+	    "%s probed %u distinct hosts in the last 10 s and %u of them refused it or never "
+	    "answered (horizontal scan%s, %.0f%% probes), %s",
+	    t->src, ev->ctx.src_dst_hosts, ev->ctx.src_fail_hosts,
+	    ev->rec->flags & NAD_F_ARP ? " by ARP who-has" : "", 100 * ev->ctx.src_probe_share,
+	    limit_text(&ev->lim.fail_hosts, p->k_fail, 1, " failed hosts", lim, sizeof(lim)));
 	say(t->response,
 	    "block %s at the edge (nadxdp can drop it in the kernel); look for follow-up "
 	    "connections to the hosts that answered",
@@ -122,40 +192,39 @@ static void stealth_scan_text(const struct classify_evidence *ev, const struct p
 	say(t->response, "block %s at the edge; stealth scans evade stateless filters", t->src);
 }
 
-/* A flood from one source to one destination: its kind and the share that matches it. */
-static const char *flood_kind(const struct classify_evidence *ev, const struct profile *p,
-			      double *share)
-{
-	if (ev->ctx.src_pps < p->dos_pps || ev->ctx.src_top_dst_share < 0.8)
-		return NULL;
-	*share = ev->ctx.src_syn_share;
-	if (ev->ctx.src_syn_share >= 0.8)
-		return "SYN flood";
-	*share = ev->ctx.src_udp_share;
-	if (ev->ctx.src_udp_share >= 0.8)
-		return "UDP flood";
-	*share = ev->ctx.src_icmp_share;
-	if (ev->ctx.src_icmp_share >= 0.8)
-		return "ICMP flood";
-	return NULL;
-}
-
+/*
+ * A flood from one source to one destination: requests nobody answers (SYNs whose
+ * handshake never completes, UDP or ICMP requests without a response), most of what it
+ * sends as a client, mostly to one destination. A client whose requests are answered is
+ * not flooding, however fast.
+ */
 static bool flood(const struct classify_evidence *ev, const struct profile *p)
 {
-	double share;
+	return ev->ctx.src_unans_pps >= ev->lim.dos.value && ev->ctx.src_top_dst_share >= 0.8 &&
+	       unanswered_share(&ev->ctx) >= 0.8;
+}
 
-	return flood_kind(ev, p, &share) != NULL;
+/* What the flood is made of, by the source's shares of SYNs, UDP and ICMP [1 s]. */
+static const char *flood_kind(const struct context_figures *c)
+{
+	if (c->src_syn_share >= c->src_udp_share && c->src_syn_share >= c->src_icmp_share)
+		return c->src_syn_share > 0.5 ? "SYN flood" : "flood";
+	if (c->src_udp_share >= c->src_icmp_share)
+		return c->src_udp_share > 0.5 ? "UDP flood" : "flood";
+	return c->src_icmp_share > 0.5 ? "ICMP flood" : "flood";
 }
 
 static void flood_text(const struct classify_evidence *ev, const struct profile *p,
 		       const struct text *t)
 {
-	double share = 0;
-	const char *kind = flood_kind(ev, p, &share);
+	char lim[128];
 
 	say(t->evidence,
-	    "%s: %s sends %.0f pkt/s to %s (%.0f%% of its packets match), threshold %.0f pkt/s",
-	    kind, t->src, ev->ctx.src_pps, t->dst, 100 * share, p->dos_pps);
+	    "%s: %s sends %.0f unanswered pkt/s to %s (%.0f%% of what it sends as a client is "
+	    "not answered), %s",
+	    flood_kind(&ev->ctx), t->src, ev->ctx.src_unans_pps, t->dst,
+	    100 * unanswered_share(&ev->ctx),
+	    limit_text(&ev->lim.dos, p->k_rate, 1, " pkt/s", lim, sizeof(lim)));
 	say(t->response,
 	    "rate-limit or block %s at the edge; nadxdp can drop it in the kernel "
 	    "(see mitigation)",
@@ -163,10 +232,16 @@ static void flood_text(const struct classify_evidence *ev, const struct profile 
 }
 
 /* Many sources, one victim: spoofed or reflected. */
+/* Unanswered requests and responses nobody asked for, to one destination. */
+static double victim_pps(const struct context_figures *c)
+{
+	return c->dst_unans_pps + c->dst_unsol_pps;
+}
+
 static bool distributed_flood(const struct classify_evidence *ev, const struct profile *p)
 {
-	return ev->ctx.dst_pps >= p->dos_dist_pps && ev->ctx.dst_srcs >= 20 &&
-	       ev->ctx.dst_flood_share >= 0.8;
+	return victim_pps(&ev->ctx) >= ev->lim.dos_dist.value && ev->ctx.dst_srcs >= 20 &&
+	       victim_pps(&ev->ctx) >= 0.8 * ev->ctx.dst_pps;
 }
 
 static void distributed_flood_text(const struct classify_evidence *ev, const struct profile *p,
@@ -174,11 +249,14 @@ static void distributed_flood_text(const struct classify_evidence *ev, const str
 {
 	const char *proto = names_proto(ev->rec->ip_proto);
 
+	char lim[128];
+
 	say(t->evidence,
-	    "distributed flood: %s receives %.0f pkt/s from %u distinct sources in the "
-	    "last 10 s, %.0f%% SYN/SYN-ACK/RST/UDP/ICMP (%s), threshold %.0f pkt/s",
-	    t->dst, ev->ctx.dst_pps, ev->ctx.dst_srcs, 100 * ev->ctx.dst_flood_share, proto,
-	    p->dos_dist_pps);
+	    "distributed flood: %s receives %.0f pkt/s of requests it does not answer and "
+	    "%.0f pkt/s of responses it never asked for (%s) from %u distinct sources in the "
+	    "last 10 s, %s",
+	    t->dst, ev->ctx.dst_unans_pps, ev->ctx.dst_unsol_pps, proto, ev->ctx.dst_srcs,
+	    limit_text(&ev->lim.dos_dist, p->k_rate, 1, " pkt/s", lim, sizeof(lim)));
 	say(t->response,
 	    "sources are likely spoofed or reflectors: rate-limit %s traffic to %s "
 	    "upstream (SYN cookies, an aggregate SYN rate rule in nadxdp)",
@@ -186,17 +264,14 @@ static void distributed_flood_text(const struct classify_evidence *ev, const str
 }
 
 /*
- * Slow DoS holds many completed connections open with little data; a client making many
- * short requests closes them (FINs) and moves more bytes per connection, so a benign
- * client fetching a page 20 times a second is not slow DoS.
+ * Slow DoS holds many connections open with a partial request the server never answers
+ * (flow table: established, client payload, nothing back after 1 s); a client whose
+ * requests are answered holds nothing, however many it makes.
  */
 static bool slow_dos(const struct classify_evidence *ev, const struct profile *p)
 {
-	const struct context_figures *c = &ev->ctx;
-
-	return tcp(ev->rec) && ports_is_web(ev->rec->dport) && c->src_pair_conns >= p->slow_conns &&
-	       c->src_pair_acked >= p->slow_conns && c->src_pair_fins <= 0.25 * c->src_pair_conns &&
-	       c->src_pair_bytes_per_conn < 1024;
+	return tcp(ev->rec) && ports_is_web(ev->rec->dport) &&
+	       ev->ctx.src_pair_held >= p->slow_conns;
 }
 
 static void slow_dos_text(const struct classify_evidence *ev, const struct profile *p,
@@ -205,10 +280,10 @@ static void slow_dos_text(const struct classify_evidence *ev, const struct profi
 	const struct context_figures *c = &ev->ctx;
 
 	say(t->evidence,
-	    "slow DoS: %s opened %.0f connections to %s:%u in the last 60 s and holds "
-	    "them (%.0f closed) with %.0f B per connection, threshold %u connections",
-	    t->src, c->src_pair_conns < c->src_pair_acked ? c->src_pair_conns : c->src_pair_acked,
-	    t->dst, ev->rec->dport, c->src_pair_fins, c->src_pair_bytes_per_conn, p->slow_conns);
+	    "slow DoS: %s holds %.0f connections to %s:%u open with a partial request the "
+	    "server has not answered for 1 s (last 60 s; %.0f opened), threshold %u "
+	    "connections",
+	    t->src, c->src_pair_held, t->dst, ev->rec->dport, c->src_pair_conns, p->slow_conns);
 	say(t->response,
 	    "limit concurrent connections per client on %s:%u (reverse proxy "
 	    "timeouts) and block %s",
@@ -269,18 +344,33 @@ static void callback_text(const struct classify_evidence *ev, const struct profi
 			 "block the peer");
 }
 
+/*
+ * Bytes a home host sends on connections it opened (or, ftp-data, asked for) to a
+ * destination outside the home net. Responses to requests the peer opened never count: a
+ * server serving downloads is not exfiltrating, nor is a backup to a home server.
+ */
+static bool leaves_home(const struct classify_evidence *ev)
+{
+	return ev->ctx.src_home && !ev->ctx.dst_home &&
+	       (ev->rec->flags & (NAD_F_IPV4 | NAD_F_IPV6));
+}
+
 static bool exfiltration(const struct classify_evidence *ev, const struct profile *p)
 {
-	return ev->ctx.outbound && ev->ctx.src_pair_bytes_out >= p->exfil_bytes;
+	return leaves_home(ev) && ev->ctx.src_pair_upload >= ev->lim.exfil.value;
 }
 
 static void exfiltration_text(const struct classify_evidence *ev, const struct profile *p,
 			      const struct text *t)
 {
-	say(t->evidence, "%s sent %.1f MB outbound to %s in the last 60 s%s, threshold %.1f MB",
-	    t->src, ev->ctx.src_pair_bytes_out / 1e6, t->dst,
-	    ev->ctx.dstport_in_baseline ? "" : " (destination not in the baseline)",
-	    p->exfil_bytes / 1e6);
+	char lim[128];
+
+	say(t->evidence,
+	    "%s sent %.1f MB to %s outside the home net in the last 60 s on connections it "
+	    "opened%s, %s",
+	    t->src, ev->ctx.src_pair_upload / 1e6, t->dst,
+	    ev->ctx.dstport_in_baseline ? "" : " (destination port not seen in the warm-up)",
+	    limit_text(&ev->lim.exfil, p->k_exfil, 1e-6, " MB", lim, sizeof(lim)));
 	say(t->response, "verify the transfer with the owner of %s; block %s if it is not expected",
 	    t->src, t->dst);
 }
@@ -289,19 +379,22 @@ static bool one_way_upload(const struct classify_evidence *ev, const struct prof
 {
 	const struct nad_rec *r = ev->rec;
 
-	return !ev->ctx.public_to_local && (tcp(r) || r->ip_proto == IPPROTO_UDP) &&
-	       !ports_is_web(r->dport) && ev->ctx.src_pair_sent >= p->upload_bytes &&
-	       ev->ctx.src_pair_sent >= 8 * ev->ctx.src_pair_recv;
+	return leaves_home(ev) && (tcp(r) || r->ip_proto == IPPROTO_UDP) &&
+	       !ports_is_web(r->dport) && ev->ctx.src_pair_upload >= ev->lim.upload.value &&
+	       ev->ctx.src_pair_upload >= 8 * ev->ctx.src_pair_recv;
 }
 
 static void one_way_upload_text(const struct classify_evidence *ev, const struct profile *p,
 				const struct text *t)
 {
+	char lim[128];
+
 	say(t->evidence,
-	    "one-way upload: %s sent %.1f MB to %s:%u in the last 60 s and received %.2f MB "
-	    "back, threshold %.1f MB",
-	    t->src, ev->ctx.src_pair_sent / 1e6, t->dst, ev->rec->dport,
-	    ev->ctx.src_pair_recv / 1e6, p->upload_bytes / 1e6);
+	    "one-way upload: %s sent %.1f MB to %s:%u outside the home net in the last 60 s on "
+	    "connections it opened and received %.2f MB back, %s",
+	    t->src, ev->ctx.src_pair_upload / 1e6, t->dst, ev->rec->dport,
+	    ev->ctx.src_pair_recv / 1e6,
+	    limit_text(&ev->lim.upload, p->k_exfil, 1e-6, " MB", lim, sizeof(lim)));
 	say(t->response,
 	    "verify the transfer with the owner of %s; block %s:%u if it is not expected", t->src,
 	    t->dst, ev->rec->dport);
@@ -350,16 +443,27 @@ static void icmp_tunnel_text(const struct classify_evidence *ev, const struct pr
 	    t->src, t->dst, t->src);
 }
 
+/*
+ * A tunnel spread over several resolvers: much query payload, in queries longer than
+ * ordinary names (a busy client's thousands of lookups are 30-45 B each).
+ */
 static bool dns_volume(const struct classify_evidence *ev, const struct profile *p)
 {
-	return ev->ctx.src_dns_query_bytes >= 65536 && ev->rec->dport == 53;
+	const struct context_figures *c = &ev->ctx;
+
+	return c->src_dns_query_bytes >= 65536 && ev->rec->dport == 53 &&
+	       c->src_dns_query_bytes >= 64 * c->src_dns_queries;
 }
 
 static void dns_volume_text(const struct classify_evidence *ev, const struct profile *p,
 			    const struct text *t)
 {
-	say(t->evidence, "%s sent %.0f KB of DNS query payload in the last 60 s (DNS tunnel)",
-	    t->src, ev->ctx.src_dns_query_bytes / 1024);
+	say(t->evidence,
+	    "%s sent %.0f KB of DNS query payload in the last 60 s, %.0f B per query (ordinary "
+	    "lookups: 30-45 B; DNS tunnel)",
+	    t->src, ev->ctx.src_dns_query_bytes / 1024,
+	    ev->ctx.src_dns_query_bytes /
+		    (ev->ctx.src_dns_queries > 1 ? ev->ctx.src_dns_queries : 1));
 	say(t->response,
 	    "inspect the queried domains of %s; block the tunnel domain at the resolver", t->src);
 }
@@ -400,19 +504,33 @@ static void protocol_violation_text(const struct classify_evidence *ev, const st
 	    t->src);
 }
 
+/*
+ * A source's traffic over its threshold that is mostly not answered (one-way streams,
+ * floods without one signature). A client whose requests are answered is being served:
+ * only far above its learned level (10 x k_rate), and only when the server starts to
+ * fall behind (a fifth of its requests unanswered), is it excessive.
+ */
 static bool excessive_traffic(const struct classify_evidence *ev, const struct profile *p)
 {
-	return (ev->ctx.src_pps >= p->excess_pps || ev->ctx.src_bps >= p->excess_bps) &&
-	       ev->ctx.src_answer_share < 0.5;
+	const struct context_figures *c = &ev->ctx;
+	double un = unanswered_share(c);
+
+	if (un >= 0.5)
+		return c->src_client_pps >= ev->lim.excess_pps.value ||
+		       c->src_bps >= ev->lim.excess_bps.value;
+	return ev->lim.excess_far > 0 && c->src_client_pps >= ev->lim.excess_far && un >= 0.2;
 }
 
 static void excessive_traffic_text(const struct classify_evidence *ev, const struct profile *p,
 				   const struct text *t)
 {
+	char lim[128];
+
 	say(t->evidence,
-	    "%s sends %.0f pkt/s, %.1f MB/s without a flood signature, thresholds "
-	    "%.0f pkt/s, %.1f MB/s",
-	    t->src, ev->ctx.src_pps, ev->ctx.src_bps / 1e6, p->excess_pps, p->excess_bps / 1e6);
+	    "%s sends %.0f pkt/s, %.1f MB/s as a client, %.0f%% of it unanswered, without a "
+	    "flood signature, %s",
+	    t->src, ev->ctx.src_client_pps, ev->ctx.src_bps / 1e6, 100 * unanswered_share(&ev->ctx),
+	    limit_text(&ev->lim.excess_pps, p->k_rate, 1, " pkt/s", lim, sizeof(lim)));
 	say(t->response, "rate-limit %s (traffic shaping) and check what it transfers", t->src);
 }
 
@@ -423,10 +541,12 @@ static void excessive_traffic_text(const struct classify_evidence *ev, const str
 static bool unusual_destination(const struct classify_evidence *ev, const struct profile *p)
 {
 	const struct nad_rec *r = ev->rec;
+	const struct flow_obs *fo = &ev->ctx.flow;
 
-	return ports_is_suspicious(r->dport) && r->sport >= 1024 &&
-	       !(tcp(r) && (r->tcp_flags & (NAD_TCP_RST | NAD_TCP_ACK))) &&
-	       (tcp(r) || r->ip_proto == IPPROTO_UDP);
+	/* a conversation with the port (it answered), not a scanner's refused probe of it */
+	return ports_is_suspicious(r->dport) && r->sport >= 1024 && fo->from_client &&
+	       (fo->state == FLOW_ANSWERED || fo->state == FLOW_EST) &&
+	       !(tcp(r) && (r->tcp_flags & NAD_TCP_RST)) && (tcp(r) || r->ip_proto == IPPROTO_UDP);
 }
 
 static void unusual_destination_text(const struct classify_evidence *ev, const struct profile *p,
@@ -526,12 +646,15 @@ static const struct class_rule rules[] = {
 	{ CLASS_BEHAVIORAL, false, models_flag, behavioral_text },
 };
 
-static enum classify_class decide(const struct classify_evidence *ev, const struct profile *p,
+static enum classify_class decide(const struct classify_evidence *given, const struct profile *p,
 				  struct classify_result *out, bool text)
 {
 	char src[ADDR_STRLEN], dst[ADDR_STRLEN];
 	const struct class_rule *rule = NULL;
+	struct classify_evidence e = *given;
+	const struct classify_evidence *ev = &e;
 
+	classify_limits(&e.lim, p, e.baseline, e.rec, &e.ctx);
 	out->cls = CLASS_NONE;
 	out->by_destination = false;
 	out->evidence[0] = out->response[0] = 0;

@@ -107,10 +107,39 @@
 #include "features/context.h"
 #include "nad_abi.h"
 
+/*
+ * A threshold in force: the profile's floor, or mult x a learned baseline level when
+ * that is higher (then learned is set and base is the level).
+ */
+struct classify_limit {
+	double value, base;
+	bool learned;
+};
+
+/* The thresholds of one record's classes (classify_limits). */
+struct classify_limits {
+	struct classify_limit dos; /* a source's unanswered packets/s: floor dos_pps; base the
+				    * source's unanswered_out and the destination's
+				    * unanswered_in levels */
+	struct classify_limit dos_dist; /* unanswered and unsolicited packets/s to a victim:
+					 * floor dos_dist_pps; base its unanswered_in */
+	struct classify_limit fail_ports, fail_hosts; /* failed probes [10 s]: floors scan_ports,
+						       * scan_hosts; base unanswered_out x 10 s */
+	struct classify_limit excess_pps, excess_bps; /* floors excess_pps/bps; base pkts_out,
+						       * bytes_out */
+	double excess_far; /* an answered client's packets/s: 10 x k_rate x pkts_out; 0
+			    * without a baseline (then answered traffic is never excessive) */
+	struct classify_limit exfil, upload; /* bytes on opened flows to outside [60 s]:
+					      * floors exfil_bytes, upload_bytes; base upload
+					      * x 60 s */
+};
+
 /* What a class decision reads (filled by the engine). */
 struct classify_evidence {
 	const struct nad_rec *rec;
 	struct context_figures ctx; /* what the trackers know (features/context.h) */
+	const struct baseline *baseline; /* the learned levels (may be NULL: floors only) */
+	struct classify_limits lim; /* filled by classify_decide (classify_limits) */
 	bool src_scanned; /* the source was classified scanning in the last 5 min */
 	unsigned criteria; /* mask of fired criteria */
 	double score, threshold; /* weighted score and the threshold it had to reach */
@@ -141,5 +170,12 @@ enum classify_class classify_decide(const struct classify_evidence *ev, const st
  */
 enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
 					  const struct profile *p, struct classify_result *out);
+
+/*
+ * The thresholds of a record with figures f under profile p: floors, raised to a multiple
+ * of the learned level of its home source or destination in b (may be NULL).
+ */
+void classify_limits(struct classify_limits *l, const struct profile *p, const struct baseline *b,
+		     const struct nad_rec *rec, const struct context_figures *f);
 
 #endif /* NAD_CLASSIFY_H */

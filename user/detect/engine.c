@@ -219,7 +219,7 @@ static void track(struct engine *e, const struct nad_rec *r, struct context_figu
 	vectorizer_next(e->vz, r, e->vec, f);
 	if (f->src_slot_new)
 		memset(&e->notes[f->src_slot], 0, sizeof(e->notes[0]));
-	profile_pick_count(&e->prof, r, f->dst_hash);
+	profile_pick_count(&e->prof, f->dst_home, f->dst_hash);
 }
 
 /*
@@ -431,6 +431,7 @@ static void score(struct engine *e, const struct pending *p, bool have_model,
 	ev->ctx = *f;
 	/* set by the classification of an earlier record of the same batch */
 	ev->src_scanned = p->r.ts_ns < e->notes[f->src_slot].scanned_until;
+	ev->baseline = e->o.baseline;
 	ev->criteria = crit->mask;
 	ev->score = crit->score;
 	ev->threshold = f->src_iot ? e->iot_hist.threshold : e->hist.threshold;

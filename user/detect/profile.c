@@ -32,7 +32,10 @@ static const struct profile profiles[PROFILE_N] = {
 			   .dns_tunnel_queries = 10,
 			   .mass_reg_srcs = 10,
 			   .excess_pps = 3000,
-			   .excess_bps = 12.5e6 },
+			   .excess_bps = 12.5e6,
+			   .k_rate = 3,
+			   .k_fail = 3,
+			   .k_exfil = 3 },
 	[PROFILE_SMALL_OFFICE] = { .name = "small-office",
 				   .sensitivity = 4.0,
 				   .dos_threshold = 0.6,
@@ -49,7 +52,10 @@ static const struct profile profiles[PROFILE_N] = {
 				   .dns_tunnel_queries = 20,
 				   .mass_reg_srcs = 20,
 				   .excess_pps = 8000,
-				   .excess_bps = 50e6 },
+				   .excess_bps = 50e6,
+				   .k_rate = 4,
+				   .k_fail = 4,
+				   .k_exfil = 4 },
 	[PROFILE_ENTERPRISE] = { .name = "enterprise",
 				 .sensitivity = 4.5,
 				 .dos_threshold = 0.7,
@@ -66,7 +72,10 @@ static const struct profile profiles[PROFILE_N] = {
 				 .dns_tunnel_queries = 40,
 				 .mass_reg_srcs = 50,
 				 .excess_pps = 30000,
-				 .excess_bps = 250e6 },
+				 .excess_bps = 250e6,
+				 .k_rate = 5,
+				 .k_fail = 5,
+				 .k_exfil = 5 },
 };
 
 const struct profile *profile_get(enum profile_id id)
@@ -96,9 +105,9 @@ void profile_pick_init(struct profile_pick *p, enum profile_id id)
 	p->profile = profile_get(p->fixed ? id : PROFILE_HOME);
 }
 
-void profile_pick_count(struct profile_pick *p, const struct nad_rec *rec, uint32_t daddr_hash)
+void profile_pick_count(struct profile_pick *p, bool dst_home, uint32_t daddr_hash)
 {
-	if ((rec->flags & (NAD_F_IPV4 | NAD_F_IPV6)) && addr_is_private(rec->daddr))
+	if (dst_home)
 		sketch_set(p->local_hosts, PROFILE_LOCAL_BITS, sketch_mix(daddr_hash));
 }
 

@@ -6,7 +6,7 @@
  * dos_pattern and scanning_pattern criteria's thresholds and the class rules' rates and
  * counts (classify.h). --profile fixes one; otherwise home applies during the warm-up
  * (the first 60 s or 5000 packets, engine.h) and then the one inferred from the number
- * of distinct local (private) hosts that received traffic: <= 20 home, <= 150
+ * of distinct home hosts (features/homenet.h) that received traffic: <= 20 home, <= 150
  * small-office, else enterprise (spoofed sources never receive, so a flood does not
  * inflate the count). Logged with pr_info and in summaries.
  */
@@ -36,6 +36,13 @@ struct profile {
 	unsigned dns_tunnel_queries; /* DNS queries [60 s] to one server with mean >= 64 B */
 	unsigned mass_reg_srcs;
 	double excess_pps, excess_bps;
+	/*
+	 * The class thresholds above are floors: where a host has a learned baseline
+	 * (features/baseline.h), a threshold is this many times the baseline's level when
+	 * that is higher. k_rate: flood and traffic rates; k_fail: failed probes; k_exfil:
+	 * uploads on opened connections.
+	 */
+	double k_rate, k_fail, k_exfil;
 };
 
 enum profile_id {
@@ -63,8 +70,8 @@ struct profile_pick {
 
 /* id fixes the profile; PROFILE_AUTO (or any id out of range) infers it. */
 void profile_pick_init(struct profile_pick *p, enum profile_id id);
-/* Counts rec's destination if it is a local IP address (daddr_hash: sketch_addr_hash). */
-void profile_pick_count(struct profile_pick *p, const struct nad_rec *rec, uint32_t daddr_hash);
+/* Counts a record's destination if it is a home address (daddr_hash: sketch_addr_hash). */
+void profile_pick_count(struct profile_pick *p, bool dst_home, uint32_t daddr_hash);
 /* End of the warm-up: the profile from the local hosts counted (unless fixed); logs it. */
 void profile_pick_infer(struct profile_pick *p);
 

@@ -113,7 +113,8 @@ void retrain_offer(struct retrain *r, const float *v)
 
 static int train_publish(struct retrain *r, const float *X, size_t n)
 {
-	struct modelset *m = modelset_train(X, n, r->o.dim, r->o.names, r->o.model_opts, NULL, NULL);
+	struct modelset *m =
+		modelset_train(X, n, r->o.dim, r->o.names, r->o.model_opts, NULL, NULL);
 	int err;
 
 	if (!m) {

@@ -419,6 +419,23 @@ bool baseline_high(const struct baseline *b, const __u8 a[16], enum baseline_met
 	return false;
 }
 
+bool baseline_host_levels(const struct baseline *b, const __u8 a[16], double *levels)
+{
+	const struct baseline_host *set =
+		&b->hosts[(key_hash(a, 0, 0) & (b->host_sets - 1)) * WAYS];
+
+	for (int i = 0; i < WAYS; i++) {
+		if (!entry_is(&set[i].e, a, 0, 0))
+			continue;
+		for (int m = 0; m < BL_N_METRICS; m++) {
+			if (!high_of(b, &set[i].e, &set[i].st[m], &levels[m]))
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
 bool baseline_svc_high(const struct baseline *b, const __u8 a[16], uint8_t proto, uint16_t port,
 		       enum baseline_svc_metric m, double *out)
 {

@@ -115,6 +115,8 @@ void baseline_tick(struct baseline *b, uint64_t now_ns);
  */
 bool baseline_high(const struct baseline *b, const __u8 addr[16], enum baseline_metric m,
 		   double *out);
+/* Every metric's level of a host in one lookup (levels[BL_N_METRICS]); false: none yet. */
+bool baseline_host_levels(const struct baseline *b, const __u8 addr[16], double *levels);
 bool baseline_svc_high(const struct baseline *b, const __u8 addr[16], uint8_t proto, uint16_t port,
 		       enum baseline_svc_metric m, double *out);
 

@@ -18,7 +18,6 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 
-#include "common/addr.h"
 #include "features/context.h"
 #include "features/icmp.h"
 #include "features/ports.h"
@@ -61,7 +60,7 @@ struct pair_slot {
 /* One destination host of a source. */
 struct dst_slot {
 	uint32_t dh;
-	double p1, bytes60; /* bytes60: outbound payload bytes only */
+	double p1;
 	double sent60, recv60; /* payload bytes sent to / received from this peer */
 	double recv_p1; /* packets received from this peer [1 s] */
 	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
@@ -83,7 +82,7 @@ struct src_ent {
 	uint64_t ports[2][8];
 	uint64_t hosts[2][4];
 	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
-	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60;
+	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60, dnsn60;
 	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
 	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
 	double cli1, unans1, fails10; /* roles: see context_figures */
@@ -107,7 +106,7 @@ struct dst_ent {
 	struct ent_head h;
 	uint64_t upd_ns, epoch;
 	uint64_t srcs[2][8];
-	double p1, flood1, newreg10;
+	double p1, newreg10;
 	double unans1, unsol1; /* requests it left unanswered (yet), unsolicited responses [1 s] */
 	uint16_t reg_port;
 	struct bit_ring fast;
@@ -140,7 +139,6 @@ struct pkt_kind {
 	bool syn_only; /* SYN without ACK, RST or FIN: a connection attempt */
 	bool stealth; /* NULL, FIN-only or XMAS probe */
 	bool probe; /* see context_figures.src_probe_share */
-	bool flood; /* what floods are made of: SYN-only, SYN-ACK, RST, UDP, ICMP */
 	bool echo_request;
 };
 
@@ -291,7 +289,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 	s->p1 *= f1, s->syn1 *= f1, s->udp1 *= f1, s->icmp1 *= f1, s->ans1 *= f1;
 	s->b5 *= f5;
 	s->p10 *= f10, s->probe10 *= f10, s->stealth10 *= f10;
-	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60;
+	s->rst60 *= f60, s->mal60 *= f60, s->dnsq60 *= f60, s->dnsn60 *= f60;
 	s->frag_tiny60 *= f60, s->frag_big60 *= f60;
 	s->cli1 *= f1, s->unans1 *= f1, s->fails10 *= f10;
 	for (int i = 0; i < 4; i++) {
@@ -300,7 +298,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 
 		p->conns60 *= f60, p->pay_sum60 *= f60, p->pay_n60 *= f60;
 		p->data_n60 *= f60, p->fins60 *= f60, p->fails60 *= f60, p->held60 *= f60;
-		d->p1 *= f1, d->bytes60 *= f60, d->sent60 *= f60, d->recv60 *= f60;
+		d->p1 *= f1, d->sent60 *= f60, d->recv60 *= f60;
 		d->recv_p1 *= f1, d->dnsq60 *= f60, d->dnsq_b60 *= f60;
 		d->echo60 *= f60, d->echo_b60 *= f60, d->echo_b2_60 *= f60;
 		d->up60 *= f60;
@@ -339,7 +337,7 @@ static void dst_update(struct dst_ent *d, uint64_t now)
 	if (dt) {
 		double f1 = sketch_decay(dt, 1);
 
-		d->p1 *= f1, d->flood1 *= f1, d->unans1 *= f1, d->unsol1 *= f1;
+		d->p1 *= f1, d->unans1 *= f1, d->unsol1 *= f1;
 		d->newreg10 *= sketch_decay(dt, 10);
 		d->upd_ns = now;
 	}
@@ -374,10 +372,6 @@ static struct pkt_kind pkt_kind(const struct nad_rec *r)
 	k.probe = k.syn_only || k.stealth ||
 		  (k.udp && r->payload_bytes <= 64 && r->sport >= 1024) || k.echo_request ||
 		  (k.arp && r->sport == ARPOP_REQUEST); /* who-has */
-	k.flood = k.syn_only ||
-		  (k.tcp &&
-		   ((r->tcp_flags & TCP_SYNACK) == TCP_SYNACK || (r->tcp_flags & NAD_TCP_RST))) ||
-		  k.udp || k.icmp;
 	return k;
 }
 
@@ -489,7 +483,7 @@ static void count_source(struct track *t)
 	if (t->k.stealth)
 		s->stealth10 += w;
 	if (t->k.udp && r->dport == 53)
-		s->dnsq60 += (double)r->payload_bytes * w;
+		s->dnsq60 += (double)r->payload_bytes * w, s->dnsn60 += w;
 	if (r->flags & NAD_F_L4) {
 		sketch_set(s->ports[0], 512, sketch_mix(r->dport));
 		s->last_ports[s->lp_i] = r->dport;
@@ -511,12 +505,12 @@ static struct dst_slot *dst_slot_of(struct src_ent *s, uint32_t dh)
 	struct dst_slot *ds;
 
 	for (int k = 0; k < 4; k++) {
-		if (s->dsts[k].dh == dh && (s->dsts[k].p1 > 0 || s->dsts[k].bytes60 > 0))
+		if (s->dsts[k].dh == dh && (s->dsts[k].p1 > 0 || s->dsts[k].sent60 > 0))
 			return &s->dsts[k];
 	}
 	ds = &s->dsts[0];
 	for (int k = 1; k < 4; k++) {
-		if (s->dsts[k].p1 + s->dsts[k].bytes60 * 1e-6 < ds->p1 + ds->bytes60 * 1e-6)
+		if (s->dsts[k].p1 + s->dsts[k].sent60 * 1e-6 < ds->p1 + ds->sent60 * 1e-6)
 			ds = &s->dsts[k];
 	}
 	memset(ds, 0, sizeof(*ds));
@@ -525,17 +519,11 @@ static struct dst_slot *dst_slot_of(struct src_ent *s, uint32_t dh)
 }
 
 /* Packets and payload to the destination. */
-static void count_sent(struct track *t, struct context_figures *f)
+static void count_sent(struct track *t)
 {
-	const struct nad_rec *r = t->r;
-
 	t->ds = dst_slot_of(t->s, t->dh);
 	t->ds->p1 += t->w;
-	f->outbound = r->dir == NAD_DIR_OUT ||
-		      (t->k.ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr));
-	if (f->outbound)
-		t->ds->bytes60 += (double)r->payload_bytes * t->w;
-	t->ds->sent60 += (double)r->payload_bytes * t->w;
+	t->ds->sent60 += (double)t->r->payload_bytes * t->w;
 }
 
 /*
@@ -792,8 +780,14 @@ static void count_rst_and_callback(struct context *c, struct track *t, struct co
 	}
 	if (t->k.syn_only) {
 		peer = src_find(c, r->daddr);
-		if (peer && peer->victim_dh == t->sh && t->now - peer->victim_ns < CALLBACK_NS)
-			f->callback = true; /* the victim connects back to the attacker */
+		/*
+		 * The victim connects back to the attacker: after payload to a sensitive
+		 * service, or to a web service from outside the home net (a home web server
+		 * that also talks to its clients on other ports is doing its job)
+		 */
+		if (peer && peer->victim_dh == t->sh && t->now - peer->victim_ns < CALLBACK_NS &&
+		    (ports_is_sensitive(peer->victim_port) || !t->dst_home))
+			f->callback = true;
 		if (s->victim_dh == t->dh && t->now - s->victim_ns < CALLBACK_NS &&
 		    ports_is_sensitive(s->victim_port) && r->dport >= 1024 &&
 		    r->dport != s->victim_port && !ports_is_web(r->dport))
@@ -904,6 +898,25 @@ static void take_back(struct context *c, const __u8 client[16], const __u8 serve
 	learn_host(c, client, homenet_contains(c->o.home, client), client, BL_ANSWERED, 1, now);
 }
 
+/*
+ * Did the receiver of this ICMP error send to its sender in the last second? Then the
+ * error answers it (a port unreachable to a UDP flood is the victim's answer); if not,
+ * it answers nothing (BlackNurse floods unsolicited port unreachables).
+ */
+static bool solicited(struct context *c, const struct track *t)
+{
+	struct src_ent *peer = src_find(c, t->r->daddr);
+
+	if (!peer)
+		return false;
+	src_decay(peer, t->now);
+	for (int k = 0; k < 4; k++) {
+		if (peer->dsts[k].dh == t->sh && peer->dsts[k].p1 >= 0.5)
+			return true;
+	}
+	return false;
+}
+
 /* The record's role in its flow, and what it tells about requests and answers. */
 static void count_roles(struct context *c, struct track *t, struct context_figures *f)
 {
@@ -917,8 +930,11 @@ static void count_roles(struct context *c, struct track *t, struct context_figur
 	t->dst_home = f->dst_home = t->k.ip && homenet_contains(c->o.home, r->daddr);
 	echo = fo->kind == FLOW_K_ECHO;
 	unans = fo->request || (echo && fo->from_client);
-	/* unbalanced: an answered UDP flow whose client sends 8 times what comes back */
-	if (fo->kind == FLOW_K_UDP && fo->from_client && !fo->request &&
+	/*
+	 * Unbalanced: a flow whose client sends over 8 times what comes back (TCP acknowledges
+	 * every second segment, a UDP exchange answers each request): the rest is one-way.
+	 */
+	if ((fo->kind == FLOW_K_UDP || fo->kind == FLOW_K_TCP) && fo->from_client && !fo->request &&
 	    fo->pkts_c > 8 * ((uint64_t)fo->pkts_s + 1))
 		unans = true;
 	if (fo->from_client && fo->kind != FLOW_K_NONE)
@@ -933,10 +949,16 @@ static void count_roles(struct context *c, struct track *t, struct context_figur
 		take_back(c, r->daddr, r->saddr, fo, t->now);
 	if (fo->refused)
 		fail(c, r->daddr, r->saddr, r->ip_proto, r->sport, true, t->now);
-	if (fo->icmp_error)
+	if (fo->icmp_error && solicited(c, t))
 		fail(c, r->daddr, r->saddr, 0, 0, false, t->now);
-	if (fo->unsolicited)
+	else if (fo->icmp_error)
+		f->flow.unsolicited = true;
+	/* a response nobody asked for asks for nothing either: one-way, like a flood */
+	if (fo->unsolicited) {
+		t->s->cli1 += t->w;
+		t->s->unans1 += t->w;
 		t->d->unsol1 += t->w;
+	}
 }
 
 /*
@@ -1013,8 +1035,6 @@ static void count_destination(struct context *c, struct track *t)
 	struct dst_ent *d = t->d;
 
 	d->p1 += t->w;
-	if (t->k.flood)
-		d->flood1 += t->w;
 	sketch_set(d->srcs[0], 512, sketch_mix(t->sh));
 	if (c->warm && t->now - s->first_ns < NEW_SRC_NS && s->first_ns > c->new_after_ns &&
 	    r->payload_bytes > 0 && (t->k.tcp || t->k.udp) && !s->newreg_counted) {
@@ -1031,7 +1051,6 @@ static void count_destination(struct context *c, struct track *t)
 
 static void fill_source(const struct track *t, struct context_figures *f)
 {
-	const struct nad_rec *r = t->r;
 	const struct src_ent *s = t->s;
 	double x;
 
@@ -1052,9 +1071,8 @@ static void fill_source(const struct track *t, struct context_figures *f)
 	f->src_answer_share = s->ans1 / s->p1;
 	f->src_rsts = s->rst60;
 	f->src_malformed = s->mal60;
-	f->local_to_public = t->k.ip && addr_is_private(r->saddr) && !addr_is_private(r->daddr);
-	f->public_to_local = t->k.ip && !addr_is_private(r->saddr) && addr_is_private(r->daddr);
 	f->src_dns_query_bytes = s->dnsq60;
+	f->src_dns_queries = s->dnsn60;
 	f->src_new = t->now - s->first_ns < NEW_SRC_NS;
 }
 
@@ -1069,7 +1087,6 @@ static void fill_pair(const struct track *t, struct context_figures *f)
 	f->src_pair_acked = ps ? ps->pay_n60 : 0;
 	f->src_pair_fins = ps ? ps->fins60 : 0;
 	f->src_pair_bytes_per_conn = ps && ps->conns60 > 0.5 ? ps->pay_sum60 / ps->conns60 : 0;
-	f->src_pair_bytes_out = ds->bytes60;
 	f->src_pair_sent = ds->sent60;
 	f->src_pair_recv = ds->recv60;
 	f->src_pair_dns_queries = ds->dnsq60;
@@ -1102,7 +1119,6 @@ static void fill_destination(struct context *c, const struct track *t, struct co
 	const struct dst_ent *d = t->d;
 
 	f->dst_pps = d->p1;
-	f->dst_flood_share = d->flood1 / d->p1;
 	f->dst_srcs = sketch_distinct(d->srcs[0], d->srcs[1], 8);
 	f->dst_new_payload_srcs = d->reg_port == t->r->dport ? d->newreg10 : 0;
 	f->dstport_in_baseline = in_baseline(c, t);
@@ -1143,7 +1159,7 @@ void context_track(struct context *c, const struct nad_rec *r, struct context_fi
 	count_intervals(&t, f);
 	count_zscores(&t, f);
 	count_source(&t);
-	count_sent(&t, f);
+	count_sent(&t);
 	count_upload(&t);
 	count_answers(&t, f);
 	count_queries(c, &t);

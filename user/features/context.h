@@ -77,7 +77,7 @@ struct context_figures {
 	double src_answer_share; /* SYN-ACK, RST, bare ACK, echo reply, solicited ICMP error [1 s] */
 	double src_rsts; /* RSTs received [60 s] */
 	double src_malformed; /* malformed and non-conforming packets [60 s] */
-	double src_dns_query_bytes; /* DNS query payload bytes [60 s] */
+	double src_dns_query_bytes, src_dns_queries; /* DNS query payload bytes, queries [60 s] */
 	bool src_new; /* first seen in the last 10 s */
 	bool src_iot; /* see IoT above */
 	/* the source and this record's destination port (TCP/UDP; a pair starts with a SYN) */
@@ -88,13 +88,10 @@ struct context_figures {
 	double src_pair_fins; /* connections to this dst:port it closed (FIN) [60 s] */
 	double src_pair_bytes_per_conn; /* payload bytes per new connection to it [60 s] */
 	/* the source and this record's destination host */
-	double src_pair_bytes_out; /* outbound payload bytes to it [60 s] */
 	double src_pair_sent, src_pair_recv; /* payload bytes to / from it [60 s] */
 	double src_pair_dns_queries, src_pair_dns_mean; /* DNS queries to it [60 s], mean B */
 	double src_pair_echo, src_pair_echo_mean, src_pair_echo_sd; /* ICMP echo requests [60 s] */
 	/* the record itself */
-	bool outbound; /* dir == NAD_DIR_OUT, or a private source to a public destination */
-	bool local_to_public, public_to_local; /* address locality (addr_is_private) */
 	bool callback; /* a host that received payload on a sensitive or web service from a
 			* peer SYNs back to it within 60 s, or the peer SYNs to it on a new
 			* port >= 1024 (not web) after payload to a sensitive service */
@@ -115,7 +112,7 @@ struct context_figures {
 	 * (TCP: until the client completes the handshake, so SYN-ACKs to a flood of SYNs do
 	 * not answer it) and is then taken back with its decay. ICMP echo requests are never
 	 * taken back: an echo reply is the victim's kernel paying for the flood, not a
-	 * conversation. On an answered UDP flow, client packets beyond 8 times the server's
+	 * conversation. On a UDP or TCP flow, client packets beyond 8 times the server's
 	 * count as unanswered too (unbalanced). Failures: requests refused (RST to a SYN, an
 	 * ICMP error) or unanswered after the flow table's timeout (1 s).
 	 */
@@ -133,7 +130,6 @@ struct context_figures {
 	double dst_unans_pps; /* requests it received not answered (yet) [1 s] */
 	double dst_unsol_pps; /* responses nobody asked for that reached it [1 s] */
 	double dst_pps; /* [1 s] */
-	double dst_flood_share; /* SYN-only/SYN-ACK/RST/UDP/ICMP share [1 s] */
 	unsigned dst_srcs; /* distinct sources [10 s] */
 	double dst_new_payload_srcs; /* new sources with payload to this port [10 s] */
 	bool dstport_in_baseline; /* dst:port seen during the warm-up */

@@ -377,6 +377,9 @@ static void tcp_client(struct flow_table *t, struct flow *f, const struct nad_re
 	uint32_t w = r->weight ? r->weight : 1;
 
 	if (fl & NAD_TCP_RST) {
+		/* a reset of a handshake it never completed is part of the failed request */
+		if (f->state == FLOW_REQ || f->state == FLOW_ANSWERED)
+			request_pkt(f, obs, w, now);
 		f->flags |= FLOW_F_RST_C;
 		obs->ends = !closed(f);
 		f->state = FLOW_CLOSED;

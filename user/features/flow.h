@@ -87,7 +87,8 @@ struct flow_obs {
 	uint8_t flags; /* FLOW_F_*, after this record */
 	bool from_client; /* the sender opened the flow */
 	bool first; /* this record created the entry */
-	bool request; /* a client packet while the flow is unanswered (it adds to pend) */
+	bool request; /* a client packet while the flow is unanswered, or its reset of a
+		       * handshake it never completed (it adds to pend) */
 	bool answer; /* the server's first answer to the request (SYN-ACK, response, reply) */
 	bool completes; /* the client's ACK that completes the TCP handshake */
 	bool refused; /* the server reset the request (RST to a SYN) */
