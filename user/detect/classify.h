@@ -11,81 +11,62 @@
  * score to have passed the threshold, and they are what the models flag.
  *
  * Rules, checked in this order (first match wins); "window" figures are
- * exponentially decayed counts (time constant in brackets), thresholds are
- * the profile's (detect/profile.h):
+ * exponentially decayed counts (time constant in brackets). Roles come from the flow
+ * table (features/flow.h): who opened a connection, whether it was answered, how it
+ * ended. A threshold is the profile's floor, raised to k x the learned level of the
+ * host when a baseline knows it (classify_limits; k_rate, k_fail, k_exfil from the
+ * profile), and every evidence sentence names it and where it came from:
  *
- *   scanning (vertical)   the source reached >= scan_ports distinct destination
- *                         ports [10 s] and at least half its last 100 packets
- *                         (since its last pause of 5 s) were probes (SYN-only, FIN, NULL, XMAS, empty UDP),
- *                         and its last 100 packets went to >= 10 ports -
- *                         checked before DoS so a fast SYN scan is a scan, and
- *                         a flood after a scan (or a scan after a flood) is
- *                         told by what the source does now
- *   scanning (horizontal) >= scan_hosts distinct destination hosts [10 s] with
- *                         probes, the same port(s), at most 20 packets per host
+ *   follow-up             a source that scanned or was refused (>= 3 RSTs) sends
+ *                         TCP payload to a sensitive service: intrusion_attempt
+ *   scanning (vertical)   probes that failed (refused by RST or an ICMP error, or
+ *                         unanswered after the flow table's timeout) to >= the
+ *                         failed-ports limit [10 s], half its recent packets probes,
+ *                         its last 100 packets to >= 10 ports: Zeek's way, a
+ *                         client whose connections succeed is not scanning
+ *   scanning (horizontal) failed probes to >= the failed-hosts limit [10 s], at
+ *                         most 20 packets per host
  *   scanning (stealth)    >= 5 NULL / FIN-only / XMAS probes [10 s]
- *   dos_attack (source)   the source sends >= dos_pps packets/s [1 s] to one
- *                         destination with >= 80 % SYN-only (SYN flood), UDP
- *                         (UDP flood) or ICMP (ICMP flood) packets
- *   dos_attack (distributed) the destination receives >= dos_dist_pps packets/s
- *                         [1 s] from >= 20 distinct sources [10 s] with >= 80 %
- *                         SYN-only / SYN-ACK / RST / UDP / ICMP: spoofed or
- *                         reflected flood; the episode is keyed on the victim
- *   dos_attack (slow)     one source opened >= slow_conns connections [60 s]
- *                         to one web port, sent >= slow_conns packets with ACK
- *                         there (handshakes were completed: a SYN flood alone is
- *                         not slow, and the SYNs of a past flood do not hide a
- *                         Slowloris), and holds them: it closed (FIN) at most a
- *                         quarter, and sent < 1 KB per connection (Slowloris
- *                         dribbles header lines; a client closes or reuses its
- *                         connections)
- *   credential_stuffing   >= cred_conns new TCP connections [60 s] from the
- *                         source to one authentication service port (on SSH,
- *                         with at least one failure among them), or
- *                         >= cred_fails login failures [60 s] answered by one
- *                         multi-attempt login service (SSH, FTP, telnet, POP3,
- *                         IMAP, SMTP submission): a server reply to a client
- *                         request, among the first 12 replies of the connection,
- *                         that repeats the length of one of the two before it
- *                         (a refusal is the same message every time)
- *   intrusion_attempt     a source with a history (it scanned, or its attempts
- *                         were refused with >= 3 RSTs [60 s]) sends TCP payload to
- *                         a sensitive service (a UDP scan's own probes to 135/137
- *                         are part of the scan) (135, 139, 445, 3389, 23, 5985,
- *                         5986); or a callback: a host that received payload on
- *                         a sensitive/web service from S opens a connection to
- *                         S, or S opens one to it on a new high port, within 60 s
- *   data_exfiltration     the source sent >= exfil_bytes [60 s] outbound to one
- *                         destination (outbound: dir == NAD_DIR_OUT, or a
- *                         private/link-local source to a public destination);
- *                         (payload bytes throughout: headers are not data);
- *                         or a one-way upload: >= upload_bytes [60 s] to one
- *                         destination on a non-web port, at least 8 times what
- *                         came back, and not public -> private (a download seen
- *                         from the server); or a DNS tunnel: >= dns_tunnel_queries
- *                         queries [60 s] to one server with a mean query payload
- *                         >= 64 B (ordinary names average 30-45 B; tunnels pack
- *                         data into long labels), or >= 64 KB of DNS query
- *                         payload [60 s]; or an ICMP tunnel: >= 10 echo requests
- *                         [60 s] to one destination with a mean payload >= 64 B
- *                         that varies (sd >= 8 B; ping pads to a fixed size)
- *   mass_registration     >= mass_reg_srcs sources first seen [10 s] sent
- *                         payload to one destination port; keyed on the service
- *   protocol_violation    >= 2 malformed packets from the source [60 s]
- *                         (the parser's reason code, illegal flag combinations;
- *                         an answer to port 0 is the asker's violation), or
- *                         non-conforming ones: unassigned ICMP/ICMPv6 type or
- *                         code, a stream of tiny IP fragments (features/context.c violation())
- *   excessive_traffic     source rate >= excess_pps or >= excess_bps [5 s]
- *                         without a DoS signature, from a source that mostly
- *                         initiates (answers < 50 %: a victim's SYN-ACKs, echo
- *                         replies, port-unreachables and bare ACKs are not its own
- *                         traffic; the ICMP flood share leaves echo replies and
- *                         solicited ICMP errors out for the same reason)
- *   unusual_destination   a connection to a suspicious port (Tor 9001, 9030,
- *                         9050, 9150; IRC 6667; 4444, 31337), baseline or not
- *                         (a Tor relay seen since the start is still Tor), from a
- *                         client port (>= 1024, no SYN-ACK or RST: not an answer)
+ *   dos_attack (source)   the source's requests left unanswered (SYNs whose
+ *                         handshake never completes, UDP or echo requests without a
+ *                         response, unsolicited ICMP errors) >= the dos limit [1 s],
+ *                         >= 80 % of what it sends as a client, >= 80 % to one
+ *                         destination; answered requests are taken back, so a fast
+ *                         client that is served is never a flood
+ *   dos_attack (distributed) the destination receives >= the dos_dist limit [1 s]
+ *                         of requests it does not answer plus responses it never
+ *                         asked for (reflection) from >= 20 sources [10 s], >= 80 %
+ *                         of what it receives; keyed on the victim
+ *   dos_attack (slow)     >= slow_conns connections of one source to one web port
+ *                         held open: established, the client sent a partial request,
+ *                         the server silent for 1 s [60 s]
+ *   credential_stuffing   >= cred_conns new TCP connections [60 s] to one
+ *                         authentication service (on SSH with a refusal among them),
+ *                         or >= cred_fails refusals [60 s] seen as repeated reply
+ *                         sizes among a connection's first 12 replies
+ *   intrusion_attempt     a callback within 60 s to or from a host that received
+ *                         payload on a sensitive service, or from outside the home net
+ *   data_exfiltration     a home host sends >= the exfil limit [60 s] of payload to
+ *                         one destination outside the home net on connections it
+ *                         opened (ftp-data: it asked for them); or >= the upload
+ *                         limit one-way (8 x what came back) to a non-web port; or a
+ *                         DNS tunnel (>= dns_tunnel_queries queries [60 s] to one
+ *                         server with a mean payload >= 64 B, or >= 64 KB of DNS
+ *                         query payload in queries >= 64 B on average); or an ICMP
+ *                         tunnel (>= 10 echo requests [60 s] with mean >= 64 B that
+ *                         varies, sd >= 8 B). Responses never count: a server
+ *                         serving downloads, a backup to a home server are neither.
+ *   mass_registration     >= mass_reg_srcs sources first seen [10 s] sent payload
+ *                         to one destination port; keyed on the service
+ *   protocol_violation    >= 2 malformed or non-conforming packets from the source
+ *                         [60 s] (features/context.c violation())
+ *   excessive_traffic     a source's client traffic over the excess limits [5 s]
+ *                         with >= 50 % of it unanswered; an answered client only far
+ *                         above its learned level (10 x k_rate) and when a fifth of
+ *                         its requests go unanswered (the server falls behind)
+ *   unusual_destination   an answered conversation from a client port to a
+ *                         suspicious port (Tor 9001, 9030, 9050, 9150; IRC 6667;
+ *                         4444, 31337)
  *   timing_anomaly        score passed and |interval z| > 3
  *   size_anomaly          score passed and |size z| > 3
  *   behavioral            score passed, nothing above explains it
