@@ -269,6 +269,45 @@ Test(flow, held_connection_is_reported_once_silent_servers_only)
 	flow_free(t);
 }
 
+Test(flow, a_held_connection_is_released_by_the_servers_payload_or_its_end)
+{
+	struct flow_table *t = table(1024);
+	struct events ev = { 0 };
+	struct recstream s;
+	struct flow_obs o;
+
+	rs_init(&s, 1000 * MS);
+	for (int i = 0; i < 2; i++) {
+		uint16_t p = 40000 + i;
+
+		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, SYN, 0);
+		see(t, &s);
+		rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, p, SYN | ACK, 0);
+		see(t, &s);
+		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, ACK, 40);
+		see(t, &s);
+	}
+	flow_sweep(t, s.t_ns + 2000 * MS, on_event, &ev);
+	cr_assert_eq(ev.held, 2);
+	s.t_ns += 2000 * MS;
+	/* the first: the server answers at last (an ACK without payload releases nothing) */
+	rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, 40000, ACK, 0);
+	o = see(t, &s);
+	cr_assert(!o.released);
+	rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, 40000, ACK, 300);
+	o = see(t, &s);
+	cr_assert(o.released);
+	rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, 40000, ACK, 300);
+	o = see(t, &s);
+	cr_assert(!o.released, "released once");
+	/* the second: the client gives up and resets it */
+	rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, 40001, 80, RST, 0);
+	o = see(t, &s);
+	cr_assert(o.released && o.ends);
+	rs_free(&s);
+	flow_free(t);
+}
+
 Test(flow, random_source_flood_keeps_memory_bounded_and_counts_evictions)
 {
 	struct flow_table *t = table(4096);

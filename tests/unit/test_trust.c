@@ -263,6 +263,20 @@ Test(trust, connections_held_open_are_slow_dos_answered_ones_are_not)
 	cr_expect_eq(t.starts[CLASS_DOS_ATTACK], 1);
 	cr_expect(strstr(t.evidence[CLASS_DOS_ATTACK], "slow DoS"), "%s",
 		  t.evidence[CLASS_DOS_ATTACK]);
+	/*
+	 * The attacker closes them; 15 s later (its episode over) its next, answered
+	 * requests to the port start no slow DoS: it holds nothing open now.
+	 */
+	for (unsigned c = 0; c < 100; c++)
+		rs_add(&s, c ? MS : SEC, "192.168.1.66", "192.168.1.10", IPPROTO_TCP,
+		       (uint16_t)(30000 + c), 80, RST, 0);
+	s.t_ns += 15 * SEC;
+	for (unsigned c = 0; c < 3; c++)
+		session(&s, 100 * US, "192.168.1.66", (uint16_t)(31000 + c), "192.168.1.10", 80,
+			200, 1400);
+	run(&s, NULL, &t);
+	cr_expect_eq(t.starts[CLASS_DOS_ATTACK], 1, "a released Slowloris is not held: %u",
+		     t.starts[CLASS_DOS_ATTACK]);
 	rs_free(&s);
 
 	/* 100 keep-alive connections whose requests are answered at once */

@@ -54,7 +54,8 @@ struct pair_slot {
 	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
 	double fins60; /* connections the source closed (FIN) */
 	double fails60; /* login failures it received (repeated server replies, see auth_track) */
-	double held60; /* its connections held open with a silent server (FLOW_EV_HELD) */
+	double held60; /* its connections held open with a silent server (FLOW_EV_HELD) and
+			* not released since (decayed: a flow evicted while held fades) */
 };
 
 /* One destination host of a source. */
@@ -853,29 +854,50 @@ static void fail(struct context *c, const __u8 client[16], const __u8 server[16]
 		learn_svc(c, server, proto, port, client, BLS_UNANSWERED, 1, now);
 }
 
+/* The client's slot for server:port (the four kept per source), or NULL. */
+static struct pair_slot *held_slot(struct context *c, const __u8 client[16],
+				   const __u8 server[16], uint16_t port, uint64_t now)
+{
+	struct src_ent *cl = src_find(c, client);
+	uint32_t sh = sketch_addr_hash(server);
+
+	if (!cl)
+		return NULL;
+	src_decay(cl, now);
+	for (int k = 0; k < 4; k++)
+		if (cl->pairs[k].dh == sh && cl->pairs[k].port == port)
+			return &cl->pairs[k];
+	return NULL;
+}
+
 /* The flow table's timeouts: unanswered requests, connections held open. */
 static void on_flow_event(void *ctx, const struct flow_event *ev)
 {
 	struct context *c = ctx;
-	struct src_ent *cl;
-	uint32_t sh;
+	struct pair_slot *ps;
 
 	if (ev->kind == FLOW_EV_UNANSWERED) {
 		fail(c, ev->client, ev->server, ev->ip_proto, ev->server_port,
 		     ev->flow_kind == FLOW_K_TCP || ev->flow_kind == FLOW_K_UDP, ev->now_ns);
 		return;
 	}
-	cl = src_find(c, ev->client);
-	if (!cl)
-		return;
-	src_decay(cl, ev->now_ns);
-	sh = sketch_addr_hash(ev->server);
-	for (int k = 0; k < 4; k++) {
-		if (cl->pairs[k].dh == sh && cl->pairs[k].port == ev->server_port) {
-			cl->pairs[k].held60 += 1;
-			break;
-		}
-	}
+	ps = held_slot(c, ev->client, ev->server, ev->server_port, ev->now_ns);
+	if (ps)
+		ps->held60 += 1;
+}
+
+/*
+ * A held connection the server answered or that ended is held no more: "holds N
+ * connections open" counts the ones still open, not a past Slowloris's.
+ */
+static void release_held(struct context *c, const struct nad_rec *r, const struct flow_obs *fo,
+			 uint64_t now)
+{
+	struct pair_slot *ps = fo->from_client ? held_slot(c, r->saddr, r->daddr, r->dport, now) :
+						 held_slot(c, r->daddr, r->saddr, r->sport, now);
+
+	if (ps)
+		ps->held60 = ps->held60 > 1 ? ps->held60 - 1 : 0;
 }
 
 /* The server answered: the client's requests counted as unanswered are taken back. */
@@ -947,6 +969,8 @@ static void count_roles(struct context *c, struct track *t, struct context_figur
 		take_back(c, r->saddr, r->daddr, fo, t->now);
 	else if (fo->answer && !echo && fo->kind != FLOW_K_TCP)
 		take_back(c, r->daddr, r->saddr, fo, t->now);
+	if (fo->released)
+		release_held(c, r, fo, t->now);
 	if (fo->refused)
 		fail(c, r->daddr, r->saddr, r->ip_proto, r->sport, true, t->now);
 	if (fo->icmp_error && solicited(c, t))

@@ -521,6 +521,10 @@ void flow_observe(struct flow_table *t, const struct nad_rec *r, struct flow_obs
 		}
 	}
 	count(f, r, obs->from_client, now);
+	if ((f->flags & FLOW_F_HELD) && (obs->ends || f->bytes_s)) {
+		f->flags &= ~FLOW_F_HELD;
+		obs->released = true;
+	}
 	describe(f, obs);
 }
 
@@ -574,10 +578,12 @@ void flow_sweep(struct flow_table *t, uint64_t now, flow_event_fn fn, void *ctx)
 	}
 	while (due(&t->held, now)) {
 		struct timed x = pop(&t->held);
-		const struct flow *f = &t->ways[x.way];
+		struct flow *f = &t->ways[x.way];
 
-		if (f->gen == x.gen && f->state == FLOW_EST && !f->bytes_s && f->bytes_c)
+		if (f->gen == x.gen && f->state == FLOW_EST && !f->bytes_s && f->bytes_c) {
+			f->flags |= FLOW_F_HELD;
 			report(t, f, FLOW_EV_HELD, now, fn, ctx);
+		}
 	}
 }
 

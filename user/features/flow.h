@@ -26,7 +26,8 @@
  * the deadline passes and the flow is still FLOW_REQ, flow_sweep() reports it as
  * FLOW_EV_UNANSWERED (a probe nobody answered: Zeek's S0). An established TCP flow is
  * queued too (hold_s): if the client sent payload, the server none, and it is still
- * open at the deadline, FLOW_EV_HELD (a connection held open the way Slowloris does).
+ * open at the deadline, FLOW_EV_HELD (a connection held open the way Slowloris does);
+ * the record that later ends it or carries the server's payload says it is released.
  * The queues are bounded; a request that finds its queue full is not timed (counted).
  *
  * Memory: n_entries entries of 128 bytes in sets of FLOW_WAYS, allocated once; a new
@@ -79,6 +80,7 @@ enum flow_kind {
 #define FLOW_F_FIN_S 0x08 /* the server sent FIN */
 #define FLOW_F_RST_C 0x10 /* the client reset it */
 #define FLOW_F_RST_S 0x20 /* the server reset it */
+#define FLOW_F_HELD 0x40 /* reported FLOW_EV_HELD, not released since */
 
 /* What one record tells about its flow (flow_observe). */
 struct flow_obs {
@@ -96,6 +98,8 @@ struct flow_obs {
 	bool unsolicited; /* a response nobody asked for: a first SYN-ACK, UDP from a
 			   * service port, echo or ARP reply; also a RST that matches no flow */
 	bool icmp_error; /* an ICMP/ICMPv6 error: the receiver's request to the sender failed */
+	bool released; /* a flow reported held is held no more: the server sent payload, or
+			* the flow ended (this record) */
 	/*
 	 * On answer (UDP, echo, ARP, other) and completes (TCP): the client packets counted
 	 * as pending requests (struct flow_obs.request) and the time of the last of them, so
