@@ -240,6 +240,45 @@ Test(trust, responses_nobody_asked_for_are_a_flood_on_their_victim)
 	rs_free(&s);
 }
 
+Test(trust, a_udp_scan_over_before_its_probes_time_out_is_still_a_scan)
+{
+	struct recstream s;
+	struct tally t;
+
+	/*
+	 * 200 empty UDP probes in 0.4 s; the target's ICMP rate limit answers none. The
+	 * scanner is silent once its probes time out: only the timeouts tell.
+	 */
+	rs_init(&s, T0);
+	for (unsigned p = 1; p <= 200; p++)
+		rs_add(&s, 2 * MS, "192.168.1.66", "192.168.1.10", IPPROTO_UDP, 45000,
+		       (uint16_t)p, 0, 0);
+	for (unsigned i = 0; i < 5; i++) /* other traffic moves the clock on */
+		rs_add(&s, i ? SEC : 2 * SEC, "192.168.1.20", "192.168.1.10", IPPROTO_UDP, 5353,
+		       5353, 0, 60);
+	run(&s, NULL, &t);
+	cr_expect_eq(t.starts[CLASS_SCANNING], 1);
+	cr_expect(from(&t, CLASS_SCANNING, "192.168.1.66"));
+	cr_expect(strstr(t.evidence[CLASS_SCANNING], "never answered"), "%s",
+		  t.evidence[CLASS_SCANNING]);
+	rs_free(&s);
+
+	/* the same probes, each answered (a client talking to 200 services): no scan */
+	rs_init(&s, T0);
+	for (unsigned p = 1; p <= 200; p++) {
+		rs_add(&s, 2 * MS, "192.168.1.66", "192.168.1.10", IPPROTO_UDP, 45000,
+		       (uint16_t)p, 0, 20);
+		rs_add(&s, 100 * US, "192.168.1.10", "192.168.1.66", IPPROTO_UDP, (uint16_t)p,
+		       45000, 0, 40);
+	}
+	for (unsigned i = 0; i < 5; i++)
+		rs_add(&s, i ? SEC : 2 * SEC, "192.168.1.20", "192.168.1.10", IPPROTO_UDP, 5353,
+		       5353, 0, 60);
+	run(&s, NULL, &t);
+	cr_expect_eq(t.starts[CLASS_SCANNING], 0);
+	rs_free(&s);
+}
+
 Test(trust, connections_held_open_are_slow_dos_answered_ones_are_not)
 {
 	struct recstream s;

@@ -28,6 +28,7 @@
 #define WARMUP_NS 60000000000ull
 #define WARMUP_PKTS 5000
 #define TICK_NS 1000000000ull
+#define DRAIN_NS 2000000000ull /* engine_finish: past the flow table's answer timeout */
 #define INFO_SIGS 8
 #define SCANNED_NS 300000000000ull /* src_scanned for 5 min after a scanning alert */
 
@@ -297,10 +298,13 @@ static void summary(struct engine *e)
 	memset(e->int_bytes, 0, sizeof(e->int_bytes));
 }
 
+static void judge_late(struct engine *e);
+
 static void do_tick(struct engine *e, uint64_t now)
 {
 	e->now_ns = now;
 	context_tick(e->ctx, now);
+	judge_late(e);
 	if (!e->warm && (now >= e->start_ns + WARMUP_NS || e->n_pkts >= WARMUP_PKTS))
 		end_warmup(e);
 	criteria_threshold_update(&e->hist, e->prof.profile->sensitivity);
@@ -458,7 +462,7 @@ static enum classify_class decide(struct engine *e, const struct pending *p,
 }
 
 /* An anomalous record to its episode (the sentences of a new one from explain()). */
-static void report(struct engine *e, const struct pending *p, bool have_model,
+static void report(struct engine *e, const struct pending *p, bool have_model, bool vector,
 		   const struct classify_evidence *ev, const struct criteria_result *crit,
 		   const struct classify_result *res)
 {
@@ -485,7 +489,39 @@ static void report(struct engine *e, const struct pending *p, bool have_model,
 	memcpy(an.crit_value, crit->value, sizeof(an.crit_value));
 	memcpy(an.crit_threshold, crit->threshold, sizeof(an.crit_threshold));
 	ep = alert_report(e->alert, &an);
-	campaign_sample(e->camp, ep, p->r.ts_ns, p->vec);
+	if (vector)
+		campaign_sample(e->camp, ep, p->r.ts_ns, p->vec);
+}
+
+/*
+ * Senders whose probes failed by timeout after their last packet (context_take_late):
+ * each is judged once more, on its figures now, for scanning only (the other classes
+ * need a packet). A sender already in an episode is left to it.
+ */
+static void judge_late(struct engine *e)
+{
+	struct nad_rec probes[CONTEXT_LATE_MAX];
+	size_t n = context_take_late(e->ctx, probes, CONTEXT_LATE_MAX);
+
+	for (size_t i = 0; i < n && e->alert; i++) {
+		struct pending p = { .r = probes[i] };
+		struct criteria_result crit = { 0 };
+		struct classify_evidence ev = { 0 };
+		struct classify_result res;
+
+		if (alert_source_in_episode(e->alert, p.r.saddr))
+			continue;
+		context_peek(e->ctx, &p.r, &p.fig);
+		ev.rec = &p.r;
+		ev.ctx = p.fig;
+		ev.baseline = e->o.baseline;
+		ev.src_scanned = p.r.ts_ns < e->notes[p.fig.src_slot].scanned_until;
+		ev.threshold = e->hist.threshold;
+		if (classify_decide_quiet(&ev, e->prof.profile, &res) != CLASS_SCANNING)
+			continue;
+		e->notes[p.fig.src_slot].scanned_until = p.r.ts_ns + SCANNED_NS;
+		report(e, &p, false, false, &ev, &crit, &res);
+	}
 }
 
 /*
@@ -513,7 +549,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	if (cls == CLASS_SCANNING)
 		e->notes[p->fig.src_slot].scanned_until = p->r.ts_ns + SCANNED_NS;
 	if (e->alert)
-		report(e, p, have_model, &ev, &crit, &res);
+		report(e, p, have_model, true, &ev, &crit, &res);
 	return cls;
 }
 
@@ -578,6 +614,9 @@ void engine_finish(struct engine *e)
 		return;
 	if (!e->warm)
 		end_warmup(e);
+	/* requests still waiting for an answer time out: a capture may end with a scan */
+	context_tick(e->ctx, e->now_ns + DRAIN_NS);
+	judge_late(e);
 	campaign_recompute(e->camp, e->now_ns, e->o.campaign_window_s);
 	alert_flush(e->alert);
 	if (e->o.summary_interval_s > 0)

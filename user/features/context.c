@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/ip_icmp.h>
 
+#include "common/addr.h"
 #include "features/context.h"
 #include "features/icmp.h"
 #include "features/ports.h"
@@ -131,6 +132,8 @@ struct context {
 	bool warm;
 	uint64_t new_after_ns;
 	uint64_t baseline[BASELINE_BITS / 64]; /* dst:port pairs of the warm-up (2 hashes) */
+	struct nad_rec late[CONTEXT_LATE_MAX]; /* context_take_late */
+	size_t n_late;
 };
 
 /* What kind of packet a record is, as the trackers count it. */
@@ -870,6 +873,41 @@ static struct pair_slot *held_slot(struct context *c, const __u8 client[16],
 	return NULL;
 }
 
+/* The request a timed-out flow failed on, as its client sent it (context_take_late). */
+static void note_late(struct context *c, const struct flow_event *ev)
+{
+	struct nad_rec *r = NULL;
+
+	if (ev->flow_kind != FLOW_K_TCP && ev->flow_kind != FLOW_K_UDP)
+		return;
+	for (size_t i = 0; i < c->n_late && !r; i++)
+		if (!memcmp(c->late[i].saddr, ev->client, 16))
+			r = &c->late[i];
+	if (!r && c->n_late == CONTEXT_LATE_MAX)
+		return;
+	if (!r)
+		r = &c->late[c->n_late++];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->saddr, ev->client, 16);
+	memcpy(r->daddr, ev->server, 16);
+	r->flags = addr_is_v4(ev->client) ? NAD_F_IPV4 : NAD_F_IPV6;
+	r->ip_proto = ev->ip_proto;
+	r->sport = ev->client_port;
+	r->dport = ev->server_port;
+	r->tcp_flags = ev->ip_proto == IPPROTO_TCP ? NAD_TCP_SYN : 0;
+	r->ts_ns = ev->now_ns;
+	r->weight = 1;
+}
+
+size_t context_take_late(struct context *c, struct nad_rec *probes, size_t n)
+{
+	if (n > c->n_late)
+		n = c->n_late;
+	memcpy(probes, c->late, n * sizeof(*probes));
+	c->n_late = 0;
+	return n;
+}
+
 /* The flow table's timeouts: unanswered requests, connections held open. */
 static void on_flow_event(void *ctx, const struct flow_event *ev)
 {
@@ -879,6 +917,7 @@ static void on_flow_event(void *ctx, const struct flow_event *ev)
 	if (ev->kind == FLOW_EV_UNANSWERED) {
 		fail(c, ev->client, ev->server, ev->ip_proto, ev->server_port,
 		     ev->flow_kind == FLOW_K_TCP || ev->flow_kind == FLOW_K_UDP, ev->now_ns);
+		note_late(c, ev);
 		return;
 	}
 	ps = held_slot(c, ev->client, ev->server, ev->server_port, ev->now_ns);
@@ -1201,6 +1240,43 @@ void context_track(struct context *c, const struct nad_rec *r, struct context_fi
 	t.s->n++;
 	t.s->h.last_ns = t.now;
 	t.d->h.last_ns = t.now;
+	f->src_n = t.s->n;
+}
+
+void context_peek(struct context *c, const struct nad_rec *r, struct context_figures *f)
+{
+	static const struct flow_obs no_flow;
+	struct dst_slot none = { 0 };
+	struct track t = { .r = r, .now = r->ts_ns, .w = 1, .fo = &no_flow };
+
+	memset(f, 0, sizeof(*f));
+	t.k = pkt_kind(r);
+	t.sh = f->src_hash = sketch_addr_hash(r->saddr);
+	t.dh = f->dst_hash = sketch_addr_hash(r->daddr);
+	f->src_home = t.k.ip && homenet_contains(c->o.home, r->saddr);
+	f->dst_home = t.k.ip && homenet_contains(c->o.home, r->daddr);
+	t.s = src_find(c, r->saddr);
+	t.d = dst_find(c, r->daddr);
+	if (!t.s || !t.d)
+		return;
+	src_decay(t.s, t.now);
+	src_epoch(t.s, t.now);
+	dst_update(t.d, t.now);
+	t.ds = &none;
+	for (int k = 0; k < 4; k++)
+		if (t.s->dsts[k].dh == t.dh)
+			t.ds = &t.s->dsts[k];
+	for (int k = 0; k < 4; k++)
+		if (t.s->pairs[k].dh == t.dh && t.s->pairs[k].port == r->dport)
+			t.ps = &t.s->pairs[k];
+	f->src_slot = (uint32_t)(t.s - c->src);
+	fill_source(&t, f);
+	fill_pair(&t, f);
+	f->dst_pps = t.d->p1;
+	f->dst_srcs = sketch_distinct(t.d->srcs[0], t.d->srcs[1], 8);
+	fill_roles(&t, f);
+	f->src_recent_ports = ports_last100(t.s);
+	f->src_iot = iot_source(t.s);
 	f->src_n = t.s->n;
 }
 

@@ -187,6 +187,24 @@ size_t context_take_talkers(struct context *c, struct context_talker *top, size_
 /* Time passes without records (idle links): the flow table's timeouts, the baseline's windows. */
 void context_tick(struct context *c, uint64_t now_ns);
 
+/*
+ * Probes that failed by timeout (unanswered after the flow table's deadline) since the
+ * last call, one per sender (its latest), at most n (<= CONTEXT_LATE_MAX) into probes[]:
+ * the request each failed on, as a record at the time it timed out. A sender whose
+ * probes time out after its last packet (a UDP scan that the target's ICMP rate limit
+ * leaves mostly unanswered is over before its probes time out) has no packet left to be
+ * judged on; the engine judges it on these. Returns how many; restarts the list.
+ */
+#define CONTEXT_LATE_MAX 16
+size_t context_take_late(struct context *c, struct nad_rec *probes, size_t n);
+
+/*
+ * The figures of rec as context_track would give them, without counting rec in (read
+ * only, but for bringing decayed counts to rec->ts_ns). Sources not tracked: all zero
+ * but the home flags and hashes.
+ */
+void context_peek(struct context *c, const struct nad_rec *rec, struct context_figures *out);
+
 /* The flow table's counters (features/flow.h). */
 void context_flow_stats(const struct context *c, struct flow_stats *out);
 /* The baseline it feeds (context_opts.baseline), or NULL. */
