@@ -40,7 +40,7 @@ static struct flow_obs see(struct flow_table *t, struct recstream *s)
 }
 
 struct events {
-	int unanswered, held;
+	int unanswered, held, idle;
 	struct flow_event last;
 };
 
@@ -50,8 +50,10 @@ static void on_event(void *ctx, const struct flow_event *ev)
 
 	if (ev->kind == FLOW_EV_UNANSWERED)
 		e->unanswered++;
-	else
+	else if (ev->kind == FLOW_EV_HELD)
 		e->held++;
+	else
+		e->idle++;
 	e->last = *ev;
 }
 
@@ -308,6 +310,41 @@ Test(flow, a_held_connection_is_released_by_the_servers_payload_or_its_end)
 	flow_free(t);
 }
 
+Test(flow, a_held_connection_whose_client_goes_silent_is_released_one_kept_alive_is_not)
+{
+	struct flow_table *t = table(1024);
+	struct events ev = { 0 };
+	struct recstream s;
+
+	rs_init(&s, 1000 * MS);
+	for (int i = 0; i < 2; i++) {
+		uint16_t p = 40000 + i;
+
+		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, SYN, 0);
+		see(t, &s);
+		rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, p, SYN | ACK, 0);
+		see(t, &s);
+		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, ACK, 40);
+		see(t, &s);
+	}
+	/* 40001 dribbles a header line every 5 s, 40000 says nothing more; 30 s pass */
+	for (int k = 0; k < 6; k++) {
+		rs_add(&s, 5000 * MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, 40001, 80, ACK, 12);
+		see(t, &s);
+		flow_sweep(t, s.t_ns, on_event, &ev);
+	}
+	cr_assert_eq(ev.held, 2);
+	cr_assert_eq(ev.idle, 1);
+	cr_assert_eq(ev.last.client_port, 40000);
+	/* the silent one speaks again, still unanswered: held again */
+	rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, 40000, 80, ACK, 12);
+	see(t, &s);
+	flow_sweep(t, s.t_ns + 2000 * MS, on_event, &ev);
+	cr_assert_eq(ev.held, 3);
+	rs_free(&s);
+	flow_free(t);
+}
+
 Test(flow, random_source_flood_keeps_memory_bounded_and_counts_evictions)
 {
 	struct flow_table *t = table(4096);
@@ -331,7 +368,7 @@ Test(flow, random_source_flood_keeps_memory_bounded_and_counts_evictions)
 	cr_assert_leq(st.n_used, 4096);
 	cr_assert_eq(st.created, 100000);
 	cr_assert_geq(st.evicted, 100000 - 4096, "every flow beyond the capacity evicts one");
-	cr_assert_lt(st.memory_bytes, 4096 * 128 + 2 * 65536 * 16 + 4096);
+	cr_assert_lt(st.memory_bytes, 4096 * 128 + 3 * 65536 * 16 + 4096);
 	rs_free(&s);
 	flow_free(t);
 }

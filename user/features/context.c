@@ -921,8 +921,10 @@ static void on_flow_event(void *ctx, const struct flow_event *ev)
 		return;
 	}
 	ps = held_slot(c, ev->client, ev->server, ev->server_port, ev->now_ns);
-	if (ps)
+	if (ps && ev->kind == FLOW_EV_HELD)
 		ps->held60 += 1;
+	else if (ps)
+		ps->held60 = ps->held60 > 1 ? ps->held60 - 1 : 0;
 }
 
 /*

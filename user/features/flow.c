@@ -41,8 +41,8 @@ struct flow_table {
 	struct flow_opts o;
 	struct flow *ways;
 	size_t n_sets; /* a power of two */
-	struct queue unanswered, held;
-	uint64_t timeout_ns, hold_ns;
+	struct queue unanswered, held, idle; /* idle: held flows, checked for a silent client */
+	uint64_t timeout_ns, hold_ns, idle_ns;
 	struct flow_stats st;
 };
 
@@ -59,6 +59,7 @@ void flow_opts_default(struct flow_opts *o)
 	o->n_entries = 65536;
 	o->answer_timeout_s = 1.0;
 	o->hold_s = 1.0;
+	o->idle_s = 15.0;
 	o->n_pending = 65536;
 }
 
@@ -77,7 +78,8 @@ struct flow_table *flow_new(const struct flow_opts *o)
 
 	if (!o || o->n_entries < 64 || o->n_entries > (1u << 26) || o->n_pending < 16 ||
 	    o->n_pending > (1u << 24) || !(o->answer_timeout_s > 0) || !(o->hold_s > 0) ||
-	    o->answer_timeout_s > 3600 || o->hold_s > 3600) {
+	    o->answer_timeout_s > 3600 || o->hold_s > 3600 || !(o->idle_s > 0) ||
+	    o->idle_s > 3600) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -91,16 +93,17 @@ struct flow_table *flow_new(const struct flow_opts *o)
 	t->o.n_entries = sets * FLOW_WAYS;
 	t->ways = calloc(t->o.n_entries, sizeof(*t->ways));
 	if (!t->ways || !queue_init(&t->unanswered, o->n_pending) ||
-	    !queue_init(&t->held, o->n_pending)) {
+	    !queue_init(&t->held, o->n_pending) || !queue_init(&t->idle, o->n_pending)) {
 		flow_free(t);
 		errno = ENOMEM;
 		return NULL;
 	}
 	t->timeout_ns = (uint64_t)(o->answer_timeout_s * 1e9);
 	t->hold_ns = (uint64_t)(o->hold_s * 1e9);
+	t->idle_ns = (uint64_t)(o->idle_s * 1e9);
 	t->st.n_entries = t->o.n_entries;
 	t->st.memory_bytes = sizeof(*t) + t->o.n_entries * sizeof(*t->ways) +
-			     2 * o->n_pending * sizeof(struct timed);
+			     3 * o->n_pending * sizeof(struct timed);
 	return t;
 }
 
@@ -111,6 +114,7 @@ void flow_free(struct flow_table *t)
 	free(t->ways);
 	free(t->unanswered.q);
 	free(t->held.q);
+	free(t->idle.q);
 	free(t);
 }
 
@@ -242,16 +246,24 @@ static void start(struct flow_table *t, struct flow *f, const __u8 cli[16], uint
 	t->st.created++;
 }
 
-static void enqueue(struct flow_table *t, struct queue *q, const struct flow *f, uint64_t deadline)
+static bool enqueue(struct flow_table *t, struct queue *q, const struct flow *f, uint64_t deadline)
 {
 	if (q->n == q->cap) {
 		t->st.pending_full++;
-		return;
+		return false;
 	}
 	q->q[(q->head + q->n) % q->cap] = (struct timed){ .way = (uint32_t)(f - t->ways),
 							  .gen = f->gen,
 							  .deadline_ns = deadline };
 	q->n++;
+	return true;
+}
+
+/* Into the hold or idle queue, one at a time (FLOW_F_TIMED). */
+static void time_hold(struct flow_table *t, struct queue *q, struct flow *f, uint64_t deadline)
+{
+	if (!(f->flags & FLOW_F_TIMED) && enqueue(t, q, f, deadline))
+		f->flags |= FLOW_F_TIMED;
 }
 
 /* Fills e from rec; returns false for a record that belongs to no flow. */
@@ -394,7 +406,10 @@ static void tcp_client(struct flow_table *t, struct flow *f, const struct nad_re
 	} else if (f->state == FLOW_ANSWERED && (fl & NAD_TCP_ACK)) {
 		answered(f, obs, FLOW_EST);
 		obs->completes = true;
-		enqueue(t, &t->held, f, now + t->hold_ns);
+		time_hold(t, &t->held, f, now + t->hold_ns);
+	} else if (f->state == FLOW_EST && r->payload_bytes && !f->bytes_s &&
+		   !(f->flags & FLOW_F_HELD)) {
+		time_hold(t, &t->held, f, now + t->hold_ns); /* more of a request the server ignores */
 	}
 	if (fl & NAD_TCP_FIN) {
 		f->flags |= FLOW_F_FIN_C;
@@ -561,8 +576,10 @@ static void report(struct flow_table *t, const struct flow *f, enum flow_event_k
 	memcpy(ev.server, f->s, 16);
 	if (kind == FLOW_EV_UNANSWERED)
 		t->st.unanswered++;
-	else
+	else if (kind == FLOW_EV_HELD)
 		t->st.held++;
+	else
+		t->st.idle++;
 	if (fn)
 		fn(ctx, &ev);
 }
@@ -580,10 +597,30 @@ void flow_sweep(struct flow_table *t, uint64_t now, flow_event_fn fn, void *ctx)
 		struct timed x = pop(&t->held);
 		struct flow *f = &t->ways[x.way];
 
-		if (f->gen == x.gen && f->state == FLOW_EST && !f->bytes_s && f->bytes_c) {
+		if (f->gen != x.gen)
+			continue;
+		f->flags &= ~FLOW_F_TIMED;
+		if (f->state == FLOW_EST && !f->bytes_s && f->bytes_c) {
 			f->flags |= FLOW_F_HELD;
 			report(t, f, FLOW_EV_HELD, now, fn, ctx);
+			time_hold(t, &t->idle, f, now + t->idle_ns / 4);
 		}
+	}
+	while (due(&t->idle, now)) {
+		struct timed x = pop(&t->idle);
+		struct flow *f = &t->ways[x.way];
+
+		if (f->gen != x.gen)
+			continue;
+		f->flags &= ~FLOW_F_TIMED;
+		if (!(f->flags & FLOW_F_HELD))
+			continue; /* released by a record */
+		if (now - f->last_ns < t->idle_ns) {
+			time_hold(t, &t->idle, f, now + t->idle_ns / 4);
+			continue;
+		}
+		f->flags &= ~FLOW_F_HELD;
+		report(t, f, FLOW_EV_IDLE, now, fn, ctx);
 	}
 }
 

@@ -27,10 +27,15 @@
  * FLOW_EV_UNANSWERED (a probe nobody answered: Zeek's S0). An established TCP flow is
  * queued too (hold_s): if the client sent payload, the server none, and it is still
  * open at the deadline, FLOW_EV_HELD (a connection held open the way Slowloris does);
- * the record that later ends it or carries the server's payload says it is released.
+ * the record that later ends it or carries the server's payload says it is released,
+ * and if its client sends nothing for idle_s (checked every idle_s / 4), FLOW_EV_IDLE
+ * releases it: a connection nobody uses is not held by anyone (nor can nadxdp see the
+ * client's FIN once its own drop rule blocks the client). Client payload on a released
+ * flow the server still has not answered times it again.
  * The queues are bounded; a request that finds its queue full is not timed (counted).
  *
- * Memory: n_entries entries of 128 bytes in sets of FLOW_WAYS, allocated once; a new
+ * Memory: n_entries entries of 128 bytes in sets of FLOW_WAYS and three queues of
+ * n_pending 16-byte entries, allocated once; a new
  * flow takes a free way, else the set's closed flow seen least recently, else the flow
  * seen least recently (an eviction, counted in flow_stats). No allocation per record.
  */
@@ -50,10 +55,11 @@ struct flow_opts {
 	size_t n_entries; /* rounded down to a power of two of FLOW_WAYS-sets; >= 64 */
 	double answer_timeout_s; /* a request unanswered this long is FLOW_EV_UNANSWERED */
 	double hold_s; /* an established flow with a silent server this long is FLOW_EV_HELD */
+	double idle_s; /* a held flow whose client is silent this long is FLOW_EV_IDLE */
 	size_t n_pending; /* capacity of each timeout queue */
 };
 
-/* n_entries 65536 (8 MiB), answer_timeout_s 1, hold_s 1, n_pending 65536. */
+/* n_entries 65536 (8 MiB), answer_timeout_s 1, hold_s 1, idle_s 15, n_pending 65536. */
 void flow_opts_default(struct flow_opts *o);
 
 enum flow_state {
@@ -81,6 +87,7 @@ enum flow_kind {
 #define FLOW_F_RST_C 0x10 /* the client reset it */
 #define FLOW_F_RST_S 0x20 /* the server reset it */
 #define FLOW_F_HELD 0x40 /* reported FLOW_EV_HELD, not released since */
+#define FLOW_F_TIMED 0x80 /* in the hold queue */
 
 /* What one record tells about its flow (flow_observe). */
 struct flow_obs {
@@ -115,6 +122,7 @@ struct flow_obs {
 enum flow_event_kind {
 	FLOW_EV_UNANSWERED = 1,
 	FLOW_EV_HELD,
+	FLOW_EV_IDLE, /* a held flow whose client went silent: held no more */
 };
 
 /* A timed-out request or held connection (flow_sweep). Addresses are the flow's. */
@@ -137,7 +145,7 @@ struct flow_stats {
 	uint64_t evicted; /* flows dropped to make room while still open */
 	uint64_t recycled; /* closed or refused flows whose way was reused */
 	uint64_t pending_full; /* requests not timed because their queue was full */
-	uint64_t unanswered, held; /* events reported */
+	uint64_t unanswered, held, idle; /* events reported */
 	size_t memory_bytes;
 };
 
