@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -681,22 +682,63 @@ static inline __attribute__((always_inline)) void bn_relu_drop(float *z, float *
 	}
 }
 
-/*
- * Forward and backward pass over the m rows in ws->act[0] in training mode. Returns the data
- * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
- * grad if not NULL. Updates the running statistics if update_running.
- */
-KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m,
-				    struct rng *r, int update_running, double *loss_l2, float *grad)
+#define PASS_STEP static inline __attribute__((always_inline))
+
+/* Layer l's batch statistics over Z (m x out): mean and var into ws->dz, 1/std into
+ * ws->invstd[l]; the running statistics follow them if update_running. */
+PASS_STEP void bn_batch_stats(struct autoenc *ae, struct workspace *ws, unsigned l, const float *Z,
+			      size_t m, size_t out, int update_running)
 {
 	const struct autoenc_opts *o = &ae->opts;
-	unsigned L = ae->n_layers;
-	size_t d = ae->d;
-	float keep_scale = 1.0f / (1.0f - o->dropout);
-	/* Dropout decisions from 16-bit slices of the random stream. */
-	uint32_t drop16 = (uint32_t)(o->dropout * 65536.0f);
 	float inv_m = 1.0f / (float)m;
-	double loss = 0;
+	float *mean = ws->dz, *var = ws->dz + out, *is = ws->invstd[l];
+
+	col_sum(Z, m, out, mean);
+	for (size_t j = 0; j < out; j++)
+		mean[j] *= inv_m;
+	col_ssd(Z, m, out, mean, var);
+	for (size_t j = 0; j < out; j++) {
+		var[j] *= inv_m;
+		is[j] = 1.0f / sqrtf(var[j] + o->bn_eps);
+		if (update_running) {
+			float *rm = ae->run_mean + ae->off_rs[l] + j;
+			float *rv = ae->run_var + ae->off_rs[l] + j;
+			/* The running variance is unbiased, as PyTorch keeps it. */
+			float uv = m > 1 ? var[j] * (float)m / (float)(m - 1) : var[j];
+
+			*rm = o->bn_momentum * *rm + (1 - o->bn_momentum) * mean[j];
+			*rv = o->bn_momentum * *rv + (1 - o->bn_momentum) * uv;
+		}
+	}
+}
+
+/* Dropout multipliers of n activations into keep: 0 or 1 / (1 - dropout), decided from
+ * 16-bit slices of the random stream (sequential, hence before the vectorised pass). */
+PASS_STEP void dropout_keep(const struct autoenc_opts *o, struct rng *r, size_t n, float *keep)
+{
+	float keep_scale = 1.0f / (1.0f - o->dropout);
+	uint32_t drop16 = (uint32_t)(o->dropout * 65536.0f);
+
+	if (drop16) {
+		for (size_t i = 0; i < n; i += 4) {
+			uint64_t bits = rng_next(r);
+
+			for (size_t t = 0; t < 4 && i + t < n; t++)
+				keep[i + t] = (uint32_t)(bits >> (16 * t) & 0xffff) < drop16 ?
+						      0.0f :
+						      keep_scale;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			keep[i] = 1.0f;
+	}
+}
+
+/* Forward through every layer in training mode: the output in ws->act[L]. */
+PASS_STEP void train_forward(struct autoenc *ae, struct workspace *ws, size_t m, struct rng *r,
+			     int update_running)
+{
+	unsigned L = ae->n_layers;
 
 	for (unsigned l = 0; l < L; l++) {
 		size_t in = ae->w[l], out = ae->w[l + 1];
@@ -711,82 +753,59 @@ KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, si
 					Z[i * out + j] += g[j];
 			break;
 		}
-		float *mean = ws->dz, *var = ws->dz + out, *is = ws->invstd[l];
-		float *A = ws->act[l + 1], *M = ws->mult[l];
-		col_sum(Z, m, out, mean);
-		for (size_t j = 0; j < out; j++)
-			mean[j] *= inv_m;
-		col_ssd(Z, m, out, mean, var);
-		for (size_t j = 0; j < out; j++) {
-			var[j] *= inv_m;
-			is[j] = 1.0f / sqrtf(var[j] + o->bn_eps);
-			if (update_running) {
-				float *rm = ae->run_mean + ae->off_rs[l] + j;
-				float *rv = ae->run_var + ae->off_rs[l] + j;
-				/* The running variance is unbiased, as PyTorch keeps it. */
-				float uv = m > 1 ? var[j] * (float)m / (float)(m - 1) : var[j];
+		float *A = ws->act[l + 1], *M = ws->mult[l], *keep = ws->drop;
 
-				*rm = o->bn_momentum * *rm + (1 - o->bn_momentum) * mean[j];
-				*rv = o->bn_momentum * *rv + (1 - o->bn_momentum) * uv;
-			}
-		}
-		/* Dropout multipliers first (the random stream is sequential), then one
-		 * vectorisable pass: normalise, scale and shift, ReLU, drop. */
-		float *keep = ws->drop;
-
-		if (drop16) {
-			for (size_t i = 0; i < m * out; i += 4) {
-				uint64_t bits = rng_next(r);
-
-				for (size_t t = 0; t < 4 && i + t < m * out; t++)
-					keep[i + t] = (uint32_t)(bits >> (16 * t) & 0xffff) <
-								      drop16 ?
-							      0.0f :
-							      keep_scale;
-			}
-		} else {
-			for (size_t i = 0; i < m * out; i++)
-				keep[i] = 1.0f;
-		}
+		bn_batch_stats(ae, ws, l, Z, m, out, update_running);
+		dropout_keep(&ae->opts, r, m * out, keep);
+		/* One vectorisable pass: normalise, scale and shift, ReLU, drop. */
 		for (size_t i = 0; i < m; i++)
-			bn_relu_drop(Z + i * out, M + i * out, A + i * out, keep + i * out, mean,
-				     is, g, g + out, out);
+			bn_relu_drop(Z + i * out, M + i * out, A + i * out, keep + i * out, ws->dz,
+				     ws->invstd[l], g, g + out, out);
 	}
+}
 
-	/* Output: loss and dZ = 2 (y - x) / (m d). */
-	{
-		const float *Y = ws->act[L], *X = ws->act[0];
-		float c = 2.0f / (float)(m * d);
+/* The output's data loss (MSE), and dZ = 2 (y - x) / (m d) into ws->dz. */
+PASS_STEP double output_loss(struct workspace *ws, unsigned L, size_t m, size_t d)
+{
+	const float *Y = ws->act[L], *X = ws->act[0];
+	float c = 2.0f / (float)(m * d);
+	double loss = 0;
 
-		for (size_t i = 0; i < m * d; i++) {
-			float e = Y[i] - X[i];
+	for (size_t i = 0; i < m * d; i++) {
+		float e = Y[i] - X[i];
 
-			loss += (double)e * e;
-			ws->dz[i] = c * e;
-		}
-		loss /= (double)(m * d);
+		loss += (double)e * e;
+		ws->dz[i] = c * e;
 	}
-	if (loss_l2) {
-		double s = 0;
+	return loss / (double)(m * d);
+}
 
-		for (unsigned l = 0; l < L; l++) {
-			const float *W = ae->params + ae->off_w[l];
+/* l2 times the sum of the squared weights. */
+PASS_STEP double l2_penalty(const struct autoenc *ae)
+{
+	double s = 0;
 
-			for (size_t i = 0; i < (size_t)ae->w[l] * ae->w[l + 1]; i++)
-				s += (double)W[i] * W[i];
-		}
-		*loss_l2 += o->l2 * s;
+	for (unsigned l = 0; l < ae->n_layers; l++) {
+		const float *W = ae->params + ae->off_w[l];
+
+		for (size_t i = 0; i < (size_t)ae->w[l] * ae->w[l + 1]; i++)
+			s += (double)W[i] * W[i];
 	}
-	if (!grad)
-		return loss;
+	return ae->opts.l2 * s;
+}
 
-	for (unsigned l = L; l-- > 0;) {
+/* Backward from ws->dz at the output: the gradient of MSE + L2 into grad. */
+PASS_STEP void train_backward(struct autoenc *ae, struct workspace *ws, size_t m, float *grad)
+{
+	float inv_m = 1.0f / (float)m;
+
+	for (unsigned l = ae->n_layers; l-- > 0;) {
 		size_t in = ae->w[l], out = ae->w[l + 1];
 		const float *W = ae->params + ae->off_w[l], *g = ae->params + ae->off_g[l];
 		float *gW = grad + ae->off_w[l], *gg = grad + ae->off_g[l];
-		float twol2 = 2.0f * o->l2;
+		float twol2 = 2.0f * ae->opts.l2;
 
-		if (l + 1 < L) {
+		if (l + 1 < ae->n_layers) {
 			/* da holds dL/dA for this layer's output: through dropout, ReLU and BN. */
 			const float *xh = ws->xhat[l], *M = ws->mult[l], *is = ws->invstd[l];
 			float *dgam = gg, *dbet = gg + out;
@@ -808,6 +827,24 @@ KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, si
 				    (int)out, 1.0f, ws->dz, (int)out, W, (int)out, 0.0f, ws->da,
 				    (int)in);
 	}
+}
+
+/*
+ * Forward and backward pass over the m rows in ws->act[0] in training mode. Returns the data
+ * loss (MSE); adds the L2 term to *loss_l2 if not NULL. Writes the gradient of MSE + L2 into
+ * grad if not NULL. Updates the running statistics if update_running.
+ */
+KERNEL_CLONES static double fwd_bwd(struct autoenc *ae, struct workspace *ws, size_t m,
+				    struct rng *r, int update_running, double *loss_l2, float *grad)
+{
+	double loss;
+
+	train_forward(ae, ws, m, r, update_running);
+	loss = output_loss(ws, ae->n_layers, m, ae->d);
+	if (loss_l2)
+		*loss_l2 += l2_penalty(ae);
+	if (grad)
+		train_backward(ae, ws, m, grad);
 	return loss;
 }
 
@@ -909,19 +946,83 @@ static void adam_step(float *p, const float *g, float *mo, float *ve, size_t n, 
 	adam_scalar(p, g, mo, ve, 0, n, lr_t);
 }
 
+/* Fisher-Yates over idx[0..n). */
+static void shuffle(size_t *idx, size_t n, struct rng *r)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t k = rng_below(r, i), t = idx[i - 1];
+
+		idx[i - 1] = idx[k];
+		idx[k] = t;
+	}
+}
+
+/* Training state beyond the network: Adam's moments and step count, the batch. */
+struct trainer {
+	struct workspace ws;
+	float *grad, *mo, *ve;
+	uint64_t step;
+	struct rng r;
+};
+
+/* One epoch of mini-batches over the rows idx[0..n_tr) in a fresh order, one Adam step each.
+ * Returns the mean batch loss. */
+static float train_epoch(struct autoenc *ae, struct trainer *t, const float *X, size_t *idx,
+			 size_t n_tr)
+{
+	const struct autoenc_opts *o = &ae->opts;
+	size_t d = ae->d, n_batches = 0;
+	double sum = 0;
+
+	shuffle(idx, n_tr, &t->r);
+	for (size_t b = 0; b < n_tr; b += t->ws.m) {
+		size_t m = n_tr - b < t->ws.m ? n_tr - b : t->ws.m;
+		float b1t, b2t, lr_t;
+
+		/* Batch statistics of a single row are meaningless: a last row alone is skipped. */
+		if (m < 2)
+			continue;
+		for (size_t i = 0; i < m; i++)
+			memcpy(t->ws.act[0] + i * d, X + idx[b + i] * d, d * sizeof(float));
+		sum += fwd_bwd(ae, &t->ws, m, &t->r, 1, NULL, t->grad);
+		n_batches++;
+		t->step++;
+		b1t = 1.0f - powf(ADAM_B1, (float)t->step);
+		b2t = 1.0f - powf(ADAM_B2, (float)t->step);
+		lr_t = o->lr * sqrtf(b2t) / b1t;
+		adam_step(ae->params, t->grad, t->mo, t->ve, ae->n_params, lr_t);
+	}
+	autoenc_fold(ae);
+	return (float)(sum / (double)(n_batches ? n_batches : 1));
+}
+
+/* The parameters and running statistics to best (np + 2 n_rs floats), or back from it. */
+static void keep_best(struct autoenc *ae, float *best, bool restore)
+{
+	size_t np = ae->n_params, nrs = ae->n_rs * sizeof(float);
+
+	if (restore) {
+		memcpy(ae->params, best, np * sizeof(float));
+		memcpy(ae->run_mean, best + np, nrs);
+		memcpy(ae->run_var, best + np + ae->n_rs, nrs);
+	} else {
+		memcpy(best, ae->params, np * sizeof(float));
+		memcpy(best + np, ae->run_mean, nrs);
+		memcpy(best + np + ae->n_rs, ae->run_var, nrs);
+	}
+}
+
 int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress_fn progress,
 		  void *ctx, struct autoenc_report *rep)
 {
 	const struct autoenc_opts *o = &ae->opts;
 	size_t d = ae->d, n_val, n_tr, *idx = NULL, np = ae->n_params;
-	float *grad = NULL, *mo = NULL, *ve = NULL, *best = NULL, *rows = NULL;
+	float *best = NULL, *rows = NULL;
 	struct autoenc_scratch *s = NULL;
 	struct autoenc_report rp = { 0 };
-	struct workspace ws = { 0 };
+	struct trainer t = { 0 };
 	double best_val = INFINITY;
 	unsigned since_best = 0;
-	uint64_t step = 0;
-	struct rng r;
 	int ret = -EINVAL;
 
 	if (!ae->params || n < 2)
@@ -935,61 +1036,30 @@ int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress
 	n_tr = n - n_val;
 	ret = -ENOMEM;
 	idx = malloc(n * sizeof(*idx));
-	grad = malloc(np * sizeof(float));
-	mo = calloc(np, sizeof(float));
-	ve = calloc(np, sizeof(float));
+	t.grad = malloc(np * sizeof(float));
+	t.mo = calloc(np, sizeof(float));
+	t.ve = calloc(np, sizeof(float));
 	best = malloc((np + 2 * ae->n_rs) * sizeof(float));
 	rows = malloc(SCORE_CHUNK * d * sizeof(float));
 	s = autoenc_scratch_new(ae);
-	if (!idx || !grad || !mo || !ve || !best || !rows || !s)
+	if (!idx || !t.grad || !t.mo || !t.ve || !best || !rows || !s)
 		goto out;
-	ret = ws_alloc(&ws, ae, o->batch < n_tr ? o->batch : n_tr);
+	ret = ws_alloc(&t.ws, ae, o->batch < n_tr ? o->batch : n_tr);
 	if (ret)
 		goto out;
 	/* A different stream from the weights' initialisation. */
-	rng_seed(&r, o->seed ^ 0x5eed5eed5eed5eedULL);
+	rng_seed(&t.r, o->seed ^ 0x5eed5eed5eed5eedULL);
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
 	/* Validation rows: a random subset, kept at the end of idx. */
-	for (size_t i = n; i > 1; i--) {
-		size_t k = rng_below(&r, i), t = idx[i - 1];
-
-		idx[i - 1] = idx[k];
-		idx[k] = t;
-	}
+	shuffle(idx, n, &t.r);
 	rp.val_loss = NAN;
 	for (unsigned ep = 1; ep <= o->epochs; ep++) {
-		double sum = 0;
-		size_t n_batches = 0;
 		struct autoenc_epoch e;
 
-		for (size_t i = n_tr; i > 1; i--) {
-			size_t k = rng_below(&r, i), t = idx[i - 1];
-
-			idx[i - 1] = idx[k];
-			idx[k] = t;
-		}
-		for (size_t b = 0; b < n_tr; b += ws.m) {
-			size_t m = n_tr - b < ws.m ? n_tr - b : ws.m;
-			float b1t, b2t, lr_t;
-
-			/* Batch statistics of a single row are meaningless: a last row alone is skipped. */
-			if (m < 2)
-				continue;
-			for (size_t i = 0; i < m; i++)
-				memcpy(ws.act[0] + i * d, X + idx[b + i] * d, d * sizeof(float));
-			sum += fwd_bwd(ae, &ws, m, &r, 1, NULL, grad);
-			n_batches++;
-			step++;
-			b1t = 1.0f - powf(ADAM_B1, (float)step);
-			b2t = 1.0f - powf(ADAM_B2, (float)step);
-			lr_t = o->lr * sqrtf(b2t) / b1t;
-			adam_step(ae->params, grad, mo, ve, np, lr_t);
-		}
-		autoenc_fold(ae);
 		e.epoch = ep;
 		e.n_epochs = o->epochs;
-		e.train_loss = (float)(sum / (double)(n_batches ? n_batches : 1));
+		e.train_loss = train_epoch(ae, &t, X, idx, n_tr);
 		e.val_loss = n_val ? (float)eval_mse(ae, X, idx + n_tr, n_val, s, rows) : NAN;
 		rp.epochs_run = ep;
 		rp.train_loss = e.train_loss;
@@ -998,9 +1068,7 @@ int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress
 			since_best = 0;
 			rp.best_epoch = ep;
 			rp.val_loss = e.val_loss;
-			memcpy(best, ae->params, np * sizeof(float));
-			memcpy(best + np, ae->run_mean, ae->n_rs * sizeof(float));
-			memcpy(best + np + ae->n_rs, ae->run_var, ae->n_rs * sizeof(float));
+			keep_best(ae, best, false);
 		} else {
 			since_best++;
 		}
@@ -1009,22 +1077,19 @@ int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress
 		if (n_val && o->patience && since_best >= o->patience)
 			break;
 	}
-	if (rp.epochs_run) {
-		memcpy(ae->params, best, np * sizeof(float));
-		memcpy(ae->run_mean, best + np, ae->n_rs * sizeof(float));
-		memcpy(ae->run_var, best + np + ae->n_rs, ae->n_rs * sizeof(float));
-	}
+	if (rp.epochs_run)
+		keep_best(ae, best, true);
 	autoenc_fold(ae);
 	if (rep)
 		*rep = rp;
 	ret = 0;
 out:
-	ws_free(&ws);
+	ws_free(&t.ws);
 	autoenc_scratch_free(s);
 	free(idx);
-	free(grad);
-	free(mo);
-	free(ve);
+	free(t.grad);
+	free(t.mo);
+	free(t.ve);
 	free(best);
 	free(rows);
 	return ret;
