@@ -686,7 +686,8 @@ static uint64_t auth_key(const __u8 cli[16], uint16_t cport, const __u8 srv[16],
 
 static struct auth_flow *auth_get(struct context *c, uint64_t key, bool create, uint64_t now)
 {
-	struct auth_flow *set = &c->auth[(size_t)(key % AUTH_SETS) * WAYS], *victim = NULL;
+	/* key is odd (0 marks a free way): its low bit cannot pick the set */
+	struct auth_flow *set = &c->auth[(size_t)((key >> 1) % AUTH_SETS) * WAYS], *victim = NULL;
 
 	for (int w = 0; w < WAYS; w++) {
 		if (set[w].key == key)
