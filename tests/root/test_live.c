@@ -293,6 +293,32 @@ static uint64_t status_u64(const char *key)
 	return v;
 }
 
+/* A field of one of the bounded tables `nadxdp status --json` shows (docs/limits.md). */
+static int64_t status_table(const char *table, const char *field)
+{
+	char *argv[] = { (char *)cmd_nadxdp_bin(), "status", "--json", "--top", "0", NULL };
+	struct json_object *o, *tables, *v;
+	struct cmd_result r;
+	int64_t ret = -1;
+
+	cr_assert_eq(cmd_run(argv, &r), 0);
+	cr_assert_eq(r.status, 0, "nadxdp status: %s", r.err);
+	o = json_tokener_parse(r.out);
+	cr_assert_not_null(o, "status --json: %s", r.out);
+	cr_assert(json_object_object_get_ex(o, "tables", &tables), "no tables: %s", r.out);
+	for (size_t i = 0; i < json_object_array_length(tables); i++) {
+		struct json_object *t = json_object_array_get_idx(tables, i);
+
+		if (json_object_object_get_ex(t, "name", &v) &&
+		    !strcmp(json_object_get_string(v), table) &&
+		    json_object_object_get_ex(t, field, &v))
+			ret = json_object_get_int64(v);
+	}
+	json_object_put(o);
+	cmd_result_free(&r);
+	return ret;
+}
+
 /* `nadxdp rules list --json` as an object. */
 static struct json_object *rules_list(void)
 {
@@ -350,6 +376,13 @@ Test(live, syn_flood_is_alerted_blocked_in_xdp_and_benign_clients_are_served, .t
 		     json_object_to_json_string(list));
 	cr_expect_gt(hits, 0, "the rule dropped packets: %s", json_object_to_json_string(list));
 	cr_expect_gt(status_u64("dropped_rule"), 0);
+	/* the bounded tables, from the daemon's state file */
+	cr_expect_eq(status_table("flows", "cap"), 65536);
+	cr_expect_gt(status_table("flows", "used"), 0);
+	cr_expect_gt(status_table("sources", "bytes"), 0);
+	cr_expect_eq(status_table("flows", "evicted"), 0);
+	cr_expect_geq(status_table("rules", "used"), 1, "the drop rule in the rules table");
+	cr_expect_eq(status_table("rules", "cap"), 1024);
 	json_object_put(list);
 	stop_daemon();
 

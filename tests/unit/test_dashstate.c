@@ -251,6 +251,10 @@ static void fill_sample_state(void)
 		.origin = NAD_ORIGIN_AUTO, .reason = CLASS_DOS_ATTACK, .expires_in_s = 60, .hits = 5
 	};
 	struct dashstate_alert a = mk_alert(20 * S, CLASS_CREDENTIAL_STUFFING);
+	const struct limit_table tables[] = {
+		{ "flows", 65536, 65536, 1234, 0, 6 << 20 },
+		{ "rules", 1024, 3, 0, 7, 1 << 20 },
+	};
 
 	snprintf(r.prefix, sizeof(r.prefix), "198.18.0.3/32");
 	dashstate_set_info(ds, "nadx0", "live", "web");
@@ -265,6 +269,7 @@ static void fill_sample_state(void)
 	dashstate_on_alert(ds, &a);
 	dashstate_set_kernel(ds, &k);
 	dashstate_set_rules(ds, &r, 1);
+	dashstate_set_tables(ds, tables, 2);
 }
 
 Test(dashstate, json_of_a_snapshot_parses_and_holds_the_fields)
@@ -316,6 +321,18 @@ Test(dashstate, json_of_a_snapshot_parses_and_holds_the_fields)
 	cr_assert_eq(json_object_get_int64(get(j, "kernel.packets.in")), 111);
 	cr_assert_eq(json_object_get_int64(get(j, "kernel.records_shed")), 9);
 	cr_assert_float_eq(json_object_get_double(get(j, "thresholds.ae_threshold")), 0.25, 1e-12);
+	/* the daemon's tables, then the dashboard's own lists */
+	v = get(j, "tables");
+	cr_assert_eq(json_object_array_length(v), 4);
+	cr_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(v, 0), "name")),
+			 "flows");
+	cr_assert_eq(json_object_get_int64(get(json_object_array_get_idx(v, 0), "evicted")), 1234);
+	cr_assert_eq(json_object_get_int64(get(json_object_array_get_idx(v, 1), "refused")), 7);
+	cr_assert_str_eq(json_object_get_string(get(json_object_array_get_idx(v, 2), "name")),
+			 "dash_alerts");
+	cr_assert_eq(json_object_get_int64(get(json_object_array_get_idx(v, 2), "used")), 3);
+	cr_assert_eq(json_object_get_int64(get(json_object_array_get_idx(v, 2), "cap")),
+		     DASH_N_ALERTS);
 	json_object_put(j);
 	free(txt);
 }
@@ -365,6 +382,12 @@ Test(dashstate, metrics_pass_the_strict_exposition_check)
 	cr_assert_eq(promcheck_value(txt, "nadxdp_kernel_packets_total{direction=\"in\"}"), 111);
 	cr_assert_eq(promcheck_value(txt, "nadxdp_kernel_shed_packets_total"), 9);
 	cr_assert_eq(promcheck_value(txt, "nadxdp_drop_rules"), 1);
+	cr_assert_eq(promcheck_value(txt, "nadxdp_table_capacity{table=\"flows\"}"), 65536);
+	cr_assert_eq(promcheck_value(txt, "nadxdp_table_entries{table=\"flows\"}"), 65536);
+	cr_assert_eq(promcheck_value(txt, "nadxdp_table_evictions_total{table=\"flows\"}"), 1234);
+	cr_assert_eq(promcheck_value(txt, "nadxdp_table_refusals_total{table=\"rules\"}"), 7);
+	cr_assert_eq(promcheck_value(txt, "nadxdp_table_memory_bytes{table=\"flows\"}"), 6 << 20);
+	cr_assert_eq(promcheck_value(txt, "nadxdp_table_entries{table=\"dash_alerts\"}"), 3);
 	cr_assert_null(strstr(txt, "198.18."), "an address leaked into the metrics");
 	free(txt);
 }

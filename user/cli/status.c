@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "mitigate/bpf.h"
 #include "nad_abi.h"
+#include "views/dashstate.h"
 
 #define TOP_DEFAULT 10
 
@@ -51,11 +52,52 @@ const struct opts_cmd status_opts = {
 	.description =
 		"Counters of the running instance (root): packets and bytes per direction,\n"
 		"records, shed, pending and staged packets, malformed packets, rule drops, rule\n"
-		"counts and the top sources by packets.\n",
+		"counts, the top sources by packets and the daemon's bounded tables (entries,\n"
+		"cap, evictions, refusals, memory; docs/limits.md).\n",
 	.entries = status_rows,
 	.size = sizeof(struct status_opts),
 	.defaults = status_defaults,
 };
+
+/* The daemon's bounded tables, from its state file: a new array, or NULL. */
+static struct json_object *read_tables(void)
+{
+	struct json_object *state = json_object_from_file(DASH_STATE_FILE), *v, *ret = NULL;
+
+	if (state && json_object_object_get_ex(state, "tables", &v) &&
+	    json_object_is_type(v, json_type_array))
+		ret = json_object_get(v);
+	json_object_put(state);
+	return ret;
+}
+
+static unsigned long long table_u64(struct json_object *t, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(t, key, &v) ?
+		       (unsigned long long)json_object_get_int64(v) :
+		       0;
+}
+
+static void print_tables_text(struct json_object *tables)
+{
+	size_t n = tables ? json_object_array_length(tables) : 0;
+
+	if (!n)
+		return;
+	printf("  %-22s %12s %12s %12s %12s %12s\n", "bounded tables", "entries", "cap", "evicted",
+	       "refused", "memory KiB");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_array_get_idx(tables, i), *name;
+
+		printf("  %-22s %12llu %12llu %12llu %12llu %12llu\n",
+		       json_object_object_get_ex(t, "name", &name) ? json_object_get_string(name) :
+								     "?",
+		       table_u64(t, "used"), table_u64(t, "cap"), table_u64(t, "evicted"),
+		       table_u64(t, "refused"), (table_u64(t, "bytes") + 1023) / 1024);
+	}
+}
 
 static int print_status_json(const struct instance *in, const struct nad_stats *st,
 			     const long n_rules[MITIGATE_N_LPM_MAPS],
@@ -117,6 +159,9 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "top_sources", arr);
+	arr = read_tables();
+	if (arr)
+		json_object_object_add(root, "tables", arr);
 	if (puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		err = -EIO;
@@ -129,6 +174,8 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 			      const struct capture_source *src, size_t n_src, size_t top,
 			      uint64_t now)
 {
+	struct json_object *tables;
+
 	if (in->have) {
 		char up[32] = "?";
 		time_t t = time(NULL);
@@ -176,6 +223,9 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 			       (unsigned long long)src[i].st.syns, idle);
 		}
 	}
+	tables = read_tables();
+	print_tables_text(tables);
+	json_object_put(tables);
 }
 
 int status_cmd(int argc, char **argv)

@@ -31,6 +31,7 @@ struct alert {
 	struct alert_opts o;
 	struct episode *ep; /* EP_SLOTS, open addressing with linear probing */
 	size_t n_open;
+	uint64_t n_evicted; /* episodes closed early to make room */
 	uint64_t next_id;
 	uint64_t n_by_class[CLASS_N];
 	uint64_t n_interval_class[CLASS_N];
@@ -173,6 +174,7 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 				t = a->ep[j].last_ns, oldest = j;
 		}
 		close_slot(a, oldest);
+		a->n_evicted++;
 	}
 	i = find_slot(a, key, an->cls, &found);
 	e = &a->ep[i];
@@ -274,6 +276,15 @@ bool alert_source_in_episode(const struct alert *a, const __u8 addr[16])
 			return true;
 	}
 	return false;
+}
+
+void alert_get_stats(const struct alert *a, struct limit_table *out)
+{
+	*out = (struct limit_table){ .name = "episodes",
+				     .cap = EP_SLOTS * 3 / 4,
+				     .used = a->n_open,
+				     .evicted = a->n_evicted,
+				     .bytes = EP_SLOTS * sizeof(struct episode) };
 }
 
 uint64_t alert_n_episodes(const struct alert *a, enum classify_class c)

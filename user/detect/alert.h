@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/limits.h"
 #include "detect/classify.h"
 #include "nad_abi.h"
 
@@ -118,6 +119,10 @@ bool alert_source_in_episode(const struct alert *a, const __u8 addr[16]);
 /* Counts since the start. */
 uint64_t alert_n_episodes(const struct alert *a, enum classify_class c);
 
+/* The episode table: open episodes at most (3/4 of its slots: beyond, a new episode closes
+ * the one idle longest, an eviction), open now, evictions, memory. */
+void alert_get_stats(const struct alert *a, struct limit_table *out);
+
 /* Figures for a summary; filled by the engine. */
 struct alert_summary {
 	uint64_t now_ns;
@@ -142,6 +147,8 @@ struct alert_summary {
 		int n_members;
 		uint64_t members[16];
 	} campaigns[8];
+	int n_tables; /* the bounded tables (engine_tables) */
+	struct limit_table tables[LIMIT_MAX_TABLES];
 };
 
 /* Emits a summary event with the anomaly counts since the last one, and restarts them. */

@@ -22,6 +22,7 @@ struct campaign {
 	struct dbscan *db;
 	struct sample *ring;
 	uint32_t ring_i, ring_n;
+	uint64_t n_overwritten; /* samples the ring dropped, oldest first, to take new ones */
 	uint64_t last_ep, last_ns; /* the last sample's episode and time */
 	float *X; /* RING x VECTOR_DIM */
 	int32_t *labels;
@@ -74,6 +75,8 @@ void campaign_sample(struct campaign *c, uint64_t ep, uint64_t ts, const float v
 
 	if (!ep || (ep == c->last_ep && ts < c->last_ns + SAMPLE_NS))
 		return;
+	if (c->ring_n == RING)
+		c->n_overwritten++;
 	s = &c->ring[c->ring_i];
 	memcpy(s->v, v, sizeof(s->v));
 	s->ep = ep;
@@ -158,4 +161,16 @@ int campaign_groups(const struct campaign *c, const struct campaign_group **grou
 {
 	*groups = c->groups;
 	return c->n_groups;
+}
+
+void campaign_get_stats(const struct campaign *c, struct limit_table *out)
+{
+	*out = (struct limit_table){
+		.name = "campaign_samples",
+		.cap = RING,
+		.used = c->ring_n,
+		.evicted = c->n_overwritten,
+		.bytes = RING * (sizeof(struct sample) + VECTOR_DIM * sizeof(float) +
+				 sizeof(*c->labels) + sizeof(*c->idx)),
+	};
 }

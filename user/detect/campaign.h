@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/limits.h"
 #include "features/vector.h"
 #include "ml/dbscan.h"
 
@@ -55,5 +56,9 @@ void campaign_recompute(struct campaign *c, uint64_t now_ns, double window_s);
 
 /* The campaigns found by the last campaign_recompute(): their number, *groups the array. */
 int campaign_groups(const struct campaign *c, const struct campaign_group **groups);
+
+/* The sample ring: its cap, samples held, samples overwritten (the oldest, when full), and
+ * its memory with the clustering's row buffers (DBSCAN's own grow to at most as many rows). */
+void campaign_get_stats(const struct campaign *c, struct limit_table *out);
 
 #endif /* NAD_CAMPAIGN_H */

@@ -78,6 +78,9 @@ struct engine {
 	/* batches (engine_process_batch) */
 	struct pending *pend;
 	float *batch_X, *batch_ae, *batch_if;
+	/* the caller's bounded tables, for summaries (engine_set_tables_source) */
+	engine_tables_fn tables_fn;
+	void *tables_ctx;
 };
 
 void engine_opts_default(struct engine_opts *o)
@@ -293,6 +296,7 @@ static void summary(struct engine *e)
 		s.campaigns[i].n_members = groups[i].n;
 		memcpy(s.campaigns[i].members, groups[i].members, sizeof(uint64_t) * groups[i].n);
 	}
+	s.n_tables = (int)engine_tables(e, s.tables, LIMIT_MAX_TABLES);
 	alert_summary(e->alert, &s);
 	memset(e->int_pkts, 0, sizeof(e->int_pkts));
 	memset(e->int_bytes, 0, sizeof(e->int_bytes));
@@ -658,4 +662,57 @@ unsigned engine_last_criteria(const struct engine *e)
 const struct context *engine_context(const struct engine *e)
 {
 	return e->ctx;
+}
+
+void engine_set_tables_source(struct engine *e, engine_tables_fn fn, void *ctx)
+{
+	e->tables_fn = fn;
+	e->tables_ctx = ctx;
+}
+
+static size_t put_table(struct limit_table *out, size_t n, size_t max, const struct limit_table *t)
+{
+	if (n < max)
+		out[n] = *t;
+	return n + 1;
+}
+
+size_t engine_tables(const struct engine *e, struct limit_table *out, size_t max)
+{
+	struct context_stats cs;
+	struct flow_stats fs;
+	struct limit_table t;
+	size_t n = 0;
+
+	context_flow_stats(e->ctx, &fs);
+	n = put_table(out, n, max,
+		      &(struct limit_table){ "flows", fs.n_entries, fs.n_used, fs.evicted, 0,
+					     fs.memory_bytes - fs.pending_bytes });
+	n = put_table(out, n, max,
+		      &(struct limit_table){ "flow_timeouts", fs.n_pending_cap, fs.n_pending, 0,
+					     fs.pending_full, fs.pending_bytes });
+	context_get_stats(e->ctx, &cs);
+	n = put_table(out, n, max, &cs.src);
+	n = put_table(out, n, max, &cs.dst);
+	n = put_table(out, n, max, &cs.auth);
+	if (e->o.baseline) {
+		const struct baseline_opts *bo = baseline_opts(e->o.baseline);
+		struct baseline_counts bc;
+
+		baseline_get_counts(e->o.baseline, &bc);
+		n = put_table(out, n, max,
+			      &(struct limit_table){ "baseline_hosts", bo->max_hosts, bc.n_hosts,
+						     bc.host_evictions, 0, bc.host_bytes });
+		n = put_table(out, n, max,
+			      &(struct limit_table){ "baseline_services", bo->max_services,
+						     bc.n_services, bc.service_evictions, 0,
+						     bc.svc_bytes });
+	}
+	alert_get_stats(e->alert, &t);
+	n = put_table(out, n, max, &t);
+	campaign_get_stats(e->camp, &t);
+	n = put_table(out, n, max, &t);
+	if (e->tables_fn && n < max)
+		n += e->tables_fn(e->tables_ctx, out + n, max - n);
+	return n < max ? n : max;
 }

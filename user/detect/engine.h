@@ -43,6 +43,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 
+#include "common/limits.h"
 #include "detect/alert.h"
 #include "detect/classify.h"
 #include "detect/retrain.h"
@@ -110,5 +111,17 @@ uint64_t engine_n_packets(const struct engine *e);
 struct alert *engine_alert(struct engine *e);
 /* The context the engine tracks in (its flow table, baselines). */
 const struct context *engine_context(const struct engine *e);
+
+/* The caller's own bounded tables (mitigation's): fills up to max rows, returns how many. */
+typedef size_t (*engine_tables_fn)(void *ctx, struct limit_table *out, size_t max);
+/* Adds fn's tables after the engine's own in engine_tables() and the summaries. */
+void engine_set_tables_source(struct engine *e, engine_tables_fn fn, void *ctx);
+/*
+ * Every bounded table behind the engine (common/limits.h), at most max rows into out:
+ * flows, flow_timeouts, sources, destinations, logins, baseline_hosts and
+ * baseline_services (with a baseline), episodes, campaign_samples, then fn's. Returns
+ * how many were written.
+ */
+size_t engine_tables(const struct engine *e, struct limit_table *out, size_t max);
 
 #endif /* NAD_ENGINE_H */

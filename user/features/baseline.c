@@ -119,8 +119,9 @@ struct baseline *baseline_new(const struct baseline_opts *o)
 	b->window_ns = (uint64_t)(o->window_s * 1e9);
 	b->alpha = o->window_s / o->tau_s;
 	b->peak_decay = exp2(-o->window_s / o->peak_half_life_s);
-	b->counts.memory_bytes = sizeof(*b) + b->o.max_hosts * sizeof(*b->hosts) +
-				 b->o.max_services * sizeof(*b->svcs);
+	b->counts.host_bytes = b->o.max_hosts * sizeof(*b->hosts);
+	b->counts.svc_bytes = b->o.max_services * sizeof(*b->svcs);
+	b->counts.memory_bytes = sizeof(*b) + b->counts.host_bytes + b->counts.svc_bytes;
 	return b;
 }
 

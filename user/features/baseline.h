@@ -84,7 +84,7 @@ struct baseline_view {
 
 struct baseline_counts {
 	uint64_t n_hosts, n_services, host_evictions, service_evictions, windows;
-	size_t memory_bytes;
+	size_t memory_bytes, host_bytes, svc_bytes; /* in all; the host and service tables */
 };
 
 struct baseline;

@@ -123,8 +123,14 @@ struct auth_flow {
 	bool client_spoke; /* client payload since the server's last reply */
 };
 
+/* Entries a tracker table holds and has evicted (context_get_stats). */
+struct ways_count {
+	uint64_t used, evicted;
+};
+
 struct context {
 	struct context_opts o;
+	struct ways_count n_src, n_dst, n_auth;
 	struct flow_table *flows;
 	struct src_ent *src;
 	struct dst_ent *dst;
@@ -232,9 +238,11 @@ static struct src_ent *src_set(const struct context *c, const __u8 a[16])
 
 /*
  * Set-associative lookup among the WAYS entries of size bytes at set; with insert, a miss
- * takes a free way, else the least recently seen one, zeroed, and sets *created.
+ * takes a free way, else the least recently seen one (counted in *n), zeroed, and sets
+ * *created.
  */
-static void *ways_get(void *set, size_t size, const __u8 a[16], bool insert, bool *created)
+static void *ways_get(void *set, size_t size, const __u8 a[16], bool insert, bool *created,
+		      struct ways_count *n)
 {
 	struct ent_head *victim = NULL;
 
@@ -256,6 +264,10 @@ static void *ways_get(void *set, size_t size, const __u8 a[16], bool insert, boo
 		if (!victim || h->last_ns < victim->last_ns)
 			victim = h;
 	}
+	if (victim->used)
+		n->evicted++;
+	else
+		n->used++;
 	memset(victim, 0, size);
 	victim->used = true;
 	memcpy(victim->addr, a, 16);
@@ -267,7 +279,7 @@ static void *ways_get(void *set, size_t size, const __u8 a[16], bool insert, boo
 /* The source entry of a (NULL if it has none). */
 static struct src_ent *src_find(struct context *c, const __u8 a[16])
 {
-	return ways_get(src_set(c, a), sizeof(struct src_ent), a, false, NULL);
+	return ways_get(src_set(c, a), sizeof(struct src_ent), a, false, NULL, NULL);
 }
 
 bool context_would_evict(const struct context *c, const __u8 a[16])
@@ -389,8 +401,8 @@ static struct track track_open(struct context *c, const struct nad_rec *r,
 		&c->dst[(size_t)(sketch_mix(sketch_addr_hash(r->daddr) ^ 0x5bd1e995) % DST_SETS) *
 			WAYS];
 
-	t.s = ways_get(src_set(c, r->saddr), sizeof(*t.s), r->saddr, true, &created);
-	t.d = ways_get(dset, sizeof(*t.d), r->daddr, true, NULL);
+	t.s = ways_get(src_set(c, r->saddr), sizeof(*t.s), r->saddr, true, &created, &c->n_src);
+	t.d = ways_get(dset, sizeof(*t.d), r->daddr, true, NULL, &c->n_dst);
 	t.dh = sketch_addr_hash(r->daddr);
 	t.sh = sketch_addr_hash(r->saddr);
 	t.k = pkt_kind(r);
@@ -699,6 +711,10 @@ static struct auth_flow *auth_get(struct context *c, uint64_t key, bool create, 
 		if (!victim || set[w].last_ns < victim->last_ns)
 			victim = &set[w];
 	}
+	if (victim->key)
+		c->n_auth.evicted++;
+	else
+		c->n_auth.used++;
 	memset(victim, 0, sizeof(*victim));
 	victim->key = key;
 	victim->last_ns = now;
@@ -812,7 +828,7 @@ static struct dst_ent *dst_find(struct context *c, const __u8 a[16])
 	struct dst_ent *set =
 		&c->dst[(size_t)(sketch_mix(sketch_addr_hash(a) ^ 0x5bd1e995) % DST_SETS) * WAYS];
 
-	return ways_get(set, sizeof(*set), a, false, NULL);
+	return ways_get(set, sizeof(*set), a, false, NULL, NULL);
 }
 
 static bool may_learn(const struct context *c, const __u8 a[16])
@@ -1323,6 +1339,18 @@ void context_tick(struct context *c, uint64_t now_ns)
 void context_flow_stats(const struct context *c, struct flow_stats *out)
 {
 	flow_get_stats(c->flows, out);
+}
+
+void context_get_stats(const struct context *c, struct context_stats *out)
+{
+	*out = (struct context_stats){
+		.src = { "sources", (uint64_t)SRC_SETS * WAYS, c->n_src.used, c->n_src.evicted, 0,
+			 (uint64_t)SRC_SETS * WAYS * sizeof(struct src_ent) },
+		.dst = { "destinations", (uint64_t)DST_SETS * WAYS, c->n_dst.used, c->n_dst.evicted,
+			 0, (uint64_t)DST_SETS * WAYS * sizeof(struct dst_ent) },
+		.auth = { "logins", (uint64_t)AUTH_SETS * WAYS, c->n_auth.used, c->n_auth.evicted,
+			  0, (uint64_t)AUTH_SETS * WAYS * sizeof(struct auth_flow) },
+	};
 }
 
 struct baseline *context_baseline(const struct context *c)

@@ -50,6 +50,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/limits.h"
 #include "features/baseline.h"
 #include "features/flow.h"
 #include "features/homenet.h"
@@ -207,6 +208,12 @@ void context_peek(struct context *c, const struct nad_rec *rec, struct context_f
 
 /* The flow table's counters (features/flow.h). */
 void context_flow_stats(const struct context *c, struct flow_stats *out);
+/* The trackers' tables (sources, destinations, login connections): cap, entries, evictions
+ * (a new entry takes the set's least recently seen one), memory. */
+struct context_stats {
+	struct limit_table src, dst, auth;
+};
+void context_get_stats(const struct context *c, struct context_stats *out);
 /* The baseline it feeds (context_opts.baseline), or NULL. */
 struct baseline *context_baseline(const struct context *c);
 

@@ -627,4 +627,7 @@ void flow_sweep(struct flow_table *t, uint64_t now, flow_event_fn fn, void *ctx)
 void flow_get_stats(const struct flow_table *t, struct flow_stats *out)
 {
 	*out = t->st;
+	out->n_pending_cap = t->unanswered.cap + t->held.cap + t->idle.cap;
+	out->n_pending = t->unanswered.n + t->held.n + t->idle.n;
+	out->pending_bytes = out->n_pending_cap * sizeof(struct timed);
 }

@@ -145,6 +145,8 @@ struct flow_stats {
 	uint64_t evicted; /* flows dropped to make room while still open */
 	uint64_t recycled; /* closed or refused flows whose way was reused */
 	uint64_t pending_full; /* requests not timed because their queue was full */
+	uint64_t n_pending_cap, n_pending; /* the three timeout queues: capacity, entries now */
+	size_t pending_bytes; /* the queues' part of memory_bytes */
 	uint64_t unanswered, held, idle; /* events reported */
 	size_t memory_bytes;
 };

@@ -403,6 +403,7 @@ static __u64 offence_ttl(struct mitigate *m, const struct addr_prefix *p, __u64 
 				if (m->offenders[i].last_ns < o->last_ns)
 					o = &m->offenders[i];
 			}
+			m->st.n_offenders_evicted++;
 		}
 		o->pfx = *p;
 		o->offences = 0;
@@ -535,8 +536,10 @@ int mitigate_allow_add(struct mitigate *m, const struct addr_prefix *p, const ch
 		if (addr_prefix_equal(&m->allow[i].pfx, &n))
 			return 0;
 	}
-	if (m->n_allow >= NAD_ALLOW_ENTRIES)
+	if (m->n_allow >= NAD_ALLOW_ENTRIES) {
+		m->st.n_allow_full++;
 		return -ENOSPC;
+	}
 	a = &m->allow[m->n_allow];
 	memset(a, 0, sizeof(*a));
 	a->pfx = n;
@@ -662,6 +665,28 @@ void mitigate_get_stats(const struct mitigate *m, struct mitigate_stats *out)
 	*out = m->st;
 }
 
+size_t mitigate_tables(const struct mitigate *m, struct limit_table *out, size_t max)
+{
+	__u32 n_targets = 0;
+
+	for (int i = 0; i < N_TARGETS; i++)
+		n_targets += m->targets[i].used;
+	const struct limit_table t[] = {
+		{ "rules", m->n_rules_cap, m->st.n_rules, 0, m->st.n_skip_cap,
+		  (uint64_t)m->n_rules_cap * sizeof(struct rule) },
+		{ "offenders", m->n_offenders_cap, m->n_offenders, m->st.n_offenders_evicted, 0,
+		  (uint64_t)m->n_offenders_cap * sizeof(struct offender) },
+		{ "flood_targets", N_TARGETS, n_targets, m->st.n_targets_evicted, 0,
+		  sizeof(m->targets) },
+		{ "allowlist", NAD_ALLOW_ENTRIES, m->n_allow, 0, m->st.n_allow_full,
+		  sizeof(m->allow) },
+	};
+	size_t n = sizeof(t) / sizeof(t[0]) < max ? sizeof(t) / sizeof(t[0]) : max;
+
+	memcpy(out, t, n * sizeof(t[0]));
+	return n;
+}
+
 /* ---- alerts ------------------------------------------------------------ */
 
 static bool qualifies(const struct mitigate *m, const struct mitigate_alert *a)
@@ -721,6 +746,8 @@ static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
 	}
 	if (!t) {
 		t = oldest;
+		if (t->used)
+			m->st.n_targets_evicted++;
 		memset(t, 0, sizeof(*t));
 		t->used = true;
 		t->key = *k;

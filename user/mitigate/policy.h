@@ -64,6 +64,7 @@
 #include <linux/types.h>
 
 #include "common/addr.h"
+#include "common/limits.h"
 #include "common/names.h"
 #include "nad_abi.h"
 
@@ -188,6 +189,9 @@ struct mitigate_stats {
 	__u64 n_skip_rate; /* rules not installed: new-rule rate cap */
 	__u64 n_skip_spoofed; /* per-source rules not installed: the rate rule covers them */
 	__u64 n_backend_errors;
+	__u64 n_offenders_evicted; /* offenders forgotten, least recently seen first, when full */
+	__u64 n_targets_evicted; /* attacked destinations forgotten, quietest first, when full */
+	__u64 n_allow_full; /* allowlist entries refused: NAD_ALLOW_ENTRIES reached */
 	__u32 n_rules; /* rules in force now */
 	__u32 n_allow; /* allowlist entries */
 };
@@ -236,6 +240,14 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a);
 int mitigate_tick(struct mitigate *m, __u64 now_ns);
 
 void mitigate_get_stats(const struct mitigate *m, struct mitigate_stats *out);
+
+/*
+ * The policy's bounded tables (common/limits.h), at most max rows: rules (max_rules;
+ * beyond, new rules are refused: n_skip_cap), offenders (4 x max_rules, the least
+ * recently seen evicted), flood_targets (64, the quietest evicted), allowlist
+ * (NAD_ALLOW_ENTRIES, refused beyond). Returns how many rows were written.
+ */
+size_t mitigate_tables(const struct mitigate *m, struct limit_table *out, size_t max);
 
 /* "install", "renew", ... */
 const char *mitigate_action_name(enum mitigate_action a);

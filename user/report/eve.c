@@ -248,6 +248,26 @@ static struct json_object *summary_counts_json(const struct alert_event *ev, str
 	return so;
 }
 
+/* The bounded tables: {"flows": {"cap": .., "used": .., "evicted": .., "refused": ..,
+ * "bytes": ..}, ...}. */
+static struct json_object *tables_json(const struct alert_summary *s)
+{
+	struct json_object *o = json_object_new_object();
+
+	for (int i = 0; i < s->n_tables; i++) {
+		const struct limit_table *t = &s->tables[i];
+		struct json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "cap", json_object_new_int64((int64_t)t->cap));
+		json_object_object_add(x, "used", json_object_new_int64((int64_t)t->used));
+		json_object_object_add(x, "evicted", json_object_new_int64((int64_t)t->evicted));
+		json_object_object_add(x, "refused", json_object_new_int64((int64_t)t->refused));
+		json_object_object_add(x, "bytes", json_object_new_int64((int64_t)t->bytes));
+		json_object_object_add(o, t->name, x);
+	}
+	return o;
+}
+
 static void summary_json(const struct eve *e, const struct alert_event *ev)
 {
 	const struct alert_summary *s = ev->summary;
@@ -301,9 +321,23 @@ static void summary_json(const struct eve *e, const struct alert_event *ev)
 		json_object_array_add(arr, c);
 	}
 	json_object_object_add(so, "campaigns", arr);
+	json_object_object_add(so, "tables", tables_json(s));
 	json_object_object_add(o, "summary", so);
 	write_json(e->o.json, o);
 	json_object_put(o);
+}
+
+/* Tables that evicted or refused entries (the others are quiet within their cap). */
+static void summary_tables_console(FILE *f, const struct alert_summary *s)
+{
+	for (int i = 0; i < s->n_tables; i++) {
+		const struct limit_table *t = &s->tables[i];
+
+		if (t->evicted || t->refused)
+			fprintf(f, "  table %s: %llu of %llu used, %llu evicted, %llu refused\n",
+				t->name, (unsigned long long)t->used, (unsigned long long)t->cap,
+				(unsigned long long)t->evicted, (unsigned long long)t->refused);
+	}
 }
 
 static void summary_console(const struct eve *e, const struct alert_event *ev)
@@ -345,6 +379,7 @@ static void summary_console(const struct eve *e, const struct alert_event *ev)
 			(unsigned long long)s->kernel_pkts, (unsigned long long)s->kernel_emitted,
 			(unsigned long long)s->kernel_shed);
 	fprintf(f, "  campaigns: %d\n", s->n_campaigns);
+	summary_tables_console(f, s);
 }
 
 void eve_on_alert(void *ctx, const struct alert_event *ev)

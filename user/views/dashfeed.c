@@ -38,10 +38,12 @@ void dashfeed_alert(struct dashstate *ds, const struct alert_event *ev)
 
 void dashfeed_engine(struct dashstate *ds, struct engine *e)
 {
+	struct limit_table t[LIMIT_MAX_TABLES];
 	bool inferred;
 	const struct profile *p = engine_profile(e, &inferred);
 
 	dashstate_set_threshold(ds, "score", engine_threshold(e));
 	if (p)
 		dashstate_set_info(ds, NULL, NULL, p->name);
+	dashstate_set_tables(ds, t, (unsigned)engine_tables(e, t, LIMIT_MAX_TABLES));
 }

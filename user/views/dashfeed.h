@@ -17,7 +17,7 @@ struct engine;
 void dashfeed_record(struct dashstate *ds, const struct nad_rec *rec);
 /* An `anomaly` start event (end records, summaries and unknown classes are ignored). */
 void dashfeed_alert(struct dashstate *ds, const struct alert_event *ev);
-/* The engine's current score threshold and profile. */
+/* The engine's current score threshold, profile and bounded tables. */
 void dashfeed_engine(struct dashstate *ds, struct engine *e);
 
 #endif

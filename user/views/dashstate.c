@@ -63,6 +63,8 @@ struct dashstate {
 	__u64 recs_lost;
 	unsigned n_thresh;
 	struct dashstate_thresh thresh[DASH_MAX_THRESH];
+	unsigned n_tables;
+	struct limit_table tables[LIMIT_MAX_TABLES];
 };
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -257,6 +259,19 @@ void dashstate_set_rules(struct dashstate *ds, const struct dashstate_rule *rule
 	pthread_mutex_unlock(&ds->mu);
 }
 
+void dashstate_set_tables(struct dashstate *ds, const struct limit_table *t, unsigned n)
+{
+	unsigned keep = n < LIMIT_MAX_TABLES ? n : LIMIT_MAX_TABLES;
+
+	pthread_mutex_lock(&ds->mu);
+	if (keep)
+		memcpy(ds->tables, t, keep * sizeof(*t));
+	for (unsigned i = 0; i < keep; i++)
+		ds->tables[i].name[LIMIT_NAME_LEN - 1] = '\0';
+	ds->n_tables = keep;
+	pthread_mutex_unlock(&ds->mu);
+}
+
 void dashstate_set_info(struct dashstate *ds, const char *iface, const char *mode,
 			const char *profile)
 {
@@ -389,6 +404,22 @@ int dashstate_snapshot(struct dashstate *ds, struct dashstate_snap *s)
 	s->recs_lost = ds->recs_lost;
 	s->n_thresh = ds->n_thresh;
 	memcpy(s->thresh, ds->thresh, ds->n_thresh * sizeof(ds->thresh[0]));
+	s->n_tables = ds->n_tables;
+	memcpy(s->tables, ds->tables, ds->n_tables * sizeof(ds->tables[0]));
+	s->tables[s->n_tables++] = (struct limit_table){
+		.name = "dash_alerts",
+		.cap = DASH_N_ALERTS,
+		.used = ds->n_alerts,
+		.evicted = ds->alerts_total > ds->n_alerts ? ds->alerts_total - ds->n_alerts : 0,
+		.bytes = sizeof(ds->alerts),
+	};
+	s->tables[s->n_tables++] = (struct limit_table){
+		.name = "dash_rules",
+		.cap = DASH_MAX_RULES,
+		.used = ds->n_rules,
+		.refused = ds->n_rules_total - ds->n_rules,
+		.bytes = sizeof(ds->rules),
+	};
 	pthread_mutex_unlock(&ds->mu);
 	return 0;
 }
@@ -690,6 +721,23 @@ static struct json_object *rules_json(const struct dashstate_snap *s)
 	return built(o, bad);
 }
 
+static struct json_object *table_at(const void *ctx, unsigned i)
+{
+	const struct limit_table *t = &((const struct dashstate_snap *)ctx)->tables[i];
+	struct json_object *o = json_object_new_object();
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "name", json_object_new_string(t->name), &bad);
+	bad |= add_u64(o, "cap", t->cap) != 0;
+	bad |= add_u64(o, "used", t->used) != 0;
+	bad |= add_u64(o, "evicted", t->evicted) != 0;
+	bad |= add_u64(o, "refused", t->refused) != 0;
+	bad |= add_u64(o, "bytes", t->bytes) != 0;
+	return built(o, bad);
+}
+
 static struct json_object *thresholds_json(const struct dashstate_snap *s)
 {
 	struct json_object *o = json_object_new_object();
@@ -726,6 +774,7 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 	put(root, "rules", rules_json(s), &bad);
 	put(root, "kernel", kernel_json(s), &bad);
 	put(root, "thresholds", thresholds_json(s), &bad);
+	put(root, "tables", array_of(table_at, s, s->n_tables), &bad);
 	if (bad) {
 		json_object_put(root);
 		errno = ENOMEM;

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/limits.h"
 #include "common/names.h"
 #include "nad_abi.h"
 
@@ -124,6 +125,11 @@ struct dashstate_snap {
 
 	unsigned n_thresh;
 	struct dashstate_thresh thresh[DASH_MAX_THRESH];
+
+	/* the bounded tables (docs/limits.md): the daemon's, then the dashboard's own lists
+	 * (dash_alerts: the latest alerts kept; dash_rules: the rules listed) */
+	unsigned n_tables;
+	struct limit_table tables[LIMIT_MAX_TABLES + 2];
 };
 
 struct dashstate;
@@ -155,6 +161,9 @@ void dashstate_set_recs_lost(struct dashstate *ds, __u64 n);
 
 /* Replaces the list of active drop rules; keeps the first DASH_MAX_RULES, counts all n. */
 void dashstate_set_rules(struct dashstate *ds, const struct dashstate_rule *rules, unsigned n);
+
+/* The daemon's bounded tables (engine_tables); at most LIMIT_MAX_TABLES are kept. */
+void dashstate_set_tables(struct dashstate *ds, const struct limit_table *t, unsigned n);
 
 /* Identity shown in the headers. NULL leaves a field unchanged. */
 void dashstate_set_info(struct dashstate *ds, const char *iface, const char *mode,

@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -65,6 +67,44 @@ static void counter(FILE *f, const char *name, const char *help, __u64 v)
 static void gauge(FILE *f, const char *name, const char *help, __u64 v)
 {
 	sample(f, name, "gauge", help, v);
+}
+
+/* One family over the bounded tables: a field of each row (off), by table. */
+static void table_family(FILE *f, const struct dashstate_snap *s, const char *name,
+			 const char *type, const char *help, size_t off)
+{
+	family(f, name, type, help);
+	for (unsigned i = 0; i < s->n_tables; i++) {
+		const struct limit_table *t = &s->tables[i];
+
+		fprintf(f, "%s{table=\"", name);
+		label_value(f, t->name);
+		fprintf(f, "\"} %llu\n",
+			(unsigned long long)*(const uint64_t *)((const char *)t + off));
+	}
+}
+
+static void tables_families(FILE *f, const struct dashstate_snap *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fam[] = {
+		{ "nadxdp_table_capacity", "gauge", "Entries a bounded table holds at most.",
+		  offsetof(struct limit_table, cap) },
+		{ "nadxdp_table_entries", "gauge", "Entries in a bounded table now.",
+		  offsetof(struct limit_table, used) },
+		{ "nadxdp_table_evictions_total", "counter",
+		  "Entries a full table dropped to make room for new ones.",
+		  offsetof(struct limit_table, evicted) },
+		{ "nadxdp_table_refusals_total", "counter",
+		  "New entries a full table did not take.", offsetof(struct limit_table, refused) },
+		{ "nadxdp_table_memory_bytes", "gauge", "Memory a bounded table holds.",
+		  offsetof(struct limit_table, bytes) },
+	};
+
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++)
+		table_family(f, s, fam[i].name, fam[i].type, fam[i].help, fam[i].off);
 }
 
 char *metrics_render(const struct dashstate_snap *s, size_t *len)
@@ -159,6 +199,9 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 		gauge(f, "nadxdp_kernel_staged_packets",
 		      "Packets whose records wait in a CPU's stage for the ring.", k->staged);
 	}
+
+	if (s->n_tables)
+		tables_families(f, s);
 
 	if (ferror(f) || fclose(f)) {
 		free(buf);
