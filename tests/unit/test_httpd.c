@@ -404,3 +404,25 @@ Test(httpd, per_ip_limit_refuses_extra_connections_until_one_closes)
 	cr_assert_eq(r.status, 200);
 	httpc_resp_free(&r);
 }
+
+Test(httpd, connections_are_a_bounded_table)
+{
+	struct limit_table t;
+	int idle[3];
+
+	start(0, 5, 0);
+	httpd_table(srv, &t);
+	cr_assert_str_eq(t.name, "http_connections");
+	cr_assert_eq(t.cap, 5);
+	cr_assert_eq(t.used, 0);
+	cr_assert_eq(t.bytes, 5 * 32 * 1024);
+	for (int i = 0; i < 3; i++) {
+		idle[i] = httpc_connect(port);
+		cr_assert_geq(idle[i], 0);
+	}
+	usleep(100000); /* let the server accept them */
+	httpd_table(srv, &t);
+	cr_assert_eq(t.used, 3, "open connections: %llu", (unsigned long long)t.used);
+	for (int i = 0; i < 3; i++)
+		close(idle[i]);
+}

@@ -301,12 +301,16 @@ static void on_record(const struct nad_rec *rec, void *ctx)
 	analyze_live_queue(d->an, rec);
 }
 
-/* The mitigation's bounded tables, after the engine's (status, /metrics, summaries). */
-static size_t mitigation_tables(void *ctx, struct limit_table *out, size_t max)
+/* The daemon's own bounded tables, after the engine's (status, /metrics, summaries): the
+ * mitigation's and the web server's. */
+static size_t daemon_tables(void *ctx, struct limit_table *out, size_t max)
 {
 	const struct daemon *d = ctx;
+	size_t n = d->mit ? mitigate_tables(d->mit, out, max) : 0;
 
-	return d->mit ? mitigate_tables(d->mit, out, max) : 0;
+	if (d->httpd && n < max)
+		httpd_table(d->httpd, &out[n++]);
+	return n;
 }
 
 /* The engine's alert events: to the dashboard, then to the mitigation. */
@@ -755,7 +759,7 @@ static int start(struct daemon *d)
 	if (!d->an)
 		return EXIT_RUNTIME;
 	engine_set_observer(analyze_live_engine(d->an), on_alert, d);
-	engine_set_tables_source(analyze_live_engine(d->an), mitigation_tables, d);
+	engine_set_tables_source(analyze_live_engine(d->an), daemon_tables, d);
 	err = start_views(d, o, &d->httpd);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;

@@ -59,6 +59,7 @@ struct httpd {
 	struct dashstate *ds;
 	struct dashstate_snap *snap;
 	unsigned short port;
+	unsigned conn_limit, mem_limit; /* as given to libmicrohttpd */
 	struct cached state, metrics;
 	struct MHD_Response *page, *not_found, *bad_method;
 };
@@ -222,6 +223,19 @@ unsigned short httpd_port(const struct httpd *h)
 	return h->port;
 }
 
+void httpd_table(const struct httpd *h, struct limit_table *out)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	*out = (struct limit_table){
+		.name = "http_connections",
+		.cap = h->conn_limit,
+		.used = info ? info->num_connections : 0,
+		.bytes = (uint64_t)h->conn_limit * h->mem_limit,
+	};
+}
+
 static int listen_socket(const char *spec, unsigned short *port)
 {
 	struct sockaddr_storage ss, bound;
@@ -280,15 +294,16 @@ struct httpd *httpd_start(struct dashstate *ds, const struct httpd_opts *o)
 		fd = -1;
 		goto fail;
 	}
+	h->conn_limit = o->conn_limit ? o->conn_limit : 64;
+	h->mem_limit = o->mem_limit ? o->mem_limit : 32 * 1024;
 	h->mhd = MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0, NULL, NULL, handle, h,
 		MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)(o->conn_limit ? o->conn_limit : 64),
+		MHD_OPTION_CONNECTION_LIMIT, h->conn_limit,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		(unsigned)(o->per_ip_limit ? o->per_ip_limit : 16),
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(o->timeout_s ? o->timeout_s : 10),
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)(o->mem_limit ? o->mem_limit : 32 * 1024),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)h->mem_limit,
 		MHD_OPTION_END);
 	if (!h->mhd) {
 		err = EIO;

@@ -19,6 +19,8 @@
 
 #include <sys/socket.h>
 
+#include "common/limits.h"
+
 struct dashstate;
 
 #define HTTPD_CACHE_MS 200
@@ -45,6 +47,13 @@ struct httpd *httpd_start(struct dashstate *ds, const struct httpd_opts *opts);
 
 /* The bound port (useful with port 0). */
 unsigned short httpd_port(const struct httpd *h);
+
+/*
+ * The server's connections as a bounded table: conn_limit, open now, and the memory their
+ * buffers may take (conn_limit x mem_limit). libmicrohttpd closes a connection beyond its
+ * limits before any callback, so refusals are not counted.
+ */
+void httpd_table(const struct httpd *h, struct limit_table *out);
 
 /* Stops the server, waits for its thread, frees. Accepts NULL. */
 void httpd_free(struct httpd *h);
