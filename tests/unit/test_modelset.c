@@ -10,6 +10,8 @@
 #include <criterion/criterion.h>
 
 #include "common/rng.h"
+#include "common/ser.h"
+#include "features/baseline.h"
 #include "ml/modelset.h"
 #include "ml/scaler.h"
 
@@ -108,6 +110,101 @@ Test(modelset, save_load_round_trip_scores_bit_identically)
 	cr_expect_eq(modelset_info(m)->epochs_run, modelset_info(model)->epochs_run);
 	cr_expect_eq(modelset_dbscan_opts(m)->min_samples, 10);
 	modelset_free(m);
+}
+
+/* A baseline of a few hosts and a service that has known some windows. */
+static struct baseline *some_baseline(void)
+{
+	struct baseline_opts o;
+	struct baseline *b;
+	__u8 a[16] = { [10] = 0xff, [11] = 0xff, 192, 168, 1, 0 };
+	uint64_t t = 1700000000ull * 1000000000ull;
+
+	baseline_opts_default(&o);
+	o.max_hosts = 64;
+	o.max_services = 64;
+	b = baseline_new(&o);
+	cr_assert_not_null(b);
+	for (int w = 0; w < 12; w++, t += 10000000000ull) {
+		for (int h = 1; h <= 3; h++) {
+			a[15] = (__u8)h;
+			baseline_host_add(baseline_host(b, a, t), BL_PKTS_OUT, 10.0 * h + w);
+			baseline_host_add(baseline_host(b, a, t), BL_BYTES_IN, 1000.0 * h);
+		}
+		baseline_svc_add(baseline_svc(b, a, 6, 443, t), BLS_REQUESTS, 4);
+	}
+	baseline_tick(b, t);
+	return b;
+}
+
+static void baseline_bytes(const struct baseline *b, struct ser_writer *w)
+{
+	ser_writer_init(w);
+	baseline_write(b, w);
+	cr_assert_eq(w->err, 0);
+}
+
+Test(modelset, baselines_follow_the_models_and_survive_save_and_load_bit_identically)
+{
+	float a_mae[N], a_if[N], b_mae[N], b_if[N];
+	struct ser_writer w1, w2;
+	struct modelset *m;
+	size_t len;
+	void *buf;
+	char err[256];
+
+	cr_expect_null(modelset_baseline(model), "a trained model has none");
+	modelset_set_baseline(model, some_baseline());
+	cr_assert_eq(modelset_save_mem(model, &buf, &len), 0);
+	m = modelset_load_mem(buf, len, D, err, sizeof(err));
+	free(buf);
+	cr_assert_not_null(m, "%s", err);
+	cr_assert_not_null(modelset_baseline(m));
+	baseline_bytes(modelset_baseline(model), &w1);
+	baseline_bytes(modelset_baseline(m), &w2);
+	cr_assert_eq(w1.len, w2.len);
+	cr_expect(!memcmp(w1.buf, w2.buf, w1.len), "the baselines section is the same");
+	score(model, a_mae, a_if);
+	score(m, b_mae, b_if);
+	cr_expect(!memcmp(a_mae, b_mae, sizeof(a_mae)) && !memcmp(a_if, b_if, sizeof(a_if)));
+	/* taken out, the model has none, and a save without them loads without them */
+	baseline_free(modelset_take_baseline(m));
+	cr_expect_null(modelset_baseline(m));
+	cr_assert_eq(modelset_save_mem(m, &buf, &len), 0);
+	modelset_free(m);
+	m = modelset_load_mem(buf, len, D, err, sizeof(err));
+	free(buf);
+	cr_assert_not_null(m, "%s", err);
+	cr_expect_null(modelset_baseline(m));
+	modelset_free(m);
+	ser_writer_release(&w1);
+	ser_writer_release(&w2);
+	modelset_set_baseline(model, NULL);
+}
+
+Test(modelset, a_cut_file_with_baselines_or_an_older_version_is_refused_in_one_line)
+{
+	struct modelset *m;
+	uint8_t *img;
+	size_t len;
+	void *buf;
+	char err[256];
+
+	/* cut in its baselines section */
+	modelset_set_baseline(model, some_baseline());
+	cr_assert_eq(modelset_save_mem(model, &buf, &len), 0);
+	modelset_set_baseline(model, NULL);
+	m = modelset_load_mem(buf, len - 1, D, err, sizeof(err));
+	cr_expect_null(m);
+	cr_expect_eq(errno, EBADMSG);
+	cr_expect_null(strchr(err, '\n'));
+	img = buf;
+	img[8] = 2; /* every file before the baselines section */
+	m = modelset_load_mem(buf, len, D, err, sizeof(err));
+	cr_expect_null(m);
+	cr_expect_eq(errno, EPROTONOSUPPORT);
+	cr_expect_str_eq(err, "model format version 2, this build reads version 3");
+	free(buf);
 }
 
 Test(modelset, truncated_file_is_refused)

@@ -395,6 +395,11 @@ void baseline_tick(struct baseline *b, uint64_t now)
 }
 
 /* The entry's level of one statistic (everything up to the last closed window is folded). */
+static double stat_high(const struct baseline_stat *st)
+{
+	return fmax(st->peak, st->mean + 3 * sqrt(fmax(st->var, 0)));
+}
+
 static bool high_of(const struct baseline *b, const struct entry *e, const struct baseline_stat *st,
 		    double *out)
 {
@@ -402,7 +407,16 @@ static bool high_of(const struct baseline *b, const struct entry *e, const struc
 
 	if (known < (int64_t)b->o.min_windows || !e->n_folded)
 		return false;
-	*out = fmax(st->peak, st->mean + 3 * sqrt(fmax(st->var, 0)));
+	*out = stat_high(st);
+	return true;
+}
+
+bool baseline_view_high(const struct baseline *b, const struct baseline_view *v, unsigned m,
+			double *out)
+{
+	if (m >= v->n_metrics || v->n_windows < b->o.min_windows)
+		return false;
+	*out = stat_high(&v->stat[m]);
 	return true;
 }
 
@@ -653,4 +667,23 @@ bad:
 	baseline_free(b);
 	errno = EBADMSG;
 	return NULL;
+}
+
+struct baseline *baseline_clone(const struct baseline *b)
+{
+	struct ser_writer w;
+	struct ser_reader r;
+	struct baseline *c = NULL;
+
+	ser_writer_init(&w);
+	baseline_write(b, &w);
+	if (w.err) {
+		errno = -w.err;
+		goto out;
+	}
+	ser_reader_init(&r, w.buf, w.len);
+	c = baseline_read(&r);
+out:
+	ser_writer_release(&w);
+	return c;
 }

@@ -123,6 +123,9 @@ bool baseline_svc_high(const struct baseline *b, const __u8 addr[16], uint8_t pr
 /* Calls fn for every host, then every service, in table order. */
 void baseline_foreach(const struct baseline *b,
 		      void (*fn)(void *ctx, const struct baseline_view *v), void *ctx);
+/* The high level of metric m of an entry baseline_foreach showed (as baseline_high). */
+bool baseline_view_high(const struct baseline *b, const struct baseline_view *v, unsigned m,
+			double *out);
 void baseline_get_counts(const struct baseline *b, struct baseline_counts *out);
 const struct baseline_opts *baseline_opts(const struct baseline *b);
 
@@ -137,5 +140,7 @@ const char *baseline_svc_metric_name(enum baseline_svc_metric m);
  */
 void baseline_write(const struct baseline *b, struct ser_writer *w);
 struct baseline *baseline_read(struct ser_reader *r);
+/* What baseline_read() would give from what baseline_write() writes now. NULL + errno. */
+struct baseline *baseline_clone(const struct baseline *b);
 
 #endif /* NAD_FEATURES_BASELINE_H */

@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "common/ser.h"
+#include "features/baseline.h"
 #include "ml/fused.h"
 #include "ml/modelset.h"
 #include "ml/scaler.h"
@@ -34,6 +35,7 @@ struct modelset {
 	float ae_threshold, ae_extreme;
 	struct dbscan_opts dbscan;
 	struct modelset_info info;
+	struct baseline *baseline; /* NULL: none in the file */
 };
 
 struct modelset_scratch {
@@ -85,6 +87,7 @@ void modelset_free(struct modelset *m)
 	scaler_free(m->scaler);
 	autoenc_free(m->ae);
 	iforest_free(m->forest);
+	baseline_free(m->baseline);
 	free(m);
 }
 
@@ -344,6 +347,25 @@ const struct iforest *modelset_iforest(const struct modelset *m)
 	return m->forest;
 }
 
+void modelset_set_baseline(struct modelset *m, struct baseline *b)
+{
+	baseline_free(m->baseline);
+	m->baseline = b;
+}
+
+const struct baseline *modelset_baseline(const struct modelset *m)
+{
+	return m->baseline;
+}
+
+struct baseline *modelset_take_baseline(struct modelset *m)
+{
+	struct baseline *b = m->baseline;
+
+	m->baseline = NULL;
+	return b;
+}
+
 /* ---- File image ----------------------------------------------------------------------- */
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -380,7 +402,7 @@ static uint32_t file_crc(const uint8_t *img, size_t len)
 	return (uint32_t)crc32(c, img + HEADER_BYTES, (uInt)(len - HEADER_BYTES));
 }
 
-static void write_payload(const struct modelset *m, struct ser_writer *w)
+static void write_payload(const struct modelset *m, const struct baseline *b, struct ser_writer *w)
 {
 	const struct modelset_info *in = &m->info;
 
@@ -404,9 +426,13 @@ static void write_payload(const struct modelset *m, struct ser_writer *w)
 	scaler_write(m->scaler, w);
 	autoenc_write(m->ae, w);
 	iforest_write(m->forest, w);
+	/* Version 3: the baselines section, after a presence flag. */
+	ser_put_u8(w, b != NULL);
+	if (b)
+		baseline_write(b, w);
 }
 
-int modelset_save_mem(const struct modelset *m, void **buf, size_t *len)
+static int save_mem(const struct modelset *m, const struct baseline *b, void **buf, size_t *len)
 {
 	struct ser_writer w;
 	uLongf clen;
@@ -414,7 +440,7 @@ int modelset_save_mem(const struct modelset *m, void **buf, size_t *len)
 	int ret = -ENOMEM;
 
 	ser_writer_init(&w);
-	write_payload(m, &w);
+	write_payload(m, b, &w);
 	if (w.err) {
 		ret = w.err;
 		goto out;
@@ -442,14 +468,25 @@ out:
 	return ret;
 }
 
+int modelset_save_mem(const struct modelset *m, void **buf, size_t *len)
+{
+	return save_mem(m, m->baseline, buf, len);
+}
+
 int modelset_save(const struct modelset *m, const char *path)
+{
+	return modelset_save_with_baseline(m, m->baseline, path);
+}
+
+int modelset_save_with_baseline(const struct modelset *m, const struct baseline *b,
+				const char *path)
 {
 	size_t len, plen = strlen(path);
 	char *tmp = NULL;
 	void *img = NULL;
 	int fd = -1, ret;
 
-	ret = modelset_save_mem(m, &img, &len);
+	ret = save_mem(m, b, &img, &len);
 	if (ret)
 		return ret;
 	ret = -ENOMEM;
@@ -507,6 +544,19 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+/* The baselines section: 0, or -1 when it is malformed. */
+static int read_baseline(struct ser_reader *r, struct modelset *m)
+{
+	uint8_t present = ser_get_u8(r);
+
+	if (r->err || present > 1)
+		return -1;
+	if (!present)
+		return 0;
+	m->baseline = baseline_read(r);
+	return m->baseline && !r->err ? 0 : -1;
 }
 
 static struct modelset *read_payload(struct ser_reader *r, size_t expect_d, char *err,
@@ -571,6 +621,10 @@ static struct modelset *read_payload(struct ser_reader *r, size_t expect_d, char
 	m->forest = iforest_read(r);
 	if (!m->forest || iforest_dim(m->forest) != d) {
 		set_err(err, errlen, "corrupt payload: bad isolation forest");
+		goto fail;
+	}
+	if (read_baseline(r, m)) {
+		set_err(err, errlen, "corrupt payload: bad baselines section");
 		goto fail;
 	}
 	if (r->pos != r->len) {

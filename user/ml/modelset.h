@@ -2,7 +2,8 @@
 /*
  * ml/modelset.h - the bundle the detection engine uses: the robust scaler, the
  * autoencoder, the Isolation Forest, their thresholds, the DBSCAN settings,
- * the feature names and the training summary, saved as one file.
+ * the feature names and the training summary, saved as one file; and, optionally, the
+ * site's per-host baselines (features/baseline.h) the engine compares with.
  *
  * Scoring takes raw (unscaled) feature rows; the scaler is applied inside.
  *   ae_mae    mean absolute reconstruction error; anomalous when > modelset_ae_threshold(),
@@ -26,10 +27,11 @@
 #include "ml/dbscan.h"
 #include "ml/iforest.h"
 
-#define MODELSET_FORMAT_VERSION 2
-/* The file name inside a --models DIR, and the default model path. */
+struct baseline;
+
+#define MODELSET_FORMAT_VERSION 3
+/* The file name inside a --models DIR (live, by default, the state directory, cli/run.h). */
 #define MODELSET_FILE_NAME "nadxdp.model"
-#define MODELSET_DEFAULT_PATH "/var/lib/nadxdp/nadxdp.model"
 /* Fewer training rows than this are refused (-EINVAL). */
 #define MODELSET_MIN_ROWS 20
 
@@ -107,6 +109,9 @@ void modelset_score(const struct modelset *m, const float *X, size_t n, struct m
 /* Writes m to path atomically (a temporary file in the same directory, then rename).
  * Returns 0 or -errno. */
 int modelset_save(const struct modelset *m, const char *path);
+/* The same with the baselines b (NULL: none) instead of m's own. */
+int modelset_save_with_baseline(const struct modelset *m, const struct baseline *b,
+				const char *path);
 
 /*
  * Reads a model file. expect_d: the number of features the caller will score (0 accepts
@@ -136,6 +141,15 @@ const struct modelset_info *modelset_info(const struct modelset *m);
 const struct scaler *modelset_scaler(const struct modelset *m);
 const struct autoenc *modelset_autoenc(const struct modelset *m);
 const struct iforest *modelset_iforest(const struct modelset *m);
+
+/*
+ * The baselines saved with the model (version 3's baselines section, after the models):
+ * set (ownership taken; NULL removes them, freeing the old ones), read, or taken out
+ * (the caller owns them; the model keeps none). A model trained by modelset_train has none.
+ */
+void modelset_set_baseline(struct modelset *m, struct baseline *b);
+const struct baseline *modelset_baseline(const struct modelset *m);
+struct baseline *modelset_take_baseline(struct modelset *m);
 
 /* The default model embedded in the binary (ml/default_model.c, models/default.model). */
 extern const unsigned char nad_default_model[];
