@@ -122,16 +122,22 @@ static void bed_up(void)
 		     "nginx answers the benign client");
 }
 
+/*
+ * With a state directory (state_dir set): no --models and no --no-train, the default state
+ * directory replaced through NADXDP_STATE_DIR; else --models workdir --no-train.
+ */
+static const char *state_dir;
+
 /* nadxdp on the monitored interface with EVE lines in workdir/eve.json, plus extra options. */
 static void start_daemon(const char *duration, const char *const *extra)
 {
 	char *argv[32] = {
 		"nsenter", "--net=/run/netns/" TB_MON_NS, "--", (char *)cmd_nadxdp_bin(), "run",
-		TB_MON_IF, "--duration", (char *)duration, "--log", NULL, "--models", workdir,
-		"--no-train", "--summary-interval", "0",
+		TB_MON_IF, "--duration", (char *)duration, "--log", NULL, "--summary-interval", "0",
+		"--models", workdir, "--no-train",
 	};
 	static char log[256];
-	int n = 15;
+	int n = state_dir ? 12 : 15;
 
 	snprintf(log, sizeof(log), "%s", wpath("eve.json"));
 	argv[9] = log;
@@ -145,6 +151,8 @@ static void start_daemon(const char *duration, const char *const *extra)
 		if (!freopen(wpath("daemon.log"), "w", stdout))
 			_exit(126);
 		dup2(fileno(stdout), 2);
+		if (state_dir)
+			setenv("NADXDP_STATE_DIR", state_dir, 1);
 		execvp("nsenter", argv);
 		_exit(127);
 	}
@@ -400,6 +408,58 @@ Test(live, syn_flood_is_alerted_blocked_in_xdp_and_benign_clients_are_served, .t
 	fprintf(stderr, "live syn flood: rule hits %llu, benign %.1f %% of %d requests\n",
 		(unsigned long long)hits, 100 * ok, n);
 	json_object_put(ev);
+}
+
+/*
+ * A fresh install: no state directory yet. The first start makes it (0700), detects with
+ * the embedded model (a SYN flood is alerted) while it learns the site from the first
+ * packets, leaving the flooding source out, and saves the model with its baselines.
+ */
+Test(live, first_start_makes_the_state_dir_learns_and_saves_while_detecting, .timeout = 180)
+{
+	const char *const extra[] = { "--train-packets", "400", "--no-mitigate", NULL };
+	char *log, dir[128];
+	struct json_object *ev;
+	struct stat st;
+	int n;
+
+	bed_up();
+	snprintf(dir, sizeof(dir), "%s/state", workdir);
+	state_dir = dir;
+	start_daemon("60", extra);
+	state_dir = NULL;
+	cr_assert_eq(stat(dir, &st), 0, "the state directory is made: %s", slurp(wpath("daemon.log")));
+	cr_expect(S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0700, "mode %o", st.st_mode);
+	flood_with_benign("-S -p 80", 2, &n);
+	/*
+	 * Benign traffic for 12 s more: the model is saved once it has learned, and the
+	 * baselines keep 10-s windows of the record clock only once one has closed.
+	 */
+	for (int i = 0; i < 120; i++) {
+		tb_sh(NSX(TB_CLI_NS) "curl -sf -m 1 -o /dev/null http://" MON_IP "/");
+		usleep(100000);
+	}
+	cr_expect_eq(access(wpath("state/nadxdp.model"), F_OK), 0, "the model is saved");
+	stop_daemon();
+	log = slurp(wpath("daemon.log"));
+	cr_expect(strstr(log, "Created the models directory") && strstr(log, "embedded") &&
+			  strstr(log, "Learned the site from") &&
+			  strstr(log, "with the baselines learned"),
+		  "%s", log);
+	free(log);
+	ev = eve_lines();
+	cr_expect(has_dos_alert(ev, ATK_IP), "the embedded model's engine alerts meanwhile");
+	json_object_put(ev);
+	/* the saved model has the monitored host's baselines */
+	{
+		char *argv[] = { (char *)cmd_nadxdp_bin(), "baseline", "--models", dir, NULL };
+		struct cmd_result r;
+
+		cr_assert_eq(cmd_run(argv, &r), 0);
+		cr_expect_eq(r.status, 0, "%s", r.err);
+		cr_expect(strstr(r.out, "host " MON_IP ":") != NULL, "%s", r.out);
+		cmd_result_free(&r);
+	}
 }
 
 Test(live, spoofed_syn_flood_gets_a_rate_rule_not_per_source_rules, .timeout = 180)

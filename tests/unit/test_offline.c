@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_offline.c - `nadxdp features` as a user runs it (the built binary,
- * NADXDP_BIN), and features_capture_matrix() in process.
+ * test_offline.c - `nadxdp features` (and --vector) as a user runs it (the built binary,
+ * NADXDP_BIN).
  *
  * Reference numbers come from Wireshark's capinfos/tshark on the bundled
  * captures (tests/data/PROVENANCE.md), not from nadxdp itself.
@@ -342,39 +342,74 @@ Test(offline, unwritable_output_exits_1_in_one_line)
 	cmd_result_free(&r);
 }
 
-Test(offline, feature_matrix_has_one_row_per_packet_and_matches_the_csv)
+/* The CSV body's rows, past ts and dir, as text (each line's tail after the second comma). */
+static const char *row_tail(const char *line)
 {
-	struct cmd_result r = features("--pcap", cmd_repo_path(SSH_PCAP), NULL, NULL);
-	const char *line;
-	size_t n_rows = 0;
-	float *X = NULL;
-
-	cr_assert_eq(features_capture_matrix(cmd_repo_path(SSH_PCAP), &X, &n_rows), 0);
-	cr_assert_eq(n_rows, SSH_N_PKTS);
-	/* each CSV row, past ts and dir, is the matrix row printed with %.9g */
-	line = r.out + strlen(header);
-	for (size_t i = 0; i < n_rows; i++) {
-		const char *p = strchr(strchr(line, ',') + 1, ',') + 1;
-
-		for (int j = 0; j < FEAT_N_BASE; j++) {
-			char *end;
-			float v = strtof(p, &end);
-
-			cr_assert_eq(v, X[i * FEAT_N_BASE + j], "row %zu col %d", i, j);
-			p = end + 1;
-		}
-		line = strchr(line, '\n') + 1;
-	}
-	free(X);
-	cmd_result_free(&r);
+	return strchr(strchr(line, ',') + 1, ',') + 1;
 }
 
-Test(offline, feature_matrix_refuses_a_missing_file)
+Test(offline, vector_rows_extend_the_twelve_and_are_the_detectors_vectors)
 {
-	size_t n_rows = 7;
-	float *X = (float *)1;
+	struct cmd_result t = features("--pcap", cmd_repo_path(SSH_PCAP), NULL, NULL);
+	struct cmd_result v = features("--pcap", cmd_repo_path(SSH_PCAP), "--vector", NULL);
+	char path[128], *argv[10], *csv;
+	const char *lt, *lv, *lc;
+	struct cmd_result d;
+	size_t len;
+	FILE *f;
 
-	cr_expect_eq(features_capture_matrix("/nonexistent/x.pcap", &X, &n_rows), -ENOENT);
-	cr_expect_null(X);
-	cr_expect_eq(n_rows, 0);
+	cr_assert_eq(v.status, 0, "stderr: %s", v.err);
+	lv = strchr(v.out, '\n') + 1;
+	cr_expect(!strncmp(v.out, header, strlen(header) - 1), "header: %.200s", v.out);
+	cr_expect_eq(cmd_count_lines(v.out), SSH_N_PKTS + 1);
+	/* the first twelve columns are the twelve features */
+	lt = t.out + strlen(header);
+	for (size_t i = 0; i < SSH_N_PKTS; i++) {
+		const char *a = row_tail(lt), *b = row_tail(lv);
+		size_t n = strcspn(a, "\n");
+
+		cr_assert(!strncmp(a, b, n) && b[n] == ',', "row %zu: %.*s vs %.*s", i, (int)n, a,
+			  (int)strcspn(b, "\n"), b);
+		lt = strchr(lt, '\n') + 1;
+		lv = strchr(lv, '\n') + 1;
+	}
+	/* and the rows are what the detector writes with --vectors-out */
+	snprintf(path, sizeof(path), "%s/v.csv", tmpdir);
+	argv[0] = (char *)cmd_nadxdp_bin();
+	argv[1] = "--pcap";
+	argv[2] = (char *)cmd_repo_path(SSH_PCAP);
+	argv[3] = "--vectors-out";
+	argv[4] = path;
+	argv[5] = "--quiet";
+	argv[6] = NULL;
+	cr_assert_eq(cmd_run(argv, &d), 0);
+	cr_assert_eq(d.status, 0, "stderr: %s", d.err);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	csv = cmd_slurp(fileno(f), &len);
+	fclose(f);
+	lv = strchr(v.out, '\n') + 1;
+	lc = strchr(csv, '\n') + 1;
+	for (size_t i = 0; i < SSH_N_PKTS; i++) {
+		const char *b = row_tail(lv);
+		size_t n = strcspn(lc, "\n");
+
+		cr_assert(!strncmp(lc, b, n) && b[n] == '\n', "row %zu", i);
+		lc += n + 1;
+		lv = strchr(lv, '\n') + 1;
+	}
+	free(csv);
+	cmd_result_free(&d);
+	cmd_result_free(&t);
+	cmd_result_free(&v);
+}
+
+Test(offline, vector_rows_of_a_missing_file_are_refused_in_one_line)
+{
+	struct cmd_result r = features("--pcap", "/nonexistent/x.pcap", "--vector", NULL);
+
+	cr_expect_eq(r.status, 1);
+	cr_expect_eq(cmd_count_lines(r.err), 1, "stderr: %s", r.err);
+	cr_expect_eq(r.out[0], 0, "stdout: %s", r.out);
+	cmd_result_free(&r);
 }

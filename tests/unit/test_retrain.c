@@ -38,3 +38,136 @@ Test(retrain, inline_initial_training_publishes_a_model_after_the_rows)
 	retrain_free(r);
 	modelswap_free(h);
 }
+
+static void tiny_opts(struct modelset_opts *mo)
+{
+	modelset_opts_default(mo);
+	mo->ae.epochs = 3;
+	mo->forest.n_trees = 20;
+	modelset_opts_seed(mo, 3);
+}
+
+/* n rows of a smooth cloud: row i has values spread over i. */
+static void cloud(float *X, size_t n, uint64_t seed)
+{
+	uint64_t s = seed;
+
+	for (size_t i = 0; i < n * D; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		X[i] = (float)((s >> 40) % 1000) / 100.0f;
+	}
+}
+
+Test(retrain, a_retrain_that_flags_more_held_out_rows_than_the_current_model_is_dropped)
+{
+	static const char *const names[D] = { "a", "b", "c", "d" };
+	static float X[1000 * D], held[100 * D];
+	struct modelset *cur, *bad;
+	struct retrain_verdict v;
+	struct modelset_opts mo;
+
+	tiny_opts(&mo);
+	cloud(X, 1000, 1);
+	cur = modelset_train(X, 1000, D, names, &mo, NULL, NULL);
+	cr_assert_not_null(cur);
+	/* held-out rows from the same cloud: the current model flags about its aim */
+	cloud(held, 100, 2);
+	/* a candidate that saw only a corner of it (a buffer of near-identical rows) */
+	for (size_t i = 0; i < 1000 * D; i++)
+		X[i] = 0.01f * (float)(i % 7);
+	bad = modelset_train(X, 1000, D, names, &mo, NULL, NULL);
+	cr_assert_not_null(bad);
+	cr_assert_eq(retrain_judge(cur, bad, held, 100, &v), 0);
+	cr_expect_gt(v.new_share, v.cur_share);
+	cr_expect_gt(v.new_share, RETRAIN_JUDGE_SLACK * v.aim);
+	cr_expect_not(v.keep_new, "new %.2f, current %.2f", v.new_share, v.cur_share);
+	/* the other way round the new model is better: it goes in */
+	cr_assert_eq(retrain_judge(bad, cur, held, 100, &v), 0);
+	cr_expect(v.keep_new, "new %.2f, current %.2f", v.new_share, v.cur_share);
+	/* without a current model, any model goes in */
+	cr_assert_eq(retrain_judge(NULL, bad, held, 100, &v), 0);
+	cr_expect(v.keep_new);
+	modelset_free(cur);
+	modelset_free(bad);
+}
+
+Test(retrain, input_that_ends_early_trains_on_what_there_is_and_counts_what_it_skipped)
+{
+	static const char *const names[D] = { "a", "b", "c", "d" };
+	struct modelswap *h = modelswap_new(NULL);
+	struct modelset_opts mo;
+	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 500, .initial_rows = 400,
+				  .seed = 1, .model_opts = &mo };
+	struct retrain *r;
+	float v[D] = { 1, 2, 3, 4 };
+
+	tiny_opts(&mo);
+	r = retrain_new(&o, h);
+	cr_assert_not_null(r);
+	for (int i = 0; i < 10; i++) {
+		v[1] = (float)i;
+		retrain_offer(r, v);
+		retrain_skip(r);
+	}
+	cr_expect_eq(retrain_finish(r), 0, "10 rows are too few");
+	cr_expect(retrain_initial_pending(r));
+	for (int i = 0; i < 40; i++) {
+		v[2] = (float)i;
+		retrain_offer(r, v);
+	}
+	cr_expect_eq(retrain_n_skipped(r), 10);
+	cr_expect_eq(retrain_finish(r), 1);
+	cr_expect_not(retrain_initial_pending(r));
+	cr_expect_eq(retrain_n_initial(r), 50);
+	cr_expect_eq(retrain_n_trained(r), 1);
+	retrain_skip(r); /* after the initial training nothing more is counted */
+	cr_expect_eq(retrain_n_skipped(r), 10);
+	cr_expect_eq(retrain_finish(r), 0, "nothing due any more");
+	retrain_free(r);
+	modelswap_free(h);
+}
+
+/*
+ * Through the public path (the reservoir is in random order, so its held-out rows look
+ * like its training rows; a_retrain_that_flags_more... covers the dropping): traffic that
+ * changed makes the model in use flag the held-out rows, and the retrain goes in.
+ */
+Test(retrain, a_periodic_retrain_on_changed_traffic_is_judged_and_swapped_in)
+{
+	static const char *const names[D] = { "a", "b", "c", "d" };
+	static float X[1000 * D];
+	struct modelswap *h = modelswap_new(NULL);
+	struct modelset_opts mo;
+	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 1000,
+				  .initial_rows = 1000, .interval_s = 10, .seed = 1,
+				  .model_opts = &mo };
+	const struct modelset *first, *now;
+	struct retrain *r;
+	int slot;
+
+	tiny_opts(&mo);
+	r = retrain_new(&o, h);
+	cr_assert_not_null(r);
+	slot = modelswap_reader_add(h);
+	cloud(X, 1000, 1);
+	for (int i = 0; i < 1000; i++)
+		retrain_offer(r, &X[i * D]);
+	cr_assert_eq(retrain_tick(r, 1000000000ull), 1);
+	first = modelswap_acquire(h, slot, NULL);
+	modelswap_release(h, slot);
+	cloud(X, 1000, 2);
+	for (int i = 0; i < 1000 * D; i++)
+		X[i] += 50; /* the same shape, elsewhere */
+	for (int k = 0; k < 5; k++)
+		for (int i = 0; i < 1000; i++)
+			retrain_offer(r, &X[i * D]);
+	cr_expect_eq(retrain_tick(r, 5000000000ull), 0, "not due before the interval");
+	cr_expect_eq(retrain_tick(r, 20000000000ull), 1);
+	cr_expect_eq(retrain_n_trained(r), 2);
+	now = modelswap_acquire(h, slot, NULL);
+	cr_expect_neq(now, first);
+	cr_expect_eq(modelset_info(now)->n_rows, 900, "every 10th of 1000 rows held out");
+	modelswap_release(h, slot);
+	retrain_free(r);
+	modelswap_free(h);
+}

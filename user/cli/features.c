@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * cli/features.c - `nadxdp features`: one CSV row of features per packet of a capture; and
- * the same features as one matrix for `nadxdp train --pcap`.
+ * cli/features.c - `nadxdp features`: one CSV row of features (or, --vector, of the model
+ * vector) per packet of a capture.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -13,11 +13,14 @@
 #include "capture/pcapsrc.h"
 #include "cli/cli.h"
 #include "cli/features.h"
+#include "cli/pipeline.h"
 #include "features/features.h"
+#include "features/vector.h"
 
 struct features_cmd_opts {
 	const char *pcap;
 	const char *out;
+	bool vector;
 };
 
 static void defaults(void *o)
@@ -30,15 +33,21 @@ static const struct opts_entry rows[] = {
 	  OPTS_FIELD(struct features_cmd_opts, pcap) },
 	{ "out", 'o', OPTS_STRING, "FILE", "write the CSV here instead of stdout",
 	  OPTS_FIELD(struct features_cmd_opts, out) },
+	{ "vector", 0, OPTS_FLAG,
+	  .help = "the full model vector, as the detector computes it (the home net inferred, "
+		  "per-source context), instead of the twelve features",
+	  OPTS_FIELD(struct features_cmd_opts, vector) },
 	{ "help", 'h', OPTS_HELP, .help = "this text" },
 	{ NULL },
 };
 
 const struct opts_cmd features_opts = {
 	.name = "features",
-	.synopsis = "nadxdp features --pcap FILE [--out FILE.csv]",
-	.description = "One CSV row of the twelve features per packet of a capture (pcap, pcapng,\n"
-		       "optionally gzip-compressed). Writes to stdout unless --out is given.\n",
+	.synopsis = "nadxdp features --pcap FILE [--vector] [--out FILE.csv]",
+	.description =
+		"One CSV row of the twelve features (--vector: of the model vector) per packet\n"
+		"of a capture (pcap, pcapng, optionally gzip-compressed). Writes to stdout\n"
+		"unless --out is given.\n",
 	.entries = rows,
 	.size = sizeof(struct features_cmd_opts),
 	.defaults = defaults,
@@ -64,17 +73,36 @@ static int csv_row(const struct nad_rec *rec, void *ctx)
 	return 0;
 }
 
-/* The header and a row per packet: 0, 1 after a write error (c->write_errno), or -errno. */
-static int write_csv(struct csv_ctx *c, struct pcapsrc *src)
+static void vector_row(void *ctx, const struct nad_rec *rec, const float *v)
+{
+	struct csv_ctx *c = ctx;
+
+	if (!c->write_errno &&
+	    features_write_csv_row_n(c->out, rec->ts_ns, rec->dir, v, VECTOR_DIM))
+		c->write_errno = errno ? errno : EIO;
+}
+
+/*
+ * The header and a row per packet: 0, 1 after a write error (c->write_errno), or -errno.
+ * --vector: the rows come from the detector's pipeline (cli/pipeline.h).
+ */
+static int write_csv(struct csv_ctx *c, struct pcapsrc *src, const char *pcap, bool vector)
 {
 	int ret;
 
 	errno = 0;
-	if (features_write_csv_header(c->out)) {
+	if (vector ? features_write_csv_header_n(c->out, vector_names, VECTOR_DIM) :
+		     features_write_csv_header(c->out)) {
 		c->write_errno = errno ? errno : EIO;
 		return 1;
 	}
-	ret = offline_walk(src, csv_row, c);
+	if (vector) {
+		ret = analyze_vectors(pcap, vector_row, c, NULL);
+		if (c->write_errno)
+			return 1;
+	} else {
+		ret = offline_walk(src, csv_row, c);
+	}
 	if (!ret && fflush(c->out)) {
 		c->write_errno = errno;
 		ret = 1;
@@ -110,7 +138,7 @@ int features_cmd(int argc, char **argv)
 		pr_warn("cannot write %s: %s\n", o.out, strerror(errno));
 		goto cleanup;
 	}
-	ret = write_csv(&c, src);
+	ret = write_csv(&c, src, o.pcap, o.vector);
 	if (ret > 0)
 		pr_warn("cannot write %s: %s\n", o.out ? o.out : "stdout", strerror(c.write_errno));
 	else if (!ret)
@@ -123,63 +151,4 @@ cleanup:
 	pcapsrc_free(src);
 	features_free(c.feat);
 	return exit_code;
-}
-
-/* ---- the feature matrix of a capture (for `nadxdp train --pcap`) ---------------------- */
-
-struct matrix_ctx {
-	struct features *feat;
-	float *X;
-	size_t n_rows, cap_rows;
-};
-
-static int matrix_row(const struct nad_rec *rec, void *ctx)
-{
-	struct matrix_ctx *m = ctx;
-
-	if (m->n_rows == m->cap_rows) {
-		size_t cap = m->cap_rows ? m->cap_rows * 2 : 4096;
-		float *X;
-
-		if (cap > SIZE_MAX / (FEAT_N_BASE * sizeof(float)))
-			return -EOVERFLOW;
-		X = realloc(m->X, cap * FEAT_N_BASE * sizeof(float));
-		if (!X)
-			return -ENOMEM;
-		m->X = X;
-		m->cap_rows = cap;
-	}
-	features_extract(m->feat, rec, m->X + m->n_rows * FEAT_N_BASE);
-	m->n_rows++;
-	return 0;
-}
-
-int features_capture_matrix(const char *path, float **X, size_t *n_rows)
-{
-	struct matrix_ctx m = { 0 };
-	int ret;
-
-	*X = NULL;
-	*n_rows = 0;
-	m.feat = features_new();
-	if (!m.feat) {
-		ret = -errno;
-		pr_warn("%s: %s\n", path, strerror(-ret));
-		return ret;
-	}
-	ret = offline_for_each(path, matrix_row, &m);
-	if (ret == -ENOMEM || ret == -EOVERFLOW)
-		pr_warn("%s: feature matrix: %s\n", path, strerror(-ret));
-	if (!ret && m.n_rows == 0) {
-		pr_warn("%s: the capture holds no packets\n", path);
-		ret = -ENODATA;
-	}
-	features_free(m.feat);
-	if (ret) {
-		free(m.X);
-		return ret;
-	}
-	*X = m.X;
-	*n_rows = m.n_rows;
-	return 0;
 }

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/manpage.h"
+#include "cli/run.h"
 
 /* Text for roff: backslashes and hyphens escaped, a '.' or '\'' at a line start guarded. */
 static void roff(FILE *f, const char *s)
@@ -173,8 +174,8 @@ static int page8(const struct cli_command *cmds, size_t n_cmds, FILE *f)
 	}
 	fputs(".SH FILES\n"
 	      ".TP\n" CONFIG_DEFAULT_PATH "\nthe settings of \\fBnadxdp run\\fR, nadxdp.conf(5).\n"
-	      ".TP\n/var/lib/nadxdp\nthe models (\\fB\\-\\-models\\fR), when the directory "
-	      "exists.\n"
+	      ".TP\n" RUN_STATE_DIR "\nthe state directory: the site's model and baselines "
+	      "(\\fB\\-\\-models\\fR overrides it), created with mode 0700 when missing.\n"
 	      ".TP\n/run/nadxdp\nthe instance lock, the instance file and the dashboard state "
 	      "(\\fBnadxdp top\\fR).\n"
 	      ".TP\n/sys/fs/bpf/nadxdp\nthe pinned maps: counters (\\fBnadxdp status\\fR) and "

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ struct analyze_live {
 	struct eve *eve; /* the EVE and console output of the engine's events */
 	FILE *log;
 	FILE *vec;
+	const struct analyze_observer *obs; /* offline: its vector callback */
 	uint64_t n_recs;
 	bool training;
 	unsigned long next_progress;
@@ -92,10 +94,32 @@ static int neg_errno(void)
 	return errno ? -errno : -EINVAL;
 }
 
+/* DIR, created with mode 0700 when it is missing: 0 or -errno (logged). */
+static int models_dir(const char *dir)
+{
+	struct stat st;
+
+	if (!stat(dir, &st)) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		pr_warn("Models directory %s is not a directory\n", dir);
+		return -ENOTDIR;
+	}
+	if (errno != ENOENT || mkdir(dir, 0700)) {
+		int e = neg_errno();
+
+		pr_warn("Failed to create the models directory %s: %s\n", dir, strerror(-e));
+		return e;
+	}
+	pr_info("Created the models directory %s (mode 0700)\n", dir);
+	return 0;
+}
+
 /*
  * The model DIR holds, else the embedded default (*m NULL if that is unusable too: rules
  * only). *need_train: DIR has none and training is allowed. 0, or -errno for a model
- * file that is there but unreadable or of other features (logged).
+ * file that is there but unreadable or of other features, or a DIR that cannot be made
+ * (logged).
  */
 static int load_model(struct analyze_live *a, struct modelset **m, bool *need_train)
 {
@@ -106,6 +130,10 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	*m = NULL;
 	*need_train = false;
 	if (o->models_dir) {
+		int derr = models_dir(o->models_dir);
+
+		if (derr)
+			return derr;
 		snprintf(a->model_path, sizeof(a->model_path), "%s/%s", o->models_dir,
 			 MODELSET_FILE_NAME);
 		*m = modelset_load(a->model_path, VECTOR_DIM, err, sizeof(err));
@@ -127,6 +155,8 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	if (*m)
 		return 0;
 	*m = len ? modelset_load_mem(nad_default_model, len, VECTOR_DIM, err, sizeof(err)) : NULL;
+	if (*m)
+		modelset_set_baseline(*m, NULL); /* a site's baselines are not the default's */
 	if (*m && !names_match(*m, err, sizeof(err))) {
 		modelset_free(*m);
 		*m = NULL;
@@ -138,6 +168,14 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	else
 		pr_info("Using the embedded default model\n");
 	return 0;
+}
+
+/* The baselines to save with a model: a copy of the engine's (retrain.h). */
+static struct baseline *snapshot_baseline(void *ctx)
+{
+	struct analyze_live *a = ctx;
+
+	return a->baseline ? baseline_clone(a->baseline) : NULL;
 }
 
 /* Initial training (need_train) and periodic retraining into a->hold: 0 or -errno. */
@@ -154,6 +192,8 @@ static int start_retrain(struct analyze_live *a, bool need_train, bool live)
 		.background = live,
 		.seed = 42,
 		.model_opts = &a->model_opts,
+		.snapshot = snapshot_baseline,
+		.snapshot_ctx = a,
 	};
 
 	modelset_opts_default(&a->model_opts);
@@ -164,9 +204,10 @@ static int start_retrain(struct analyze_live *a, bool need_train, bool live)
 	if (!a->retrain)
 		return neg_errno();
 	a->training = need_train;
-	a->next_progress = o->train_packets / 10;
+	a->next_progress = o->train_packets / 10 ?: 1;
 	if (need_train)
-		pr_info("No model in %s: learning a baseline from the first %lu packets\n",
+		pr_info("No model in %s: learning the site from the first %lu packets (sources "
+			"under alert left out); the embedded model detects meanwhile\n",
 			o->models_dir, o->train_packets);
 	return 0;
 }
@@ -242,9 +283,13 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 	if (!a)
 		return NULL;
 	a->o = *o;
-	err = load_model(a, &m, &need_train);
+	m = NULL;
+	need_train = false;
+	err = o->no_model ? 0 : load_model(a, &m, &need_train);
 	if (err)
 		goto fail;
+	/* The baselines saved with the site's model carry on; else they start empty. */
+	a->baseline = m ? modelset_take_baseline(m) : NULL;
 	a->hold = modelswap_new(m);
 	if (!a->hold) {
 		err = neg_errno();
@@ -256,8 +301,16 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 		if (err)
 			goto fail;
 	}
-	baseline_opts_default(&bo);
-	a->baseline = baseline_new(&bo);
+	if (a->baseline) {
+		struct baseline_counts c;
+
+		baseline_get_counts(a->baseline, &c);
+		pr_info("Baselines of %llu hosts and %llu services loaded with the model\n",
+			(unsigned long long)c.n_hosts, (unsigned long long)c.n_services);
+	} else {
+		baseline_opts_default(&bo);
+		a->baseline = baseline_new(&bo);
+	}
 	err = a->baseline ? open_outputs(a) : neg_errno();
 	if (!err)
 		err = start_engine(a, live);
@@ -279,25 +332,55 @@ struct analyze_live *analyze_live_new(const struct analyze_opts *o)
 	return setup(o, true);
 }
 
-/* Per-record bookkeeping after the engine saw it: the vectors file, training progress. */
-static void after_record(struct analyze_live *a, const float *v)
+/*
+ * "13494 of 20000 packets (67%), 3000 left out (sources under alert)" into buf: the
+ * initial training's rows so far, or the rows it took once it started.
+ */
+static void learnt(const struct analyze_live *a, char *buf, size_t len)
 {
+	uint64_t n = retrain_initial_pending(a->retrain) ? retrain_n_rows(a->retrain) :
+							   retrain_n_initial(a->retrain);
+	uint64_t skipped = retrain_n_skipped(a->retrain);
+	int k = snprintf(buf, len, "%llu of %lu packets (%.0f%%)", (unsigned long long)n,
+			 a->o.train_packets, 100.0 * (double)n / a->o.train_packets);
+
+	if (skipped && k > 0 && (size_t)k < len)
+		snprintf(buf + k, len - k, ", %llu left out (sources under alert)",
+			 (unsigned long long)skipped);
+}
+
+/* The initial training is done: says so, once. */
+static void learned(struct analyze_live *a)
+{
+	char buf[128];
+
+	a->training = false;
+	learnt(a, buf, sizeof(buf));
+	pr_info("Learned the site from %s: saved to %s, detecting with it\n", buf, a->model_path);
+}
+
+/* Per-record bookkeeping after the engine saw it: the vectors, training progress. */
+static void after_record(struct analyze_live *a, const struct nad_rec *rec, const float *v)
+{
+	char buf[128];
+
 	a->n_recs++;
+	if (a->obs && a->obs->vector)
+		a->obs->vector(a->obs->ctx, rec, v);
 	if (a->vec) {
 		for (int i = 0; i < VECTOR_DIM; i++)
 			fprintf(a->vec, "%s%.9g", i ? "," : "", (double)v[i]);
 		fputc('\n', a->vec);
 	}
 	if (a->training && a->retrain) {
-		if (!retrain_initial_pending(a->retrain)) {
-			a->training = false;
-		} else if (a->n_recs >= a->next_progress && !a->o.quiet) {
-			uint64_t n = retrain_n_offered(a->retrain);
-
-			pr_info("Learning baseline: %llu/%lu packets (%.0f%%)\n",
-				(unsigned long long)n, a->o.train_packets,
-				100.0 * (double)n / a->o.train_packets);
-			a->next_progress += a->o.train_packets / 10;
+		if (retrain_n_trained(a->retrain)) {
+			learned(a);
+		} else if (retrain_initial_pending(a->retrain) &&
+			   retrain_n_rows(a->retrain) >= a->next_progress && !a->o.quiet) {
+			learnt(a, buf, sizeof(buf));
+			pr_info("Learning the site: %s\n", buf);
+			while (a->next_progress <= retrain_n_rows(a->retrain))
+				a->next_progress += a->o.train_packets / 10 ?: 1;
 		}
 	}
 }
@@ -306,7 +389,7 @@ int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
 {
 	analyze_live_flush(a);
 	engine_process(a->engine, rec);
-	after_record(a, engine_last_vector(a->engine));
+	after_record(a, rec, engine_last_vector(a->engine));
 	return 0;
 }
 
@@ -327,7 +410,7 @@ void analyze_live_flush(struct analyze_live *a)
 	a->n_batch = 0;
 	engine_process_batch(a->engine, a->batch, n, NULL, a->batch_vec);
 	for (size_t i = 0; i < n; i++)
-		after_record(a, &a->batch_vec[i * VECTOR_DIM]);
+		after_record(a, &a->batch[i], &a->batch_vec[i * VECTOR_DIM]);
 }
 
 void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel)
@@ -336,12 +419,56 @@ void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad
 	engine_tick(a->engine, now_ns, kernel);
 }
 
+/*
+ * The end of a run with a models directory: the initial training if the input ended
+ * before it (offline, on what there is), then the model saved again with the baselines
+ * as they are now (live: always, so a restart keeps what was learned; offline: when this
+ * run trained). Says what happened.
+ */
+static void finish_learning(struct analyze_live *a, bool live)
+{
+	char buf[128];
+	int err;
+
+	if (!a->retrain || !engine_n_packets(a->engine))
+		return;
+	if (retrain_initial_pending(a->retrain)) {
+		learnt(a, buf, sizeof(buf));
+		if (live) {
+			pr_warn("No model saved: stopped after %s, before the initial training\n",
+				buf);
+			return;
+		}
+		if (retrain_n_rows(a->retrain) < MODELSET_MIN_ROWS) {
+			pr_warn("No model saved: the capture ended after %s, training needs at "
+				"least %d\n",
+				buf, MODELSET_MIN_ROWS);
+			return;
+		}
+		pr_info("The capture ended after %s: training on those (at least %d are needed)\n",
+			buf, MODELSET_MIN_ROWS);
+		err = retrain_finish(a->retrain);
+		if (err <= 0)
+			return;
+	}
+	if (a->training && retrain_n_trained(a->retrain))
+		learned(a);
+	if (!live && !retrain_n_trained(a->retrain))
+		return;
+	err = retrain_save(a->retrain);
+	if (err)
+		pr_warn("Failed to save %s: %s\n", a->model_path, strerror(-err));
+	else
+		pr_info("Saved %s with the baselines learned\n", a->model_path);
+}
+
 void analyze_live_free(struct analyze_live *a)
 {
 	if (!a)
 		return;
 	analyze_live_flush(a);
 	engine_finish(a->engine);
+	finish_learning(a, true);
 	live_free(a);
 }
 
@@ -434,20 +561,70 @@ int analyze_offline(const struct analyze_opts *o, const struct analyze_observer 
 	if (!a)
 		return -errno;
 	c.a = a;
+	a->obs = obs;
 	if (obs && obs->alert)
 		engine_set_observer(a->engine, obs->alert, obs->ctx);
 	err = offline_for_each(o->pcap, offline_cb, &c);
 	analyze_live_flush(a);
 	engine_finish(a->engine);
+	finish_learning(a, false);
 	if (obs && obs->finish) {
 		int ferr = obs->finish(obs->ctx, a->engine);
 
 		err = err ? err : ferr;
 	}
-	if (a->retrain && retrain_n_trained(a->retrain))
-		pr_info("Trained %llu model(s); saved to %s\n",
-			(unsigned long long)retrain_n_trained(a->retrain), a->model_path);
 	pr_info("%llu packets analysed\n", (unsigned long long)engine_n_packets(a->engine));
 	live_free(a);
+	return err;
+}
+
+struct vectors_ctx {
+	analyze_vector_fn fn;
+	void *ctx;
+	struct baseline **baseline;
+};
+
+static void vectors_vector(void *ctx, const struct nad_rec *rec, const float *v)
+{
+	struct vectors_ctx *c = ctx;
+
+	c->fn(c->ctx, rec, v);
+}
+
+static int vectors_finish(void *ctx, struct engine *e)
+{
+	struct vectors_ctx *c = ctx;
+
+	if (!c->baseline)
+		return 0;
+	*c->baseline = baseline_clone(engine_baseline(e));
+	if (*c->baseline)
+		return 0;
+	pr_warn("Failed to copy the baselines: %s\n", strerror(errno));
+	return neg_errno();
+}
+
+int analyze_vectors(const char *pcap, analyze_vector_fn fn, void *ctx, struct baseline **baseline)
+{
+	struct vectors_ctx c = { fn, ctx, baseline };
+	struct analyze_observer obs = { .finish = vectors_finish,
+					.ctx = &c,
+					.vector = vectors_vector };
+	struct analyze_opts o;
+	int err;
+
+	if (baseline)
+		*baseline = NULL;
+	analyze_opts_default(&o);
+	o.pcap = pcap;
+	o.quiet = true;
+	o.no_train = true;
+	o.no_model = true;
+	o.summary_interval_s = 0;
+	err = analyze_offline(&o, &obs);
+	if (err && baseline) {
+		baseline_free(*baseline);
+		*baseline = NULL;
+	}
 	return err;
 }

@@ -8,10 +8,19 @@
  *
  * Models: DIR/nadxdp.model if present (its feature names must equal
  * vector_names, features/vector.h), else the default model embedded in the binary,
- * which detects while, with models_dir set and without no_train, a baseline
- * is learned from the first train_packets vectors (default 20,000), saved
- * to DIR/nadxdp.model and swapped in. Offline, training and retraining run
- * inline at the capture clock (deterministic); live, in a background thread.
+ * which detects while, with models_dir set and without no_train, the site is learned
+ * from the first train_packets vectors (default 20,000; records of sources in a critical
+ * or warning episode are left out and counted, detect/engine.h), saved to
+ * DIR/nadxdp.model and swapped in; a progress line every tenth. DIR is created (mode 0700)
+ * when missing. A capture that ends first trains on what there is if that is at least
+ * MODELSET_MIN_ROWS, else one line says why no model was saved. Offline, training and
+ * retraining run inline at the capture clock (deterministic); live, in a background
+ * thread (retrain.h: how a retrain is judged against the model in use).
+ *
+ * Baselines: the per-host baselines saved with DIR's model feed the engine and keep
+ * learning; else they start empty. Every saved model carries a copy of them, and the
+ * model is saved again with them at the end of a live run (and of an offline run that
+ * trained), so a restart carries on with what was learned.
  */
 #ifndef NAD_ANALYZE_H
 #define NAD_ANALYZE_H
@@ -27,7 +36,7 @@
 
 struct analyze_opts {
 	const char *pcap; /* offline: the capture */
-	const char *models_dir; /* NULL: offline none; live MODELSET_DEFAULT_PATH's dir */
+	const char *models_dir; /* NULL: none (offline default); live default RUN_STATE_DIR */
 	enum profile_id profile;
 	const char *log_path;
 	bool json; /* EVE lines on stdout */
@@ -35,6 +44,7 @@ struct analyze_opts {
 	double summary_interval_s;
 	unsigned long train_packets;
 	bool no_train;
+	bool no_model; /* rules only: no model loaded (analyze_vectors) */
 	double retrain_interval_s;
 	const char *vectors_out;
 	/*
@@ -59,6 +69,8 @@ struct analyze_observer {
 	void (*alert)(void *ctx, const struct alert_event *ev); /* the engine's observer */
 	int (*finish)(void *ctx, struct engine *e); /* after the last record: 0 or -errno */
 	void *ctx;
+	/* each record's model vector (VECTOR_DIM floats), in order */
+	void (*vector)(void *ctx, const struct nad_rec *rec, const float *v);
 };
 
 /*
@@ -68,6 +80,17 @@ struct analyze_observer {
  * fault; a failing obs->finish fails the run).
  */
 int analyze_offline(const struct analyze_opts *o, const struct analyze_observer *obs);
+
+/*
+ * The model vectors of a capture, as the detector computes them: the offline run of
+ * analyze_offline (the home net inferred, no model: the vectors do not depend on it,
+ * no training, no alert output) calls fn with each record's vector, in order. *baseline (baseline may be
+ * NULL) receives a copy of the per-host baselines the run learned (caller frees).
+ * 0 or -errno (logged; a cut capture fails after its packets).
+ */
+struct baseline;
+typedef void (*analyze_vector_fn)(void *ctx, const struct nad_rec *rec, const float *v);
+int analyze_vectors(const char *pcap, analyze_vector_fn fn, void *ctx, struct baseline **baseline);
 
 /* Live: one per daemon. NULL + errno (the cause logged). */
 struct analyze_live;

@@ -80,6 +80,7 @@ struct run_opts {
 	const char *config_path; /* --config FILE */
 	const char *user; /* live: the user to run as once attached */
 	struct privs_user as; /* user's ids (check_live) */
+	bool state_dir; /* live: an.models_dir is the default state directory */
 	enum loader_ingress_mode mode;
 	double duration_s; /* 0: until a signal */
 	const char *dump_path;
@@ -148,8 +149,10 @@ static const struct opts_entry run_rows[] = {
 	{ "dump-features", 0, OPTS_STRING, "FILE",
 	  "write one CSV row of features per record to FILE", R(dump_path), LIVE, CONF },
 	{ "models", 0, OPTS_STRING, "DIR",
-	  "DIR/" MODELSET_FILE_NAME ", learned from the first packets if absent",
-	  .deftext = "live: /var/lib/nadxdp when it exists; else the embedded model",
+	  "DIR/" MODELSET_FILE_NAME " with the site's baselines, learned from the first packets "
+	  "if absent (DIR is created, mode 0700), retrained and saved again",
+	  .deftext = "live: the state directory " RUN_STATE_DIR "; offline: none, the embedded "
+		     "model",
 	  R(an.models_dir), .section = SEC_DETECTION, CONF },
 	{ "profile", 0, OPTS_ENUM, .help = "the site's profile; auto: inferred from the traffic",
 	  R(an.profile), .names = profile_names, .section = SEC_DETECTION, CONF },
@@ -697,6 +700,10 @@ static int drop_privileges(struct daemon *d)
 			LOADER_RUN_DIR, o->user, strerror(errno));
 	if (chown(NAD_PIN_DIR, o->as.uid, o->as.gid))
 		pr_warn("Failed to give %s to %s: %s\n", NAD_PIN_DIR, o->user, strerror(errno));
+	/* The state directory is the daemon's: its models are saved as o->user. */
+	if (o->state_dir && chown(o->an.models_dir, o->as.uid, o->as.gid))
+		pr_warn("Failed to give %s to %s: %s\n", o->an.models_dir, o->user,
+			strerror(errno));
 	err = privs_drop(&o->as, teardown_caps(d->ld));
 	if (err) {
 		pr_warn("Failed to run as %s: %s\n", o->user, strerror(-err));
@@ -889,7 +896,6 @@ static int run_live(struct run_opts *o)
 static int check_live(struct run_opts *o, const struct opts_result *res)
 {
 	const struct opts_entry *e = opts_outside(&run_opts, res, SCOPE_LIVE);
-	struct stat st;
 
 	if (e)
 		return cli_usage_error(&run_opts,
@@ -910,8 +916,13 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 	o->mit.ttl_ns = (__u64)(o->mit_ttl_s * 1e9);
 	if (o->mit.ttl_max_ns < o->mit.ttl_ns)
 		o->mit.ttl_max_ns = o->mit.ttl_ns;
-	if (!o->an.models_dir && !stat("/var/lib/nadxdp", &st) && S_ISDIR(st.st_mode))
-		o->an.models_dir = "/var/lib/nadxdp";
+	if (!o->an.models_dir) {
+		/* NADXDP_STATE_DIR: for the tests, which must not touch /var/lib. */
+		o->an.models_dir = getenv("NADXDP_STATE_DIR");
+		if (!o->an.models_dir || !*o->an.models_dir)
+			o->an.models_dir = RUN_STATE_DIR;
+		o->state_dir = true;
+	}
 	if (o->user) {
 		int err = privs_lookup(o->user, &o->as);
 

@@ -6,6 +6,13 @@
 #ifndef NAD_CLI_RUN_H
 #define NAD_CLI_RUN_H
 
+/*
+ * The live daemon's state directory, its models directory unless --models says otherwise:
+ * created (mode 0700) when missing. The environment variable NADXDP_STATE_DIR replaces it,
+ * for the tests, which must not touch /var/lib.
+ */
+#define RUN_STATE_DIR "/var/lib/nadxdp"
+
 struct analyze_opts;
 struct opts_cmd;
 

@@ -17,10 +17,12 @@
 #include <cblas.h>
 
 #include "cli/cli.h"
-#include "cli/features.h"
+#include "cli/pipeline.h"
 #include "cli/train.h"
 #include "common/csv.h"
+#include "features/baseline.h"
 #include "features/features.h"
+#include "features/vector.h"
 #include "ml/dbscan.h"
 #include "ml/modelset.h"
 
@@ -94,7 +96,9 @@ static const struct opts_entry train_rows[] = {
 	{ "features", 0, OPTS_STRING, "X.csv", "a header row of feature names, then numeric rows",
 	  T(features) },
 	{ "pcap", 0, OPTS_STRING, "FILE",
-	  "a capture; its packets' twelve features are extracted first", T(pcap) },
+	  "a capture; its packets' model vectors are computed first, as the detector does "
+	  "(the home net inferred), and its per-host baselines are saved with the model",
+	  T(pcap) },
 	{ "models", 0, OPTS_STRING, "DIR", "where to write " MODELSET_FILE_NAME, T(models) },
 	{ "epochs", 0, OPTS_UINT, .help = "autoencoder epochs at most", T(m.ae.epochs), .umin = 1,
 	  .umax = 100000 },
@@ -167,13 +171,38 @@ static int train_progress_cb(void *ctx, const struct modelset_progress *p)
 	return 0;
 }
 
-/* The training rows: a CSV table or a capture's feature matrix. */
+/* The training rows: a CSV table or a capture's model vectors. */
 struct train_rows {
 	struct csv_table t; /* --features */
 	float *X; /* t.data, or the capture's matrix (owned) */
-	size_t n, d;
+	size_t n, d, cap;
 	const char *const *names;
+	struct baseline *baseline; /* --pcap: the capture's baselines */
+	bool nomem;
 };
+
+static void collect_row(void *ctx, const struct nad_rec *rec, const float *v)
+{
+	struct train_rows *r = ctx;
+
+	(void)rec;
+	if (r->nomem)
+		return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4096;
+		float *X = cap <= SIZE_MAX / (VECTOR_DIM * sizeof(float)) ?
+				   realloc(r->X, cap * VECTOR_DIM * sizeof(float)) :
+				   NULL;
+
+		if (!X) {
+			r->nomem = true;
+			return;
+		}
+		r->X = X;
+		r->cap = cap;
+	}
+	memcpy(r->X + r->n++ * VECTOR_DIM, v, VECTOR_DIM * sizeof(float));
+}
 
 /* Loads the rows; returns 0, or -1 after logging why not. */
 static int load_rows(const struct train_opts *o, struct train_rows *r)
@@ -193,10 +222,14 @@ static int load_rows(const struct train_opts *o, struct train_rows *r)
 			return -1;
 		}
 	} else {
-		if (features_capture_matrix(o->pcap, &r->X, &r->n))
-			return -1; /* offline.c has said why */
-		r->d = FEAT_N_BASE;
-		r->names = features_names;
+		if (analyze_vectors(o->pcap, collect_row, r, &r->baseline))
+			return -1; /* the pipeline has said why */
+		if (r->nomem) {
+			pr_warn("train: %s: out of memory for the model vectors\n", src);
+			return -1;
+		}
+		r->d = VECTOR_DIM;
+		r->names = vector_names;
 	}
 	if (r->n < MODELSET_MIN_ROWS) {
 		pr_warn("train: %s: %zu rows, training needs at least %d\n", src, r->n,
@@ -212,6 +245,7 @@ static void free_rows(const struct train_opts *o, struct train_rows *r)
 		csv_table_release(&r->t);
 	else
 		free(r->X);
+	baseline_free(r->baseline);
 }
 
 /* DIR must be an existing directory; returns 0 or -1 after logging why not. */
@@ -234,15 +268,22 @@ static void print_trained(const struct modelset *m, const struct modelset_opts *
 			  const struct train_rows *r, double secs, const char *path)
 {
 	const struct modelset_info *in = modelset_info(m);
+	struct baseline_counts c;
+	char bl[96] = "";
 
+	if (modelset_baseline(m)) {
+		baseline_get_counts(modelset_baseline(m), &c);
+		snprintf(bl, sizeof(bl), "; baselines of %llu hosts, %llu services",
+			 (unsigned long long)c.n_hosts, (unsigned long long)c.n_services);
+	}
 	printf("trained on %zu rows x %zu features in %.1f s: autoencoder %u/%u epochs "
 	       "(best %u), train loss %.5g, val loss %.5g; thresholds: ae_mae > %.5g "
 	       "(q%.3g), iforest_score < %.5g (contamination %.3g); ae_mae extreme > %.5g "
-	       "(q%.4g); wrote %s\n",
+	       "(q%.4g)%s; wrote %s\n",
 	       r->n, r->d, secs, in->epochs_run, o->ae.epochs, in->best_epoch, in->train_loss,
 	       in->val_loss, modelset_ae_threshold(m), in->ae_quantile, modelset_if_threshold(m),
 	       in->contamination, modelset_ae_extreme(m),
-	       fmaxf(o->ae_extreme_quantile, in->ae_quantile), path);
+	       fmaxf(o->ae_extreme_quantile, in->ae_quantile), bl, path);
 }
 
 int train_cmd(int argc, char **argv)
@@ -284,6 +325,8 @@ int train_cmd(int argc, char **argv)
 		pr_warn("train: training failed: %s\n", strerror(errno));
 		goto out;
 	}
+	modelset_set_baseline(m, r.baseline);
+	r.baseline = NULL;
 	err = modelset_save(m, path);
 	if (err) {
 		pr_warn("train: cannot write %s: %s\n", path, strerror(-err));

@@ -529,6 +529,23 @@ static void judge_late(struct engine *e)
 }
 
 /*
+ * Retraining learns from the records not flagged whose source has no open critical or
+ * warning episode; the initial training (the embedded model detecting, the site not
+ * learnt yet) also from the flagged ones below warning, and counts what it leaves out.
+ */
+static void feed_retrain(struct engine *e, const struct pending *p, enum classify_class cls,
+			 bool in_episode)
+{
+	bool initial = retrain_initial_pending(e->retrain);
+
+	if (!in_episode &&
+	    (cls == CLASS_NONE || (initial && names_class_severity(cls) < SEV_WARNING)))
+		retrain_offer(e->retrain, p->vec);
+	else if (initial)
+		retrain_skip(e->retrain);
+}
+
+/*
  * Criteria, class, threshold, retraining feed, episode and campaign of one staged and
  * scored record.
  */
@@ -545,11 +562,10 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	in_episode = e->alert && alert_source_in_episode(e->alert, p->r.saddr);
 	if (!in_episode && names_class_severity(cls) < SEV_WARNING)
 		criteria_threshold_add(p->fig.src_iot ? &e->iot_hist : &e->hist, ev.score, 1);
-	if (cls == CLASS_NONE) {
-		if (e->retrain && !in_episode)
-			retrain_offer(e->retrain, p->vec);
+	if (e->retrain)
+		feed_retrain(e, p, cls, in_episode);
+	if (cls == CLASS_NONE)
 		return CLASS_NONE;
-	}
 	if (cls == CLASS_SCANNING)
 		e->notes[p->fig.src_slot].scanned_until = p->r.ts_ns + SCANNED_NS;
 	if (e->alert)
@@ -657,6 +673,11 @@ struct alert *engine_alert(struct engine *e)
 unsigned engine_last_criteria(const struct engine *e)
 {
 	return e->last_criteria;
+}
+
+struct baseline *engine_baseline(const struct engine *e)
+{
+	return e->o.baseline;
 }
 
 const struct context *engine_context(const struct engine *e)

@@ -31,8 +31,9 @@
  * (profile.h) and sources first seen after its first 30 s count as new
  * (features/context.h).
  *
- * The unflagged records' vectors of sources with no open episode feed retraining
- * (retrain_offer).
+ * The unflagged records' vectors of sources with no open critical or warning episode feed
+ * retraining (retrain_offer); during the initial training also the flagged ones below
+ * warning, and the records left out are counted (retrain_skip).
  */
 #ifndef NAD_ENGINE_H
 #define NAD_ENGINE_H
@@ -111,6 +112,8 @@ uint64_t engine_n_packets(const struct engine *e);
 struct alert *engine_alert(struct engine *e);
 /* The context the engine tracks in (its flow table, baselines). */
 const struct context *engine_context(const struct engine *e);
+/* The baselines it feeds (engine_opts.baseline). */
+struct baseline *engine_baseline(const struct engine *e);
 
 /* The caller's own bounded tables (mitigation's): fills up to max rows, returns how many. */
 typedef size_t (*engine_tables_fn)(void *ctx, struct limit_table *out, size_t max);

@@ -115,12 +115,34 @@ void features_extract(struct features *f, const struct nad_rec *rec, float out[F
 	out[FEAT_TRANSPORT_LAYER_HASH] = ip ? transport_code(rec->ip_proto) : FEAT_TL_NONE;
 }
 
-int features_write_csv_header(FILE *f)
+int features_write_csv_header_n(FILE *f, const char *const *names, size_t n)
 {
 	if (fputs("ts,dir", f) < 0)
 		return -EIO;
-	for (int i = 0; i < FEAT_N_BASE; i++) {
-		if (fprintf(f, ",%s", features_names[i]) < 0)
+	for (size_t i = 0; i < n; i++) {
+		if (fprintf(f, ",%s", names[i]) < 0)
+			return -EIO;
+	}
+	if (fputc('\n', f) == EOF)
+		return -EIO;
+	return 0;
+}
+
+int features_write_csv_header(FILE *f)
+{
+	return features_write_csv_header_n(f, features_names, FEAT_N_BASE);
+}
+
+int features_write_csv_row_n(FILE *f, uint64_t ts_ns, unsigned int dir, const float *v, size_t n)
+{
+	/* Integer arithmetic for ts: a double loses microseconds past 2^53 ns. */
+	uint64_t us = ts_ns / 1000 + (ts_ns % 1000 >= 500);
+
+	if (fprintf(f, "%llu.%06llu,%s", (unsigned long long)(us / 1000000),
+		    (unsigned long long)(us % 1000000), dir == NAD_DIR_OUT ? "out" : "in") < 0)
+		return -EIO;
+	for (size_t i = 0; i < n; i++) {
+		if (fprintf(f, ",%.9g", (double)v[i]) < 0)
 			return -EIO;
 	}
 	if (fputc('\n', f) == EOF)
@@ -130,17 +152,5 @@ int features_write_csv_header(FILE *f)
 
 int features_write_csv_row(FILE *f, uint64_t ts_ns, unsigned int dir, const float v[FEAT_N_BASE])
 {
-	/* Integer arithmetic for ts: a double loses microseconds past 2^53 ns. */
-	uint64_t us = ts_ns / 1000 + (ts_ns % 1000 >= 500);
-
-	if (fprintf(f, "%llu.%06llu,%s", (unsigned long long)(us / 1000000),
-		    (unsigned long long)(us % 1000000), dir == NAD_DIR_OUT ? "out" : "in") < 0)
-		return -EIO;
-	for (int i = 0; i < FEAT_N_BASE; i++) {
-		if (fprintf(f, ",%.9g", (double)v[i]) < 0)
-			return -EIO;
-	}
-	if (fputc('\n', f) == EOF)
-		return -EIO;
-	return 0;
+	return features_write_csv_row_n(f, ts_ns, dir, v, FEAT_N_BASE);
 }

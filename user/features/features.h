@@ -118,5 +118,8 @@ uint32_t features_addr_hash(const uint8_t addr[16]);
  */
 int features_write_csv_header(FILE *f);
 int features_write_csv_row(FILE *f, uint64_t ts_ns, unsigned int dir, const float v[FEAT_N_BASE]);
+/* The same for n columns of other names (`nadxdp features --vector`: the model vector). */
+int features_write_csv_header_n(FILE *f, const char *const *names, size_t n);
+int features_write_csv_row_n(FILE *f, uint64_t ts_ns, unsigned int dir, const float *v, size_t n);
 
 #endif /* NAD_FEATURES_H */
