@@ -3,6 +3,7 @@
  * main.c - the command table: `nadxdp COMMAND ...`. Anything that is not a command
  * goes to the first, `run` (`nadxdp IFNAME ...`, `nadxdp --pcap FILE ...`).
  */
+#include "cli/baseline.h"
 #include "cli/cli.h"
 #include "cli/config.h"
 #include "cli/features.h"
@@ -15,7 +16,7 @@
 static const struct cli_command commands[] = {
 	{ "run", run_cmd, "IFNAME | --pcap FILE   detect anomalies live or in a capture",
 	  &run_opts },
-	{ "features", features_cmd, "--pcap FILE [--out F]  one CSV row of features per packet",
+	{ "features", features_cmd, "--pcap FILE [--vector] [--out F]  one CSV row per packet",
 	  &features_opts },
 	{ "top", top_cmd, "[--state FILE] [--once]  live dashboard of the running instance",
 	  &top_opts },
@@ -24,6 +25,8 @@ static const struct cli_command commands[] = {
 	{ "rules", rules_cmd, "add|del|list ...       manage drop and allow rules", &rules_opts },
 	{ "train", train_cmd, "--features X.csv|--pcap F --models DIR  train the models",
 	  &train_opts },
+	{ "baseline", baseline_cmd, "--models DIR [--json]   the per-host baselines of a model",
+	  &baseline_command },
 	{ "score", score_cmd, "--models DIR --features Y.csv           score rows", &score_opts },
 	{ "config", config_cmd, "check [FILE] | example  the configuration file", &config_opts },
 	{ "cluster", cluster_cmd, "--features Z.csv [--eps E] [--min-samples M]  DBSCAN labels",
