@@ -22,6 +22,9 @@
 #     captures (a 37,841-packet SYN flood, a 46,656-packet IoT hub week) and would say
 #     more about those captures than about the models.
 #   pooled: every packet weighs 1.
+# Each on all these captures, on the tuning set, and on the held-out set (HOLDOUT_CAPS in
+# scripts/vectors.sh: labelled captures kept out of all tuning of the vector and its
+# scaling; each side against the benign captures of its own set).
 # Also, for a trained set (its thresholds are known): the capture-weighted share of
 # packets each model flags (above the AE threshold, below the forest's offset), both flag,
 # and the autoencoder puts above its extreme level (the engine's info classes need both
@@ -69,9 +72,10 @@ for f in "$tmp"/eval/*.csv; do
 	printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$tmp/index"
 done
 "$BIN" score --models "$tmp/m" --features "$tmp/x.csv" --out "$tmp/scores.csv"
-python3 - "$tmp" "$desc" "${TRAIN_CAPS[@]}" <<'PY'
+HOLDOUT="${HOLDOUT_CAPS[*]}" python3 - "$tmp" "$desc" "${TRAIN_CAPS[@]}" <<'PY'
 import bisect, collections, os, re, sys
 tmp, desc, train_caps = sys.argv[1], sys.argv[2], set(sys.argv[3:])
+holdout = set(os.environ["HOLDOUT"].split())
 log = open(os.path.join(tmp, "train.log")).read()
 m = re.search(r"ae_mae > ([-0-9.e+]+).*iforest_score < ([-0-9.e+]+)", log)
 thr = (float(m.group(1)), -float(m.group(2))) if m else None
@@ -88,15 +92,15 @@ for cap, n in index:
     pos += n
     if base in train_caps or not part:
         continue
-    caps[cap] = ([float(a) for a, _ in part], [-float(i) for _, i in part])
+    caps[base] = ([float(a) for a, _ in part], [-float(i) for _, i in part])
 benign = sorted(c for c in caps if c.startswith("benign_"))
 attack = sorted(c for c in caps if not c.startswith("benign_"))
 family = lambda c: c.split("_")[0]
 
-def neg_table(model, weighted):
-    """Sorted held-out benign scores and the prefix sums of their weights."""
+def neg_table(model, weighted, neg=benign):
+    """Sorted scores of the benign captures neg and the prefix sums of their weights."""
     pts = sorted((s, 1 / len(caps[c][model]) if weighted else 1.0)
-                 for c in benign for s in caps[c][model])
+                 for c in neg for s in caps[c][model])
     xs = [s for s, _ in pts]
     cum = [0.0]
     for _, w in pts:
@@ -134,22 +138,43 @@ if thr:
 print(f"eval-models: {len(attack)} attack captures ({n_att} packets) vs {len(benign)} held-out "
       f"benign captures ({n_ben} packets); the {len(train_caps)} training captures left out")
 tabs = {(m, w): neg_table(m, w) for m in (0, 1) for w in (True, False)}
+split = {"tuning": [c for c in caps if c not in holdout],
+         "held-out": [c for c in caps if c in holdout]}
+print(f"eval-models: tuning set {sum(not c.startswith('benign_') for c in split['tuning'])} "
+      f"attack + {sum(c.startswith('benign_') for c in split['tuning'])} benign captures; "
+      f"held-out set (HOLDOUT_CAPS, never tuned on) "
+      f"{sum(not c.startswith('benign_') for c in split['held-out'])} attack + "
+      f"{sum(c.startswith('benign_') for c in split['held-out'])} benign")
+
+def set_auc(m, which):
+    """Capture-weighted and pooled AUC of a set's attack captures against its benign ones."""
+    cs = split[which]
+    pos = [c for c in cs if not c.startswith("benign_")]
+    neg = [c for c in cs if c.startswith("benign_")]
+    if not pos or not neg:
+        return "     -       -"
+    return (f"{auc(m, pos, True, neg_table(m, True, neg)):>6.3f} "
+            f"{auc(m, pos, False, neg_table(m, False, neg)):>7.3f}")
+
 names = ("autoencoder", "isolation forest")
-hdr = f"{'ROC AUC attack vs benign':<26} {'capture-weighted':>16} {'pooled':>7}"
+hdr = (f"{'ROC AUC attack vs benign':<26} {'capture-weighted':>16} {'pooled':>7}"
+       f"   {'tuning: weighted':>16} {'pooled':>7}   {'held-out: weighted':>18} {'pooled':>7}")
 if thr:
     hdr += f"   {'flagged: attack':>15} {'benign':>7}"
 print(hdr)
 for m in (0, 1):
     line = (f"{names[m]:<26} {auc(m, attack, True, tabs[m, True]):>16.3f} "
-            f"{auc(m, attack, False, tabs[m, False]):>7.3f}")
+            f"{auc(m, attack, False, tabs[m, False]):>7.3f}"
+            f"   {set_auc(m, 'tuning'):>24}   {set_auc(m, 'held-out'):>26}")
     if thr:
         line += f"   {100 * flagged(attack, m):>14.1f}% {100 * flagged(benign, m):>6.1f}%"
     print(line)
+pad = 26 + 17 + 8 + 27 + 29
 if thr:
-    print(f"{'both models flag':<26} {'':>16} {'':>7}   "
+    print(f"{'both models flag':<{pad}}   "
           f"{100 * flagged(attack, 2):>14.1f}% {100 * flagged(benign, 2):>6.1f}%")
 if thr and ae_extreme is not None:
-    print(f"{'autoencoder extreme':<26} {'':>16} {'':>7}   "
+    print(f"{'autoencoder extreme':<{pad}}   "
           f"{100 * flagged(attack, 0, ae_extreme):>14.1f}% "
           f"{100 * flagged(benign, 0, ae_extreme):>6.1f}%")
 fams = collections.defaultdict(list)
@@ -160,14 +185,15 @@ for f in sorted(fams):
     print(f"{f:<26} {len(fams[f]):>8} {auc(0, fams[f], True, tabs[0, True]):>7.3f} "
           f"{auc(1, fams[f], True, tabs[1, True]):>7.3f}")
 if os.environ.get("EVAL_MODELS_VERBOSE") == "1":
-    print(f"{'capture':<46} {'packets':>7} {'AE AUC':>7} {'IF AUC':>7}")
+    print(f"{'capture (* held out)':<46} {'packets':>7} {'AE AUC':>7} {'IF AUC':>7}")
     for c in attack:
-        print(f"{c:<46} {len(caps[c][0]):>7} {auc(0, [c], True, tabs[0, True]):>7.3f} "
+        mark = "*" if c in holdout else ""
+        print(f"{c + mark:<46} {len(caps[c][0]):>7} {auc(0, [c], True, tabs[0, True]):>7.3f} "
               f"{auc(1, [c], True, tabs[1, True]):>7.3f}")
     # a benign capture against the other held-out benign ones would mean little; its
     # mean score says whether it is one the models find strange
     for c in benign:
         a, f = caps[c]
-        print(f"{c:<46} {len(a):>7} mean ae_mae {sum(a) / len(a):.4g}, "
+        print(f"{c + ('*' if c in holdout else ''):<46} {len(a):>7} mean ae_mae {sum(a) / len(a):.4g}, "
               f"iforest_score {-sum(f) / len(f):.4g}")
 PY
