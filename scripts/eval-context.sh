@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
 # Does each per-source context feature of the model vector help the models?
-# For the full 17-value vector, for the vector without each context feature, and
-# for the twelve base features alone: train the model set as
+# For the full vector, for the vector without each feature after the per-packet ones
+# (those after transport_layer_hash), and for the per-packet features alone: train the model set as
 # scripts/make-default-model.sh does (same bundled benign captures, seed 42), then
 # score every labelled capture of ../shared/pcaps and count, per capture, the
 # share of packets both models flag (autoencoder MAE above its threshold and
@@ -27,9 +27,9 @@ def load(p):
         r = list(csv.reader(f))
     return r[0], r[1:]
 names, train_rows = load(os.path.join(tmp, "all.csv"))
-ctx = names[12:]
-variants = [(f"all {len(names)}", [])] + [(f"without {c}", [c]) for c in ctx] + [("without syn_share+bytes_out", ["src_syn_share", "dst_bytes_out"]),
-                 ("12 base only", ctx)]
+ctx = names[names.index("transport_layer_hash") + 1:]
+variants = ([(f"all {len(names)}", [])] + [(f"without {c}", [c]) for c in ctx] +
+            [(f"{len(names) - len(ctx)} per-packet only", ctx)])
 def write(path, rows, keep):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)

@@ -6,14 +6,30 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "features/vector.h"
 
 static const char *const names[] = {
-	"src_ip_hash",	"dst_ip_hash",	 "packet_size",	  "protocol",
-	"src_port",	"dst_port",	 "interval",	  "tcp_flags",
-	"udp_length",	"payload_size",	 "header_ratio",  "transport_layer_hash",
-	"src_pkt_rate", "src_dst_ports", "src_dst_hosts",
+	"packet_size",
+	"protocol",
+	"src_port",
+	"dst_port",
+	"interval",
+	"tcp_flags",
+	"udp_length",
+	"payload_size",
+	"header_ratio",
+	"transport_layer_hash",
+	"src_dst_ports",
+	"src_dst_hosts",
+	"src_home",
+	"dst_home",
+	"from_client",
+	"established",
+	"unsolicited",
+	"src_pair_conns",
+	"src_pair_auth_fails",
 };
 _Static_assert(sizeof(names) / sizeof(names[0]) == VECTOR_DIM, "one name per vector index");
 const char *const *const vector_names = names;
@@ -21,10 +37,26 @@ const char *const *const vector_names = names;
 void vector_fill(struct features *f, const struct nad_rec *rec, const struct context_figures *ctx,
 		 float out[VECTOR_DIM])
 {
-	features_extract(f, rec, out);
-	out[VEC_SRC_PKT_RATE] = (float)log1p(ctx->src_pps);
+	const struct flow_obs *fo = &ctx->flow;
+	bool flow = fo->kind != FLOW_K_NONE;
+	float base[FEAT_N_BASE];
+
+	features_extract(f, rec, base);
+	/* the twelve from packet_size on: the address hashes are left out (vector.h) */
+	_Static_assert(FEAT_PACKET_SIZE == 2 && FEAT_TRANSPORT_LAYER_HASH == FEAT_N_BASE - 1 &&
+			       VEC_TRANSPORT_LAYER_HASH == FEAT_N_BASE - 3,
+		       "the vector starts with the features from packet_size on");
+	memcpy(&out[VEC_PACKET_SIZE], &base[FEAT_PACKET_SIZE],
+	       (FEAT_N_BASE - FEAT_PACKET_SIZE) * sizeof(float));
 	out[VEC_SRC_DST_PORTS] = (float)log1p(ctx->src_dst_ports);
 	out[VEC_SRC_DST_HOSTS] = (float)log1p(ctx->src_dst_hosts);
+	out[VEC_SRC_HOME] = ctx->src_home;
+	out[VEC_DST_HOME] = ctx->dst_home;
+	out[VEC_FROM_CLIENT] = flow && fo->from_client;
+	out[VEC_ESTABLISHED] = flow && fo->state == FLOW_EST;
+	out[VEC_UNSOLICITED] = fo->unsolicited;
+	out[VEC_SRC_PAIR_CONNS] = (float)log1p(ctx->src_pair_conns);
+	out[VEC_SRC_PAIR_AUTH_FAILS] = (float)log1p(ctx->src_pair_auth_fails);
 }
 
 struct vectorizer {
