@@ -19,8 +19,16 @@
  * A second table: TC mode's ingress program (nad_tc_in, record path) beside
  * a bare TC program (bare.bpf.c's nad_bare_tc), the same way.
  *
+ * A third table: what the rate rules (bpf/nad_rate.bpf.h) cost a TCP SYN on
+ * the record path: no rule at all (the element-count check alone), a rule
+ * for another destination (the lookups miss), and an aggregate rule that
+ * covers the packet with a budget it never exhausts (lookups, the bucket,
+ * the packet passes and is recorded).
+ *
+ * (`bench_xdp rates` prints that table alone.)
+ *
  * Each figure is the median of ROUNDS rounds; within a round the six
- * programs run back to back, so a noisy neighbour hits them alike.
+ * programs (the three rule cases) run back to back, so a noisy neighbour hits them alike.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -85,7 +93,79 @@ static void build_ip6(struct pktb *b)
 	pktb_finish(b);
 }
 
-int main(void)
+/* A rate rule on {198.18.0.x:80, TCP} with a budget a test_run never exhausts. */
+static int put_rate(struct nadxdp_bpf *skel, __u8 last_octet)
+{
+	struct nad_rate_key k = { .dport = 80, .proto = 6 };
+	struct nad_rate v = { .rate_pps = 1000000000u, .burst = 1000000000u, .origin = 1 };
+
+	k.daddr[10] = k.daddr[11] = 0xff;
+	k.daddr[12] = 198;
+	k.daddr[13] = 18;
+	k.daddr[15] = last_octet;
+	return bpf_map_update_elem(bpf_map__fd(skel->maps.nad_rate), &k, &v, BPF_ANY);
+}
+
+static void del_rates(struct nadxdp_bpf *skel)
+{
+	struct nad_rate_key k;
+	int fd = bpf_map__fd(skel->maps.nad_rate);
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+}
+
+/* The record path of a TCP SYN under no rate rule, a rule that misses, one that matches. */
+static int bench_rate_rules(void)
+{
+	enum { NONE, OTHER, MATCH, N_CASES };
+	static const char *const names[N_CASES] = {
+		[NONE] = "no rate rule",
+		[OTHER] = "rule, other destination",
+		[MATCH] = "aggregate rule, matches",
+	};
+	double ns[N_CASES][ROUNDS];
+	struct nadxdp_bpf *skel = nadxdp_bpf__open_and_load();
+	struct ring_buffer *rb = skel ? ring_buffer__new(bpf_map__fd(skel->maps.nad_events),
+							  testrun_drop_sample, NULL, NULL) :
+					NULL;
+	int fd, ret = -1;
+	struct pktb b;
+
+	if (!rb) {
+		fprintf(stderr, "bench_xdp: loading nadxdp: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	fd = bpf_program__fd(skel->progs.nad_xdp);
+	build_syn(&b);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int c = 0; c < N_CASES; c++) {
+			del_rates(skel);
+			if ((c == OTHER && put_rate(skel, 99)) || (c == MATCH && put_rate(skel, 2))) {
+				fprintf(stderr, "bench_xdp: rate rule: %s\n", strerror(errno));
+				goto cleanup;
+			}
+			ns[c][r] = testrun_record_path_ns(fd, rb, &b);
+			if (ns[c][r] < 0) {
+				fprintf(stderr, "bench_xdp: test_run failed\n");
+				goto cleanup;
+			}
+		}
+	}
+	printf("\nRate rules, TCP SYN (IPv4) on the record path, median of %d rounds (ns/packet)\n",
+	       ROUNDS);
+	printf("%-30s %10s %10s\n", "case", "nadxdp rec", "+ vs none");
+	for (int c = 0; c < N_CASES; c++)
+		printf("%-30s %10.1f %10.1f\n", names[c], median3(ns[c]),
+		       median3(ns[c]) - median3(ns[NONE]));
+	ret = 0;
+cleanup:
+	ring_buffer__free(rb);
+	nadxdp_bpf__destroy(skel);
+	return ret;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
@@ -107,6 +187,9 @@ int main(void)
 		return 0;
 	}
 	libbpf_set_print(NULL);
+	/* `bench_xdp rates`: the third table alone (before/after comparisons, interleaved). */
+	if (argc > 1 && !strcmp(argv[1], "rates"))
+		return bench_rate_rules() ? 1 : 0;
 	bare = bare_bpf__open_and_load();
 	if (!bare) {
 		fprintf(stderr, "bench_xdp: loading bare: %s\n", strerror(errno));
@@ -185,6 +268,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(pkts) / sizeof(pkts[0]); i++)
 		printf("%-22s %8.1f %12.1f %10.1f\n", pkts[i].name, tc_b[i], tc_rec[i],
 		       tc_rec[i] - tc_b[i]);
+	if (bench_rate_rules())
+		goto cleanup;
 	ret = 0;
 cleanup:
 	ring_buffer__free(rb);
