@@ -114,3 +114,84 @@ Test(alert, explain_is_called_once_per_new_episode)
 	alert_free(a);
 	rs_free(&rs);
 }
+
+struct seen_events {
+	unsigned n_sink, n_observer, n_update;
+	uint64_t update_last[64];
+	double update_src_pps[64];
+	uint64_t update_since[64];
+	uint64_t start_since;
+};
+
+static void count_sink(void *ctx, const struct alert_event *ev)
+{
+	struct seen_events *s = ctx;
+
+	s->n_sink++;
+	cr_assert_not(ev->update, "an update reached the sink");
+}
+
+static void count_observer(void *ctx, const struct alert_event *ev)
+{
+	struct seen_events *s = ctx;
+
+	s->n_observer++;
+	if (!strcmp(ev->event_type, "anomaly") && !ev->closing && !s->start_since)
+		s->start_since = ev->flood.flood_since_ns;
+	if (!ev->update)
+		return;
+	cr_assert_str_eq(ev->event_type, "update");
+	cr_assert_not(ev->closing);
+	cr_assert_null(ev->anomaly);
+	if (s->n_update < 64) {
+		s->update_last[s->n_update] = ev->last_ns;
+		s->update_src_pps[s->n_update] = ev->src_pps;
+		s->update_since[s->n_update] = ev->flood.flood_since_ns;
+	}
+	s->n_update++;
+}
+
+/*
+ * An open flood episode is followed by update events to the observer (not the sink), at
+ * most one per 10 ms of record time, with the latest packet's figures; other classes have none.
+ */
+Test(alert, floods_are_followed_by_updates_every_10_ms_for_the_observer_only)
+{
+	struct seen_events s = { 0 };
+	struct alert_opts o = { .idle_s = 10, .sink = count_sink, .sink_ctx = &s };
+	struct alert *a = alert_new(&o);
+	struct recstream rs;
+
+	cr_assert_not_null(a);
+	alert_set_observer(a, count_observer, &s);
+	rs_init(&rs, T0);
+	/* 100 ms of SYN flood, a packet every 100 us, then 100 ms of a scan, same spacing. */
+	for (int i = 0; i < 2000; i++)
+		rs_add(&rs, 100000, "203.0.113.1", "192.168.1.1", IPPROTO_TCP, 1000, 80, 2, 0);
+	for (size_t i = 0; i < rs.n; i++) {
+		struct alert_anomaly an =
+			anomaly(&rs.recs[i], i < 1000 ? CLASS_DOS_ATTACK : CLASS_SCANNING);
+
+		an.src_pps = (double)i;
+		an.flood.flood_since_ns = FLOOD_SINCE_EPISODE;
+		alert_report(a, &an);
+	}
+	/* t0 + 0.1 ms .. t0 + 100 ms: updates at 10.1, 20.1, ... 90.1 ms. */
+	cr_expect_eq(s.n_update, 9, "%u updates", s.n_update);
+	for (unsigned i = 0; i < s.n_update && i < 64; i++) {
+		uint64_t want = T0 + (i + 1) * 10000000ull + 100000;
+
+		cr_expect_eq(s.update_last[i], want, "update %u at %llu", i,
+			     (unsigned long long)(s.update_last[i] - T0));
+		cr_expect_float_eq(s.update_src_pps[i], (double)((want - T0) / 100000 - 1), 1e-9,
+				   "the latest packet's figures");
+		cr_expect_eq(s.update_since[i], T0 + 100000, "flood held since the episode start");
+	}
+	cr_expect_eq(s.start_since, T0 + 100000);
+	cr_expect_eq(s.n_sink, 2, "two starts, no update");
+	cr_expect_eq(s.n_observer, 2 + s.n_update);
+	alert_flush(a);
+	cr_expect_eq(s.n_sink, 4, "and two ends");
+	alert_free(a);
+	rs_free(&rs);
+}

@@ -21,8 +21,14 @@ struct episode {
 	uint64_t start_ns, last_ns, pkts, bytes;
 	double peak_score;
 	int64_t campaign;
-	double src_pps, dst_pps;
+	double src_pps, dst_pps; /* of the first packet */
 	uint32_t n_sources;
+	struct flood_facts flood; /* of the first packet */
+	/* the latest anomalous packet's (update and end events) */
+	double last_src_pps, last_dst_pps;
+	uint32_t last_n_sources;
+	struct flood_facts last_flood;
+	uint64_t update_ns; /* record time of the last start or update event */
 	char evidence[CLASSIFY_TEXT];
 	char response[CLASSIFY_TEXT];
 };
@@ -90,12 +96,15 @@ static void emit(struct alert *a, const struct alert_event *ev)
 		a->observer(a->observer_ctx, ev);
 }
 
-static void emit_episode(struct alert *a, const struct episode *e, bool closing,
+/* A start (an: its first packet), update or end (closing) event of episode e. */
+static void emit_episode(struct alert *a, const struct episode *e, bool closing, bool update,
 			 const struct alert_anomaly *an)
 {
+	bool first = !closing && !update;
 	struct alert_event ev = {
-		.event_type = "anomaly",
+		.event_type = update ? "update" : "anomaly",
 		.closing = closing,
+		.update = update,
 		.episode_id = e->id,
 		.cls = e->cls,
 		.sport = e->first.sport,
@@ -110,20 +119,44 @@ static void emit_episode(struct alert *a, const struct episode *e, bool closing,
 		.evidence = e->evidence,
 		.response = e->response,
 		.by_destination = e->by_dst,
-		.src_pps = e->src_pps,
-		.dst_pps = e->dst_pps,
-		.n_sources = e->n_sources,
+		.src_pps = first ? e->src_pps : e->last_src_pps,
+		.dst_pps = first ? e->dst_pps : e->last_dst_pps,
+		.n_sources = first ? e->n_sources : e->last_n_sources,
+		.flood = first ? e->flood : e->last_flood,
 		.anomaly = an,
 	};
 
 	memcpy(ev.saddr, e->first.saddr, 16);
 	memcpy(ev.daddr, e->first.daddr, 16);
+	if (update) {
+		/* The observer's alone: no output. */
+		if (a->observer)
+			a->observer(a->observer_ctx, &ev);
+		return;
+	}
 	emit(a, &ev);
+}
+
+/* The latest packet's figures; an engine that does not follow the flood gets the start. */
+static void take_latest(struct episode *e, const struct alert_anomaly *an)
+{
+	e->last_src_pps = an->src_pps;
+	e->last_dst_pps = an->dst_pps;
+	e->last_n_sources = an->n_sources;
+	e->last_flood = an->flood;
+	if (e->last_flood.flood_since_ns == FLOOD_SINCE_EPISODE)
+		e->last_flood.flood_since_ns = e->start_ns;
+}
+
+/* Floods are followed while they go on (update events); other classes only start and end. */
+static bool followed(enum classify_class c)
+{
+	return c == CLASS_DOS_ATTACK || c == CLASS_EXCESSIVE_TRAFFIC;
 }
 
 static void close_slot(struct alert *a, size_t i)
 {
-	emit_episode(a, &a->ep[i], true, NULL);
+	emit_episode(a, &a->ep[i], true, false, NULL);
 	a->ep[i].used = false;
 	a->n_open--;
 	/* Re-insert the rest of the probe chain so lookups stay correct. */
@@ -184,6 +217,11 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 		e->bytes += (uint64_t)r->wire_bytes * w;
 		if (an->score > e->peak_score)
 			e->peak_score = an->score;
+		take_latest(e, an);
+		if (followed(e->cls) && r->ts_ns >= e->update_ns + ALERT_UPDATE_NS) {
+			e->update_ns = r->ts_ns;
+			emit_episode(a, e, false, true, NULL);
+		}
 		return e->id;
 	}
 	memset(e, 0, sizeof(*e));
@@ -198,9 +236,12 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 	e->bytes = (uint64_t)r->wire_bytes * w;
 	e->peak_score = an->score;
 	e->campaign = -1;
-	e->src_pps = an->src_pps;
-	e->dst_pps = an->dst_pps;
-	e->n_sources = an->n_sources;
+	e->update_ns = r->ts_ns;
+	take_latest(e, an);
+	e->src_pps = e->last_src_pps;
+	e->dst_pps = e->last_dst_pps;
+	e->n_sources = e->last_n_sources;
+	e->flood = e->last_flood;
 	if (!an->evidence && an->explain) {
 		an->explain(an->explain_ctx, e->evidence, e->response);
 	} else {
@@ -210,7 +251,7 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 	a->n_open++;
 	a->n_by_class[an->cls]++;
 	a->n_interval_class[an->cls]++;
-	emit_episode(a, e, false, an);
+	emit_episode(a, e, false, false, an);
 	return e->id;
 }
 

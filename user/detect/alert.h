@@ -13,9 +13,16 @@
  * `summary` events carry the engine's figures and the anomalies per class since
  * the last summary.
  *
+ * `update` events (update = true) follow an open dos_attack or excessive_traffic
+ * episode (keyed on the source or the destination) while it goes on: at most one per
+ * ALERT_UPDATE_NS of record time, emitted by the anomalous packet that comes after
+ * that, with its figures (rates, flood facts), so the mitigation can act once a flood
+ * has held, not only when it starts.
+ *
  * Events go to two places, in this order: the sink (the output stage: report/eve.h
  * writes EVE JSON and console lines; cli/ wires it) and the observer (tests, the
- * dashboard, the live mitigation). Nothing here writes output.
+ * dashboard, the live mitigation). Update events go to the observer only: they are
+ * no output. Nothing here writes output.
  */
 #ifndef NAD_ALERT_H
 #define NAD_ALERT_H
@@ -24,9 +31,13 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+#include "common/flood.h"
 #include "common/limits.h"
 #include "detect/classify.h"
 #include "nad_abi.h"
+
+/* At most one update event per episode per this much record time (10 ms). */
+#define ALERT_UPDATE_NS 10000000ULL
 
 struct alert_event;
 typedef void (*alert_event_fn)(void *ctx, const struct alert_event *ev);
@@ -59,14 +70,21 @@ struct alert_anomaly {
 	 * distinct sources toward the destination [10 s] */
 	double src_pps, dst_pps;
 	uint32_t n_sources;
+	/*
+	 * the flood as the mitigation needs it (common/flood.h): signature, unanswered rate and
+	 * share, since when it holds (FLOOD_SINCE_EPISODE: the episode's start), when the
+	 * source was last answered, the threshold and where it came from
+	 */
+	struct flood_facts flood;
 };
 
 struct alert_summary;
 
 /* What the sink and the observer see for each event; valid during the call only. */
 struct alert_event {
-	const char *event_type; /* "anomaly" or "summary" */
+	const char *event_type; /* "anomaly", "update" or "summary" */
 	bool closing; /* an episode's end record */
+	bool update; /* an open episode's update (event_type "update"; the observer's only) */
 	uint64_t episode_id;
 	enum classify_class cls;
 	__u8 saddr[16], daddr[16]; /* of the episode's first packet */
@@ -76,10 +94,15 @@ struct alert_event {
 	double peak_score;
 	int64_t campaign; /* -1 none */
 	const char *evidence, *response;
-	/* from the episode's first packet (alert_anomaly): keyed on the destination, rates */
+	/*
+	 * keyed on the destination; the rates and the flood's facts (flood_since_ns resolved
+	 * to a time) of the episode's first packet in a start event, of its latest anomalous
+	 * packet in update and end events
+	 */
 	bool by_destination;
 	double src_pps, dst_pps;
 	uint32_t n_sources;
+	struct flood_facts flood;
 	/* a start event: the packet that opened the episode (scores, criteria); else NULL */
 	const struct alert_anomaly *anomaly;
 	/* a summary event: the engine's figures, and the episodes started per class

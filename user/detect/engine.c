@@ -465,6 +465,31 @@ static enum classify_class decide(struct engine *e, const struct pending *p,
 	return cls;
 }
 
+/*
+ * The flood's facts for the mitigation (common/flood.h). Until the engine pairs requests
+ * with answers: the packet's signature, the rate toward the victim as unanswered, never
+ * answered, the flood held since the episode began, the profile's floor as threshold.
+ */
+static struct flood_facts flood_facts(const struct profile *prof,
+				      const struct classify_evidence *ev, enum classify_class cls,
+				      bool by_dst)
+{
+	const struct nad_rec *r = ev->rec;
+	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
+
+	return (struct flood_facts){
+		.proto = r->ip_proto,
+		.dport = icmp ? 0 : r->dport,
+		.kind = flood_kind_of(r->ip_proto, r->tcp_flags, (uint8_t)(r->sport >> 8)),
+		.unanswered_pps = by_dst ? ev->ctx.dst_unans_pps + ev->ctx.dst_unsol_pps :
+					   ev->ctx.src_unans_pps,
+		.flood_since_ns = FLOOD_SINCE_EPISODE,
+		.threshold_pps = cls == CLASS_EXCESSIVE_TRAFFIC ? prof->excess_pps :
+				 by_dst				? prof->dos_dist_pps :
+								  prof->dos_pps,
+	};
+}
+
 /* An anomalous record to its episode (the sentences of a new one from explain()). */
 static void report(struct engine *e, const struct pending *p, bool have_model, bool vector,
 		   const struct classify_evidence *ev, const struct criteria_result *crit,
@@ -487,6 +512,7 @@ static void report(struct engine *e, const struct pending *p, bool have_model, b
 		.src_pps = p->fig.src_pps,
 		.dst_pps = p->fig.dst_pps,
 		.n_sources = p->fig.dst_srcs,
+		.flood = flood_facts(e->prof.profile, ev, res->cls, res->by_destination),
 	};
 	uint64_t ep;
 
