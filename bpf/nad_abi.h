@@ -105,7 +105,7 @@ struct nad_stats {
 	__u64 malformed;      /* packets with malformed != 0 */
 	__u64 dropped_rule;   /* packets dropped by a drop rule */
 	__u64 allowed_rule;   /* packets a live drop or rate rule would have taken, passed by the allowlist */
-	__u64 dropped_rate; /* packets dropped by an aggregate rate rule (nad_rate.bpf.h) */
+	__u64 dropped_rate; /* packets dropped by a rate rule (nad_rate.bpf.h) */
 	__u64 pending;        /* packets seen but not yet in any record (weight carried forward) */
 	__u64 staged;         /* packets whose records wait in this CPU's stage (their weights) */
 	/* Kernel-internal, not counters (do not sum): unread ring data when this
@@ -160,16 +160,20 @@ struct nad_allow {
 };
 
 /*
- * Aggregate rate rule for spoofed or widely distributed floods, keyed by the
- * attacked destination: packets to daddr:dport of protocol proto beyond
- * rate_pps (burst packets back to back) are dropped in XDP, per CPU, whatever
- * their source. For TCP only connection attempts (SYN without ACK) are
- * subject to it, so established connections are never touched; for UDP and
- * ICMP every packet to the destination (and UDP port) is. Written by the
- * mitigation (origin auto) and listed by `nadxdp rules list`.
+ * Rate rule, keyed by the attacked destination and, for a signature rule, one
+ * source: packets to daddr:dport of protocol proto (from saddr, or from any
+ * source when saddr is all zero: an aggregate rule for spoofed or widely
+ * distributed floods) beyond rate_pps (burst packets back to back) are
+ * dropped in XDP, per CPU. For TCP only connection attempts (SYN without
+ * ACK) are subject to it, so established connections are never touched; for
+ * UDP every datagram to the port, for ICMP every echo request to the
+ * destination is. A packet is held to its source's rule if there is one,
+ * else to the aggregate rule. Written by the mitigation (origin auto) and
+ * listed by `nadxdp rules list`.
  */
 struct nad_rate_key {
 	__u8 daddr[16]; /* IPv4-mapped or IPv6, network order */
+	__u8 saddr[16]; /* the one source limited; all zero: any source (aggregate rule) */
 	__u16 dport;    /* host order; 0 for ICMP/ICMPv6 */
 	__u8 proto;     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 */
 	__u8 pad;
@@ -188,7 +192,7 @@ struct nad_rate {
 };
 
 /*
- * Per-CPU state of one aggregate rule (LRU per-CPU hash, same key): the
+ * Per-CPU state of one rate rule (LRU per-CPU hash, same key): the
  * bucket is kept as a theoretical arrival time (GCRA), so it needs no
  * floating point: with interval = 1e9 / rate_pps and tat = max(tat_ns, now),
  * a packet passes while tat - now <= (burst - 1) * interval, and then sets

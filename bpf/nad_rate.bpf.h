@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * nad_rate.bpf.h - aggregate rate rules for spoofed or widely distributed
- * floods, in XDP (kernel side only; the ABI is struct nad_rate* in
- * nad_abi.h, the policy in user/mitigate/policy.c).
+ * nad_rate.bpf.h - rate rules in XDP (and TC ingress): aggregate ones for
+ * spoofed or widely distributed floods, signature ones for the flood of one
+ * source that must not be dropped wholesale (kernel side only; the ABI is
+ * struct nad_rate* in nad_abi.h, the policy in user/mitigate/policy.c).
  *
- * A rule is keyed by the attacked {destination, port, protocol}. Subject to
- * it: TCP SYNs without ACK (connection attempts; nothing of an established
+ * A rule is keyed by the attacked {destination, port, protocol} and a
+ * source: one address (a signature rule) or all zero (an aggregate rule,
+ * any source). A packet is held to its own source's rule if there is a live
+ * one, else to the aggregate rule of its destination. Subject to them: TCP
+ * SYNs without ACK (connection attempts; nothing of an established
  * connection is ever touched), UDP datagrams to the port, ICMP/ICMPv6 echo
  * requests (port 0; ICMP errors such as "fragmentation needed" are never
  * limited). Beyond rate_pps per CPU (burst packets back to back) they are
  * dropped, counted in the rule's hits and in nad_stats.dropped_rate.
  * Allowlisted sources are never limited. An expired rule limits nothing.
- * Known clients are not limited either: a TCP SYN from a source that has
- * already sent at least NAD_RATE_KNOWN packets other than bare SYNs
- * (nad_src: it completed handshakes, so it receives at its address) passes.
- * A spoofed flood's sources send SYNs only, so they never become known, and
- * a client already talking to the server keeps being served. (An attacker
- * who first completes handshakes from its real addresses is not spoofing:
- * the per-source rules cover it.)
+ * Known clients are not held to an aggregate rule either: a TCP SYN from a
+ * source that has already sent at least NAD_RATE_KNOWN packets other than
+ * bare SYNs (nad_src: it completed handshakes, so it receives at its
+ * address) passes. A spoofed flood's sources send SYNs only, so they never
+ * become known, and a client already talking to the server keeps being
+ * served. (An attacker who first completes handshakes from its real
+ * addresses is not spoofing: the per-source rules cover it.) A signature
+ * rule names its source: known or not, its SYNs are held to the budget.
  *
  * Include after the nad_allow4/nad_allow6 and nad_src map definitions.
  *
@@ -90,9 +95,20 @@ static __always_inline int nad_rate_empty(void)
 _Static_assert(NAD_RATE_ENTRIES / 2 <= 2 * 32,
 	       "nad_rate small enough for the kernel to count it in one atomic_t");
 
+/* The live rule of key, or NULL. */
+static __always_inline struct nad_rate *nad_rate_rule(const struct nad_rate_key *key, __u64 now)
+{
+	struct nad_rate *rule = bpf_map_lookup_elem(&nad_rate, key);
+
+	if (!rule || !rule->rate_pps || (rule->expires_ns && now > rule->expires_ns))
+		return 0;
+	return rule;
+}
+
 /*
- * Returns 1 if the packet is over the budget of an aggregate rule (drop it),
- * 0 otherwise. Fails open: no rule, no state, nothing dropped.
+ * Returns 1 if the packet is over the budget of its source's rate rule or
+ * its destination's aggregate one (drop it), 0 otherwise. Fails open: no
+ * rule, no state, nothing dropped.
  */
 static __always_inline int nad_rate_drop(const struct nad_rec *rec, struct nad_stats *st, __u64 now)
 {
@@ -100,6 +116,7 @@ static __always_inline int nad_rate_drop(const struct nad_rec *rec, struct nad_s
 	struct nad_rate_state *s;
 	struct nad_rate *rule;
 	__u64 interval, tat;
+	int aggregate;
 
 	/* Most of the time there is no rate rule at all. */
 	if (nad_rate_empty())
@@ -128,13 +145,20 @@ static __always_inline int nad_rate_drop(const struct nad_rec *rec, struct nad_s
 	}
 	key.proto = rec->ip_proto;
 	__builtin_memcpy(key.daddr, rec->daddr, sizeof(key.daddr));
+	__builtin_memcpy(key.saddr, rec->saddr, sizeof(key.saddr));
 
-	rule = bpf_map_lookup_elem(&nad_rate, &key);
-	if (!rule || !rule->rate_pps || (rule->expires_ns && now > rule->expires_ns))
-		return 0;
+	/* The source's own rule first, then the destination's aggregate one. */
+	rule = nad_rate_rule(&key, now);
+	aggregate = !rule;
+	if (aggregate) {
+		__builtin_memset(key.saddr, 0, sizeof(key.saddr));
+		rule = nad_rate_rule(&key, now);
+		if (!rule)
+			return 0;
+	}
 	if (nad_allow_override(rec, st))
 		return 0;
-	if (key.proto == NAD_IPPROTO_TCP && nad_rate_known(rec))
+	if (aggregate && key.proto == NAD_IPPROTO_TCP && nad_rate_known(rec))
 		return 0;
 	s = bpf_map_lookup_elem(&nad_rate_state, &key);
 	if (!s) {

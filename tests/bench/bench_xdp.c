@@ -21,14 +21,16 @@
  *
  * A third table: what the rate rules (bpf/nad_rate.bpf.h) cost a TCP SYN on
  * the record path: no rule at all (the element-count check alone), a rule
- * for another destination (the lookups miss), and an aggregate rule that
- * covers the packet with a budget it never exhausts (lookups, the bucket,
- * the packet passes and is recorded).
+ * for another destination (the source's and the aggregate lookups miss), an
+ * aggregate rule that covers the packet with a budget it never exhausts
+ * (both lookups, the known-client check, the bucket; the packet passes and
+ * is recorded), and the same as the packet's source's own rule (one lookup,
+ * the bucket).
  *
  * (`bench_xdp rates` prints that table alone.)
  *
  * Each figure is the median of ROUNDS rounds; within a round the six
- * programs (the three rule cases) run back to back, so a noisy neighbour hits them alike.
+ * programs (the four rule cases) run back to back, so a noisy neighbour hits them alike.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -93,8 +95,11 @@ static void build_ip6(struct pktb *b)
 	pktb_finish(b);
 }
 
-/* A rate rule on {198.18.0.x:80, TCP} with a budget a test_run never exhausts. */
-static int put_rate(struct nadxdp_bpf *skel, __u8 last_octet)
+/*
+ * A rate rule on {198.18.0.x:80, TCP}, from any source or (src_octet) from 198.18.0.src_octet,
+ * with a budget a test_run never exhausts.
+ */
+static int put_rate(struct nadxdp_bpf *skel, __u8 last_octet, __u8 src_octet)
 {
 	struct nad_rate_key k = { .dport = 80, .proto = 6 };
 	struct nad_rate v = { .rate_pps = 1000000000u, .burst = 1000000000u, .origin = 1 };
@@ -103,6 +108,10 @@ static int put_rate(struct nadxdp_bpf *skel, __u8 last_octet)
 	k.daddr[12] = 198;
 	k.daddr[13] = 18;
 	k.daddr[15] = last_octet;
+	if (src_octet) {
+		memcpy(k.saddr, k.daddr, sizeof(k.saddr));
+		k.saddr[15] = src_octet;
+	}
 	return bpf_map_update_elem(bpf_map__fd(skel->maps.nad_rate), &k, &v, BPF_ANY);
 }
 
@@ -115,19 +124,23 @@ static void del_rates(struct nadxdp_bpf *skel)
 		bpf_map_delete_elem(fd, &k);
 }
 
-/* The record path of a TCP SYN under no rate rule, a rule that misses, one that matches. */
+/*
+ * The record path of a TCP SYN under no rate rule, a rule that misses, an aggregate rule
+ * that matches, a source's rule that matches.
+ */
 static int bench_rate_rules(void)
 {
-	enum { NONE, OTHER, MATCH, N_CASES };
+	enum { NONE, OTHER, MATCH, SOURCE, N_CASES };
 	static const char *const names[N_CASES] = {
 		[NONE] = "no rate rule",
 		[OTHER] = "rule, other destination",
 		[MATCH] = "aggregate rule, matches",
+		[SOURCE] = "source's rule, matches",
 	};
 	double ns[N_CASES][ROUNDS];
 	struct nadxdp_bpf *skel = nadxdp_bpf__open_and_load();
 	struct ring_buffer *rb = skel ? ring_buffer__new(bpf_map__fd(skel->maps.nad_events),
-							  testrun_drop_sample, NULL, NULL) :
+							 testrun_drop_sample, NULL, NULL) :
 					NULL;
 	int fd, ret = -1;
 	struct pktb b;
@@ -141,7 +154,9 @@ static int bench_rate_rules(void)
 	for (int r = 0; r < ROUNDS; r++) {
 		for (int c = 0; c < N_CASES; c++) {
 			del_rates(skel);
-			if ((c == OTHER && put_rate(skel, 99)) || (c == MATCH && put_rate(skel, 2))) {
+			if ((c == OTHER && put_rate(skel, 99, 0)) ||
+			    (c == MATCH && put_rate(skel, 2, 0)) ||
+			    (c == SOURCE && put_rate(skel, 2, 1))) {
 				fprintf(stderr, "bench_xdp: rate rule: %s\n", strerror(errno));
 				goto cleanup;
 			}

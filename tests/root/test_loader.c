@@ -13,6 +13,7 @@
  * namespace, the veths and any attachment when the test process exits.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -343,6 +344,48 @@ Test(loader, mismatched_map_holding_rules_is_refused_and_left_alone)
 	cr_expect_eq(errno, EEXIST);
 	cr_expect(exists(PIN("nad_drop4")), "its rules are not ours to delete");
 	cr_expect(!exists(PIN("nad_stats")), "the failed start removed what it created");
+	cr_expect_eq(xdp_prog_id(), 0, "nothing attached");
+	close(fd);
+}
+
+/* A nad_rate kept by a build whose key had no source (20 bytes) and that holds a rule. */
+Test(loader, kept_rate_map_of_the_old_key_size_is_refused)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_NO_PREALLOC);
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_XDP_SKB };
+	struct nad_rate v = { .rate_pps = 1, .burst = 1, .origin = NAD_ORIGIN_AUTO };
+	__u8 old_key[20] = { [10] = 0xff, [11] = 0xff, 198, 18, 77, 1, 80, 0, 6 };
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "nad_rate", sizeof(old_key), sizeof(v),
+				NAD_RATE_ENTRIES, &mo);
+	int log_fd = open("/run", O_TMPFILE | O_RDWR, 0600), saved, err;
+	char msg[4096];
+	struct loader *l;
+	ssize_t n;
+
+	_Static_assert(sizeof(struct nad_rate_key) != sizeof(old_key), "the key grew");
+	cr_assert_geq(fd, 0, "create: %s", strerror(errno));
+	cr_assert_eq(bpf_map_update_elem(fd, old_key, &v, BPF_ANY), 0);
+	mkdir(NAD_PIN_DIR, 0700);
+	cr_assert_eq(bpf_obj_pin(fd, PIN("nad_rate")), 0, "pin: %s", strerror(errno));
+	/* Its message (stderr, into a file) names the file to delete. */
+	fflush(stderr);
+	saved = dup(2);
+	cr_assert_geq(log_fd, 0);
+	cr_assert_eq(dup2(log_fd, 2), 2);
+	l = loader_new(&o);
+	err = errno;
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	cr_assert_null(l, "a kept rate map of the old layout must stop the start");
+	cr_expect_eq(err, EEXIST);
+	n = pread(log_fd, msg, sizeof(msg) - 1, 0);
+	msg[n > 0 ? n : 0] = 0;
+	cr_expect_not_null(strstr(msg, PIN("nad_rate") " holds rules but does not match"), "%s",
+			   msg);
+	cr_expect_not_null(strstr(msg, "key size 20, want 36"), "%s", msg);
+	close(log_fd);
+	cr_expect(exists(PIN("nad_rate")), "its rule is the operator's to delete");
 	cr_expect_eq(xdp_prog_id(), 0, "nothing attached");
 	close(fd);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_ratelimit.c - the aggregate rate rule (bpf/nad_rate.bpf.h) in the real
+ * test_ratelimit.c - the rate rules, aggregate and one source's (bpf/nad_rate.bpf.h), in the real
  * XDP program through bpf_prog_test_run_opts, and the mitigation policy
  * writing the real maps through the BPF backend. Needs root.
  *
@@ -308,6 +308,99 @@ Test(ratelimit, allowlisted_sources_are_never_limited)
 	cr_assert_eq(run(pkt, len, 1000).retval, XDP_DROP);
 }
 
+/* ---- signature rules: one source's flood ---- */
+
+static struct nad_rate_key src_key(const char *src, const char *dst, __u16 dport, __u8 proto)
+{
+	struct nad_rate_key k = key(dst, dport, proto);
+
+	k.saddr[10] = 0xff;
+	k.saddr[11] = 0xff;
+	inet_pton(AF_INET, src, k.saddr + 12);
+	return k;
+}
+
+/* Runs n packets of kind from src to dst:dport; returns how many the rate rules dropped. */
+static __u64 dropped_of(enum pkt_kind kind, const char *src, const char *dst, __u16 dport, __u32 n)
+{
+	__u8 pkt[128];
+	size_t len = build(pkt, kind, src, dst, dport);
+	__u64 before = dropped_rate();
+
+	run(pkt, len, n);
+	return dropped_rate() - before;
+}
+
+Test(ratelimit, a_source_rule_limits_that_sources_flood_to_that_port_alone)
+{
+	static const struct {
+		enum pkt_kind kind;
+		__u8 proto;
+		__u16 dport;
+	} floods[] = { { SYN, IPPROTO_TCP, 80 },
+		       { UDP, IPPROTO_UDP, 53 },
+		       { ICMP_ECHO, IPPROTO_ICMP, 0 } };
+
+	for (size_t i = 0; i < sizeof(floods) / sizeof(floods[0]); i++) {
+		struct nad_rate_key k =
+			src_key("198.18.0.2", "198.18.0.1", floods[i].dport, floods[i].proto);
+		struct nad_rate v;
+
+		put_rule(k, 1, 1, 0);
+		/* Tolerances: a switch to another CPU finds a full bucket (one more passes). */
+		cr_assert_geq(dropped_of(floods[i].kind, "198.18.0.2", "198.18.0.1",
+					 floods[i].dport, 1000),
+			      990, "the source's flood %zu is limited", i);
+		v = get_rule(k);
+		cr_assert_geq(v.hits, 990);
+		cr_assert_eq(dropped_of(floods[i].kind, "198.18.0.3", "198.18.0.1", floods[i].dport,
+					1000),
+			     0, "another source's packets pass");
+		cr_assert_eq(dropped_of(floods[i].kind, "198.18.0.2", "198.18.0.9", floods[i].dport,
+					1000),
+			     0, "the source's packets to another destination pass");
+		if (floods[i].kind != ICMP_ECHO)
+			cr_assert_eq(dropped_of(floods[i].kind, "198.18.0.2", "198.18.0.1", 8080,
+						1000),
+				     0, "the source's packets to another port pass");
+	}
+	/* The source's other traffic to the port: ACKs, SYN-ACKs, ICMP errors. */
+	cr_assert_eq(dropped_of(ACK, "198.18.0.2", "198.18.0.1", 80, 1000), 0);
+	cr_assert_eq(dropped_of(SYNACK, "198.18.0.2", "198.18.0.1", 80, 1000), 0);
+	cr_assert_eq(dropped_of(ICMP_UNREACH, "198.18.0.2", "198.18.0.1", 0, 1000), 0);
+}
+
+Test(ratelimit, a_source_rule_holds_a_known_client_and_comes_before_the_aggregate_rule)
+{
+	struct nad_rate_key sk = src_key("198.18.0.2", "198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_rate_key ak = key("198.18.0.1", 80, IPPROTO_TCP);
+
+	/* The client completed handshakes: the aggregate rule lets its SYNs pass... */
+	cr_assert_eq(dropped_of(ACK, "198.18.0.2", "198.18.0.1", 80, 2), 0);
+	put_rule(ak, 1, 1, 0);
+	cr_assert_eq(dropped_of(SYN, "198.18.0.2", "198.18.0.1", 80, 1000), 0);
+	cr_assert_geq(dropped_of(SYN, "203.0.113.9", "198.18.0.1", 80, 1000), 990,
+		      "while an unknown source is held to the aggregate rule");
+	/* ...its own rule does not, and takes its packets from the aggregate rule's count. */
+	put_rule(sk, 1, 1, 0);
+	cr_assert_geq(dropped_of(SYN, "198.18.0.2", "198.18.0.1", 80, 1000), 990);
+	cr_assert_geq(get_rule(sk).hits, 990);
+	cr_assert_eq(get_rule(ak).hits + get_rule(sk).hits, dropped_rate());
+	/* An expired source rule limits nothing: the aggregate rule applies again. */
+	put_rule(sk, 1, 1, 1);
+	cr_assert_eq(dropped_of(SYN, "198.18.0.2", "198.18.0.1", 80, 1000), 0);
+}
+
+Test(ratelimit, an_allowlisted_source_is_not_held_to_its_own_rule)
+{
+	struct nad_lpm4_key ak = { .prefixlen = 32, .addr = { 198, 18, 0, 2 } };
+	struct nad_allow av = { 0 };
+
+	put_rule(src_key("198.18.0.2", "198.18.0.1", 53, IPPROTO_UDP), 1, 1, 0);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.nad_allow4), &ak, &av, BPF_ANY), 0);
+	cr_assert_eq(dropped_of(UDP, "198.18.0.2", "198.18.0.1", 53, 1000), 0);
+}
+
 /* ---- the policy on the real maps ---- */
 
 static struct mitigate_bpf *backend(void)
@@ -537,4 +630,62 @@ Test(ratelimit, rules_list_shows_automatic_rules_with_origin_hits_and_time_left)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_null(strstr(r.out, "\"auto\""), "rules left after exit: %s", r.out);
 	cmd_result_free(&r);
+}
+
+Test(ratelimit, rules_list_and_status_show_a_signature_rule_with_its_source)
+{
+	char *list[] = { (char *)cmd_nadxdp_bin(), "rules", "list", "--json", NULL };
+	char *list_text[] = { (char *)cmd_nadxdp_bin(), "rules", "list", NULL };
+	char *status[] = { (char *)cmd_nadxdp_bin(), "status", "--json", NULL };
+	struct nad_rate v = { .rate_pps = 500, .burst = 64, .origin = NAD_ORIGIN_AUTO, .reason = 1 };
+	struct nad_rate_key sk = src_key("198.18.0.2", "198.18.0.1", 53, IPPROTO_UDP);
+	struct nad_rate_key ak = key("198.18.0.1", 80, IPPROTO_TCP);
+	struct json_object *root, *arr, *e, *rules;
+	struct mitigate_bpf *b;
+	struct cmd_result r;
+
+	private_bpffs();
+	cr_assert_eq(bpf_object__pin_maps(skel->obj, NAD_PIN_DIR), 0, "pin: %s", strerror(errno));
+	b = mitigate_bpf_open_pinned(NULL);
+	cr_assert_not_null(b, "open pinned: %s", strerror(errno));
+	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &sk, &v), 0);
+	cr_assert_eq(mitigate_bpf_ops.rate_put(b, &ak, &v), 0);
+
+	cr_assert_eq(cmd_run(list, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	root = json_tokener_parse(r.out);
+	cr_assert_not_null(root, "%s", r.out);
+	cr_assert(json_object_object_get_ex(root, "rules", &arr));
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *k, *src;
+
+		e = json_object_array_get_idx(arr, i);
+		if (!json_object_object_get_ex(e, "kind", &k) ||
+		    strcmp(json_object_get_string(k), "rate"))
+			continue;
+		cr_assert(json_object_object_get_ex(e, "src_ip", &src), "%s", r.out);
+		if (json_object_get_int(json_object_object_get(e, "dest_port")) == 53)
+			cr_assert_str_eq(json_object_get_string(src), "198.18.0.2");
+		else
+			cr_assert_null(src, "an aggregate rule has no source: %s", r.out);
+	}
+	json_object_put(root);
+	cmd_result_free(&r);
+
+	cr_assert_eq(cmd_run(list_text, &r), 0);
+	cr_assert_not_null(strstr(r.out, "198.18.0.1/32 udp/53 from 198.18.0.2 >500pps/cpu"), "%s",
+			   r.out);
+	cr_assert_not_null(strstr(r.out, "198.18.0.1/32 tcp-syn/80 >500pps/cpu"), "%s", r.out);
+	cmd_result_free(&r);
+
+	cr_assert_eq(cmd_run(status, &r), 0);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	root = json_tokener_parse(r.out);
+	cr_assert_not_null(root, "%s", r.out);
+	cr_assert(json_object_object_get_ex(root, "rules", &rules));
+	cr_assert_eq(json_object_get_int(json_object_object_get(rules, "rate")), 1, "%s", r.out);
+	cr_assert_eq(json_object_get_int(json_object_object_get(rules, "rate_by_source")), 1);
+	json_object_put(root);
+	cmd_result_free(&r);
+	mitigate_bpf_free(b);
 }

@@ -90,7 +90,7 @@ struct loader {
 /* The maps userspace tools reach through the pins (ctl, status, bpftool). */
 static const char *const pinned_maps[] = {
 	"nad_events", "nad_stats",  "nad_src",	"nad_drop4",	  "nad_drop6",
-	"nad_allow4", "nad_allow6", "nad_rate", "nad_rate_state", /* mitigation: aggregate rate rules */
+	"nad_allow4", "nad_allow6", "nad_rate", "nad_rate_state", /* mitigation: rate rules */
 };
 #define N_PINNED (sizeof(pinned_maps) / sizeof(pinned_maps[0]))
 _Static_assert(N_PINNED <= 16, "struct loader's map arrays");

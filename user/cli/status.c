@@ -100,7 +100,7 @@ static void print_tables_text(struct json_object *tables)
 }
 
 static int print_status_json(const struct instance *in, const struct nad_stats *st,
-			     const long n_rules[MITIGATE_N_LPM_MAPS],
+			     const long n_rules[MITIGATE_N_LPM_MAPS], const long n_rate[2],
 			     const struct capture_source *src, size_t n_src, size_t top,
 			     uint64_t now)
 {
@@ -140,6 +140,8 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 	json_object_object_add(o, "drop6", json_object_new_int64(n_rules[MITIGATE_MAP_DROP6]));
 	json_object_object_add(o, "allow4", json_object_new_int64(n_rules[MITIGATE_MAP_ALLOW4]));
 	json_object_object_add(o, "allow6", json_object_new_int64(n_rules[MITIGATE_MAP_ALLOW6]));
+	json_object_object_add(o, "rate", json_object_new_int64(n_rate[0]));
+	json_object_object_add(o, "rate_by_source", json_object_new_int64(n_rate[1]));
 	json_object_object_add(root, "rules", o);
 
 	json_object_object_add(root, "n_sources", json_object_new_uint64(n_src));
@@ -170,7 +172,7 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 }
 
 static void print_status_text(const struct instance *in, const struct nad_stats *st,
-			      const long n_rules[MITIGATE_N_LPM_MAPS],
+			      const long n_rules[MITIGATE_N_LPM_MAPS], const long n_rate[2],
 			      const struct capture_source *src, size_t n_src, size_t top,
 			      uint64_t now)
 {
@@ -207,6 +209,7 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 	       n_rules[MITIGATE_MAP_DROP6]);
 	printf("%-22s %20ld %20ld\n", "allow (v4, v6)", n_rules[MITIGATE_MAP_ALLOW4],
 	       n_rules[MITIGATE_MAP_ALLOW6]);
+	printf("%-22s %20ld %20ld\n", "rate rules (any, src)", n_rate[0], n_rate[1]);
 	printf("sources tracked: %zu\n", n_src);
 	if (top && n_src) {
 		printf("  %-39s %12s %14s %10s %8s\n", "top sources", "packets", "bytes", "SYNs",
@@ -231,7 +234,8 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 int status_cmd(int argc, char **argv)
 {
 	int stats_fd = -1, src_fd = -1, rule_fd[MITIGATE_N_LPM_MAPS] = { -1, -1, -1, -1 };
-	long n_rules[MITIGATE_N_LPM_MAPS] = { 0 };
+	long n_rules[MITIGATE_N_LPM_MAPS] = { 0 }, n_rate[2] = { 0 };
+	int rate_fd = -1;
 	struct capture_source *src = NULL;
 	int err, ret = EXIT_RUNTIME;
 	struct opts_result res;
@@ -274,15 +278,19 @@ int status_cmd(int argc, char **argv)
 		if (n_rules[m] < 0)
 			n_rules[m] = 0;
 	}
+	/* Rate rules: aggregate (any source) and signature (one source) ones. */
+	rate_fd = instance_open_pin(mitigate_bpf_map_names[MITIGATE_MAP_RATE]);
+	if (rate_fd >= 0 && mitigate_bpf_count_rates(rate_fd, &n_rate[0], &n_rate[1]))
+		n_rate[0] = n_rate[1] = 0;
 	instance_read(&in);
 	now = cli_mono_ns();
 	if (o.json) {
-		if (print_status_json(&in, &st, n_rules, src, n_src, o.top, now)) {
+		if (print_status_json(&in, &st, n_rules, n_rate, src, n_src, o.top, now)) {
 			pr_warn("status: cannot write the JSON object\n");
 			goto cleanup;
 		}
 	} else {
-		print_status_text(&in, &st, n_rules, src, n_src, o.top, now);
+		print_status_text(&in, &st, n_rules, n_rate, src, n_src, o.top, now);
 	}
 	if (fflush(stdout)) {
 		pr_warn("status: cannot write to stdout: %s\n", strerror(errno));
@@ -295,6 +303,8 @@ cleanup:
 		if (rule_fd[m] >= 0)
 			close(rule_fd[m]);
 	}
+	if (rate_fd >= 0)
+		close(rate_fd);
 	if (src_fd >= 0)
 		close(src_fd);
 	if (stats_fd >= 0)

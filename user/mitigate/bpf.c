@@ -407,6 +407,14 @@ static const char *proto_text(__u8 p)
 	}
 }
 
+/* An aggregate rule (any source), not one source's signature rule? */
+static bool rate_aggregate(const struct nad_rate_key *k)
+{
+	static const __u8 zero[sizeof(k->saddr)];
+
+	return !memcmp(k->saddr, zero, sizeof(zero));
+}
+
 struct list_ctx {
 	struct json_object *arr;
 	FILE *out;
@@ -419,10 +427,12 @@ static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
 	struct list_ctx *c = ctx;
 	const struct nad_rate_key *key = &e->rate_key;
 	const struct nad_rate *v = &e->rate;
-	char cidr[ADDR_PREFIX_STRLEN], what[96], left[32] = "never";
+	char cidr[ADDR_PREFIX_STRLEN], src[ADDR_STRLEN] = "", what[160], left[32] = "never";
 	__u64 now = c->now;
 
 	addr_prefix_format(&e->prefix, cidr, sizeof(cidr));
+	if (!rate_aggregate(key))
+		addr_str(key->saddr, src, sizeof(src));
 	if (v->expires_ns)
 		snprintf(left, sizeof(left), v->expires_ns > now ? "%llus" : "expired",
 			 (unsigned long long)((v->expires_ns - now) / 1000000000ULL));
@@ -434,6 +444,7 @@ static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
 			return 1;
 		json_object_object_add(o, "kind", json_object_new_string("rate"));
 		json_object_object_add(o, "cidr", json_object_new_string(cidr));
+		json_object_object_add(o, "src_ip", src[0] ? json_object_new_string(src) : NULL);
 		json_object_object_add(o, "dest_port", json_object_new_int(key->dport));
 		json_object_object_add(o, "proto", json_object_new_int(key->proto));
 		json_object_object_add(o, "rate_pps", json_object_new_int64(v->rate_pps));
@@ -458,8 +469,9 @@ static int list_rate(const struct mitigate_bpf_entry *e, void *ctx)
 				NULL);
 		json_object_array_add(c->arr, o);
 	} else if (c->out) {
-		snprintf(what, sizeof(what), "%s %s/%u >%upps/cpu", cidr, proto_text(key->proto),
-			 key->dport, v->rate_pps);
+		snprintf(what, sizeof(what), "%s %s/%u%s%s >%upps/cpu", cidr,
+			 proto_text(key->proto), key->dport, src[0] ? " from " : "", src,
+			 v->rate_pps);
 		fprintf(c->out, "%-6s %-43s %-7s %12llu %14llu %10s\n", "rate", what,
 			v->origin == NAD_ORIGIN_AUTO ? "auto" : "manual",
 			(unsigned long long)v->hits, (unsigned long long)v->hit_bytes, left);
@@ -473,4 +485,29 @@ int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 no
 
 	mitigate_bpf_walk(fd, MITIGATE_MAP_RATE, list_rate, &c);
 	return c.n;
+}
+
+struct count_ctx {
+	long n_any, n_source;
+};
+
+static int count_rate(const struct mitigate_bpf_entry *e, void *ctx)
+{
+	struct count_ctx *c = ctx;
+
+	if (rate_aggregate(&e->rate_key))
+		c->n_any++;
+	else
+		c->n_source++;
+	return 0;
+}
+
+int mitigate_bpf_count_rates(int fd, long *n_any, long *n_source)
+{
+	struct count_ctx c = { 0 };
+	long n = mitigate_bpf_walk(fd, MITIGATE_MAP_RATE, count_rate, &c);
+
+	*n_any = c.n_any;
+	*n_source = c.n_source;
+	return n < 0 ? (int)n : 0;
 }

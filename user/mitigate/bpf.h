@@ -2,8 +2,8 @@
 /*
  * mitigate/bpf.h - the mitigation backend on the XDP program's maps
  * (struct mitigate_ops): nad_drop4/6 and nad_allow4/6 (LPM tries) and
- * nad_rate / nad_rate_state (aggregate rate rules and their per-CPU
- * buckets). Either from map fds the caller holds (the daemon's skeleton) or
+ * nad_rate / nad_rate_state (rate rules, aggregate or one source's, and
+ * their per-CPU buckets). Either from map fds the caller holds (the daemon's skeleton) or
  * from the pins under NAD_PIN_DIR.
  *
  * It is also the one place that walks and edits the rule maps for others: the
@@ -111,12 +111,19 @@ int mitigate_bpf_allow_set(int fd, const struct addr_prefix *p);
 int mitigate_bpf_del(int fd, const struct addr_prefix *p);
 
 /*
- * Lists the aggregate rate rules of the nad_rate map fd for `nadxdp rules
- * list`: into arr as objects {kind: "rate", cidr, dest_port, proto,
+ * Lists the rate rules of the nad_rate map fd for `nadxdp rules list`: into
+ * arr as objects {kind: "rate", cidr (the destination), src_ip (the one
+ * source of a signature rule; null for an aggregate rule), dest_port, proto,
  * rate_pps, burst, origin, reason, hits, bytes, passed, created_ns,
  * expires_ns, ttl_left_s} when arr is not NULL, else as rows of the rules
- * table on out. now_ns is CLOCK_MONOTONIC. Returns the number listed.
+ * table on out ("198.18.0.1/32 tcp-syn/80 from 198.18.0.2 >500pps/cpu").
+ * now_ns is CLOCK_MONOTONIC. Returns the number listed.
  */
 int mitigate_bpf_list_rates(int fd, struct json_object *arr, FILE *out, __u64 now_ns);
+/*
+ * Counts the rate rules of the nad_rate map fd: aggregate ones (any source) into *n_any,
+ * signature ones (one source) into *n_source. Returns 0 or a negative errno.
+ */
+int mitigate_bpf_count_rates(int fd, long *n_any, long *n_source);
 
 #endif /* NAD_MITIGATE_BPF_H */

@@ -284,6 +284,31 @@ bool mitigate_mem_packet(struct mitigate_mem *mm, const __u8 addr[16], __u32 byt
 	return true;
 }
 
+bool mitigate_mem_rate_holding(const struct mitigate_mem *mm, const __u8 src[16],
+			       const __u8 dst[16], __u16 dport, __u8 proto, __u64 now,
+			       struct nad_rate_key *out)
+{
+	struct nad_rate_key k = { .dport = dport, .proto = proto };
+
+	memcpy(k.daddr, dst, sizeof(k.daddr));
+	for (int pass = 0; pass < 2; pass++) {
+		const struct rate_ent *e;
+
+		/* The source's rule first, then the aggregate one (source all zero). */
+		if (!pass)
+			memcpy(k.saddr, src, sizeof(k.saddr));
+		else
+			memset(k.saddr, 0, sizeof(k.saddr));
+		e = rate_find(mm, &k);
+		if (e && e->v.rate_pps && !(e->v.expires_ns && now > e->v.expires_ns)) {
+			if (out)
+				*out = k;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool mitigate_mem_rate_hit(struct mitigate_mem *mm, const struct nad_rate_key *k, __u64 n)
 {
 	struct rate_ent *e = rate_find(mm, k);

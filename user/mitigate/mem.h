@@ -35,6 +35,14 @@ bool mitigate_mem_allow(const struct mitigate_mem *mm, const struct addr_prefix 
  * the hit on the rule like the XDP program.
  */
 bool mitigate_mem_packet(struct mitigate_mem *mm, const __u8 addr[16], __u32 bytes, __u64 now);
+/*
+ * The rate rule a flood packet from src to dst:dport/proto at now is held to, as the
+ * kernel picks it: the source's own rule, else the destination's aggregate one (an
+ * expired rule holds nothing). Copies its key into *out (if not NULL); false if none.
+ */
+bool mitigate_mem_rate_holding(const struct mitigate_mem *mm, const __u8 src[16],
+			       const __u8 dst[16], __u16 dport, __u8 proto, __u64 now,
+			       struct nad_rate_key *out);
 /* Adds n hits to the rate rule k. Returns false if there is none. */
 bool mitigate_mem_rate_hit(struct mitigate_mem *mm, const struct nad_rate_key *k, __u64 n);
 /* Makes every later write (put/add) fail with err (0 to stop). */

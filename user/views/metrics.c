@@ -192,7 +192,7 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 		counter(f, "nadxdp_kernel_allowlisted_packets_total",
 			"Packets the allowlist saved from a drop or rate rule.", k->allowed_rule);
 		counter(f, "nadxdp_kernel_rate_dropped_packets_total",
-			"Packets dropped by an aggregate rate rule (SYN, UDP, ICMP echo).",
+			"Packets dropped by a rate rule (SYN, UDP, ICMP echo).",
 			k->dropped_rate);
 		gauge(f, "nadxdp_kernel_pending_packets", "Packets seen but not yet in any record.",
 		      k->pending);
