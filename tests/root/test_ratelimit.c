@@ -415,6 +415,7 @@ static struct mitigate_bpf *backend(void)
 	return b;
 }
 
+/* A critical SYN flood to 198.18.0.1:80 that has held for a second, never answered. */
 static struct mitigate_alert dos_alert(const char *src, bool distributed)
 {
 	struct mitigate_alert a = {
@@ -426,12 +427,52 @@ static struct mitigate_alert dos_alert(const char *src, bool distributed)
 		.src_pps = distributed ? 1 : 50000,
 		.by_destination = distributed,
 		.ts_ns = mono_ns(),
+		.flood = { .proto = IPPROTO_TCP,
+			   .dport = 80,
+			   .kind = FLOOD_SYN,
+			   .threshold_pps = 100 },
+		.evidence = "SYN flood",
 	};
 
 	a.src[10] = a.src[11] = a.dst[10] = a.dst[11] = 0xff;
 	inet_pton(AF_INET, src, a.src + 12);
 	inet_pton(AF_INET, "198.18.0.1", a.dst + 12);
+	a.last_ns = a.ts_ns;
+	a.flood.flood_since_ns = a.ts_ns - S;
 	return a;
+}
+
+/*
+ * A source answered a second ago floods: the policy writes a signature rule on the real map,
+ * the XDP program limits that source's SYNs to the port and nothing else, and no drop rule.
+ */
+Test(ratelimit, policy_limits_a_trusted_sources_flood_by_its_signature_only)
+{
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigate_bpf *b = backend();
+	struct mitigate_alert a = dos_alert("198.18.0.2", false);
+	struct nad_rate_key k = src_key("198.18.0.2", "198.18.0.1", 80, IPPROTO_TCP);
+	struct nad_lpm4_key dk = { .prefixlen = 32, .addr = { 198, 18, 0, 2 } };
+	struct nad_rule rule;
+	struct nad_rate v;
+	struct mitigate *m;
+
+	o.rate_burst = 5;
+	m = mitigate_new(&o, &mitigate_bpf_ops, b);
+	cr_assert_not_null(m);
+	a.flood.answered_last_ns = a.last_ns - S;
+	cr_assert_eq(mitigate_on_alert(m, &a), 0);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_drop4), &dk, &rule), -ENOENT,
+		     "never a drop rule against an answered source");
+	cr_assert_eq(get_rule(k).rate_pps, (100 + o.n_cpus - 1) / o.n_cpus,
+		     "held to its threshold");
+	cr_assert_gt(dropped_of(SYN, "198.18.0.2", "198.18.0.1", 80, 10000), 9000);
+	cr_assert_eq(dropped_of(ACK, "198.18.0.2", "198.18.0.1", 80, 1000), 0, "its sessions pass");
+	cr_assert_eq(dropped_of(SYN, "198.18.0.2", "198.18.0.1", 443, 1000), 0);
+	cr_assert_eq(dropped_of(SYN, "198.18.0.3", "198.18.0.1", 80, 1000), 0, "others pass");
+	mitigate_free(m);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_rate), &k, &v), -ENOENT);
+	mitigate_bpf_free(b);
 }
 
 Test(ratelimit, policy_rule_drops_the_attacker_in_xdp_and_is_removed_on_exit)

@@ -114,7 +114,13 @@ static struct addr_prefix pfx(const char *text)
 	return p;
 }
 
-/* A critical single-source SYN flood alert from src to 198.18.0.1:80. */
+#define MS 1000000ULL
+#define HOLD (50 * MS) /* the default --mitigate-hold */
+
+/*
+ * A critical single-source SYN flood alert from src to 198.18.0.1:80 at t, the flood
+ * held for the default hold, its source never answered.
+ */
 static struct mitigate_alert dos(const char *src, __u64 t)
 {
 	struct mitigate_alert a = {
@@ -127,6 +133,14 @@ static struct mitigate_alert dos(const char *src, __u64 t)
 		.dst_pps = 50000,
 		.n_sources = 1,
 		.ts_ns = t,
+		.last_ns = t,
+		.flood = { .proto = IPPROTO_TCP,
+			   .dport = 80,
+			   .kind = FLOOD_SYN,
+			   .unanswered_pps = 50000,
+			   .flood_since_ns = t - HOLD,
+			   .threshold_pps = 1000 },
+		.evidence = "SYN flood: test",
 	};
 
 	addr(src, a.src);
@@ -900,4 +914,345 @@ Test(mitigate, kept_auto_rule_is_adopted_covers_realerts_and_expires)
 	cr_expect_str_eq(events[0].rule, "198.18.9.7/32");
 	cr_expect_str_eq(events[0].why, "expired");
 	cr_expect(strstr(events[0].json, "\"kept\""), "reason kept: %s", events[0].json);
+}
+
+/* ---- trust, hold and evidence ---- */
+
+/* Each kind of flood from src; the source answered `answered_ago` before t (0: never). */
+static struct mitigate_alert flood_of(const char *src, enum flood_kind kind, __u64 t,
+				      __u64 answered_ago)
+{
+	struct mitigate_alert a = dos(src, t);
+
+	a.flood.kind = kind;
+	a.flood.proto = kind == FLOOD_UDP  ? IPPROTO_UDP :
+			kind == FLOOD_ECHO ? IPPROTO_ICMP :
+					     IPPROTO_TCP;
+	a.flood.dport = kind == FLOOD_ECHO ? 0 : kind == FLOOD_UDP ? 53 : 80;
+	a.proto = a.flood.proto;
+	a.dport = a.flood.dport;
+	a.flood.answered_last_ns = answered_ago ? t - answered_ago : 0;
+	return a;
+}
+
+static struct mitigate_alert excessive(const char *src, __u64 t, double answered_share)
+{
+	struct mitigate_alert a = dos(src, t);
+
+	a.cls = "excessive_traffic";
+	a.class_id = 8;
+	a.severity = SEV_WARNING;
+	a.src_pps = 60000;
+	a.flood.kind = FLOOD_NONE;
+	a.flood.answered_share = answered_share;
+	return a;
+}
+
+/* Is a flood packet of a's signature from src held to a rate rule (and which)? */
+static bool rate_limited(const struct mitigate_alert *a, const char *src, bool *by_source)
+{
+	struct nad_rate_key k;
+	__u8 s[16];
+
+	addr(src, s);
+	if (!mitigate_mem_rate_holding(mem, s, a->dst, a->flood.dport, a->flood.proto, a->ts_ns + S,
+				       &k))
+		return false;
+	if (by_source)
+		*by_source = !memcmp(k.saddr, s, 16);
+	return true;
+}
+
+Test(mitigate, a_source_answered_within_the_trust_window_is_never_dropped)
+{
+	static const enum flood_kind kinds[] = { FLOOD_SYN, FLOOD_UDP, FLOOD_ECHO, FLOOD_NONE };
+	static const __u64 ago[] = { 1, 10 * S, 599 * S };
+	struct mitigate_stats st;
+	__u64 t = T0 + 3600 * S;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (size_t j = 0; j < sizeof(ago) / sizeof(ago[0]); j++) {
+			char src[32];
+			bool by_source = false;
+			struct mitigate_alert a;
+
+			snprintf(src, sizeof(src), "198.51.100.%zu", 10 * i + j + 1);
+			a = flood_of(src, kinds[i], t, ago[j]);
+			/* A long, fast, wholly unanswered flood: only the trust spares it. */
+			a.flood.flood_since_ns = t - 30 * S;
+			a.src_pps = a.flood.unanswered_pps = 1e6;
+			for (__u64 u = 0; u < 100; u++) {
+				a.ts_ns = a.last_ns = t + u * 10 * MS;
+				alert(a);
+			}
+			cr_assert_not(blocked(src, t + S),
+				      "%s dropped (kind %d, answered %llu ns ago)", src, kinds[i],
+				      (unsigned long long)ago[j]);
+			cr_assert_eq(rate_limited(&a, src, &by_source), kinds[i] != FLOOD_NONE,
+				     "kind %d", kinds[i]);
+			if (kinds[i] != FLOOD_NONE)
+				cr_assert(by_source, "the rate rule is the source's own");
+		}
+	}
+	/* Excessive traffic from a trusted source: no rule at all. */
+	for (int u = 0; u < 100; u++) {
+		struct mitigate_alert a = excessive("198.51.100.200", t + (__u64)u * 10 * MS, 0);
+
+		a.flood.answered_last_ns = t - S;
+		alert(a);
+	}
+	cr_assert_not(blocked("198.51.100.200", t + S));
+	cr_assert_eq(mitigate_mem_n_drop(mem), 0, "no drop rule at all");
+	cr_assert_eq(mitigate_mem_n_rate(mem), 9, "one signature rule per rate-limitable flood");
+	mitigate_get_stats(m, &st);
+	cr_assert_eq(st.n_sig_rules, 9);
+	cr_assert_gt(st.n_skip_trusted, 0);
+	/* Reported once per source and reason, not per update. */
+	cr_assert_eq(count_action(MITIGATE_ACT_SKIP), 4, "three FLOOD_NONE sources, one excessive");
+	/* Answered longer ago than the trust window: dropped as any flooder. */
+	alert(flood_of("198.51.100.250", FLOOD_SYN, t, 601 * S));
+	cr_assert(blocked("198.51.100.250", t + S));
+}
+
+Test(mitigate, trust_window_is_an_option_and_zero_trusts_nobody)
+{
+	struct mitigate_opts o = test_opts();
+
+	teardown();
+	o.trust_ns = 0;
+	setup_with(&o);
+	alert(flood_of("198.51.100.1", FLOOD_SYN, T0, S));
+	cr_assert(blocked("198.51.100.1", T0 + S));
+	teardown();
+	o.trust_ns = 5 * S;
+	setup_with(&o);
+	alert(flood_of("198.51.100.1", FLOOD_SYN, T0, 4 * S));
+	alert(flood_of("198.51.100.2", FLOOD_SYN, T0, 6 * S));
+	cr_assert_not(blocked("198.51.100.1", T0 + S));
+	cr_assert(blocked("198.51.100.2", T0 + S));
+}
+
+Test(mitigate, a_signature_rule_limits_the_flood_of_its_source_alone)
+{
+	struct mitigate_opts o = test_opts();
+	struct mitigate_alert a;
+	struct nad_rate_key k = { .dport = 53, .proto = IPPROTO_UDP };
+	struct nad_rate v;
+	bool by_source;
+
+	teardown();
+	o.n_cpus = 2;
+	setup_with(&o);
+	a = flood_of("198.18.0.2", FLOOD_UDP, T0, 3 * S);
+	a.flood.threshold_pps = 1000;
+	alert(a);
+	addr("198.18.0.1", k.daddr);
+	addr("198.18.0.2", k.saddr);
+	cr_assert(mitigate_mem_rate(mem, &k, &v));
+	cr_assert_eq(v.rate_pps, 500, "the flood's threshold, split over the CPUs");
+	cr_assert_eq(v.origin, NAD_ORIGIN_AUTO);
+	cr_assert_eq(v.expires_ns, T0 + 600 * S);
+	cr_assert(rate_limited(&a, "198.18.0.2", &by_source) && by_source);
+	cr_assert_not(rate_limited(&a, "198.18.0.3", NULL), "another source is not limited");
+	a.flood.dport = 5353;
+	cr_assert_not(rate_limited(&a, "198.18.0.2", NULL), "nor its traffic to another port");
+	cr_assert_eq(last_event()->kind, MITIGATE_RULE_RATE);
+	cr_assert_str_eq(last_event()->why, "signature");
+	cr_assert_not_null(strstr(last_event()->json, "\"src_ip\":\"198.18.0.2\""), "%s",
+			   last_event()->json);
+	/* It renews like any rate rule, and goes on exit. */
+	a = flood_of("198.18.0.2", FLOOD_UDP, T0 + 200 * S, 3 * S);
+	alert(a);
+	cr_assert(mitigate_mem_rate(mem, &k, &v));
+	cr_assert_eq(v.expires_ns, T0 + 800 * S);
+	mitigate_free(m);
+	m = NULL;
+	cr_assert_eq(mitigate_mem_n_rate(mem), 0);
+}
+
+Test(mitigate, a_drop_only_after_the_flood_held_for_the_hold)
+{
+	struct mitigate_alert a = dos("203.0.113.7", T0);
+	struct mitigate_stats st;
+	__u64 t;
+
+	/* The start and the updates every 10 ms: nothing before 50 ms of flood. */
+	a.flood.flood_since_ns = T0;
+	for (t = T0; t < T0 + HOLD; t += 10 * MS) {
+		a.ts_ns = a.last_ns = t;
+		alert(a);
+		cr_assert_not(blocked("203.0.113.7", t + 1), "dropped after %llu ms",
+			      (unsigned long long)((t - T0) / MS));
+	}
+	cr_assert_eq(n_events, 0);
+	a.ts_ns = a.last_ns = T0 + HOLD;
+	alert(a);
+	cr_assert(blocked("203.0.113.7", T0 + HOLD + 1));
+	mitigate_get_stats(m, &st);
+	cr_assert_eq(st.n_wait_hold, 5);
+	cr_assert_eq(st.n_installed, 1);
+}
+
+Test(mitigate, a_burst_shorter_than_the_hold_installs_nothing)
+{
+	struct mitigate_opts o = test_opts();
+	struct mitigate_alert a = dos("203.0.113.8", T0);
+	__u64 t;
+
+	/* 40 ms of flood, then the condition breaks (flood_since 0) and comes back for 30 ms. */
+	a.flood.flood_since_ns = T0;
+	for (t = T0; t <= T0 + 40 * MS; t += 10 * MS) {
+		a.ts_ns = a.last_ns = t;
+		alert(a);
+	}
+	a.flood.flood_since_ns = 0;
+	a.ts_ns = a.last_ns = T0 + 60 * MS;
+	alert(a);
+	a.flood.flood_since_ns = T0 + 70 * MS;
+	for (t = T0 + 70 * MS; t <= T0 + 100 * MS; t += 10 * MS) {
+		a.ts_ns = a.last_ns = t;
+		alert(a);
+	}
+	/* The same for excessive traffic, and for a spoofed flood keyed on the victim. */
+	a = excessive("203.0.113.9", T0, 0);
+	a.flood.flood_since_ns = T0;
+	a.ts_ns = a.last_ns = T0 + 49 * MS;
+	alert(a);
+	a = dos("10.0.0.1", T0);
+	a.by_destination = true;
+	a.flood.flood_since_ns = T0 + 20 * MS;
+	a.ts_ns = a.last_ns = T0 + 60 * MS;
+	alert(a);
+	cr_assert_eq(mitigate_mem_n_drop(mem) + mitigate_mem_n_rate(mem), 0);
+	cr_assert_eq(n_events, 0);
+	/* A longer hold is an option. */
+	teardown();
+	o.hold_ns = 2 * S;
+	setup_with(&o);
+	a = dos("203.0.113.8", T0 + S);
+	alert(a);
+	cr_assert_eq(mitigate_mem_n_drop(mem), 0);
+	a.flood.flood_since_ns = T0 - S;
+	alert(a);
+	cr_assert_eq(mitigate_mem_n_drop(mem), 1);
+}
+
+Test(mitigate, excessive_traffic_is_dropped_only_unanswered_sustained_and_untrusted)
+{
+	struct mitigate_alert a = excessive("203.0.113.20", T0, 0.5);
+
+	alert(a); /* half answered */
+	a = excessive("203.0.113.21", T0, 0.1);
+	a.flood.flood_since_ns = T0 - 10 * MS; /* not held */
+	alert(a);
+	a = excessive("203.0.113.22", T0, 0.1);
+	a.flood.answered_last_ns = T0 - 100 * S; /* trusted */
+	alert(a);
+	cr_assert_eq(mitigate_mem_n_drop(mem) + mitigate_mem_n_rate(mem), 0);
+	alert(excessive("203.0.113.23", T0, 0.1));
+	cr_assert(has_rule("203.0.113.23/32", NULL));
+	cr_assert_str_eq(last_event()->why, "excessive_traffic");
+}
+
+Test(mitigate, distributed_floods_get_the_aggregate_rule_once_sustained)
+{
+	struct mitigate_alert a = dos("10.9.8.7", T0);
+	struct nad_rate_key k = target80();
+	bool by_source = true;
+
+	a.by_destination = true;
+	a.n_sources = 5000;
+	a.src_pps = 1;
+	a.flood.flood_since_ns = T0;
+	alert(a);
+	cr_assert_eq(mitigate_mem_n_rate(mem), 0, "not yet sustained");
+	a.ts_ns = a.last_ns = T0 + HOLD;
+	alert(a);
+	cr_assert(mitigate_mem_rate(mem, &k, NULL), "the aggregate key: any source");
+	cr_assert(rate_limited(&a, "10.1.2.3", &by_source));
+	cr_assert_not(by_source);
+	cr_assert_str_eq(last_event()->why, "spoofed_flood");
+	cr_assert_not_null(strstr(last_event()->json, "\"src_ip\":null"), "%s", last_event()->json);
+}
+
+/* The mitigation object of an event's JSON, and its alert and flood objects. */
+static struct json_object *event_json(const struct rec_event *ev, struct json_object **alert_o,
+				      struct json_object **flood_o)
+{
+	struct json_object *j = json_tokener_parse(ev->json), *mit;
+
+	cr_assert_not_null(j, "%s", ev->json);
+	cr_assert(json_object_object_get_ex(j, "mitigation", &mit));
+	cr_assert(json_object_object_get_ex(mit, "alert", alert_o), "%s", ev->json);
+	cr_assert(json_object_object_get_ex(*alert_o, "flood", flood_o), "%s", ev->json);
+	return j;
+}
+
+static double jnum(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, k, &v), "no %s", k);
+	return json_object_get_double(v);
+}
+
+Test(mitigate, every_event_carries_the_evidence)
+{
+	struct mitigate_alert a = dos("203.0.113.30", T0);
+	struct mitigate_alert t = flood_of("203.0.113.31", FLOOD_NONE, T0, 20 * S);
+	struct json_object *j, *al, *fl, *v;
+	struct addr_prefix p = pfx("203.0.113.32");
+
+	a.evidence = "SYN flood: 203.0.113.30 sends 50000 pkt/s to 198.18.0.1";
+	a.flood.unanswered_pps = 42000;
+	a.flood.answered_share = 0.01;
+	a.flood.flood_since_ns = T0 - 70 * MS;
+	a.flood.threshold_pps = 2500;
+	a.flood.threshold_learned = true;
+	alert(a); /* install */
+	alert(t); /* skip: trusted */
+	cr_assert_eq(mitigate_allow_add(m, &p, "config"), 0);
+	alert(dos("203.0.113.32", T0)); /* skip: allowlisted */
+	alert(flood_of("203.0.113.33", FLOOD_ECHO, T0, 20 * S)); /* signature rule */
+	cr_assert_eq(mitigate_tick(m, T0 + 601 * S), 0); /* remove */
+	cr_assert_eq(n_events, 6);
+	for (int i = 0; i < n_events; i++) {
+		j = event_json(&events[i], &al, &fl);
+		cr_assert(json_object_object_get_ex(al, "evidence", &v), "%s", events[i].json);
+		cr_assert(json_object_is_type(v, json_type_string), "%s", events[i].json);
+		cr_assert(json_object_object_get_ex(fl, "signature", &v));
+		cr_assert(json_object_object_get_ex(v, "kind", &v));
+		cr_assert(json_object_object_get_ex(fl, "held_ms", &v));
+		cr_assert(json_object_object_get_ex(fl, "answered_ago_s", &v));
+		cr_assert(json_object_object_get_ex(fl, "threshold_from", &v));
+		json_object_put(j);
+	}
+	/* The install's figures, as the alert gave them. */
+	j = event_json(&events[0], &al, &fl);
+	cr_assert_eq(events[0].action, MITIGATE_ACT_INSTALL);
+	cr_assert(json_object_object_get_ex(al, "evidence", &v));
+	cr_assert_str_eq(json_object_get_string(v), a.evidence);
+	cr_assert_float_eq(jnum(fl, "unanswered_pps"), 42000, 1e-9);
+	cr_assert_float_eq(jnum(fl, "answered_share"), 0.01, 1e-9);
+	cr_assert_float_eq(jnum(fl, "held_ms"), 70, 1e-6);
+	cr_assert_float_eq(jnum(fl, "threshold_pps"), 2500, 1e-9);
+	cr_assert(json_object_object_get_ex(fl, "answered_ago_s", &v));
+	cr_assert_null(v, "never answered");
+	cr_assert(json_object_object_get_ex(fl, "threshold_from", &v));
+	cr_assert_str_eq(json_object_get_string(v), "baseline");
+	cr_assert(json_object_object_get_ex(fl, "signature", &v));
+	cr_assert_not_null(strstr(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+				  "\"kind\":\"syn\""));
+	json_object_put(j);
+	/* The trusted skip says when the source was last answered. */
+	j = event_json(&events[1], &al, &fl);
+	cr_assert_eq(events[1].action, MITIGATE_ACT_SKIP);
+	cr_assert_str_eq(events[1].why, "trusted");
+	cr_assert_float_eq(jnum(fl, "answered_ago_s"), 20, 1e-9);
+	json_object_put(j);
+	cr_assert_str_eq(events[2].why, "config");
+	cr_assert_str_eq(events[3].why, "signature");
+	/* The removal at expiry still carries the alert behind the rule. */
+	cr_assert_eq(events[4].action, MITIGATE_ACT_REMOVE);
+	cr_assert_not_null(strstr(events[4].json, "SYN flood: 203.0.113.30"), "%s", events[4].json);
 }

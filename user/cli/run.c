@@ -89,6 +89,8 @@ struct run_opts {
 	const char *http;
 	struct mitigate_opts mit;
 	double mit_ttl_s; /* --mitigate-ttl, into mit.ttl_ns */
+	double mit_hold_s; /* --mitigate-hold, into mit.hold_ns */
+	double mit_trust_s; /* --mitigate-trust, into mit.trust_ns */
 	struct addr_prefix allow[RUN_MAX_ALLOW];
 	unsigned n_allow;
 };
@@ -113,6 +115,8 @@ static void run_defaults(void *p)
 	o->mode = LOADER_INGRESS_AUTO;
 	o->mit = mitigate_opts_default();
 	o->mit_ttl_s = (double)o->mit.ttl_ns / NS_PER_S;
+	o->mit_hold_s = (double)o->mit.hold_ns / NS_PER_S;
+	o->mit_trust_s = (double)o->mit.trust_ns / NS_PER_S;
 }
 
 static const struct opts_name mode_names[] = {
@@ -189,6 +193,12 @@ static const struct opts_entry run_rows[] = {
 	{ "mitigate-ttl", 0, OPTS_SECONDS,
 	  .help = "rule TTL in seconds (repeat offenders get more)", R(mit_ttl_s),
 	  .dmax = 30 * 86400.0, .open_min = true, .section = SEC_MITIGATION, LIVE, CONF },
+	{ "mitigate-hold", 0, OPTS_SECONDS, .help = "a flood must hold S seconds before a rule",
+	  R(mit_hold_s), .dmax = 60, .section = SEC_MITIGATION, LIVE, CONF },
+	{ "mitigate-trust", 0, OPTS_SECONDS,
+	  .help = "a source answered within S seconds is never dropped, only its flood "
+		  "rate-limited; 0 trusts none",
+	  R(mit_trust_s), .dmax = 30 * 86400.0, .section = SEC_MITIGATION, LIVE, CONF },
 	{ "max-rules", 0, OPTS_UINT, .help = "at most N rules", R(mit.max_rules), .umin = 1,
 	  .umax = NAD_RULE_ENTRIES, .section = SEC_MITIGATION, LIVE, CONF },
 	{ "allow", 0, OPTS_PREFIX,
@@ -324,7 +334,8 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 	int err;
 
 	dashfeed_alert(d->ds, ev);
-	if (!d->mit || strcmp(ev->event_type, "anomaly") || ev->closing)
+	/* An episode's start, then its updates while the flood goes on (detect/alert.h). */
+	if (!d->mit || ev->closing || (strcmp(ev->event_type, "anomaly") && !ev->update))
 		return;
 	a.cls = names_class(ev->cls);
 	a.class_id = ev->cls;
@@ -339,6 +350,9 @@ static void on_alert(void *ctx, const struct alert_event *ev)
 	a.src_pps = ev->src_pps;
 	a.dst_pps = ev->dst_pps;
 	a.n_sources = ev->n_sources;
+	a.last_ns = ev->last_ns;
+	a.flood = ev->flood;
+	a.evidence = ev->evidence;
 	err = mitigate_on_alert(d->mit, &a);
 	if (err)
 		pr_warn("Failed to apply a mitigation rule for %s: %s\n", a.cls, strerror(-err));
@@ -916,6 +930,8 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 	o->mit.ttl_ns = (__u64)(o->mit_ttl_s * 1e9);
 	if (o->mit.ttl_max_ns < o->mit.ttl_ns)
 		o->mit.ttl_max_ns = o->mit.ttl_ns;
+	o->mit.hold_ns = (__u64)(o->mit_hold_s * 1e9);
+	o->mit.trust_ns = (__u64)(o->mit_trust_s * 1e9);
 	if (!o->an.models_dir) {
 		/* NADXDP_STATE_DIR: for the tests, which must not touch /var/lib. */
 		o->an.models_dir = getenv("NADXDP_STATE_DIR");

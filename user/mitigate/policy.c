@@ -25,6 +25,9 @@
 #define TARGET_BITS 1024
 #define CLS_LEN 32
 #define ORIGIN_LEN 16
+#define EVIDENCE_LEN 320 /* detect/classify.h's CLASSIFY_TEXT */
+#define N_NOTES 256
+#define NOTE_NS (60 * NS_PER_S) /* a skip is reported once a minute per source and reason */
 
 struct rule {
 	bool used;
@@ -36,8 +39,9 @@ struct rule {
 	__u64 last_renew_ns, last_check_ns;
 	__u64 hits, hit_bytes; /* as last read from the backend */
 	__u32 offences, n_members, reason;
-	struct mitigate_alert alert; /* alert.cls is NULL here: see cls */
+	struct mitigate_alert alert; /* alert.cls and .evidence are NULL here: see cls, evidence */
 	char cls[CLS_LEN];
+	char evidence[EVIDENCE_LEN];
 };
 
 /* A source or prefix that had a rule: for escalating TTLs. */
@@ -51,8 +55,16 @@ struct offender {
 struct target {
 	bool used;
 	struct nad_rate_key key;
+	__u64 first_ns; /* alerts about it since then, never a spoof window apart */
 	__u64 window_start_ns, last_ns;
 	__u64 bits[TARGET_BITS / 64];
+};
+
+/* A skip reported lately: not again for NOTE_NS. */
+struct note {
+	__u8 addr[16];
+	char why[ORIGIN_LEN];
+	__u64 last_ns;
 };
 
 struct allow {
@@ -72,6 +84,7 @@ struct mitigate {
 	struct target targets[N_TARGETS];
 	struct allow allow[NAD_ALLOW_ENTRIES];
 	__u32 n_allow;
+	struct note notes[N_NOTES];
 	__u64 bucket_tat_ns; /* new-rule token bucket, as a theoretical arrival time */
 	__u64 last_cap_warn_ns;
 	struct mitigate_stats st;
@@ -91,6 +104,9 @@ struct mitigate_opts mitigate_opts_default(void)
 		.new_rules_per_s = 50,
 		.new_rules_burst = 50,
 		.excessive_critical_pps = 50000,
+		.excessive_max_answered = 0.2,
+		.hold_ns = 50 * 1000000ULL,
+		.trust_ns = 600 * NS_PER_S,
 		.agg_min_sources = 8,
 		.agg_plen4 = 24,
 		.agg_plen6 = 64,
@@ -120,19 +136,43 @@ const char *mitigate_action_name(enum mitigate_action a)
 
 /* ---- events ------------------------------------------------------------ */
 
+static bool addr_is_zero(const __u8 a[16])
+{
+	static const __u8 zero[16];
+
+	return !memcmp(a, zero, 16);
+}
+
+/* A signature rule's source for the console line ("" for an aggregate rule). */
+static const char *rate_src_text(const __u8 src[16])
+{
+	static char buf[ADDR_STRLEN];
+
+	if (addr_is_zero(src))
+		return "";
+	addr_str(src, buf, sizeof(buf));
+	return buf;
+}
+
 static void emit(struct mitigate *m, struct mitigate_event *ev)
 {
 	const char *proto = names_proto_eve(ev->proto);
 	char rule[ADDR_PREFIX_STRLEN];
 
 	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
-	if (ev->action == MITIGATE_ACT_SKIP)
+	if (ev->action == MITIGATE_ACT_SKIP && !strcmp(ev->why, "trusted"))
+		pr_info("mitigation: %s floods (%s) but was answered within the trust window: no "
+			"rule\n",
+			rule, ev->reason ? ev->reason : "?");
+	else if (ev->action == MITIGATE_ACT_SKIP)
 		pr_info("mitigation: %s attacks (%s) but is allowlisted (%s): not blocked\n", rule,
 			ev->reason ? ev->reason : "?", ev->why);
 	else if (ev->kind == MITIGATE_RULE_RATE)
-		pr_info("mitigation: %s rate rule %s:%u/%s %u pps/CPU (%s, ttl %" PRIu64 " s)\n",
+		pr_info("mitigation: %s rate rule %s:%u/%s%s%s %u pps/CPU (%s, ttl %" PRIu64
+			" s)\n",
 			mitigate_action_name(ev->action), rule, ev->dport, proto ? proto : "?",
-			ev->rate_pps, ev->why, (uint64_t)(ev->ttl_ns / NS_PER_S));
+			addr_is_zero(ev->src) ? "" : " from ", rate_src_text(ev->src), ev->rate_pps,
+			ev->why, (uint64_t)(ev->ttl_ns / NS_PER_S));
 	else
 		pr_info("mitigation: %s %s (%s, %s, ttl %" PRIu64 " s, hits %" PRIu64 ")\n",
 			mitigate_action_name(ev->action), rule, ev->reason ? ev->reason : "?",
@@ -167,6 +207,8 @@ static void rule_event(struct mitigate *m, const struct rule *r, enum mitigate_a
 	};
 
 	a.cls = r->cls;
+	a.evidence = r->evidence[0] ? r->evidence : NULL;
+	memcpy(ev.src, r->skey.saddr, sizeof(ev.src));
 	if (m->o.mode == MITIGATE_DRY_RUN) {
 		if (act == MITIGATE_ACT_INSTALL)
 			ev.action = MITIGATE_ACT_WOULD_INSTALL;
@@ -453,6 +495,15 @@ static bool may_add(struct mitigate *m, __u64 now, const char *what)
 	return true;
 }
 
+/* Keeps a copy of the alert behind a rule (the last one seen), its evidence included. */
+static void rule_take_alert(struct rule *r, const struct mitigate_alert *a)
+{
+	r->alert = *a;
+	r->alert.cls = NULL;
+	r->alert.evidence = NULL;
+	snprintf(r->evidence, sizeof(r->evidence), "%s", a->evidence ? a->evidence : "");
+}
+
 static void rule_fill(struct rule *r, const struct mitigate_alert *a, __u64 now, __u64 ttl)
 {
 	r->used = true;
@@ -462,9 +513,8 @@ static void rule_fill(struct rule *r, const struct mitigate_alert *a, __u64 now,
 	r->last_renew_ns = now;
 	r->last_check_ns = now;
 	r->reason = a->class_id;
-	r->alert = *a;
-	r->alert.cls = NULL;
 	snprintf(r->cls, sizeof(r->cls), "%s", a->cls);
+	rule_take_alert(r, a);
 }
 
 static int rule_renew(struct mitigate *m, struct rule *r, const struct mitigate_alert *a,
@@ -482,10 +532,8 @@ static int rule_renew(struct mitigate *m, struct rule *r, const struct mitigate_
 	}
 	r->expires_ns = now + r->ttl_ns;
 	r->last_renew_ns = now;
-	if (a) {
-		r->alert = *a;
-		r->alert.cls = NULL;
-	}
+	if (a)
+		rule_take_alert(r, a);
 	if (r->kind == MITIGATE_RULE_DROP)
 		offender_touch(m, &r->pfx, now);
 	err = backend_put(m, r);
@@ -586,7 +634,8 @@ static int opts_check(const struct mitigate_opts *o, const struct mitigate_ops *
 		return -EINVAL;
 	if (o->new_rules_per_s && (!o->new_rules_burst || o->new_rules_per_s > NS_PER_S))
 		return -EINVAL;
-	if (!(o->excessive_critical_pps >= 0) || !(o->spoof_max_src_pps >= 0))
+	if (!(o->excessive_critical_pps >= 0) || !(o->spoof_max_src_pps >= 0) ||
+	    !(o->excessive_max_answered >= 0))
 		return -EINVAL; /* also rejects NaN */
 	return 0;
 }
@@ -689,13 +738,80 @@ size_t mitigate_tables(const struct mitigate *m, struct limit_table *out, size_t
 
 /* ---- alerts ------------------------------------------------------------ */
 
-static bool qualifies(const struct mitigate *m, const struct mitigate_alert *a)
+/* What an alert may lead to. */
+enum want {
+	WANT_NOTHING = 0,
+	WANT_DOS, /* a critical dos_attack */
+	WANT_EXCESSIVE, /* unanswered excessive_traffic far above the rest */
+};
+
+static enum want qualifies(const struct mitigate *m, const struct mitigate_alert *a)
 {
 	if (!strcmp(a->cls, "dos_attack"))
-		return a->severity >= SEV_CRITICAL;
-	if (!strcmp(a->cls, "excessive_traffic"))
-		return m->o.excessive_critical_pps > 0 && a->src_pps >= m->o.excessive_critical_pps;
-	return false;
+		return a->severity >= SEV_CRITICAL ? WANT_DOS : WANT_NOTHING;
+	if (!strcmp(a->cls, "excessive_traffic") && m->o.excessive_critical_pps > 0 &&
+	    a->src_pps >= m->o.excessive_critical_pps &&
+	    a->flood.answered_share < m->o.excessive_max_answered)
+		return WANT_EXCESSIVE;
+	return WANT_NOTHING;
+}
+
+/* The alert's latest packet on the record clock, the clock of its flood's times. */
+static __u64 record_ns(const struct mitigate_alert *a)
+{
+	return a->last_ns ? a->last_ns : a->ts_ns;
+}
+
+/* Has a flood held since since_ns (0: it does not hold) for hold_ns at the alert? */
+static bool held(const struct mitigate *m, const struct mitigate_alert *a, __u64 since_ns)
+{
+	__u64 t = record_ns(a);
+
+	return since_ns && since_ns <= t && t - since_ns >= m->o.hold_ns;
+}
+
+/* Was a request of the source answered within trust_ns (a real client)? */
+static bool trusted(const struct mitigate *m, const struct mitigate_alert *a)
+{
+	__u64 t = record_ns(a), answered = a->flood.answered_last_ns;
+
+	return m->o.trust_ns && answered && (answered >= t || t - answered <= m->o.trust_ns);
+}
+
+/*
+ * Reports a skip of the alert's source for why (an allowlist origin, "trusted"), unless
+ * one was reported for the same source and reason within NOTE_NS: a flood's updates
+ * come every few milliseconds.
+ */
+static void skip(struct mitigate *m, const struct mitigate_alert *a, const char *why, __u64 now)
+{
+	struct note *n = NULL, *oldest = &m->notes[0];
+	struct mitigate_event ev = {
+		.action = MITIGATE_ACT_SKIP,
+		.ts_ns = now,
+		.reason = a->cls,
+		.why = why,
+		.alert = a,
+	};
+
+	for (int i = 0; i < N_NOTES && !n; i++) {
+		struct note *c = &m->notes[i];
+
+		if (c->last_ns && !memcmp(c->addr, a->src, 16) && !strcmp(c->why, why))
+			n = c;
+		else if (c->last_ns < oldest->last_ns)
+			oldest = c;
+	}
+	if (n && now >= n->last_ns && now - n->last_ns < NOTE_NS)
+		return;
+	if (!n) {
+		n = oldest;
+		memcpy(n->addr, a->src, 16);
+		snprintf(n->why, sizeof(n->why), "%s", why);
+	}
+	n->last_ns = now ? now : 1;
+	addr_prefix_host(&ev.prefix, a->src);
+	emit(m, &ev);
 }
 
 static __u32 fnv1a(const __u8 *p, size_t n)
@@ -707,6 +823,7 @@ static __u32 fnv1a(const __u8 *p, size_t n)
 	return h;
 }
 
+/* The aggregate key of the alert's destination: any source. */
 static void target_key(struct nad_rate_key *k, const struct mitigate_alert *a)
 {
 	memset(k, 0, sizeof(*k));
@@ -719,15 +836,17 @@ static void target_key(struct nad_rate_key *k, const struct mitigate_alert *a)
 /*
  * Counts the alert's source toward its destination (only low-rate ones: a
  * real source sending a lot deserves its own rule) and says whether the flood
- * looks spoofed or widely distributed.
+ * looks spoofed or widely distributed; *since_ns is when it began to (0: it
+ * does not hold now).
  */
 static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
-		    const struct nad_rate_key *k, __u64 now)
+		    const struct nad_rate_key *k, __u64 now, __u64 *since_ns)
 {
 	struct target *t = NULL, *oldest = NULL;
 	unsigned distinct = 0;
 	__u32 h;
 
+	*since_ns = a->flood.flood_since_ns;
 	if (a->by_destination)
 		return true;
 	if (a->n_sources >= m->o.spoof_min_sources && a->n_sources &&
@@ -744,6 +863,8 @@ static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
 		else if (!oldest || (oldest->used && (!c->used || c->last_ns < oldest->last_ns)))
 			oldest = c;
 	}
+	if (t && now - t->last_ns > m->o.spoof_window_ns)
+		t->first_ns = now; /* quiet for a window: a new flood */
 	if (!t) {
 		t = oldest;
 		if (t->used)
@@ -751,7 +872,7 @@ static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
 		memset(t, 0, sizeof(*t));
 		t->used = true;
 		t->key = *k;
-		t->window_start_ns = now;
+		t->window_start_ns = t->first_ns = now;
 	}
 	if (now - t->window_start_ns > m->o.spoof_window_ns) {
 		memset(t->bits, 0, sizeof(t->bits));
@@ -762,15 +883,42 @@ static bool spoofed(struct mitigate *m, const struct mitigate_alert *a,
 	t->bits[h / 64] |= 1ULL << (h % 64);
 	for (int i = 0; i < TARGET_BITS / 64; i++)
 		distinct += (unsigned)__builtin_popcountll(t->bits[i]);
+	/* Many sources one alert each: the flood is as old as the alerts about it. */
+	*since_ns = t->first_ns;
 	return distinct >= m->o.spoof_min_sources;
 }
 
+/*
+ * Frees the host rules made for low-rate sources of the aggregate rule k's flood before
+ * it was recognised: useless, spoofed sources do not come back.
+ */
+static void drop_spoofed_hosts(struct mitigate *m, const struct nad_rate_key *k, __u64 now)
+{
+	for (__u32 i = 0; i < m->n_rules_cap; i++) {
+		struct rule *h = &m->rules[i];
+		struct nad_rate_key hk;
+
+		if (!h->used || h->kind != MITIGATE_RULE_DROP || h->pfx.plen != 128 ||
+		    h->alert.src_pps > m->o.spoof_max_src_pps)
+			continue;
+		target_key(&hk, &h->alert);
+		if (!memcmp(&hk, k, sizeof(hk)))
+			rule_remove(m, h, "spoofed_flood", now);
+	}
+}
+
+/*
+ * Installs (or renews) the rate rule k: an aggregate one (any source, opts.rate_pps),
+ * or a signature one (k.saddr set: one source's flood, held to the flood's threshold).
+ */
 static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 		     const struct nad_rate_key *k, __u64 now)
 {
+	bool sig = !addr_is_zero(k->saddr);
 	struct rule *r = rate_rule_find(m, k);
 	char what[ADDR_PREFIX_STRLEN];
 	struct addr_prefix dst;
+	double budget;
 	int err;
 
 	if (r)
@@ -783,8 +931,8 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	if (!r)
 		return 0;
 	/*
-	 * No escalation: the key is the victim, not an offender, and the
-	 * budget lets legitimate connection attempts through anyway.
+	 * No escalation: the key is the victim (or a source with real sessions), not an
+	 * offender, and the budget lets legitimate requests through anyway.
 	 */
 	rule_fill(r, a, now, m->o.ttl_ns);
 	r->kind = MITIGATE_RULE_RATE;
@@ -792,28 +940,49 @@ static int rate_rule(struct mitigate *m, const struct mitigate_alert *a,
 	r->skey = *k;
 	r->offences = 1;
 	/* The budget is per CPU in the kernel: split it, rounding up. */
-	r->rate_pps = (m->o.rate_pps + m->o.n_cpus - 1) / m->o.n_cpus;
+	budget = sig && a->flood.threshold_pps >= 1 && a->flood.threshold_pps < 1e9 ?
+			 a->flood.threshold_pps :
+			 m->o.rate_pps;
+	r->rate_pps = (__u32)((budget + m->o.n_cpus - 1) / m->o.n_cpus);
 	r->burst = m->o.rate_burst;
-	err = rule_install(m, r, "spoofed_flood", now);
+	err = rule_install(m, r, sig ? "signature" : "spoofed_flood", now);
 	if (err)
 		return err;
-	m->st.n_rate_rules++;
-	/*
-	 * Host rules made for low-rate sources of this flood before it was
-	 * recognised are useless (spoofed sources do not come back): free them.
-	 */
-	for (__u32 i = 0; i < m->n_rules_cap; i++) {
-		struct rule *h = &m->rules[i];
-		struct nad_rate_key hk;
-
-		if (!h->used || h->kind != MITIGATE_RULE_DROP || h->pfx.plen != 128 ||
-		    h->alert.src_pps > m->o.spoof_max_src_pps)
-			continue;
-		target_key(&hk, &h->alert);
-		if (!memcmp(&hk, k, sizeof(hk)))
-			rule_remove(m, h, "spoofed_flood", now);
+	if (sig) {
+		m->st.n_sig_rules++;
+		return 0;
 	}
+	m->st.n_rate_rules++;
+	drop_spoofed_hosts(m, k, now);
 	return 0;
+}
+
+/*
+ * A flood from a source answered within the trust window: never a drop rule; a signature
+ * rate rule on its flood packets to the destination, or nothing (a skip) when no rate rule
+ * can hold them (excessive traffic, packets of no flood kind).
+ */
+static int trusted_flood(struct mitigate *m, const struct mitigate_alert *a, enum want want,
+			 __u64 now)
+{
+	bool sustained = held(m, a, a->flood.flood_since_ns);
+	struct nad_rate_key k = { 0 };
+
+	if (want != WANT_DOS || a->flood.kind == FLOOD_NONE) {
+		m->st.n_skip_trusted++;
+		if (sustained)
+			skip(m, a, "trusted", now);
+		return 0;
+	}
+	memcpy(k.daddr, a->dst, 16);
+	memcpy(k.saddr, a->src, 16);
+	k.proto = a->flood.proto;
+	k.dport = a->flood.kind == FLOOD_ECHO ? 0 : a->flood.dport;
+	if (!sustained && !rate_rule_find(m, &k)) {
+		m->st.n_wait_hold++;
+		return 0;
+	}
+	return rate_rule(m, a, &k, now);
 }
 
 /*
@@ -878,35 +1047,36 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	struct addr_prefix src;
 	struct nad_rate_key k;
 	const char *origin;
-	__u64 now = a->ts_ns;
+	__u64 now = a->ts_ns, since;
+	enum want want;
 	__u32 offences;
 	struct rule *r;
 	int agg;
 
 	m->st.n_alerts++;
-	if (m->o.mode == MITIGATE_OFF || !a->cls || !qualifies(m, a))
+	if (m->o.mode == MITIGATE_OFF || !a->cls)
+		return 0;
+	want = qualifies(m, a);
+	if (!want)
 		return 0;
 	m->st.n_qualifying++;
 
+	/* New rules need a sustained flood; rules in force are renewed by any alert. */
 	target_key(&k, a);
-	if (spoofed(m, a, &k, now))
+	if (spoofed(m, a, &k, now, &since)) {
+		if (!held(m, a, since) && !rate_rule_find(m, &k)) {
+			m->st.n_wait_hold++;
+			return 0;
+		}
 		return rate_rule(m, a, &k, now);
-
-	addr_prefix_host(&src, a->src);
+	}
 	if (mitigate_allowed(m, a->src, &origin)) {
-		struct mitigate_event ev = {
-			.action = MITIGATE_ACT_SKIP,
-			.prefix = src,
-			.ts_ns = now,
-			.reason = a->cls,
-			.why = origin,
-			.alert = a,
-		};
-
 		m->st.n_skip_allow++;
-		emit(m, &ev);
+		skip(m, a, origin, now);
 		return 0;
 	}
+	if (trusted(m, a))
+		return trusted_flood(m, a, want, now);
 	r = drop_rule_covering(m, a->src);
 	if (r)
 		return rule_renew(m, r, a, "alert", now);
@@ -915,10 +1085,15 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 		m->st.n_skip_spoofed++;
 		return 0;
 	}
+	if (!held(m, a, a->flood.flood_since_ns)) {
+		m->st.n_wait_hold++;
+		return 0;
+	}
 	agg = try_aggregate(m, a, now);
 	if (agg)
 		return agg < 0 ? agg : 0;
 
+	addr_prefix_host(&src, a->src);
 	addr_prefix_format(&src, what, sizeof(what));
 	if (!may_add(m, now, what))
 		return 0;

@@ -8,9 +8,23 @@
  * nad_rate maps, the in-memory one (mitigate/mem.h) serves the tests.
  *
  * Policy
+ *   - Alerts come at an episode's start and then, while a flood goes on, as
+ *     its updates (detect/alert.h), each with the flood's facts
+ *     (common/flood.h). A rule needs a sustained flood: its condition held
+ *     for opts.hold_ns (--mitigate-hold, 50 ms) without a break; a burst
+ *     shorter than that installs nothing (counted in n_wait_hold).
  *   - A critical dos_attack, or an excessive_traffic alert whose source rate
- *     is at least opts.excessive_critical_pps, gets a per-source drop rule
- *     (IPv4 /32, IPv6 /128) with a TTL (opts.ttl_ns, 10 min by default).
+ *     is at least opts.excessive_critical_pps with less than
+ *     opts.excessive_max_answered of its requests answered, from a source
+ *     with no answered request within opts.trust_ns (--mitigate-trust,
+ *     10 min) gets a per-source drop rule (IPv4 /32, IPv6 /128) with a TTL
+ *     (opts.ttl_ns, 10 min by default).
+ *   - A source answered within opts.trust_ns is never dropped wholesale: if
+ *     it floods (dos_attack), a signature rate rule limits that source's
+ *     flood packets alone (its SYNs, UDP datagrams or echo requests to the
+ *     destination and port) to the flood's threshold; its other traffic and
+ *     every other source pass. Its excessive_traffic, or a flood of packets
+ *     no rate rule can limit, gets no rule (a "skip" event, why "trusted").
  *   - A rule is renewed (expiry moved to now + its TTL) while the attack goes
  *     on: on a re-alert for a source it covers, or at a tick when its hit
  *     counter grew by at least opts.renew_min_pps since the previous tick.
@@ -28,9 +42,10 @@
  *   - Spoofed or widely distributed floods (many sources, each sending little,
  *     to one destination and port; or an alert the engine keyed on the
  *     victim): per-source rules would be useless and fill the map, so one
- *     aggregate rate rule on {destination, port, protocol} is installed
- *     instead (struct nad_rate): SYNs (TCP) or packets (UDP, ICMP) beyond
- *     opts.rate_pps are dropped in XDP by a per-CPU token bucket.
+ *     aggregate rate rule on {destination, port, protocol} (any source) is
+ *     installed instead (struct nad_rate), once the flood has held for
+ *     opts.hold_ns: SYNs (TCP) or packets (UDP, ICMP) beyond opts.rate_pps
+ *     are dropped in XDP by a per-CPU token bucket.
  *
  * Safety
  *   - The allowlist always wins: configured prefixes (mitigate_allow_add),
@@ -48,8 +63,10 @@
  *     rules found at start are adopted (mitigate_adopt_drop) and then swept,
  *     renewed and removed like the policy's own.
  *
- * Events: every install, renewal, removal (and allowlist skip) is logged
- * (pr_info) and handed to opts.on_event (report/eve.h writes its EVE JSON).
+ * Events: every install, renewal, removal and skip (allowlisted or trusted
+ * source: at most one per source and reason a minute) is logged (pr_info) and
+ * handed to opts.on_event (report/eve.h writes its EVE JSON), with the alert
+ * behind it: its evidence sentence and flood facts.
  *
  * Time: every *_ns is CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns(); the
  * caller passes it in (alert ts_ns, tick now_ns), so tests use a fake clock.
@@ -64,6 +81,7 @@
 #include <linux/types.h>
 
 #include "common/addr.h"
+#include "common/flood.h"
 #include "common/limits.h"
 #include "common/names.h"
 #include "nad_abi.h"
@@ -84,6 +102,11 @@ struct mitigate_alert {
 	double src_pps, src_bps; /* the source's observed rates */
 	double dst_pps; /* the destination's observed packet rate */
 	__u64 ts_ns; /* CLOCK_MONOTONIC time of the alert */
+	/* record clock of the alert's latest packet, the clock of flood's times (0: ts_ns) */
+	__u64 last_ns;
+	/* the flood: signature, unanswered rate and share, held since, last answered, threshold */
+	struct flood_facts flood;
+	const char *evidence; /* the alert's evidence sentence (NULL: none) */
 };
 
 enum mitigate_mode {
@@ -104,7 +127,7 @@ enum mitigate_action {
 
 enum mitigate_rule_kind {
 	MITIGATE_RULE_DROP = 0, /* source prefix in nad_drop4/6 */
-	MITIGATE_RULE_RATE = 1, /* destination rate rule in nad_rate */
+	MITIGATE_RULE_RATE = 1, /* rate rule in nad_rate: a destination's, or one source's flood */
 };
 
 /* One decision, as given to opts.on_event. */
@@ -114,6 +137,7 @@ struct mitigate_event {
 	struct addr_prefix prefix; /* DROP: the source prefix; RATE: the destination host */
 	__u16 dport; /* RATE: destination port (host order) */
 	__u8 proto; /* RATE: protocol */
+	__u8 src[16]; /* RATE: the one source a signature rule limits; all zero: any (aggregate) */
 	__u32 rate_pps, burst; /* RATE: per-CPU budget */
 	__u64 ts_ns; /* when it was decided */
 	__u64 created_ns, expires_ns; /* expires_ns 0 for skip */
@@ -122,9 +146,11 @@ struct mitigate_event {
 	__u32 offences; /* 1 the first time, 2 for a repeat offender, ... */
 	__u32 n_members; /* sources folded into an aggregated prefix rule */
 	const char *reason; /* the alert class that caused the rule */
-	const char *why; /* install: "dos_attack" | "aggregate" | "spoofed_flood";
+	const char *why; /* install: "dos_attack" | "excessive_traffic" | "aggregate" |
+					* "spoofed_flood" | "signature" (a trusted source's flood);
 					* renew: "alert" | "hits"; remove: "expired" | "aggregated" |
-					* "shutdown"; skip: the allowlist entry's origin */
+					* "shutdown"; skip: the allowlist entry's origin, or "trusted"
+					* (answered within trust_ns, nothing a rate rule can limit) */
 	const struct mitigate_alert *alert; /* the alert behind the rule (the last one seen) */
 };
 
@@ -140,12 +166,16 @@ struct mitigate_opts {
 	__u32 new_rules_per_s; /* new-rule rate cap (50/s); 0 = none */
 	__u32 new_rules_burst; /* (50) */
 	double excessive_critical_pps; /* excessive_traffic mitigated from this source rate (50000) */
+	double excessive_max_answered; /* ... when less than this share was answered (0.2) */
+	__u64 hold_ns; /* --mitigate-hold: the flood held this long before a rule (50 ms) */
+	__u64 trust_ns; /* --mitigate-trust: answered this recently, never dropped (600 s); 0 off */
 	__u32 agg_min_sources; /* host rules in one prefix before it is aggregated (8); 0 off */
 	__u8 agg_plen4, agg_plen6; /* 24, 64 */
 	__u32 spoof_min_sources; /* distinct sources toward one dst:port (20) ... */
 	double spoof_max_src_pps; /* ... each at most this rate (10 pps): spoofed/distributed */
 	__u64 spoof_window_ns; /* window for counting them (10 s) */
-	__u32 rate_pps; /* aggregate rule's budget, all CPUs together (1000) */
+	__u32 rate_pps; /* aggregate rule's budget, all CPUs together (1000); also a signature
+			 * rule's when the alert gives no threshold */
 	__u32 rate_burst; /* per CPU (64) */
 	__u32 n_cpus; /* CPUs the budget is split over (1) */
 	/* Called for every event. */
@@ -184,6 +214,9 @@ struct mitigate_stats {
 	__u64 n_removed;
 	__u64 n_aggregated; /* prefix rules made out of host rules */
 	__u64 n_rate_rules; /* aggregate rate rules installed */
+	__u64 n_sig_rules; /* signature rate rules installed (trusted sources) */
+	__u64 n_wait_hold; /* alerts not acted on: the flood had not held for hold_ns yet */
+	__u64 n_skip_trusted; /* alerts from trusted sources that got no rule */
 	__u64 n_skip_allow; /* attackers spared by the allowlist */
 	__u64 n_skip_cap; /* rules not installed: max_rules reached */
 	__u64 n_skip_rate; /* rules not installed: new-rule rate cap */

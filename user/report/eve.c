@@ -415,6 +415,46 @@ static void add_proto(struct json_object *o, const char *key, __u8 proto)
 			       name ? json_object_new_string(name) : json_object_new_int(proto));
 }
 
+/*
+ * The flood's facts behind a mitigation decision: signature, unanswered rate and share,
+ * how long it had held (null: it did not hold), how long ago the source was last answered
+ * (null: never), the threshold and where it came from.
+ */
+static struct json_object *flood_json(const struct mitigate_alert *a)
+{
+	const struct flood_facts *f = &a->flood;
+	__u64 t = a->last_ns ? a->last_ns : a->ts_ns;
+	struct json_object *o = json_object_new_object(), *sig = json_object_new_object();
+
+	if (!o || !sig) {
+		json_object_put(o);
+		json_object_put(sig);
+		return NULL;
+	}
+	add_proto(sig, "proto", f->proto);
+	json_object_object_add(sig, "dest_port", json_object_new_int(f->dport));
+	json_object_object_add(sig, "kind", json_object_new_string(flood_kind_name(f->kind)));
+	json_object_object_add(o, "signature", sig);
+	json_object_object_add(o, "unanswered_pps", json_object_new_double(f->unanswered_pps));
+	json_object_object_add(o, "answered_share", json_object_new_double(f->answered_share));
+	json_object_object_add(
+		o, "held_ms",
+		f->flood_since_ns && f->flood_since_ns <= t ?
+			json_object_new_double((double)(t - f->flood_since_ns) / 1e6) :
+			NULL);
+	json_object_object_add(
+		o, "answered_ago_s",
+		f->answered_last_ns ?
+			json_object_new_double(f->answered_last_ns < t ?
+						       (double)(t - f->answered_last_ns) / 1e9 :
+						       0.0) :
+			NULL);
+	json_object_object_add(o, "threshold_pps", json_object_new_double(f->threshold_pps));
+	json_object_object_add(o, "threshold_from",
+			       json_object_new_string(f->threshold_learned ? "baseline" : "floor"));
+	return o;
+}
+
 static struct json_object *mitigation_alert_json(const struct mitigate_alert *a)
 {
 	struct json_object *o = json_object_new_object();
@@ -435,6 +475,9 @@ static struct json_object *mitigation_alert_json(const struct mitigate_alert *a)
 	json_object_object_add(o, "dst_pps", json_object_new_double(a->dst_pps));
 	json_object_object_add(o, "n_sources", json_object_new_int64(a->n_sources));
 	json_object_object_add(o, "by_destination", json_object_new_boolean(a->by_destination));
+	json_object_object_add(o, "evidence",
+			       a->evidence ? json_object_new_string(a->evidence) : NULL);
+	json_object_object_add(o, "flood", flood_json(a));
 	return o;
 }
 
@@ -478,6 +521,14 @@ struct json_object *eve_mitigation_json(const struct mitigate_event *ev, uint64_
 	json_object_object_add(mit, "reason", json_object_new_string(ev->reason ? ev->reason : ""));
 	json_object_object_add(mit, "why", json_object_new_string(ev->why ? ev->why : ""));
 	if (ev->kind == MITIGATE_RULE_RATE) {
+		static const __u8 any[16];
+		char src[ADDR_STRLEN];
+
+		/* A signature rule limits one source; an aggregate rule (src_ip null), any. */
+		addr_str(ev->src, src, sizeof(src));
+		json_object_object_add(mit, "src_ip",
+				       memcmp(ev->src, any, 16) ? json_object_new_string(src) :
+								  NULL);
 		json_object_object_add(mit, "dest_port", json_object_new_int(ev->dport));
 		add_proto(mit, "proto", ev->proto);
 		json_object_object_add(mit, "rate_pps", json_object_new_int64(ev->rate_pps));

@@ -21,9 +21,14 @@
  *
  * `mitigation` events: {timestamp, event_type: "mitigation", mitigation: {action, kind
  * ("drop" or "rate"), rule, origin, ttl_s, expires_in_s, hits, hit_bytes, offences,
- * [sources], reason, why, [dest_port, proto, rate_pps, burst], alert: {src_ip, dest_ip,
- * dest_port, proto, class, severity, src_pps, src_bps, dst_pps, n_sources,
- * by_destination}}}. (The mitigation logs its own console line.)
+ * [sources], reason, why, [src_ip (a signature rule's source; null: any), dest_port, proto,
+ * rate_pps, burst], alert: {src_ip, dest_ip, dest_port, proto, class, severity, src_pps,
+ * src_bps, dst_pps, n_sources, by_destination, evidence (the alert's sentence), flood:
+ * {signature: {proto, dest_port, kind}, unanswered_pps, answered_share, held_ms (null: not
+ * holding), answered_ago_s (null: never answered), threshold_pps, threshold_from ("floor"
+ * or "baseline")}}}}. (The mitigation logs its own console line.)
+ *
+ * Update events of the episodes (detect/alert.h) are not output: the sink never sees them.
  *
  * Console: one line per episode start and end, a block per summary; ANSI colours by
  * severity when asked.
