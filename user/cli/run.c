@@ -330,29 +330,12 @@ static size_t daemon_tables(void *ctx, struct limit_table *out, size_t max)
 static void on_alert(void *ctx, const struct alert_event *ev)
 {
 	struct daemon *d = ctx;
-	struct mitigate_alert a = { 0 };
+	struct mitigate_alert a;
 	int err;
 
 	dashfeed_alert(d->ds, ev);
-	/* An episode's start, then its updates while the flood goes on (detect/alert.h). */
-	if (!d->mit || ev->closing || (strcmp(ev->event_type, "anomaly") && !ev->update))
+	if (!d->mit || !mitigate_alert_of(ev, cli_mono_ns(), &a))
 		return;
-	a.cls = names_class(ev->cls);
-	a.class_id = ev->cls;
-	a.severity = names_class_severity(ev->cls);
-	a.dport = ev->dport;
-	a.proto = ev->proto;
-	/* The decision is taken now: a rule's clock (created, expiry) starts at install. */
-	a.ts_ns = ev->last_ns > cli_mono_ns() ? ev->last_ns : cli_mono_ns();
-	memcpy(a.src, ev->saddr, 16);
-	memcpy(a.dst, ev->daddr, 16);
-	a.by_destination = ev->by_destination;
-	a.src_pps = ev->src_pps;
-	a.dst_pps = ev->dst_pps;
-	a.n_sources = ev->n_sources;
-	a.last_ns = ev->last_ns;
-	a.flood = ev->flood;
-	a.evidence = ev->evidence;
 	err = mitigate_on_alert(d->mit, &a);
 	if (err)
 		pr_warn("Failed to apply a mitigation rule for %s: %s\n", a.cls, strerror(-err));

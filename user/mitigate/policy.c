@@ -1107,6 +1107,31 @@ int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a)
 	return rule_install(m, r, a->cls, now);
 }
 
+bool mitigate_alert_of(const struct alert_event *ev, __u64 now_ns, struct mitigate_alert *a)
+{
+	/* An episode's start, then its updates while the flood goes on (detect/alert.h). */
+	if (ev->closing || (strcmp(ev->event_type, "anomaly") && !ev->update))
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->cls = names_class(ev->cls);
+	a->class_id = ev->cls;
+	a->severity = names_class_severity(ev->cls);
+	a->dport = ev->dport;
+	a->proto = ev->proto;
+	/* The decision is taken now: a rule's clock (created, expiry) starts at install. */
+	a->ts_ns = ev->last_ns > now_ns ? ev->last_ns : now_ns;
+	memcpy(a->src, ev->saddr, 16);
+	memcpy(a->dst, ev->daddr, 16);
+	a->by_destination = ev->by_destination;
+	a->src_pps = ev->src_pps;
+	a->dst_pps = ev->dst_pps;
+	a->n_sources = ev->n_sources;
+	a->last_ns = ev->last_ns;
+	a->flood = ev->flood;
+	a->evidence = ev->evidence;
+	return true;
+}
+
 int mitigate_adopt_drop(struct mitigate *m, const struct addr_prefix *p, const struct nad_rule *v,
 			__u64 now)
 {

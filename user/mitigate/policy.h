@@ -84,6 +84,7 @@
 #include "common/flood.h"
 #include "common/limits.h"
 #include "common/names.h"
+#include "detect/alert.h"
 #include "nad_abi.h"
 
 struct mitigate;
@@ -265,6 +266,13 @@ bool mitigate_allowed(const struct mitigate *m, const __u8 addr[16], const char 
  * errno from the backend.
  */
 int mitigate_on_alert(struct mitigate *m, const struct mitigate_alert *a);
+/*
+ * The alert an episode's event stands for, or false for one the mitigation does not
+ * act on (an end, a summary). now_ns is the decision's time (CLOCK_MONOTONIC live):
+ * a->ts_ns is the later of it and the event's last packet. a->cls and a->evidence
+ * point into static names and ev: valid while ev is.
+ */
+bool mitigate_alert_of(const struct alert_event *ev, __u64 now_ns, struct mitigate_alert *a);
 
 /*
  * Periodic sweep (call about once a second): reads hit counters, renews rules
