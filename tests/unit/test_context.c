@@ -173,3 +173,39 @@ Test(context, a_full_table_would_evict_for_a_new_source_only)
 	context_free(c);
 	rs_free(&rs);
 }
+
+/* Requests answered by one server and not by another: the figures of each destination. */
+Test(context, unanswered_requests_are_counted_per_destination_too)
+{
+	struct context *c = context_new(NULL);
+	struct context_figures to_dns, to_dead;
+	struct recstream rs;
+
+	cr_assert_not_null(c);
+	rs_init(&rs, T0);
+	for (unsigned i = 0; i < 50; i++) {
+		uint16_t port = (uint16_t)(30000 + i);
+
+		rs_add(&rs, MS, "192.168.1.2", "192.168.1.1", IPPROTO_UDP, port, 53, 0, 30);
+		rs_add(&rs, MS / 10, "192.168.1.1", "192.168.1.2", IPPROTO_UDP, 53, port, 0, 90);
+		rs_add(&rs, MS, "192.168.1.2", "192.168.1.9", IPPROTO_UDP, port, 7000, 0, 30);
+	}
+	rs_add(&rs, MS, "192.168.1.2", "192.168.1.1", IPPROTO_UDP, 40000, 53, 0, 30);
+	rs_add(&rs, MS, "192.168.1.2", "192.168.1.9", IPPROTO_UDP, 40000, 7000, 0, 30);
+	track_all(c, &rs, &to_dead);
+	rs.n--;
+	context_free(c);
+	c = context_new(NULL);
+	cr_assert_not_null(c);
+	track_all(c, &rs, &to_dns);
+	cr_expect_gt(to_dns.src_pair_client_pps, 40);
+	cr_expect_lt(to_dns.src_pair_unans_pps, 1.5, "answered but the last: %.2f",
+		     to_dns.src_pair_unans_pps);
+	cr_expect_gt(to_dead.src_pair_client_pps, 40);
+	cr_expect_float_eq(to_dead.src_pair_unans_pps, to_dead.src_pair_client_pps, 1e-9);
+	cr_expect_float_eq(to_dead.src_unans_pps, to_dead.src_pair_unans_pps, 1.5,
+			   "the source's other requests were answered");
+	cr_expect_gt(to_dns.src_answered_ns, 0);
+	context_free(c);
+	rs_free(&rs);
+}

@@ -10,11 +10,14 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "common/log.h"
 #include "common/names.h"
 #include "detect/engine.h"
 #include "features/baseline.h"
 #include "features/homenet.h"
 #include "helpers/recstream.h"
+#include "mitigate/mem.h"
+#include "mitigate/policy.h"
 
 #define T0 1700000000000000000ull
 #define US 1000ull
@@ -49,15 +52,14 @@ static void observe(void *ctx, const struct alert_event *ev)
 	}
 }
 
-/* A model-less engine with home net 192.168.1.0/24 and baseline b (may be NULL). */
-static void run(const struct recstream *rs, struct baseline *b, struct tally *t)
+/* A model-less engine with home net 192.168.1.0/24, baseline b (may be NULL), observer fn. */
+static void run_with(const struct recstream *rs, struct baseline *b, alert_event_fn fn, void *ctx)
 {
 	struct homenet home = { 0 };
 	struct addr_prefix p;
 	struct engine_opts o;
 	struct engine *e;
 
-	memset(t, 0, sizeof(*t));
 	cr_assert_eq(addr_prefix_parse("192.168.1.0/24", &p), 0);
 	homenet_add(&home, &p);
 	engine_opts_default(&o);
@@ -67,23 +69,36 @@ static void run(const struct recstream *rs, struct baseline *b, struct tally *t)
 	o.baseline = b;
 	e = engine_new(&o, NULL, NULL);
 	cr_assert_not_null(e);
-	engine_set_observer(e, observe, t);
+	engine_set_observer(e, fn, ctx);
 	for (size_t i = 0; i < rs->n; i++)
 		engine_process(e, &rs->recs[i]);
 	engine_finish(e);
 	engine_free(e);
 }
 
-static bool from(const struct tally *t, enum classify_class c, const char *ip)
+/* run_with() into a tally. */
+static void run(const struct recstream *rs, struct baseline *b, struct tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	run_with(rs, b, observe, t);
+}
+
+static void addr_of(const char *ip, __u8 out[16])
 {
 	struct recstream s;
-	bool same;
 
 	rs_init(&s, 0);
 	rs_add(&s, 0, ip, ip, IPPROTO_UDP, 1, 1, 0, 0);
-	same = !memcmp(s.recs[0].saddr, t->src[c], 16);
+	memcpy(out, s.recs[0].saddr, 16);
 	rs_free(&s);
-	return same;
+}
+
+static bool from(const struct tally *t, enum classify_class c, const char *ip)
+{
+	__u8 a[16];
+
+	addr_of(ip, a);
+	return !memcmp(a, t->src[c], 16);
 }
 
 /*
@@ -376,4 +391,219 @@ Test(trust, a_learned_baseline_raises_the_exfiltration_threshold_and_the_evidenc
 		  t.evidence[CLASS_DATA_EXFILTRATION]);
 	rs_free(&s);
 	baseline_free(b);
+}
+
+/* ---- the flood's facts, and what the mitigation makes of them ---------------------- */
+
+/* The dos_attack events (start, updates) of one source, and the flood facts they carry. */
+struct facts_log {
+	__u8 src[16];
+	unsigned n;
+	struct flood_facts first, last;
+	uint64_t first_ns, last_ns; /* the events' latest packets */
+	unsigned since_changes; /* how often flood_since_ns changed between events */
+	uint64_t since_max;
+};
+
+static void observe_facts(void *ctx, const struct alert_event *ev)
+{
+	struct facts_log *l = ctx;
+
+	if (ev->cls != CLASS_DOS_ATTACK || ev->closing || memcmp(ev->saddr, l->src, 16) ||
+	    (strcmp(ev->event_type, "anomaly") && !ev->update))
+		return;
+	if (!l->n++) {
+		l->first = ev->flood;
+		l->first_ns = ev->last_ns;
+	} else if (ev->flood.flood_since_ns != l->last.flood_since_ns) {
+		l->since_changes++;
+	}
+	l->last = ev->flood;
+	l->last_ns = ev->last_ns;
+	if (ev->flood.flood_since_ns > l->since_max)
+		l->since_max = ev->flood.flood_since_ns;
+}
+
+/* n DNS lookups of cli to 192.168.1.1, each answered 200 us later; the last answer's time. */
+static uint64_t lookups(struct recstream *s, const char *cli, unsigned n, uint64_t gap)
+{
+	uint64_t t = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t port = (uint16_t)(30000 + i);
+
+		rs_add(s, gap, cli, "192.168.1.1", IPPROTO_UDP, port, 53, 0, 32);
+		t = rs_add(s, 200 * US, "192.168.1.1", cli, IPPROTO_UDP, 53, port, 0, 90)->ts_ns;
+	}
+	return t;
+}
+
+/* secs of SYNs from src to dst:80 at 5,000/s, nobody answering; the first one's time. */
+static uint64_t syn_flood(struct recstream *s, const char *src, const char *dst, double secs)
+{
+	uint64_t t = s->t_ns + 200 * US;
+
+	for (unsigned i = 0; i < (unsigned)(secs * 5000); i++)
+		rs_add(s, 200 * US, src, dst, IPPROTO_TCP, (uint16_t)(1024 + i % 60000), 80, SYN,
+		       0);
+	return t;
+}
+
+Test(trust, a_flood_carries_its_signature_unanswered_share_hold_and_last_answer)
+{
+	struct facts_log l = { 0 };
+	struct recstream s;
+	uint64_t answered, start;
+
+	/* a client with answered lookups, then a SYN flood */
+	rs_init(&s, T0);
+	answered = lookups(&s, "192.168.1.20", 20, 10 * MS);
+	start = syn_flood(&s, "192.168.1.20", "192.168.1.10", 1);
+	addr_of("192.168.1.20", l.src);
+	run_with(&s, NULL, observe_facts, &l);
+	cr_assert_gt(l.n, 10, "a start and its updates (%u)", l.n);
+	cr_expect_eq(l.last.proto, IPPROTO_TCP);
+	cr_expect_eq(l.last.dport, 80);
+	cr_expect_eq(l.last.kind, FLOOD_SYN);
+	cr_expect_eq(l.first.answered_last_ns, answered, "its last answer");
+	cr_expect_lt(l.last.answered_share, 0.2, "the flood is not answered: %.2f",
+		     l.last.answered_share);
+	cr_expect_geq(l.last.unanswered_pps, l.last.threshold_pps, "%.0f >= %.0f",
+		      l.last.unanswered_pps, l.last.threshold_pps);
+	cr_expect_eq(l.last.threshold_pps, 1000, "the home profile's floor");
+	cr_expect(!l.last.threshold_learned);
+	/* held without a break from its start to its end */
+	cr_expect_eq(l.since_changes, 0);
+	cr_expect_geq(l.first.flood_since_ns, start);
+	cr_expect_leq(l.first.flood_since_ns, l.first_ns);
+	cr_expect_geq(l.last_ns - l.last.flood_since_ns, 500 * MS);
+	rs_free(&s);
+}
+
+Test(trust, a_flood_that_stops_holds_again_only_from_its_restart)
+{
+	struct facts_log l = { 0 };
+	struct recstream s;
+	uint64_t again;
+
+	rs_init(&s, T0);
+	syn_flood(&s, "203.0.113.5", "192.168.1.10", 0.5);
+	s.t_ns += 4 * SEC; /* a pause: the condition breaks */
+	rs_add(&s, 0, "203.0.113.5", "192.168.1.10", IPPROTO_TCP, 999, 80, SYN, 0);
+	again = syn_flood(&s, "203.0.113.5", "192.168.1.10", 0.5);
+	addr_of("203.0.113.5", l.src);
+	run_with(&s, NULL, observe_facts, &l);
+	cr_assert_gt(l.n, 10);
+	cr_expect_eq(l.last.answered_last_ns, 0, "never answered");
+	cr_expect_eq(l.since_changes, 1, "once: at the restart");
+	cr_expect_geq(l.last.flood_since_ns, again, "held since the restart");
+	rs_free(&s);
+}
+
+/* The engine's alerts into a mitigation on the in-memory backend, on the record clock. */
+struct mitigated {
+	struct mitigate *m;
+	unsigned n_drop_installs;
+	char drops[16][ADDR_PREFIX_STRLEN];
+	uint64_t first_drop_ns;
+};
+
+static void on_mitigation(void *ctx, const struct mitigate_event *ev)
+{
+	struct mitigated *x = ctx;
+
+	if (ev->action != MITIGATE_ACT_INSTALL || ev->kind != MITIGATE_RULE_DROP)
+		return;
+	if (x->n_drop_installs < 16)
+		addr_prefix_format(&ev->prefix, x->drops[x->n_drop_installs], ADDR_PREFIX_STRLEN);
+	if (!x->n_drop_installs++)
+		x->first_drop_ns = ev->ts_ns;
+}
+
+static void to_mitigation(void *ctx, const struct alert_event *ev)
+{
+	struct mitigated *x = ctx;
+	struct mitigate_alert a;
+
+	if (mitigate_alert_of(ev, ev->last_ns, &a))
+		cr_assert_eq(mitigate_on_alert(x->m, &a), 0);
+}
+
+/* Fails the test if a drop rule was installed that covers ip (a source with answered sessions). */
+static void expect_never_dropped(const struct mitigated *x, struct mitigate_mem *mem,
+				 const char *ip)
+{
+	__u8 a[16];
+
+	addr_of(ip, a);
+	for (unsigned i = 0; i < x->n_drop_installs && i < 16; i++) {
+		struct addr_prefix p;
+
+		cr_assert_eq(addr_prefix_parse(x->drops[i], &p), 0);
+		cr_expect(!addr_prefix_contains(&p, a), "a drop rule %s against %s, answered",
+			  x->drops[i], ip);
+	}
+	cr_expect(!mitigate_mem_packet(mem, a, 60, T0 + 20 * SEC), "%s's packets are not dropped",
+		  ip);
+}
+
+Test(trust, the_engine_and_policy_drop_only_unanswered_sustained_floods)
+{
+	struct mitigate_mem *mem = mitigate_mem_new(4096);
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigated x = { 0 };
+	struct recstream s, b;
+	struct nad_rate_key k = { 0 };
+	struct nad_rate rate;
+	uint64_t atk;
+	char src[32];
+
+	cr_assert_not_null(mem);
+	log_set_level(LOG_WARN);
+	o.on_event = on_mitigation;
+	o.event_ctx = &x;
+	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
+	cr_assert_not_null(x.m);
+
+	rs_init(&s, T0);
+	/* an answered client floods 192.168.1.10:80, then an unknown source does */
+	lookups(&s, "192.168.1.20", 20, 10 * MS);
+	syn_flood(&s, "192.168.1.20", "192.168.1.10", 1);
+	s.t_ns += 2 * SEC;
+	atk = syn_flood(&s, "203.0.113.5", "192.168.1.10", 1);
+	s.t_ns += 2 * SEC;
+	/* a spoofed SYN flood on 192.168.1.11:25565 */
+	for (unsigned i = 0; i < 4000; i++) {
+		snprintf(src, sizeof(src), "198.51.%u.%u", 1 + i % 200, 1 + (i / 200) % 250);
+		rs_add(&s, 200 * US, src, "192.168.1.11", IPPROTO_TCP, (uint16_t)(1024 + i), 25565,
+		       SYN, 0);
+	}
+	/* all along, another client's lookups, every one answered */
+	rs_init(&b, T0);
+	lookups(&b, "192.168.1.21", 800, 10 * MS);
+	rs_merge(&s, &b);
+	run_with(&s, NULL, to_mitigation, &x);
+
+	/* the answered client: its flood's signature alone is limited */
+	addr_of("192.168.1.20", k.saddr);
+	addr_of("192.168.1.10", k.daddr);
+	k.proto = IPPROTO_TCP;
+	k.dport = 80;
+	cr_expect(mitigate_mem_rate(mem, &k, &rate), "a signature rule on its SYNs to :80");
+	expect_never_dropped(&x, mem, "192.168.1.20");
+	expect_never_dropped(&x, mem, "192.168.1.21");
+	/* the unknown source: dropped, once its flood held for the hold */
+	cr_expect_eq(x.n_drop_installs, 1, "one drop rule (%s)", x.drops[0]);
+	cr_expect_str_eq(x.drops[0], "203.0.113.5/32");
+	cr_expect_geq(x.first_drop_ns, atk + o.hold_ns);
+	/* the spoofed flood: the victim's aggregate rule */
+	memset(&k, 0, sizeof(k));
+	addr_of("192.168.1.11", k.daddr);
+	k.proto = IPPROTO_TCP;
+	k.dport = 25565;
+	cr_expect(mitigate_mem_rate(mem, &k, &rate), "an aggregate rule on 192.168.1.11:25565");
+	mitigate_free(x.m);
+	mitigate_mem_free(mem);
+	rs_free(&s);
+	rs_free(&b);
 }

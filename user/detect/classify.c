@@ -10,6 +10,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <netinet/in.h>
 
 #include "common/addr.h"
@@ -202,6 +203,21 @@ static bool flood(const struct classify_evidence *ev, const struct profile *p)
 {
 	return ev->ctx.src_unans_pps >= ev->lim.dos.value && ev->ctx.src_top_dst_share >= 0.8 &&
 	       unanswered_share(&ev->ctx) >= 0.8;
+}
+
+bool classify_source_flood(const struct classify_evidence *ev, const struct profile *p,
+			   struct classify_limits *lim)
+{
+	struct classify_evidence e = *ev;
+
+	/* The threshold is never under the floor: most records need no baseline lookup. */
+	if (ev->ctx.src_unans_pps < p->dos_pps) {
+		memset(lim, 0, sizeof(*lim));
+		return false;
+	}
+	classify_limits(&e.lim, p, e.baseline, e.rec, &e.ctx);
+	*lim = e.lim;
+	return flood(&e, p);
 }
 
 /* What the flood is made of, by the source's shares of SYNs, UDP and ICMP [1 s]. */

@@ -159,4 +159,13 @@ enum classify_class classify_decide_quiet(const struct classify_evidence *ev,
 void classify_limits(struct classify_limits *l, const struct profile *p, const struct baseline *b,
 		     const struct nad_rec *rec, const struct context_figures *f);
 
+/*
+ * Does the single-source flood condition of dos_attack hold at this record (its source's
+ * unanswered requests over the threshold, mostly to this destination, mostly unanswered),
+ * whatever class the record gets? *lim gets the thresholds when the source's unanswered
+ * rate reaches the floor (else zeros: the condition cannot hold).
+ */
+bool classify_source_flood(const struct classify_evidence *ev, const struct profile *p,
+			   struct classify_limits *lim);
+
 #endif /* NAD_CLASSIFY_H */

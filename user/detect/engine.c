@@ -38,6 +38,10 @@ struct src_notes {
 	double pass_rate; /* EWMA (alpha 0.02) of score >= threshold for this source */
 	uint32_t info_sig[INFO_SIGS]; /* signatures of its reported info anomalies, LRU */
 	uint8_t info_sig_n, info_sig_i;
+	/* since when its flood condition has held toward flood_dh (a destination's
+	 * sketch_addr_hash) without a break; 0: it does not hold (follow_flood) */
+	uint64_t flood_since_ns;
+	uint32_t flood_dh;
 };
 
 /* One record between tracking and classification (see engine_process_batch). */
@@ -466,34 +470,82 @@ static enum classify_class decide(struct engine *e, const struct pending *p,
 }
 
 /*
- * The flood's facts for the mitigation (common/flood.h). Until the engine pairs requests
- * with answers: the packet's signature, the rate toward the victim as unanswered, never
- * answered, the flood held since the episode began, the profile's floor as threshold.
+ * Follows the source's flood condition (classify_source_flood) record by record: it
+ * starts holding toward a destination at a record that meets it, and breaks when the
+ * source's unanswered rate falls under its threshold or a record to that destination
+ * does not meet it (records to other destinations, say its answered requests to a
+ * resolver, do not break it). The thresholds it compared with go to *lim.
  */
-static struct flood_facts flood_facts(const struct profile *prof,
-				      const struct classify_evidence *ev, enum classify_class cls,
-				      bool by_dst)
+static void follow_flood(struct engine *e, const struct pending *p,
+			 const struct classify_evidence *ev, struct classify_limits *lim)
 {
-	const struct nad_rec *r = ev->rec;
-	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
+	struct src_notes *s = &e->notes[p->fig.src_slot];
+	bool holds = classify_source_flood(ev, e->prof.profile, lim);
 
-	return (struct flood_facts){
+	if (holds && (!s->flood_since_ns || s->flood_dh != p->fig.dst_hash)) {
+		s->flood_since_ns = p->r.ts_ns ? p->r.ts_ns : 1;
+		s->flood_dh = p->fig.dst_hash;
+	} else if (!holds && (p->fig.dst_hash == s->flood_dh || !lim->dos.value ||
+			      p->fig.src_unans_pps < lim->dos.value)) {
+		s->flood_since_ns = 0;
+	}
+}
+
+/*
+ * The flood's facts for the mitigation (common/flood.h), from the roles: the packet's
+ * signature; the unanswered rate and the answered share of the source's requests to
+ * this destination (of all its requests while the destination has too few of them to
+ * tell), or the victim's unanswered and unsolicited packets for a distributed flood;
+ * when the source was last answered; the threshold of the class (classify_limits) and
+ * whether a baseline raised it. A single-source flood holds since follow_flood says;
+ * excessive traffic and distributed floods since their episode began.
+ */
+static struct flood_facts flood_facts(const struct engine *e, const struct pending *p,
+				      const struct classify_evidence *ev,
+				      const struct classify_result *res,
+				      const struct classify_limits *lim)
+{
+	const struct nad_rec *r = &p->r;
+	const struct context_figures *f = &p->fig;
+	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
+	bool pair = f->src_pair_client_pps >= 1;
+	double cli = pair ? f->src_pair_client_pps : f->src_client_pps;
+	double unans = pair ? f->src_pair_unans_pps : f->src_unans_pps;
+	struct flood_facts ff = {
 		.proto = r->ip_proto,
 		.dport = icmp ? 0 : r->dport,
 		.kind = flood_kind_of(r->ip_proto, r->tcp_flags, (uint8_t)(r->sport >> 8)),
-		.unanswered_pps = by_dst ? ev->ctx.dst_unans_pps + ev->ctx.dst_unsol_pps :
-					   ev->ctx.src_unans_pps,
-		.flood_since_ns = FLOOD_SINCE_EPISODE,
-		.threshold_pps = cls == CLASS_EXCESSIVE_TRAFFIC ? prof->excess_pps :
-				 by_dst				? prof->dos_dist_pps :
-								  prof->dos_pps,
+		.unanswered_pps = unans,
+		.answered_share = cli > 0 ? 1 - (unans < cli ? unans : cli) / cli : 0,
+		.answered_last_ns = f->src_answered_ns,
 	};
+	struct classify_limits l = *lim;
+	const struct classify_limit *t = &l.dos;
+
+	if (res->cls != CLASS_DOS_ATTACK && res->cls != CLASS_EXCESSIVE_TRAFFIC)
+		return ff;
+	if (!l.dos.value) /* follow_flood did not need them */
+		classify_limits(&l, e->prof.profile, ev->baseline, r, f);
+	if (res->cls == CLASS_EXCESSIVE_TRAFFIC) {
+		t = &l.excess_pps;
+		ff.flood_since_ns = FLOOD_SINCE_EPISODE;
+	} else if (res->by_destination) {
+		t = &l.dos_dist;
+		ff.unanswered_pps = f->dst_unans_pps + f->dst_unsol_pps;
+		ff.answered_share = 0;
+		ff.flood_since_ns = FLOOD_SINCE_EPISODE;
+	} else {
+		ff.flood_since_ns = e->notes[f->src_slot].flood_since_ns;
+	}
+	ff.threshold_pps = t->value;
+	ff.threshold_learned = t->learned;
+	return ff;
 }
 
 /* An anomalous record to its episode (the sentences of a new one from explain()). */
 static void report(struct engine *e, const struct pending *p, bool have_model, bool vector,
 		   const struct classify_evidence *ev, const struct criteria_result *crit,
-		   const struct classify_result *res)
+		   const struct classify_result *res, const struct classify_limits *lim)
 {
 	struct alert_anomaly an = {
 		.rec = &p->r,
@@ -512,7 +564,7 @@ static void report(struct engine *e, const struct pending *p, bool have_model, b
 		.src_pps = p->fig.src_pps,
 		.dst_pps = p->fig.dst_pps,
 		.n_sources = p->fig.dst_srcs,
-		.flood = flood_facts(e->prof.profile, ev, res->cls, res->by_destination),
+		.flood = flood_facts(e, p, ev, res, lim),
 	};
 	uint64_t ep;
 
@@ -550,7 +602,8 @@ static void judge_late(struct engine *e)
 		if (classify_decide_quiet(&ev, e->prof.profile, &res) != CLASS_SCANNING)
 			continue;
 		e->notes[p.fig.src_slot].scanned_until = p.r.ts_ns + SCANNED_NS;
-		report(e, &p, false, false, &ev, &crit, &res);
+		/* scanning: no flood facts, so no limits */
+		report(e, &p, false, false, &ev, &crit, &res, &(struct classify_limits){ 0 });
 	}
 }
 
@@ -580,11 +633,13 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	struct classify_evidence ev;
 	struct criteria_result crit;
 	struct classify_result res;
+	struct classify_limits lim;
 	enum classify_class cls;
 	bool in_episode;
 
 	score(e, p, have_model, &ev, &crit);
 	cls = decide(e, p, &ev, &res);
+	follow_flood(e, p, &ev, &lim);
 	in_episode = e->alert && alert_source_in_episode(e->alert, p->r.saddr);
 	if (!in_episode && names_class_severity(cls) < SEV_WARNING)
 		criteria_threshold_add(p->fig.src_iot ? &e->iot_hist : &e->hist, ev.score, 1);
@@ -595,7 +650,7 @@ static enum classify_class conclude(struct engine *e, struct pending *p, bool ha
 	if (cls == CLASS_SCANNING)
 		e->notes[p->fig.src_slot].scanned_until = p->r.ts_ns + SCANNED_NS;
 	if (e->alert)
-		report(e, p, have_model, true, &ev, &crit, &res);
+		report(e, p, have_model, true, &ev, &crit, &res, &lim);
 	return cls;
 }
 

@@ -68,6 +68,7 @@ struct dst_slot {
 	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
 	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
 	double up60; /* payload bytes sent on flows the source opened (or asked for) */
+	double cli1, unans1; /* client packets to it, requests not answered (yet) [1 s] */
 };
 
 /* Which of the last 100 events were true. */
@@ -165,6 +166,7 @@ struct track {
 	struct pair_slot *ps; /* its slot for the destination port, or NULL */
 	const struct flow_obs *fo; /* the record's flow */
 	bool src_home, dst_home;
+	double cli, unans; /* what the record adds to the source's client and unanswered counts */
 };
 
 void context_opts_default(struct context_opts *o)
@@ -317,7 +319,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		d->p1 *= f1, d->sent60 *= f60, d->recv60 *= f60;
 		d->recv_p1 *= f1, d->dnsq60 *= f60, d->dnsq_b60 *= f60;
 		d->echo60 *= f60, d->echo_b60 *= f60, d->echo_b2_60 *= f60;
-		d->up60 *= f60;
+		d->up60 *= f60, d->cli1 *= f1, d->unans1 *= f1;
 	}
 	s->upd_ns = now;
 }
@@ -534,12 +536,14 @@ static struct dst_slot *dst_slot_of(struct src_ent *s, uint32_t dh)
 	return ds;
 }
 
-/* Packets and payload to the destination. */
+/* Packets and payload to the destination, and its roles' share of them (count_roles). */
 static void count_sent(struct track *t)
 {
 	t->ds = dst_slot_of(t->s, t->dh);
 	t->ds->p1 += t->w;
 	t->ds->sent60 += (double)t->r->payload_bytes * t->w;
+	t->ds->cli1 += t->cli;
+	t->ds->unans1 += t->unans;
 }
 
 /*
@@ -967,9 +971,17 @@ static void take_back(struct context *c, const __u8 client[16], const __u8 serve
 	struct dst_ent *sv = dst_find(c, server);
 
 	if (cl) {
+		uint32_t sh = sketch_addr_hash(server);
+
 		src_decay(cl, now);
 		cl->unans1 = cl->unans1 > back ? cl->unans1 - back : 0;
 		cl->answered_ns = now;
+		for (int k = 0; k < 4; k++) {
+			struct dst_slot *ds = &cl->dsts[k];
+
+			if (ds->dh == sh)
+				ds->unans1 = ds->unans1 > back ? ds->unans1 - back : 0;
+		}
 	}
 	if (sv) {
 		dst_update(sv, now);
@@ -1017,10 +1029,13 @@ static void count_roles(struct context *c, struct track *t, struct context_figur
 	if ((fo->kind == FLOW_K_UDP || fo->kind == FLOW_K_TCP) && fo->from_client && !fo->request &&
 	    fo->pkts_c > 8 * ((uint64_t)fo->pkts_s + 1))
 		unans = true;
-	if (fo->from_client && fo->kind != FLOW_K_NONE)
+	if (fo->from_client && fo->kind != FLOW_K_NONE) {
 		t->s->cli1 += t->w;
+		t->cli += (double)t->w;
+	}
 	if (unans) {
 		t->s->unans1 += t->w;
+		t->unans += (double)t->w;
 		t->d->unans1 += t->w;
 	}
 	if (fo->completes)
@@ -1039,6 +1054,8 @@ static void count_roles(struct context *c, struct track *t, struct context_figur
 	if (fo->unsolicited) {
 		t->s->cli1 += t->w;
 		t->s->unans1 += t->w;
+		t->cli += (double)t->w;
+		t->unans += (double)t->w;
 		t->d->unsol1 += t->w;
 	}
 }
@@ -1105,6 +1122,8 @@ static void fill_roles(const struct track *t, struct context_figures *f)
 	f->src_fails = s->fails10;
 	f->src_pair_held = t->ps ? t->ps->held60 : 0;
 	f->src_pair_upload = t->ds->up60;
+	f->src_pair_client_pps = t->ds->cli1;
+	f->src_pair_unans_pps = t->ds->unans1;
 	f->dst_unans_pps = t->d->unans1;
 	f->dst_unsol_pps = t->d->unsol1;
 }
