@@ -21,10 +21,15 @@
 #     the install time all passed (no rule yet) and are the capture's
 #     packets up to then, so passed after install = counter - that;
 #   - rules installed (install events), and the benign HTTP success rate.
+# BENCH_ROUNDS=N (default 1) runs the scenarios N times and ends with the
+# median, minimum and maximum of each time over the rounds; BENCH_SCENARIOS
+# (default "syn syn-rand-source udp icmp") picks scenarios; BENCH_ARGS adds
+# options to nadxdp run (e.g. "--mitigate-hold 0" to see the time without the hold).
 # Nothing is asserted (timings depend on the machine). Not root: prints why
 # and exits 0. Runs in a private mount namespace (own bpffs and /run), so a
 # running nadxdp instance or test bed is never touched; the test bed uses the
-# prefix nxmit and is always removed.
+# prefix nxmit$TB_TAG (NADX_PREFIX overrides: two checkouts benchmarking at
+# once must not share one) and is always removed.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +38,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${NADXDP_BIN:-$ROOT/nadxdp}
 TB="$ROOT/scripts/testbed.sh"
 FLOOD_S=${BENCH_FLOOD_S:-5}
-export NADX_PREFIX=${NADX_PREFIX:-nxmit}
+ROUNDS=${BENCH_ROUNDS:-1}
+SCENARIOS=${BENCH_SCENARIOS:-syn syn-rand-source udp icmp}
+export NADX_PREFIX=${NADX_PREFIX:-nxmit${TB_TAG:-}}
 
 bench_require bench-mitigation hping3 curl nginx dumpcap tshark jq nsenter unshare nft
 
@@ -79,6 +86,8 @@ in_ns "$TB_CLI_NS" curl -sf -m 3 -o /dev/null "http://$TB_MON_IP/" ||
 # BENCH_MODE, if set, is passed as --mode (default: nadxdp's own choice; TC on a veth).
 mode_args=()
 [ -n "${BENCH_MODE:-}" ] && mode_args=(--mode "$BENCH_MODE")
+# shellcheck disable=SC2206 # BENCH_ARGS is split into words on purpose
+[ -n "${BENCH_ARGS:-}" ] && mode_args+=($BENCH_ARGS)
 HOOK=?
 
 start_daemon() {
@@ -183,6 +192,11 @@ run_scenario() {
 			awk -v f="$first" -v a="$(date -d "$alert" +%s.%N)" -v i="$inst_s" 'BEGIN {
 				printf "   of which: to the first dos_attack alert (its packet) %.1f ms, alert -> install %.1f ms\n",
 					(a - f) * 1000, (i - a) * 1000 }'
+			awk -v n="$name" -v f="$first" -v a="$(date -d "$alert" +%s.%N)" -v i="$inst_s" \
+				'BEGIN { printf "%s %.1f %.1f %.1f\n", n, (i - f) * 1000, (a - f) * 1000, (i - a) * 1000 }' \
+				>>"$WORK/times.txt"
+		else
+			echo "$name $ttd - -" >>"$WORK/times.txt"
 		fi
 		echo "   dropped after install: $drop_pct % ($hits rule hits, $after flood packets passed:" \
 			"$passed reached netfilter, $before of them before the install) (target >= 99 %)"
@@ -196,10 +210,34 @@ run_scenario() {
 	echo "   alerts: $(jq -r 'select(.event_type=="anomaly" and .anomaly.episode.state=="start") | .anomaly.class' "$WORK/eve.json" | sort | uniq -c | awk '{printf "%s%s x%d", (NR>1?", ":""), $2, $1}')"
 }
 
-echo "bench-mitigation: nadxdp on $TB_MON_IF${BENCH_MODE:+ (--mode $BENCH_MODE)}, attacker $TB_ATK_IP, benign client $TB_CLI_IP, nginx on $TB_MON_IP:80"
-run_scenario syn "tcp and src host $TB_ATK_IP and dst port 80" \
-	"ip saddr $TB_ATK_IP tcp dport 80" -S -p 80
-run_scenario syn-rand-source "tcp and dst port 80 and not src host $TB_CLI_IP" \
-	"ip saddr != $TB_CLI_IP tcp dport 80" -S -p 80 --rand-source
-run_scenario udp "udp and src host $TB_ATK_IP" "ip saddr $TB_ATK_IP meta l4proto udp" --udp -p 9999
-run_scenario icmp "icmp and src host $TB_ATK_IP" "ip saddr $TB_ATK_IP meta l4proto icmp" --icmp
+echo "bench-mitigation: nadxdp on $TB_MON_IF${BENCH_MODE:+ (--mode $BENCH_MODE)}${BENCH_ARGS:+ ($BENCH_ARGS)}, attacker $TB_ATK_IP, benign client $TB_CLI_IP, nginx on $TB_MON_IP:80"
+scenario() {
+	case $1 in
+	syn) run_scenario syn "tcp and src host $TB_ATK_IP and dst port 80" \
+		"ip saddr $TB_ATK_IP tcp dport 80" -S -p 80 ;;
+	syn-rand-source) run_scenario syn-rand-source "tcp and dst port 80 and not src host $TB_CLI_IP" \
+		"ip saddr != $TB_CLI_IP tcp dport 80" -S -p 80 --rand-source ;;
+	udp) run_scenario udp "udp and src host $TB_ATK_IP" "ip saddr $TB_ATK_IP meta l4proto udp" --udp -p 9999 ;;
+	icmp) run_scenario icmp "icmp and src host $TB_ATK_IP" "ip saddr $TB_ATK_IP meta l4proto icmp" --icmp ;;
+	*) echo "bench-mitigation: unknown scenario $1" >&2; exit 2 ;;
+	esac
+}
+for round in $(seq "$ROUNDS"); do
+	[ "$ROUNDS" -gt 1 ] && echo "== round $round of $ROUNDS"
+	for sc in $SCENARIOS; do
+		scenario "$sc"
+	done
+done
+if [ "$ROUNDS" -gt 1 ] && [ -s "$WORK/times.txt" ]; then
+	echo "== over $ROUNDS rounds: median [min .. max] in ms (rounds without a rule left out)"
+	for sc in $SCENARIOS; do
+		for col in 2 3 4; do
+			awk -v n="$sc" -v c="$col" '$1 == n && $c != "-" { print $c }' "$WORK/times.txt" | sort -g |
+				awk -v n="$sc" -v c="$col" '{ v[NR] = $1 } END {
+					split("first packet -> install,to the alert,alert -> install", what, ",")
+					if (!NR) { printf "   %-16s %-24s no rule in any round\n", n, what[c - 1]; exit }
+					m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+					printf "   %-16s %-24s %7.1f [%.1f .. %.1f] (%d rounds)\n", n, what[c - 1], m, v[1], v[NR], NR }'
+		done
+	done
+fi

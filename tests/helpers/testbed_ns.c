@@ -14,7 +14,9 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 
+#include "common/addr.h"
 #include "helpers/cmd_run.h"
 #include "helpers/testbed_ns.h"
 
@@ -79,4 +81,44 @@ void tb_private_mounts(const char *run_opts)
 	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
 	cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0, "bpffs: %s", strerror(errno));
 	cr_assert_eq(mount("tmpfs", "/run", "tmpfs", 0, run_opts), 0);
+}
+
+/* The string at o.a.b ("" if absent). */
+static const char *jpath(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, a, &v) || !json_object_object_get_ex(v, b, &v))
+		return "";
+	return json_object_get_string(v) ? json_object_get_string(v) : "";
+}
+
+int tb_expect_never_dropped(const char *eve_path, const char *ip)
+{
+	FILE *f = fopen(eve_path, "r");
+	struct addr_prefix host, rule;
+	char line[16384];
+	int n = 0;
+
+	cr_assert_eq(addr_prefix_parse(ip, &host), 0, "bad address %s", ip);
+	cr_assert_not_null(f, "%s: %s", eve_path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		struct json_object *o = json_tokener_parse(line), *t;
+		const char *act = o ? jpath(o, "mitigation", "action") : "";
+
+		if (o && json_object_object_get_ex(o, "event_type", &t) &&
+		    !strcmp(json_object_get_string(t), "mitigation") &&
+		    (!strcmp(act, "install") || !strcmp(act, "would_install")) &&
+		    !strcmp(jpath(o, "mitigation", "kind"), "drop") &&
+		    !addr_prefix_parse(jpath(o, "mitigation", "rule"), &rule) &&
+		    addr_prefix_contains(&rule, host.addr)) {
+			cr_log_error("a drop rule against %s, a source with answered sessions: %s",
+				     ip, line);
+			n++;
+		}
+		json_object_put(o);
+	}
+	fclose(f);
+	cr_expect_eq(n, 0, "mitigation never drops %s, a real client (%d drop rules)", ip, n);
+	return n;
 }

@@ -46,4 +46,12 @@ void tb_stop_daemon(pid_t *daemon_pid, const char *log_path);
  */
 void tb_private_mounts(const char *run_opts);
 
+/*
+ * Issue 11: mitigation never blocks a real client. Expects (Criterion expect) that the
+ * EVE log at eve_path has no drop rule installed (or, dry run, that would be) whose
+ * prefix covers ip, a source that had answered sessions during the run; returns how
+ * many there were.
+ */
+int tb_expect_never_dropped(const char *eve_path, const char *ip);
+
 #endif /* NAD_TESTBED_NS_H */

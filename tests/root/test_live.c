@@ -37,6 +37,7 @@
 #define TB_MON_IF TB_PREFIX "0"
 #define MON_IP "198.18.0.1"
 #define ATK_IP "198.18.0.3"
+#define CLI_IP "198.18.0.2" /* the benign client: answered sessions in every test */
 #define NSX(ns) "nsenter --net=/run/netns/" ns " -- "
 #define HTTP_PORT "8931"
 
@@ -110,7 +111,7 @@ static void bed_up(void)
 			"http { access_log off; client_body_temp_path %1$s/nginx/cb;\n"
 			" proxy_temp_path %1$s/nginx/px; fastcgi_temp_path %1$s/nginx/fc;\n"
 			" uwsgi_temp_path %1$s/nginx/uw; scgi_temp_path %1$s/nginx/sc;\n"
-			" server { listen " MON_IP ":80 backlog=4096;\n"
+			" server { listen " MON_IP ":80 backlog=4096; listen " MON_IP ":81;\n"
 			"  location / { return 200 \"ok\\n\"; } } }\n",
 			workdir);
 		fclose(f);
@@ -170,29 +171,34 @@ static void start_daemon(const char *duration, const char *const *extra)
 	cr_assert_fail("nadxdp did not start: %s", slurp(wpath("daemon.log")));
 }
 
+/* Stops the daemon; whatever the test, the benign client (answered) was never dropped. */
 static void stop_daemon(void)
 {
 	tb_stop_daemon(&daemon_pid, wpath("daemon.log"));
+	if (!access(wpath("eve.json"), F_OK))
+		tb_expect_never_dropped(wpath("eve.json"), CLI_IP);
 }
 
 /*
- * hping3 flood from the attacker for secs seconds while the benign client fetches
- * http://198.18.0.1/ every 50 ms (from 1 s before to 1 s after). Returns the benign
- * success share; *n_req the number of requests.
+ * hping3 flood from namespace flood_ns for secs seconds while the benign client fetches
+ * url every 50 ms (from 1 s before to 1 s after). Returns the benign success share;
+ * *n_req the number of requests.
  */
-static double flood_with_benign(const char *hping_args, int secs, int *n_req)
+static double flood_with(const char *flood_ns, const char *url, const char *hping_args, int secs,
+			 int *n_req)
 {
 	char *res;
 	int ok = 0, n = 0;
 
 	tb_sh("rm -f '%1$s/stop' '%1$s/benign'; (ok=0; n=0; while [ ! -e '%1$s/stop' ]; do n=$((n+1)); " NSX(
-		      TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/ && ok=$((ok+1)); "
+		      TB_CLI_NS) "curl -sf -m 3 -o /dev/null %2$s && ok=$((ok+1)); "
 				 "sleep 0.05; done; echo \"$ok $n\" >'%1$s/benign.tmp'; "
 				 "mv '%1$s/benign.tmp' '%1$s/benign') >/dev/null 2>&1 &",
-	      workdir);
+	      workdir, url);
 	sleep(1);
-	tb_sh(NSX(TB_ATK_NS) "timeout -s INT %d hping3 %s --flood " MON_IP " >'%s' 2>&1", secs,
-	      hping_args, wpath("hping.log"));
+	tb_sh("nsenter --net=/run/netns/%s -- timeout -s INT %d hping3 %s --flood " MON_IP
+	      " >'%s' 2>&1",
+	      flood_ns, secs, hping_args, wpath("hping.log"));
 	sleep(1);
 	tb_sh("touch '%s/stop'", workdir);
 	/* The client's last curl may take its full 3 s timeout under load. */
@@ -206,6 +212,12 @@ static double flood_with_benign(const char *hping_args, int secs, int *n_req)
 	*n_req = n;
 	cr_assert_gt(n, 20, "the benign client made too few requests (%d)", n);
 	return (double)ok / n;
+}
+
+/* flood_with() from the attacker, the benign client fetching http://198.18.0.1/. */
+static double flood_with_benign(const char *hping_args, int secs, int *n_req)
+{
+	return flood_with(TB_ATK_NS, "http://" MON_IP "/", hping_args, secs, n_req);
 }
 
 /* The EVE lines of the log, as an array of objects (every line must parse). */
@@ -493,6 +505,52 @@ Test(live, spoofed_syn_flood_gets_a_rate_rule_not_per_source_rules, .timeout = 1
 	cr_expect_geq(ok, 0.99, "benign HTTP during the spoofed flood: %.1f %% of %d", 100 * ok, n);
 	fprintf(stderr, "live spoofed flood: %d rules (%d rate), benign %.1f %% of %d requests\n",
 		n_inst, n_rate, 100 * ok, n);
+	json_object_put(ev);
+}
+
+/*
+ * Issue 11: a client with answered sessions that then floods is a real client: never a
+ * drop rule, at most a rate rule on its flood's signature (its SYNs to port 80). Its
+ * requests to another port are served during the flood, to port 80 after it.
+ */
+Test(live, an_answered_client_that_floods_is_never_dropped, .timeout = 180)
+{
+	struct json_object *ev, *list;
+	int n, n_drop, n_sig = 0, ok_after = 0;
+	double ok;
+
+	bed_up();
+	start_daemon("60", NULL);
+	for (int i = 0; i < 10; i++)
+		tb_sh(NSX(TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/");
+	ok = flood_with(TB_CLI_NS, "http://" MON_IP ":81/", "-S -p 80", 3, &n);
+	for (int i = 0; i < 10; i++)
+		ok_after += !tb_sh(NSX(TB_CLI_NS) "curl -sf -m 3 -o /dev/null http://" MON_IP "/");
+	list = rules_list();
+	n_drop = drop_rules(list, NULL, NULL);
+	cr_expect_eq(n_drop, 0, "no drop rule: %s", json_object_to_json_string(list));
+	json_object_put(list);
+	stop_daemon(); /* and no drop rule against it in the whole run */
+
+	ev = eve_lines();
+	cr_expect(has_dos_alert(ev, CLI_IP), "its flood is alerted");
+	for (size_t i = 0; i < json_object_array_length(ev); i++) {
+		struct json_object *o = json_object_array_get_idx(ev, i);
+
+		if (strcmp(jstr(o, "event_type", NULL), "mitigation") ||
+		    strcmp(jstr(o, "mitigation", "action"), "install"))
+			continue;
+		cr_expect_str_eq(jstr(o, "mitigation", "kind"), "rate", "%s",
+				 json_object_to_json_string(o));
+		cr_expect_str_eq(jstr(o, "mitigation", "src_ip"), CLI_IP, "a signature rule: %s",
+				 json_object_to_json_string(o));
+		n_sig++;
+	}
+	cr_expect_geq(ok, 0.9, "its requests to :81 during its flood: %.1f %% of %d", 100 * ok, n);
+	cr_expect_eq(ok_after, 10, "its requests to :80 after its flood: %d of 10", ok_after);
+	fprintf(stderr, "live answered client flood: %d signature rules, :81 %.1f %% of %d during, "
+			":80 %d/10 after\n",
+		n_sig, 100 * ok, n, ok_after);
 	json_object_put(ev);
 }
 
