@@ -402,6 +402,7 @@ struct facts_log {
 	struct flood_facts first, last;
 	uint64_t first_ns, last_ns; /* the events' latest packets */
 	unsigned since_changes; /* how often flood_since_ns changed between events */
+	unsigned other_signatures; /* events whose signature was not the first's */
 	uint64_t since_max;
 };
 
@@ -418,6 +419,9 @@ static void observe_facts(void *ctx, const struct alert_event *ev)
 	} else if (ev->flood.flood_since_ns != l->last.flood_since_ns) {
 		l->since_changes++;
 	}
+	if (l->n > 1 && (ev->flood.kind != l->first.kind || ev->flood.dport != l->first.dport ||
+			 ev->flood.proto != l->first.proto))
+		l->other_signatures++;
 	l->last = ev->flood;
 	l->last_ns = ev->last_ns;
 	if (ev->flood.flood_since_ns > l->since_max)
@@ -455,16 +459,30 @@ Test(trust, a_flood_carries_its_signature_unanswered_share_hold_and_last_answer)
 	struct recstream s;
 	uint64_t answered, start;
 
-	/* a client with answered lookups, then a SYN flood */
+	/*
+	 * A client with answered lookups, then a SYN flood; its kernel resets every SYN-ACK
+	 * and it asks the victim's port 81 every 20 ms meanwhile: neither is the flood.
+	 */
 	rs_init(&s, T0);
 	answered = lookups(&s, "192.168.1.20", 20, 10 * MS);
-	start = syn_flood(&s, "192.168.1.20", "192.168.1.10", 1);
+	start = s.t_ns + 100 * US;
+	for (unsigned i = 0; i < 5000; i++) {
+		uint16_t port = (uint16_t)(1024 + i);
+
+		rs_add(&s, 100 * US, "192.168.1.20", "192.168.1.10", IPPROTO_TCP, port, 80, SYN, 0);
+		rs_add(&s, 50 * US, "192.168.1.20", "192.168.1.10", IPPROTO_TCP, port, 80, RST, 0);
+		if (i % 100 == 50)
+			rs_add(&s, 10 * US, "192.168.1.20", "192.168.1.10", IPPROTO_TCP, port, 81,
+			       SYN, 0);
+		s.t_ns += 50 * US;
+	}
 	addr_of("192.168.1.20", l.src);
 	run_with(&s, NULL, observe_facts, &l);
 	cr_assert_gt(l.n, 10, "a start and its updates (%u)", l.n);
 	cr_expect_eq(l.last.proto, IPPROTO_TCP);
 	cr_expect_eq(l.last.dport, 80);
 	cr_expect_eq(l.last.kind, FLOOD_SYN);
+	cr_expect_eq(l.other_signatures, 0, "the flood's signature in every event");
 	cr_expect_eq(l.first.answered_last_ns, answered, "its last answer");
 	cr_expect_lt(l.last.answered_share, 0.2, "the flood is not answered: %.2f",
 		     l.last.answered_share);

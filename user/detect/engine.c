@@ -42,6 +42,10 @@ struct src_notes {
 	 * sketch_addr_hash) without a break; 0: it does not hold (follow_flood) */
 	uint64_t flood_since_ns;
 	uint32_t flood_dh;
+	/* the flood's signature: of its first packet a rate rule can hold (kind not NONE) */
+	uint16_t flood_dport;
+	uint8_t flood_proto;
+	enum flood_kind flood_kind;
 };
 
 /* One record between tracking and classification (see engine_process_batch). */
@@ -469,12 +473,26 @@ static enum classify_class decide(struct engine *e, const struct pending *p,
 	return cls;
 }
 
+/* The packets of r a rate rule would hold (common/flood.h): protocol, port, kind. */
+static void signature_of(const struct nad_rec *r, uint8_t *proto, uint16_t *dport,
+			 enum flood_kind *kind)
+{
+	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
+
+	*proto = r->ip_proto;
+	*dport = icmp ? 0 : r->dport;
+	*kind = flood_kind_of(r->ip_proto, r->tcp_flags, (uint8_t)(r->sport >> 8));
+}
+
 /*
  * Follows the source's flood condition (classify_source_flood) record by record: it
  * starts holding toward a destination at a record that meets it, and breaks when the
  * source's unanswered rate falls under its threshold or a record to that destination
  * does not meet it (records to other destinations, say its answered requests to a
- * resolver, do not break it). The thresholds it compared with go to *lim.
+ * resolver, do not break it). The flood's signature is that of its first packet to the
+ * destination a rate rule can hold: a flooding client's RSTs to the victim's SYN-ACKs
+ * or its request to another port during the flood are not the flood. The thresholds it
+ * compared with go to *lim.
  */
 static void follow_flood(struct engine *e, const struct pending *p,
 			 const struct classify_evidence *ev, struct classify_limits *lim)
@@ -485,10 +503,13 @@ static void follow_flood(struct engine *e, const struct pending *p,
 	if (holds && (!s->flood_since_ns || s->flood_dh != p->fig.dst_hash)) {
 		s->flood_since_ns = p->r.ts_ns ? p->r.ts_ns : 1;
 		s->flood_dh = p->fig.dst_hash;
-	} else if (!holds && (p->fig.dst_hash == s->flood_dh || !lim->dos.value ||
-			      p->fig.src_unans_pps < lim->dos.value)) {
-		s->flood_since_ns = 0;
+		s->flood_kind = FLOOD_NONE;
 	}
+	if (holds && s->flood_kind == FLOOD_NONE)
+		signature_of(&p->r, &s->flood_proto, &s->flood_dport, &s->flood_kind);
+	if (!holds && (p->fig.dst_hash == s->flood_dh || !lim->dos.value ||
+		       p->fig.src_unans_pps < lim->dos.value))
+		s->flood_since_ns = 0;
 }
 
 /*
@@ -507,14 +528,11 @@ static struct flood_facts flood_facts(const struct engine *e, const struct pendi
 {
 	const struct nad_rec *r = &p->r;
 	const struct context_figures *f = &p->fig;
-	bool icmp = r->ip_proto == IPPROTO_ICMP || r->ip_proto == IPPROTO_ICMPV6;
+	const struct src_notes *s = &e->notes[f->src_slot];
 	bool pair = f->src_pair_client_pps >= 1;
 	double cli = pair ? f->src_pair_client_pps : f->src_client_pps;
 	double unans = pair ? f->src_pair_unans_pps : f->src_unans_pps;
 	struct flood_facts ff = {
-		.proto = r->ip_proto,
-		.dport = icmp ? 0 : r->dport,
-		.kind = flood_kind_of(r->ip_proto, r->tcp_flags, (uint8_t)(r->sport >> 8)),
 		.unanswered_pps = unans,
 		.answered_share = cli > 0 ? 1 - (unans < cli ? unans : cli) / cli : 0,
 		.answered_last_ns = f->src_answered_ns,
@@ -522,6 +540,7 @@ static struct flood_facts flood_facts(const struct engine *e, const struct pendi
 	struct classify_limits l = *lim;
 	const struct classify_limit *t = &l.dos;
 
+	signature_of(r, &ff.proto, &ff.dport, &ff.kind);
 	if (res->cls != CLASS_DOS_ATTACK && res->cls != CLASS_EXCESSIVE_TRAFFIC)
 		return ff;
 	if (!l.dos.value) /* follow_flood did not need them */
@@ -534,8 +553,13 @@ static struct flood_facts flood_facts(const struct engine *e, const struct pendi
 		ff.unanswered_pps = f->dst_unans_pps + f->dst_unsol_pps;
 		ff.answered_share = 0;
 		ff.flood_since_ns = FLOOD_SINCE_EPISODE;
+	} else if (s->flood_since_ns && s->flood_kind != FLOOD_NONE) {
+		ff.flood_since_ns = s->flood_since_ns;
+		ff.proto = s->flood_proto;
+		ff.dport = s->flood_dport;
+		ff.kind = s->flood_kind;
 	} else {
-		ff.flood_since_ns = e->notes[f->src_slot].flood_since_ns;
+		ff.flood_since_ns = s->flood_since_ns;
 	}
 	ff.threshold_pps = t->value;
 	ff.threshold_learned = t->learned;
