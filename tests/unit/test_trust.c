@@ -492,7 +492,9 @@ Test(trust, a_flood_carries_its_signature_unanswered_share_hold_and_last_answer)
 	cr_expect(!l.last.threshold_learned);
 	/* held without a break from its start to its end */
 	cr_expect_eq(l.since_changes, 0);
-	cr_expect_geq(l.first.flood_since_ns, start);
+	/* from its last answered request: its requests have gone unanswered since */
+	cr_expect_geq(l.first.flood_since_ns, answered);
+	cr_expect_leq(l.first.flood_since_ns, start);
 	cr_expect_leq(l.first.flood_since_ns, l.first_ns);
 	cr_expect_geq(l.last_ns - l.last.flood_since_ns, 500 * MS);
 	rs_free(&s);
@@ -514,7 +516,8 @@ Test(trust, a_flood_that_stops_holds_again_only_from_its_restart)
 	cr_assert_gt(l.n, 10);
 	cr_expect_eq(l.last.answered_last_ns, 0, "never answered");
 	cr_expect_eq(l.since_changes, 1, "once: at the restart");
-	cr_expect_geq(l.last.flood_since_ns, again, "held since the restart");
+	/* since the restart's run of SYNs (the lone SYN just before it is its first) */
+	cr_expect_geq(l.last.flood_since_ns, again - 200 * US, "held since the restart");
 	rs_free(&s);
 }
 
@@ -624,4 +627,49 @@ Test(trust, the_engine_and_policy_drop_only_unanswered_sustained_floods)
 	mitigate_mem_free(mem);
 	rs_free(&s);
 	rs_free(&b);
+}
+
+/* n SYNs from src to dst:80, gap apart; returns the first one's time. */
+static uint64_t syn_burst(struct recstream *s, const char *src, const char *dst, unsigned n,
+			  uint64_t gap)
+{
+	uint64_t t = s->t_ns + gap;
+
+	for (unsigned i = 0; i < n; i++)
+		rs_add(s, gap, src, dst, IPPROTO_TCP, (uint16_t)(1024 + i % 60000), 80, SYN, 0);
+	return t;
+}
+
+Test(trust, the_hold_counts_from_the_floods_start_a_shorter_burst_is_not_dropped)
+{
+	struct mitigate_mem *mem = mitigate_mem_new(4096);
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigated x = { 0 };
+	struct recstream s;
+	uint64_t atk;
+
+	cr_assert_not_null(mem);
+	log_set_level(LOG_WARN);
+	o.on_event = on_mitigation;
+	o.event_ctx = &x;
+	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
+	cr_assert_not_null(x.m);
+	rs_init(&s, T0);
+	/* 2,000 SYNs in 40 ms from one source: alerted, but shorter than the hold */
+	syn_burst(&s, "203.0.113.6", "192.168.1.10", 2000, 20 * US);
+	s.t_ns += 5 * SEC;
+	/*
+	 * 20,000 SYNs/s from another: the 1-s unanswered rate passes 1,000/s some 50 ms in;
+	 * by then the flood has lasted the hold, and the rule follows at once
+	 */
+	atk = syn_burst(&s, "203.0.113.5", "192.168.1.10", 10000, 50 * US);
+	run_with(&s, NULL, to_mitigation, &x);
+	cr_expect_eq(x.n_drop_installs, 1, "one drop rule (%s)", x.drops[0]);
+	cr_expect_str_eq(x.drops[0], "203.0.113.5/32");
+	cr_expect_geq(x.first_drop_ns, atk + o.hold_ns);
+	cr_expect_leq(x.first_drop_ns, atk + 70 * MS, "drop %.1f ms after the flood began",
+		      (double)(x.first_drop_ns - atk) / 1e6);
+	mitigate_free(x.m);
+	mitigate_mem_free(mem);
+	rs_free(&s);
 }

@@ -30,6 +30,7 @@
 #define TICK_NS 1000000000ull
 #define DRAIN_NS 2000000000ull /* engine_finish: past the flow table's answer timeout */
 #define INFO_SIGS 8
+#define RUN_GAP_NS 100000000ull /* a pause that ends a source's run of requests */
 #define SCANNED_NS 300000000000ull /* src_scanned for 5 min after a scanning alert */
 
 /* What the engine keeps about a source beside its trackers (by context slot). */
@@ -42,6 +43,9 @@ struct src_notes {
 	 * sketch_addr_hash) without a break; 0: it does not hold (follow_flood) */
 	uint64_t flood_since_ns;
 	uint32_t flood_dh;
+	/* its current run of requests (flow_obs.request, unsolicited): first and last, a
+	 * gap of RUN_GAP_NS ends a run */
+	uint64_t run_start_ns, run_last_ns;
 	/* the flood's signature: of its first packet a rate rule can hold (kind not NONE) */
 	uint16_t flood_dport;
 	uint8_t flood_proto;
@@ -499,9 +503,28 @@ static void follow_flood(struct engine *e, const struct pending *p,
 {
 	struct src_notes *s = &e->notes[p->fig.src_slot];
 	bool holds = classify_source_flood(ev, e->prof.profile, lim);
+	const struct flow_obs *fo = &p->fig.flow;
 
+	if (fo->request || fo->unsolicited) {
+		if (!s->run_start_ns || p->r.ts_ns - s->run_last_ns > RUN_GAP_NS)
+			s->run_start_ns = p->r.ts_ns ? p->r.ts_ns : 1;
+		s->run_last_ns = p->r.ts_ns;
+	}
+	/*
+	 * A flood starts with the run of requests it is part of: the unanswered rate, a
+	 * count decayed over 1 s, passes its threshold only some time after the flood began
+	 * (about threshold / rate), and the hold counts from the flood, not from then; from
+	 * the source's last answered request if that came later.
+	 */
 	if (holds && (!s->flood_since_ns || s->flood_dh != p->fig.dst_hash)) {
-		s->flood_since_ns = p->r.ts_ns ? p->r.ts_ns : 1;
+		uint64_t since = s->run_start_ns && s->run_start_ns <= p->r.ts_ns ?
+					 s->run_start_ns :
+					 p->r.ts_ns;
+
+		/* an answer to one of its requests ends the unanswered part */
+		if (p->fig.src_answered_ns > since && p->fig.src_answered_ns <= p->r.ts_ns)
+			since = p->fig.src_answered_ns;
+		s->flood_since_ns = since ? since : 1;
 		s->flood_dh = p->fig.dst_hash;
 		s->flood_kind = FLOOD_NONE;
 	}
