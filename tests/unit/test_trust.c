@@ -255,6 +255,8 @@ Test(trust, responses_nobody_asked_for_are_a_flood_on_their_victim)
 	rs_free(&s);
 }
 
+static uint64_t syn_flood(struct recstream *s, const char *src, const char *dst, double secs);
+
 Test(trust, a_udp_scan_over_before_its_probes_time_out_is_still_a_scan)
 {
 	struct recstream s;
@@ -276,6 +278,20 @@ Test(trust, a_udp_scan_over_before_its_probes_time_out_is_still_a_scan)
 	cr_expect(from(&t, CLASS_SCANNING, "192.168.1.66"));
 	cr_expect(strstr(t.evidence[CLASS_SCANNING], "never answered"), "%s",
 		  t.evidence[CLASS_SCANNING]);
+	rs_free(&s);
+
+	/* the same scanner in another class's episode first (a flood): still a scan */
+	rs_init(&s, T0);
+	syn_flood(&s, "192.168.1.66", "192.168.1.10", 0.5);
+	for (unsigned p = 1; p <= 200; p++)
+		rs_add(&s, 2 * MS, "192.168.1.66", "192.168.1.10", IPPROTO_UDP, 45000,
+		       (uint16_t)p, 0, 0);
+	for (unsigned i = 0; i < 5; i++)
+		rs_add(&s, i ? SEC : 2 * SEC, "192.168.1.20", "192.168.1.10", IPPROTO_UDP, 5353,
+		       5353, 0, 60);
+	run(&s, NULL, &t);
+	cr_expect_eq(t.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(t.starts[CLASS_SCANNING], 1, "the scan after the flood");
 	rs_free(&s);
 
 	/* the same probes, each answered (a client talking to 200 services): no scan */

@@ -307,15 +307,20 @@ bool alert_episode_open(const struct alert *a, uint64_t episode_id)
 	return find_id(a, episode_id) != NULL;
 }
 
+bool alert_source_in_class_episode(const struct alert *a, const __u8 addr[16],
+				   enum classify_class c)
+{
+	bool found;
+
+	find_slot(a, addr, c, &found);
+	return found;
+}
+
 bool alert_source_in_episode(const struct alert *a, const __u8 addr[16])
 {
-	for (int c = CLASS_DOS_ATTACK; c <= CLASS_UNUSUAL_DESTINATION; c++) {
-		bool found;
-
-		find_slot(a, addr, c, &found);
-		if (found)
+	for (int c = CLASS_DOS_ATTACK; c <= CLASS_UNUSUAL_DESTINATION; c++)
+		if (alert_source_in_class_episode(a, addr, c))
 			return true;
-	}
 	return false;
 }
 

@@ -138,6 +138,9 @@ int64_t alert_episode_campaign(const struct alert *a, uint64_t episode_id);
 bool alert_episode_open(const struct alert *a, uint64_t episode_id);
 /* Is an episode of a critical/warning class open for this source? */
 bool alert_source_in_episode(const struct alert *a, const __u8 addr[16]);
+/* Is an episode of class c open for this source (as its source)? */
+bool alert_source_in_class_episode(const struct alert *a, const __u8 addr[16],
+				   enum classify_class c);
 
 /* Counts since the start. */
 uint64_t alert_n_episodes(const struct alert *a, enum classify_class c);

@@ -625,7 +625,8 @@ static void report(struct engine *e, const struct pending *p, bool have_model, b
 /*
  * Senders whose probes failed by timeout after their last packet (context_take_late):
  * each is judged once more, on its figures now, for scanning only (the other classes
- * need a packet). A sender already in an episode is left to it.
+ * need a packet). A sender already in a scanning episode is left to it; one in an
+ * episode of another class (the brute force before its scan) is not.
  */
 static void judge_late(struct engine *e)
 {
@@ -638,7 +639,7 @@ static void judge_late(struct engine *e)
 		struct classify_evidence ev = { 0 };
 		struct classify_result res;
 
-		if (alert_source_in_episode(e->alert, p.r.saddr))
+		if (alert_source_in_class_episode(e->alert, p.r.saddr, CLASS_SCANNING))
 			continue;
 		context_peek(e->ctx, &p.r, &p.fig);
 		ev.rec = &p.r;
