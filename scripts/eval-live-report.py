@@ -47,7 +47,8 @@ def load(w):
             al = m.get("alert") or {}
             mits.append(dict(t=ts(o["timestamp"]), action=m["action"], kind=m["kind"],
                              rule=m["rule"], cls=al.get("class", m.get("reason", "?")),
-                             why=m.get("why", ""), port=m.get("dest_port")))
+                             why=m.get("why", ""), port=m.get("dest_port"),
+                             src=m.get("src_ip")))
     phases = []
     for line in open(os.path.join(w, "phases.tsv")):
         kind, name, cls, src, s, e, end, rc = line.rstrip("\n").split("\t")
@@ -83,8 +84,12 @@ def text(w, name):
         return ""
 
 
-def covers(rule, addrs):
-    """The benign addresses a rule's prefix (drop: sources; rate: destination) holds."""
+def covers(rule, addrs, src=None):
+    """The benign addresses a rule holds back: a drop rule's prefix (sources), an aggregate
+    rate rule's (the destination: every client's new connections to it), a signature rate
+    rule's source (src: its own flood to that destination, nobody else's traffic)."""
+    if src:
+        return [a for a in addrs if a == src]
     try:
         net = ipaddress.ip_network(rule, strict=False)
     except ValueError:
@@ -99,7 +104,8 @@ def rule_hits(w, name):
 
 def fmt_rule(m, hits):
     h = hits.get(m["rule"])
-    what = m["kind"] + " " + m["rule"] + (f":{m['port']}" if m["kind"] == "rate" else "")
+    what = m["kind"] + " " + (f"{m['src']} -> " if m.get("src") else "") + m["rule"] + \
+        (f":{m['port']}" if m["kind"] == "rate" else "")
     return f"{m['action']} {what} ({m['cls']}" + (f", {h} hits" if h is not None else "") + ")"
 
 
@@ -168,7 +174,7 @@ def main(w):
             hits = rule_hits(w, p["name"])
             rules = [m for m in mits if lo <= m["t"] < hi and m["action"] in
                      ("install", "skip", "would_install")]
-            against = [m for m in rules if covers(m["rule"], benign_hosts)]
+            against = [m for m in rules if covers(m["rule"], benign_hosts, m.get("src"))]
             n_against = sum(1 for m in against if m["action"] != "skip")
             tot.update(pk=pk or 0, shed=shed or 0, drop=drop or 0, warn=warn, crit=crit,
                        info=info, rules=n_against)
@@ -218,7 +224,7 @@ def main(w):
     print()
     ben = [x for x in false if x["src"] in benign_hosts]
     ben_rules = [m for m in mits if m["action"] in ("install", "would_install")
-                 and covers(m["rule"], benign_hosts)]
+                 and covers(m["rule"], benign_hosts, m.get("src"))]
     print(f"benign hosts (client, IoT, NAT, monitored) over the whole run: {len(ben)} "
           f"warning/critical alerts from them that no attack owns, {len(ben_rules)} rules "
           f"installed against them")
