@@ -69,6 +69,33 @@ Test(baseline, learns_a_hosts_level_once_established)
 	baseline_free(b);
 }
 
+Test(baseline, a_forgotten_window_teaches_nothing)
+{
+	struct baseline *b = fresh();
+	struct baseline_host *h;
+	uint64_t t;
+	__u8 a[16];
+	double v;
+
+	addr(a, 1);
+	t = feed(b, 1000 * SEC, 20, 100);
+	/* an attack's burst in the open window, forgotten once it is alerted */
+	h = baseline_host(b, a, t);
+	baseline_host_add(h, BL_PKTS_OUT, 5000 * 10);
+	for (unsigned p = 0; p < 500; p++)
+		baseline_host_distinct(h, BL_FANOUT_PORTS, p * 7919);
+	cr_assert(baseline_forget_window(b, a));
+	baseline_host_add(h, BL_PKTS_OUT, 100 * 10); /* what it does after: learned */
+	baseline_tick(b, t + 10 * SEC);
+	cr_assert(baseline_high(b, a, BL_PKTS_OUT, &v));
+	cr_assert_float_eq(v, 100.0, 1e-3, "the burst is not the peak: %.1f", v);
+	cr_assert(baseline_high(b, a, BL_FANOUT_PORTS, &v));
+	cr_assert_lt(v, 10, "nor its ports: %.1f", v);
+	addr(a, 9);
+	cr_assert_not(baseline_forget_window(b, a), "an unknown host");
+	baseline_free(b);
+}
+
 static void host_mean(void *ctx, const struct baseline_view *v)
 {
 	if (!v->service)

@@ -81,16 +81,14 @@ void classify_limits(struct classify_limits *l, const struct profile *p, const s
 	bool have_src = b && f->src_home && baseline_host_levels(b, r->saddr, src);
 	bool have_dst = b && f->dst_home && baseline_host_levels(b, r->daddr, dst);
 	double unans = have_src ? src[BL_UNANSWERED_OUT] : -1;
-	double wnd = b ? baseline_opts(b)->window_s : 10;
 
 	if (have_dst && dst[BL_UNANSWERED_IN] > unans)
 		unans = dst[BL_UNANSWERED_IN];
 	l->dos = limit(p->dos_pps, p->k_rate, unans);
 	l->dos_dist = limit(p->dos_dist_pps, p->k_rate, have_dst ? dst[BL_UNANSWERED_IN] : -1);
-	l->fail_ports =
-		limit(p->scan_ports, p->k_fail, have_src ? src[BL_UNANSWERED_OUT] * wnd : -1);
-	l->fail_hosts =
-		limit(p->scan_hosts, p->k_fail, have_src ? src[BL_UNANSWERED_OUT] * wnd : -1);
+	/* failed probes across ports (hosts) against the ports (hosts) it reaches in a window */
+	l->fail_ports = limit(p->scan_ports, p->k_fail, have_src ? src[BL_FANOUT_PORTS] : -1);
+	l->fail_hosts = limit(p->scan_hosts, p->k_fail, have_src ? src[BL_FANOUT_HOSTS] : -1);
 	l->excess_pps = limit(p->excess_pps, p->k_rate, have_src ? src[BL_PKTS_OUT] : -1);
 	l->excess_bps = limit(p->excess_bps, p->k_rate, have_src ? src[BL_BYTES_OUT] : -1);
 	l->excess_far = have_src ? 10 * p->k_rate * src[BL_PKTS_OUT] : 0;

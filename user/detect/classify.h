@@ -105,7 +105,8 @@ struct classify_limits {
 	struct classify_limit dos_dist; /* unanswered and unsolicited packets/s to a victim:
 					 * floor dos_dist_pps; base its unanswered_in */
 	struct classify_limit fail_ports, fail_hosts; /* failed probes [10 s]: floors scan_ports,
-						       * scan_hosts; base unanswered_out x 10 s */
+						       * scan_hosts; base fan-out to ports, hosts
+						       * (a window) */
 	struct classify_limit excess_pps, excess_bps; /* floors excess_pps/bps; base pkts_out,
 						       * bytes_out */
 	double excess_far; /* an answered client's packets/s: 10 x k_rate x pkts_out; 0

@@ -617,6 +617,12 @@ static void report(struct engine *e, const struct pending *p, bool have_model, b
 
 	memcpy(an.crit_value, crit->value, sizeof(an.crit_value));
 	memcpy(an.crit_threshold, crit->threshold, sizeof(an.crit_threshold));
+	if (e->o.baseline && names_class_severity(res->cls) >= SEV_WARNING &&
+	    !alert_source_in_class_episode(e->alert, p->r.saddr, res->cls)) {
+		/* the attack's first packets, before this alert, must not teach a level */
+		baseline_forget_window(e->o.baseline, p->r.saddr);
+		baseline_forget_window(e->o.baseline, p->r.daddr);
+	}
 	ep = alert_report(e->alert, &an);
 	if (vector)
 		campaign_sample(e->camp, ep, p->r.ts_ns, p->vec);

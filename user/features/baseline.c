@@ -434,6 +434,21 @@ bool baseline_high(const struct baseline *b, const __u8 a[16], enum baseline_met
 	return false;
 }
 
+bool baseline_forget_window(struct baseline *b, const __u8 a[16])
+{
+	struct baseline_host *set = &b->hosts[(key_hash(a, 0, 0) & (b->host_sets - 1)) * WAYS];
+
+	for (int i = 0; i < WAYS; i++) {
+		if (!entry_is(&set[i].e, a, 0, 0))
+			continue;
+		memset(set[i].acc, 0, sizeof(set[i].acc));
+		memset(set[i].ports, 0, sizeof(set[i].ports));
+		memset(set[i].hosts, 0, sizeof(set[i].hosts));
+		return true;
+	}
+	return false;
+}
+
 bool baseline_host_levels(const struct baseline *b, const __u8 a[16], double *levels)
 {
 	const struct baseline_host *set =

@@ -117,6 +117,12 @@ bool baseline_high(const struct baseline *b, const __u8 addr[16], enum baseline_
 		   double *out);
 /* Every metric's level of a host in one lookup (levels[BL_N_METRICS]); false: none yet. */
 bool baseline_host_levels(const struct baseline *b, const __u8 addr[16], double *levels);
+/*
+ * Forgets what host addr did in the open window (its figures there count as zeros):
+ * an attack's first packets, before it was detected and kept out of learning, must not
+ * teach the host's level. Returns whether the host was known.
+ */
+bool baseline_forget_window(struct baseline *b, const __u8 addr[16]);
 bool baseline_svc_high(const struct baseline *b, const __u8 addr[16], uint8_t proto, uint16_t port,
 		       enum baseline_svc_metric m, double *out);
 
