@@ -310,6 +310,24 @@ Test(trust, a_udp_scan_over_before_its_probes_time_out_is_still_a_scan)
 	rs_free(&s);
 }
 
+Test(trust, a_client_whose_ephemeral_port_is_a_service_port_makes_no_callback)
+{
+	struct recstream s;
+	struct tally t;
+
+	/*
+	 * Behind a NAT a client's source port can be anything, 3389 too: the server's
+	 * responses to it are not payload to a sensitive service, and the client's next
+	 * connection to the server is no callback.
+	 */
+	rs_init(&s, T0);
+	session(&s, 100 * US, "192.168.1.5", 3389, "192.168.1.10", 80, 300, 14000);
+	session(&s, 100 * US, "192.168.1.5", 40001, "192.168.1.10", 80, 300, 14000);
+	run(&s, NULL, &t);
+	cr_expect_eq(t.warn_or_crit, 0, "%s", t.evidence[CLASS_INTRUSION_ATTEMPT]);
+	rs_free(&s);
+}
+
 Test(trust, connections_held_open_are_slow_dos_answered_ones_are_not)
 {
 	struct recstream s;

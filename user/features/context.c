@@ -818,7 +818,9 @@ static void count_rst_and_callback(struct context *c, struct track *t, struct co
 		    r->dport != s->victim_port && !ports_is_web(r->dport))
 			f->callback = true; /* the attacker opens a bind shell */
 	}
-	if (t->k.tcp && r->payload_bytes > 0 &&
+	/* a client's payload to the service: a server's response to a client port that
+	 * happens to be 3389 or 8080 (an ephemeral port, or one a NAT picked) is none */
+	if (t->k.tcp && r->payload_bytes > 0 && t->fo->from_client &&
 	    (ports_is_sensitive(r->dport) || ports_is_web(r->dport))) {
 		s->victim_dh = t->dh;
 		s->victim_port = r->dport;
