@@ -453,12 +453,13 @@ static void print_counters(const struct capture *cap, const char *ifname)
 		(long long)(t.n_weight + s.pending + s.staged + s.dropped_rule + s.dropped_rate);
 	fprintf(stderr,
 		"%s: in %llu pkts %llu B | out %llu pkts %llu B | records %llu (weight %llu) "
-		"shed %llu pending %llu staged %llu | malformed %llu dropped %llu allowed %llu | "
-		"unaccounted %lld\n",
+		"of %llu emitted, shed %llu pending %llu staged %llu | malformed %llu dropped %llu "
+		"allowed %llu | unaccounted %lld\n",
 		ifname, (unsigned long long)s.pkts[NAD_DIR_IN],
 		(unsigned long long)s.bytes[NAD_DIR_IN], (unsigned long long)s.pkts[NAD_DIR_OUT],
 		(unsigned long long)s.bytes[NAD_DIR_OUT], (unsigned long long)t.n_records,
-		(unsigned long long)t.n_weight, (unsigned long long)s.recs_shed,
+		(unsigned long long)t.n_weight, (unsigned long long)s.recs_emitted,
+		(unsigned long long)s.recs_shed,
 		(unsigned long long)s.pending, (unsigned long long)s.staged,
 		(unsigned long long)s.malformed,
 		(unsigned long long)(s.dropped_rule + s.dropped_rate),
