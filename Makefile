@@ -9,6 +9,7 @@
 #   make test-root  the BPF, test-bed and dashboard-tool suites, one at a time (root)
 #   make bench      build and run the benchmarks; prints figures
 #   make eval       detection quality in the namespace test bed (root)
+#   make soak       SOAK_SECONDS (600) of mixed traffic and attacks; fails on leaks (root)
 #   make demo       nadxdp on the namespace test bed (root)
 #   make install    PREFIX=/usr/local DESTDIR= (SYSCONFDIR=/etc UNITDIR=PREFIX/lib/systemd/system)
 #   make uninstall  the same files; the state directory's data and an edited config stay
@@ -99,7 +100,7 @@ LOGROTATE := $(wildcard dist/logrotate/nadxdp)
 TEST_ARGS ?=
 TEST_KIND ?= all
 
-.PHONY: all dist deps deps-build test test-unit test-root test-run check-layers bench bench-run eval demo install uninstall vmlinux format clean
+.PHONY: all dist deps deps-build test test-unit test-root test-run check-layers bench bench-run eval soak demo install uninstall vmlinux format clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -209,6 +210,10 @@ bench-run: $(BENCH_BINS) $(BENCH_BPF_OBJS) $(BIN)
 eval: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	NADXDP_BIN=$(abspath $(BIN)) bash scripts/eval.sh
+
+soak: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	NADXDP_BIN=$(abspath $(BIN)) bash scripts/soak.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
