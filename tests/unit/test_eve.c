@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_eve.c - the EVE JSON lines of the engine's events.
+ * test_eve.c - the EVE JSON lines of the engine's events; a log that cannot be written.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
+#include "common/addr.h"
 #include "detect/engine.h"
+#include "helpers/errcap.h"
 #include "helpers/recstream.h"
 #include "report/eve.h"
 
@@ -96,4 +103,86 @@ Test(eve, every_json_line_parses_and_carries_the_eve_fields)
 	cr_expect_geq(n_sum, 3);
 	free(buf);
 	rs_free(&rs);
+}
+
+static off_t file_size(int fd)
+{
+	struct stat st;
+
+	cr_assert_eq(fstat(fd, &st), 0);
+	return st.st_size;
+}
+
+static char *slurp_fd(int fd)
+{
+	off_t n = file_size(fd);
+	char *buf = calloc(1, (size_t)n + 1);
+
+	cr_assert_not_null(buf);
+	cr_assert_eq(pread(fd, buf, (size_t)n, 0), n);
+	return buf;
+}
+
+/*
+ * A full disk, played by the file-size limit (EFBIG where a disk says ENOSPC): the event
+ * that does not fit is lost, its partial line cut off, the failure reported once; the
+ * next event that fits is written whole and says how many were lost.
+ */
+Test(eve, a_log_that_cannot_be_written_loses_events_not_lines_and_says_so_once)
+{
+	char path[] = "/tmp/nadxdp-eve-XXXXXX";
+	int fd = mkstemp(path), err_fd;
+	struct mitigate_event ev = { .action = MITIGATE_ACT_INSTALL, .kind = MITIGATE_RULE_DROP,
+				     .ts_ns = T0, .expires_ns = T0 + 600 * 1000000000ull,
+				     .ttl_ns = 600 * 1000000000ull, .reason = "dos_attack",
+				     .why = "dos_attack" };
+	struct rlimit rl, full;
+	struct eve *eve;
+	char *text, *err, *save = NULL;
+	off_t one;
+	int n = 0;
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(addr_prefix_parse("198.18.0.3", &ev.prefix), 0);
+	f = fdopen(fd, "a");
+	cr_assert_not_null(f);
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	eve = eve_new(&(struct eve_opts){ .json = f, .json_name = "eve.json" });
+	cr_assert_not_null(eve);
+
+	err_fd = errcap_start();
+	cr_assert_geq(err_fd, 0);
+	eve_mitigation(eve, &ev);
+	one = file_size(fd);
+	full = rl;
+	full.rlim_cur = (rlim_t)(one + one / 2); /* the second line fits half-way */
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &full), 0);
+	for (int i = 0; i < 5; i++)
+		eve_mitigation(eve, &ev);
+	cr_expect_eq(file_size(fd), one, "the partial line is cut off");
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	eve_mitigation(eve, &ev);
+	eve_free(eve);
+	text = slurp_fd(fd);
+	fclose(f);
+
+	err = errcap_take(err_fd);
+	cr_assert_not_null(err);
+	cr_expect_eq(errcap_count(err, "Failed to write eve.json"), 1, "reported once: %s", err);
+	cr_expect_eq(errcap_count(err, "\n"), 2, "one line for the failure, one for the end: %s",
+		     err);
+	cr_expect_not_null(strstr(err, "Writing eve.json again (5 events lost)"), "%s", err);
+	free(err);
+	close(err_fd);
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++) {
+		struct json_object *o = json_tokener_parse(l);
+
+		cr_expect_not_null(o, "a whole line: %s", l);
+		json_object_put(o);
+	}
+	cr_expect_eq(n, 2, "the events before and after the failure");
+	free(text);
 }

@@ -250,6 +250,7 @@ static int start_engine(struct analyze_live *a, bool live)
 	vo.console = o->quiet ? NULL : stderr;
 	vo.color = !o->quiet && isatty(STDERR_FILENO);
 	vo.json = o->json ? stdout : a->log;
+	vo.json_name = o->json ? "stdout" : o->log_path;
 	if (live) {
 		struct timespec rt, mono;
 

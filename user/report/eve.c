@@ -6,9 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 
 #include "common/addr.h"
+#include "common/log.h"
 #include "common/names.h"
 #include "report/eve.h"
 
@@ -16,6 +19,8 @@
 
 struct eve {
 	struct eve_opts o;
+	int json_err; /* while the JSON output fails: the errno of its last failure, else 0 */
+	uint64_t n_json_lost; /* events lost since it began failing */
 };
 
 struct eve *eve_new(const struct eve_opts *o)
@@ -69,13 +74,43 @@ static void json_put_d(struct json_object *o, const char *k, double v)
 	json_object_object_add(o, k, json_object_new_double_s(v, buf));
 }
 
-static void write_json(FILE *f, struct json_object *o)
+/*
+ * One line, flushed. A line that cannot be written (a full disk) costs that event, never
+ * the run: the part of it that reached a regular file is cut off again, so the log stays
+ * whole lines, and the failure is reported once; the next event tries again, and the
+ * first one written says how many were lost.
+ */
+static void write_json(struct eve *e, struct json_object *o)
 {
+	const char *name = e->o.json_name ? e->o.json_name : "the EVE output";
+	FILE *f = e->o.json;
+	struct stat st;
+	off_t start = !fstat(fileno(f), &st) && S_ISREG(st.st_mode) ? st.st_size : -1;
+	int err;
+
 	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 							JSON_C_TO_STRING_NOSLASHESCAPE),
 	      f);
 	fputc('\n', f);
-	fflush(f);
+	errno = 0;
+	if (!fflush(f) && !ferror(f)) {
+		if (e->json_err)
+			pr_warn("Writing %s again (%llu events lost)\n", name,
+				(unsigned long long)e->n_json_lost);
+		e->json_err = 0;
+		e->n_json_lost = 0;
+		return;
+	}
+	err = errno ? errno : EIO;
+	clearerr(f);
+	if (start >= 0 && ftruncate(fileno(f), start))
+		pr_debug("Failed to cut a partial line off %s: %s\n", name, strerror(errno));
+	if (!e->json_err)
+		pr_warn("Failed to write %s: %s; detection goes on, events are lost until it "
+			"can be written again\n",
+			name, strerror(err));
+	e->json_err = err;
+	e->n_json_lost++;
 }
 
 /* timestamp, event_type and, for an event with a flow, its addresses, ports and protocol. */
@@ -138,7 +173,7 @@ static struct json_object *episode_json(const struct eve *e, const struct alert_
 	return ep_o;
 }
 
-static void anomaly_json(const struct eve *e, const struct alert_event *ev)
+static void anomaly_json(struct eve *e, const struct alert_event *ev)
 {
 	const struct alert_anomaly *an = ev->anomaly;
 	enum classify_severity sev = names_class_severity(ev->cls);
@@ -173,7 +208,7 @@ static void anomaly_json(const struct eve *e, const struct alert_event *ev)
 	json_put_str(an_o, "response", ev->response);
 	json_object_object_add(an_o, "episode", episode_json(e, ev));
 	json_object_object_add(o, "anomaly", an_o);
-	write_json(e->o.json, o);
+	write_json(e, o);
 	json_object_put(o);
 }
 
@@ -268,7 +303,7 @@ static struct json_object *tables_json(const struct alert_summary *s)
 	return o;
 }
 
-static void summary_json(const struct eve *e, const struct alert_event *ev)
+static void summary_json(struct eve *e, const struct alert_event *ev)
 {
 	const struct alert_summary *s = ev->summary;
 	struct json_object *o = eve_head(e, s->now_ns, "summary", NULL);
@@ -323,7 +358,7 @@ static void summary_json(const struct eve *e, const struct alert_event *ev)
 	json_object_object_add(so, "campaigns", arr);
 	json_object_object_add(so, "tables", tables_json(s));
 	json_object_object_add(o, "summary", so);
-	write_json(e->o.json, o);
+	write_json(e, o);
 	json_object_put(o);
 }
 
@@ -384,7 +419,7 @@ static void summary_console(const struct eve *e, const struct alert_event *ev)
 
 void eve_on_alert(void *ctx, const struct alert_event *ev)
 {
-	const struct eve *e = ctx;
+	struct eve *e = ctx;
 
 	if (ev->summary) {
 		if (e->o.json)
@@ -548,6 +583,6 @@ void eve_mitigation(struct eve *e, const struct mitigate_event *ev)
 		return;
 	o = eve_mitigation_json(ev, ev->ts_ns + e->o.wall_offset_ns);
 	if (o)
-		write_json(e->o.json, o);
+		write_json(e, o);
 	json_object_put(o);
 }

@@ -32,6 +32,11 @@
  *
  * Console: one line per episode start and end, a block per summary; ANSI colours by
  * severity when asked.
+ *
+ * A JSON line that cannot be written (a full disk, a closed pipe) loses that event only:
+ * the first failure is reported once (pr_warn, naming json_name), a partial line is cut
+ * off a regular file again, later events keep trying, and the first one written again
+ * says how many were lost. Console lines and the callers' other outputs are not affected.
  */
 #ifndef NAD_REPORT_EVE_H
 #define NAD_REPORT_EVE_H
@@ -50,6 +55,7 @@ struct eve_opts {
 	FILE *console; /* human lines and summary blocks (NULL: none); not closed */
 	bool color; /* ANSI colours on console */
 	FILE *json; /* EVE lines (NULL: none); not closed */
+	const char *json_name; /* its name in messages (NULL: "the EVE output") */
 	uint64_t wall_offset_ns; /* added to event times for timestamps (live: realtime -
 				    monotonic; offline 0, the capture's clock is wall time) */
 };
