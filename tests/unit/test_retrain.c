@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * test_retrain.c - inline retraining publishes its model.
+ * test_retrain.c - inline retraining publishes its model, saved or not.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "detect/retrain.h"
+#include "helpers/errcap.h"
 
 #define D 4
 
@@ -170,4 +177,75 @@ Test(retrain, a_periodic_retrain_on_changed_traffic_is_judged_and_swapped_in)
 	modelswap_release(h, slot);
 	retrain_free(r);
 	modelswap_free(h);
+}
+
+/*
+ * A models folder that cannot take the file (a full disk, played by the file-size limit):
+ * every retrain still publishes its model, the failure is said once, the file on disk
+ * stays the last one saved, and once saving works again the next model is saved.
+ */
+Test(retrain, a_model_that_cannot_be_saved_runs_all_the_same_and_is_reported_once)
+{
+	static const char *const names[D] = { "a", "b", "c", "d" };
+	char dir[] = "/tmp/nadxdp-retrain-XXXXXX";
+	char path[64], msg[128], *err;
+	struct modelswap *h = modelswap_new(NULL);
+	struct modelset_opts mo;
+	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 500, .interval_s = 1,
+				  .save_path = path, .seed = 1, .model_opts = &mo };
+	struct rlimit rl, tiny;
+	struct modelset *m;
+	struct retrain *r;
+	struct stat st;
+	float v[D] = { 1, 2, 3, 4 };
+	int err_fd;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/nadxdp.model", dir);
+	modelset_opts_default(&mo);
+	mo.ae.epochs = 2;
+	mo.forest.n_trees = 10;
+	r = retrain_new(&o, h);
+	cr_assert_not_null(r);
+	for (int i = 0; i < 100; i++) {
+		v[0] = (float)i;
+		v[1] = (float)(i % 7);
+		retrain_offer(r, v);
+	}
+	cr_assert_eq(retrain_tick(r, 1), 0, "the clock starts");
+
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	tiny = rl;
+	tiny.rlim_cur = 64;
+	err_fd = errcap_start();
+	cr_assert_geq(err_fd, 0);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &tiny), 0);
+	for (uint64_t t = 1; t <= 3; t++)
+		cr_assert_eq(retrain_tick(r, 1 + t * 1000000000ull), 1, "retrain %llu published",
+			     (unsigned long long)t);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	cr_expect_eq(retrain_n_trained(r), 3);
+	cr_expect_eq(modelswap_generation(h), 1 + 3, "three models published");
+	cr_expect_neq(stat(path, &st), 0, "nothing saved");
+	err = errcap_take(err_fd);
+	cr_assert_not_null(err);
+	snprintf(msg, sizeof(msg), "Failed to save the trained model to %s", path);
+	cr_expect_eq(errcap_count(err, msg), 1, "said once: %s", err);
+	free(err);
+
+	cr_assert_eq(retrain_tick(r, 1 + 4 * 1000000000ull), 1);
+	err = errcap_take(err_fd);
+	cr_assert_not_null(err);
+	snprintf(msg, sizeof(msg), "Saved the trained model to %s again", path);
+	cr_expect_eq(errcap_count(err, msg), 1, "%s", err);
+	free(err);
+	m = modelset_load(path, D, msg, sizeof(msg));
+	cr_expect_not_null(m, "the fourth model is saved: %s", msg);
+	modelset_free(m);
+	retrain_free(r);
+	modelswap_free(h);
+	unlink(path);
+	rmdir(dir);
+	close(err_fd);
 }

@@ -36,6 +36,7 @@ struct retrain {
 	bool initial; /* the training under way is the initial one */
 	struct baseline *snap; /* the baselines to save with the model (owned) */
 	int slot; /* a modelswap reader slot, taken when first needed; -1 before */
+	int save_err; /* the last save's error (the training thread's), 0 if it worked */
 };
 
 struct retrain *retrain_new(const struct retrain_opts *o, struct modelswap *h)
@@ -171,7 +172,7 @@ int retrain_judge(const struct modelset *cur, const struct modelset *cand, const
 	return 0;
 }
 
-/* Saves m with the snapshot of the baselines (if any) at save_path; logs a failure. */
+/* Saves m with the snapshot of the baselines (if any) at save_path; says a failure once. */
 static void save(struct retrain *r, const struct modelset *m)
 {
 	int err;
@@ -179,8 +180,14 @@ static void save(struct retrain *r, const struct modelset *m)
 	if (!r->o.save_path)
 		return;
 	err = modelset_save_with_baseline(m, r->snap, r->o.save_path);
-	if (err)
-		pr_warn("Failed to save %s: %s\n", r->o.save_path, strerror(-err));
+	/* A model that cannot be saved (a full disk) runs all the same; said once. */
+	if (err && !r->save_err)
+		pr_warn("Failed to save the trained model to %s: %s; it runs all the same, and "
+			"later ones are saved once that works again\n",
+			r->o.save_path, strerror(-err));
+	else if (!err && r->save_err)
+		pr_info("Saved the trained model to %s again\n", r->o.save_path);
+	r->save_err = err;
 }
 
 /*

@@ -25,6 +25,11 @@
  * that changed makes the old model flag more, so the new one goes in; a new model that
  * learned too little of the traffic (a buffer of a few repeated rows) flags more than
  * both and stays out. The decision is logged (info).
+ *
+ * A trained model is published through a struct modelswap (ml/modelswap.h), whether or
+ * not it could be saved: a save that fails (a full disk) is reported once (pr_warn), and
+ * once a later save works again (pr_info). The file is replaced atomically
+ * (modelset_save), so a failed save leaves the previous file as it was.
  */
 #ifndef NAD_RETRAIN_H
 #define NAD_RETRAIN_H
