@@ -94,6 +94,20 @@ static inline void cmd_result_free(struct cmd_result *res)
 	res->out = res->err = NULL;
 }
 
+/* Runs argv; its stderr into err (len bytes at most); returns its exit code (-1: not run). */
+static inline int cmd_run_err(char *const argv[], char *err, size_t len)
+{
+	struct cmd_result r;
+	int st;
+
+	if (cmd_run(argv, &r))
+		return -1;
+	snprintf(err, len, "%s", r.err);
+	st = r.status;
+	cmd_result_free(&r);
+	return st;
+}
+
 static inline size_t cmd_count_lines(const char *s)
 {
 	size_t n = 0;
