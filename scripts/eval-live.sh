@@ -118,22 +118,8 @@ bed_users
 # unblock NAME: lists the rules after a phase (kept for the report), then deletes the
 # automatic drop rules: all of them, or with EVAL_UNBLOCK=0 the attacker's only.
 unblock() {
-	local c
-	"$BIN" rules list --json >"$W/rules.$1.json" 2>/dev/null
-	for c in $(python3 - "$W/rules.$1.json" "${EVAL_UNBLOCK:-1}" "$TB_ATK_IP" "$TB_EXT_NET" <<'PY'
-import ipaddress, json, sys
-rules = json.load(open(sys.argv[1])).get("rules", [])
-every, atk, ext = sys.argv[2] != "0", ipaddress.ip_address(sys.argv[3]), ipaddress.ip_network(sys.argv[4])
-for r in rules:
-    if r["kind"] != "drop" or r.get("origin") != "auto":
-        continue
-    net = ipaddress.ip_network(r["cidr"])
-    if every or atk in net or net.overlaps(ext):
-        print(r["cidr"])
-PY
-	); do
-		"$BIN" rules del "$c" >/dev/null
-	done
+	rules_unblock "$W/rules.$1.json" "$([ "${EVAL_UNBLOCK:-1}" = 0 ] && echo attacker ||
+		echo all)" >/dev/null
 }
 
 # phase KIND NAME EXPECTED-CLASS EXPECTED-SOURCE PAUSE FUNCTION [ARGS...]: runs FUNCTION

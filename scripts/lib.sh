@@ -234,6 +234,32 @@ while True:
 
 summary() { echo "$*" >"$W/sum.$CUR"; }
 
+# rules_unblock FILE WHICH: saves `$BIN rules list --json` to FILE, then deletes the
+# automatic drop rules WHICH names, printing each: all; attacker (those covering the
+# attacker or the external range); benign (those covering the client, the IoT device or
+# the NAT router: false positives).
+rules_unblock() {
+	local c
+	"$BIN" rules list --json >"$1" 2>/dev/null
+	for c in $(python3 - "$1" "$2" "$TB_ATK_IP" "$TB_EXT_NET" "$TB_CLI_IP" "$IOT_IP" \
+		"$TB_NAT_IP" <<'PY'
+import ipaddress, json, sys
+rules = json.load(open(sys.argv[1])).get("rules", [])
+which, atk, ext = sys.argv[2], ipaddress.ip_address(sys.argv[3]), ipaddress.ip_network(sys.argv[4])
+benign = [ipaddress.ip_address(a) for a in sys.argv[5:]]
+for r in rules:
+    if r["kind"] != "drop" or r.get("origin") != "auto":
+        continue
+    net = ipaddress.ip_network(r["cidr"])
+    if (which == "all" or (which == "attacker" and (atk in net or net.overlaps(ext))) or
+            (which == "benign" and any(a in net for a in benign))):
+        print(r["cidr"])
+PY
+	); do
+		"$BIN" rules del "$c" >/dev/null && echo "$c"
+	done
+}
+
 # ---- heavy legitimate traffic, one function a phase (CUR names it for summary) ----------
 p_ab() { # [REQUESTS, default 30000]: ApacheBench from the client, 16 at a time
 	CUR=ab
