@@ -193,15 +193,26 @@ static void kill_daemon(void)
 	lb.daemon_pid = -1;
 }
 
-/* Starts a flood from the attacker and kills the daemon once the flood earned its rule. */
-static uint64_t kill_mid_flood(const char *ttl, int flood_s)
+/* Whether the daemon's nad_xdp joined libxdp's dispatcher (a kernel that chains XDP programs). */
+static bool in_dispatcher(void)
+{
+	return log_count("in libxdp's dispatcher") > 0;
+}
+
+/*
+ * Starts the daemon (ingress --mode mode), a flood from the attacker, and kills the
+ * daemon once the flood earned its rule: nothing of it stays attached but nad_xdp in
+ * libxdp's dispatcher (the next start removes that); *disp says whether it joined one.
+ */
+static uint64_t kill_mid_flood(const char *mode, const char *ttl, int flood_s, bool *disp)
 {
 	uint64_t expires = 0;
 	bool found = false;
 
 	start("--no-train", "--log", lb_path(&lb, "eve1.json"), "--models", lb.workdir,
-	      "--summary-interval", "0", "--mitigate-ttl", ttl, NULL);
+	      "--summary-interval", "0", "--mitigate-ttl", ttl, "--mode", mode, NULL);
 	cr_expect(attached(), "attached while it runs");
+	*disp = in_dispatcher();
 	tb_sh(NSX(TB_ATK_NS) "timeout -s INT %d hping3 -q -S -p 80 --flood " MON_IP
 			     " >/dev/null 2>&1 &",
 	      flood_s);
@@ -211,25 +222,30 @@ static uint64_t kill_mid_flood(const char *ttl, int flood_s)
 	}
 	cr_assert(found, "the flood earned a drop rule: %s", lb_slurp(lb_path(&lb, "daemon.log")));
 	kill_daemon();
-	cr_expect_not(attached(), "nothing attached after SIGKILL");
+	if (*disp)
+		cr_expect(attached(), "nad_xdp stays in libxdp's dispatcher");
+	else
+		cr_expect_not(attached(), "nothing attached after SIGKILL");
 	cr_expect(lb_pinned(), "the pins outlive a killed daemon");
 	cr_assert(drop_rule(ATK_IP "/32", &expires), "the rule stays in the pinned map");
 	return expires;
 }
 
 /*
- * SIGKILL in the middle of a flood: the links die with the process, so nothing stays
- * attached; the pins stay, and the next start takes the automatic rule over
- * (docs/mitigation.md), which its sweep removes at the rule's own expiry.
+ * SIGKILL in the middle of a flood (ingress at TC on the bed's veth): the links die with
+ * the process, so nothing stays attached; the pins stay, and the next start takes the
+ * automatic rule over (docs/mitigation.md), which its sweep removes at the rule's own
+ * expiry.
  */
 Test(faults, sigkill_mid_flood_leaves_nothing_attached_and_the_next_start_takes_the_rule_over,
      .timeout = 150)
 {
 	struct json_object *ev, *rm;
 	uint64_t expires, gone = 0;
+	bool disp;
 
 	bed_up();
-	expires = kill_mid_flood("15", 5);
+	expires = kill_mid_flood("auto", "15", 5, &disp);
 	/* the flood ends; a new instance, mitigation on */
 	sleep(5);
 	start("--no-train", "--log", lb_path(&lb, "eve2.json"), "--models", lb.workdir,
@@ -264,18 +280,24 @@ Test(faults, sigkill_mid_flood_leaves_nothing_attached_and_the_next_start_takes_
 }
 
 /*
- * The rule of a killed daemon drops in the kernel (the map is reused by the next start,
- * here one that does not mitigate) until its expires_ns, and not a packet after.
+ * The rule of a killed daemon (ingress XDP in skb mode: on a link of its own, or in
+ * libxdp's dispatcher where the kernel chains XDP programs, which the next start cleans)
+ * drops in the kernel, the map reused by the next start (here one that does not
+ * mitigate), until its expires_ns, and not a packet after.
  */
 Test(faults, a_killed_daemons_rule_drops_until_its_expiry_and_not_after, .timeout = 150)
 {
 	uint64_t expires, d1, d2, in1, in2;
+	bool disp;
 
 	bed_up();
-	expires = kill_mid_flood("15", 3);
+	expires = kill_mid_flood("skb", "15", 3, &disp);
 	sleep(3);
 	start("--no-train", "--log", lb_path(&lb, "eve2.json"), "--models", lb.workdir,
-	      "--summary-interval", "0", "--no-mitigate", NULL);
+	      "--summary-interval", "0", "--no-mitigate", "--mode", "skb", NULL);
+	if (disp)
+		cr_expect_eq(log_count("Removed the nad_xdp a stopped nadxdp left"), 1,
+			     "the killed daemon's nad_xdp leaves the dispatcher");
 	flood(TB_ATK_NS, "-S -p 80", 2);
 	cr_assert_lt(mono_ns(), expires, "the second flood ended before the rule's expiry");
 	d1 = lb_status_u64("dropped_rule");
