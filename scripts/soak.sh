@@ -306,9 +306,10 @@ read -r _ n_left left_rules < <(grep '^LEFT' "$W/rules.txt")
 if [ -e /sys/fs/bpf/nadxdp ]; then
 	FAIL+=("pins left: $(ls /sys/fs/bpf/nadxdp | tr '\n' ' ')")
 fi
-if in_ns "$TB_MON_NS" bpftool net show dev "$TB_MON_IF" | grep -q nad_; then
-	FAIL+=("a program left on $TB_MON_IF: $(in_ns "$TB_MON_NS" bpftool net show dev "$TB_MON_IF" | grep nad_)")
-fi
+# XDP (nadxdp's link, or libxdp's dispatcher) and clsact filters, which bpftool lists as
+# "IFNAME(ifindex) ..."; tcx attachments are links, gone with the process.
+left=$(in_ns "$TB_MON_NS" bpftool net show dev "$TB_MON_IF" | grep -F "$TB_MON_IF(")
+[ -z "$left" ] || FAIL+=("a program left on $TB_MON_IF: $left")
 awk '{ n++; for (i = 2; i <= 4; i++) ok[i] += $i } END {
 	printf "dashboard polls: %d, answered: page %d, /api/state %d, /metrics %d\n", n, ok[2], ok[3], ok[4]
 	exit !(ok[2] >= 0.99 * n && ok[3] >= 0.99 * n && ok[4] >= 0.99 * n) }' "$W/polls.tsv" ||
