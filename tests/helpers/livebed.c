@@ -2,6 +2,7 @@
 /*
  * livebed.c - see livebed.h.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +91,13 @@ void lb_start(struct livebed *b, const char *const *args)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
 
-	/* The previous run's log must not answer for this one. */
-	unlink(lb_path(b, "daemon.log"));
+	/*
+	 * The readiness check below reads this log: a log left by an earlier start would
+	 * say "monitoring" before the new daemon is attached (the child truncates it only
+	 * once it runs), and the test would send its traffic to an unwatched interface.
+	 */
+	cr_assert(unlink(lb_path(b, "daemon.log")) == 0 || errno == ENOENT, "daemon.log: %s",
+		  strerror(errno));
 	b->daemon_pid = fork();
 	cr_assert_geq(b->daemon_pid, 0);
 	if (b->daemon_pid == 0) {
@@ -101,7 +107,7 @@ void lb_start(struct livebed *b, const char *const *args)
 		execvp("nsenter", argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 100; i++) {
+	for (int i = 0; i < 300; i++) {
 		char want[64];
 		bool up;
 

@@ -45,7 +45,7 @@ const char *lb_path(const struct livebed *b, const char *name);
 /*
  * Starts `nadxdp run MON_IF` + args (NULL-terminated) in the monitored namespace,
  * stdout and stderr to workdir/daemon.log; waits until it says it monitors, and
- * fails the test if it exits first or takes over 10 s.
+ * fails the test if it exits first or takes over 30 s.
  */
 void lb_start(struct livebed *b, const char *const *args);
 /* SIGINT, reaped; expects exit 0, else shows the daemon's log. */
