@@ -141,6 +141,8 @@ static void csv_field(const char *line, int i, char *out, size_t len)
 }
 
 static char replay_pcap[128], vlan_pcap[128], live_csv[128], daemon_log[128];
+/* Packets replayed into the monitored interface since the daemon started. */
+static uint64_t n_replayed;
 
 /* Writes the VLAN cases to path (a pcap) unless NULL; returns their bytes on the wire. */
 static uint64_t vlan_frames(const char *path)
@@ -191,6 +193,7 @@ static void start_bed_and_daemon(const char *mode)
 	snprintf(live_csv, sizeof(live_csv), "%s/live.csv", workdir);
 	snprintf(daemon_log, sizeof(daemon_log), "%s/daemon.log", workdir);
 
+	n_replayed = 0;
 	tb_private_mounts("size=4m,mode=755");
 	testbed_made = true;
 	cr_assert_eq(tb_sh("NADX_PREFIX=" TB_PREFIX " bash '%s' up >/dev/null",
@@ -206,6 +209,12 @@ static void start_bed_and_daemon(const char *mode)
 			   vlan_pcap, vlan_pcap, vlan_pcap, vlan_pcap),
 		     0);
 
+	{
+		FILE *f = fopen(daemon_log, "w"); /* read below before the daemon writes */
+
+		cr_assert_not_null(f, "%s: %s", daemon_log, strerror(errno));
+		fclose(f);
+	}
 	daemon_pid = fork();
 	cr_assert_geq(daemon_pid, 0);
 	if (daemon_pid == 0) {
@@ -217,19 +226,30 @@ static void start_bed_and_daemon(const char *mode)
 		       mode ? "--mode" : (char *)NULL, mode, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 100; i++) {
-		struct stat st;
+	/*
+	 * Ready once it says it monitors: attached at both hooks and reading the ring (its
+	 * maps are pinned before it attaches, so a pin alone says too little).
+	 */
+	for (int i = 0; i < 300; i++) {
+		char *l = slurp(daemon_log);
+		bool up = strstr(l, "monitoring " TB_MON_IF) != NULL;
 
-		if (!stat("/sys/fs/bpf/nadxdp/nad_stats", &st))
-			break;
+		free(l);
+		if (up)
+			return;
 		cr_assert_eq(waitpid(daemon_pid, NULL, WNOHANG), 0, "nadxdp exited early: %s",
 			     slurp(daemon_log));
 		usleep(100000);
 	}
-	usleep(300000);
+	cr_assert_fail("nadxdp did not start: %s", slurp(daemon_log));
 }
 
-/* Replays pcap (n packets) once from the client namespace. */
+/*
+ * Replays pcap (n packets) once from the client namespace, then waits until the
+ * kernel has counted every packet replayed so far and no record waits in a CPU's
+ * stage (its timer commits it within NAD_STAGE_FLUSH_NS; later under load): the
+ * counters read next are final. Gives up after 30 s, and the test's counts say why.
+ */
 static void replay_file(const char *pcap, int n)
 {
 	cr_assert_eq(tb_sh("nsenter --net=/run/netns/" TB_CLI_NS
@@ -238,7 +258,17 @@ static void replay_file(const char *pcap, int n)
 		     0, "tcpreplay");
 	cr_assert_eq(tb_sh("grep -q 'Successful packets: *%d' '%s/replay.log'", n, workdir), 0,
 		     "tcpreplay sent every packet");
-	sleep(1); /* the daemon polls the ring on a short timeout */
+	n_replayed += (uint64_t)n;
+	for (int i = 0; i < 300; i++) {
+		struct cmd_result r = status_json();
+		bool settled = json_u64(r.out, "pkts_in") >= n_replayed &&
+			       json_u64(r.out, "staged") == 0;
+
+		cmd_result_free(&r);
+		if (settled)
+			break;
+		usleep(100000);
+	}
 }
 
 static void replay(void)
