@@ -45,8 +45,9 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# inih: the configuration file (/etc/nadxdp/nadxdp.conf, docs/operations.md).
-LIBS_PC := libbpf libxdp libelf zlib libpcap json-c ncursesw libmicrohttpd inih
+# inih: the configuration file (/etc/nadxdp/nadxdp.conf, docs/operations.md); hiredis: the
+# EVE Redis output (docs/eve.md).
+LIBS_PC := libbpf libxdp libelf zlib libpcap json-c ncursesw libmicrohttpd inih hiredis
 PC_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PC_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 # OpenBLAS: sgemm for training the autoencoder (docs/models.md).

@@ -14,16 +14,17 @@ set -euo pipefail
 
 # libxdp-dev: libxdp's multi-program dispatcher, so nadxdp shares an interface with other
 # XDP programs; libinih-dev: the configuration file's parser (key = value lines, each error
-# with its line number)
+# with its line number); libhiredis-dev: the EVE Redis output
 build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libpcap-dev
 	libjson-c-dev libopenblas-dev libcriterion-dev libncurses-dev libmicrohttpd-dev libxdp-dev
-	libinih-dev)
+	libinih-dev libhiredis-dev)
 # xdp-tools: xdp-filter and xdp-loader beside nadxdp in the coexistence tests; systemd
 # (systemd-analyze verify of the unit), man-db and groff-base (the man pages), util-linux
-# (setpriv: the daemon with the unit's capabilities only) in the service tests
+# (setpriv: the daemon with the unit's capabilities only) in the service tests;
+# redis-server: the EVE Redis output's tests start their own on a private socket
 testbed=(iproute2 iputils-ping tcpreplay hping3 nmap tshark curl nginx-light iperf3 procps
 	hydra openssh-server slowhttptest dnsmasq-base netcat-openbsd bind9-dnsutils nftables
-	apache2-utils xdp-tools systemd man-db groff-base util-linux)
+	apache2-utils xdp-tools systemd man-db groff-base util-linux redis-server)
 # the terminal view driven in tmux, the page in headless Chromium; promtool (Debian
 # ships it with prometheus) checks /metrics
 dashboard=(tmux chromium prometheus)
