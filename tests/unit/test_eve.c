@@ -18,13 +18,37 @@
 #include "helpers/errcap.h"
 #include "helpers/recstream.h"
 #include "report/eve.h"
+#include "report/outputs.h"
 
 #define T0 1700000000000000000ull
 
+/* Suricata's common fields: in every event, and in every event about a flow. */
+static const char *const common[] = { "timestamp", "event_type", "host", "in_iface" };
+static const char *const flow[] = {
+	"flow_id", "src_ip", "src_port", "dest_ip", "dest_port", "proto"
+};
+
+static void check_common(struct json_object *o, bool has_flow)
+{
+	struct json_object *x;
+
+	for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
+		cr_assert(json_object_object_get_ex(o, common[i], NULL), "%s", common[i]);
+	json_object_object_get_ex(o, "host", &x);
+	cr_expect_str_eq(json_object_get_string(x), "sensor-1");
+	json_object_object_get_ex(o, "in_iface", &x);
+	cr_expect_str_eq(json_object_get_string(x), "eth9");
+	for (size_t i = 0; i < sizeof(flow) / sizeof(*flow); i++)
+		cr_expect_eq(json_object_object_get_ex(o, flow[i], NULL), has_flow, "%s", flow[i]);
+	if (has_flow) {
+		json_object_object_get_ex(o, "flow_id", &x);
+		cr_expect(json_object_is_type(x, json_type_int));
+		cr_expect_leq((uint64_t)json_object_get_int64(x), EVE_FLOW_ID_MASK);
+	}
+}
+
 static void check_line(struct json_object *o)
 {
-	static const char *const top[] = { "timestamp", "event_type" };
-	static const char *const flow[] = { "src_ip", "src_port", "dest_ip", "dest_port", "proto" };
 	static const char *const an[] = {
 		"class",    "severity", "level",	"score",	 "threshold",
 		"criteria", "ae_mae",	"ae_threshold", "iforest_score", "iforest_threshold",
@@ -33,8 +57,6 @@ static void check_line(struct json_object *o)
 	struct json_object *x, *a;
 	const char *ts;
 
-	for (size_t i = 0; i < 2; i++)
-		cr_assert(json_object_object_get_ex(o, top[i], NULL), "%s", top[i]);
 	json_object_object_get_ex(o, "timestamp", &x);
 	ts = json_object_get_string(x);
 	/* 2023-11-14T22:13:20.000000+0000 */
@@ -45,10 +67,10 @@ static void check_line(struct json_object *o)
 	if (strcmp(json_object_get_string(x), "anomaly")) {
 		cr_expect_str_eq(json_object_get_string(x), "summary");
 		cr_expect(json_object_object_get_ex(o, "summary", NULL));
+		check_common(o, false); /* a summary is about no flow, as Suricata's stats */
 		return;
 	}
-	for (size_t i = 0; i < 5; i++)
-		cr_expect(json_object_object_get_ex(o, flow[i], NULL), "%s", flow[i]);
+	check_common(o, true);
 	cr_assert(json_object_object_get_ex(o, "anomaly", &a));
 	for (size_t i = 0; i < sizeof(an) / sizeof(an[0]); i++)
 		cr_expect(json_object_object_get_ex(a, an[i], NULL), "anomaly.%s", an[i]);
@@ -65,6 +87,7 @@ Test(eve, every_json_line_parses_and_carries_the_eve_fields)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	struct outputs *out = outputs_new();
 	unsigned n_anom = 0, n_sum = 0;
 
 	rs_init(&rs, T0);
@@ -74,7 +97,9 @@ Test(eve, every_json_line_parses_and_carries_the_eve_fields)
 	for (int i = 0; i < 3000; i++)
 		rs_add(&rs, 100000, "203.0.113.9", "192.168.1.11", IPPROTO_UDP, 1000 + i, 53, 0,
 		       64);
-	eve = eve_new(&(struct eve_opts){ .json = f });
+	cr_assert_eq(outputs_add(out, &(struct output_spec){ .kind = OUTPUT_STREAM, .stream = f }),
+		     0);
+	eve = eve_new(&(struct eve_opts){ .out = out, .host = "sensor-1", .in_iface = "eth9" });
 	cr_assert_not_null(eve);
 	engine_opts_default(&o);
 	o.summary_interval_s = 10;
@@ -86,6 +111,7 @@ Test(eve, every_json_line_parses_and_carries_the_eve_fields)
 	engine_finish(e);
 	engine_free(e);
 	eve_free(eve);
+	outputs_free(out);
 	fclose(f);
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		struct json_object *obj = json_tokener_parse(line), *x;
@@ -105,21 +131,24 @@ Test(eve, every_json_line_parses_and_carries_the_eve_fields)
 	rs_free(&rs);
 }
 
-static off_t file_size(int fd)
+static off_t file_size(const char *path)
 {
 	struct stat st;
 
-	cr_assert_eq(fstat(fd, &st), 0);
+	cr_assert_eq(stat(path, &st), 0);
 	return st.st_size;
 }
 
-static char *slurp_fd(int fd)
+static char *slurp_path(const char *path)
 {
-	off_t n = file_size(fd);
+	off_t n = file_size(path);
 	char *buf = calloc(1, (size_t)n + 1);
+	FILE *f = fopen(path, "r");
 
 	cr_assert_not_null(buf);
-	cr_assert_eq(pread(fd, buf, (size_t)n, 0), n);
+	cr_assert_not_null(f);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
 	return buf;
 }
 
@@ -130,51 +159,55 @@ static char *slurp_fd(int fd)
  */
 Test(eve, a_log_that_cannot_be_written_loses_events_not_lines_and_says_so_once)
 {
-	char path[] = "/tmp/nadxdp-eve-XXXXXX";
+	char path[] = "/tmp/nadxdp-eve-XXXXXX", want[64];
 	int fd = mkstemp(path), err_fd;
 	struct mitigate_event ev = { .action = MITIGATE_ACT_INSTALL, .kind = MITIGATE_RULE_DROP,
 				     .ts_ns = T0, .expires_ns = T0 + 600 * 1000000000ull,
 				     .ttl_ns = 600 * 1000000000ull, .reason = "dos_attack",
 				     .why = "dos_attack" };
+	struct outputs *out = outputs_new();
 	struct rlimit rl, full;
 	struct eve *eve;
 	char *text, *err, *save = NULL;
 	off_t one;
 	int n = 0;
-	FILE *f;
 
 	cr_assert_geq(fd, 0);
-	unlink(path);
+	close(fd);
+	cr_assert_not_null(out);
+	cr_assert_eq(outputs_add(out, &(struct output_spec){ .kind = OUTPUT_FILE, .path = path }),
+		     0);
 	cr_assert_eq(addr_prefix_parse("198.18.0.3", &ev.prefix), 0);
-	f = fdopen(fd, "a");
-	cr_assert_not_null(f);
 	signal(SIGXFSZ, SIG_IGN);
 	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
-	eve = eve_new(&(struct eve_opts){ .json = f, .json_name = "eve.json" });
+	eve = eve_new(&(struct eve_opts){ .out = out });
 	cr_assert_not_null(eve);
 
 	err_fd = errcap_start();
 	cr_assert_geq(err_fd, 0);
 	eve_mitigation(eve, &ev);
-	one = file_size(fd);
+	one = file_size(path);
 	full = rl;
 	full.rlim_cur = (rlim_t)(one + one / 2); /* the second line fits half-way */
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &full), 0);
 	for (int i = 0; i < 5; i++)
 		eve_mitigation(eve, &ev);
-	cr_expect_eq(file_size(fd), one, "the partial line is cut off");
+	cr_expect_eq(file_size(path), one, "the partial line is cut off");
 	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
 	eve_mitigation(eve, &ev);
 	eve_free(eve);
-	text = slurp_fd(fd);
-	fclose(f);
+	outputs_free(out);
+	text = slurp_path(path);
+	unlink(path);
 
 	err = errcap_take(err_fd);
 	cr_assert_not_null(err);
-	cr_expect_eq(errcap_count(err, "Failed to write eve.json"), 1, "reported once: %s", err);
+	snprintf(want, sizeof(want), "Failed to write %s", path);
+	cr_expect_eq(errcap_count(err, want), 1, "reported once: %s", err);
 	cr_expect_eq(errcap_count(err, "\n"), 2, "one line for the failure, one for the end: %s",
 		     err);
-	cr_expect_not_null(strstr(err, "Writing eve.json again (5 events lost)"), "%s", err);
+	snprintf(want, sizeof(want), "Writing %s again (5 events lost)", path);
+	cr_expect_not_null(strstr(err, want), "%s", err);
 	free(err);
 	close(err_fd);
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++) {
@@ -185,4 +218,77 @@ Test(eve, a_log_that_cannot_be_written_loses_events_not_lines_and_says_so_once)
 	}
 	cr_expect_eq(n, 2, "the events before and after the failure");
 	free(text);
+}
+
+static struct eve_flow flow_of(__u8 s[16], __u8 d[16], const char *src, uint16_t sport,
+			       const char *dst, uint16_t dport, uint8_t proto)
+{
+	struct addr_prefix p;
+
+	cr_assert_eq(addr_prefix_parse(src, &p), 0);
+	memcpy(s, p.addr, 16);
+	cr_assert_eq(addr_prefix_parse(dst, &p), 0);
+	memcpy(d, p.addr, 16);
+	return (struct eve_flow){ s, d, sport, dport, proto };
+}
+
+Test(eve, flow_id_is_the_same_both_ways_and_differs_between_flows)
+{
+	__u8 a[16], b[16], c[16], d[16];
+	struct eve_flow fwd = flow_of(a, b, "198.18.0.3", 40000, "198.18.0.1", 80, IPPROTO_TCP);
+	struct eve_flow rev = flow_of(c, d, "198.18.0.1", 80, "198.18.0.3", 40000, IPPROTO_TCP);
+	uint64_t id = eve_flow_id(&fwd);
+
+	cr_expect_eq(eve_flow_id(&rev), id);
+	cr_expect_leq(id, EVE_FLOW_ID_MASK);
+	fwd.sport = 40001;
+	cr_expect_neq(eve_flow_id(&fwd), id);
+	fwd.sport = 40000;
+	fwd.proto = IPPROTO_UDP;
+	cr_expect_neq(eve_flow_id(&fwd), id);
+	/* the same ports on both ends: the addresses order them */
+	fwd = flow_of(a, b, "2001:2::1", 53, "2001:2::2", 53, IPPROTO_UDP);
+	rev = flow_of(c, d, "2001:2::2", 53, "2001:2::1", 53, IPPROTO_UDP);
+	cr_expect_eq(eve_flow_id(&fwd), eve_flow_id(&rev));
+	/* a fixed function: the id of a flow is the same in every run and on every host */
+	fwd = flow_of(a, b, "198.18.0.3", 40000, "198.18.0.1", 80, IPPROTO_TCP);
+	cr_expect_eq(eve_flow_id(&fwd), 1188534299263127ull, "%llu",
+		     (unsigned long long)eve_flow_id(&fwd));
+}
+
+Test(eve, a_mitigation_event_carries_the_common_fields_of_its_alert_flow)
+{
+	__u8 s[16], d[16];
+	struct eve_flow fl = flow_of(s, d, "198.18.0.3", 40000, "198.18.0.1", 80, IPPROTO_TCP);
+	struct mitigate_alert a = { .cls = "dos_attack",
+				    .severity = SEV_CRITICAL,
+				    .sport = 40000,
+				    .dport = 80,
+				    .proto = IPPROTO_TCP };
+	struct mitigate_event ev = { .action = MITIGATE_ACT_INSTALL,
+				     .ts_ns = 5000000000ull,
+				     .ttl_ns = 600000000000ull,
+				     .reason = "dos_attack",
+				     .why = "dos_attack",
+				     .alert = &a };
+	struct eve *e = eve_new(&(struct eve_opts){ .host = "sensor-1", .in_iface = "eth9" });
+	struct json_object *o, *x;
+
+	memcpy(a.src, s, 16);
+	memcpy(a.dst, d, 16);
+	addr_prefix_host(&ev.prefix, s);
+	o = eve_mitigation_json(e, &ev, T0);
+	cr_assert_not_null(o);
+	check_common(o, true);
+	json_object_object_get_ex(o, "event_type", &x);
+	cr_expect_str_eq(json_object_get_string(x), "mitigation");
+	json_object_object_get_ex(o, "flow_id", &x);
+	cr_expect_eq((uint64_t)json_object_get_int64(x), eve_flow_id(&fl));
+	json_object_object_get_ex(o, "src_port", &x);
+	cr_expect_eq(json_object_get_int(x), 40000);
+	json_object_object_get_ex(o, "proto", &x);
+	cr_expect_str_eq(json_object_get_string(x), "TCP");
+	cr_expect(json_object_object_get_ex(o, "mitigation", NULL));
+	json_object_put(o);
+	eve_free(e);
 }

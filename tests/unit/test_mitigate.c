@@ -40,7 +40,7 @@ static struct mitigate *m;
 
 static void on_event(void *ctx, const struct mitigate_event *ev)
 {
-	struct json_object *eve = eve_mitigation_json(ev, ev->ts_ns);
+	struct json_object *eve = eve_mitigation_json(NULL, ev, ev->ts_ns);
 	struct rec_event *r;
 
 	cr_assert_eq(ctx, &n_events);

@@ -20,6 +20,7 @@
 #include "features/features.h"
 #include "ml/modelset.h"
 #include "report/eve.h"
+#include "report/outputs.h"
 
 void analyze_opts_default(struct analyze_opts *o)
 {
@@ -28,6 +29,49 @@ void analyze_opts_default(struct analyze_opts *o)
 	o->summary_interval_s = 30;
 	o->train_packets = 20000;
 	o->retrain_interval_s = 3600;
+	o->eve.syslog_facility = 21; /* local5, Suricata's */
+	o->eve.syslog_severity = 6; /* info */
+	o->eve.redis_mode = OUTPUT_REDIS_LPUSH; /* Suricata's "list" */
+}
+
+int analyze_parse_redis(const char *s, char *host, size_t len, unsigned *port, const char **path)
+{
+	const char *colon, *h = s;
+	size_t hl;
+
+	*path = NULL;
+	*port = 6379;
+	if (strchr(s, '/')) {
+		*path = s;
+		return 0;
+	}
+	if (*s == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || (end[1] && end[1] != ':'))
+			return -EINVAL;
+		h = s + 1;
+		hl = (size_t)(end - h);
+		colon = end[1] ? end + 1 : NULL;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon && strchr(s, ':') != colon)
+			return -EINVAL; /* a bare IPv6 address: its port would be ambiguous */
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (!hl || hl >= len)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	if (colon) {
+		char *end;
+		unsigned long p = strtoul(colon + 1, &end, 10);
+
+		if (!colon[1] || *end || !p || p > 65535)
+			return -EINVAL;
+		*port = (unsigned)p;
+	}
+	return 0;
 }
 
 /* Everything one run needs; shared by the offline and live drivers. */
@@ -40,7 +84,7 @@ struct analyze_live {
 	struct engine *engine;
 	struct baseline *baseline; /* the site's per-host baselines the engine keeps */
 	struct eve *eve; /* the EVE and console output of the engine's events */
-	FILE *log;
+	struct outputs *out; /* where eve's lines go */
 	FILE *vec;
 	const struct analyze_observer *obs; /* offline: its vector callback */
 	uint64_t n_recs;
@@ -72,6 +116,25 @@ static bool names_match(const struct modelset *m, char *err, size_t len)
 	return true;
 }
 
+/* Gives the socket outputs OUTPUT_DRAIN_MS for their queues, says what was lost, frees. */
+static void close_outputs(struct outputs *out)
+{
+	struct output_stats st[8];
+	size_t n;
+
+	if (!out)
+		return;
+	outputs_drain(out, OUTPUT_DRAIN_MS);
+	n = outputs_stats(out, st, 8);
+	for (size_t i = 0; i < n; i++) {
+		if (st[i].n_dropped || st[i].n_queued)
+			pr_warn("EVE output %s %s: %llu events written, %llu dropped\n", st[i].kind,
+				st[i].target, (unsigned long long)st[i].n_written,
+				(unsigned long long)(st[i].n_dropped + st[i].n_queued));
+	}
+	outputs_free(out);
+}
+
 static void live_free(struct analyze_live *a)
 {
 	if (!a)
@@ -79,10 +142,9 @@ static void live_free(struct analyze_live *a)
 	engine_free(a->engine);
 	baseline_free(a->baseline);
 	eve_free(a->eve);
+	close_outputs(a->out);
 	retrain_free(a->retrain);
 	modelswap_free(a->hold);
-	if (a->log)
-		fclose(a->log);
 	if (a->vec)
 		fclose(a->vec);
 	free(a);
@@ -212,20 +274,71 @@ static int start_retrain(struct analyze_live *a, bool need_train, bool live)
 	return 0;
 }
 
-/* The EVE log and the vectors file: 0 or -errno (logged). */
+/* One EVE output: 0 or -errno (logged). */
+static int add_output(struct analyze_live *a, const struct output_spec *spec, const char *what)
+{
+	int e = outputs_add(a->out, spec);
+
+	if (e)
+		pr_warn("Failed to open the EVE output %s: %s\n", what, strerror(-e));
+	return e;
+}
+
+/* The EVE outputs the options name, in a->out: 0 or -errno (logged). */
+static int open_eve_outputs(struct analyze_live *a)
+{
+	const struct analyze_opts *o = &a->o;
+	const struct analyze_eve *v = &o->eve;
+	char host[256];
+	int e = 0;
+
+	a->out = outputs_new();
+	if (!a->out)
+		return -ENOMEM;
+	if (o->json)
+		e = add_output(a, &(struct output_spec){ .kind = OUTPUT_STREAM, .stream = stdout },
+			       "stdout");
+	if (!e && o->log_path)
+		e = add_output(a, &(struct output_spec){ .kind = OUTPUT_FILE, .path = o->log_path },
+			       o->log_path);
+	if (!e && v->syslog)
+		e = add_output(a,
+			       &(struct output_spec){ .kind = OUTPUT_SYSLOG,
+						      .path = v->syslog_path,
+						      .facility = (unsigned)v->syslog_facility,
+						      .severity = (unsigned)v->syslog_severity },
+			       "syslog");
+	if (!e && v->unix_path)
+		e = add_output(a,
+			       &(struct output_spec){ .kind = OUTPUT_UNIX,
+						      .path = v->unix_path,
+						      .queue_len = v->queue_len },
+			       v->unix_path);
+	if (!e && v->redis) {
+		struct output_spec spec = { .kind = OUTPUT_REDIS,
+					    .key = v->redis_key,
+					    .redis_mode = v->redis_mode,
+					    .queue_len = v->queue_len,
+					    .host = host };
+
+		e = analyze_parse_redis(v->redis, host, sizeof(host), &spec.port, &spec.path);
+		if (e)
+			pr_warn("Bad Redis server '%s' (HOST[:PORT], [V6]:PORT or a socket path)\n",
+				v->redis);
+		else
+			e = add_output(a, &spec, v->redis);
+	}
+	return e;
+}
+
+/* The EVE outputs and the vectors file: 0 or -errno (logged). */
 static int open_outputs(struct analyze_live *a)
 {
 	const struct analyze_opts *o = &a->o;
-	int e;
+	int e = open_eve_outputs(a);
 
-	if (o->log_path) {
-		a->log = fopen(o->log_path, "a");
-		if (!a->log) {
-			e = neg_errno();
-			pr_warn("Failed to open %s: %s\n", o->log_path, strerror(-e));
-			return e;
-		}
-	}
+	if (e)
+		return e;
 	if (o->vectors_out) {
 		a->vec = fopen(o->vectors_out, "w");
 		if (!a->vec) {
@@ -246,11 +359,19 @@ static int start_engine(struct analyze_live *a, bool live)
 	const struct analyze_opts *o = &a->o;
 	struct eve_opts vo = { 0 };
 	struct engine_opts eo;
+	char host[256];
 
 	vo.console = o->quiet ? NULL : stderr;
 	vo.color = !o->quiet && isatty(STDERR_FILENO);
-	vo.json = o->json ? stdout : a->log;
-	vo.json_name = o->json ? "stdout" : o->log_path;
+	vo.out = a->out;
+	vo.in_iface = o->eve.in_iface;
+	vo.host = o->eve.host;
+	if (!vo.host) {
+		if (gethostname(host, sizeof(host)))
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = 0;
+		vo.host = host;
+	}
 	if (live) {
 		struct timespec rt, mono;
 
@@ -317,10 +438,6 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 		err = start_engine(a, live);
 	if (err)
 		goto fail;
-	if (o->json && a->log) {
-		/* --json and --log: the log gets them too via a second pass is not supported */
-		pr_warn("--json and --log together: JSON goes to stdout only\n");
-	}
 	return a;
 fail:
 	live_free(a);
@@ -481,6 +598,24 @@ struct engine *analyze_live_engine(struct analyze_live *a)
 struct eve *analyze_live_eve(struct analyze_live *a)
 {
 	return a->eve;
+}
+
+struct outputs *analyze_live_outputs(struct analyze_live *a)
+{
+	return a->out;
+}
+
+int analyze_live_reopen(struct analyze_live *a)
+{
+	int e = outputs_reopen(a->out);
+
+	if (e)
+		pr_warn("Failed to reopen %s: %s (EVE lines to it are lost until the next "
+			"SIGHUP)\n",
+			a->o.log_path, strerror(-e));
+	else if (a->o.log_path)
+		pr_info("Reopened %s\n", a->o.log_path);
+	return e;
 }
 
 struct offline_ctx {

@@ -34,12 +34,30 @@
 #include "features/homenet.h"
 #include "nad_abi.h"
 
+/*
+ * Where the EVE lines go besides log_path and stdout (report/outputs.h), and the fields
+ * every event carries.
+ */
+struct analyze_eve {
+	const char *host; /* "host" (NULL: the host name) */
+	const char *in_iface; /* "in_iface" (live: the interface; offline: the capture's name) */
+	bool syslog; /* to a local syslog socket */
+	int syslog_facility, syslog_severity; /* RFC 5424 numbers (16 local0, 6 info) */
+	const char *syslog_path; /* NULL: /dev/log */
+	const char *unix_path; /* a listening unix stream socket */
+	const char *redis; /* HOST[:PORT], [V6]:PORT or a unix socket path (analyze_parse_redis) */
+	int redis_mode; /* enum output_redis_mode */
+	const char *redis_key; /* NULL: "nadxdp" */
+	unsigned queue_len; /* unix and redis: lines queued at most (0: the default) */
+};
+
 struct analyze_opts {
 	const char *pcap; /* offline: the capture */
 	const char *models_dir; /* NULL: none (offline default); live default RUN_STATE_DIR */
 	enum profile_id profile;
-	const char *log_path;
+	const char *log_path; /* EVE lines appended to a file (reopened by analyze_live_reopen) */
 	bool json; /* EVE lines on stdout */
+	struct analyze_eve eve;
 	bool quiet; /* no console lines */
 	double summary_interval_s;
 	unsigned long train_packets;
@@ -59,6 +77,13 @@ void analyze_opts_default(struct analyze_opts *o);
 
 /* Logs "Home network (how): 198.18.0.0/24, ..." (info). */
 void analyze_report_home(const struct homenet *h, const char *how);
+
+/*
+ * A Redis server as --redis names it: "HOST", "HOST:PORT", "[V6]:PORT" or a path (with a
+ * '/': a unix socket). Fills host (len bytes) and *port, or *path (pointing into s).
+ * 0, or -EINVAL.
+ */
+int analyze_parse_redis(const char *s, char *host, size_t len, unsigned *port, const char **path);
 
 struct alert_event;
 struct engine;
@@ -117,5 +142,10 @@ void analyze_live_free(struct analyze_live *a);
 struct engine *analyze_live_engine(struct analyze_live *a);
 /* The run's EVE and console output (report/eve.h): for the mitigation's events. */
 struct eve *analyze_live_eve(struct analyze_live *a);
+/* Where the EVE lines go (report/outputs.h): for their figures. */
+struct outputs *analyze_live_outputs(struct analyze_live *a);
+/* Reopens the EVE log file by its path (SIGHUP, after logrotate renamed it): 0 or -errno
+ * (logged). */
+int analyze_live_reopen(struct analyze_live *a);
 
 #endif /* NAD_ANALYZE_H */

@@ -50,6 +50,7 @@
 #include "mitigate/policy.h"
 #include "ml/modelset.h"
 #include "report/eve.h"
+#include "report/outputs.h"
 #include "views/dashfeed.h"
 #include "views/dashstate.h"
 #include "views/htmlreport.h"
@@ -99,6 +100,7 @@ enum { SCOPE_LIVE = 1, SCOPE_OFFLINE = 2 };
 enum {
 	SEC_CAPTURE,
 	SEC_DETECTION,
+	SEC_EVE,
 	SEC_MITIGATION,
 	SEC_VIEWS,
 	SEC_OUTPUT,
@@ -117,6 +119,7 @@ static void run_defaults(void *p)
 	o->mit_ttl_s = (double)o->mit.ttl_ns / NS_PER_S;
 	o->mit_hold_s = (double)o->mit.hold_ns / NS_PER_S;
 	o->mit_trust_s = (double)o->mit.trust_ns / NS_PER_S;
+	o->an.eve.queue_len = OUTPUT_QUEUE_DEFAULT;
 }
 
 static const struct opts_name mode_names[] = {
@@ -135,6 +138,31 @@ static const struct opts_name profile_names[] = {
 	{ "home", PROFILE_HOME },
 	{ "small-office", PROFILE_SMALL_OFFICE },
 	{ "enterprise", PROFILE_ENTERPRISE },
+	{ NULL },
+};
+
+/* syslog facilities and severities by name, with RFC 5424's numbers (<syslog.h>'s). */
+static const struct opts_name facility_names[] = {
+	{ "kern", 0 },	    { "user", 1 },    { "mail", 2 },	{ "daemon", 3 },  { "auth", 4 },
+	{ "syslog", 5 },    { "lpr", 6 },     { "news", 7 },	{ "uucp", 8 },	  { "cron", 9 },
+	{ "authpriv", 10 }, { "ftp", 11 },    { "local0", 16 }, { "local1", 17 }, { "local2", 18 },
+	{ "local3", 19 },   { "local4", 20 }, { "local5", 21 }, { "local6", 22 }, { "local7", 23 },
+	{ NULL },
+};
+
+static const struct opts_name severity_names[] = {
+	{ "emerg", 0 },	  { "alert", 1 },      { "crit", 2 },	{ "err", 3 },  { "error", 3, true },
+	{ "warning", 4 }, { "warn", 4, true }, { "notice", 5 }, { "info", 6 }, { "debug", 7 },
+	{ NULL },
+};
+
+/* Suricata's names of its EVE Redis modes. */
+static const struct opts_name redis_mode_names[] = {
+	{ "list", OUTPUT_REDIS_LPUSH },
+	{ "lpush", OUTPUT_REDIS_LPUSH, true },
+	{ "rpush", OUTPUT_REDIS_RPUSH },
+	{ "channel", OUTPUT_REDIS_PUBLISH },
+	{ "publish", OUTPUT_REDIS_PUBLISH, true },
 	{ NULL },
 };
 
@@ -160,10 +188,6 @@ static const struct opts_entry run_rows[] = {
 	  R(an.models_dir), .section = SEC_DETECTION, CONF },
 	{ "profile", 0, OPTS_ENUM, .help = "the site's profile; auto: inferred from the traffic",
 	  R(an.profile), .names = profile_names, .section = SEC_DETECTION, CONF },
-	{ "log", 0, OPTS_STRING, "FILE", "EVE JSON lines (anomaly, summary, mitigation) to FILE",
-	  R(an.log_path), .section = SEC_DETECTION, CONF },
-	{ "json", 0, OPTS_FLAG, .help = "EVE JSON lines on stdout", R(an.json),
-	  .section = SEC_DETECTION, CONF },
 	{ "summary-interval", 0, OPTS_SECONDS, .help = "seconds between summaries, 0 = none",
 	  R(an.summary_interval_s), .dmax = 1e9, .section = SEC_DETECTION, CONF },
 	{ "train-packets", 0, OPTS_UINT, .help = "baseline size when DIR has no model",
@@ -181,6 +205,39 @@ static const struct opts_entry run_rows[] = {
 	  .deftext = "live: the interface's own subnets; offline: inferred from the capture",
 	  R(an.home.p), .count_off = offsetof(struct run_opts, an.home.n), .max_count = HOMENET_MAX,
 	  .section = SEC_DETECTION, CONF },
+	{ "log", 0, OPTS_STRING, "FILE",
+	  "EVE JSON lines (anomaly, summary, mitigation) appended to FILE; SIGHUP reopens it "
+	  "(logrotate)",
+	  R(an.log_path), .section = SEC_EVE, CONF },
+	{ "json", 0, OPTS_FLAG, .help = "EVE JSON lines on stdout", R(an.json), .section = SEC_EVE,
+	  CONF },
+	{ "syslog", 0, OPTS_FLAG, .help = "EVE JSON lines to syslog, one message each",
+	  R(an.eve.syslog), .section = SEC_EVE, CONF },
+	{ "syslog-facility", 0, OPTS_ENUM, "NAME",
+	  "their syslog facility: kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron, "
+	  "authpriv, ftp, local0 ... local7",
+	  R(an.eve.syslog_facility), .names = facility_names, .section = SEC_EVE, CONF },
+	{ "syslog-level", 0, OPTS_ENUM, "NAME",
+	  "their syslog severity: emerg, alert, crit, err, warning, notice, info, debug",
+	  R(an.eve.syslog_severity), .names = severity_names, .section = SEC_EVE, CONF },
+	{ "syslog-socket", 0, OPTS_STRING, "PATH", "the syslog daemon's datagram socket",
+	  .deftext = "/dev/log", R(an.eve.syslog_path), .section = SEC_EVE, CONF },
+	{ "unix-socket", 0, OPTS_STRING, "PATH",
+	  "EVE JSON lines to the unix stream socket a reader listens on at PATH",
+	  R(an.eve.unix_path), .section = SEC_EVE, CONF },
+	{ "redis", 0, OPTS_STRING, "SERVER",
+	  "EVE JSON lines to Redis at HOST[:PORT] (6379) or a unix socket PATH", R(an.eve.redis),
+	  .section = SEC_EVE, CONF },
+	{ "redis-mode", 0, OPTS_ENUM, .help = "list (LPUSH), rpush, or channel (PUBLISH)",
+	  R(an.eve.redis_mode), .names = redis_mode_names, .section = SEC_EVE, CONF },
+	{ "redis-key", 0, OPTS_STRING, "KEY", "the Redis list or channel", .deftext = "nadxdp",
+	  R(an.eve.redis_key), .section = SEC_EVE, CONF },
+	{ "eve-queue", 0, OPTS_UINT,
+	  .help = "events waiting for the unix socket or Redis at most; more are dropped "
+		  "(counted in /metrics)",
+	  R(an.eve.queue_len), .umin = 1, .umax = OUTPUT_QUEUE_MAX, .section = SEC_EVE, CONF },
+	{ "host", 0, OPTS_STRING, "NAME", "the events' host field", .deftext = "the host name",
+	  R(an.eve.host), .section = SEC_EVE, CONF },
 	{ "no-mitigate", 0, OPTS_SET, .help = "detect only", R(mit.mode), .set = MITIGATE_OFF,
 	  .unset = MITIGATE_ON, .section = SEC_MITIGATION, LIVE, CONF },
 	{ "dry-run", 0, OPTS_SET, .help = "log the rules it would install (would_install events)",
@@ -238,6 +295,7 @@ static const struct opts_entry run_rows[] = {
 static const char *const run_sections[] = {
 	[SEC_CAPTURE] = "Capture",
 	[SEC_DETECTION] = "Detection (live and offline)",
+	[SEC_EVE] = "EVE outputs (live and offline; several at once)",
 	[SEC_MITIGATION] = "Mitigation (kernel drop rules for critical DoS, at the ingress hook)",
 	[SEC_VIEWS] = "Views",
 	[SEC_OUTPUT] = "Output",
@@ -285,11 +343,16 @@ struct daemon {
 	bool dropped; /* runs as --user: the teardown raises the capabilities it kept */
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, reopen_signal;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_hup(int sig)
+{
+	reopen_signal = sig;
 }
 
 static __s64 wall_offset_ns(void)
@@ -483,8 +546,14 @@ static void *capture_loop(void *arg)
 		analyze_live_flush(d->an);
 		if (err > 0 && err < DAEMON_DRAIN_MIN)
 			usleep(DAEMON_DRAIN_WAIT_US);
-		if (err == -EINTR)
+		if (reopen_signal) {
+			reopen_signal = 0;
+			analyze_live_reopen(d->an);
+		}
+		if (err == -EINTR && stop_signal)
 			break;
+		if (err == -EINTR)
+			err = 0; /* SIGHUP */
 		if (err < 0) {
 			pr_warn("Failed to read records: %s\n", strerror(-err));
 			d->loop_err = EXIT_RUNTIME;
@@ -518,6 +587,10 @@ static int install_signals(void)
 	/* No SA_RESTART: the poll must return -EINTR so the loop can stop. */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
+		return -errno;
+	/* SIGHUP: reopen the EVE log (logrotate), between two events. */
+	sa.sa_handler = on_hup;
+	if (sigaction(SIGHUP, &sa, NULL))
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
 	return 0;
@@ -638,20 +711,24 @@ int run_offline(const struct analyze_opts *an, const char *report_path)
 {
 	struct report_ctx rc = { .path = report_path };
 	const struct analyze_observer obs = { report_record, report_alert, report_finish, &rc };
+	struct analyze_opts o = *an;
 	char name[PATH_MAX];
 	int err;
 
+	/* The capture's file name stands for the interface, as in the report's views. */
+	snprintf(name, sizeof(name), "%s", an->pcap);
+	if (!o.eve.in_iface)
+		o.eve.in_iface = basename(name);
 	if (report_path) {
 		rc.ds = dashstate_new(&(struct dashstate_opts){ .n_slots = 3600 });
 		if (!rc.ds) {
 			pr_warn("Failed to create the report state: %s\n", strerror(errno));
 			return EXIT_RUNTIME;
 		}
-		snprintf(name, sizeof(name), "%s", an->pcap);
 		dashstate_set_info(rc.ds, basename(name), "offline", NULL);
 		dashstate_set_wall_offset(rc.ds, 0);
 	}
-	err = analyze_offline(an, report_path ? &obs : NULL);
+	err = analyze_offline(&o, report_path ? &obs : NULL);
 	dashstate_free(rc.ds);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }
@@ -903,6 +980,7 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 		o->ifname = res->args[0];
 	if (!o->ifname)
 		return cli_usage_error(&run_opts, "missing interface name (see nadxdp run --help)");
+	o->an.eve.in_iface = o->ifname;
 	if (o->dashboard && !isatty(STDOUT_FILENO) && o->verbosity >= 0)
 		pr_info("--dashboard: stdout is not a terminal, plain text frames\n");
 	if (o->dashboard && o->an.json)

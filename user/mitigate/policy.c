@@ -1116,6 +1116,7 @@ bool mitigate_alert_of(const struct alert_event *ev, __u64 now_ns, struct mitiga
 	a->cls = names_class(ev->cls);
 	a->class_id = ev->cls;
 	a->severity = names_class_severity(ev->cls);
+	a->sport = ev->sport;
 	a->dport = ev->dport;
 	a->proto = ev->proto;
 	/* The decision is taken now: a rule's clock (created, expiry) starts at install. */

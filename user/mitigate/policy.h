@@ -96,6 +96,7 @@ struct mitigate_alert {
 	enum classify_severity severity;
 	__u8 src[16]; /* IPv4-mapped or IPv6, network order */
 	__u8 dst[16];
+	__u16 sport; /* host order; of the flow behind the alert (the EVE flow fields) */
 	__u16 dport; /* host order; 0 for ICMP */
 	__u8 proto; /* IPPROTO_* */
 	bool by_destination; /* the engine keyed the episode on the victim (distributed flood) */

@@ -6,21 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <json-c/json.h>
 
 #include "common/addr.h"
-#include "common/log.h"
 #include "common/names.h"
 #include "report/eve.h"
+#include "report/outputs.h"
 
 #define NS_PER_S 1000000000ull
 
 struct eve {
 	struct eve_opts o;
-	int json_err; /* while the JSON output fails: the errno of its last failure, else 0 */
-	uint64_t n_json_lost; /* events lost since it began failing */
+	char *host, *in_iface; /* copies of o's */
 };
 
 struct eve *eve_new(const struct eve_opts *o)
@@ -30,12 +27,64 @@ struct eve *eve_new(const struct eve_opts *o)
 	if (!e)
 		return NULL;
 	e->o = *o;
+	e->host = o->host ? strdup(o->host) : NULL;
+	e->in_iface = o->in_iface ? strdup(o->in_iface) : NULL;
+	if ((o->host && !e->host) || (o->in_iface && !e->in_iface)) {
+		eve_free(e);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return e;
 }
 
 void eve_free(struct eve *e)
 {
+	if (!e)
+		return;
+	free(e->host);
+	free(e->in_iface);
 	free(e);
+}
+
+/* FNV-1a over n bytes, from h. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ c[i]) * 0x100000001b3ull;
+	return h;
+}
+
+uint64_t eve_flow_id(const struct eve_flow *f)
+{
+	const __u8 *a = f->saddr, *b = f->daddr;
+	uint16_t pa = f->sport, pb = f->dport;
+	int c = memcmp(a, b, 16);
+	__u8 port[2];
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	/* The lower endpoint first: both directions of a flow hash alike. */
+	if (c > 0 || (c == 0 && pa > pb)) {
+		a = f->daddr;
+		b = f->saddr;
+		pa = f->dport;
+		pb = f->sport;
+	}
+	h = fnv1a(h, a, 16);
+	port[0] = (__u8)(pa >> 8);
+	port[1] = (__u8)pa;
+	h = fnv1a(h, port, 2);
+	h = fnv1a(h, b, 16);
+	port[0] = (__u8)(pb >> 8);
+	port[1] = (__u8)pb;
+	h = fnv1a(h, port, 2);
+	h = fnv1a(h, &f->proto, 1);
+	/* splitmix64's finaliser spreads FNV's weak high bits over the ones kept. */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h & EVE_FLOW_ID_MASK;
 }
 
 void eve_format_time(uint64_t wall_ns, char *buf, size_t len)
@@ -49,14 +98,15 @@ void eve_format_time(uint64_t wall_ns, char *buf, size_t len)
 	snprintf(buf, len, "%s.%06llu+0000", base, (unsigned long long)(wall_ns % NS_PER_S / 1000));
 }
 
-/* EVE's name of protocol p, or its number in buf. */
+/* EVE's name of protocol p, or (as Suricata writes one it has no name for) its number in
+ * three digits, in buf. */
 static const char *proto_str(uint8_t p, char *buf, size_t len)
 {
 	const char *name = names_proto_eve(p);
 
 	if (name)
 		return name;
-	snprintf(buf, len, "%u", p);
+	snprintf(buf, len, "%03u", p);
 	return buf;
 }
 
@@ -74,54 +124,35 @@ static void json_put_d(struct json_object *o, const char *k, double v)
 	json_object_object_add(o, k, json_object_new_double_s(v, buf));
 }
 
-/*
- * One line, flushed. A line that cannot be written (a full disk) costs that event, never
- * the run: the part of it that reached a regular file is cut off again, so the log stays
- * whole lines, and the failure is reported once; the next event tries again, and the
- * first one written says how many were lost.
- */
-static void write_json(struct eve *e, struct json_object *o)
+static void write_json(const struct eve *e, struct json_object *o)
 {
-	const char *name = e->o.json_name ? e->o.json_name : "the EVE output";
-	FILE *f = e->o.json;
-	struct stat st;
-	off_t start = !fstat(fileno(f), &st) && S_ISREG(st.st_mode) ? st.st_size : -1;
-	int err;
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE);
 
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							JSON_C_TO_STRING_NOSLASHESCAPE),
-	      f);
-	fputc('\n', f);
-	errno = 0;
-	if (!fflush(f) && !ferror(f)) {
-		if (e->json_err)
-			pr_warn("Writing %s again (%llu events lost)\n", name,
-				(unsigned long long)e->n_json_lost);
-		e->json_err = 0;
-		e->n_json_lost = 0;
-		return;
-	}
-	err = errno ? errno : EIO;
-	clearerr(f);
-	if (start >= 0 && ftruncate(fileno(f), start))
-		pr_debug("Failed to cut a partial line off %s: %s\n", name, strerror(errno));
-	if (!e->json_err)
-		pr_warn("Failed to write %s: %s; detection goes on, events are lost until it "
-			"can be written again\n",
-			name, strerror(err));
-	e->json_err = err;
-	e->n_json_lost++;
+	if (s)
+		outputs_write(e->o.out, s, strlen(s));
 }
 
-/* timestamp, event_type and, for an event with a flow, its addresses, ports and protocol. */
-static struct json_object *eve_head(const struct eve *e, uint64_t ts_ns, const char *type,
-				    const struct alert_event *flow)
+/*
+ * The common fields in Suricata's order: timestamp, flow_id, in_iface, event_type, then
+ * the flow's addresses, ports and protocol, then host. e may be NULL (no host, no in_iface);
+ * flow may be NULL (no flow fields).
+ */
+static struct json_object *eve_head(const struct eve *e, uint64_t wall_ns, const char *type,
+				    const struct eve_flow *flow)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[64], pb[8];
 
-	eve_format_time(ts_ns + e->o.wall_offset_ns, buf, sizeof(buf));
+	if (!o)
+		return NULL;
+	eve_format_time(wall_ns, buf, sizeof(buf));
 	json_put_str(o, "timestamp", buf);
+	if (flow)
+		json_object_object_add(o, "flow_id",
+				       json_object_new_int64((int64_t)eve_flow_id(flow)));
+	if (e && e->in_iface)
+		json_put_str(o, "in_iface", e->in_iface);
 	json_put_str(o, "event_type", type);
 	if (flow) {
 		addr_str(flow->saddr, buf, sizeof(buf));
@@ -132,6 +163,8 @@ static struct json_object *eve_head(const struct eve *e, uint64_t ts_ns, const c
 		json_object_object_add(o, "dest_port", json_object_new_int(flow->dport));
 		json_put_str(o, "proto", proto_str(flow->proto, pb, sizeof(pb)));
 	}
+	if (e && e->host)
+		json_put_str(o, "host", e->host);
 	return o;
 }
 
@@ -173,13 +206,17 @@ static struct json_object *episode_json(const struct eve *e, const struct alert_
 	return ep_o;
 }
 
-static void anomaly_json(struct eve *e, const struct alert_event *ev)
+static void anomaly_json(const struct eve *e, const struct alert_event *ev)
 {
 	const struct alert_anomaly *an = ev->anomaly;
 	enum classify_severity sev = names_class_severity(ev->cls);
+	const struct eve_flow flow = { ev->saddr, ev->daddr, ev->sport, ev->dport, ev->proto };
 	struct json_object *o, *an_o;
 
-	o = eve_head(e, ev->closing ? ev->last_ns : ev->start_ns, "anomaly", ev);
+	o = eve_head(e, (ev->closing ? ev->last_ns : ev->start_ns) + e->o.wall_offset_ns, "anomaly",
+		     &flow);
+	if (!o)
+		return;
 	an_o = json_object_new_object();
 	json_put_str(an_o, "class", names_class(ev->cls));
 	json_put_str(an_o, "severity", names_severity(sev));
@@ -303,12 +340,16 @@ static struct json_object *tables_json(const struct alert_summary *s)
 	return o;
 }
 
-static void summary_json(struct eve *e, const struct alert_event *ev)
+static void summary_json(const struct eve *e, const struct alert_event *ev)
 {
 	const struct alert_summary *s = ev->summary;
-	struct json_object *o = eve_head(e, s->now_ns, "summary", NULL);
-	struct json_object *so = summary_counts_json(ev, json_object_new_object()), *x, *arr;
+	struct json_object *o = eve_head(e, s->now_ns + e->o.wall_offset_ns, "summary", NULL);
+	struct json_object *so, *x, *arr;
 	char buf[64];
+
+	if (!o)
+		return;
+	so = summary_counts_json(ev, json_object_new_object());
 
 	arr = json_object_new_array();
 	for (int i = 0; i < s->n_top; i++) {
@@ -419,15 +460,15 @@ static void summary_console(const struct eve *e, const struct alert_event *ev)
 
 void eve_on_alert(void *ctx, const struct alert_event *ev)
 {
-	struct eve *e = ctx;
+	const struct eve *e = ctx;
 
 	if (ev->summary) {
-		if (e->o.json)
+		if (outputs_count(e->o.out))
 			summary_json(e, ev);
 		if (e->o.console)
 			summary_console(e, ev);
 	} else if (!strcmp(ev->event_type, "anomaly")) {
-		if (e->o.json)
+		if (outputs_count(e->o.out))
 			anomaly_json(e, ev);
 		if (e->o.console)
 			anomaly_console(e, ev);
@@ -516,15 +557,20 @@ static struct json_object *mitigation_alert_json(const struct mitigate_alert *a)
 	return o;
 }
 
-struct json_object *eve_mitigation_json(const struct mitigate_event *ev, uint64_t wall_ns)
+struct json_object *eve_mitigation_json(const struct eve *e, const struct mitigate_event *ev,
+					uint64_t wall_ns)
 {
 	struct json_object *root, *mit;
-	char ts[64], rule[ADDR_PREFIX_STRLEN];
+	char rule[ADDR_PREFIX_STRLEN];
+	static const __u8 none[16];
+	const struct mitigate_alert *a = ev->alert;
+	struct eve_flow flow;
 
-	eve_format_time(wall_ns, ts, sizeof(ts));
 	addr_prefix_format(&ev->prefix, rule, sizeof(rule));
-
-	root = json_object_new_object();
+	/* The flow of the alert behind the rule; a rule kept by an earlier run has none. */
+	if (a)
+		flow = (struct eve_flow){ a->src, a->dst, a->sport, a->dport, a->proto };
+	root = eve_head(e, wall_ns, "mitigation", a && memcmp(a->dst, none, 16) ? &flow : NULL);
 	mit = json_object_new_object();
 	if (!root || !mit) {
 		json_object_put(root);
@@ -532,8 +578,6 @@ struct json_object *eve_mitigation_json(const struct mitigate_event *ev, uint64_
 		errno = ENOMEM;
 		return NULL;
 	}
-	json_object_object_add(root, "timestamp", json_object_new_string(ts));
-	json_object_object_add(root, "event_type", json_object_new_string("mitigation"));
 	json_object_object_add(mit, "action",
 			       json_object_new_string(mitigate_action_name(ev->action)));
 	json_object_object_add(mit, "kind",
@@ -579,9 +623,9 @@ void eve_mitigation(struct eve *e, const struct mitigate_event *ev)
 {
 	struct json_object *o;
 
-	if (!e->o.json)
+	if (!outputs_count(e->o.out))
 		return;
-	o = eve_mitigation_json(ev, ev->ts_ns + e->o.wall_offset_ns);
+	o = eve_mitigation_json(e, ev, ev->ts_ns + e->o.wall_offset_ns);
 	if (o)
 		write_json(e, o);
 	json_object_put(o);

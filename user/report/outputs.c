@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <hiredis/hiredis.h>
@@ -58,6 +59,8 @@ struct output {
 	redisContext *rc;
 	uint64_t next_try_ns; /* syslog: no connect attempt before */
 	bool ever_up, warned; /* connected once; the loss or failure was logged */
+	int write_err; /* file, stream: while writes fail, the errno of the last failure */
+	uint64_t n_lost; /* file, stream: lines lost since writes began to fail */
 	bool has_thread;
 	pthread_t thr;
 	struct queue q;
@@ -135,16 +138,47 @@ static int unix_connect(const char *path, int type)
 
 /* ---- file and stream ---------------------------------------------------------------------- */
 
+/*
+ * One line, flushed. A line that cannot be written (a full disk, a closed pipe) costs that
+ * line, never the run: the part of it that reached a regular file is cut off again, so the
+ * log stays whole lines, and the failure is said once; the next line tries again, and the
+ * first one written says how many were lost. A file a reopen could not open drops its
+ * lines (the reopen said so).
+ */
 static void stream_write(struct output *out, const char *line, size_t len)
 {
-	if (!out->f || fwrite(line, 1, len, out->f) != len || fputc('\n', out->f) == EOF ||
-	    fflush(out->f)) {
-		if (out->f)
-			clearerr(out->f);
+	const char *name = out->path ? out->path : out->target; /* target may be cut short */
+	struct stat st;
+	off_t start;
+	int err;
+
+	if (!out->f) {
 		drop(out, 1);
 		return;
 	}
-	atomic_fetch_add(&out->n_written, 1);
+	start = !fstat(fileno(out->f), &st) && S_ISREG(st.st_mode) ? st.st_size : -1;
+	errno = 0;
+	if (fwrite(line, 1, len, out->f) == len && fputc('\n', out->f) != EOF && !fflush(out->f) &&
+	    !ferror(out->f)) {
+		if (out->write_err)
+			pr_warn("Writing %s again (%llu events lost)\n", name,
+				(unsigned long long)out->n_lost);
+		out->write_err = 0;
+		out->n_lost = 0;
+		atomic_fetch_add(&out->n_written, 1);
+		return;
+	}
+	err = errno ? errno : EIO;
+	clearerr(out->f);
+	if (start >= 0 && ftruncate(fileno(out->f), start))
+		pr_debug("Failed to cut a partial line off %s: %s\n", name, strerror(errno));
+	if (!out->write_err)
+		pr_warn("Failed to write %s: %s; detection goes on, events are lost until it "
+			"can be written again\n",
+			name, strerror(err));
+	out->write_err = err;
+	out->n_lost++;
+	drop(out, 1);
 }
 
 /* ---- syslog ----------------------------------------------------------------------------------- */

@@ -7,6 +7,10 @@
  *           path again: logrotate renames the file and sends SIGHUP, the lines written
  *           before the reopen are in the renamed file, the rest in the new one, none lost.
  *   stream  an open FILE * (stdout), flushed per line, never closed.
+ *           A file or stream line that cannot be written (a full disk, a closed pipe) loses
+ *           that line only: the first failure is said once (pr_warn, naming the path), a
+ *           partial line is cut off a regular file again, later lines keep trying, and the
+ *           first one written again says how many were lost.
  *   syslog  one datagram per line to a local syslog socket (/dev/log), in the form glibc's
  *           syslog(3) sends it: "<PRI>Mmm dd hh:mm:ss ident[pid]: line". Sent without
  *           waiting: a full socket or an absent syslog daemon drops the line (counted);
