@@ -11,6 +11,11 @@ void dashfill_small(struct dashstate *d)
 	struct dashstate_alert a = { .ts_ns = 30 * S, .cls = CLASS_DOS_ATTACK, .sev = -1 };
 	struct dashstate_rule r = { .origin = NAD_ORIGIN_AUTO, .reason = CLASS_DOS_ATTACK,
 				    .expires_in_s = 300, .hits = 42 };
+	const struct dashstate_output out[2] = {
+		{ .kind = "file", .target = "/var/log/nadxdp/eve.json", .events = 12, .up = true },
+		{ .kind = "redis", .target = "127.0.0.1:6379", .events = 10, .dropped = 2,
+		  .reconnects = 1, .queued = 0, .up = false },
+	};
 
 	dashstate_set_info(d, "nadx0", "live", "default");
 	for (__u64 sec = 1; sec <= 30; sec++)
@@ -23,4 +28,5 @@ void dashfill_small(struct dashstate *d)
 	snprintf(r.prefix, sizeof(r.prefix), "198.18.0.3/32");
 	dashstate_set_rules(d, &r, 1);
 	dashstate_set_kernel(d, &k);
+	dashstate_set_outputs(d, out, 2);
 }

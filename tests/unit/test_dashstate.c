@@ -392,6 +392,55 @@ Test(dashstate, metrics_pass_the_strict_exposition_check)
 	free(txt);
 }
 
+Test(dashstate, eve_outputs_show_in_the_json_and_the_metrics_when_there_are_some)
+{
+	const struct dashstate_output out = { .kind = "unix", .target = "/run/eve.sock",
+					      .events = 7, .dropped = 3, .queued = 1, .up = true };
+	char err[256] = "", *txt;
+	struct json_object *j;
+
+	fill_sample_state();
+	txt = dashstate_json_string(ds, NULL);
+	j = json_tokener_parse(txt);
+	cr_assert_not_null(j);
+	cr_expect_not(json_object_object_get_ex(j, "outputs", NULL), "no outputs, no key");
+	json_object_put(j);
+	free(txt);
+	cr_assert_eq(dashstate_snapshot(ds, snap), 0);
+	txt = metrics_render(snap, NULL);
+	cr_expect_null(strstr(txt, "nadxdp_eve_"));
+	free(txt);
+
+	dashstate_set_outputs(ds, &out, 1);
+	txt = dashstate_json_string(ds, NULL);
+	j = json_tokener_parse(txt);
+	cr_assert_not_null(j);
+	cr_expect_str_eq(json_object_get_string(
+				 get(json_object_array_get_idx(get(j, "outputs"), 0), "kind")),
+			 "unix");
+	cr_expect_eq(json_object_get_int64(
+			     get(json_object_array_get_idx(get(j, "outputs"), 0), "dropped")),
+		     3);
+	json_object_put(j);
+	free(txt);
+	cr_assert_eq(dashstate_snapshot(ds, snap), 0);
+	txt = metrics_render(snap, NULL);
+	cr_assert_eq(promcheck(txt, err, sizeof(err), NULL), 0, "%s\n%s", err, txt);
+	cr_expect_eq(promcheck_value(txt, "nadxdp_eve_events_total{output=\"unix\","
+					  "target=\"/run/eve.sock\"}"),
+		     7);
+	cr_expect_eq(promcheck_value(txt, "nadxdp_eve_dropped_events_total{output=\"unix\","
+					  "target=\"/run/eve.sock\"}"),
+		     3);
+	cr_expect_eq(promcheck_value(txt, "nadxdp_eve_queued_events{output=\"unix\","
+					  "target=\"/run/eve.sock\"}"),
+		     1);
+	cr_expect_eq(promcheck_value(txt, "nadxdp_eve_output_up{output=\"unix\","
+					  "target=\"/run/eve.sock\"}"),
+		     1);
+	free(txt);
+}
+
 Test(dashstate, metrics_escape_label_values)
 {
 	char err[256] = "", *txt;

@@ -478,6 +478,25 @@ static void collect_rules(struct daemon *d, __u64 now)
 	dashstate_set_rules(d->ds, d->rules, c.total);
 }
 
+/* The EVE outputs' figures for the dashboard, /metrics and status. */
+static void collect_outputs(struct daemon *d)
+{
+	struct output_stats st[DASH_MAX_OUTPUTS];
+	struct dashstate_output v[DASH_MAX_OUTPUTS];
+	size_t n = outputs_stats(analyze_live_outputs(d->an), st, DASH_MAX_OUTPUTS);
+
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (struct dashstate_output){ .events = st[i].n_written,
+						  .dropped = st[i].n_dropped,
+						  .reconnects = st[i].n_reconnects,
+						  .queued = st[i].n_queued,
+						  .up = st[i].up };
+		snprintf(v[i].kind, sizeof(v[i].kind), "%s", st[i].kind);
+		snprintf(v[i].target, sizeof(v[i].target), "%s", st[i].target);
+	}
+	dashstate_set_outputs(d->ds, v, (unsigned)n);
+}
+
 /* Once a second: engine, dashboard (kernel counters, rules, state file), mitigation. */
 static void tick(struct daemon *d, __u64 now)
 {
@@ -496,6 +515,7 @@ static void tick(struct daemon *d, __u64 now)
 			pr_warn("Failed to update the mitigation rules: %s\n", strerror(-err));
 	}
 	collect_rules(d, now);
+	collect_outputs(d);
 	err = dashstate_write_file(d->ds, DASH_STATE_FILE);
 	if (err)
 		pr_debug("Failed to write %s: %s\n", DASH_STATE_FILE, strerror(-err));

@@ -52,26 +52,29 @@ const struct opts_cmd status_opts = {
 	.description =
 		"Counters of the running instance (root): packets and bytes per direction,\n"
 		"records, shed, pending and staged packets, malformed packets, rule drops, rule\n"
-		"counts, the top sources by packets and the daemon's bounded tables (entries,\n"
-		"cap, evictions, refusals, memory; docs/limits.md).\n",
+		"counts, the top sources by packets, the daemon's bounded tables (entries, cap,\n"
+		"evictions, refusals, memory; docs/limits.md) and the EVE outputs (events\n"
+		"delivered, dropped, queued).\n",
 	.entries = status_rows,
 	.size = sizeof(struct status_opts),
 	.defaults = status_defaults,
 };
 
-/* The daemon's bounded tables, from its state file: a new array, or NULL. */
-static struct json_object *read_tables(void)
+/* An array of the running daemon's state file (its bounded tables, its EVE outputs): a new
+ * array, or NULL. */
+static struct json_object *read_state_array(const char *key)
 {
 	struct json_object *state = json_object_from_file(DASH_STATE_FILE), *v, *ret = NULL;
 
-	if (state && json_object_object_get_ex(state, "tables", &v) &&
+	if (state && json_object_object_get_ex(state, key, &v) &&
 	    json_object_is_type(v, json_type_array))
 		ret = json_object_get(v);
 	json_object_put(state);
 	return ret;
 }
 
-static unsigned long long table_u64(struct json_object *t, const char *key)
+/* A number of a row of the tables or the outputs (0 if absent). */
+static unsigned long long row_u64(struct json_object *t, const char *key)
 {
 	struct json_object *v;
 
@@ -94,8 +97,33 @@ static void print_tables_text(struct json_object *tables)
 		printf("  %-22s %12llu %12llu %12llu %12llu %12llu\n",
 		       json_object_object_get_ex(t, "name", &name) ? json_object_get_string(name) :
 								     "?",
-		       table_u64(t, "used"), table_u64(t, "cap"), table_u64(t, "evicted"),
-		       table_u64(t, "refused"), (table_u64(t, "bytes") + 1023) / 1024);
+		       row_u64(t, "used"), row_u64(t, "cap"), row_u64(t, "evicted"),
+		       row_u64(t, "refused"), (row_u64(t, "bytes") + 1023) / 1024);
+	}
+}
+
+static const char *get_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "?";
+}
+
+static void print_outputs_text(struct json_object *outs)
+{
+	size_t n = outs ? json_object_array_length(outs) : 0;
+
+	if (!n)
+		return;
+	printf("EVE outputs: %-24s %5s %12s %10s %8s %10s\n", "", "", "events", "dropped", "queued",
+	       "reconnects");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(outs, i), *up;
+		bool is_up = json_object_object_get_ex(o, "up", &up) && json_object_get_boolean(up);
+
+		printf("  %-6s %-34s %5s %12llu %10llu %8llu %10llu\n", get_str(o, "kind"),
+		       get_str(o, "target"), is_up ? "up" : "down", row_u64(o, "events"),
+		       row_u64(o, "dropped"), row_u64(o, "queued"), row_u64(o, "reconnects"));
 	}
 }
 
@@ -161,9 +189,12 @@ static int print_status_json(const struct instance *in, const struct nad_stats *
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "top_sources", arr);
-	arr = read_tables();
+	arr = read_state_array("tables");
 	if (arr)
 		json_object_object_add(root, "tables", arr);
+	arr = read_state_array("outputs");
+	if (arr)
+		json_object_object_add(root, "outputs", arr);
 	if (puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
 							      JSON_C_TO_STRING_NOSLASHESCAPE)) < 0)
 		err = -EIO;
@@ -176,7 +207,7 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 			      const struct capture_source *src, size_t n_src, size_t top,
 			      uint64_t now)
 {
-	struct json_object *tables;
+	struct json_object *tables, *outs;
 
 	if (in->have) {
 		char up[32] = "?";
@@ -226,9 +257,12 @@ static void print_status_text(const struct instance *in, const struct nad_stats 
 			       (unsigned long long)src[i].st.syns, idle);
 		}
 	}
-	tables = read_tables();
+	tables = read_state_array("tables");
 	print_tables_text(tables);
 	json_object_put(tables);
+	outs = read_state_array("outputs");
+	print_outputs_text(outs);
+	json_object_put(outs);
 }
 
 int status_cmd(int argc, char **argv)

@@ -65,6 +65,8 @@ struct dashstate {
 	struct dashstate_thresh thresh[DASH_MAX_THRESH];
 	unsigned n_tables;
 	struct limit_table tables[LIMIT_MAX_TABLES];
+	unsigned n_outputs;
+	struct dashstate_output outputs[DASH_MAX_OUTPUTS];
 };
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -272,6 +274,20 @@ void dashstate_set_tables(struct dashstate *ds, const struct limit_table *t, uns
 	pthread_mutex_unlock(&ds->mu);
 }
 
+void dashstate_set_outputs(struct dashstate *ds, const struct dashstate_output *v, unsigned n)
+{
+	unsigned keep = n < DASH_MAX_OUTPUTS ? n : DASH_MAX_OUTPUTS;
+
+	pthread_mutex_lock(&ds->mu);
+	for (unsigned i = 0; i < keep; i++) {
+		ds->outputs[i] = v[i];
+		ds->outputs[i].kind[sizeof(v[i].kind) - 1] = '\0';
+		ds->outputs[i].target[sizeof(v[i].target) - 1] = '\0';
+	}
+	ds->n_outputs = keep;
+	pthread_mutex_unlock(&ds->mu);
+}
+
 void dashstate_set_info(struct dashstate *ds, const char *iface, const char *mode,
 			const char *profile)
 {
@@ -420,6 +436,8 @@ int dashstate_snapshot(struct dashstate *ds, struct dashstate_snap *s)
 		.refused = ds->n_rules_total - ds->n_rules,
 		.bytes = sizeof(ds->rules),
 	};
+	s->n_outputs = ds->n_outputs;
+	memcpy(s->outputs, ds->outputs, ds->n_outputs * sizeof(ds->outputs[0]));
 	pthread_mutex_unlock(&ds->mu);
 	return 0;
 }
@@ -749,6 +767,24 @@ static struct json_object *thresholds_json(const struct dashstate_snap *s)
 	return built(o, bad);
 }
 
+static struct json_object *output_at(const void *ctx, unsigned i)
+{
+	const struct dashstate_output *v = &((const struct dashstate_snap *)ctx)->outputs[i];
+	struct json_object *o = json_object_new_object();
+	bool bad = !o;
+
+	if (bad)
+		return NULL;
+	put(o, "kind", json_object_new_string(v->kind), &bad);
+	put(o, "target", json_object_new_string(v->target), &bad);
+	put(o, "up", json_object_new_boolean(v->up), &bad);
+	bad |= add_u64(o, "events", v->events) != 0;
+	bad |= add_u64(o, "dropped", v->dropped) != 0;
+	bad |= add_u64(o, "reconnects", v->reconnects) != 0;
+	bad |= add_u64(o, "queued", v->queued) != 0;
+	return built(o, bad);
+}
+
 struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 {
 	struct json_object *root = json_object_new_object();
@@ -775,6 +811,8 @@ struct json_object *dashstate_snap_to_json(const struct dashstate_snap *s)
 	put(root, "kernel", kernel_json(s), &bad);
 	put(root, "thresholds", thresholds_json(s), &bad);
 	put(root, "tables", array_of(table_at, s, s->n_tables), &bad);
+	if (s->n_outputs) /* live only: the offline report's document stays as it was */
+		put(root, "outputs", array_of(output_at, s, s->n_outputs), &bad);
 	if (bad) {
 		json_object_put(root);
 		errno = ENOMEM;

@@ -53,6 +53,7 @@ extern const unsigned dash_size_bin_le[DASH_N_SIZE_BINS - 1];
 #define DASH_ADDR_LEN 64     /* an address or prefix as text */
 #define DASH_EVIDENCE_LEN 160
 #define DASH_NAME_LEN 32
+#define DASH_MAX_OUTPUTS 8   /* EVE outputs */
 
 struct dashstate_opts {
 	unsigned n_slots;  /* length of the timeline; 0 = 300 */
@@ -76,6 +77,17 @@ struct dashstate_rule {
 	__s64 expires_in_s;         /* -1 = never */
 	__u64 hits;
 	__u64 hit_bytes;
+};
+
+/* An EVE output's figures (report/outputs.h's output_stats). */
+struct dashstate_output {
+	char kind[DASH_NAME_LEN]; /* "file", "stream", "syslog", "unix", "redis" */
+	char target[2 * DASH_ADDR_LEN]; /* path or host:port */
+	__u64 events; /* delivered */
+	__u64 dropped;
+	__u64 reconnects;
+	__u64 queued; /* waiting now */
+	bool up;
 };
 
 struct dashstate_thresh {
@@ -130,6 +142,9 @@ struct dashstate_snap {
 	 * (dash_alerts: the latest alerts kept; dash_rules: the rules listed) */
 	unsigned n_tables;
 	struct limit_table tables[LIMIT_MAX_TABLES + 2];
+
+	unsigned n_outputs; /* EVE outputs; 0: the JSON has no "outputs" */
+	struct dashstate_output outputs[DASH_MAX_OUTPUTS];
 };
 
 struct dashstate;
@@ -161,6 +176,8 @@ void dashstate_set_recs_lost(struct dashstate *ds, __u64 n);
 
 /* Replaces the list of active drop rules; keeps the first DASH_MAX_RULES, counts all n. */
 void dashstate_set_rules(struct dashstate *ds, const struct dashstate_rule *rules, unsigned n);
+/* The EVE outputs' figures (at most DASH_MAX_OUTPUTS are kept). */
+void dashstate_set_outputs(struct dashstate *ds, const struct dashstate_output *v, unsigned n);
 
 /* The daemon's bounded tables (engine_tables); at most LIMIT_MAX_TABLES are kept. */
 void dashstate_set_tables(struct dashstate *ds, const struct limit_table *t, unsigned n);

@@ -107,6 +107,49 @@ static void tables_families(FILE *f, const struct dashstate_snap *s)
 		table_family(f, s, fam[i].name, fam[i].type, fam[i].help, fam[i].off);
 }
 
+/* One family over the EVE outputs: a field per output (off; -1: up), by kind and target. */
+static void output_family(FILE *f, const struct dashstate_snap *s, const char *name,
+			  const char *type, const char *help, size_t off)
+{
+	family(f, name, type, help);
+	for (unsigned i = 0; i < s->n_outputs; i++) {
+		const struct dashstate_output *o = &s->outputs[i];
+		__u64 v = off == (size_t)-1 ? (__u64)o->up :
+					      *(const __u64 *)((const char *)o + off);
+
+		fprintf(f, "%s{output=\"", name);
+		label_value(f, o->kind);
+		fputs("\",target=\"", f);
+		label_value(f, o->target);
+		fprintf(f, "\"} %llu\n", (unsigned long long)v);
+	}
+}
+
+static void outputs_families(FILE *f, const struct dashstate_snap *s)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} fam[] = {
+		{ "nadxdp_eve_events_total", "counter",
+		  "EVE events an output delivered (written, sent, acknowledged).",
+		  offsetof(struct dashstate_output, events) },
+		{ "nadxdp_eve_dropped_events_total", "counter",
+		  "EVE events an output lost (queue full, socket full, write or command error).",
+		  offsetof(struct dashstate_output, dropped) },
+		{ "nadxdp_eve_reconnects_total", "counter",
+		  "Connections an EVE output made again after losing one.",
+		  offsetof(struct dashstate_output, reconnects) },
+		{ "nadxdp_eve_queued_events", "gauge", "EVE events waiting in an output's queue.",
+		  offsetof(struct dashstate_output, queued) },
+		{ "nadxdp_eve_output_up", "gauge", "1 when an EVE output is open or connected.",
+		  (size_t)-1 },
+	};
+
+	for (size_t i = 0; i < sizeof(fam) / sizeof(fam[0]); i++)
+		output_family(f, s, fam[i].name, fam[i].type, fam[i].help, fam[i].off);
+}
+
 char *metrics_render(const struct dashstate_snap *s, size_t *len)
 {
 	char *buf = NULL;
@@ -202,6 +245,8 @@ char *metrics_render(const struct dashstate_snap *s, size_t *len)
 
 	if (s->n_tables)
 		tables_families(f, s);
+	if (s->n_outputs)
+		outputs_families(f, s);
 
 	if (ferror(f) || fclose(f)) {
 		free(buf);
