@@ -2,7 +2,6 @@
 /*
  * livebed.c - see livebed.h.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +81,7 @@ void lb_start(struct livebed *b, const char *const *args)
 	char *argv[48] = {
 		"nsenter", NULL, "--", (char *)cmd_nadxdp_bin(), "run", b->mon_if,
 	};
-	char net[64], *log;
+	char net[64];
 	int n = 6;
 
 	snprintf(net, sizeof(net), "--net=/run/netns/%s", b->mon_ns);
@@ -90,38 +89,8 @@ void lb_start(struct livebed *b, const char *const *args)
 	for (; args && *args && n < 47; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
-
-	/*
-	 * The readiness check below reads this log: a log left by an earlier start would
-	 * say "monitoring" before the new daemon is attached (the child truncates it only
-	 * once it runs), and the test would send its traffic to an unwatched interface.
-	 */
-	cr_assert(unlink(lb_path(b, "daemon.log")) == 0 || errno == ENOENT, "daemon.log: %s",
-		  strerror(errno));
-	b->daemon_pid = fork();
-	cr_assert_geq(b->daemon_pid, 0);
-	if (b->daemon_pid == 0) {
-		if (!freopen(lb_path(b, "daemon.log"), "w", stdout))
-			_exit(126);
-		dup2(fileno(stdout), 2);
-		execvp("nsenter", argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 300; i++) {
-		char want[64];
-		bool up;
-
-		snprintf(want, sizeof(want), "monitoring %s", b->mon_if);
-		log = lb_slurp(lb_path(b, "daemon.log"));
-		up = strstr(log, want) != NULL;
-		free(log);
-		if (up)
-			return;
-		cr_assert_eq(waitpid(b->daemon_pid, NULL, WNOHANG), 0, "nadxdp exited early: %s",
-			     lb_slurp(lb_path(b, "daemon.log")));
-		usleep(100000);
-	}
-	cr_assert_fail("nadxdp did not start: %s", lb_slurp(lb_path(b, "daemon.log")));
+	b->daemon_pid = tb_start_daemon(argv, lb_path(b, "daemon.log"), lb_path(b, "daemon.log"),
+					b->mon_if);
 }
 
 void lb_stop(struct livebed *b)

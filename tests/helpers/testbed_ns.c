@@ -45,10 +45,57 @@ static void stop_daemon(pid_t *pid)
 	*pid = -1;
 }
 
+/* The file at path (up to 4 KiB of it) in buf. */
+static void read_head(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	buf[fread(buf, 1, len - 1, f)] = 0;
+	fclose(f);
+}
+
+pid_t tb_start_daemon(char *const argv[], const char *out_path, const char *log_path,
+		      const char *ifname)
+{
+	char want[64], log[4096];
+	pid_t pid;
+
+	snprintf(want, sizeof(want), "monitoring %s", ifname);
+	/*
+	 * The readiness check below reads the log: a log left by an earlier start would say
+	 * "monitoring" before the new daemon is attached (the child truncates it only once it
+	 * runs), and the test would send its traffic to an unwatched interface.
+	 */
+	cr_assert(unlink(log_path) == 0 || errno == ENOENT, "%s: %s", log_path, strerror(errno));
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		if (!freopen(out_path, "w", stdout))
+			_exit(126);
+		if (strcmp(out_path, log_path) ? !freopen(log_path, "w", stderr) :
+						 dup2(fileno(stdout), 2) < 0)
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 300; i++) {
+		read_head(log_path, log, sizeof(log));
+		if (strstr(log, want))
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			cr_assert_fail("nadxdp exited early: %s", log);
+		usleep(100000);
+	}
+	cr_assert_fail("nadxdp did not start: %s", log);
+	return -1;
+}
+
 void tb_stop_daemon(pid_t *daemon_pid, const char *log_path)
 {
-	char log[4096] = "";
-	FILE *f;
+	char log[4096];
 	int wst;
 
 	kill(*daemon_pid, SIGINT);
@@ -56,11 +103,7 @@ void tb_stop_daemon(pid_t *daemon_pid, const char *log_path)
 	*daemon_pid = -1;
 	if (WIFEXITED(wst) && WEXITSTATUS(wst) == 0)
 		return;
-	f = fopen(log_path, "r");
-	if (f) {
-		log[fread(log, 1, sizeof(log) - 1, f)] = 0;
-		fclose(f);
-	}
+	read_head(log_path, log, sizeof(log));
 	cr_expect_fail("nadxdp exit %d: %s", wst, log);
 }
 

@@ -33,6 +33,15 @@ void tb_teardown(pid_t *daemon_pid, bool testbed_made, const char *prefix, const
 		 const char *workdir);
 
 /*
+ * Starts the daemon: argv (argv[0] looked up in PATH) with stdout written to out_path and
+ * stderr to log_path (the same path: one file), and waits up to 30 s for its "monitoring
+ * IFNAME" line in log_path (removed first: an earlier start's log must not answer). Fails
+ * the test (showing the log) if it exits or does not get there. Returns its pid.
+ */
+pid_t tb_start_daemon(char *const argv[], const char *out_path, const char *log_path,
+		      const char *ifname);
+
+/*
  * Stops the daemon a test started: SIGINT, reaped, *daemon_pid set to -1;
  * expects a clean exit 0, else shows the daemon's log (log_path).
  */
