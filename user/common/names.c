@@ -87,6 +87,16 @@ const char *names_proto_eve(uint8_t p)
 		return "ICMP";
 	case IPPROTO_ICMPV6:
 		return "IPv6-ICMP";
+	case IPPROTO_IGMP:
+		return "IGMP";
+	case IPPROTO_GRE:
+		return "GRE";
+	case IPPROTO_ESP:
+		return "ESP";
+	case IPPROTO_AH:
+		return "AH";
+	case IPPROTO_SCTP:
+		return "SCTP";
 	}
 	return NULL;
 }

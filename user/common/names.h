@@ -42,7 +42,8 @@ enum classify_severity names_class_severity(enum classify_class c);
 const char *names_severity(enum classify_severity s);
 /* "TCP", "UDP", "ICMP", "ICMPv6"; "IP" for any other protocol. */
 const char *names_proto(uint8_t proto);
-/* Suricata EVE's name ("TCP", "UDP", "ICMP", "IPv6-ICMP"), or NULL (EVE prints the number). */
+/* Suricata EVE's name ("TCP", "UDP", "ICMP", "IPv6-ICMP", "IGMP", "GRE", "ESP", "AH", "SCTP"),
+ * or NULL (EVE prints the number). */
 const char *names_proto_eve(uint8_t proto);
 
 #endif /* NAD_COMMON_NAMES_H */
