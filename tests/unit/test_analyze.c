@@ -3,6 +3,7 @@
  * test_analyze.c - the offline and live drivers agree; bad input fails cleanly.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,10 +119,41 @@ Test(analyze, bad_options_are_usage_errors)
 	char *argv1[] = { "run", "--pcap", "x", "--profile", "huge", NULL };
 	char *argv2[] = { "run", "--pcap", "x", "--summary-interval", "-3", NULL };
 	char *argv3[] = { "run", "--bogus", NULL };
+	char *argv4[] = { "run", "--pcap", "x", "--redis", "a:b:c", NULL };
+	char *argv5[] = { "run", "--pcap", "x", "--redis-mode", "stream", NULL };
 
 	cr_expect_eq(run_cmd(5, argv1), 2);
 	cr_expect_eq(run_cmd(5, argv2), 2);
 	cr_expect_eq(run_cmd(2, argv3), 2);
+	cr_expect_eq(run_cmd(5, argv4), 2);
+	cr_expect_eq(run_cmd(5, argv5), 2);
+}
+
+Test(analyze, redis_servers_are_a_host_a_port_or_a_socket_path)
+{
+	char host[64];
+	unsigned port;
+	const char *path;
+
+	cr_assert_eq(analyze_parse_redis("redis.example.net", host, sizeof(host), &port, &path), 0);
+	cr_expect_str_eq(host, "redis.example.net");
+	cr_expect_eq(port, 6379);
+	cr_expect_null(path);
+	cr_assert_eq(analyze_parse_redis("10.0.0.5:6380", host, sizeof(host), &port, &path), 0);
+	cr_expect_str_eq(host, "10.0.0.5");
+	cr_expect_eq(port, 6380);
+	cr_assert_eq(analyze_parse_redis("[2001:db8::1]:7000", host, sizeof(host), &port, &path),
+		     0);
+	cr_expect_str_eq(host, "2001:db8::1");
+	cr_expect_eq(port, 7000);
+	cr_assert_eq(analyze_parse_redis("/run/redis/redis.sock", host, sizeof(host), &port, &path),
+		     0);
+	cr_expect_str_eq(path, "/run/redis/redis.sock");
+	cr_expect_eq(analyze_parse_redis("2001:db8::1", host, sizeof(host), &port, &path), -EINVAL);
+	cr_expect_eq(analyze_parse_redis("host:0", host, sizeof(host), &port, &path), -EINVAL);
+	cr_expect_eq(analyze_parse_redis("host:", host, sizeof(host), &port, &path), -EINVAL);
+	cr_expect_eq(analyze_parse_redis(":6379", host, sizeof(host), &port, &path), -EINVAL);
+	cr_expect_eq(analyze_parse_redis("[::1", host, sizeof(host), &port, &path), -EINVAL);
 }
 
 /* Every alert event the observer (the live mitigation) sees, one line each. */

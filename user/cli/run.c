@@ -1061,6 +1061,17 @@ static int run_parsed(struct run_opts *o, const struct opts_result *res)
 	const struct opts_entry *e;
 	int ret;
 
+	if (o->an.eve.redis) {
+		char host[256];
+		unsigned port;
+		const char *path;
+
+		if (analyze_parse_redis(o->an.eve.redis, host, sizeof(host), &port, &path))
+			return cli_usage_error(&run_opts,
+					       "--redis '%s': HOST[:PORT], [V6]:PORT or a socket "
+					       "path",
+					       o->an.eve.redis);
+	}
 	/*
 	 * -q: no alert lines (and, live, warnings only); the last of -q and -v sets the level;
 	 * quiet = yes in the file unless -v.
