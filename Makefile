@@ -93,7 +93,7 @@ BIN := $(OUTPUT)/nadxdp
 # (docs/operations.md): the man pages, the commented configuration, the unit.
 DIST := $(OUTPUT)/dist
 DIST_FILES := $(DIST)/nadxdp.8 $(DIST)/nadxdp.conf.5 $(DIST)/nadxdp.conf $(DIST)/nadxdp@.service
-# The logrotate snippet for the EVE file, once the repository has one.
+# The logrotate snippet for the EVE file (docs/eve.md).
 LOGROTATE := $(wildcard dist/logrotate/nadxdp)
 
 # Extra Criterion options for test-run, e.g. TEST_ARGS="--filter 'engine/*'".

@@ -5,7 +5,7 @@
  * socket in its scratch folder and stops), syslog (a datagram socket the test reads, as
  * /dev/log would be), a unix stream socket the test listens on (closed and reopened
  * mid-run: the daemon reconnects, no event is lost), the log rotated by logrotate with
- * contrib/logrotate/nadxdp and reopened on SIGHUP (no event lost: both files against the
+ * dist/logrotate/nadxdp and reopened on SIGHUP (no event lost: both files against the
  * daemon's own count on stdout), Suricata's common fields in every event type, and the
  * alerting rules and Grafana dashboard in contrib/ against a live /metrics.
  *
@@ -600,7 +600,7 @@ Test(eve_outputs, logrotate_and_sighup_move_the_log_to_a_new_file_losing_no_even
 	cr_assert_eq(tb_sh("sed -e 's#/var/log/nadxdp/\\*\\.json#%s#' -e 's#systemctl kill.*$#kill "
 			   "-HUP %d#' '%s' >'%s'",
 			   wpath("eve.json"), (int)daemon_pid,
-			   cmd_repo_path("contrib/logrotate/nadxdp"), wpath("logrotate.conf")),
+			   cmd_repo_path("dist/logrotate/nadxdp"), wpath("logrotate.conf")),
 		     0);
 	conf = slurp(wpath("logrotate.conf"));
 	cr_assert_not_null(strstr(conf, "kill -HUP"), "%s", conf);
