@@ -116,11 +116,16 @@ Test(install, make_install_lays_out_every_file_and_uninstall_removes_them, .time
 Test(install, systemd_analyze_verify_accepts_the_installed_unit, .timeout = 300)
 {
 	need_tools();
-	/* The targets the unit names, from the host; the binary and man pages installed. */
-	cr_assert_eq(tb_sh("mkdir -p '%1$s/usr/lib/systemd/system' && "
-			   "cp -L /usr/lib/systemd/system/*.target '%1$s/usr/lib/systemd/system/'",
-			   dest),
-		     0);
+	/*
+	 * The targets and the commands the unit names (ExecReload's kill), from the host; the
+	 * binary and man pages installed.
+	 */
+	cr_assert_eq(
+		tb_sh("mkdir -p '%1$s/usr/lib/systemd/system' '%1$s/bin' && "
+		      "cp -L /usr/lib/systemd/system/*.target '%1$s/usr/lib/systemd/system/' && "
+		      "cp -L /bin/kill '%1$s/bin/'",
+		      dest),
+		0);
 	cr_expect_eq(tb_sh("MANPATH='%1$s/usr/local/share/man' systemd-analyze verify "
 			   "--root='%1$s' nadxdp@eth0.service >'%1$s/verify.log' 2>&1 && "
 			   "! test -s '%1$s/verify.log'",

@@ -799,6 +799,13 @@ static int drop_privileges(struct daemon *d)
 	if (o->state_dir && chown(o->an.models_dir, o->as.uid, o->as.gid))
 		pr_warn("Failed to give %s to %s: %s\n", o->an.models_dir, o->user,
 			strerror(errno));
+	/*
+	 * The EVE log is reopened by its path on SIGHUP, by then as o->user: logrotate's
+	 * `create` gives the new file the owner of the one it renamed.
+	 */
+	if (o->an.log_path && chown(o->an.log_path, o->as.uid, o->as.gid))
+		pr_warn("Failed to give %s to %s: %s (SIGHUP will not reopen it)\n",
+			o->an.log_path, o->user, strerror(errno));
 	err = privs_drop(&o->as, teardown_caps(d->ld));
 	if (err) {
 		pr_warn("Failed to run as %s: %s\n", o->user, strerror(-err));
