@@ -325,6 +325,40 @@ Test(autoenc, rejects_bad_options_and_non_finite_rows)
 	autoenc_free(ae);
 }
 
+static int count_epochs(void *ctx, const struct autoenc_epoch *e)
+{
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+/* Issue 15: finite rows near FLT_MAX made every loss inf or NaN; training then "restored"
+ * best weights it had never saved (uninitialised memory) and reported success. */
+Test(autoenc, training_refuses_a_loss_that_is_not_finite)
+{
+	const size_t d = 3, n = 40;
+	float X[40 * 3];
+	struct autoenc_opts o;
+	struct autoenc *ae;
+	unsigned epochs = 0;
+	struct rng r;
+
+	rng_seed(&r, 4);
+	for (size_t i = 0; i < n * d; i++)
+		X[i] = rng_below(&r, 6) == 0 ? (rng_below(&r, 2) ? 3e38f : -3e38f) :
+					       (float)rng_below(&r, 4);
+	autoenc_opts_default(&o);
+	o.epochs = 5;
+	for (int val = 0; val < 2; val++) {
+		o.val_frac = val ? 0.1f : 0;
+		ae = autoenc_new(d, &o);
+		cr_assert_not_null(ae);
+		cr_expect_eq(autoenc_train(ae, X, n, count_epochs, &epochs, NULL), -ERANGE,
+			     "val_frac %g", o.val_frac);
+		autoenc_free(ae);
+	}
+	cr_expect_eq(epochs, 0, "an epoch with a non-finite loss was reported as trained");
+}
+
 Test(autoenc, scores_do_not_depend_on_the_batch)
 {
 	const size_t d = 12, n = 77; /* full tiles of 8 rows and a tail */

@@ -157,6 +157,21 @@ Test(modelcmd, bad_input_exits_1_naming_the_cause)
 	cr_expect_eq(nadxdp("score --models \"$D\" --features \"$D/few.csv\""), 1);
 	cr_expect(strstr(err, "nadxdp.model") && lines(err) == 1, "stderr: %s", err);
 
+	/* Values near FLT_MAX: a one-line refusal, no model written (issue 15). */
+	{
+		char text[4096] = "a,b,c\n", path[128];
+
+		for (int i = 0; i < 40; i++)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%d,%s,%d\n",
+				 i % 4, i % 7 ? "1" : (i % 2 ? "3e38" : "-3e38"), i % 3);
+		write_file("huge.csv", text);
+		cr_expect_eq(nadxdp("train --features \"$D/huge.csv\" --models \"$D\" --epochs 3"),
+			     1);
+		cr_expect(strstr(err, "too large") && lines(err) == 1, "stderr: %s", err);
+		snprintf(path, sizeof(path), "%s/nadxdp.model", dir);
+		cr_expect_neq(access(path, F_OK), 0, "a model was written");
+	}
+
 	/* A model of columns a,b,c does not score columns a,b,x. */
 	cr_assert_eq(
 		nadxdp("train -q --features \"$D/x.csv\" --models \"$D\" --epochs 1 --trees 5"), 0);

@@ -1023,6 +1023,7 @@ int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress
 	struct trainer t = { 0 };
 	double best_val = INFINITY;
 	unsigned since_best = 0;
+	bool saved = false;
 	int ret = -EINVAL;
 
 	if (!ae->params || n < 2)
@@ -1063,12 +1064,19 @@ int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress
 		e.val_loss = n_val ? (float)eval_mse(ae, X, idx + n_tr, n_val, s, rows) : NAN;
 		rp.epochs_run = ep;
 		rp.train_loss = e.train_loss;
+		/* Rows so large that the loss overflows teach nothing: refuse them rather
+		 * than keep weights no epoch could be judged by. */
+		if (!isfinite(e.train_loss) || (n_val && !isfinite(e.val_loss))) {
+			ret = -ERANGE;
+			goto out;
+		}
 		if (!n_val || e.val_loss < best_val) {
 			best_val = n_val ? e.val_loss : 0;
 			since_best = 0;
 			rp.best_epoch = ep;
 			rp.val_loss = e.val_loss;
 			keep_best(ae, best, false);
+			saved = true;
 		} else {
 			since_best++;
 		}
@@ -1077,7 +1085,7 @@ int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress
 		if (n_val && o->patience && since_best >= o->patience)
 			break;
 	}
-	if (rp.epochs_run)
+	if (saved)
 		keep_best(ae, best, true);
 	autoenc_fold(ae);
 	if (rep)

@@ -79,7 +79,9 @@ struct autoenc *autoenc_new(size_t d, const struct autoenc_opts *o);
 void autoenc_free(struct autoenc *ae);
 
 /* Trains on n >= 2 scaled rows of d floats (all finite) and folds batch norm.
- * progress may be NULL. rep may be NULL. Returns 0, -EINVAL or -ENOMEM. */
+ * progress may be NULL. rep may be NULL. Returns 0, -EINVAL, -ENOMEM, or -ERANGE when an
+ * epoch's training or validation loss is not finite (rows too large to learn from): the
+ * weights are then those of that epoch, and the network is fit only for autoenc_free(). */
 int autoenc_train(struct autoenc *ae, const float *X, size_t n, autoenc_progress_fn progress,
 		  void *ctx, struct autoenc_report *rep);
 

@@ -172,6 +172,11 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 	if (err)
 		goto fail;
 	scaler_transform(m->scaler, X, n, xs);
+	/* Values so far out that scaling overflows (x near FLT_MAX, the IQR small). */
+	err = ERANGE;
+	for (size_t i = 0; i < n * d; i++)
+		if (!isfinite(xs[i]))
+			goto fail;
 
 	m->ae = autoenc_new(d, &opts->ae);
 	if (!m->ae) {
@@ -189,6 +194,10 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 	m->ae_threshold = scaler_quantile_inplace(mae, n, opts->ae_quantile);
 	m->ae_extreme = scaler_quantile_inplace(
 		mae, n, fmaxf(opts->ae_extreme_quantile, opts->ae_quantile));
+	/* The loader refuses non-finite thresholds: never write what cannot be read. */
+	err = ERANGE;
+	if (!isfinite(m->ae_threshold) || !isfinite(m->ae_extreme))
+		goto fail;
 
 	stage(progress, ctx, MODELSET_STAGE_FOREST);
 	m->forest = iforest_new(d, &opts->forest);

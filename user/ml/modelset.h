@@ -86,7 +86,8 @@ struct modelset;
  * autoencoder and the forest on the scaled rows, then the thresholds. names[d] are the
  * feature names (copied; NULL gives f0, f1, ...). opts NULL means defaults; progress and
  * ctx may be NULL. NULL + errno on failure: EINVAL (n < MODELSET_MIN_ROWS, d out of range,
- * a non-finite value, bad options), ENOMEM.
+ * a non-finite value, bad options), ERANGE (values so large that the scaled rows, the
+ * autoencoder's loss or its thresholds are not finite), ENOMEM.
  */
 struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *const *names,
 				const struct modelset_opts *opts, modelset_progress_fn progress,
