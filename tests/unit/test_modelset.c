@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -14,6 +15,7 @@
 #include "features/baseline.h"
 #include "ml/modelset.h"
 #include "ml/scaler.h"
+#include "helpers/modelimg.h"
 
 #define D 4
 #define N 600
@@ -289,6 +291,111 @@ Test(modelset, other_feature_count_is_refused)
 	cr_expect_not_null(m, "any count accepted with expect_d 0: %s", err);
 	modelset_free(m);
 	free(buf);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/*
+ * Loads an image with the address space capped at what the process uses now plus 32 MiB
+ * (not under AddressSanitizer, whose shadow memory needs a free address space), so an
+ * allocation sized by a corrupt header fails with ENOMEM instead of passing unseen.
+ */
+static struct modelset *load_capped(const void *img, size_t len, char *err, size_t errlen)
+{
+	struct modelset *m;
+	struct rlimit old, cap;
+	unsigned long vm_pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%lu", &vm_pages), 1);
+	fclose(f);
+	cr_assert_eq(getrlimit(RLIMIT_AS, &old), 0);
+	cap = old;
+	cap.rlim_cur = vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)32 << 20);
+#ifndef UNDER_ASAN
+	if (old.rlim_cur == RLIM_INFINITY || cap.rlim_cur < old.rlim_cur)
+		cr_assert_eq(setrlimit(RLIMIT_AS, &cap), 0);
+#endif
+	m = modelset_load_mem(img, len, 0, err, errlen);
+	cr_assert_eq(setrlimit(RLIMIT_AS, &old), 0);
+	return m;
+}
+
+/* The payload up to the autoencoder's widths: one feature, 16 hidden layers of 1024. */
+static void huge_widths_payload(struct ser_writer *w)
+{
+	ser_writer_init(w);
+	ser_put_u32(w, 1);
+	ser_put_str(w, "x");
+	for (int i = 0; i < 4; i++)
+		ser_put_u64(w, 1);
+	for (int i = 0; i < 2; i++)
+		ser_put_u32(w, 1);
+	for (int i = 0; i < 6; i++)
+		ser_put_f32(w, 1);
+	ser_put_f64(w, 1);
+	ser_put_u32(w, 1);
+	ser_put_u32(w, 1); /* scaler: d, center, scale, log unit */
+	ser_put_f32(w, 0);
+	ser_put_f32(w, 1);
+	ser_put_f32(w, 0);
+	ser_put_u32(w, 1); /* autoencoder: d, layers, widths, and no weights */
+	ser_put_u32(w, AUTOENC_MAX_HIDDEN);
+	for (int i = 0; i < AUTOENC_MAX_HIDDEN; i++)
+		ser_put_u32(w, AUTOENC_MAX_WIDTH);
+	cr_assert_eq(w->err, 0);
+}
+
+/* Issue 15: a 105-byte file made autoenc_read() allocate ~126 MB for its declared widths. */
+Test(modelset, widths_the_file_cannot_hold_are_refused_before_allocating)
+{
+	struct ser_writer w;
+	struct modelset *m;
+	char err[256];
+	size_t len;
+	void *img;
+
+	huge_widths_payload(&w);
+	cr_assert_eq(modelimg_wrap(w.buf, w.len, w.len, 9, &img, &len), 0);
+	cr_log_info("%zu-byte file", len);
+	cr_expect_lt(len, 120);
+	m = load_capped(img, len, err, sizeof(err));
+	cr_expect_null(m);
+	cr_expect_eq(errno, EBADMSG, "errno %d (%s): %s", errno, strerror(errno), err);
+	cr_expect(strstr(err, "bad autoencoder") != NULL, "message: %s", err);
+	modelset_free(m);
+	free(img);
+	ser_writer_release(&w);
+}
+
+/* Issue 15: the payload buffer was malloc'ed at the header's length (up to 1 GiB) before
+ * decompressing a few bytes. */
+Test(modelset, payload_length_deflate_cannot_reach_is_refused_before_allocating)
+{
+	static const uint64_t claims[] = { (uint64_t)1 << 30, 200u << 20 };
+	static const char payload[64];
+	struct modelset *m;
+	char err[256];
+	size_t len;
+	void *img;
+
+	for (size_t i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+		cr_assert_eq(modelimg_wrap(payload, sizeof(payload), claims[i], 9, &img, &len), 0);
+		m = load_capped(img, len, err, sizeof(err));
+		cr_expect_null(m);
+		cr_expect_eq(errno, EBADMSG, "claim %llu: errno %d (%s): %s",
+			     (unsigned long long)claims[i], errno, strerror(errno), err);
+		cr_expect(strstr(err, "bad lengths") != NULL, "message: %s", err);
+		modelset_free(m);
+		free(img);
+	}
 }
 
 Test(modelset, missing_file_is_refused_with_reason)

@@ -115,12 +115,9 @@ static void layout(struct autoenc *ae)
 	ae->n_pk = q;
 }
 
-static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int trainable)
+/* Widths, shapes and offsets of a network for d inputs and checked options. */
+static void shape(struct autoenc *ae, size_t d, const struct autoenc_opts *o)
 {
-	struct autoenc *ae = calloc(1, sizeof(*ae));
-
-	if (!ae)
-		goto nomem;
 	ae->d = d;
 	ae->opts = *o;
 	ae->n_layers = o->n_hidden + 1;
@@ -129,6 +126,15 @@ static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int tra
 		ae->w[i + 1] = o->hidden[i];
 	ae->w[ae->n_layers] = (unsigned)d;
 	layout(ae);
+}
+
+static struct autoenc *alloc_net(size_t d, const struct autoenc_opts *o, int trainable)
+{
+	struct autoenc *ae = calloc(1, sizeof(*ae));
+
+	if (!ae)
+		goto nomem;
+	shape(ae, d, o);
 	ae->inf = calloc(ae->n_inf, sizeof(float));
 	ae->pk = aligned_alloc(64, (ae->n_pk * sizeof(float) + 63) & ~(size_t)63);
 	if (!ae->inf || !ae->pk)
@@ -1157,7 +1163,7 @@ void autoenc_write(const struct autoenc *ae, struct ser_writer *w)
 struct autoenc *autoenc_read(struct ser_reader *r)
 {
 	struct autoenc_opts o;
-	struct autoenc *ae = NULL;
+	struct autoenc *ae = NULL, probe = { 0 };
 	uint32_t d;
 
 	autoenc_opts_default(&o);
@@ -1169,11 +1175,14 @@ struct autoenc *autoenc_read(struct ser_reader *r)
 		o.hidden[i] = ser_get_u32(r);
 	if (r->err || check_opts(d, &o))
 		goto bad;
+	/* Widths the remaining bytes cannot hold are corrupt: refuse them before
+	 * allocating for them (up to 16 layers of 1024 x 1024). */
+	shape(&probe, d, &o);
+	if (probe.n_inf > (r->len - r->pos) / 4)
+		goto bad;
 	ae = alloc_net(d, &o, 0);
 	if (!ae)
 		return NULL;
-	if (ae->n_inf * 4 > r->len - r->pos)
-		goto bad;
 	ser_get_f32s(r, ae->inf, ae->n_inf);
 	if (r->err)
 		goto bad;

@@ -23,6 +23,8 @@
 #define HEADER_BYTES 40
 /* No sane model is near this; a header claiming more is corrupt. */
 #define MAX_PAYLOAD ((uint64_t)1 << 30)
+/* Deflate expands at most 1032:1 (zlib's FAQ): a header claiming more is corrupt. */
+#define MAX_DEFLATE_RATIO 1032
 /* Rows per chunk when scoring. */
 #define CHUNK 256
 
@@ -691,7 +693,10 @@ struct modelset *modelset_load_mem(const void *buf, size_t len, size_t expect_d,
 			set_err(err, errlen, "checksum mismatch: file is corrupt");
 		goto out;
 	}
-	if (get_le32(img + 12) != 0 || plen > MAX_PAYLOAD || clen != len - HEADER_BYTES) {
+	/* The payload length is checked against the bytes that must expand to it before
+	 * anything is allocated for it. */
+	if (get_le32(img + 12) != 0 || plen > MAX_PAYLOAD || clen != len - HEADER_BYTES ||
+	    plen / MAX_DEFLATE_RATIO > clen) {
 		set_err(err, errlen, "corrupt header: unknown flags or bad lengths");
 		goto out;
 	}
