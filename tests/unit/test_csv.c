@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -82,6 +83,39 @@ Test(csv, empty_input_and_quotes_are_refused)
 	expect_refused("", "empty file");
 	expect_refused("\"a\",b\n1,2\n", "quoted");
 	expect_refused("a,,b\n", "empty column name");
+}
+
+/* Issue 15: "\r\r\n" made a header of one column named "\r", which csv_write could not
+ * write back. */
+Test(csv, carriage_returns_are_blank_space_everywhere)
+{
+	struct csv_table t, u;
+	char err[200], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	expect_refused("\r\r\n", "empty file");
+	expect_refused("\r\n\r\r\n \r\t\n", "empty file");
+	cr_assert_eq(parse("\r\r\n\ra\r, b\r\r\n\r\n1\r,\r2\r\r\n3,4\r", &t, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_expect_eq(t.n_cols, 2);
+	cr_expect_str_eq(t.names[0], "a");
+	cr_expect_str_eq(t.names[1], "b");
+	cr_assert_eq(t.n_rows, 2);
+	cr_expect_float_eq(t.data[1], 2.0f, 0);
+	cr_expect_float_eq(t.data[3], 4.0f, 0);
+	/* What was read is written back as the same table. */
+	f = open_memstream(&text, &len);
+	cr_assert_not_null(f);
+	cr_assert_eq(csv_write(f, (const char *const *)t.names, t.n_cols, t.data, t.n_rows), 0);
+	fclose(f);
+	cr_assert_eq(parse(text, &u, err, sizeof(err)), 0, "%s", err);
+	cr_expect_eq(u.n_rows, t.n_rows);
+	cr_expect_str_eq(u.names[0], "a");
+	cr_expect_eq(memcmp(u.data, t.data, t.n_rows * t.n_cols * sizeof(float)), 0);
+	csv_table_release(&t);
+	csv_table_release(&u);
+	free(text);
 }
 
 Test(csv, missing_file_is_reported)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,18 +20,23 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Strips a trailing "\n" or "\r\n"; returns whether the line is blank. */
+/* Blank space around cells and at line ends. A carriage return is one wherever it
+ * sits: kept as text it would make names csv_write() cannot write back. */
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Strips the trailing "\n"; returns whether the line is blank. */
 static int chomp(char *line, size_t *len)
 {
 	size_t n = *len;
 
 	if (n && line[n - 1] == '\n')
 		line[--n] = 0;
-	if (n && line[n - 1] == '\r')
-		line[--n] = 0;
 	*len = n;
 	for (size_t i = 0; i < n; i++)
-		if (line[i] != ' ' && line[i] != '\t')
+		if (!blank(line[i]))
 			return 0;
 	return 1;
 }
@@ -39,10 +45,10 @@ static char *trim(char *s)
 {
 	char *e;
 
-	while (*s == ' ' || *s == '\t')
+	while (blank(*s))
 		s++;
 	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+	while (e > s && blank(e[-1]))
 		*--e = 0;
 	return s;
 }

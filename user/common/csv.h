@@ -2,8 +2,8 @@
 /*
  * common/csv.h - a strict reader of numeric CSV: one header row of column names,
  * then rows of the same number of finite numbers, comma-separated. Blank
- * lines and a trailing newline are allowed; CRLF line ends are accepted;
- * quotes are not. Anything else (a ragged row, a cell that is not a number,
+ * lines and a trailing newline are allowed; spaces, tabs and carriage returns
+ * around a cell are blank space (so CRLF line ends are accepted); quotes are not. Anything else (a ragged row, a cell that is not a number,
  * NaN or infinity, an empty cell) is refused with its line and column.
  */
 #ifndef NAD_CSV_H
