@@ -355,7 +355,9 @@ static void clock_in(struct engine *e, uint64_t ts)
 		e->started = true;
 		e->start_ns = e->now_ns = ts;
 		e->next_tick = ts + TICK_NS;
-		e->next_summary = ts + (uint64_t)(e->o.summary_interval_s * 1e9);
+		/* < 0 disables summaries: no time to convert (a negative one has no uint64_t). */
+		if (e->o.summary_interval_s > 0)
+			e->next_summary = ts + (uint64_t)(e->o.summary_interval_s * 1e9);
 	}
 	if (ts >= e->next_tick)
 		do_tick(e, ts);
