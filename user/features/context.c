@@ -1345,8 +1345,11 @@ size_t context_take_talkers(struct context *c, struct context_talker *top, size_
 		top[k].pkts = best[k]->int_pkts;
 		top[k].bytes = best[k]->int_bytes;
 	}
+	/* Only slots that counted are written: writing all 16,384 (25 MB) would make the
+	 * whole table resident at the first summary, however few sources were seen. */
 	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++)
-		c->src[i].int_pkts = c->src[i].int_bytes = 0;
+		if (c->src[i].int_pkts || c->src[i].int_bytes)
+			c->src[i].int_pkts = c->src[i].int_bytes = 0;
 	return found;
 }
 
