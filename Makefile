@@ -16,6 +16,8 @@
 #   make check-layers  user/ keeps its stage order (scripts/check-layers.sh)
 #   make vmlinux    refresh vmlinux/vmlinux.h from the running kernel's BTF
 #   make format     clang-format, kernel style, 100 columns
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (60) each (tests/fuzz/README.md)
+#   make fuzz-quick each target replays its corpus and fuzzes a few seconds (part of make test)
 #   SANITIZE=1      build with AddressSanitizer + UBSan (into .output/san)
 #   V=1             show the commands
 
@@ -101,7 +103,8 @@ LOGROTATE := $(wildcard dist/logrotate/nadxdp)
 TEST_ARGS ?=
 TEST_KIND ?= all
 
-.PHONY: all dist deps deps-build test test-unit test-root test-run check-layers bench bench-run eval soak demo install uninstall vmlinux format clean
+.PHONY: all dist deps deps-build test test-unit test-root test-run check-layers bench bench-run eval soak demo install uninstall vmlinux format clean \
+	deps-fuzz fuzz fuzz-run fuzz-build fuzz-quick fuzz-seeds
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -184,6 +187,7 @@ deps-build:
 #	@bash scripts/check-layers.sh
 test: deps
 	@$(MAKE) --no-print-directory test-run
+	@$(MAKE) --no-print-directory fuzz-quick
 
 test-unit: deps-build
 	@$(MAKE) --no-print-directory test-run TEST_KIND=unit
@@ -267,6 +271,68 @@ uninstall:
 check-layers:
 	@bash scripts/check-layers.sh
 
+# ---- Fuzzing: libFuzzer + ASan + UBSan, clang only (tests/fuzz/README.md) ----------------
+# The library is built a second time with coverage instrumentation into .output/fuzz,
+# whatever SANITIZE says; each tests/fuzz/fuzz_NAME.c links against it.
+FUZZ_OUT := .output/fuzz
+FUZZ_CC ?= $(CLANG)
+FUZZ_SECONDS ?= 60
+FUZZ_QUICK_SECONDS ?= 3
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -gline-tables-only -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link -iquote $(OUTPUT) -iquote bpf -iquote user -iquote tests \
+	$(PC_CFLAGS) $(BLAS_CFLAGS)
+FUZZ_TARGETS ?= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_LIB_OBJS := $(patsubst $(OUTPUT)/user/%.o,$(FUZZ_OUT)/user/%.o,$(LIB_OBJS))
+# What the harnesses share: tests/fuzz/*.c other than the targets and the seed writer, and
+# two test helpers (crafted frames, model images).
+FUZZ_HELPERS := $(patsubst tests/%.c,$(FUZZ_OUT)/tests/%.o,$(filter-out tests/fuzz/fuzz_%.c \
+	tests/fuzz/seeds.c,$(wildcard tests/fuzz/*.c)) tests/helpers/pktbuild.c \
+	tests/helpers/modelimg.c)
+
+$(FUZZ_OUT)/user/%.o: user/%.c | $(SKELS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/tests/%.o: tests/%.c | $(SKELS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_OUT)/user/ml/default_model.o: models/default.model
+
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+deps-fuzz:
+	@bash scripts/install-deps.sh fuzz
+
+# Every target for FUZZ_SECONDS; new inputs collect in .output/fuzz/corpus, findings in
+# .output/fuzz/findings. FUZZ_TARGETS="packet csv" picks some.
+fuzz: deps-fuzz
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
+	@bash scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# CI: each target replays tests/fuzz/corpus/NAME and fuzzes FUZZ_QUICK_SECONDS; any finding fails.
+fuzz-quick: $(FUZZ_BINS)
+	@bash scripts/fuzz.sh quick $(FUZZ_QUICK_SECONDS) $(FUZZ_TARGETS)
+
+# Regenerates the crafted seeds (tests/fuzz/corpus/*/seed-*) from tests/data and code.
+$(OUTPUT)/fuzz-seeds: $(OUTPUT)/tests/fuzz/seeds.o $(OUTPUT)/tests/helpers/pktbuild.o \
+		$(OUTPUT)/tests/helpers/modelimg.o $(OUTPUT)/tests/fuzz/fuzzrec.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ $(LDLIBS) -o $@
+
+fuzz-seeds: $(OUTPUT)/fuzz-seeds
+	$(OUTPUT)/fuzz-seeds tests/fuzz/corpus
+
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
 
@@ -277,3 +343,4 @@ clean:
 	rm -rf .output nadxdp
 
 -include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)
+-include $(wildcard $(FUZZ_OUT)/*/*.d $(FUZZ_OUT)/*/*/*.d $(FUZZ_OUT)/*/*/*/*.d)

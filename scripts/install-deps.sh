@@ -3,11 +3,12 @@
 # Installs the Debian packages nadxdp needs, by group. Idempotent; needs root
 # only when something is missing.
 #
-#   scripts/install-deps.sh [GROUP...]     (no group: build testbed dashboard)
+#   scripts/install-deps.sh [GROUP...]     (no group: build testbed dashboard fuzz)
 #
 #   build      compile nadxdp and run the unit tests (make, make test-unit)
 #   testbed    the namespace test bed: root tests, make eval, make demo, make bench
 #   dashboard  the dashboard tests: tmux, headless Chromium, promtool
+#   fuzz       libFuzzer and clang 14's sanitizer runtimes: make fuzz, make fuzz-quick
 #   dev        the maintainers' scripts: clang-format (make format), universal-ctags
 #              (scripts/longest-functions.sh)
 set -euo pipefail
@@ -30,9 +31,10 @@ testbed=(iproute2 iputils-ping tcpreplay hping3 nmap tshark curl nginx-light ipe
 # ships it with prometheus) checks /metrics
 dashboard=(tmux chromium prometheus)
 dev=(clang-format universal-ctags)
+fuzz=(libclang-rt-14-dev libfuzzer-14-dev)
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(build testbed dashboard)
+[ ${#groups[@]} -gt 0 ] || groups=(build testbed dashboard fuzz)
 
 want=()
 for g in "${groups[@]}"; do
@@ -41,8 +43,9 @@ for g in "${groups[@]}"; do
 	testbed) want+=("${testbed[@]}") ;;
 	dashboard) want+=("${dashboard[@]}") ;;
 	dev) want+=("${dev[@]}") ;;
+	fuzz) want+=("${build[@]}" "${fuzz[@]}") ;;
 	*)
-		echo "install-deps: unknown group '$g' (build, testbed, dashboard, dev)" >&2
+		echo "install-deps: unknown group '$g' (build, testbed, dashboard, dev, fuzz)" >&2
 		exit 2
 		;;
 	esac
