@@ -309,19 +309,22 @@ Test(modelset, other_feature_count_is_refused)
 static struct modelset *load_capped(const void *img, size_t len, char *err, size_t errlen)
 {
 	struct modelset *m;
-	struct rlimit old, cap;
-	unsigned long vm_pages = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
+	struct rlimit old;
 
-	cr_assert_not_null(f);
-	cr_assert_eq(fscanf(f, "%lu", &vm_pages), 1);
-	fclose(f);
 	cr_assert_eq(getrlimit(RLIMIT_AS, &old), 0);
-	cap = old;
-	cap.rlim_cur = vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)32 << 20);
 #ifndef UNDER_ASAN
-	if (old.rlim_cur == RLIM_INFINITY || cap.rlim_cur < old.rlim_cur)
-		cr_assert_eq(setrlimit(RLIMIT_AS, &cap), 0);
+	{
+		struct rlimit cap = old;
+		unsigned long vm_pages = 0;
+		FILE *f = fopen("/proc/self/statm", "r");
+
+		cr_assert_not_null(f);
+		cr_assert_eq(fscanf(f, "%lu", &vm_pages), 1);
+		fclose(f);
+		cap.rlim_cur = vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)32 << 20);
+		if (old.rlim_cur == RLIM_INFINITY || cap.rlim_cur < old.rlim_cur)
+			cr_assert_eq(setrlimit(RLIMIT_AS, &cap), 0);
+	}
 #endif
 	m = modelset_load_mem(img, len, 0, err, errlen);
 	cr_assert_eq(setrlimit(RLIMIT_AS, &old), 0);
