@@ -4,7 +4,7 @@
 # `make` copies the daemon to ./nadxdp.
 #
 #   make            build ./nadxdp
-#   make test       every test: the unit suites, then the root and test-bed suites (root)
+#   make test       every test: the unit suites, the root and test-bed suites (root), fuzz-quick
 #   make test-unit  the suites that need neither root nor the test bed, in parallel
 #   make test-root  the BPF, test-bed and dashboard-tool suites, one at a time (root)
 #   make bench      build and run the benchmarks; prints figures
