@@ -23,10 +23,11 @@ build=(clang llvm make gcc pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev l
 # (systemd-analyze verify of the unit), man-db and groff-base (the man pages), util-linux
 # (setpriv: the daemon with the unit's capabilities only) in the service tests;
 # redis-server: the EVE Redis output's tests start their own on a private socket;
-# logrotate: the EVE log's rotation test runs dist/logrotate/nadxdp
+# logrotate: the EVE log's rotation test runs dist/logrotate/nadxdp; python3: the live
+# eval's and the soak's services (the IoT collector, the benign users) and reports
 testbed=(iproute2 iputils-ping tcpreplay hping3 nmap tshark curl nginx-light iperf3 procps
 	hydra openssh-server slowhttptest dnsmasq-base netcat-openbsd bind9-dnsutils nftables
-	apache2-utils xdp-tools systemd man-db groff-base util-linux redis-server logrotate)
+	apache2-utils xdp-tools systemd man-db groff-base util-linux redis-server logrotate python3)
 # the terminal view driven in tmux, the page in headless Chromium; promtool (Debian
 # ships it with prometheus) checks /metrics
 dashboard=(tmux chromium prometheus)
