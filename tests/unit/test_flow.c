@@ -141,6 +141,11 @@ Test(flow, closed_port_refuses_with_rst)
 	cr_assert(o.refused && o.ends && o.state == FLOW_REFUSED);
 	flow_sweep(t, s.t_ns + 2000 * MS, on_event, &ev);
 	cr_assert_eq(ev.unanswered, 0, "a refusal is an answer, not a timeout");
+	/* a SYN with RST on the same ports starts nothing (the engine fuzz target's finding:
+	 * the finished flow's way was taken for a flow tcp_new did not start) */
+	rs_add(&s, 2500 * MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, 50000, 23, SYN | RST, 0);
+	o = see(t, &s);
+	cr_assert(o.unsolicited && !o.first && o.kind == FLOW_K_NONE);
 	/* the same ports again: a new flow, not the refused one */
 	rs_add(&s, 3000 * MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, 50000, 23, SYN, 0);
 	o = see(t, &s);

@@ -512,9 +512,12 @@ void flow_observe(struct flow_table *t, const struct nad_rec *r, struct flow_obs
 	f = lookup(t, &e, &set, &from_client);
 	if (f && e.kind == FLOW_K_TCP && closed(f) &&
 	    (r->tcp_flags & (NAD_TCP_SYN | NAD_TCP_ACK)) == NAD_TCP_SYN) {
-		/* A new SYN on the ports of a finished flow starts a new flow in its way. */
-		t->st.recycled++;
+		/* A new SYN on the ports of a finished flow starts a new flow in its way; one with
+		 * RST set starts none (unsolicited), and the finished flow stays as it was. */
 		f = tcp_new(t, r, &e, set, f, obs, now);
+		if (!f)
+			return;
+		t->st.recycled++;
 	} else if (!f) {
 		f = e.kind == FLOW_K_TCP ? tcp_new(t, r, &e, set, NULL, obs, now) :
 					   dgram_new(t, r, &e, set, obs, now);
