@@ -87,6 +87,23 @@ static void expect_setting(const char *out, const char *key, const char *value, 
 		  value, from, line);
 }
 
+Test(config, what_config_check_prints_is_a_file_that_reads_back)
+{
+	const char *f = write_file("b.conf", "mode = skb\nmax-rules = 77\n");
+	struct cmd_result r = nadxdp("config", "check", f, "--max-rules", "5", NULL);
+	struct cmd_result back;
+	const char *g;
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	g = write_file("printed.conf", r.out);
+	back = nadxdp("config", "check", g, NULL, NULL, NULL);
+	cr_expect_eq(back.status, 0, "the printed settings were refused: %s\n%s", back.err, r.out);
+	expect_setting(back.out, "mode", "skb", "printed.conf");
+	expect_setting(back.out, "max-rules", "5", "printed.conf");
+	cmd_result_free(&r);
+	cmd_result_free(&back);
+}
+
 Test(config, file_settings_are_shown_with_their_line_and_a_flag_overrides_them)
 {
 	const char *f = write_file("a.conf", "# comment\n"
@@ -104,17 +121,17 @@ Test(config, file_settings_are_shown_with_their_line_and_a_flag_overrides_them)
 	expect_setting(r.out, "interface", "eth7", from);
 	snprintf(from, sizeof(from), "%s:3", f);
 	expect_setting(r.out, "mode", "skb", from);
-	expect_setting(r.out, "max-rules", "5", "# flag");
+	expect_setting(r.out, "max-rules", "5", "; flag");
 	snprintf(from, sizeof(from), "%s:7", f);
 	expect_setting(r.out, "allow", "10.0.0.0/8,192.168.0.0/16,2001:db8::/32", from);
-	expect_setting(r.out, "profile", "auto", "# default");
+	expect_setting(r.out, "profile", "auto", "; default");
 	cmd_result_free(&r);
 
 	/* run's positional interface and a flag's list replace the file's */
 	r = nadxdp("config", "check", f, "eth9", "--allow", "198.18.0.0/15");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	expect_setting(r.out, "interface", "eth9", "# flag");
-	expect_setting(r.out, "allow", "= 198.18.0.0/15 ", "# flag");
+	expect_setting(r.out, "interface", "eth9", "; flag");
+	expect_setting(r.out, "allow", "= 198.18.0.0/15 ", "; flag");
 	cmd_result_free(&r);
 }
 
@@ -200,7 +217,7 @@ Test(config, the_example_lists_every_setting_and_is_accepted_uncommented)
 	cr_expect_eq(chk.status, 0, "%s\n%s", chk.err, uncommented);
 	/* the check shows as many settings as the example has, each from the file or default */
 	cr_expect_eq(cmd_count_lines(chk.out), n_keys + 1, "%s", chk.out);
-	cr_expect(strstr(chk.out, "# flag") == NULL);
+	cr_expect(strstr(chk.out, "; flag") == NULL);
 	free(text);
 	free(uncommented);
 	cmd_result_free(&ex);

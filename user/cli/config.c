@@ -258,7 +258,7 @@ int config_print(const struct opts_cmd *c, const void *o, const struct config *c
 			snprintf(from, sizeof(from), "default");
 		/* A setting without a value (no file, no list) is shown commented out. */
 		snprintf(line, sizeof(line), "%s%s = %s", *val ? "" : "#", e->name, val);
-		fprintf(f, "%-40s # %s\n", line, from);
+		fprintf(f, "%-40s ; %s\n", line, from);
 	}
 	return ferror(f) ? -EIO : 0;
 }
