@@ -182,10 +182,10 @@ deps:
 deps-build:
 	@bash scripts/install-deps.sh build
 
-# TODO(lead): make test runs check-layers first once user/ passes it (issue 13's
-# restructuring still leaves violations); tests/unit/test_layers.c already runs in it:
-#	@bash scripts/check-layers.sh
+# make test checks the layering first (scripts/check-layers.sh; test_layers plants an
+# upward include and expects it refused).
 test: deps
+	@bash scripts/check-layers.sh
 	@$(MAKE) --no-print-directory test-run
 	@$(MAKE) --no-print-directory fuzz-quick
 

@@ -129,7 +129,7 @@ static void observe(void *ctx, const struct alert_event *ev)
 	FUZZ_CHECK(ev->cls > CLASS_NONE && ev->cls < CLASS_N, "class %d", ev->cls);
 	if (ev->closing)
 		s->ends[ev->cls]++;
-	else
+	else if (!ev->update) /* an open episode's updates are neither */
 		s->starts[ev->cls]++;
 }
 
