@@ -95,7 +95,21 @@ struct analyze_live {
 	struct nad_rec batch[ENGINE_BATCH];
 	float batch_vec[ENGINE_BATCH * VECTOR_DIM];
 	size_t n_batch;
+	/* live: records held in time order until LIVE_REORDER_NS behind the newest (hwm) */
+	struct nad_rec *held;
+	size_t n_held;
+	uint64_t hwm;
 };
+
+/*
+ * The ring holds records in the order their stages were committed: what one CPU left in a
+ * partial stage comes up to NAD_STAGE_FLUSH_NS after another CPU's records of later packets
+ * (a DNS response on the egress CPU before its query on the ingress one, which the flow
+ * table would take for a response nobody asked for). Live records wait until they are
+ * twice that behind the newest and go to the engine in time order.
+ */
+#define LIVE_REORDER_NS (2 * NAD_STAGE_FLUSH_NS)
+#define LIVE_HELD_MAX 16384
 
 static bool names_match(const struct modelset *m, char *err, size_t len)
 {
@@ -147,6 +161,7 @@ static void live_free(struct analyze_live *a)
 	modelswap_free(a->hold);
 	if (a->vec)
 		fclose(a->vec);
+	free(a->held);
 	free(a);
 }
 
@@ -402,6 +417,10 @@ static struct analyze_live *setup(const struct analyze_opts *o, bool live)
 	bool need_train;
 	int err;
 
+	if (a && live && !(a->held = calloc(LIVE_HELD_MAX, sizeof(*a->held)))) {
+		free(a);
+		a = NULL;
+	}
 	if (!a)
 		return NULL;
 	a->o = *o;
@@ -503,22 +522,7 @@ static void after_record(struct analyze_live *a, const struct nad_rec *rec, cons
 	}
 }
 
-int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
-{
-	analyze_live_flush(a);
-	engine_process(a->engine, rec);
-	after_record(a, rec, engine_last_vector(a->engine));
-	return 0;
-}
-
-void analyze_live_queue(struct analyze_live *a, const struct nad_rec *rec)
-{
-	if (a->n_batch == ENGINE_BATCH)
-		analyze_live_flush(a);
-	a->batch[a->n_batch++] = *rec;
-}
-
-void analyze_live_flush(struct analyze_live *a)
+static void batch_flush(struct analyze_live *a)
 {
 	size_t n = a->n_batch;
 
@@ -531,10 +535,87 @@ void analyze_live_flush(struct analyze_live *a)
 		after_record(a, &a->batch[i], &a->batch_vec[i * VECTOR_DIM]);
 }
 
+static void batch_add(struct analyze_live *a, const struct nad_rec *rec)
+{
+	if (a->n_batch == ENGINE_BATCH)
+		batch_flush(a);
+	a->batch[a->n_batch++] = *rec;
+}
+
+/* The held records up to time t, in time order, to the batch. */
+static void release(struct analyze_live *a, uint64_t t)
+{
+	size_t i = 0;
+
+	while (i < a->n_held && a->held[i].ts_ns <= t)
+		batch_add(a, &a->held[i++]);
+	memmove(a->held, a->held + i, (a->n_held - i) * sizeof(*a->held));
+	a->n_held -= i;
+}
+
+/* Every held record to the engine, then the batch. */
+static void drain(struct analyze_live *a)
+{
+	if (a->held)
+		release(a, UINT64_MAX);
+	batch_flush(a);
+}
+
+int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec)
+{
+	drain(a);
+	engine_process(a->engine, rec);
+	after_record(a, rec, engine_last_vector(a->engine));
+	return 0;
+}
+
+void analyze_live_queue(struct analyze_live *a, const struct nad_rec *rec)
+{
+	size_t i;
+
+	if (!a->held) {
+		batch_add(a, rec);
+		return;
+	}
+	if (a->n_held == LIVE_HELD_MAX)
+		release(a, a->held[ENGINE_BATCH - 1].ts_ns);
+	/* mostly in order already: from the end to its place */
+	for (i = a->n_held; i > 0 && a->held[i - 1].ts_ns > rec->ts_ns; i--)
+		;
+	memmove(a->held + i + 1, a->held + i, (a->n_held - i) * sizeof(*a->held));
+	a->held[i] = *rec;
+	a->n_held++;
+	if (rec->ts_ns > a->hwm)
+		a->hwm = rec->ts_ns;
+}
+
+void analyze_live_flush(struct analyze_live *a)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	if (a->held) {
+		/* the records' clock (bpf_ktime_get_ns) is CLOCK_MONOTONIC's */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		if (a->hwm > now)
+			now = a->hwm;
+		release(a, now > LIVE_REORDER_NS ? now - LIVE_REORDER_NS : 0);
+	}
+	batch_flush(a);
+}
+
 void analyze_live_tick(struct analyze_live *a, uint64_t now_ns, const struct nad_stats *kernel)
 {
-	analyze_live_flush(a);
+	if (a->held)
+		release(a, now_ns > LIVE_REORDER_NS ? now_ns - LIVE_REORDER_NS : 0);
+	batch_flush(a);
 	engine_tick(a->engine, now_ns, kernel);
+}
+
+void analyze_live_drain(struct analyze_live *a)
+{
+	drain(a);
 }
 
 /*
@@ -584,7 +665,7 @@ void analyze_live_free(struct analyze_live *a)
 {
 	if (!a)
 		return;
-	analyze_live_flush(a);
+	drain(a);
 	engine_finish(a->engine);
 	finish_learning(a, true);
 	live_free(a);

@@ -126,11 +126,15 @@ int analyze_live_record(struct analyze_live *a, const struct nad_rec *rec);
  * The batched form, for the ring-buffer callback: queues a copy of rec (flushing first when
  * ENGINE_BATCH records wait). analyze_live_flush() then analyses the queued records in order
  * with engine_process_batch: the same alerts, classes and vectors as analyze_live_record()
- * for each, at a fraction of the cost. The caller flushes after every drain of the ring, so
- * a record waits at most for the rest of its drain, never for later records.
+ * for each, at a fraction of the cost. The caller flushes after every drain of the ring.
+ * Live, records are first held in time order until they are 20 ms (twice the kernel's
+ * staging time) behind the newest or the clock (analyze_live_tick), since the ring holds
+ * them in the order their stages were committed, not the order of their packets.
  */
 void analyze_live_queue(struct analyze_live *a, const struct nad_rec *rec);
 void analyze_live_flush(struct analyze_live *a);
+/* Live records wait in time order until 20 ms behind the newest; this analyses them all. */
+void analyze_live_drain(struct analyze_live *a);
 /*
  * Every second or so with CLOCK_MONOTONIC ns and the summed kernel counters (may be NULL).
  * Flushes the queue first.

@@ -938,7 +938,7 @@ static int finish(struct daemon *d)
 	err = capture_drain(d->cap);
 	if (err < 0 && err != -EINTR)
 		pr_warn("Failed to read records: %s\n", strerror(-err));
-	analyze_live_flush(d->an);
+	analyze_live_drain(d->an);
 	tick(d, cli_mono_ns());
 	if (o->verbosity >= 0 && !o->dashboard)
 		print_counters(d->cap, o->ifname);
