@@ -689,6 +689,22 @@ Test(trust, the_hold_counts_from_the_floods_start_a_shorter_burst_is_not_dropped
 	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
 	cr_assert_not_null(x.m);
 	rs_init(&s, T0);
+	/*
+	 * The attacker resolves the victim's MAC (nmap does, even with -Pn) and pings it: an
+	 * ARP or echo reply is no session, it earns no trust
+	 */
+	for (unsigned i = 0; i < 3; i++) {
+		struct nad_rec *r = rs_add(&s, 100 * MS, "203.0.113.5", "192.168.1.10", 0, 1, 0, 0,
+					   18);
+
+		r->eth_proto = 0x0806;
+		r->flags = NAD_F_ARP;
+		r = rs_add(&s, MS, "192.168.1.10", "203.0.113.5", 0, 2, 0, 0, 18);
+		r->eth_proto = 0x0806;
+		r->flags = NAD_F_ARP;
+		rs_add(&s, 100 * MS, "203.0.113.5", "192.168.1.10", IPPROTO_ICMP, 8 << 8, 77, 0, 56);
+		rs_add(&s, MS, "192.168.1.10", "203.0.113.5", IPPROTO_ICMP, 0 << 8, 77, 0, 56);
+	}
 	/* 2,000 SYNs in 40 ms from one source: alerted, but shorter than the hold */
 	syn_burst(&s, "203.0.113.6", "192.168.1.10", 2000, 20 * US);
 	s.t_ns += 5 * SEC;

@@ -977,7 +977,13 @@ static void take_back(struct context *c, const __u8 client[16], const __u8 serve
 
 		src_decay(cl, now);
 		cl->unans1 = cl->unans1 > back ? cl->unans1 - back : 0;
-		cl->answered_ns = now;
+		/*
+		 * A session: a completed handshake or a UDP exchange. An ARP or echo reply
+		 * (nmap resolves the target's MAC even with -Pn) answers a probe, and makes
+		 * nobody a client the mitigation must trust.
+		 */
+		if (fo->kind == FLOW_K_TCP || fo->kind == FLOW_K_UDP)
+			cl->answered_ns = now;
 		for (int k = 0; k < 4; k++) {
 			struct dst_slot *ds = &cl->dsts[k];
 

@@ -121,7 +121,8 @@ struct context_figures {
 	bool src_home, dst_home; /* inside the home net (features/homenet.h) */
 	double src_client_pps; /* packets it sent as a client [1 s] */
 	double src_unans_pps; /* of those, requests not answered (yet) [1 s] */
-	uint64_t src_answered_ns; /* the last time a request of it was answered; 0: never */
+	uint64_t src_answered_ns; /* the last time a TCP or UDP request of it was answered
+				  * (a session; not ARP or echo); 0: never */
 	/* of src_client_pps and src_unans_pps, what went to this record's destination host */
 	double src_pair_client_pps, src_pair_unans_pps;
 	unsigned src_fail_ports, src_fail_hosts; /* distinct ports, hosts it failed on [10 s] */
