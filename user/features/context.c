@@ -880,20 +880,25 @@ static void fail(struct context *c, const __u8 client[16], const __u8 server[16]
 		learn_svc(c, server, proto, port, client, BLS_UNANSWERED, 1, now);
 }
 
+/* A source's slot for the destination (hash dh) and port, if it keeps one; never made. */
+static struct pair_slot *pair_find(struct src_ent *s, uint32_t dh, uint16_t port)
+{
+	for (int k = 0; k < 4; k++)
+		if (s->pairs[k].dh == dh && s->pairs[k].port == port)
+			return &s->pairs[k];
+	return NULL;
+}
+
 /* The client's slot for server:port (the four kept per source), or NULL. */
 static struct pair_slot *held_slot(struct context *c, const __u8 client[16],
 				   const __u8 server[16], uint16_t port, uint64_t now)
 {
 	struct src_ent *cl = src_find(c, client);
-	uint32_t sh = sketch_addr_hash(server);
 
 	if (!cl)
 		return NULL;
 	src_decay(cl, now);
-	for (int k = 0; k < 4; k++)
-		if (cl->pairs[k].dh == sh && cl->pairs[k].port == port)
-			return &cl->pairs[k];
-	return NULL;
+	return pair_find(cl, sketch_addr_hash(server), port);
 }
 
 /* The request a timed-out flow failed on, as its client sent it (context_take_late). */
@@ -1312,9 +1317,7 @@ void context_peek(struct context *c, const struct nad_rec *r, struct context_fig
 	for (int k = 0; k < 4; k++)
 		if (t.s->dsts[k].dh == t.dh)
 			t.ds = &t.s->dsts[k];
-	for (int k = 0; k < 4; k++)
-		if (t.s->pairs[k].dh == t.dh && t.s->pairs[k].port == r->dport)
-			t.ps = &t.s->pairs[k];
+	t.ps = pair_find(t.s, t.dh, r->dport);
 	f->src_slot = (uint32_t)(t.s - c->src);
 	fill_source(&t, f);
 	fill_pair(&t, f);
