@@ -52,23 +52,25 @@ struct ent_head {
 struct pair_slot {
 	uint32_t dh;
 	uint16_t port;
-	double conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
-	double fins60; /* connections the source closed (FIN) */
-	double fails60; /* login failures it received (repeated server replies, see auth_track) */
-	double held60; /* its connections held open with a silent server (FLOW_EV_HELD) and
+	float conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
+	float fins60; /* connections the source closed (FIN) */
+	float fails60; /* login failures it received (repeated server replies, see auth_track) */
+	float held60; /* its connections held open with a silent server (FLOW_EV_HELD) and
 			* not released since (decayed: a flow evicted while held fades) */
 };
 
 /* One destination host of a source. */
 struct dst_slot {
 	uint32_t dh;
-	double p1;
-	double sent60, recv60; /* payload bytes sent to / received from this peer */
-	double recv_p1; /* packets received from this peer [1 s] */
-	double dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
-	double echo60, echo_b60, echo_b2_60; /* ICMP echo requests, payload sum, sum of squares */
-	double up60; /* payload bytes sent on flows the source opened (or asked for) */
-	double cli1, unans1; /* client packets to it, requests not answered (yet) [1 s] */
+	float p1;
+	float sent60, recv60; /* payload bytes sent to / received from this peer */
+	float recv_p1; /* packets received from this peer [1 s] */
+	float dnsq60, dnsq_b60; /* DNS queries to it and their payload bytes */
+	float up60; /* payload bytes sent on flows the source opened (or asked for) */
+	float cli1, unans1; /* client packets to it, requests not answered (yet) [1 s] */
+	/* ICMP echo requests, payload sum, sum of squares: double, their variance is a
+	 * difference of two large sums */
+	double echo60, echo_b60, echo_b2_60;
 };
 
 /* Which of the last 100 events were true. */
@@ -85,10 +87,10 @@ struct src_ent {
 	uint64_t ports[2][8];
 	uint64_t hosts[2][4];
 	uint64_t peers; /* 64-bit hashed set of every peer, for the IoT test */
-	double p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60, dnsn60;
-	double ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
-	double frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
-	double cli1, unans1, fails10; /* roles: see context_figures */
+	float p1, syn1, udp1, icmp1, b5, p10, probe10, stealth10, rst60, mal60, dnsq60, dnsn60;
+	float ans1; /* answers [1 s]: SYN-ACK, RST, bare ACK, echo reply, ICMP error to a sender */
+	float frag_tiny60, frag_big60; /* IP fragments under / over 68 bytes of datagram [60 s] */
+	float cli1, unans1, fails10; /* roles: see context_figures */
 	uint64_t answered_ns;
 	uint64_t fail_ports[2][8], fail_hosts[2][4]; /* per 10-s epoch, like ports and hosts */
 	struct pair_slot pairs[4];
@@ -97,7 +99,7 @@ struct src_ent {
 	uint8_t lp_i, lp_n;
 	struct bit_ring fast; /* which of its last 100 intervals were < 1 ms */
 	struct bit_ring probes; /* which of its last 100 packets were probes */
-	double iv_mean, iv_var, sz_mean, sz_var;
+	float iv_mean, iv_var, sz_mean, sz_var;
 	uint32_t n;
 	uint64_t victim_ns; /* it sent payload to a sensitive or web service of victim_dh */
 	uint32_t victim_dh;
