@@ -179,6 +179,61 @@ Test(retrain, a_periodic_retrain_on_changed_traffic_is_judged_and_swapped_in)
 	modelswap_free(h);
 }
 
+/* Ticks until the background training in flight is joined and published. */
+static void tick_until_trained(struct retrain *r, uint64_t now_ns, uint64_t n)
+{
+	for (int i = 0; i < 3000 && retrain_n_trained(r) < n; i++) {
+		usleep(10000);
+		retrain_tick(r, now_ns);
+	}
+}
+
+/*
+ * In the background (live), the rows a training took and its scratch are let go when it is
+ * joined (the soak's RSS); the next retrain takes its rows afresh and is published too.
+ */
+Test(retrain, background_trainings_one_after_another_each_publish_their_model)
+{
+	static const char *const names[D] = { "a", "b", "c", "d" };
+	static float X[1000 * D];
+	struct modelswap *h = modelswap_new(NULL);
+	struct modelset_opts mo;
+	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 1000,
+				  .initial_rows = 1000, .interval_s = 10, .seed = 1,
+				  .background = true, .model_opts = &mo };
+	const struct modelset *first, *now;
+	struct retrain *r;
+	int slot;
+
+	tiny_opts(&mo);
+	r = retrain_new(&o, h);
+	cr_assert_not_null(r);
+	slot = modelswap_reader_add(h);
+	cloud(X, 1000, 1);
+	for (int i = 0; i < 1000; i++)
+		retrain_offer(r, &X[i * D]);
+	cr_assert_eq(retrain_tick(r, 1000000000ull), 0, "started, not finished");
+	tick_until_trained(r, 1000000000ull, 1);
+	cr_assert_eq(retrain_n_trained(r), 1);
+	first = modelswap_acquire(h, slot, NULL);
+	modelswap_release(h, slot);
+	cr_assert_not_null(first);
+	cr_expect_eq(modelset_info(first)->n_rows, 1000, "the initial training takes every row");
+	cloud(X, 1000, 2);
+	for (int i = 0; i < 1000 * D; i++)
+		X[i] += 50;
+	for (int i = 0; i < 1000; i++)
+		retrain_offer(r, &X[i * D]);
+	tick_until_trained(r, 20000000000ull, 2);
+	cr_assert_eq(retrain_n_trained(r), 2);
+	now = modelswap_acquire(h, slot, NULL);
+	cr_expect_neq(now, first);
+	cr_expect_eq(modelset_info(now)->n_rows, 900, "every 10th of 1000 rows held out");
+	modelswap_release(h, slot);
+	retrain_free(r);
+	modelswap_free(h);
+}
+
 /*
  * A models folder that cannot take the file (a full disk, played by the file-size limit):
  * every retrain still publishes its model, the failure is said once, the file on disk

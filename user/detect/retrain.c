@@ -3,6 +3,7 @@
  * detect/retrain.c - background retraining (contract in retrain.h).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -68,12 +69,22 @@ struct retrain *retrain_new(const struct retrain_opts *o, struct modelswap *h)
 	return r;
 }
 
+/*
+ * Waits for a background training; what it trained on and the baselines it saved are
+ * not kept between trainings (an hour apart by default), and the training's freed
+ * scratch goes back to the system (malloc_trim: glibc keeps a thread's arena otherwise).
+ */
 static void join(struct retrain *r)
 {
-	if (r->thread_running) {
-		pthread_join(r->thread, NULL);
-		r->thread_running = false;
-	}
+	if (!r->thread_running)
+		return;
+	pthread_join(r->thread, NULL);
+	r->thread_running = false;
+	free(r->train_X);
+	r->train_X = NULL;
+	baseline_free(r->snap);
+	r->snap = NULL;
+	malloc_trim(0);
 }
 
 void retrain_free(struct retrain *r)
