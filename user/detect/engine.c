@@ -435,6 +435,20 @@ static void explain(void *ctx, char *evidence, char *response)
 	memcpy(response, res.response, sizeof(res.response));
 }
 
+/* What a record's class is decided on besides its criteria: its figures and the engine's. */
+static void evidence_of(const struct engine *e, const struct pending *p,
+			struct classify_evidence *ev)
+{
+	const struct context_figures *f = &p->fig;
+
+	ev->rec = &p->r;
+	ev->ctx = *f;
+	/* set by the classification of an earlier record of the same batch */
+	ev->src_scanned = p->r.ts_ns < e->notes[f->src_slot].scanned_until;
+	ev->baseline = e->o.baseline;
+	ev->threshold = f->src_iot ? e->iot_hist.threshold : e->hist.threshold;
+}
+
 /* The criteria of a staged and scored record, into the evidence its class is decided on. */
 static void score(struct engine *e, const struct pending *p, bool have_model,
 		  struct classify_evidence *ev, struct criteria_result *crit)
@@ -449,14 +463,9 @@ static void score(struct engine *e, const struct pending *p, bool have_model,
 
 	criteria_fire(&e->protos, &p->r, f, &m, e->prof.profile, crit);
 	e->last_criteria = crit->mask;
-	ev->rec = &p->r;
-	ev->ctx = *f;
-	/* set by the classification of an earlier record of the same batch */
-	ev->src_scanned = p->r.ts_ns < e->notes[f->src_slot].scanned_until;
-	ev->baseline = e->o.baseline;
+	evidence_of(e, p, ev);
 	ev->criteria = crit->mask;
 	ev->score = crit->score;
-	ev->threshold = f->src_iot ? e->iot_hist.threshold : e->hist.threshold;
 }
 
 /*
@@ -650,11 +659,7 @@ static void judge_late(struct engine *e)
 		if (alert_source_in_class_episode(e->alert, p.r.saddr, CLASS_SCANNING))
 			continue;
 		context_peek(e->ctx, &p.r, &p.fig);
-		ev.rec = &p.r;
-		ev.ctx = p.fig;
-		ev.baseline = e->o.baseline;
-		ev.src_scanned = p.r.ts_ns < e->notes[p.fig.src_slot].scanned_until;
-		ev.threshold = e->hist.threshold;
+		evidence_of(e, &p, &ev); /* no criteria: they judge a packet */
 		if (classify_decide_quiet(&ev, e->prof.profile, &res) != CLASS_SCANNING)
 			continue;
 		e->notes[p.fig.src_slot].scanned_until = p.r.ts_ns + SCANNED_NS;
