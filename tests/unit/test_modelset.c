@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "features/baseline.h"
 #include "ml/modelset.h"
 #include "ml/scaler.h"
+#include "helpers/cmd_run.h"
 #include "helpers/modelimg.h"
 
 #define D 4
@@ -139,7 +141,7 @@ static struct baseline *some_baseline(void)
 	return b;
 }
 
-static void baseline_bytes(const struct baseline *b, struct ser_writer *w)
+static void section_of(const struct baseline *b, struct ser_writer *w)
 {
 	ser_writer_init(w);
 	baseline_write(b, w);
@@ -162,8 +164,8 @@ Test(modelset, baselines_follow_the_models_and_survive_save_and_load_bit_identic
 	free(buf);
 	cr_assert_not_null(m, "%s", err);
 	cr_assert_not_null(modelset_baseline(m));
-	baseline_bytes(modelset_baseline(model), &w1);
-	baseline_bytes(modelset_baseline(m), &w2);
+	section_of(modelset_baseline(model), &w1);
+	section_of(modelset_baseline(m), &w2);
 	cr_assert_eq(w1.len, w2.len);
 	cr_expect(!memcmp(w1.buf, w2.buf, w1.len), "the baselines section is the same");
 	score(model, a_mae, a_if);
@@ -182,6 +184,45 @@ Test(modelset, baselines_follow_the_models_and_survive_save_and_load_bit_identic
 	ser_writer_release(&w1);
 	ser_writer_release(&w2);
 	modelset_set_baseline(model, NULL);
+}
+
+static char *file_of(const char *path, size_t *n)
+{
+	int fd = open(path, O_RDONLY);
+	char *b = fd >= 0 ? cmd_slurp(fd, n) : NULL;
+
+	if (fd >= 0)
+		close(fd);
+	return b;
+}
+
+/* A retraining saves the baselines it took as bytes: the same file as the model holding them. */
+Test(modelset, baselines_saved_as_bytes_make_the_same_file_as_the_model_holding_them)
+{
+	char p1[] = "/tmp/nadxdp-bb1-XXXXXX", p2[] = "/tmp/nadxdp-bb2-XXXXXX";
+	struct baseline *b = some_baseline();
+	struct baseline_bytes bb;
+	size_t n1, n2;
+	char *f1, *f2;
+
+	cr_assert_eq(baseline_bytes_of(b, &bb), 0);
+	cr_assert_not_null(bb.buf);
+	close(mkstemp(p1));
+	close(mkstemp(p2));
+	cr_assert_eq(modelset_save_with_baseline(model, &bb, p1), 0);
+	modelset_set_baseline(model, b);
+	cr_assert_eq(modelset_save(model, p2), 0);
+	modelset_set_baseline(model, NULL);
+	f1 = file_of(p1, &n1);
+	f2 = file_of(p2, &n2);
+	cr_assert(f1 && f2);
+	cr_expect(n1 == n2 && !memcmp(f1, f2, n1), "the two files are the same bytes");
+	free(f1);
+	free(f2);
+	unlink(p1);
+	unlink(p2);
+	baseline_bytes_free(&bb);
+	cr_expect_null(bb.buf);
 }
 
 Test(modelset, a_cut_file_with_baselines_or_an_older_version_is_refused_in_one_line)

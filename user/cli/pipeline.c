@@ -247,12 +247,13 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	return 0;
 }
 
-/* The baselines to save with a model: a copy of the engine's (retrain.h). */
-static struct baseline *snapshot_baseline(void *ctx)
+/* The baselines to save with a model: the engine's, as bytes (retrain.h). */
+static int snapshot_baseline(void *ctx, struct baseline_bytes *out)
 {
 	struct analyze_live *a = ctx;
 
-	return a->baseline ? baseline_clone(a->baseline) : NULL;
+	*out = (struct baseline_bytes){ 0 };
+	return a->baseline ? baseline_bytes_of(a->baseline, out) : 0;
 }
 
 /* Initial training (need_train) and periodic retraining into a->hold: 0 or -errno. */

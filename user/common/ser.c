@@ -101,6 +101,14 @@ void ser_put_f32s(struct ser_writer *w, const float *v, size_t n)
 		ser_put_f32(w, v[i]);
 }
 
+void ser_put_bytes(struct ser_writer *w, const void *buf, size_t n)
+{
+	uint8_t *p = reserve(w, n);
+
+	if (p && n)
+		memcpy(p, buf, n);
+}
+
 void ser_put_str(struct ser_writer *w, const char *s)
 {
 	size_t n = strlen(s);

@@ -37,6 +37,8 @@ void ser_put_u64(struct ser_writer *w, uint64_t v);
 void ser_put_f32(struct ser_writer *w, float v);
 void ser_put_f64(struct ser_writer *w, double v);
 void ser_put_f32s(struct ser_writer *w, const float *v, size_t n);
+/* n bytes as they are (a section written by another writer). */
+void ser_put_bytes(struct ser_writer *w, const void *buf, size_t n);
 /* A u16 length, then the bytes (no terminator). Strings over 65535 bytes set -EINVAL. */
 void ser_put_str(struct ser_writer *w, const char *s);
 

@@ -35,7 +35,7 @@ struct retrain {
 	float *train_X;
 	size_t train_n, held_n; /* the rows to train on, then the held-out rows */
 	bool initial; /* the training under way is the initial one */
-	struct baseline *snap; /* the baselines to save with the model (owned) */
+	struct baseline_bytes snap; /* the baselines to save with the model (buf NULL: none) */
 	int slot; /* a modelswap reader slot, taken when first needed; -1 before */
 	int save_err; /* the last save's error (the training thread's), 0 if it worked */
 };
@@ -82,8 +82,7 @@ static void join(struct retrain *r)
 	r->thread_running = false;
 	free(r->train_X);
 	r->train_X = NULL;
-	baseline_free(r->snap);
-	r->snap = NULL;
+	baseline_bytes_free(&r->snap);
 	malloc_trim(0);
 }
 
@@ -92,7 +91,7 @@ void retrain_free(struct retrain *r)
 	if (!r)
 		return;
 	join(r);
-	baseline_free(r->snap);
+	baseline_bytes_free(&r->snap);
 	free(r->train_X);
 	free(r->res);
 	pthread_mutex_destroy(&r->lock);
@@ -183,6 +182,11 @@ int retrain_judge(const struct modelset *cur, const struct modelset *cand, const
 	return 0;
 }
 
+static const struct baseline_bytes *snap_of(const struct retrain *r)
+{
+	return r->snap.buf ? &r->snap : NULL;
+}
+
 /* Saves m with the snapshot of the baselines (if any) at save_path; says a failure once. */
 static void save(struct retrain *r, const struct modelset *m)
 {
@@ -190,7 +194,7 @@ static void save(struct retrain *r, const struct modelset *m)
 
 	if (!r->o.save_path)
 		return;
-	err = modelset_save_with_baseline(m, r->snap, r->o.save_path);
+	err = modelset_save_with_baseline(m, snap_of(r), r->o.save_path);
 	/* A model that cannot be saved (a full disk) runs all the same; said once. */
 	if (err && !r->save_err)
 		pr_warn("Failed to save the trained model to %s: %s; it runs all the same, and "
@@ -302,8 +306,15 @@ static int take_rows(struct retrain *r, bool initial)
 /* The baselines to save with the next model, from the caller's thread. */
 static void snapshot(struct retrain *r)
 {
-	baseline_free(r->snap);
-	r->snap = r->o.snapshot ? r->o.snapshot(r->o.snapshot_ctx) : NULL;
+	int err;
+
+	baseline_bytes_free(&r->snap);
+	if (!r->o.snapshot)
+		return;
+	err = r->o.snapshot(r->o.snapshot_ctx, &r->snap);
+	if (err)
+		pr_warn("Failed to copy the baselines to save with the model: %s; it is saved "
+			"without them\n", strerror(-err));
 }
 
 /* Trains on the rows taken, in the background or now: as retrain_tick returns. */
@@ -394,7 +405,7 @@ int retrain_save(struct retrain *r)
 	snapshot(r);
 	m = modelswap_acquire(r->hold, r->slot, NULL);
 	if (m)
-		err = modelset_save_with_baseline(m, r->snap, r->o.save_path);
+		err = modelset_save_with_baseline(m, snap_of(r), r->o.save_path);
 	modelswap_release(r->hold, r->slot);
 	return err;
 }

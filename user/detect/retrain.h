@@ -41,7 +41,7 @@
 #include "ml/modelset.h"
 #include "ml/modelswap.h"
 
-struct baseline;
+struct baseline_bytes;
 
 /* A retrain is dropped above this many times the flag share its thresholds aim at. */
 #define RETRAIN_JUDGE_SLACK 1.5
@@ -56,8 +56,9 @@ struct retrain_opts {
 	bool background; /* train in a thread (live) or inline (offline) */
 	uint64_t seed;
 	const struct modelset_opts *model_opts; /* NULL = defaults */
-	/* a copy of the baselines to save with a model (NULL: none), owned by the caller */
-	struct baseline *(*snapshot)(void *ctx);
+	/* the baselines to save with a model, as bytes into *out (out->buf NULL: none);
+	 * 0 or -errno. NULL: models are saved without baselines. */
+	int (*snapshot)(void *ctx, struct baseline_bytes *out);
 	void *snapshot_ctx;
 };
 

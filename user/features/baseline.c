@@ -684,6 +684,29 @@ bad:
 	return NULL;
 }
 
+int baseline_bytes_of(const struct baseline *b, struct baseline_bytes *out)
+{
+	struct ser_writer w;
+
+	ser_writer_init(&w);
+	baseline_write(b, &w);
+	if (w.err) {
+		int err = w.err;
+
+		ser_writer_release(&w);
+		*out = (struct baseline_bytes){ 0 };
+		return err;
+	}
+	*out = (struct baseline_bytes){ .buf = w.buf, .len = w.len };
+	return 0;
+}
+
+void baseline_bytes_free(struct baseline_bytes *bb)
+{
+	free(bb->buf);
+	*bb = (struct baseline_bytes){ 0 };
+}
+
 struct baseline *baseline_clone(const struct baseline *b)
 {
 	struct ser_writer w;

@@ -149,4 +149,18 @@ struct baseline *baseline_read(struct ser_reader *r);
 /* What baseline_read() would give from what baseline_write() writes now. NULL + errno. */
 struct baseline *baseline_clone(const struct baseline *b);
 
+/*
+ * What baseline_write() writes now, held as bytes: what a retraining keeps to save with
+ * its model. Some 70 bytes per learnt entry, where a clone would hold (and touch) tables
+ * of megabytes.
+ */
+struct baseline_bytes {
+	uint8_t *buf; /* malloc'd; NULL: none */
+	size_t len;
+};
+
+/* 0 or -ENOMEM (out->buf NULL). */
+int baseline_bytes_of(const struct baseline *b, struct baseline_bytes *out);
+void baseline_bytes_free(struct baseline_bytes *bb);
+
 #endif /* NAD_FEATURES_BASELINE_H */

@@ -413,7 +413,8 @@ static uint32_t file_crc(const uint8_t *img, size_t len)
 	return (uint32_t)crc32(c, img + HEADER_BYTES, (uInt)(len - HEADER_BYTES));
 }
 
-static void write_payload(const struct modelset *m, const struct baseline *b, struct ser_writer *w)
+static void write_payload(const struct modelset *m, const struct baseline_bytes *b,
+			  struct ser_writer *w)
 {
 	const struct modelset_info *in = &m->info;
 
@@ -440,10 +441,11 @@ static void write_payload(const struct modelset *m, const struct baseline *b, st
 	/* Version 3: the baselines section, after a presence flag. */
 	ser_put_u8(w, b != NULL);
 	if (b)
-		baseline_write(b, w);
+		ser_put_bytes(w, b->buf, b->len);
 }
 
-static int save_mem(const struct modelset *m, const struct baseline *b, void **buf, size_t *len)
+static int save_mem(const struct modelset *m, const struct baseline_bytes *b, void **buf,
+		    size_t *len)
 {
 	struct ser_writer w;
 	uLongf clen;
@@ -479,17 +481,36 @@ out:
 	return ret;
 }
 
+/* m's own baselines as bytes into *bb: 0 (bb->buf NULL when m has none) or -ENOMEM. */
+static int own_baseline(const struct modelset *m, struct baseline_bytes *bb)
+{
+	*bb = (struct baseline_bytes){ 0 };
+	return m->baseline ? baseline_bytes_of(m->baseline, bb) : 0;
+}
+
 int modelset_save_mem(const struct modelset *m, void **buf, size_t *len)
 {
-	return save_mem(m, m->baseline, buf, len);
+	struct baseline_bytes bb;
+	int ret = own_baseline(m, &bb);
+
+	if (!ret)
+		ret = save_mem(m, bb.buf ? &bb : NULL, buf, len);
+	baseline_bytes_free(&bb);
+	return ret;
 }
 
 int modelset_save(const struct modelset *m, const char *path)
 {
-	return modelset_save_with_baseline(m, m->baseline, path);
+	struct baseline_bytes bb;
+	int ret = own_baseline(m, &bb);
+
+	if (!ret)
+		ret = modelset_save_with_baseline(m, bb.buf ? &bb : NULL, path);
+	baseline_bytes_free(&bb);
+	return ret;
 }
 
-int modelset_save_with_baseline(const struct modelset *m, const struct baseline *b,
+int modelset_save_with_baseline(const struct modelset *m, const struct baseline_bytes *b,
 				const char *path)
 {
 	size_t len, plen = strlen(path);

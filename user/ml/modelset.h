@@ -28,6 +28,7 @@
 #include "ml/iforest.h"
 
 struct baseline;
+struct baseline_bytes;
 
 #define MODELSET_FORMAT_VERSION 3
 /* The file name inside a --models DIR (live, by default, the state directory, cli/run.h). */
@@ -110,8 +111,8 @@ void modelset_score(const struct modelset *m, const float *X, size_t n, struct m
 /* Writes m to path atomically (a temporary file in the same directory, then rename).
  * Returns 0 or -errno. */
 int modelset_save(const struct modelset *m, const char *path);
-/* The same with the baselines b (NULL: none) instead of m's own. */
-int modelset_save_with_baseline(const struct modelset *m, const struct baseline *b,
+/* The same with the baselines b (NULL: none; baseline_bytes_of) instead of m's own. */
+int modelset_save_with_baseline(const struct modelset *m, const struct baseline_bytes *b,
 				const char *path);
 
 /*
