@@ -580,3 +580,23 @@ Test(modelset, training_is_reproducible_from_the_seed)
 	cr_expect_str_eq(modelset_feature_name(m, 0), "f0");
 	modelset_free(m);
 }
+
+Test(modelset, training_in_place_gives_the_same_model_and_leaves_the_rows_scaled)
+{
+	static float Y[N * D], want[N * D];
+	struct modelset_opts o;
+	struct modelset *m;
+	float a_mae[N], a_if[N], b_mae[N], b_if[N];
+
+	small_opts(&o);
+	memcpy(Y, X, sizeof(Y));
+	m = modelset_train_in_place(Y, N, D, NULL, &o, NULL, NULL);
+	cr_assert_not_null(m);
+	score(model, a_mae, a_if);
+	score(m, b_mae, b_if);
+	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0);
+	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0);
+	scaler_transform(modelset_scaler(m), X, N, want);
+	cr_expect_eq(memcmp(Y, want, sizeof(Y)), 0, "the rows are left scaled");
+	modelset_free(m);
+}

@@ -240,8 +240,9 @@ static bool accept(struct retrain *r, const struct modelset *m)
 
 static int train_publish(struct retrain *r)
 {
-	struct modelset *m = modelset_train(r->train_X, r->train_n, r->o.dim, r->o.names,
-					    r->o.model_opts, NULL, NULL);
+	/* the held-out rows after train_n stay raw: accept() judges them */
+	struct modelset *m = modelset_train_in_place(r->train_X, r->train_n, r->o.dim,
+						     r->o.names, r->o.model_opts, NULL, NULL);
 	int err;
 
 	if (!m) {

@@ -119,9 +119,10 @@ static int stage(modelset_progress_fn fn, void *ctx, enum modelset_stage st)
 	return fn ? fn(ctx, &p) : 0;
 }
 
-struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *const *names,
-				const struct modelset_opts *opts, modelset_progress_fn progress,
-				void *ctx)
+/* modelset_train, scaling into a copy of X, or into X itself when in_place is X. */
+static struct modelset *train(const float *X, float *in_place, size_t n, size_t d,
+			      const char *const *names, const struct modelset_opts *opts,
+			      modelset_progress_fn progress, void *ctx)
 {
 	struct progress_ctx pc = { progress, ctx };
 	struct modelset_opts def;
@@ -163,7 +164,7 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 	m->dbscan = opts->dbscan;
 	stage(progress, ctx, MODELSET_STAGE_SCALER);
 	m->scaler = scaler_new(d);
-	xs = malloc(n * d * sizeof(float));
+	xs = in_place ? in_place : malloc(n * d * sizeof(float));
 	mae = malloc(n * sizeof(float));
 	if (!m->scaler || !xs || !mae)
 		goto fail;
@@ -226,16 +227,32 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 	};
 	stage(progress, ctx, MODELSET_STAGE_DONE);
 	autoenc_scratch_free(as);
-	free(xs);
+	if (!in_place)
+		free(xs);
 	free(mae);
 	return m;
 fail:
 	autoenc_scratch_free(as);
-	free(xs);
+	if (!in_place)
+		free(xs);
 	free(mae);
 	modelset_free(m);
 	errno = err;
 	return NULL;
+}
+
+struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *const *names,
+				const struct modelset_opts *opts, modelset_progress_fn progress,
+				void *ctx)
+{
+	return train(X, NULL, n, d, names, opts, progress, ctx);
+}
+
+struct modelset *modelset_train_in_place(float *X, size_t n, size_t d, const char *const *names,
+					 const struct modelset_opts *opts,
+					 modelset_progress_fn progress, void *ctx)
+{
+	return train(X, X, n, d, names, opts, progress, ctx);
 }
 
 struct modelset_scratch *modelset_scratch_new(const struct modelset *m)

@@ -93,6 +93,14 @@ struct modelset;
 struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *const *names,
 				const struct modelset_opts *opts, modelset_progress_fn progress,
 				void *ctx);
+/*
+ * The same, scaling X in place (X holds the scaled rows afterwards, also on failure):
+ * no second copy of the rows, for a caller that trains on a copy of its own (a live
+ * retrain: 1.4 MB less at its peak for 20,000 rows of 19 features).
+ */
+struct modelset *modelset_train_in_place(float *X, size_t n, size_t d, const char *const *names,
+					 const struct modelset_opts *opts,
+					 modelset_progress_fn progress, void *ctx);
 void modelset_free(struct modelset *m);
 
 /* Per-thread scoring scratch for m (or any modelset of the same shape). NULL + errno. */
