@@ -77,6 +77,17 @@ static void score(const struct modelset *m, float *mae, float *ifs)
 	modelset_scratch_free(s);
 }
 
+/* a and b give the same scores to every row, bit for bit. */
+static void expect_same_scores(const struct modelset *a, const struct modelset *b)
+{
+	float a_mae[N], a_if[N], b_mae[N], b_if[N];
+
+	score(a, a_mae, a_if);
+	score(b, b_mae, b_if);
+	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0);
+	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0);
+}
+
 static void image(void **buf, size_t *len)
 {
 	cr_assert_eq(modelset_save_mem(model, buf, len), 0);
@@ -86,7 +97,6 @@ TestSuite(modelset, .init = setup, .fini = teardown);
 
 Test(modelset, save_load_round_trip_scores_bit_identically)
 {
-	float a_mae[N], a_if[N], b_mae[N], b_if[N];
 	char path[] = "/tmp/nadxdp-test-model-XXXXXX", err[256];
 	struct modelset *m;
 	int fd = mkstemp(path);
@@ -97,10 +107,7 @@ Test(modelset, save_load_round_trip_scores_bit_identically)
 	m = modelset_load(path, D, err, sizeof(err));
 	unlink(path);
 	cr_assert_not_null(m, "load failed: %s", err);
-	score(model, a_mae, a_if);
-	score(m, b_mae, b_if);
-	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0, "autoencoder scores changed");
-	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0, "forest scores changed");
+	expect_same_scores(model, m);
 	cr_expect_eq(modelset_ae_threshold(m), modelset_ae_threshold(model));
 	cr_expect_eq(modelset_ae_extreme(m), modelset_ae_extreme(model));
 	cr_expect_eq(modelset_if_threshold(m), modelset_if_threshold(model));
@@ -150,7 +157,6 @@ static void section_of(const struct baseline *b, struct ser_writer *w)
 
 Test(modelset, baselines_follow_the_models_and_survive_save_and_load_bit_identically)
 {
-	float a_mae[N], a_if[N], b_mae[N], b_if[N];
 	struct ser_writer w1, w2;
 	struct modelset *m;
 	size_t len;
@@ -168,9 +174,7 @@ Test(modelset, baselines_follow_the_models_and_survive_save_and_load_bit_identic
 	section_of(modelset_baseline(m), &w2);
 	cr_assert_eq(w1.len, w2.len);
 	cr_expect(!memcmp(w1.buf, w2.buf, w1.len), "the baselines section is the same");
-	score(model, a_mae, a_if);
-	score(m, b_mae, b_if);
-	cr_expect(!memcmp(a_mae, b_mae, sizeof(a_mae)) && !memcmp(a_if, b_if, sizeof(a_if)));
+	expect_same_scores(model, m);
 	/* taken out, the model has none, and a save without them loads without them */
 	baseline_free(modelset_take_baseline(m));
 	cr_expect_null(modelset_baseline(m));
@@ -568,15 +572,11 @@ Test(modelset, training_is_reproducible_from_the_seed)
 {
 	struct modelset_opts o;
 	struct modelset *m;
-	float a_mae[N], a_if[N], b_mae[N], b_if[N];
 
 	small_opts(&o);
 	m = modelset_train(X, N, D, NULL, &o, NULL, NULL);
 	cr_assert_not_null(m);
-	score(model, a_mae, a_if);
-	score(m, b_mae, b_if);
-	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0);
-	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0);
+	expect_same_scores(model, m);
 	cr_expect_str_eq(modelset_feature_name(m, 0), "f0");
 	modelset_free(m);
 }
@@ -586,16 +586,12 @@ Test(modelset, training_in_place_gives_the_same_model_and_leaves_the_rows_scaled
 	static float Y[N * D], want[N * D];
 	struct modelset_opts o;
 	struct modelset *m;
-	float a_mae[N], a_if[N], b_mae[N], b_if[N];
 
 	small_opts(&o);
 	memcpy(Y, X, sizeof(Y));
 	m = modelset_train_in_place(Y, N, D, NULL, &o, NULL, NULL);
 	cr_assert_not_null(m);
-	score(model, a_mae, a_if);
-	score(m, b_mae, b_if);
-	cr_expect_eq(memcmp(a_mae, b_mae, sizeof(a_mae)), 0);
-	cr_expect_eq(memcmp(a_if, b_if, sizeof(a_if)), 0);
+	expect_same_scores(model, m);
 	scaler_transform(modelset_scaler(m), X, N, want);
 	cr_expect_eq(memcmp(Y, want, sizeof(Y)), 0, "the rows are left scaled");
 	modelset_free(m);
