@@ -203,7 +203,10 @@ struct nad_rate_state {
 };
 
 /* Load-time limits; also the sizes the maps are created with. */
-#define NAD_RINGBUF_BYTES (8u << 20)
+/* The ring's default size (`--ring-mb` sets another power of two, NAD_RINGBUF_MIN..MAX). */
+#define NAD_RINGBUF_BYTES (4u << 20)
+#define NAD_RINGBUF_MIN (1u << 20)
+#define NAD_RINGBUF_MAX (256u << 20)
 /*
  * Records a CPU stages before it commits them to the ring with one copy
  * (bpf_ringbuf_output): a ring sample holds 1 to NAD_STAGE_RECS records.

@@ -40,9 +40,16 @@
 /* The kernel's struct xdp_buff behind an xdp_md (a no-op the verifier inlines). */
 extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
 
+/* The default ring's size is a power of two; fill is measured in 1/16ths of it. */
+#define NAD_RB_SHIFT 22
+_Static_assert(NAD_RINGBUF_BYTES == 1u << NAD_RB_SHIFT, "NAD_RB_SHIFT matches NAD_RINGBUF_BYTES");
+
 /* Load-time settings, set through the skeleton before load. */
-/* Above this much unread data, records are sampled 1-in-N, N growing with the fill. */
+/* Above this much unread data, records are sampled 1-in-N, N growing with the fill
+ * (half the ring; the loader sets both for a ring of another size). */
 const volatile __u64 nad_shed_bytes = NAD_RINGBUF_BYTES / 2;
+/* log2 of 1/16th of the ring: the fill's step. */
+const volatile __u32 nad_rb_step_shift = NAD_RB_SHIFT - 4;
 /*
  * A submit wakes userspace up once per 1 << nad_wakeup_shift bytes of
  * records (64 KiB); below, it polls. A power of two: the test is two
@@ -148,9 +155,6 @@ struct {
 	__type(value, struct nad_stage);
 } nad_stage SEC(".maps");
 
-/* Ring size is a power of two; fill is measured in 1/16ths of it. */
-#define NAD_RB_SHIFT 23
-_Static_assert(NAD_RINGBUF_BYTES == 1u << NAD_RB_SHIFT, "NAD_RB_SHIFT matches NAD_RINGBUF_BYTES");
 
 /*
  * Sampling mask for the current fill: 0 (keep every record) below
@@ -165,7 +169,7 @@ static __always_inline __u32 shed_mask(__u64 avail)
 	if (avail < nad_shed_bytes)
 		return 0;
 	over = avail - nad_shed_bytes;
-	steps = 1 + (__u32)(over >> (NAD_RB_SHIFT - 4));
+	steps = 1 + (__u32)(over >> nad_rb_step_shift);
 	if (steps > 9)
 		steps = 9;
 	return (1u << steps) - 1;

@@ -140,6 +140,38 @@ Test(loader, auto_mode_falls_back_to_tc_where_native_xdp_fails)
 	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
 }
 
+static __u32 ring_max_entries(struct loader *l)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	cr_assert_eq(bpf_obj_get_info_by_fd(bpf_map__fd(loader_skel(l)->maps.nad_events), &info,
+					    &len),
+		     0);
+	return info.max_entries;
+}
+
+Test(loader, the_ring_takes_the_size_asked_and_sheds_from_half_of_it)
+{
+	struct loader_opts o = { .ifname = IFNAME, .mode = LOADER_INGRESS_AUTO };
+	struct loader *l = loader_new(&o);
+
+	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
+	cr_expect_eq(ring_max_entries(l), NAD_RINGBUF_BYTES, "the default");
+	loader_free(l);
+	o.ring_bytes = 16u << 20;
+	l = loader_new(&o);
+	cr_assert_not_null(l, "loader_new: %s", strerror(errno));
+	cr_expect_eq(ring_max_entries(l), 16u << 20);
+	cr_expect_eq(loader_skel(l)->rodata->nad_shed_bytes, 8u << 20);
+	cr_expect_eq(loader_skel(l)->rodata->nad_rb_step_shift, 20, "steps of 1 MiB");
+	loader_free(l);
+	o.ring_bytes = 3u << 20;
+	cr_expect_null(loader_new(&o), "not a power of two");
+	cr_expect_eq(errno, EINVAL);
+	cr_expect(!exists(NAD_PIN_DIR), "nothing pinned");
+}
+
 Test(loader, native_mode_without_driver_support_fails_and_leaves_nothing)
 {
 	struct loader_opts o = { .ifname = "lo", .mode = LOADER_XDP_NATIVE };

@@ -754,6 +754,25 @@ static bool timer_cpu_pin(void)
 	return major > 6 || (major == 6 && minor >= 7);
 }
 
+/*
+ * The ring's size, and with it where shedding starts (half of it) and its steps (1/16th):
+ * 0 or -EINVAL (said) for a size that is no power of two in NAD_RINGBUF_MIN..MAX.
+ */
+static int size_ring(struct nadxdp_bpf *skel, __u32 bytes)
+{
+	if (!bytes)
+		return 0;
+	if (bytes < NAD_RINGBUF_MIN || bytes > NAD_RINGBUF_MAX || (bytes & (bytes - 1))) {
+		pr_warn("Ring buffer of %u bytes: not a power of two from %u to %u\n", bytes,
+			NAD_RINGBUF_MIN, NAD_RINGBUF_MAX);
+		return -EINVAL;
+	}
+	bpf_map__set_max_entries(skel->maps.nad_events, bytes);
+	skel->rodata->nad_shed_bytes = bytes / 2;
+	skel->rodata->nad_rb_step_shift = (__u32)__builtin_ctz(bytes) - 4;
+	return 0;
+}
+
 struct loader *loader_new(const struct loader_opts *opts)
 {
 	struct loader *l;
@@ -806,6 +825,9 @@ struct loader *loader_new(const struct loader_opts *opts)
 		pr_warn("Failed to open the BPF object: %s\n", strerror(-err));
 		goto fail;
 	}
+	err = size_ring(l->skel, opts->ring_bytes);
+	if (err)
+		goto fail;
 	/* One record stage per possible CPU: the programs index it by CPU. */
 	n_cpus = libbpf_num_possible_cpus();
 	if (n_cpus > 0)

@@ -54,6 +54,9 @@ enum loader_ingress_mode {
 struct loader_opts {
 	const char *ifname;
 	enum loader_ingress_mode mode;
+	/* the ring buffer's bytes: a power of two in NAD_RINGBUF_MIN..MAX (EINVAL otherwise);
+	 * 0: NAD_RINGBUF_BYTES */
+	__u32 ring_bytes;
 };
 
 struct loader;

@@ -83,6 +83,7 @@ struct run_opts {
 	struct privs_user as; /* user's ids (check_live) */
 	bool state_dir; /* live: an.models_dir is the default state directory */
 	enum loader_ingress_mode mode;
+	unsigned ring_mb; /* the ring buffer's MiB, a power of two */
 	double duration_s; /* 0: until a signal */
 	const char *dump_path;
 	int verbosity; /* -1 quiet, 0 normal, 1 verbose */
@@ -115,6 +116,7 @@ static void run_defaults(void *p)
 	memset(o, 0, sizeof(*o));
 	analyze_opts_default(&o->an);
 	o->mode = LOADER_INGRESS_AUTO;
+	o->ring_mb = NAD_RINGBUF_BYTES >> 20;
 	o->mit = mitigate_opts_default();
 	o->mit_ttl_s = (double)o->mit.ttl_ns / NS_PER_S;
 	o->mit_hold_s = (double)o->mit.hold_ns / NS_PER_S;
@@ -176,6 +178,11 @@ static const struct opts_entry run_rows[] = {
 	{ "mode", 0, OPTS_ENUM, .help = "ingress hook: XDP native or skb mode, or TC",
 	  .deftext = "native; TC where the driver has no native XDP and on a veth", R(mode),
 	  .names = mode_names, LIVE, CONF },
+	{ "ring-mb", 0, OPTS_UINT,
+	  .help = "the kernel's ring buffer to the daemon, in MiB, a power of two: a bigger one "
+		  "rides out longer stalls before records are sampled, and costs twice its size "
+		  "in RSS (its pages are mapped twice)",
+	  R(ring_mb), .umin = NAD_RINGBUF_MIN >> 20, .umax = NAD_RINGBUF_MAX >> 20, LIVE, CONF },
 	{ "duration", 0, OPTS_SECONDS, .help = "stop after S seconds",
 	  .deftext = "until SIGINT/SIGTERM", R(duration_s), .dmax = 1e9, .open_min = true, LIVE },
 	{ "dump-features", 0, OPTS_STRING, "FILE",
@@ -872,7 +879,8 @@ static int start(struct daemon *d)
 	err = start_views(d, o, &d->httpd);
 	if (err)
 		return err == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-	d->ld = loader_new(&(struct loader_opts){ .ifname = o->ifname, .mode = o->mode });
+	d->ld = loader_new(&(struct loader_opts){
+		.ifname = o->ifname, .mode = o->mode, .ring_bytes = o->ring_mb << 20 });
 	if (!d->ld)
 		return errno == ENODEV || errno == EINVAL ? EXIT_USAGE : EXIT_BPF;
 	/* Until we monitor, a failure must not remove rules kept by an earlier run. */
@@ -1007,6 +1015,9 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 		o->ifname = res->args[0];
 	if (!o->ifname)
 		return cli_usage_error(&run_opts, "missing interface name (see nadxdp run --help)");
+	if (o->ring_mb & (o->ring_mb - 1))
+		return cli_usage_error(&run_opts, "--ring-mb %u: not a power of two (1, 2, 4 ... %u)",
+				       o->ring_mb, NAD_RINGBUF_MAX >> 20);
 	o->an.eve.in_iface = o->ifname;
 	if (o->dashboard && !isatty(STDOUT_FILENO) && o->verbosity >= 0)
 		pr_info("--dashboard: stdout is not a terminal, plain text frames\n");
