@@ -8,6 +8,7 @@
 
 #include "common/rng.h"
 #include "ml/iforest.h"
+#include "ml/scaler.h"
 
 static float gauss(struct rng *r)
 {
@@ -54,6 +55,24 @@ static struct iforest *fit(const float *X, size_t n, size_t d, unsigned trees, u
 	return f;
 }
 
+/* f written and read back; the reader consumed every byte. */
+static struct iforest *round_trip(const struct iforest *f)
+{
+	struct ser_writer w;
+	struct ser_reader r;
+	struct iforest *g;
+
+	ser_writer_init(&w);
+	iforest_write(f, &w);
+	cr_assert_eq(w.err, 0);
+	ser_reader_init(&r, w.buf, w.len);
+	g = iforest_read(&r);
+	cr_assert_not_null(g);
+	cr_expect_eq(r.pos, w.len);
+	ser_writer_release(&w);
+	return g;
+}
+
 Test(iforest, c_matches_known_values)
 {
 	/* Reference values of 2 (ln(n-1) + 0.5772156649) - 2 (n-1)/n, computed in Python. */
@@ -79,21 +98,124 @@ Test(iforest, two_distinct_rows_score_minus_one_half)
 	iforest_free(f);
 }
 
-Test(iforest, constant_rows_cannot_be_isolated)
+Test(iforest, uniform_splits_cannot_isolate_constant_rows)
 {
-	/* No feature ever splits: every row ends at the root with c(256), score -2^-1. */
+	/* scikit-learn's forest never splits a constant feature: every row ends at the root
+	 * with c(256), score -2^-1, whatever its values. */
 	size_t n = 500, d = 3;
-	float *X = malloc(n * d * sizeof(float)), s[3];
+	float *X = malloc(n * d * sizeof(float)), s[4];
+	const float other[3] = { 7.0f, 9.0f, 7.0f };
+	struct iforest_opts o;
 	struct iforest *f;
 
 	for (size_t i = 0; i < n * d; i++)
 		X[i] = 7.0f;
-	f = fit(X, n, d, 20, 2);
+	iforest_opts_default(&o);
+	o.n_trees = 20;
+	o.seed = 2;
+	o.uniform_splits = true;
+	f = iforest_new(d, &o);
+	cr_assert_not_null(f);
+	cr_assert_eq(iforest_fit(f, X, n), 0);
 	iforest_score_samples(f, X, 3, s);
-	for (int i = 0; i < 3; i++)
+	iforest_score_samples(f, other, 1, &s[3]);
+	for (int i = 0; i < 4; i++)
 		cr_expect_float_eq(s[i], -0.5f, 1e-6);
 	iforest_free(f);
 	free(X);
+}
+
+Test(iforest, a_value_never_seen_in_a_constant_feature_is_isolated)
+{
+	/* Feature 1 is 0 in every training row (a count that never left 0); the others vary.
+	 * A row that differs only there, above or below, scores far below every training row;
+	 * save -> load keeps the scores bit-identical (the split sits at the value). */
+	const size_t n = 1000, d = 4;
+	float *X = planted(n, 0, d, 21), s[1000], odd[2][4], so[2], back[2], lowest;
+	struct iforest *f, *g;
+
+	for (size_t i = 0; i < n; i++)
+		X[i * d + 1] = 0.0f;
+	f = fit(X, n, d, 100, 22);
+	iforest_score_samples(f, X, n, s);
+	lowest = s[0];
+	for (size_t i = 0; i < n; i++)
+		lowest = fminf(lowest, s[i]);
+	for (int k = 0; k < 2; k++) {
+		memcpy(odd[k], X, sizeof(odd[k])); /* the first training row ... */
+		odd[k][1] = k ? -1.0f : 1.0f; /* ... with the constant feature changed */
+	}
+	iforest_score_samples(f, &odd[0][0], 2, so);
+	for (int k = 0; k < 2; k++)
+		cr_expect(so[k] < lowest - 0.05f,
+			  "changed row %d scores %g, lowest training row %g", k, so[k], lowest);
+	g = round_trip(f);
+	iforest_score_samples(g, &odd[0][0], 2, back);
+	cr_expect_eq(memcmp(so, back, sizeof(so)), 0, "scores changed through serialisation");
+	iforest_free(f);
+	iforest_free(g);
+	free(X);
+}
+
+/* Share of s[0..n) below v. */
+static double share_below(const float *s, size_t n, float v)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += s[i] < v;
+	return (double)k / (double)n;
+}
+
+Test(iforest, weighted_splits_single_out_a_rare_combination_of_two_roles)
+{
+	/* Two binary features that agree in 98% of the rows (a role and its direction) among
+	 * ten Gaussian ones. The rows where they disagree are out of place only in the
+	 * combination: drawn uniformly, the two rarely both come up within a tree's 8 levels;
+	 * weighted by 1 / log2(distinct values) they come up as often as the isolating needs. */
+	const size_t n = 4000, d = 12;
+	float *X = planted(n, 0, d, 23), *s = malloc(n * sizeof(float));
+	float *odd = malloc(n * sizeof(float));
+	double above[2];
+	struct rng r;
+	size_t n_odd = 0;
+
+	rng_seed(&r, 24);
+	for (size_t i = 0; i < n; i++) {
+		float a = (float)(rng_next(&r) & 1);
+
+		X[i * d + 0] = a;
+		X[i * d + 1] = rng_double(&r) < 0.02 ? 1 - a : a;
+	}
+	for (int u = 0; u < 2; u++) {
+		struct iforest_opts o;
+		struct iforest *f;
+		float mid;
+
+		iforest_opts_default(&o);
+		o.seed = 25;
+		o.uniform_splits = u;
+		f = iforest_new(d, &o);
+		cr_assert_not_null(f);
+		cr_assert_eq(iforest_fit(f, X, n), 0);
+		iforest_score_samples(f, X, n, s);
+		n_odd = 0;
+		for (size_t i = 0; i < n; i++)
+			if (X[i * d] != X[i * d + 1])
+				odd[n_odd++] = s[i];
+		mid = scaler_quantile_inplace(odd, n_odd, 0.5);
+		/* the share of all rows scoring below the median row of the rare combination */
+		above[u] = share_below(s, n, mid);
+		cr_log_info("%s: %zu rare rows; %.1f%% of the rows score below their median",
+			    u ? "uniform" : "weighted", n_odd, 100 * above[u]);
+		iforest_free(f);
+	}
+	cr_expect(above[0] < 0.05, "weighted: %.1f%% of rows below the rare ones' median",
+		  100 * above[0]);
+	cr_expect(above[1] > above[0] + 0.05, "uniform %.3f, weighted %.3f", above[1], above[0]);
+	free(X);
+	free(s);
+	free(odd);
 }
 
 Test(iforest, planted_outliers_score_below_inliers)
@@ -182,23 +304,14 @@ Test(iforest, fit_is_reproducible_and_round_trips_bit_identically)
 	float *X = planted(n, 8, d, 11), *a = malloc((n + 8) * 4), *b = malloc((n + 8) * 4);
 	float *c = malloc((n + 8) * 4);
 	struct iforest *f1 = fit(X, n + 8, d, 40, 12), *f2 = fit(X, n + 8, d, 40, 12), *f3;
-	struct ser_writer w;
-	struct ser_reader r;
 
 	iforest_score_samples(f1, X, n + 8, a);
 	iforest_score_samples(f2, X, n + 8, b);
 	cr_expect_eq(memcmp(a, b, (n + 8) * 4), 0, "same seed, different scores");
-	ser_writer_init(&w);
-	iforest_write(f1, &w);
-	cr_assert_eq(w.err, 0);
-	ser_reader_init(&r, w.buf, w.len);
-	f3 = iforest_read(&r);
-	cr_assert_not_null(f3);
-	cr_expect_eq(r.pos, w.len);
+	f3 = round_trip(f1);
 	iforest_score_samples(f3, X, n + 8, c);
 	cr_expect_eq(memcmp(a, c, (n + 8) * 4), 0, "scores changed through serialisation");
 	cr_expect_eq(iforest_offset(f3), iforest_offset(f1));
-	ser_writer_release(&w);
 	iforest_free(f1);
 	iforest_free(f2);
 	iforest_free(f3);

@@ -43,6 +43,7 @@ void iforest_opts_default(struct iforest_opts *o)
 	o->max_samples = 256;
 	o->contamination = 0.05f;
 	o->seed = 42;
+	o->uniform_splits = false;
 }
 
 double iforest_c(double n)
@@ -133,63 +134,170 @@ struct build_item {
 	size_t lo, hi;
 };
 
-static void grow_tree(struct iforest *f, const float *X, size_t *idx, size_t m, struct rng *r,
-		      int32_t *feat, float *thr, float *leaf, struct build_item *stack,
-		      unsigned *cand)
+/* How a fit chooses split features (iforest.h), from all its training rows. */
+struct split_plan {
+	double *w; /* d weights, NULL: uniform (scikit-learn) */
+	bool *fixed; /* d: constant over every training row (only with weights) */
+	double w_total;
+};
+
+static inline uint32_t fkey(float v);
+
+/* Weights 1 / log2(max(2, distinct values)) and the features constant over X's n rows. The
+ * distinct values are counted in a hash set of their keys (0 is no key: it would be a NaN). */
+static int plan_splits(struct split_plan *sp, const float *X, size_t n, size_t d)
+{
+	size_t cap = 2;
+	uint32_t *set;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	set = malloc(cap * sizeof(*set));
+	sp->w = malloc(d * sizeof(*sp->w));
+	sp->fixed = malloc(d * sizeof(*sp->fixed));
+	if (!set || !sp->w || !sp->fixed) {
+		free(set);
+		return -ENOMEM;
+	}
+	sp->w_total = 0;
+	for (size_t j = 0; j < d; j++) {
+		size_t k = 0;
+
+		memset(set, 0, cap * sizeof(*set));
+		for (size_t i = 0; i < n; i++) {
+			uint32_t key = fkey(X[i * d + j]);
+			size_t h = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+
+			while (set[h] && set[h] != key)
+				h = (h + 1) & (cap - 1);
+			k += !set[h];
+			set[h] = key;
+		}
+		sp->w[j] = 1.0 / log2(k < 2 ? 2.0 : (double)k);
+		sp->fixed[j] = k == 1;
+		sp->w_total += sp->w[j];
+	}
+	free(set);
+	return 0;
+}
+
+/* Whether an ancestor of node p already split on feature j. */
+static bool on_path(const int32_t *feat, unsigned p, unsigned j)
+{
+	while (p) {
+		p = (p - 1) / 2;
+		if ((unsigned)feat[p] == j)
+			return true;
+	}
+	return false;
+}
+
+/* Draws one of cand[0..n_cand): uniformly, or by the plan's weights (their sum is *w_left). */
+static size_t draw(const struct split_plan *sp, const unsigned *cand, size_t n_cand, double *w_left,
+		   struct rng *r)
+{
+	double u;
+	size_t c;
+
+	if (!sp->w)
+		return rng_below(r, n_cand);
+	u = rng_double(r) * *w_left;
+	for (c = 0; c + 1 < n_cand; c++) {
+		u -= sp->w[cand[c]];
+		if (u < 0)
+			break;
+	}
+	return c;
+}
+
+/*
+ * Picks node p's split feature among the rows idx[lo, hi) as iforest.h says, with their
+ * range in that feature in *mn, *mx (equal for a feature constant over the training rows).
+ * Returns -1 when no feature can split: the node is a leaf.
+ */
+static int pick_feature(const struct iforest *f, const struct split_plan *sp, const float *X,
+			const size_t *idx, size_t lo, size_t hi, unsigned p, const int32_t *feat,
+			unsigned *cand, struct rng *r, float *mn, float *mx)
+{
+	size_t d = f->d, n_cand = d;
+	double w_left = sp->w_total;
+
+	for (size_t k = 0; k < d; k++)
+		cand[k] = (unsigned)k;
+	/* As scikit-learn's random splitter: draw features until one is not constant. */
+	while (n_cand) {
+		size_t c = draw(sp, cand, n_cand, &w_left, r);
+		unsigned fj = cand[c];
+
+		*mn = *mx = X[idx[lo] * d + fj];
+		if (sp->fixed && sp->fixed[fj]) {
+			if (!on_path(feat, p, fj))
+				return (int)fj;
+		} else {
+			for (size_t i = lo + 1; i < hi; i++) {
+				float v = X[idx[i] * d + fj];
+
+				*mn = v < *mn ? v : *mn;
+				*mx = v > *mx ? v : *mx;
+			}
+			if (*mx > *mn)
+				return (int)fj;
+		}
+		if (sp->w)
+			w_left -= sp->w[fj];
+		cand[c] = cand[--n_cand];
+	}
+	return -1;
+}
+
+static void grow_tree(struct iforest *f, const struct split_plan *plan, const float *X, size_t *idx,
+		      size_t m, struct rng *r, int32_t *feat, float *thr, float *leaf,
+		      struct build_item *stack, unsigned *cand)
 {
 	size_t d = f->d, sp = 0;
 
 	stack[sp++] = (struct build_item){ 0, 0, 0, m };
 	while (sp) {
 		struct build_item it = stack[--sp];
-		size_t cnt = it.hi - it.lo, n_cand = d, lo, hi;
+		size_t cnt = it.hi - it.lo, lo, hi;
 		float mn = 0, mx = 0, t;
 		int j = -1;
 
-		if (it.depth >= f->height || cnt <= 1) {
-			make_leaf(f, feat, thr, leaf, it.p, it.depth,
-				  (float)(it.depth + iforest_c((double)cnt)));
-			continue;
-		}
-		/* As scikit-learn's random splitter: draw features until one is not constant. */
-		for (size_t k = 0; k < d; k++)
-			cand[k] = (unsigned)k;
-		while (n_cand) {
-			size_t c = rng_below(r, n_cand);
-			unsigned fj = cand[c];
-
-			mn = mx = X[idx[it.lo] * d + fj];
-			for (size_t i = it.lo + 1; i < it.hi; i++) {
-				float v = X[idx[i] * d + fj];
-
-				mn = v < mn ? v : mn;
-				mx = v > mx ? v : mx;
-			}
-			if (mx > mn) {
-				j = (int)fj;
-				break;
-			}
-			cand[c] = cand[--n_cand];
-		}
+		if (it.depth < f->height && cnt > 1)
+			j = pick_feature(f, plan, X, idx, it.lo, it.hi, it.p, feat, cand, r, &mn,
+					 &mx);
 		if (j < 0) {
 			make_leaf(f, feat, thr, leaf, it.p, it.depth,
 				  (float)(it.depth + iforest_c((double)cnt)));
 			continue;
 		}
-		t = (float)((double)mn + rng_double(r) * ((double)mx - (double)mn));
-		if (!(t < mx))
-			t = mn;
-		/* Partition: x <= t to the left. */
-		lo = it.lo;
-		hi = it.hi;
-		while (lo < hi) {
-			if (X[idx[lo] * d + j] <= t) {
-				lo++;
-			} else {
-				size_t tmp = idx[lo];
+		if (mx == mn) {
+			/* A feature constant over the training rows: every row goes to one side,
+			 * chosen at random; the other side takes every other value. */
+			bool right = rng_next(r) & 1;
 
-				idx[lo] = idx[--hi];
-				idx[hi] = tmp;
+			t = right ? nextafterf(mn, -INFINITY) : mn;
+			if (t == -INFINITY) {
+				t = mn;
+				right = false;
+			}
+			lo = right ? it.lo : it.hi;
+		} else {
+			t = (float)((double)mn + rng_double(r) * ((double)mx - (double)mn));
+			if (!(t < mx))
+				t = mn;
+			/* Partition: x <= t to the left. */
+			lo = it.lo;
+			hi = it.hi;
+			while (lo < hi) {
+				if (X[idx[lo] * d + j] <= t) {
+					lo++;
+				} else {
+					size_t tmp = idx[lo];
+
+					idx[lo] = idx[--hi];
+					idx[hi] = tmp;
+				}
 			}
 		}
 		feat[it.p] = j;
@@ -202,6 +310,7 @@ static void grow_tree(struct iforest *f, const float *X, size_t *idx, size_t m, 
 int iforest_fit(struct iforest *f, const float *X, size_t n)
 {
 	size_t d = f->d, m, *perm = NULL, *idx = NULL;
+	struct split_plan plan = { 0 };
 	struct build_item *stack = NULL;
 	unsigned *cand = NULL, height = 0;
 	float *scores = NULL;
@@ -228,6 +337,8 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 	ret = -ENOMEM;
 	if (!perm || !idx || !stack || !cand || !scores)
 		goto out;
+	if (!f->opts.uniform_splits && plan_splits(&plan, X, n, d))
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
 	rng_seed(&r, f->opts.seed);
@@ -240,7 +351,7 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 			perm[k] = tmp;
 			idx[i] = perm[i];
 		}
-		grow_tree(f, X, idx, m, &r, f->feat + (size_t)t * f->n_nodes,
+		grow_tree(f, &plan, X, idx, m, &r, f->feat + (size_t)t * f->n_nodes,
 			  f->thr + (size_t)t * f->n_nodes, f->leaf + (size_t)t * f->n_leaves, stack,
 			  cand);
 	}
@@ -257,6 +368,8 @@ out:
 	free(stack);
 	free(cand);
 	free(scores);
+	free(plan.w);
+	free(plan.fixed);
 	return ret;
 }
 

@@ -4,10 +4,27 @@
  * conventions, so its numbers can be checked against that library.
  *
  * Each tree is grown on max_samples rows drawn without replacement, to
- * height ceil(log2(max_samples)); a node splits on a uniformly chosen
+ * height ceil(log2(max_samples)); a node splits on a randomly chosen
  * non-constant feature at a threshold uniform in [min, max) of that feature
  * in the node, x <= t going left. A row's path length in a tree is the depth
  * of its leaf plus c(rows in that leaf).
+ *
+ * Two departures from scikit-learn, both in how the split feature is chosen
+ * (iforest_opts.uniform_splits turns them off, giving scikit-learn's forest):
+ *   - feature j is drawn with weight 1 / log2(max(2, k_j)), k_j its number of
+ *     distinct values in the training rows: a binary feature (a role, a direction)
+ *     is resolved by one split, a feature of 4,000 values needs about twelve, so
+ *     each feature gets about the same share of the isolating. Drawn uniformly,
+ *     19 features of which a handful matter leave most of a row's 8 levels to
+ *     the others, and a row that is out of place in a role or a count is rarely
+ *     cut off before the height limit.
+ *   - a feature constant over all training rows (a count that never left 0) may
+ *     be drawn too, once per path, with the weight of a binary one: it splits at
+ *     its value with one side, chosen at random, empty. No training row takes
+ *     the empty side; a row that differs there is isolated at that depth. Drawn
+ *     uniformly, such a feature is never split, and no value of it can make a
+ *     row anomalous.
+ * Thresholds, leaves, the score and the file form are the same either way.
  *
  *   score_samples(x)     = -2^(-E[h(x)] / c(max_samples))  in [-1, 0); lower = more anomalous
  *   offset               = the contamination quantile of score_samples over the training rows
@@ -21,6 +38,7 @@
 #ifndef NAD_IFOREST_H
 #define NAD_IFOREST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +52,9 @@ struct iforest_opts {
 	unsigned max_samples; /* rows per tree, capped at n (default 256) */
 	float contamination; /* share of training rows flagged, 0 < c <= 0.5 (default 0.05) */
 	uint64_t seed; /* default 42 */
+	/* true: scikit-learn's split choice (uniform over the features not constant in
+	 * the node); false (default): the weighted choice described above. Not stored. */
+	bool uniform_splits;
 };
 
 void iforest_opts_default(struct iforest_opts *o);
