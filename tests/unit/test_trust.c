@@ -14,6 +14,7 @@
 #include "common/names.h"
 #include "detect/engine.h"
 #include "features/baseline.h"
+#include "features/context.h"
 #include "features/homenet.h"
 #include "helpers/recstream.h"
 #include "mitigate/mem.h"
@@ -52,6 +53,9 @@ static void observe(void *ctx, const struct alert_event *ev)
 	}
 }
 
+/* The engine run_with() is running, for the mitigation's questions (answered_in). */
+static const struct engine *running;
+
 /* A model-less engine with home net 192.168.1.0/24, baseline b (may be NULL), observer fn. */
 static void run_with(const struct recstream *rs, struct baseline *b, alert_event_fn fn, void *ctx)
 {
@@ -70,9 +74,11 @@ static void run_with(const struct recstream *rs, struct baseline *b, alert_event
 	e = engine_new(&o, NULL, NULL);
 	cr_assert_not_null(e);
 	engine_set_observer(e, fn, ctx);
+	running = e;
 	for (size_t i = 0; i < rs->n; i++)
 		engine_process(e, &rs->recs[i]);
 	engine_finish(e);
+	running = NULL;
 	engine_free(e);
 }
 
@@ -661,6 +667,68 @@ Test(trust, the_engine_and_policy_drop_only_unanswered_sustained_floods)
 	mitigate_mem_free(mem);
 	rs_free(&s);
 	rs_free(&b);
+}
+
+static bool answered_in(void *ctx, const struct addr_prefix *p, __u64 since_ns)
+{
+	(void)ctx;
+	return running && context_answered_in(engine_context(running), p, since_ns);
+}
+
+/*
+ * Eight sources of 203.0.113.0/24 flood 192.168.1.10 one after another, each dropped; with
+ * client, 203.0.113.77 has answered DNS lookups first. Returns the policy's aggregations
+ * declined for an answered source; *agg: a /24 rule was installed.
+ */
+static __u64 neighbours_flood(bool client, bool *agg)
+{
+	struct mitigate_mem *mem = mitigate_mem_new(4096);
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigated x = { 0 };
+	struct mitigate_stats st;
+	struct recstream s;
+	char src[32];
+	__u64 declined;
+
+	cr_assert_not_null(mem);
+	log_set_level(LOG_WARN);
+	o.on_event = on_mitigation;
+	o.event_ctx = &x;
+	o.answered_in = answered_in;
+	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
+	cr_assert_not_null(x.m);
+	rs_init(&s, T0);
+	if (client)
+		lookups(&s, "203.0.113.77", 20, 10 * MS);
+	for (unsigned i = 1; i <= 8; i++) {
+		snprintf(src, sizeof(src), "203.0.113.%u", i);
+		syn_flood(&s, src, "192.168.1.10", 0.5);
+		s.t_ns += SEC;
+	}
+	run_with(&s, NULL, to_mitigation, &x);
+	*agg = false;
+	for (unsigned i = 0; i < x.n_drop_installs && i < 16; i++)
+		*agg |= !strcmp(x.drops[i], "203.0.113.0/24");
+	cr_expect_geq(x.n_drop_installs, 7, "the flooders are dropped (%u rules)",
+		      x.n_drop_installs);
+	if (client)
+		expect_never_dropped(&x, mem, "203.0.113.77");
+	mitigate_get_stats(x.m, &st);
+	declined = st.n_agg_answered;
+	mitigate_free(x.m);
+	mitigate_mem_free(mem);
+	rs_free(&s);
+	return declined;
+}
+
+Test(trust, a_prefix_rule_never_covers_an_answered_client_of_the_prefix)
+{
+	bool agg;
+
+	cr_expect_eq(neighbours_flood(false, &agg), 0);
+	cr_expect(agg, "alone, the eight flooders' host rules become one /24 rule");
+	cr_expect_geq(neighbours_flood(true, &agg), 1, "declined for the answered client");
+	cr_expect_not(agg, "no /24 rule over the answered client");
 }
 
 /* n SYNs from src to dst:80, gap apart; returns the first one's time. */

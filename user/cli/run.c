@@ -44,6 +44,7 @@
 #include "detect/alert.h"
 #include "detect/classify.h"
 #include "detect/engine.h"
+#include "features/context.h"
 #include "features/features.h"
 #include "mitigate/allow.h"
 #include "mitigate/bpf.h"
@@ -623,6 +624,14 @@ static int install_signals(void)
 	return 0;
 }
 
+/* The policy asks the engine's trackers whether a prefix holds an answered source. */
+static bool answered_in(void *ctx, const struct addr_prefix *p, __u64 since_ns)
+{
+	struct daemon *d = ctx;
+
+	return context_answered_in(engine_context(analyze_live_engine(d->an)), p, since_ns);
+}
+
 static int start_mitigation(struct daemon *d, struct run_opts *o, struct loader *ld)
 {
 	struct mitigate_bpf_fds fds;
@@ -635,6 +644,8 @@ static int start_mitigation(struct daemon *d, struct run_opts *o, struct loader 
 	o->mit.n_cpus = n > 0 ? (__u32)n : 1;
 	o->mit.on_event = on_mitigation;
 	o->mit.event_ctx = d;
+	o->mit.answered_in = answered_in;
+	o->mit.answered_ctx = d;
 	if (o->mit.mode == MITIGATE_ON) {
 		d->mb = mitigate_bpf_new(&fds);
 		if (!d->mb) {

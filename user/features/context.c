@@ -286,6 +286,19 @@ static struct src_ent *src_find(struct context *c, const __u8 a[16])
 	return ways_get(src_set(c, a), sizeof(struct src_ent), a, false, NULL, NULL);
 }
 
+bool context_answered_in(const struct context *c, const struct addr_prefix *p,
+			 uint64_t since_ns)
+{
+	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++) {
+		const struct src_ent *s = &c->src[i];
+
+		if (s->h.used && s->answered_ns && s->answered_ns >= since_ns &&
+		    addr_prefix_contains(p, s->h.addr))
+			return true;
+	}
+	return false;
+}
+
 bool context_would_evict(const struct context *c, const __u8 a[16])
 {
 	const struct src_ent *set = src_set(c, a);

@@ -178,6 +178,15 @@ void context_track(struct context *c, const struct nad_rec *rec, struct context_
  */
 void context_end_warmup(struct context *c, uint64_t new_sources_after_ns);
 
+/*
+ * Was a source inside p answered (src_answered_ns: a TCP or UDP exchange) at or after
+ * since_ns? A scan of the sources table, for rare questions (may a drop rule grow to a
+ * prefix?); a source evicted since is not seen.
+ */
+struct addr_prefix;
+bool context_answered_in(const struct context *c, const struct addr_prefix *p,
+			 uint64_t since_ns);
+
 /* Would tracking a record from saddr evict another source's entry? */
 bool context_would_evict(const struct context *c, const __u8 saddr[16]);
 

@@ -985,6 +985,15 @@ static int trusted_flood(struct mitigate *m, const struct mitigate_alert *a, enu
 	return rate_rule(m, a, &k, now);
 }
 
+/* Was a source inside p answered within trust_ns of now (opts.answered_in)? */
+static bool answered_inside(const struct mitigate *m, const struct addr_prefix *p, __u64 now)
+{
+	__u64 t = m->o.trust_ns;
+
+	return t && m->o.answered_in &&
+	       m->o.answered_in(m->o.answered_ctx, p, now > t ? now - t : 0);
+}
+
 /*
  * Replaces the host rules inside src's aggregation prefix by one prefix rule
  * once there are enough of them. Returns 1 if it did (src is covered), 0 if
@@ -1012,6 +1021,10 @@ static int try_aggregate(struct mitigate *m, const struct mitigate_alert *a, __u
 	/* The new source counts too. */
 	if (n + 1 < m->o.agg_min_sources || allow_overlaps(m, &agg))
 		return 0;
+	if (answered_inside(m, &agg, now)) {
+		m->st.n_agg_answered++;
+		return 0;
+	}
 	if (!take_token(m, now)) {
 		m->st.n_skip_rate++;
 		return 0;

@@ -38,7 +38,9 @@
  *     previous time, up to opts.ttl_max_ns.
  *   - Aggregation: when opts.agg_min_sources host rules of one /agg_plen4
  *     (IPv4) or /agg_plen6 (IPv6) prefix exist, they are replaced by one
- *     prefix rule, unless the prefix holds an allowlisted address.
+ *     prefix rule, unless the prefix holds an allowlisted address or a source
+ *     answered within opts.trust_ns (opts.answered_in): a customer next door
+ *     to eight attackers keeps its access.
  *   - Spoofed or widely distributed floods (many sources, each sending little,
  *     to one destination and port; or an alert the engine keyed on the
  *     victim): per-source rules would be useless and fill the map, so one
@@ -172,6 +174,10 @@ struct mitigate_opts {
 	__u64 hold_ns; /* --mitigate-hold: the flood held this long before a rule (50 ms) */
 	__u64 trust_ns; /* --mitigate-trust: answered this recently, never dropped (600 s); 0 off */
 	__u32 agg_min_sources; /* host rules in one prefix before it is aggregated (8); 0 off */
+	/* Was a source inside p answered (a session) at or after since_ns? Asked before a
+	 * prefix rule is made; NULL: not asked. */
+	bool (*answered_in)(void *ctx, const struct addr_prefix *p, __u64 since_ns);
+	void *answered_ctx;
 	__u8 agg_plen4, agg_plen6; /* 24, 64 */
 	__u32 spoof_min_sources; /* distinct sources toward one dst:port (20) ... */
 	double spoof_max_src_pps; /* ... each at most this rate (10 pps): spoofed/distributed */
@@ -215,6 +221,7 @@ struct mitigate_stats {
 	__u64 n_renewed;
 	__u64 n_removed;
 	__u64 n_aggregated; /* prefix rules made out of host rules */
+	__u64 n_agg_answered; /* prefix rules not made: a source inside was answered */
 	__u64 n_rate_rules; /* aggregate rate rules installed */
 	__u64 n_sig_rules; /* signature rate rules installed (trusted sources) */
 	__u64 n_wait_hold; /* alerts not acted on: the flood had not held for hold_ns yet */
