@@ -11,15 +11,20 @@
 
 # private_mounts "$@": re-runs the calling script (bash "$0" "$@") in a
 # private mount namespace, then mounts its own bpffs on /sys/fs/bpf and a
-# tmpfs on /run. The daemon started there pins its maps and writes its
-# instance file where no real nadxdp instance (or another test bed) can meet
-# them, and everything goes away with the namespace.
+# tmpfs on /run. The daemon started there pins its maps, writes its instance
+# file and keeps its state directory (NADXDP_STATE_DIR) where no real nadxdp
+# instance (or another test bed) can meet them, and everything goes away with
+# the namespace.
 private_mounts() {
 	if [ "${NADXDP_PRIVATE_MOUNTS:-}" != 1 ]; then
 		exec unshare --mount --propagation private env NADXDP_PRIVATE_MOUNTS=1 bash "$0" "$@"
 	fi
 	mount -t bpf bpf /sys/fs/bpf
 	mount -t tmpfs -o size=16m,mode=755 tmpfs /run
+	# A daemon started without --models learns into a state directory that goes with this
+	# namespace's /run, never the host's /var/lib/nadxdp (a model of a test bed would be
+	# what the next real start loads).
+	export NADXDP_STATE_DIR=/run/nadxdp-state
 }
 
 # bench_require NAME TOOL...: a benchmark is not a test: without root or one of

@@ -1044,7 +1044,7 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 	o->mit.hold_ns = (__u64)(o->mit_hold_s * 1e9);
 	o->mit.trust_ns = (__u64)(o->mit_trust_s * 1e9);
 	if (!o->an.models_dir) {
-		/* NADXDP_STATE_DIR: for the tests, which must not touch /var/lib. */
+		/* NADXDP_STATE_DIR: for the tests and the test beds, which must not touch /var/lib. */
 		o->an.models_dir = getenv("NADXDP_STATE_DIR");
 		if (!o->an.models_dir || !*o->an.models_dir)
 			o->an.models_dir = RUN_STATE_DIR;
