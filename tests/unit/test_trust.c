@@ -564,6 +564,7 @@ Test(trust, a_flood_that_stops_holds_again_only_from_its_restart)
 /* The engine's alerts into a mitigation on the in-memory backend, on the record clock. */
 struct mitigated {
 	struct mitigate *m;
+	struct mitigate_mem *mem; /* its backend */
 	unsigned n_drop_installs;
 	char drops[16][ADDR_PREFIX_STRLEN];
 	uint64_t first_drop_ns;
@@ -581,6 +582,24 @@ static void on_mitigation(void *ctx, const struct mitigate_event *ev)
 		x->first_drop_ns = ev->ts_ns;
 }
 
+/* x's mitigation with options o on a fresh in-memory backend, its events counted in x. */
+static void mitigated_start(struct mitigated *x, struct mitigate_opts *o)
+{
+	log_set_level(LOG_WARN);
+	x->mem = mitigate_mem_new(4096);
+	cr_assert_not_null(x->mem);
+	o->on_event = on_mitigation;
+	o->event_ctx = x;
+	x->m = mitigate_new(o, &mitigate_mem_ops, x->mem);
+	cr_assert_not_null(x->m);
+}
+
+static void mitigated_end(struct mitigated *x)
+{
+	mitigate_free(x->m);
+	mitigate_mem_free(x->mem);
+}
+
 static void to_mitigation(void *ctx, const struct alert_event *ev)
 {
 	struct mitigated *x = ctx;
@@ -590,9 +609,21 @@ static void to_mitigation(void *ctx, const struct alert_event *ev)
 		cr_assert_eq(mitigate_on_alert(x->m, &a), 0);
 }
 
+/* Is there a TCP rate rule of src (NULL: any source, an aggregate rule) to dst:port? */
+static bool rate_rule_on(const struct mitigated *x, const char *src, const char *dst,
+			 uint16_t port)
+{
+	struct nad_rate_key k = { .proto = IPPROTO_TCP, .dport = port };
+	struct nad_rate rate;
+
+	if (src)
+		addr_of(src, k.saddr);
+	addr_of(dst, k.daddr);
+	return mitigate_mem_rate(x->mem, &k, &rate);
+}
+
 /* Fails the test if a drop rule was installed that covers ip (a source with answered sessions). */
-static void expect_never_dropped(const struct mitigated *x, struct mitigate_mem *mem,
-				 const char *ip)
+static void expect_never_dropped(const struct mitigated *x, const char *ip)
 {
 	__u8 a[16];
 
@@ -604,27 +635,19 @@ static void expect_never_dropped(const struct mitigated *x, struct mitigate_mem 
 		cr_expect(!addr_prefix_contains(&p, a), "a drop rule %s against %s, answered",
 			  x->drops[i], ip);
 	}
-	cr_expect(!mitigate_mem_packet(mem, a, 60, T0 + 20 * SEC), "%s's packets are not dropped",
+	cr_expect(!mitigate_mem_packet(x->mem, a, 60, T0 + 20 * SEC), "%s's packets are not dropped",
 		  ip);
 }
 
 Test(trust, the_engine_and_policy_drop_only_unanswered_sustained_floods)
 {
-	struct mitigate_mem *mem = mitigate_mem_new(4096);
 	struct mitigate_opts o = mitigate_opts_default();
 	struct mitigated x = { 0 };
 	struct recstream s, b;
-	struct nad_rate_key k = { 0 };
-	struct nad_rate rate;
 	uint64_t atk;
 	char src[32];
 
-	cr_assert_not_null(mem);
-	log_set_level(LOG_WARN);
-	o.on_event = on_mitigation;
-	o.event_ctx = &x;
-	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
-	cr_assert_not_null(x.m);
+	mitigated_start(&x, &o);
 
 	rs_init(&s, T0);
 	/* an answered client floods 192.168.1.10:80, then an unknown source does */
@@ -646,25 +669,18 @@ Test(trust, the_engine_and_policy_drop_only_unanswered_sustained_floods)
 	run_with(&s, NULL, to_mitigation, &x);
 
 	/* the answered client: its flood's signature alone is limited */
-	addr_of("192.168.1.20", k.saddr);
-	addr_of("192.168.1.10", k.daddr);
-	k.proto = IPPROTO_TCP;
-	k.dport = 80;
-	cr_expect(mitigate_mem_rate(mem, &k, &rate), "a signature rule on its SYNs to :80");
-	expect_never_dropped(&x, mem, "192.168.1.20");
-	expect_never_dropped(&x, mem, "192.168.1.21");
+	cr_expect(rate_rule_on(&x, "192.168.1.20", "192.168.1.10", 80),
+		  "a signature rule on its SYNs to :80");
+	expect_never_dropped(&x, "192.168.1.20");
+	expect_never_dropped(&x, "192.168.1.21");
 	/* the unknown source: dropped, once its flood held for the hold */
 	cr_expect_eq(x.n_drop_installs, 1, "one drop rule (%s)", x.drops[0]);
 	cr_expect_str_eq(x.drops[0], "203.0.113.5/32");
 	cr_expect_geq(x.first_drop_ns, atk + o.hold_ns);
 	/* the spoofed flood: the victim's aggregate rule */
-	memset(&k, 0, sizeof(k));
-	addr_of("192.168.1.11", k.daddr);
-	k.proto = IPPROTO_TCP;
-	k.dport = 25565;
-	cr_expect(mitigate_mem_rate(mem, &k, &rate), "an aggregate rule on 192.168.1.11:25565");
-	mitigate_free(x.m);
-	mitigate_mem_free(mem);
+	cr_expect(rate_rule_on(&x, NULL, "192.168.1.11", 25565),
+		  "an aggregate rule on 192.168.1.11:25565");
+	mitigated_end(&x);
 	rs_free(&s);
 	rs_free(&b);
 }
@@ -682,7 +698,6 @@ static bool answered_in(void *ctx, const struct addr_prefix *p, __u64 since_ns)
  */
 static __u64 neighbours_flood(bool client, bool *agg)
 {
-	struct mitigate_mem *mem = mitigate_mem_new(4096);
 	struct mitigate_opts o = mitigate_opts_default();
 	struct mitigated x = { 0 };
 	struct mitigate_stats st;
@@ -690,13 +705,8 @@ static __u64 neighbours_flood(bool client, bool *agg)
 	char src[32];
 	__u64 declined;
 
-	cr_assert_not_null(mem);
-	log_set_level(LOG_WARN);
-	o.on_event = on_mitigation;
-	o.event_ctx = &x;
 	o.answered_in = answered_in;
-	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
-	cr_assert_not_null(x.m);
+	mitigated_start(&x, &o);
 	rs_init(&s, T0);
 	if (client)
 		lookups(&s, "203.0.113.77", 20, 10 * MS);
@@ -712,11 +722,10 @@ static __u64 neighbours_flood(bool client, bool *agg)
 	cr_expect_geq(x.n_drop_installs, 7, "the flooders are dropped (%u rules)",
 		      x.n_drop_installs);
 	if (client)
-		expect_never_dropped(&x, mem, "203.0.113.77");
+		expect_never_dropped(&x, "203.0.113.77");
 	mitigate_get_stats(x.m, &st);
 	declined = st.n_agg_answered;
-	mitigate_free(x.m);
-	mitigate_mem_free(mem);
+	mitigated_end(&x);
 	rs_free(&s);
 	return declined;
 }
@@ -729,6 +738,41 @@ Test(trust, a_prefix_rule_never_covers_an_answered_client_of_the_prefix)
 	cr_expect(agg, "alone, the eight flooders' host rules become one /24 rule");
 	cr_expect_geq(neighbours_flood(true, &agg), 1, "declined for the answered client");
 	cr_expect_not(agg, "no /24 rule over the answered client");
+}
+
+/*
+ * A random-source flood evicts every entry of the sources table within a second; an answered
+ * client whose entry went with them is still trusted when it next floods (features/context:
+ * trusted sources are kept apart).
+ */
+Test(trust, an_answered_client_stays_trusted_after_a_random_source_flood_evicts_it)
+{
+	struct mitigate_opts o = mitigate_opts_default();
+	struct mitigated x = { 0 };
+	struct recstream s;
+	uint32_t st = 7;
+	char src[32];
+
+	mitigated_start(&x, &o);
+	rs_init(&s, T0);
+	lookups(&s, "203.0.113.20", 20, 10 * MS);
+	/* 60,000 sources, 3.7 times the sources table */
+	for (unsigned i = 0; i < 60000; i++) {
+		uint32_t r = rs_xorshift(&st);
+
+		snprintf(src, sizeof(src), "%u.%u.%u.%u", 11 + r % 200, (r >> 8) & 255,
+			 (r >> 16) & 255, 1 + (r >> 24) % 254);
+		rs_add(&s, 20 * US, src, "192.168.1.11", IPPROTO_TCP, (uint16_t)(1024 + i % 60000),
+		       25565, SYN, 0);
+	}
+	s.t_ns += 2 * SEC;
+	syn_flood(&s, "203.0.113.20", "192.168.1.10", 1);
+	run_with(&s, NULL, to_mitigation, &x);
+	expect_never_dropped(&x, "203.0.113.20");
+	cr_expect(rate_rule_on(&x, "203.0.113.20", "192.168.1.10", 80),
+		  "a signature rule on its SYNs to :80");
+	mitigated_end(&x);
+	rs_free(&s);
 }
 
 /* n SYNs from src to dst:80, gap apart; returns the first one's time. */
@@ -744,18 +788,12 @@ static uint64_t syn_burst(struct recstream *s, const char *src, const char *dst,
 
 Test(trust, the_hold_counts_from_the_floods_start_a_shorter_burst_is_not_dropped)
 {
-	struct mitigate_mem *mem = mitigate_mem_new(4096);
 	struct mitigate_opts o = mitigate_opts_default();
 	struct mitigated x = { 0 };
 	struct recstream s;
 	uint64_t atk;
 
-	cr_assert_not_null(mem);
-	log_set_level(LOG_WARN);
-	o.on_event = on_mitigation;
-	o.event_ctx = &x;
-	x.m = mitigate_new(&o, &mitigate_mem_ops, mem);
-	cr_assert_not_null(x.m);
+	mitigated_start(&x, &o);
 	rs_init(&s, T0);
 	/*
 	 * The attacker resolves the victim's MAC (nmap does, even with -Pn) and pings it: an
@@ -787,7 +825,6 @@ Test(trust, the_hold_counts_from_the_floods_start_a_shorter_burst_is_not_dropped
 	cr_expect_geq(x.first_drop_ns, atk + o.hold_ns);
 	cr_expect_leq(x.first_drop_ns, atk + 70 * MS, "drop %.1f ms after the flood began",
 		      (double)(x.first_drop_ns - atk) / 1e6);
-	mitigate_free(x.m);
-	mitigate_mem_free(mem);
+	mitigated_end(&x);
 	rs_free(&s);
 }

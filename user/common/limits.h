@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define LIMIT_NAME_LEN 24
-#define LIMIT_MAX_TABLES 16 /* rows one report carries at most */
+#define LIMIT_MAX_TABLES 24 /* rows one report carries at most */
 
 struct limit_table {
 	char name[LIMIT_NAME_LEN]; /* "flows", "sources", ...: lower case, no spaces */

@@ -858,6 +858,7 @@ size_t engine_tables(const struct engine *e, struct limit_table *out, size_t max
 	n = put_table(out, n, max, &cs.src);
 	n = put_table(out, n, max, &cs.dst);
 	n = put_table(out, n, max, &cs.auth);
+	n = put_table(out, n, max, &cs.trust);
 	if (e->o.baseline) {
 		const struct baseline_opts *bo = baseline_opts(e->o.baseline);
 		struct baseline_counts bc;

@@ -28,6 +28,7 @@
 #define SRC_SETS (CONTEXT_SRC_SLOTS / WAYS)
 #define DST_SETS 2048
 #define AUTH_SETS 1024 /* connections to multi-attempt login services */
+#define TRUST_SETS 1024 /* sources a session answered (see struct trust_ent) */
 #define WAYS 4
 #define EPOCH_NS 10000000000ull /* distinct counts: current and previous 10-s epoch */
 #define NEW_SRC_NS 10000000000ull
@@ -126,6 +127,16 @@ struct auth_flow {
 	bool client_spoke; /* client payload since the server's last reply */
 };
 
+/*
+ * A source a TCP or UDP exchange answered, h.last_ns the last time. Apart from the sources
+ * table because a flood from random sources evicts every entry there within a second: a
+ * source made again takes its answered time from here, and only answered sources can
+ * enter, so unanswered floods cannot push them out.
+ */
+struct trust_ent {
+	struct ent_head h;
+};
+
 /* Entries a tracker table holds and has evicted (context_get_stats). */
 struct ways_count {
 	uint64_t used, evicted;
@@ -133,11 +144,12 @@ struct ways_count {
 
 struct context {
 	struct context_opts o;
-	struct ways_count n_src, n_dst, n_auth;
+	struct ways_count n_src, n_dst, n_auth, n_trust;
 	struct flow_table *flows;
 	struct src_ent *src;
 	struct dst_ent *dst;
 	struct auth_flow *auth;
+	struct trust_ent *trust;
 	bool warm;
 	uint64_t new_after_ns;
 	uint64_t baseline[BASELINE_BITS / 64]; /* dst:port pairs of the warm-up (2 hashes) */
@@ -191,7 +203,8 @@ struct context *context_new(const struct context_opts *o)
 	c->src = calloc((size_t)SRC_SETS * WAYS, sizeof(*c->src));
 	c->dst = calloc((size_t)DST_SETS * WAYS, sizeof(*c->dst));
 	c->auth = calloc((size_t)AUTH_SETS * WAYS, sizeof(*c->auth));
-	if (!c->flows || !c->src || !c->dst || !c->auth) {
+	c->trust = calloc((size_t)TRUST_SETS * WAYS, sizeof(*c->trust));
+	if (!c->flows || !c->src || !c->dst || !c->auth || !c->trust) {
 		context_free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -207,6 +220,7 @@ void context_free(struct context *c)
 	free(c->src);
 	free(c->dst);
 	free(c->auth);
+	free(c->trust);
 	free(c);
 }
 
@@ -286,14 +300,28 @@ static struct src_ent *src_find(struct context *c, const __u8 a[16])
 	return ways_get(src_set(c, a), sizeof(struct src_ent), a, false, NULL, NULL);
 }
 
+static struct trust_ent *trust_set(const struct context *c, const __u8 a[16])
+{
+	return &c->trust[(size_t)(sketch_mix(sketch_addr_hash(a) ^ 0x27d4eb2d) % TRUST_SETS) *
+			 WAYS];
+}
+
+/* When a session last answered a (0: not known). */
+static uint64_t trust_of(const struct context *c, const __u8 a[16])
+{
+	const struct trust_ent *t =
+		ways_get(trust_set(c, a), sizeof(struct trust_ent), a, false, NULL, NULL);
+
+	return t ? t->h.last_ns : 0;
+}
+
 bool context_answered_in(const struct context *c, const struct addr_prefix *p,
 			 uint64_t since_ns)
 {
-	for (size_t i = 0; i < (size_t)SRC_SETS * WAYS; i++) {
-		const struct src_ent *s = &c->src[i];
+	for (size_t i = 0; i < (size_t)TRUST_SETS * WAYS; i++) {
+		const struct ent_head *h = &c->trust[i].h;
 
-		if (s->h.used && s->answered_ns && s->answered_ns >= since_ns &&
-		    addr_prefix_contains(p, s->h.addr))
+		if (h->used && h->last_ns >= since_ns && addr_prefix_contains(p, h->addr))
 			return true;
 	}
 	return false;
@@ -423,8 +451,10 @@ static struct track track_open(struct context *c, const struct nad_rec *r,
 	t.dh = sketch_addr_hash(r->daddr);
 	t.sh = sketch_addr_hash(r->saddr);
 	t.k = pkt_kind(r);
-	if (created)
+	if (created) {
 		t.s->first_ns = t.s->upd_ns = t.now, t.s->epoch = t.now / EPOCH_NS;
+		t.s->answered_ns = trust_of(c, r->saddr);
+	}
 	src_decay(t.s, t.now);
 	src_epoch(t.s, t.now);
 	dst_update(t.d, t.now);
@@ -991,18 +1021,25 @@ static void take_back(struct context *c, const __u8 client[16], const __u8 serve
 	double back = fo->pend_pkts * sketch_decay(now - fo->pend_last_ns, 1);
 	struct src_ent *cl = src_find(c, client);
 	struct dst_ent *sv = dst_find(c, server);
+	/*
+	 * A session: a completed handshake or a UDP exchange. An ARP or echo reply (nmap
+	 * resolves the target's MAC even with -Pn) answers a probe, and makes nobody a
+	 * client the mitigation must trust.
+	 */
+	bool session = fo->kind == FLOW_K_TCP || fo->kind == FLOW_K_UDP;
 
+	if (session) {
+		struct trust_ent *t = ways_get(trust_set(c, client), sizeof(*t), client, true, NULL,
+					       &c->n_trust);
+
+		t->h.last_ns = now;
+	}
 	if (cl) {
 		uint32_t sh = sketch_addr_hash(server);
 
 		src_decay(cl, now);
 		cl->unans1 = cl->unans1 > back ? cl->unans1 - back : 0;
-		/*
-		 * A session: a completed handshake or a UDP exchange. An ARP or echo reply
-		 * (nmap resolves the target's MAC even with -Pn) answers a probe, and makes
-		 * nobody a client the mitigation must trust.
-		 */
-		if (fo->kind == FLOW_K_TCP || fo->kind == FLOW_K_UDP)
+		if (session)
 			cl->answered_ns = now;
 		for (int k = 0; k < 4; k++) {
 			struct dst_slot *ds = &cl->dsts[k];
@@ -1398,6 +1435,9 @@ void context_get_stats(const struct context *c, struct context_stats *out)
 			 0, (uint64_t)DST_SETS * WAYS * sizeof(struct dst_ent) },
 		.auth = { "logins", (uint64_t)AUTH_SETS * WAYS, c->n_auth.used, c->n_auth.evicted,
 			  0, (uint64_t)AUTH_SETS * WAYS * sizeof(struct auth_flow) },
+		.trust = { "trusted_sources", (uint64_t)TRUST_SETS * WAYS, c->n_trust.used,
+			   c->n_trust.evicted, 0,
+			   (uint64_t)TRUST_SETS * WAYS * sizeof(struct trust_ent) },
 	};
 }
 

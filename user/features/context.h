@@ -15,6 +15,8 @@
  *   destinations  2048 sets x 4 ways: rate, flood share, distinct sources, new sources
  *                 sending payload to one port
  *   logins        1024 sets x 4 ways: connections to login services (see below)
+ *   trusted       1024 sets x 4 ways: sources a TCP or UDP exchange answered, and when
+ *                 (a source entry made again after an eviction takes its answered time)
  *   baseline      a 65536-bit Bloom filter (2 hashes) of the dst:port pairs of the warm-up
  *
  * Windowed figures ("[1 s]", "[60 s]") are exponentially decayed counts with that time
@@ -223,7 +225,7 @@ void context_flow_stats(const struct context *c, struct flow_stats *out);
 /* The trackers' tables (sources, destinations, login connections): cap, entries, evictions
  * (a new entry takes the set's least recently seen one), memory. */
 struct context_stats {
-	struct limit_table src, dst, auth;
+	struct limit_table src, dst, auth, trust;
 };
 void context_get_stats(const struct context *c, struct context_stats *out);
 /* The baseline it feeds (context_opts.baseline), or NULL. */
