@@ -11,22 +11,18 @@
 #include <criterion/criterion.h>
 
 #include "helpers/cmd_run.h"
+#include "helpers/tmpdir.h"
 
 static char dir[64];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/nadxdp-config-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "config");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd))
-		fprintf(stderr, "could not remove %s\n", dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(config, .init = setup, .fini = teardown);

@@ -13,22 +13,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers/tmpdir.h"
+
 static char dir[64];
 static char out[1 << 16];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/nadxdp-layers-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "layers");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		cr_log_warn("cleanup of %s failed", dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(layers, .init = setup, .fini = teardown);

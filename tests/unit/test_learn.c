@@ -19,6 +19,7 @@
 #include <pcap/pcap.h>
 
 #include "helpers/cmd_run.h"
+#include "helpers/tmpdir.h"
 
 #define TEAMS "tests/data/benign_teams_call.pcap.gz" /* 1540 packets */
 #define SSH "tests/data/bruteforce_ssh_zeek_sshguess.pcap" /* 431 packets */
@@ -29,17 +30,12 @@ static char out[1 << 20], err[1 << 14];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/nadxdp-learn-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "learn");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		cr_log_warn("cleanup of %s failed", dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(learn, .init = setup, .fini = teardown);

@@ -9,23 +9,19 @@
 #include <criterion/criterion.h>
 
 #include "common/rng.h"
+#include "helpers/tmpdir.h"
 
 static char dir[64];
 static char out[1 << 16], err[4096];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/nadxdp-cmd-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "cmd");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		cr_log_warn("cleanup of %s failed", dir);
+	tmpdir_remove(dir);
 }
 
 /* Runs `nadxdp ARGS` (ARGS may use $D for the temp dir); returns its exit code. */

@@ -17,23 +17,19 @@
 
 #include "common/log.h"
 #include "report/outputs.h"
+#include "helpers/tmpdir.h"
 
 static char dir[64];
 
 static void setup(void)
 {
 	log_set_level(LOG_WARN);
-	snprintf(dir, sizeof(dir), "/tmp/nadxdp-outputs-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "outputs");
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (dir[0] && system(cmd))
-		cr_log_warn("could not remove %s", dir);
+	tmpdir_remove(dir);
 }
 
 TestSuite(outputs, .init = setup, .fini = teardown, .timeout = 30);
