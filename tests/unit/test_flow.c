@@ -44,6 +44,17 @@ struct events {
 	struct flow_event last;
 };
 
+/* 10.0.0.3 opens a connection from port to 10.0.0.1:80, its ACK with payload bytes; each seen. */
+static void open_conn(struct flow_table *t, struct recstream *s, uint16_t port, uint16_t payload)
+{
+	rs_add(s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, port, 80, SYN, 0);
+	see(t, s);
+	rs_add(s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, port, SYN | ACK, 0);
+	see(t, s);
+	rs_add(s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, port, 80, ACK, payload);
+	see(t, s);
+}
+
 static void on_event(void *ctx, const struct flow_event *ev)
 {
 	struct events *e = ctx;
@@ -256,12 +267,7 @@ Test(flow, held_connection_is_reported_once_silent_servers_only)
 	for (int i = 0; i < 2; i++) {
 		uint16_t p = 40000 + i;
 
-		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, SYN, 0);
-		see(t, &s);
-		rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, p, SYN | ACK, 0);
-		see(t, &s);
-		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, ACK, 0);
-		see(t, &s);
+		open_conn(t, &s, p, 0);
 		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, ACK, 40); /* partial */
 		see(t, &s);
 	}
@@ -287,12 +293,7 @@ Test(flow, a_held_connection_is_released_by_the_servers_payload_or_its_end)
 	for (int i = 0; i < 2; i++) {
 		uint16_t p = 40000 + i;
 
-		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, SYN, 0);
-		see(t, &s);
-		rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, p, SYN | ACK, 0);
-		see(t, &s);
-		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, ACK, 40);
-		see(t, &s);
+		open_conn(t, &s, p, 40);
 	}
 	flow_sweep(t, s.t_ns + 2000 * MS, on_event, &ev);
 	cr_assert_eq(ev.held, 2);
@@ -325,12 +326,7 @@ Test(flow, a_held_connection_whose_client_goes_silent_is_released_one_kept_alive
 	for (int i = 0; i < 2; i++) {
 		uint16_t p = 40000 + i;
 
-		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, SYN, 0);
-		see(t, &s);
-		rs_add(&s, MS, "10.0.0.1", "10.0.0.3", IPPROTO_TCP, 80, p, SYN | ACK, 0);
-		see(t, &s);
-		rs_add(&s, MS, "10.0.0.3", "10.0.0.1", IPPROTO_TCP, p, 80, ACK, 40);
-		see(t, &s);
+		open_conn(t, &s, p, 40);
 	}
 	/* 40001 dribbles a header line every 5 s, 40000 says nothing more; 30 s pass */
 	for (int k = 0; k < 6; k++) {

@@ -134,51 +134,6 @@ Test(retrain, input_that_ends_early_trains_on_what_there_is_and_counts_what_it_s
 	modelswap_free(h);
 }
 
-/*
- * Through the public path (the reservoir is in random order, so its held-out rows look
- * like its training rows; a_retrain_that_flags_more... covers the dropping): traffic that
- * changed makes the model in use flag the held-out rows, and the retrain goes in.
- */
-Test(retrain, a_periodic_retrain_on_changed_traffic_is_judged_and_swapped_in)
-{
-	static const char *const names[D] = { "a", "b", "c", "d" };
-	static float X[1000 * D];
-	struct modelswap *h = modelswap_new(NULL);
-	struct modelset_opts mo;
-	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 1000,
-				  .initial_rows = 1000, .interval_s = 10, .seed = 1,
-				  .model_opts = &mo };
-	const struct modelset *first, *now;
-	struct retrain *r;
-	int slot;
-
-	tiny_opts(&mo);
-	r = retrain_new(&o, h);
-	cr_assert_not_null(r);
-	slot = modelswap_reader_add(h);
-	cloud(X, 1000, 1);
-	for (int i = 0; i < 1000; i++)
-		retrain_offer(r, &X[i * D]);
-	cr_assert_eq(retrain_tick(r, 1000000000ull), 1);
-	first = modelswap_acquire(h, slot, NULL);
-	modelswap_release(h, slot);
-	cloud(X, 1000, 2);
-	for (int i = 0; i < 1000 * D; i++)
-		X[i] += 50; /* the same shape, elsewhere */
-	for (int k = 0; k < 5; k++)
-		for (int i = 0; i < 1000; i++)
-			retrain_offer(r, &X[i * D]);
-	cr_expect_eq(retrain_tick(r, 5000000000ull), 0, "not due before the interval");
-	cr_expect_eq(retrain_tick(r, 20000000000ull), 1);
-	cr_expect_eq(retrain_n_trained(r), 2);
-	now = modelswap_acquire(h, slot, NULL);
-	cr_expect_neq(now, first);
-	cr_expect_eq(modelset_info(now)->n_rows, 900, "every 10th of 1000 rows held out");
-	modelswap_release(h, slot);
-	retrain_free(r);
-	modelswap_free(h);
-}
-
 /* Ticks until the background training in flight is joined and published. */
 static void tick_until_trained(struct retrain *r, uint64_t now_ns, uint64_t n)
 {
@@ -188,11 +143,25 @@ static void tick_until_trained(struct retrain *r, uint64_t now_ns, uint64_t n)
 	}
 }
 
+/* A tick at now_ns that trains (inline: publishes at once; background: joined later). */
+static void tick_trains(struct retrain *r, uint64_t now_ns, bool background, uint64_t n)
+{
+	if (!background) {
+		cr_assert_eq(retrain_tick(r, now_ns), 1);
+		return;
+	}
+	cr_assert_eq(retrain_tick(r, now_ns), 0, "started, not finished");
+	tick_until_trained(r, now_ns, n);
+}
+
 /*
- * In the background (live), the rows a training took and its scratch are let go when it is
- * joined (the soak's RSS); the next retrain takes its rows afresh and is published too.
+ * Through the public path (the reservoir is in random order, so its held-out rows look
+ * like its training rows; a_retrain_that_flags_more... covers the dropping): the initial
+ * training, then traffic that changed makes the model in use flag the held-out rows, and
+ * the retrain goes in. In the background (live), the rows a training took and its scratch
+ * are let go when it is joined (the soak's RSS); the next retrain takes its rows afresh.
  */
-Test(retrain, background_trainings_one_after_another_each_publish_their_model)
+static void changed_traffic_is_swapped_in(bool background)
 {
 	static const char *const names[D] = { "a", "b", "c", "d" };
 	static float X[1000 * D];
@@ -200,7 +169,7 @@ Test(retrain, background_trainings_one_after_another_each_publish_their_model)
 	struct modelset_opts mo;
 	struct retrain_opts o = { .dim = D, .names = names, .reservoir = 1000,
 				  .initial_rows = 1000, .interval_s = 10, .seed = 1,
-				  .background = true, .model_opts = &mo };
+				  .background = background, .model_opts = &mo };
 	const struct modelset *first, *now;
 	struct retrain *r;
 	int slot;
@@ -212,8 +181,7 @@ Test(retrain, background_trainings_one_after_another_each_publish_their_model)
 	cloud(X, 1000, 1);
 	for (int i = 0; i < 1000; i++)
 		retrain_offer(r, &X[i * D]);
-	cr_assert_eq(retrain_tick(r, 1000000000ull), 0, "started, not finished");
-	tick_until_trained(r, 1000000000ull, 1);
+	tick_trains(r, 1000000000ull, background, 1);
 	cr_assert_eq(retrain_n_trained(r), 1);
 	first = modelswap_acquire(h, slot, NULL);
 	modelswap_release(h, slot);
@@ -221,17 +189,29 @@ Test(retrain, background_trainings_one_after_another_each_publish_their_model)
 	cr_expect_eq(modelset_info(first)->n_rows, 1000, "the initial training takes every row");
 	cloud(X, 1000, 2);
 	for (int i = 0; i < 1000 * D; i++)
-		X[i] += 50;
-	for (int i = 0; i < 1000; i++)
-		retrain_offer(r, &X[i * D]);
-	tick_until_trained(r, 20000000000ull, 2);
-	cr_assert_eq(retrain_n_trained(r), 2);
+		X[i] += 50; /* the same shape, elsewhere */
+	for (int k = 0; k < 5; k++)
+		for (int i = 0; i < 1000; i++)
+			retrain_offer(r, &X[i * D]);
+	cr_expect_eq(retrain_tick(r, 5000000000ull), 0, "not due before the interval");
+	tick_trains(r, 20000000000ull, background, 2);
+	cr_expect_eq(retrain_n_trained(r), 2);
 	now = modelswap_acquire(h, slot, NULL);
 	cr_expect_neq(now, first);
 	cr_expect_eq(modelset_info(now)->n_rows, 900, "every 10th of 1000 rows held out");
 	modelswap_release(h, slot);
 	retrain_free(r);
 	modelswap_free(h);
+}
+
+Test(retrain, a_periodic_retrain_on_changed_traffic_is_judged_and_swapped_in)
+{
+	changed_traffic_is_swapped_in(false);
+}
+
+Test(retrain, background_trainings_one_after_another_each_publish_their_model)
+{
+	changed_traffic_is_swapped_in(true);
 }
 
 /*
