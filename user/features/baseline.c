@@ -709,19 +709,17 @@ void baseline_bytes_free(struct baseline_bytes *bb)
 
 struct baseline *baseline_clone(const struct baseline *b)
 {
-	struct ser_writer w;
+	struct baseline_bytes bb;
 	struct ser_reader r;
-	struct baseline *c = NULL;
+	struct baseline *c;
+	int err = baseline_bytes_of(b, &bb);
 
-	ser_writer_init(&w);
-	baseline_write(b, &w);
-	if (w.err) {
-		errno = -w.err;
-		goto out;
+	if (err) {
+		errno = -err;
+		return NULL;
 	}
-	ser_reader_init(&r, w.buf, w.len);
+	ser_reader_init(&r, bb.buf, bb.len);
 	c = baseline_read(&r);
-out:
-	ser_writer_release(&w);
+	baseline_bytes_free(&bb);
 	return c;
 }
