@@ -16,7 +16,8 @@
 # Exit 0 only when every test that had to run ran and passed.
 #
 # Environment: OUTPUT (.output), NADXDP_BIN (the daemon the tests run),
-# NADXDP_ROOT (the checkout), JOBS (parallel unit tests; nproc).
+# NADXDP_ROOT (the checkout), JOBS (parallel unit tests; nproc). It sets
+# NADXDP_STATE_DIR to a scratch folder, and fails if /var/lib/nadxdp changed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,6 +47,13 @@ tmp=$(mktemp -d /tmp/nadxdp-tests-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 summary=()
 rc=0
+
+# The tests never touch the host's state directory: a daemon a test starts without
+# --models keeps its model in this run's scratch folder, and a run that leaves
+# /var/lib/nadxdp created, removed or changed fails.
+export NADXDP_STATE_DIR=$tmp/state
+host_state() { ls -la --time-style=+%s /var/lib/nadxdp 2>&1; }
+host_before=$(host_state)
 
 # Criterion's own synthesis leaves skipped tests out of its count: read its TAP report instead.
 report() {
@@ -115,6 +123,12 @@ for k in "${kinds[@]}"; do
 	"$bin" "${args[@]}" --tap="$tmp/$k.tap" "$@"
 	report "$k" "$tmp/$k.tap" $?
 done
+
+if [ "$(host_state)" != "$host_before" ]; then
+	summary+=("FAILED: the tests changed the host's state directory /var/lib/nadxdp" \
+		"      (a daemon started without --models and without NADXDP_STATE_DIR)")
+	rc=1
+fi
 
 echo "== test summary"
 printf '%s\n' "${summary[@]}"

@@ -102,15 +102,21 @@ static void start_daemon(const char *duration, const char *const *extra)
 		"--models", lb.workdir, "--no-train",
 	};
 	int n = state_dir ? 6 : 9;
+	char *run_state = getenv("NADXDP_STATE_DIR");
 
 	for (; extra && *extra && n < 31; extra++)
 		args[n++] = *extra;
 	args[n] = NULL;
-	/* the daemon inherits it; the test's own nadxdp commands do not */
+	/* the daemon inherits it; the test's own nadxdp commands keep the run's (run-tests.sh) */
+	run_state = run_state ? strdup(run_state) : NULL;
 	if (state_dir)
 		setenv("NADXDP_STATE_DIR", state_dir, 1);
 	lb_start(&lb, args);
-	unsetenv("NADXDP_STATE_DIR");
+	if (run_state)
+		setenv("NADXDP_STATE_DIR", run_state, 1);
+	else
+		unsetenv("NADXDP_STATE_DIR");
+	free(run_state);
 }
 
 /* Stops the daemon; whatever the test, the benign client (answered) was never dropped. */

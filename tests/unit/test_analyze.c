@@ -16,6 +16,7 @@
 #include "cli/run.h"
 #include "detect/engine.h"
 #include "helpers/recstream.h"
+#include "helpers/tmpdir.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull
@@ -127,6 +128,24 @@ Test(analyze, bad_options_are_usage_errors)
 	cr_expect_eq(run_cmd(2, argv3), 2);
 	cr_expect_eq(run_cmd(5, argv4), 2);
 	cr_expect_eq(run_cmd(5, argv5), 2);
+}
+
+/*
+ * A live run that cannot start (no such interface; not root, when the tests are not) says so
+ * before it leaves any trace: the state directory it would learn into is not created.
+ */
+Test(analyze, a_missing_interface_fails_before_the_state_directory_is_made)
+{
+	char dir[64], state[80];
+	char *argv[] = { "run", "nadxdp-nosuch0", NULL };
+
+	tmpdir_make(dir, sizeof(dir), "preflight");
+	snprintf(state, sizeof(state), "%s/state", dir);
+	setenv("NADXDP_STATE_DIR", state, 1);
+	cr_expect_eq(run_cmd(2, argv), geteuid() == 0 ? 2 : 3, "usage error, or not root");
+	cr_expect_neq(access(state, F_OK), 0, "%s not created", state);
+	unsetenv("NADXDP_STATE_DIR");
+	tmpdir_remove(dir);
 }
 
 Test(analyze, redis_servers_are_a_host_a_port_or_a_socket_path)

@@ -773,6 +773,28 @@ static int size_ring(struct nadxdp_bpf *skel, __u32 bytes)
 	return 0;
 }
 
+int loader_preflight(const char *ifname)
+{
+	if (!ifname || !*ifname || strlen(ifname) >= IF_NAMESIZE) {
+		pr_warn("Invalid interface name\n");
+		return -EINVAL;
+	}
+	if (!privileged()) {
+		pr_warn("Monitoring %s needs root (CAP_BPF and CAP_NET_ADMIN)\n", ifname);
+		return -EPERM;
+	}
+	if (access(KERNEL_BTF, R_OK)) {
+		pr_warn("This kernel has no BTF (%s missing); nadxdp needs CONFIG_DEBUG_INFO_BTF\n",
+			KERNEL_BTF);
+		return -ENOTSUP;
+	}
+	if (!if_nametoindex(ifname)) {
+		pr_warn("No such interface: %s\n", ifname);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 struct loader *loader_new(const struct loader_opts *opts)
 {
 	struct loader *l;
@@ -788,27 +810,18 @@ struct loader *loader_new(const struct loader_opts *opts)
 	l->ingress_mode = "none";
 	l->xdp_attach = "none";
 
-	if (!opts || !opts->ifname || strlen(opts->ifname) >= IF_NAMESIZE) {
-		pr_warn("Invalid interface name\n");
+	if (!opts) {
 		err = -EINVAL;
 		goto fail;
 	}
+	err = loader_preflight(opts->ifname);
+	if (err)
+		goto fail;
 	snprintf(l->ifname, sizeof(l->ifname), "%s", opts->ifname);
-	if (!privileged()) {
-		pr_warn("Monitoring %s needs root (CAP_BPF and CAP_NET_ADMIN)\n", l->ifname);
-		err = -EPERM;
-		goto fail;
-	}
-	if (access(KERNEL_BTF, R_OK)) {
-		pr_warn("This kernel has no BTF (%s missing); nadxdp needs CONFIG_DEBUG_INFO_BTF\n",
-			KERNEL_BTF);
-		err = -ENOTSUP;
-		goto fail;
-	}
 	l->ifindex = (int)if_nametoindex(l->ifname);
-	if (!l->ifindex) {
-		pr_warn("No such interface: %s\n", l->ifname);
+	if (!l->ifindex) { /* gone since the check */
 		err = -ENODEV;
+		pr_warn("No such interface: %s\n", l->ifname);
 		goto fail;
 	}
 	err = lock_instance(l);

@@ -63,8 +63,15 @@ struct loader;
 struct nadxdp_bpf;
 
 /*
+ * The checks loader_new() starts with, for a caller to make before it touches anything:
+ * a valid interface name, root (CAP_BPF and CAP_NET_ADMIN), kernel BTF, the interface
+ * exists. 0, or the -errno below with the cause logged in one line.
+ */
+int loader_preflight(const char *ifname);
+
+/*
  * Returns NULL and sets errno on failure, the cause logged with pr_warn():
- * ENODEV no such interface; EPERM not privileged; ENOTSUP no kernel BTF;
+ * EINVAL bad interface name; ENODEV no such interface; EPERM not privileged; ENOTSUP no kernel BTF;
  * EBUSY another instance runs or the interface has XDP programs nadxdp
  * cannot join;
  * anything else a BPF load, pin or attach failure.

@@ -1017,6 +1017,7 @@ static int run_live(struct run_opts *o)
 static int check_live(struct run_opts *o, const struct opts_result *res)
 {
 	const struct opts_entry *e = opts_outside(&run_opts, res, SCOPE_LIVE);
+	int err;
 
 	if (e)
 		return cli_usage_error(&run_opts,
@@ -1051,8 +1052,7 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 		o->state_dir = true;
 	}
 	if (o->user) {
-		int err = privs_lookup(o->user, &o->as);
-
+		err = privs_lookup(o->user, &o->as);
 		if (err)
 			return cli_usage_error(&run_opts, "--user %s: %s", o->user,
 					       err == -ENOENT ? "no such user" : strerror(-err));
@@ -1060,6 +1060,10 @@ static int check_live(struct run_opts *o, const struct opts_result *res)
 			return cli_usage_error(&run_opts, "--user %s: only root can change user",
 					       o->user);
 	}
+	/* Before anything leaves a trace (the state directory): root, BTF, the interface. */
+	err = loader_preflight(o->ifname);
+	if (err)
+		return err == -ENODEV || err == -EINVAL ? EXIT_USAGE : EXIT_BPF;
 	return 0;
 }
 
