@@ -143,8 +143,14 @@ struct split_plan {
 
 static inline uint32_t fkey(float v);
 
-/* Weights 1 / log2(max(2, distinct values)) and the features constant over X's n rows. The
- * distinct values are counted in a hash set of their keys (0 is no key: it would be a NaN). */
+/*
+ * How much more a feature of few values is drawn than one of many: weight log2(k)^-1.5 (see
+ * iforest.h; 1 would give every feature the same share of the splits).
+ */
+#define WEIGHT_EXPONENT 1.5
+
+/* Weights log2(max(2, distinct values))^-WEIGHT_EXPONENT and the features constant over X's n
+ * rows. The distinct values are counted in a hash set of their keys (0 is no key: a NaN). */
 static int plan_splits(struct split_plan *sp, const float *X, size_t n, size_t d)
 {
 	size_t cap = 2;
@@ -173,7 +179,7 @@ static int plan_splits(struct split_plan *sp, const float *X, size_t n, size_t d
 			k += !set[h];
 			set[h] = key;
 		}
-		sp->w[j] = 1.0 / log2(k < 2 ? 2.0 : (double)k);
+		sp->w[j] = pow(log2(k < 2 ? 2.0 : (double)k), -WEIGHT_EXPONENT);
 		sp->fixed[j] = k == 1;
 		sp->w_total += sp->w[j];
 	}

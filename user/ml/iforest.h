@@ -11,13 +11,14 @@
  *
  * Two departures from scikit-learn, both in how the split feature is chosen
  * (iforest_opts.uniform_splits turns them off, giving scikit-learn's forest):
- *   - feature j is drawn with weight 1 / log2(max(2, k_j)), k_j its number of
+ *   - feature j is drawn with weight log2(max(2, k_j))^-1.5, k_j its number of
  *     distinct values in the training rows: a binary feature (a role, a direction)
- *     is resolved by one split, a feature of 4,000 values needs about twelve, so
- *     each feature gets about the same share of the isolating. Drawn uniformly,
- *     19 features of which a handful matter leave most of a row's 8 levels to
- *     the others, and a row that is out of place in a role or a count is rarely
- *     cut off before the height limit.
+ *     is resolved by one split, a feature of 4,000 values needs about twelve; the
+ *     exponent 1 would give each feature the same share of the isolating, 1.5 leans
+ *     further to the few-valued ones (a size, a port or an interval differs from
+ *     site to site more than a role does). Drawn uniformly, 19 features of which a
+ *     handful matter leave most of a row's 8 levels to the others, and a row that
+ *     is out of place in a role or a count is rarely cut off before the height limit.
  *   - a feature constant over all training rows (a count that never left 0) may
  *     be drawn too, once per path, with the weight of a binary one: it splits at
  *     its value with one side, chosen at random, empty. No training row takes
