@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -114,6 +115,22 @@ Test(modelcmd, train_score_cluster_round_trip)
 	cr_expect_eq(lines(out), 301);
 }
 
+/* As the live run does with its state directory: a missing models directory is made, 0700. */
+Test(modelcmd, train_creates_a_missing_models_directory_private)
+{
+	char path[128];
+	struct stat st;
+
+	write_rows("x.csv", 300, "packet_size,dst_port,interval");
+	cr_assert_eq(nadxdp("train --features \"$D/x.csv\" --models \"$D/new\" --epochs 2 -q"), 0,
+		     "stderr: %s", err);
+	snprintf(path, sizeof(path), "%s/new", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect(S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700, "mode %o", st.st_mode);
+	snprintf(path, sizeof(path), "%s/new/nadxdp.model", dir);
+	cr_expect_eq(access(path, R_OK), 0, "the model written into it");
+}
+
 Test(modelcmd, bad_flags_exit_2_with_one_line)
 {
 	cr_expect_eq(nadxdp("train --bogus"), 2);
@@ -135,8 +152,11 @@ Test(modelcmd, bad_flags_exit_2_with_one_line)
 Test(modelcmd, bad_input_exits_1_naming_the_cause)
 {
 	write_rows("x.csv", 300, "a,b,c");
-	cr_expect_eq(nadxdp("train --features \"$D/x.csv\" --models \"$D/nonexistent\""), 1);
+	cr_expect_eq(nadxdp("train --features \"$D/x.csv\" --models \"$D/nonexistent/m\""), 1);
 	cr_expect(strstr(err, "nonexistent") && lines(err) == 1, "stderr: %s", err);
+	write_file("file", "x\n");
+	cr_expect_eq(nadxdp("train --features \"$D/x.csv\" --models \"$D/file\""), 1);
+	cr_expect(strstr(err, "not a directory") && lines(err) == 1, "stderr: %s", err);
 
 	write_file("ragged.csv", "a,b\n1,2\n3\n");
 	cr_expect_eq(nadxdp("train --features \"$D/ragged.csv\" --models \"$D\""), 1);

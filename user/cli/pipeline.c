@@ -171,8 +171,7 @@ static int neg_errno(void)
 	return errno ? -errno : -EINVAL;
 }
 
-/* DIR, created with mode 0700 when it is missing: 0 or -errno (logged). */
-static int models_dir(const char *dir)
+int analyze_models_dir(const char *dir)
 {
 	struct stat st;
 
@@ -207,7 +206,7 @@ static int load_model(struct analyze_live *a, struct modelset **m, bool *need_tr
 	*m = NULL;
 	*need_train = false;
 	if (o->models_dir) {
-		int derr = models_dir(o->models_dir);
+		int derr = analyze_models_dir(o->models_dir);
 
 		if (derr)
 			return derr;

@@ -85,6 +85,10 @@ void analyze_report_home(const struct homenet *h, const char *how);
  */
 int analyze_parse_redis(const char *s, char *host, size_t len, unsigned *port, const char **path);
 
+/* The models directory DIR, created with mode 0700 when it is missing (not its parents):
+ * 0, or -errno with the cause logged in one line. */
+int analyze_models_dir(const char *dir);
+
 struct alert_event;
 struct engine;
 

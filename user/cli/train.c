@@ -130,7 +130,7 @@ const struct opts_cmd train_opts = {
 	.description =
 		"Fits the robust scaler, the autoencoder and the Isolation Forest on the rows and\n"
 		"writes them, with their thresholds, to DIR/" MODELSET_FILE_NAME
-		" (DIR must exist).\n",
+		"\n(DIR is created, mode 0700, when it is missing).\n",
 	.entries = train_rows,
 	.size = sizeof(struct train_opts),
 	.defaults = train_defaults,
@@ -248,22 +248,6 @@ static void free_rows(const struct train_opts *o, struct train_rows *r)
 	baseline_free(r->baseline);
 }
 
-/* DIR must be an existing directory; returns 0 or -1 after logging why not. */
-static int check_dir(const char *dir)
-{
-	struct stat st;
-
-	if (stat(dir, &st)) {
-		pr_warn("train: model directory %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		pr_warn("train: model directory %s: not a directory\n", dir);
-		return -1;
-	}
-	return 0;
-}
-
 static void print_trained(const struct modelset *m, const struct modelset_opts *o,
 			  const struct train_rows *r, double secs, const char *path)
 {
@@ -303,7 +287,7 @@ int train_cmd(int argc, char **argv)
 		return cli_usage_error(
 			&train_opts, "needs --models DIR and one of --features X.csv, --pcap FILE");
 	modelset_opts_seed(&o.m, o.seed);
-	if (check_dir(o.models))
+	if (analyze_models_dir(o.models))
 		return EXIT_RUNTIME;
 	ret = EXIT_RUNTIME;
 	if (asprintf(&path, "%s/%s", o.models, MODELSET_FILE_NAME) < 0) {
