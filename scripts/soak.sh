@@ -45,7 +45,8 @@
 #     /sys/fs/bpf/nadxdp or a program left on the interface after the daemon stopped;
 #   - the daemon dying or exiting non-zero; fewer than 99 % of the dashboard polls answered.
 #   - a peak RSS (VmHWM) above SOAK_RSS_MB (default 64, issue 15's goal; MB here are MiB).
-# The end's RSS is split by mapping (anonymous, BPF maps, files) from /proc/PID/smaps.
+# The end's RSS is split by mapping (anonymous, BPF maps, files) from /proc/PID/smaps, and
+# what grew over the last third is listed by mapping.
 # SOAK_KEEP=1 keeps the run's folder (daemon.log, eve.json, rss.tsv, polls.tsv, phases.tsv).
 set -uo pipefail
 # shellcheck source=scripts/lib.sh
@@ -146,6 +147,9 @@ FD_START=$(fd_snapshot start)
 			'/^VmRSS/ { r = $2 } /^VmHWM/ { h = $2 } /^RssAnon/ { a = $2 }
 			END { if (r) print t, r, h, n, a }' \
 			"/proc/$DAEMON/status" 2>/dev/null
+		# the mappings at the start of the last third, to say at the end what grew
+		[ -e "$W/smaps.third" ] || [ "$(since)" -lt $((SECS * 2 / 3)) ] ||
+			cat "/proc/$DAEMON/smaps" >"$W/smaps.third" 2>/dev/null
 		sleep 1
 	done >"$W/rss.tsv"
 ) & SAMPLER=$!
@@ -245,6 +249,18 @@ echo "RSS: peak (VmHWM) $RSS_PEAK MB, end $RSS_END MB, of which anonymous $ANON_
 		" BPF maps %.1f MB (the ring buffer'"'"'s data pages are mapped twice), the binary" \
 		" and libraries %.1f MB\n", r["anon"] / 1024, r["bpf"] / 1024, r["file"] / 1024 }' \
 	"$W/smaps.end"
+# what grew over the last third, by mapping (an anonymous one by its size: the engine's
+# tables are one run of mappings, 40 MB; a thread's malloc arena starts 64 MB-aligned)
+[ -s "$W/smaps.third" ] && [ -s "$W/smaps.end" ] && awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { split($1, a, "-"); k = a[1] " " (NF < 6 ? "[anon]" : $6); next }
+	/^Size:/ { size[k] = $2 }
+	/^Rss:/ { if (FNR == NR) r0[k] = $2; else r1[k] = $2 }
+	END {
+		for (k in r1) if (r1[k] - r0[k] >= 64) g[k] = r1[k] - r0[k]
+		printf "RSS growth over the last third by mapping (>= 64 KB):"
+		for (k in g) { printf " %s of %d KB +%d KB;", k, size[k], g[k]; n++ }
+		print n ? "" : " none"
+	}' "$W/smaps.third" "$W/smaps.end"
 echo "RSS over time (MB):"
 awk -v step=$((SECS / 10)) '
 	$1 >= next_t { v[n++] = sprintf("%4d s %5.1f", $1, $2 / 1024); next_t = $1 + step }
