@@ -17,7 +17,7 @@
 #
 # Environment: OUTPUT (.output), NADXDP_BIN (the daemon the tests run),
 # NADXDP_ROOT (the checkout), JOBS (parallel unit tests; nproc). It sets
-# NADXDP_STATE_DIR to a scratch folder, and fails if /var/lib/nadxdp changed.
+# NADXDP_STATE_DIR to a scratch folder, and fails if the tests created /var/lib/nadxdp.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,11 +49,12 @@ summary=()
 rc=0
 
 # The tests never touch the host's state directory: a daemon a test starts without
-# --models keeps its model in this run's scratch folder, and a run that leaves
-# /var/lib/nadxdp created, removed or changed fails.
+# --models keeps its model in this run's scratch folder, and a run that creates
+# /var/lib/nadxdp fails. (Where it exists, a nadxdp service may be saving its model there
+# while the tests run: it is not compared.)
 export NADXDP_STATE_DIR=$tmp/state
-host_state() { ls -la --time-style=+%s /var/lib/nadxdp 2>&1; }
-host_before=$(host_state)
+host_state_absent=0
+[ -e /var/lib/nadxdp ] || host_state_absent=1
 
 # Criterion's own synthesis leaves skipped tests out of its count: read its TAP report instead.
 report() {
@@ -124,8 +125,8 @@ for k in "${kinds[@]}"; do
 	report "$k" "$tmp/$k.tap" $?
 done
 
-if [ "$(host_state)" != "$host_before" ]; then
-	summary+=("FAILED: the tests changed the host's state directory /var/lib/nadxdp" \
+if [ "$host_state_absent" = 1 ] && [ -e /var/lib/nadxdp ]; then
+	summary+=("FAILED: the tests created the host's state directory /var/lib/nadxdp" \
 		"      (a daemon started without --models and without NADXDP_STATE_DIR)")
 	rc=1
 fi
