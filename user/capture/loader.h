@@ -71,9 +71,9 @@ int loader_preflight(const char *ifname);
 
 /*
  * Returns NULL and sets errno on failure, the cause logged with pr_warn():
- * EINVAL bad interface name; ENODEV no such interface; EPERM not privileged; ENOTSUP no kernel BTF;
- * EBUSY another instance runs or the interface has XDP programs nadxdp
- * cannot join;
+ * EINVAL bad interface name; ENODEV no such interface; EPERM not privileged;
+ * ENOTSUP no kernel BTF; EBUSY another instance runs or the interface has XDP
+ * programs nadxdp cannot join;
  * anything else a BPF load, pin or attach failure.
  */
 struct loader *loader_new(const struct loader_opts *opts);
