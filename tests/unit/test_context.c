@@ -209,3 +209,38 @@ Test(context, unanswered_requests_are_counted_per_destination_too)
 	context_free(c);
 	rs_free(&rs);
 }
+
+/*
+ * A Slowloris's connections stay counted while they are held: 50 connections to :80, each
+ * sending a header line every 10 s to a silent server for five minutes, are 50 held at the
+ * end (a count that decayed over 60 s had let them fade to nothing). Closing them brings
+ * the count back to 0.
+ */
+Test(context, held_connections_are_counted_while_held_not_faded)
+{
+	struct context *c = context_new(NULL);
+	struct context_figures f;
+	struct recstream rs;
+
+	cr_assert_not_null(c);
+	rs_init(&rs, T0);
+	for (uint16_t p = 30000; p < 30050; p++) {
+		rs_add(&rs, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, p, 80, 0x02, 0);
+		rs_add(&rs, MS, "192.168.1.10", "203.0.113.66", IPPROTO_TCP, 80, p, 0x12, 0);
+		rs_add(&rs, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, p, 80, 0x10, 0);
+		rs_add(&rs, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, p, 80, 0x18, 24);
+	}
+	for (int k = 0; k < 30; k++) /* a header line on each every 10 s */
+		for (uint16_t p = 30000; p < 30050; p++)
+			rs_add(&rs, p == 30000 ? 10 * SEC - 49 * MS : MS, "203.0.113.66",
+			       "192.168.1.10", IPPROTO_TCP, p, 80, 0x18, 12);
+	track_all(c, &rs, &f);
+	cr_expect_float_eq(f.src_pair_held, 50, 1e-9, "held after 300 s: %g", f.src_pair_held);
+	rs.n = 0;
+	for (uint16_t p = 30000; p < 30050; p++)
+		rs_add(&rs, MS, "203.0.113.66", "192.168.1.10", IPPROTO_TCP, p, 80, 0x14, 0);
+	track_all(c, &rs, &f);
+	cr_expect_float_eq(f.src_pair_held, 0, 1e-9, "after the resets: %g", f.src_pair_held);
+	rs_free(&rs);
+	context_free(c);
+}

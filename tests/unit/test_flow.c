@@ -40,7 +40,7 @@ static struct flow_obs see(struct flow_table *t, struct recstream *s)
 }
 
 struct events {
-	int unanswered, held, idle;
+	int unanswered, held, idle, gone;
 	struct flow_event last;
 };
 
@@ -63,8 +63,10 @@ static void on_event(void *ctx, const struct flow_event *ev)
 		e->unanswered++;
 	else if (ev->kind == FLOW_EV_HELD)
 		e->held++;
-	else
+	else if (ev->kind == FLOW_EV_IDLE)
 		e->idle++;
+	else
+		e->gone++;
 	e->last = *ev;
 }
 
@@ -342,6 +344,42 @@ Test(flow, a_held_connection_whose_client_goes_silent_is_released_one_kept_alive
 	see(t, &s);
 	flow_sweep(t, s.t_ns + 2000 * MS, on_event, &ev);
 	cr_assert_eq(ev.held, 3);
+	rs_free(&s);
+	flow_free(t);
+}
+
+/*
+ * A held flow evicted to make room is reported gone at the next sweep (its endpoints kept),
+ * so a count of held connections goes back down: one release for every held report.
+ */
+Test(flow, a_held_flow_evicted_from_the_table_is_reported_gone)
+{
+	struct flow_table *t = table(64);
+	struct events ev = { 0 };
+	struct flow_stats st;
+	struct recstream s;
+	char src[32];
+
+	rs_init(&s, 1000 * MS);
+	open_conn(t, &s, 40000, 40);
+	flow_sweep(t, s.t_ns + 2000 * MS, on_event, &ev);
+	cr_assert_eq(ev.held, 1);
+	s.t_ns += 2000 * MS;
+	/* 1,000 newer flows through a table of 64: the held one is the oldest of its set */
+	for (int i = 0; i < 1000 && !ev.gone; i++) {
+		snprintf(src, sizeof(src), "10.1.%d.%d", i / 250, i % 250 + 1);
+		rs_add(&s, MS, src, "10.0.0.1", IPPROTO_UDP, 5000, 53, 0, 30);
+		see(t, &s);
+		flow_sweep(t, s.t_ns, on_event, &ev);
+	}
+	cr_assert_eq(ev.gone, 1, "the held flow's eviction reported");
+	cr_expect_eq(ev.last.kind, FLOW_EV_GONE);
+	cr_expect_eq(ev.last.client_port, 40000);
+	cr_expect_eq(ev.last.server_port, 80);
+	cr_expect_eq(ev.idle, 0);
+	flow_get_stats(t, &st);
+	cr_expect_eq(st.gone, 1);
+	cr_expect_eq(st.gone_lost, 0);
 	rs_free(&s);
 	flow_free(t);
 }

@@ -295,7 +295,7 @@ static void slow_dos_text(const struct classify_evidence *ev, const struct profi
 
 	say(t->evidence,
 	    "slow DoS: %s holds %.0f connections to %s:%u open with a partial request the "
-	    "server has not answered for 1 s (last 60 s; %.0f opened), threshold %u "
+	    "server has not answered for 1 s (%.0f opened in the last 60 s), threshold %u "
 	    "connections",
 	    t->src, c->src_pair_held, t->dst, ev->rec->dport, c->src_pair_conns, p->slow_conns);
 	say(t->response,

@@ -56,8 +56,8 @@ struct pair_slot {
 	float conns60, pay_sum60, pay_n60, data_n60; /* pay_n60: ACKs; data_n60: with payload */
 	float fins60; /* connections the source closed (FIN) */
 	float fails60; /* login failures it received (repeated server replies, see auth_track) */
-	float held60; /* its connections held open with a silent server (FLOW_EV_HELD) and
-			* not released since (decayed: a flow evicted while held fades) */
+	float held; /* its connections held open with a silent server now: FLOW_EV_HELD and
+		     * not released since (by a record, FLOW_EV_IDLE or FLOW_EV_GONE) */
 };
 
 /* One destination host of a source. */
@@ -358,7 +358,7 @@ static void src_decay(struct src_ent *s, uint64_t now)
 		struct dst_slot *d = &s->dsts[i];
 
 		p->conns60 *= f60, p->pay_sum60 *= f60, p->pay_n60 *= f60;
-		p->data_n60 *= f60, p->fins60 *= f60, p->fails60 *= f60, p->held60 *= f60;
+		p->data_n60 *= f60, p->fins60 *= f60, p->fails60 *= f60;
 		d->p1 *= f1, d->sent60 *= f60, d->recv60 *= f60;
 		d->recv_p1 *= f1, d->dnsq60 *= f60, d->dnsq_b60 *= f60;
 		d->echo60 *= f60, d->echo_b60 *= f60, d->echo_b2_60 *= f60;
@@ -696,14 +696,16 @@ static struct pair_slot *pair_slot_of(struct track *t)
 
 	for (int k = 0; k < 4; k++) {
 		if (s->pairs[k].dh == t->dh && s->pairs[k].port == t->r->dport &&
-		    (s->pairs[k].conns60 > 0.01 || s->pairs[k].pay_n60 > 0.01))
+		    (s->pairs[k].conns60 > 0.01 || s->pairs[k].pay_n60 > 0.01 ||
+		     s->pairs[k].held > 0))
 			return &s->pairs[k];
 	}
 	if (!t->k.syn_only)
 		return NULL;
+	/* the slot with the fewest connections, its held ones counted: a Slowloris keeps its */
 	ps = &s->pairs[0];
 	for (int k = 1; k < 4; k++) {
-		if (s->pairs[k].conns60 < ps->conns60)
+		if (s->pairs[k].conns60 + s->pairs[k].held < ps->conns60 + ps->held)
 			ps = &s->pairs[k];
 	}
 	memset(ps, 0, sizeof(*ps));
@@ -995,9 +997,9 @@ static void on_flow_event(void *ctx, const struct flow_event *ev)
 	}
 	ps = held_slot(c, ev->client, ev->server, ev->server_port, ev->now_ns);
 	if (ps && ev->kind == FLOW_EV_HELD)
-		ps->held60 += 1;
-	else if (ps)
-		ps->held60 = ps->held60 > 1 ? ps->held60 - 1 : 0;
+		ps->held += 1;
+	else if (ps) /* FLOW_EV_IDLE, FLOW_EV_GONE */
+		ps->held = ps->held > 1 ? ps->held - 1 : 0;
 }
 
 /*
@@ -1011,7 +1013,7 @@ static void release_held(struct context *c, const struct nad_rec *r, const struc
 						 held_slot(c, r->daddr, r->saddr, r->sport, now);
 
 	if (ps)
-		ps->held60 = ps->held60 > 1 ? ps->held60 - 1 : 0;
+		ps->held = ps->held > 1 ? ps->held - 1 : 0;
 }
 
 /* The server answered: the client's requests counted as unanswered are taken back. */
@@ -1185,7 +1187,7 @@ static void fill_roles(const struct track *t, struct context_figures *f)
 	f->src_fail_ports = sketch_distinct(s->fail_ports[0], s->fail_ports[1], 8);
 	f->src_fail_hosts = sketch_distinct(s->fail_hosts[0], s->fail_hosts[1], 4);
 	f->src_fails = s->fails10;
-	f->src_pair_held = t->ps ? t->ps->held60 : 0;
+	f->src_pair_held = t->ps ? t->ps->held : 0;
 	f->src_pair_upload = t->ds->up60;
 	f->src_pair_client_pps = t->ds->cli1;
 	f->src_pair_unans_pps = t->ds->unans1;

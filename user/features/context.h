@@ -129,7 +129,7 @@ struct context_figures {
 	double src_pair_client_pps, src_pair_unans_pps;
 	unsigned src_fail_ports, src_fail_hosts; /* distinct ports, hosts it failed on [10 s] */
 	double src_fails; /* its refused or unanswered requests [10 s] */
-	double src_pair_held; /* its connections to this dst:port held open now, server silent [60 s] */
+	double src_pair_held; /* its connections to this dst:port held open now, server silent */
 	double src_pair_upload; /* payload bytes it sent this destination on flows it opened
 				 * (or, ftp-data, asked for) [60 s] */
 	/* the record's destination */

@@ -13,6 +13,9 @@
 #include "features/flow.h"
 #include "nad_parse.h"
 
+/* Held flows evicted between two sweeps that are kept to report (struct flow_table.gone). */
+#define FLOW_GONE_MAX 4
+
 struct flow {
 	__u8 c[16], s[16]; /* client, server */
 	uint16_t cport, sport;
@@ -44,6 +47,10 @@ struct flow_table {
 	struct queue unanswered, held, idle; /* idle: held flows, checked for a silent client */
 	uint64_t timeout_ns, hold_ns, idle_ns;
 	struct flow_stats st;
+	/* held flows evicted since the last sweep, to report as FLOW_EV_GONE (a record makes
+	 * at most one flow, and the context sweeps after every record) */
+	struct flow gone[FLOW_GONE_MAX];
+	unsigned n_gone;
 };
 
 /* A record's endpoints in the flow's terms (ports oriented for echo and ARP). */
@@ -225,6 +232,12 @@ static struct flow *take_way(struct flow_table *t, size_t set)
 		return old_closed;
 	}
 	t->st.evicted++;
+	if (old->flags & FLOW_F_HELD) {
+		if (t->n_gone < FLOW_GONE_MAX)
+			t->gone[t->n_gone++] = *old;
+		else
+			t->st.gone_lost++;
+	}
 	return old;
 }
 
@@ -581,14 +594,19 @@ static void report(struct flow_table *t, const struct flow *f, enum flow_event_k
 		t->st.unanswered++;
 	else if (kind == FLOW_EV_HELD)
 		t->st.held++;
-	else
+	else if (kind == FLOW_EV_IDLE)
 		t->st.idle++;
+	else
+		t->st.gone++;
 	if (fn)
 		fn(ctx, &ev);
 }
 
 void flow_sweep(struct flow_table *t, uint64_t now, flow_event_fn fn, void *ctx)
 {
+	for (unsigned i = 0; i < t->n_gone; i++)
+		report(t, &t->gone[i], FLOW_EV_GONE, now, fn, ctx);
+	t->n_gone = 0;
 	while (due(&t->unanswered, now)) {
 		struct timed x = pop(&t->unanswered);
 		const struct flow *f = &t->ways[x.way];

@@ -31,7 +31,10 @@
  * and if its client sends nothing for idle_s (checked every idle_s / 4), FLOW_EV_IDLE
  * releases it: a connection nobody uses is not held by anyone (nor can nadxdp see the
  * client's FIN once its own drop rule blocks the client). Client payload on a released
- * flow the server still has not answered times it again.
+ * flow the server still has not answered times it again. A held flow evicted to make
+ * room is held no more as far as nadxdp can tell: the next flow_sweep() reports it as
+ * FLOW_EV_GONE, so every FLOW_EV_HELD is followed by one release (a record's released,
+ * FLOW_EV_IDLE or FLOW_EV_GONE) and a count of held connections stays exact.
  * The queues are bounded; a request that finds its queue full is not timed (counted).
  *
  * Memory: n_entries entries of 128 bytes in sets of FLOW_WAYS and three queues of
@@ -123,6 +126,7 @@ enum flow_event_kind {
 	FLOW_EV_UNANSWERED = 1,
 	FLOW_EV_HELD,
 	FLOW_EV_IDLE, /* a held flow whose client went silent: held no more */
+	FLOW_EV_GONE, /* a held flow evicted from the table: held no more */
 };
 
 /* A timed-out request or held connection (flow_sweep). Addresses are the flow's. */
@@ -147,7 +151,8 @@ struct flow_stats {
 	uint64_t pending_full; /* requests not timed because their queue was full */
 	uint64_t n_pending_cap, n_pending; /* the three timeout queues: capacity, entries now */
 	size_t pending_bytes; /* the queues' part of memory_bytes */
-	uint64_t unanswered, held, idle; /* events reported */
+	uint64_t unanswered, held, idle, gone; /* events reported */
+	uint64_t gone_lost; /* held flows evicted with the gone list full: no FLOW_EV_GONE */
 	size_t memory_bytes;
 };
 
