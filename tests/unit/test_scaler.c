@@ -60,6 +60,23 @@ Test(scaler, zero_iqr_keeps_scale_one)
 	scaler_free(s);
 }
 
+Test(scaler, an_iqr_of_float_residues_keeps_scale_one)
+{
+	/* A decayed count, 0 but for residues, with one real count: an IQR of 1e-27 made that
+	 * count 1e27 IQRs out and the autoencoder's loss infinite (an IoT hub's capture could
+	 * not be trained on). Column 1's small but real IQR (1e-5) is kept. */
+	const float X[] = { 0, 0, 1e-27f, 1e-5f, 2e-27f, 2e-5f, 3e-27f, 3e-5f, 1.6f, 4e-5f };
+	struct scaler *s = scaler_new(2);
+	float out[2];
+
+	cr_assert_eq(scaler_fit(s, X, 5), 0);
+	cr_expect_float_eq(scaler_scale(s)[0], 1.0f, 0);
+	cr_expect_float_eq(scaler_scale(s)[1], 2e-5f, 1e-9);
+	scaler_transform(s, X + 8, 1, out);
+	cr_expect(out[0] > 1.5f && out[0] < 1.7f, "the count stays 1.6 from a median of 2e-27");
+	scaler_free(s);
+}
+
 Test(scaler, unfitted_scaler_is_the_identity)
 {
 	const float X[] = { -3.5f, 2.25f };

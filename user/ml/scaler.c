@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -8,7 +9,7 @@
 struct scaler {
 	size_t d;
 	float *center; /* d medians */
-	float *scale; /* d IQRs (1 where the IQR is 0) */
+	float *scale; /* d IQRs (1 where the IQR is under IQR_NONE) */
 	float *log_unit; /* d units: x -> log1p(max(x, 0) * unit) first; 0 = linear */
 };
 
@@ -47,6 +48,12 @@ void scaler_free(struct scaler *s)
 	free(s->log_unit);
 	free(s);
 }
+
+/*
+ * An IQR under this is none (scikit-learn's rule, 10 float epsilons): a column that is 0 but
+ * for decayed residues of 1e-27 would otherwise scale a count of 1 to 1e27.
+ */
+#define IQR_NONE (10 * FLT_EPSILON)
 
 static int cmp_float(const void *a, const void *b)
 {
@@ -117,7 +124,7 @@ int scaler_fit(struct scaler *s, const float *X, size_t n)
 		q3 = scaler_quantile_inplace(col, n, 0.75);
 		iqr = q3 - q1;
 		s->center[j] = med;
-		s->scale[j] = (iqr > 0 && isfinite(iqr)) ? iqr : 1.0f;
+		s->scale[j] = (iqr >= IQR_NONE && isfinite(iqr)) ? iqr : 1.0f;
 	}
 	free(col);
 	return 0;

@@ -5,8 +5,8 @@
  *
  * Fitted on the training rows and stored with the models, as scikit-learn's
  * RobustScaler with its defaults: quartiles by linear interpolation
- * (numpy's default), and a feature whose IQR is 0 keeps scale 1 so constant
- * features do not blow up.
+ * (numpy's default), and a feature whose IQR is 0, or under 10 float epsilons
+ * (1.2e-6), keeps scale 1 so constant features do not blow up.
  *
  * A feature given a log unit u > 0 (scaler_set_log) is first mapped to
  * log1p(max(x, 0) * u): u = 1 for a count of bytes or a port number, 1e6 for an
