@@ -9,7 +9,8 @@
 #     captures detected / missed, and false alerts (warning/critical alerts of a class
 #     not expected there; on benign captures every alert is false, info alerts are
 #     counted per 10,000 packets). Then scripts/eval-models.sh --default: the ROC AUC
-#     of the embedded model's two anomaly models alone, attack vs held-out benign packets.
+#     of the embedded model's two anomaly models alone, attack vs held-out benign packets,
+#     and scripts/eval-sites.sh: the same with a model of each benign site's own traffic.
 # (b) live (root): scripts/eval-live.sh: the namespace test bed (scripts/testbed.sh, prefix
 #     $NADX_PREFIX, default "nadxev") in a private mount namespace, nadxdp on the monitored
 #     interface with mitigation on, benign use and IoT-like telemetry all along, then heavy
@@ -119,6 +120,8 @@ PY
 rm -rf "$out"
 echo
 NADXDP_BIN="$BIN" PCAPS="$PCAPS" bash scripts/eval-models.sh --default
+echo
+NADXDP_BIN="$BIN" PCAPS="$PCAPS" bash scripts/eval-sites.sh
 }
 
 

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# The models as a user gets them: trained on their own site. scripts/eval-models.sh scores
+# every capture with one model of the five bundled captures, so a site unlike those looks
+# strange as a whole; this one gives each benign capture not trained on (a "site") its own
+# model, trained on the first SITE_PCT percent (default 50) of its packets' model vectors,
+# as the first start learns from the first packets, and scores the rest of them.
+#
+# Printed per site, capture-weighted ROC AUC (as in eval-models.sh) of
+#   attacks: every attack capture's packets against the site's later packets;
+#   other sites: the later packets of the other benign sites against the site's: the
+#     control. A site model finds any traffic that is not the site's unusual, benign or
+#     not, so the attack figure measures "attack" only where it stands above this one.
+# Then the means over the tuning sites and over the held-out ones (HOLDOUT_CAPS in
+# scripts/vectors.sh), the attack figure also against the held-out attack captures alone.
+# Seed: SEED (default 42). Skipped cleanly without the labelled captures (../shared/pcaps).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/vectors.sh
+BIN=${NADXDP_BIN:-./nadxdp}
+PCT=${SITE_PCT:-50}
+if ! labelled_pcaps; then
+	echo "eval-sites: no labelled captures (../shared/pcaps): skipped"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+labelled_vectors "$BIN" "$tmp/eval"
+
+# concat OUT INDEX FILE...: the rows of the CSVs under one header, INDEX naming each's rows.
+concat() {
+	local out=$1 index=$2 f
+	shift 2
+	head -n 1 "$1" >"$out"
+	: >"$index"
+	for f in "$@"; do
+		tail -n +2 "$f" >>"$out"
+		printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$index"
+	done
+}
+
+# Sites: split each benign capture not trained on into its training and its test rows.
+sites=() attacks=() others=()
+for f in "$tmp"/eval/*.csv; do
+	c=$(basename "$f" .csv)
+	c=${c%.pcap} c=${c%.pcapng}
+	case "$c" in
+	benign_*) ;;
+	*) attacks+=("$f") && continue ;;
+	esac
+	case " ${TRAIN_CAPS[*]} " in *" $c "*) continue ;; esac
+	n=$(($(wc -l <"$f") - 1)) h=$((n * PCT / 100))
+	head -n $((h + 1)) "$f" >"$tmp/$c.train.csv"
+	{ head -n 1 "$f" && tail -n +$((h + 2)) "$f"; } >"$tmp/$c.csv"
+	sites+=("$c") others+=("$tmp/$c.csv")
+done
+concat "$tmp/attacks.csv" "$tmp/attacks.index" "${attacks[@]}"
+concat "$tmp/others.csv" "$tmp/others.index" "${others[@]}"
+for c in "${sites[@]}"; do
+	mkdir -p "$tmp/m.$c"
+	"$BIN" train --features "$tmp/$c.train.csv" --models "$tmp/m.$c" --seed "${SEED:-42}" -q \
+		>/dev/null
+	for set in "$c" attacks others; do
+		"$BIN" score --models "$tmp/m.$c" --features "$tmp/$set.csv" \
+			--out "$tmp/$c.$set.scores"
+	done
+done
+HOLDOUT="${HOLDOUT_CAPS[*]}" python3 scripts/eval-sites-report.py "$tmp" "$PCT" "${SEED:-42}" \
+	"${sites[@]}"
