@@ -6,9 +6,13 @@ Usage: python3 eval-sites-report.py DIR PCT SEED SITE...   (HOLDOUT: the held-ou
 Reads, per site, DIR/SITE.train.csv (its training rows) and the scores of its own model
 (`nadxdp score` CSV: ae_mae, iforest_score) of its later rows (SITE.SITE.scores), of every
 attack capture's rows (SITE.attacks.scores, captures in attacks.index) and of the other
-sites' later rows (SITE.others.scores, captures in others.index).
+sites' later rows (SITE.others.scores, captures in others.index); and the first start's
+EVE JSON (SITE.eve.json) with the epoch time of its last learned packet (SITE.swap).
 """
 import bisect
+import collections
+import datetime
+import json
 import os
 import sys
 
@@ -43,6 +47,29 @@ def split(rows, idx, skip=None):
     return out
 
 
+def first_start(tmp, sites):
+    """The alerts of each first start after its swap, by severity, per 10,000 later packets."""
+    tot, pkts = collections.Counter(), 0
+    print(f"{'first start, after learning':<34} {'packets':>13}   alerts by severity")
+    for s in sites:
+        swap = float(open(os.path.join(tmp, f"{s}.swap")).read() or "inf")
+        n = len(scores(os.path.join(tmp, f"{s}.{s}.scores")))
+        sev = collections.Counter()
+        for line in open(os.path.join(tmp, f"{s}.eve.json")):
+            o = json.loads(line)
+            if o.get("event_type") != "anomaly" or o["anomaly"]["episode"]["state"] != "start":
+                continue
+            t = datetime.datetime.strptime(o["timestamp"], "%Y-%m-%dT%H:%M:%S.%f%z")
+            if t.timestamp() > swap:
+                sev[o["anomaly"]["severity"]] += 1
+        tot += sev
+        pkts += n
+        print(f"{s:<34} {n:>13}   {dict(sev) or 'none'}")
+    per = ", ".join(f"{k} {1e4 * v / max(pkts, 1):.2f}" for k, v in sorted(tot.items()))
+    print(f"{'all sites':<34} {pkts:>13}   {dict(tot) or 'none'}: per 10,000 packets "
+          f"{per or '0'}")
+
+
 def main():
     tmp, pct, seed, sites = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     holdout = set(os.environ.get("HOLDOUT", "").split())
@@ -72,6 +99,7 @@ def main():
         print(f"{name + ' (mean of ' + str(len(sel)) + ')':<34} {'':>6} {'':>6}   "
               f"{mean[0][0]:>11.3f} {mean[1][0]:>6.3f}   {mean[0][2]:>15.3f} {mean[1][2]:>6.3f}"
               f"   held-out attacks only: AE {mean[0][1]:.3f} IF {mean[1][1]:.3f}")
+    first_start(tmp, sites)
 
 
 main()

@@ -14,6 +14,10 @@
 #     not, so the attack figure measures "attack" only where it stands above this one.
 # Then the means over the tuning sites and over the held-out ones (HOLDOUT_CAPS in
 # scripts/vectors.sh), the attack figure also against the held-out attack captures alone.
+# Last, the detector's first start on each site: `nadxdp --pcap F --models EMPTY
+# --train-packets (those packets)` learns the site while the embedded model detects, then
+# detects with the site's model; its alerts from the last learned packet's time on (tshark
+# reads it), per 10,000 of the later packets, by severity (all of them are false).
 # Seed: SEED (default 42). Skipped cleanly without the labelled captures (../shared/pcaps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +42,18 @@ concat() {
 		tail -n +2 "$f" >>"$out"
 		printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$index"
 	done
+}
+
+# first_start SITE: the detector learning SITE's first packets, then detecting (see the top).
+first_start() {
+	local c=$1 f h
+	f=$(ls "$PCAPS/$1".pcap*)
+	h=$(($(wc -l <"$tmp/$c.train.csv") - 1))
+	mkdir -p "$tmp/fs.$c"
+	"$BIN" --pcap "$f" --models "$tmp/fs.$c" --train-packets "$h" --retrain-interval 0 --json \
+		--summary-interval 0 >"$tmp/$c.eve.json" 2>/dev/null
+	tshark -r "$f" -Y "frame.number == $h" -T fields -e frame.time_epoch 2>/dev/null \
+		>"$tmp/$c.swap"
 }
 
 # Sites: split each benign capture not trained on into its training and its test rows.
@@ -65,6 +81,7 @@ for c in "${sites[@]}"; do
 		"$BIN" score --models "$tmp/m.$c" --features "$tmp/$set.csv" \
 			--out "$tmp/$c.$set.scores"
 	done
+	first_start "$c"
 done
 HOLDOUT="${HOLDOUT_CAPS[*]}" python3 scripts/eval-sites-report.py "$tmp" "$PCT" "${SEED:-42}" \
 	"${sites[@]}"
