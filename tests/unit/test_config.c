@@ -100,6 +100,64 @@ Test(config, what_config_check_prints_is_a_file_that_reads_back)
 	cmd_result_free(&back);
 }
 
+/* expect_setting with the value from line of file f. */
+static void expect_from_line(const char *out, const char *key, const char *value, const char *f,
+			     int line)
+{
+	char from[160];
+
+	snprintf(from, sizeof(from), "%s:%d", f, line);
+	expect_setting(out, key, value, from);
+}
+
+/* The values of every "key = " line of out, joined by commas, into buf. */
+static void list_of(const char *out, const char *key, char *buf, size_t len)
+{
+	const char *l = out;
+	size_t at = 0;
+
+	buf[0] = 0;
+	while ((l = setting(l, key))) {
+		size_t n;
+
+		l += strlen(key) + 3;
+		n = strcspn(l, " ;\n");
+		at += (size_t)snprintf(buf + at, len - at, "%s%.*s", at ? "," : "", (int)n, l);
+		cr_assert_lt(at, len);
+		l += n - 1;
+	}
+}
+
+Test(config, a_list_too_long_for_one_line_is_printed_on_several_that_read_back)
+{
+	/* 40 prefixes of 16-17 characters: one line of them would be over the reader's 198
+	 * (found by fuzz_config) */
+	char text[2048], listed[1024], again[1024];
+	size_t at = 0, commas = 0;
+	struct cmd_result r, back;
+
+	for (int i = 0; i < 40; i++)
+		at += (size_t)snprintf(text + at, sizeof(text) - at, "%s2001:db8:%x::/48%s",
+				       i % 8 ? "" : "home-net = ", i, i % 8 == 7 ? "\n" : ",");
+	r = nadxdp("config", "check", write_file("long.conf", text), NULL, NULL, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (const char *l = r.out; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0))
+		cr_expect_leq(strcspn(l, "\n"), 198, "a line over 198 characters: %.*s",
+			      (int)strcspn(l, "\n"), l);
+	list_of(r.out, "home-net", listed, sizeof(listed));
+	for (const char *c = listed; (c = strchr(c, ',')); c++)
+		commas++;
+	cr_expect(strstr(listed, "2001:db8::/48,2001:db8:1::/48,") == listed &&
+			  strstr(listed, ",2001:db8:26::/48,2001:db8:27::/48") && commas == 39,
+		  "the 40 prefixes in order: %s", listed);
+	back = nadxdp("config", "check", write_file("long-printed.conf", r.out), NULL, NULL, NULL);
+	cr_expect_eq(back.status, 0, "the printed settings were refused: %s\n%s", back.err, r.out);
+	list_of(back.out, "home-net", again, sizeof(again));
+	cr_expect_str_eq(again, listed);
+	cmd_result_free(&r);
+	cmd_result_free(&back);
+}
+
 Test(config, file_settings_are_shown_with_their_line_and_a_flag_overrides_them)
 {
 	const char *f = write_file("a.conf", "# comment\n"
@@ -110,16 +168,12 @@ Test(config, file_settings_are_shown_with_their_line_and_a_flag_overrides_them)
 					     "allow = 10.0.0.0/8, 192.168.0.0/16\n"
 					     "allow = 2001:db8::/32\n");
 	struct cmd_result r = nadxdp("config", "check", f, "--max-rules", "5", NULL);
-	char from[160];
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	snprintf(from, sizeof(from), "%s:2", f);
-	expect_setting(r.out, "interface", "eth7", from);
-	snprintf(from, sizeof(from), "%s:3", f);
-	expect_setting(r.out, "mode", "skb", from);
+	expect_from_line(r.out, "interface", "eth7", f, 2);
+	expect_from_line(r.out, "mode", "skb", f, 3);
 	expect_setting(r.out, "max-rules", "5", "; flag");
-	snprintf(from, sizeof(from), "%s:7", f);
-	expect_setting(r.out, "allow", "10.0.0.0/8,192.168.0.0/16,2001:db8::/32", from);
+	expect_from_line(r.out, "allow", "10.0.0.0/8,192.168.0.0/16,2001:db8::/32", f, 7);
 	expect_setting(r.out, "profile", "auto", "; default");
 	cmd_result_free(&r);
 
@@ -146,6 +200,8 @@ Test(config, refused_lines_name_the_file_and_line_and_exit_2)
 		{ "just words", "expected 'key = value'" },
 		{ "log =", "no value" },
 		{ "[run]\nmode = skb", "no sections" },
+		/* libinih's multi-line value: it would make mode '/var/log/nadxdp.json' */
+		{ "  /var/log/nadxdp.json", "an indented line continues the value of 'mode'" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -168,6 +224,18 @@ Test(config, refused_lines_name_the_file_and_line_and_exit_2)
 		cr_expect(strstr(r.err, want) != NULL, "run: %s", r.err);
 		cmd_result_free(&r);
 	}
+}
+
+Test(config, indented_comments_and_an_indented_first_setting_are_read)
+{
+	/* after a setting, an indented one is refused (refused_lines_...): libinih continues */
+	const char *f = write_file("indent.conf", "  max-rules = 7\nmode = skb\n\t# a comment\n");
+	struct cmd_result r = nadxdp("config", "check", f, NULL, NULL, NULL);
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	expect_from_line(r.out, "max-rules", "7", f, 1);
+	expect_from_line(r.out, "mode", "skb", f, 2);
+	cmd_result_free(&r);
 }
 
 Test(config, a_missing_config_file_is_an_error)

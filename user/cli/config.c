@@ -103,6 +103,22 @@ static int apply(struct reader *r, const struct opts_entry *e, char *value)
 	return 0;
 }
 
+/*
+ * Whether the line just read is an indented one that libinih took as another value of the
+ * setting before it (its multi-line values): indented, and not itself "name =" or "name:".
+ */
+static bool continues(const struct reader *r, const char *name)
+{
+	const char *t = r->buf + strspn(r->buf, " \t");
+	size_t n = strlen(name);
+	char c;
+
+	if (t == r->buf)
+		return false;
+	c = strncmp(t, name, n) ? 0 : t[n + strspn(t + n, " \t")];
+	return c != '=' && c != ':';
+}
+
 static int on_setting(void *user, const char *section, const char *name, const char *value)
 {
 	struct reader *r = user;
@@ -111,6 +127,10 @@ static int on_setting(void *user, const char *section, const char *name, const c
 
 	if (section && *section) {
 		refuse(r, "no sections here ([%s]): one 'key = value' per line", section);
+		return 0;
+	}
+	if (continues(r, name)) {
+		refuse(r, "an indented line continues the value of '%s': unindent it", name);
 		return 0;
 	}
 	if (!e || !(e->flags & OPTS_CONFIG)) {
@@ -237,6 +257,47 @@ out:
 
 /* ---- the settings in force -------------------------------------------------------- */
 
+/* The longest line the reader takes: libinih's INI_MAX_LINE (200) less the newline and NUL. */
+#define CONFIG_LINE_MAX 198
+
+/*
+ * One setting as "key = value ; from", the value column padded to 40 where that fits. A list
+ * (split at its commas) too long for one line is printed as several lines of the key, which
+ * read back as one list; a long from keeps its end. A value too long for the comment beside
+ * it gets the comment on the line before it, and "key=value" where " = " does not fit
+ * either: a value read from a file then reads back; one given as a flag may be longer than
+ * any line, and reading it back names the line.
+ */
+static void print_setting(FILE *f, const char *key, const char *val, bool split, const char *from)
+{
+	size_t from_len = strlen(from);
+
+	if (from_len > CONFIG_LINE_MAX / 2) {
+		from += from_len - CONFIG_LINE_MAX / 2;
+		from_len = CONFIG_LINE_MAX / 2;
+	}
+	do {
+		/* after "#key = ", as many whole values as fit (at least one) */
+		size_t room = CONFIG_LINE_MAX - 3 - from_len - strlen(key) - 4;
+		size_t n = strcspn(val, split ? "," : ""), len;
+
+		while (split && val[n] && n + 1 + strcspn(val + n + 1, ",") <= room)
+			n += 1 + strcspn(val + n + 1, ",");
+		len = strlen(key) + 3 + n + !*val;
+		if (len + 3 + from_len <= CONFIG_LINE_MAX) {
+			int pad = len < 40 && 40 + 3 + from_len <= CONFIG_LINE_MAX ? 40 - (int)len :
+										     0;
+
+			fprintf(f, "%s%s = %.*s%*s ; %s\n", *val ? "" : "#", key, (int)n, val, pad,
+				"", from);
+		} else {
+			fprintf(f, "; %s: %s\n%s%s%s%.*s\n", key, from, *val ? "" : "#", key,
+				len <= CONFIG_LINE_MAX ? " = " : "=", (int)n, val);
+		}
+		val += n + (val[n] == ',');
+	} while (*val);
+}
+
 int config_print(const struct opts_cmd *c, const void *o, const struct config *cfg,
 		 const struct opts_result *res, FILE *f)
 {
@@ -244,7 +305,7 @@ int config_print(const struct opts_cmd *c, const void *o, const struct config *c
 		cfg->path ? cfg->path : "no configuration file");
 	for (size_t i = 0; i < OPTS_MAX_ENTRIES && c->entries[i].name; i++) {
 		const struct opts_entry *e = &c->entries[i];
-		char val[1024], from[600], line[1100];
+		char val[1024], from[600];
 
 		if (!(e->flags & OPTS_CONFIG))
 			continue;
@@ -257,8 +318,7 @@ int config_print(const struct opts_cmd *c, const void *o, const struct config *c
 		else
 			snprintf(from, sizeof(from), "default");
 		/* A setting without a value (no file, no list) is shown commented out. */
-		snprintf(line, sizeof(line), "%s%s = %s", *val ? "" : "#", e->name, val);
-		fprintf(f, "%-40s ; %s\n", line, from);
+		print_setting(f, e->name, val, e->kind == OPTS_PREFIX, from);
 	}
 	return ferror(f) ? -EIO : 0;
 }
