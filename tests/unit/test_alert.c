@@ -55,6 +55,39 @@ Test(alert, ten_thousand_packets_make_one_episode_and_idle_timeout_a_second)
 	rs_free(&rs);
 }
 
+Test(alert, an_episode_held_longer_stays_one_across_the_bursts_of_a_slow_dos)
+{
+	/* a burst every 15 s, as Slowloris writes, asking for 60 s: one episode; a 10-s idle
+	 * would have made one per burst */
+	struct alert_opts o = { .idle_s = 10 };
+	struct alert *a = alert_new(&o);
+	struct recstream rs;
+	uint64_t id = 0;
+
+	rs_init(&rs, T0);
+	for (int burst = 0; burst < 8; burst++) {
+		rs_add(&rs, burst ? 15 * SEC : 0, "203.0.113.1", "192.168.1.1", IPPROTO_TCP, 1000,
+		       80, 24, 0);
+		struct alert_anomaly an = anomaly(&rs.recs[rs.n - 1], CLASS_DOS_ATTACK);
+
+		an.hold_s = 60;
+		uint64_t got = alert_report(a, &an);
+
+		cr_expect(burst == 0 || got == id, "burst %d: episode %lu, was %lu", burst,
+			  (unsigned long)got, (unsigned long)id);
+		id = got;
+		alert_tick(a, rs.t_ns + 14 * SEC);
+		cr_expect(alert_episode_open(a, id), "burst %d: closed within 14 s", burst);
+	}
+	cr_expect_eq(alert_n_episodes(a, CLASS_DOS_ATTACK), 1);
+	alert_tick(a, rs.t_ns + 59 * SEC);
+	cr_expect(alert_episode_open(a, id));
+	alert_tick(a, rs.t_ns + 61 * SEC);
+	cr_expect_not(alert_episode_open(a, id));
+	alert_free(a);
+	rs_free(&rs);
+}
+
 Test(alert, different_classes_or_sources_are_different_episodes)
 {
 	struct alert_opts o = { .idle_s = 10 };

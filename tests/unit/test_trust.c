@@ -350,21 +350,27 @@ Test(trust, connections_held_open_are_slow_dos_answered_ones_are_not)
 		rs_add(&s, 100 * US, "192.168.1.66", "192.168.1.10", IPPROTO_TCP, p, 80, ACK, 0);
 		rs_add(&s, 100 * US, "192.168.1.66", "192.168.1.10", IPPROTO_TCP, p, 80, ACK, 200);
 	}
-	for (unsigned c = 0; c < 100; c++) /* a header line each, 3 s later */
-		rs_add(&s, c ? MS : 3 * SEC, "192.168.1.66", "192.168.1.10", IPPROTO_TCP,
-		       (uint16_t)(30000 + c), 80, ACK, 12);
+	/* a header line each, 3 s later and then every 15 s, as Slowloris writes: one alert */
+	for (unsigned burst = 0; burst < 5; burst++) {
+		uint64_t gap = burst ? 15 * SEC : 3 * SEC;
+
+		for (unsigned c = 0; c < 100; c++)
+			rs_add(&s, c ? MS : gap, "192.168.1.66", "192.168.1.10", IPPROTO_TCP,
+			       (uint16_t)(30000 + c), 80, ACK, 12);
+	}
 	run(&s, NULL, &t);
-	cr_expect_eq(t.starts[CLASS_DOS_ATTACK], 1);
+	cr_expect_eq(t.starts[CLASS_DOS_ATTACK], 1, "one slow DoS, not one per burst: %u",
+		     t.starts[CLASS_DOS_ATTACK]);
 	cr_expect(strstr(t.evidence[CLASS_DOS_ATTACK], "slow DoS"), "%s",
 		  t.evidence[CLASS_DOS_ATTACK]);
 	/*
-	 * The attacker closes them; 15 s later (its episode over) its next, answered
-	 * requests to the port start no slow DoS: it holds nothing open now.
+	 * The attacker closes them; 65 s later (its episode over: a slow DoS's is held 60 s)
+	 * its next, answered requests to the port start no slow DoS: it holds nothing open now.
 	 */
 	for (unsigned c = 0; c < 100; c++)
 		rs_add(&s, c ? MS : SEC, "192.168.1.66", "192.168.1.10", IPPROTO_TCP,
 		       (uint16_t)(30000 + c), 80, RST, 0);
-	s.t_ns += 15 * SEC;
+	s.t_ns += 65 * SEC;
 	for (unsigned c = 0; c < 3; c++)
 		session(&s, 100 * US, "192.168.1.66", (uint16_t)(31000 + c), "192.168.1.10", 80,
 			200, 1400);

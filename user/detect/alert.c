@@ -29,6 +29,7 @@ struct episode {
 	uint32_t last_n_sources;
 	struct flood_facts last_flood;
 	uint64_t update_ns; /* record time of the last start or update event */
+	uint64_t idle_ns; /* closes this long after last_ns: idle_s, or the longest hold_s asked */
 	char evidence[CLASSIFY_TEXT];
 	char response[CLASSIFY_TEXT];
 };
@@ -137,6 +138,14 @@ static void emit_episode(struct alert *a, const struct episode *e, bool closing,
 	emit(a, &ev);
 }
 
+/* The episode's idle timeout with packet an: idle_s, or longer where a packet asked. */
+static uint64_t idle_with(const struct alert *a, const struct alert_anomaly *an, uint64_t cur)
+{
+	uint64_t ns = (uint64_t)((an->hold_s > a->o.idle_s ? an->hold_s : a->o.idle_s) * 1e9);
+
+	return ns > cur ? ns : cur;
+}
+
 /* The latest packet's figures; an engine that does not follow the flood gets the start. */
 static void take_latest(struct episode *e, const struct alert_anomaly *an)
 {
@@ -218,6 +227,7 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 		if (an->score > e->peak_score)
 			e->peak_score = an->score;
 		take_latest(e, an);
+		e->idle_ns = idle_with(a, an, e->idle_ns);
 		if (followed(e->cls) && r->ts_ns >= e->update_ns + ALERT_UPDATE_NS) {
 			e->update_ns = r->ts_ns;
 			emit_episode(a, e, false, true, NULL);
@@ -237,6 +247,7 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 	e->peak_score = an->score;
 	e->campaign = -1;
 	e->update_ns = r->ts_ns;
+	e->idle_ns = idle_with(a, an, 0);
 	take_latest(e, an);
 	e->src_pps = e->last_src_pps;
 	e->dst_pps = e->last_dst_pps;
@@ -257,12 +268,11 @@ uint64_t alert_report(struct alert *a, const struct alert_anomaly *an)
 
 int alert_tick(struct alert *a, uint64_t now_ns)
 {
-	uint64_t idle = (uint64_t)(a->o.idle_s * 1e9);
 	int n = 0;
 
 	for (size_t i = 0; i < EP_SLOTS; i++) {
 		/* close_slot() moves later entries back: look at slot i again. */
-		while (a->ep[i].used && now_ns > a->ep[i].last_ns + idle) {
+		while (a->ep[i].used && now_ns > a->ep[i].last_ns + a->ep[i].idle_ns) {
 			close_slot(a, i);
 			n++;
 		}

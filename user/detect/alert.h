@@ -7,7 +7,8 @@
  * anomalous packet emits an `anomaly` event at once (closing = false, pkts = 1,
  * with the packet's scores and criteria in event.anomaly); later anomalous
  * packets of the same key only count. When no anomalous packet came for idle_s
- * (checked at ticks, record clock), the episode closes with a second `anomaly`
+ * (checked at ticks, record clock; longer where a packet asked, alert_anomaly.hold_s: a
+ * slow DoS writes every 15 s or so), the episode closes with a second `anomaly`
  * event, closing = true, carrying its totals (start, last, packets, bytes, peak
  * score, campaign). A new anomaly after that opens a new episode (and a new alert).
  * `summary` events carry the engine's figures and the anomalies per class since
@@ -53,6 +54,7 @@ struct alert_anomaly {
 	const struct nad_rec *rec;
 	enum classify_class cls;
 	bool by_destination;
+	double hold_s; /* the episode's idle timeout when longer than idle_s (a slow DoS); 0 none */
 	double score, threshold;
 	unsigned criteria; /* mask of enum criterion (detect/criteria.h) */
 	double crit_value[CRIT_N], crit_threshold[CRIT_N];
@@ -126,7 +128,7 @@ void alert_set_observer(struct alert *a, alert_event_fn fn, void *ctx);
  */
 uint64_t alert_report(struct alert *a, const struct alert_anomaly *an);
 
-/* Closes episodes idle for idle_s at now_ns (record clock). Returns how many closed. */
+/* Closes episodes idle for their timeout at now_ns (record clock). Returns how many closed. */
 int alert_tick(struct alert *a, uint64_t now_ns);
 /* Closes every open episode (end of a capture). */
 void alert_flush(struct alert *a);

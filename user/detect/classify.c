@@ -32,6 +32,7 @@ struct class_rule {
 	bool (*match)(const struct classify_evidence *ev, const struct profile *p);
 	void (*explain)(const struct classify_evidence *ev, const struct profile *p,
 			const struct text *t);
+	double hold_s; /* classify_result.hold_s: 0 the episode's default idle */
 };
 
 __attribute__((format(printf, 2, 3))) static void say(char *buf, const char *fmt, ...)
@@ -276,6 +277,13 @@ static void distributed_flood_text(const struct classify_evidence *ev, const str
 	    "upstream (SYN cookies, an aggregate SYN rate rule in nadxdp)",
 	    proto, t->dst);
 }
+
+/*
+ * A slow DoS writes to its connections only as often as the server's header timeout forces
+ * it (Slowloris every 15 s; nginx's client_header_timeout is 60 s): its episode stays open
+ * this long without anomalous packets, so that one attack is one alert, not one per burst.
+ */
+#define SLOW_DOS_HOLD_S 60.0
 
 /*
  * Slow DoS holds many connections open with a partial request the server never answers
@@ -643,7 +651,7 @@ static const struct class_rule rules[] = {
 	{ CLASS_SCANNING, false, stealth_scan, stealth_scan_text },
 	{ CLASS_DOS_ATTACK, false, flood, flood_text },
 	{ CLASS_DOS_ATTACK, true, distributed_flood, distributed_flood_text },
-	{ CLASS_DOS_ATTACK, false, slow_dos, slow_dos_text },
+	{ CLASS_DOS_ATTACK, false, slow_dos, slow_dos_text, SLOW_DOS_HOLD_S },
 	{ CLASS_CREDENTIAL_STUFFING, false, credential_stuffing, credential_stuffing_text },
 	{ CLASS_INTRUSION_ATTEMPT, false, callback, callback_text },
 	{ CLASS_DATA_EXFILTRATION, false, exfiltration, exfiltration_text },
@@ -671,6 +679,7 @@ static enum classify_class decide(const struct classify_evidence *given, const s
 	classify_limits(&e.lim, p, e.baseline, e.rec, &e.ctx);
 	out->cls = CLASS_NONE;
 	out->by_destination = false;
+	out->hold_s = 0;
 	out->evidence[0] = out->response[0] = 0;
 	/* Unrolled, the calls through the constant table become direct (and inlined). */
 #pragma GCC unroll 32
@@ -684,6 +693,7 @@ static enum classify_class decide(const struct classify_evidence *given, const s
 		return CLASS_NONE;
 	out->cls = rule->cls;
 	out->by_destination = rule->by_destination;
+	out->hold_s = rule->hold_s;
 	if (text) {
 		addr_str(ev->rec->saddr, src, sizeof(src));
 		addr_str(ev->rec->daddr, dst, sizeof(dst));

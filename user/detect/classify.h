@@ -132,6 +132,7 @@ struct classify_evidence {
 struct classify_result {
 	enum classify_class cls;
 	bool by_destination; /* the episode is keyed on the destination (distributed attack) */
+	double hold_s; /* its episode's idle timeout when longer than the default; 0: the default */
 	char evidence[CLASSIFY_TEXT];
 	char response[CLASSIFY_TEXT];
 };

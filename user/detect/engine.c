@@ -609,6 +609,7 @@ static void report(struct engine *e, const struct pending *p, bool have_model, b
 		.rec = &p->r,
 		.cls = res->cls,
 		.by_destination = res->by_destination,
+		.hold_s = res->hold_s,
 		.score = ev->score,
 		.threshold = ev->threshold,
 		.criteria = ev->criteria,
