@@ -285,9 +285,10 @@ static void print_setting(FILE *f, const char *key, const char *val, bool split,
 			n += 1 + strcspn(val + n + 1, ",");
 		len = strlen(key) + 3 + n + !*val;
 		if (len + 3 + from_len <= CONFIG_LINE_MAX) {
-			int pad = len < 40 && 40 + 3 + from_len <= CONFIG_LINE_MAX ? 40 - (int)len :
-										     0;
+			int pad = 40 - (int)len;
 
+			if (pad < 0 || 40 + 3 + from_len > CONFIG_LINE_MAX)
+				pad = 0;
 			fprintf(f, "%s%s = %.*s%*s ; %s\n", *val ? "" : "#", key, (int)n, val, pad,
 				"", from);
 		} else {
