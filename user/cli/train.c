@@ -305,11 +305,7 @@ int train_cmd(int argc, char **argv)
 	openblas_set_num_threads(1);
 	m = modelset_train(r.X, r.n, r.d, r.names, &o.m, train_progress_cb, &tp);
 	if (!m) {
-		if (errno == ERANGE)
-			pr_warn("train: training failed: values too large to learn from (the scaled "
-				"features or the autoencoder's loss are not finite)\n");
-		else
-			pr_warn("train: training failed: %s\n", strerror(errno));
+		pr_warn("train: training failed: %s\n", modelset_train_strerror(errno));
 		goto out;
 	}
 	modelset_set_baseline(m, r.baseline);

@@ -247,7 +247,8 @@ static int train_publish(struct retrain *r)
 
 	if (!m) {
 		err = -errno;
-		pr_warn("Training on %zu rows failed: %s\n", r->train_n, strerror(-err));
+		pr_warn("Training on %zu rows failed: %s\n", r->train_n,
+			modelset_train_strerror(-err));
 		return err;
 	}
 	if (!accept(r, m)) {

@@ -335,6 +335,13 @@ const char *modelset_feature_name(const struct modelset *m, size_t i)
 	return i < m->d ? m->names[i] : NULL;
 }
 
+const char *modelset_train_strerror(int err)
+{
+	return err == ERANGE ? "values too large to learn from (the scaled features or the "
+			       "autoencoder's loss are not finite)" :
+			       strerror(err);
+}
+
 float modelset_ae_threshold(const struct modelset *m)
 {
 	return m->ae_threshold;

@@ -101,6 +101,8 @@ struct modelset *modelset_train(const float *X, size_t n, size_t d, const char *
 struct modelset *modelset_train_in_place(float *X, size_t n, size_t d, const char *const *names,
 					 const struct modelset_opts *opts,
 					 modelset_progress_fn progress, void *ctx);
+/* Why a training failed with errno err, for a user: ERANGE's cause in words, else strerror. */
+const char *modelset_train_strerror(int err);
 void modelset_free(struct modelset *m);
 
 /* Per-thread scoring scratch for m (or any modelset of the same shape). NULL + errno. */
