@@ -50,9 +50,13 @@ def split(rows, idx, skip=None):
 def first_start(tmp, sites):
     """The alerts of each first start after its swap, by severity, per 10,000 later packets."""
     tot, pkts = collections.Counter(), 0
+    if not all(os.path.exists(os.path.join(tmp, f"{s}.swap")) for s in sites):
+        print("first start, after learning: not measured (it needs tshark, for the time of "
+              "the last learned packet)")
+        return
     print(f"{'first start, after learning':<34} {'packets':>13}   alerts by severity")
     for s in sites:
-        swap = float(open(os.path.join(tmp, f"{s}.swap")).read() or "inf")
+        swap = float(open(os.path.join(tmp, f"{s}.swap")).read())
         n = len(scores(os.path.join(tmp, f"{s}.{s}.scores")))
         sev = collections.Counter()
         for line in open(os.path.join(tmp, f"{s}.eve.json")):

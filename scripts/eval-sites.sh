@@ -81,7 +81,7 @@ for c in "${sites[@]}"; do
 		"$BIN" score --models "$tmp/m.$c" --features "$tmp/$set.csv" \
 			--out "$tmp/$c.$set.scores"
 	done
-	first_start "$c"
+	if command -v tshark >/dev/null; then first_start "$c"; fi
 done
 HOLDOUT="${HOLDOUT_CAPS[*]}" python3 scripts/eval-sites-report.py "$tmp" "$PCT" "${SEED:-42}" \
 	"${sites[@]}"
