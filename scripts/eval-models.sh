@@ -64,13 +64,7 @@ else
 fi
 labelled_vectors "$BIN" "$tmp/eval"
 # One scoring run over all captures: rows are concatenated, captures remembered by counts.
-: >"$tmp/index"
-first=1
-for f in "$tmp"/eval/*.csv; do
-	if [ $first = 1 ]; then head -n 1 "$f" >"$tmp/x.csv"; first=0; fi
-	tail -n +2 "$f" >>"$tmp/x.csv"
-	printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$tmp/index"
-done
+concat_vectors "$tmp/x.csv" "$tmp/index" "$tmp"/eval/*.csv
 "$BIN" score --models "$tmp/m" --features "$tmp/x.csv" --out "$tmp/scores.csv"
 HOLDOUT="${HOLDOUT_CAPS[*]}" python3 - "$tmp" "$desc" "${TRAIN_CAPS[@]}" <<'PY'
 import bisect, collections, os, re, sys

@@ -32,18 +32,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 labelled_vectors "$BIN" "$tmp/eval"
 
-# concat OUT INDEX FILE...: the rows of the CSVs under one header, INDEX naming each's rows.
-concat() {
-	local out=$1 index=$2 f
-	shift 2
-	head -n 1 "$1" >"$out"
-	: >"$index"
-	for f in "$@"; do
-		tail -n +2 "$f" >>"$out"
-		printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$index"
-	done
-}
-
 # first_start SITE: the detector learning SITE's first packets, then detecting (see the top).
 first_start() {
 	local c=$1 f h
@@ -71,8 +59,8 @@ for f in "$tmp"/eval/*.csv; do
 	{ head -n 1 "$f" && tail -n +$((h + 2)) "$f"; } >"$tmp/$c.csv"
 	sites+=("$c") others+=("$tmp/$c.csv")
 done
-concat "$tmp/attacks.csv" "$tmp/attacks.index" "${attacks[@]}"
-concat "$tmp/others.csv" "$tmp/others.index" "${others[@]}"
+concat_vectors "$tmp/attacks.csv" "$tmp/attacks.index" "${attacks[@]}"
+concat_vectors "$tmp/others.csv" "$tmp/others.index" "${others[@]}"
 for c in "${sites[@]}"; do
 	mkdir -p "$tmp/m.$c"
 	"$BIN" train --features "$tmp/$c.train.csv" --models "$tmp/m.$c" --seed "${SEED:-42}" -q \

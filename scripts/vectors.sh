@@ -30,16 +30,30 @@ capture_vectors() {
 	"$1" --pcap "$2" --no-train --quiet --summary-interval 0 --vectors-out "$3" 2>/dev/null
 }
 
+# concat_vectors OUT INDEX CSV...: the CSVs' rows under the first one's header in OUT; INDEX
+# gets a line "NAME<tab>ROWS" per CSV (NAME its file name without .csv), in order, so that
+# one scoring run over OUT can be split back into captures.
+concat_vectors() {
+	local out=$1 index=$2 f
+	shift 2
+	head -n 1 "$1" >"$out"
+	: >"$index"
+	for f in "$@"; do
+		tail -n +2 "$f" >>"$out"
+		printf '%s\t%s\n' "$(basename "$f" .csv)" "$(($(wc -l <"$f") - 1))" >>"$index"
+	done
+}
+
 # train_vectors BIN DIR ALL: DIR/NAME.csv per training capture, and ALL, their rows
 # concatenated under one header (the input of `nadxdp train`).
 train_vectors() {
-	local bin=$1 dir=$2 all=$3 c
+	local bin=$1 dir=$2 all=$3 c csvs=()
 	mkdir -p "$dir"
 	for c in "${TRAIN_CAPS[@]}"; do
 		capture_vectors "$bin" "tests/data/$c.pcap.gz" "$dir/$c.csv"
+		csvs+=("$dir/$c.csv")
 	done
-	head -n 1 "$dir/${TRAIN_CAPS[0]}.csv" >"$all"
-	for c in "${TRAIN_CAPS[@]}"; do tail -n +2 "$dir/$c.csv" >>"$all"; done
+	concat_vectors "$all" /dev/null "${csvs[@]}"
 }
 
 # labelled_pcaps: sets PCAPS to the labelled captures' folder ($PCAPS, else
