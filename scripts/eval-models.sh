@@ -67,7 +67,9 @@ labelled_vectors "$BIN" "$tmp/eval"
 concat_vectors "$tmp/x.csv" "$tmp/index" "$tmp"/eval/*.csv
 "$BIN" score --models "$tmp/m" --features "$tmp/x.csv" --out "$tmp/scores.csv"
 HOLDOUT="${HOLDOUT_CAPS[*]}" python3 - "$tmp" "$desc" "${TRAIN_CAPS[@]}" <<'PY'
-import bisect, collections, os, re, sys
+import collections, os, re, sys
+sys.path.insert(0, "scripts")
+import roc
 tmp, desc, train_caps = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 holdout = set(os.environ["HOLDOUT"].split())
 log = open(os.path.join(tmp, "train.log")).read()
@@ -91,27 +93,11 @@ benign = sorted(c for c in caps if c.startswith("benign_"))
 attack = sorted(c for c in caps if not c.startswith("benign_"))
 family = lambda c: c.split("_")[0]
 
-def neg_table(model, weighted, neg=benign):
-    """Sorted scores of the benign captures neg and the prefix sums of their weights."""
-    pts = sorted((s, 1 / len(caps[c][model]) if weighted else 1.0)
-                 for c in neg for s in caps[c][model])
-    xs = [s for s, _ in pts]
-    cum = [0.0]
-    for _, w in pts:
-        cum.append(cum[-1] + w)
-    return xs, cum
+def negatives(model, weighted, neg=benign):
+    return roc.Negatives([caps[c][model] for c in neg], weighted)
 
-def auc(model, pos_caps, weighted, tab):
-    xs, cum = tab
-    num = den = 0.0
-    for c in pos_caps:
-        sc = caps[c][model]
-        w = 1 / len(sc) if weighted else 1.0
-        for s in sc:
-            lo, hi = bisect.bisect_left(xs, s), bisect.bisect_right(xs, s)
-            num += w * (cum[lo] + 0.5 * (cum[hi] - cum[lo]))
-            den += w
-    return num / (den * cum[-1])
+def auc(model, pos_caps, tab):
+    return tab.auc([caps[c][model] for c in pos_caps])
 
 def flagged(cs, which, ae_thr=None):
     """Capture-weighted share of packets flagged: which = 0 AE, 1 IF, 2 both."""
@@ -131,7 +117,7 @@ if thr:
     print(f"eval-models: thresholds ae_mae > {thr[0]:.5g}, iforest_score < {-thr[1]:.5g}")
 print(f"eval-models: {len(attack)} attack captures ({n_att} packets) vs {len(benign)} held-out "
       f"benign captures ({n_ben} packets); the {len(train_caps)} training captures left out")
-tabs = {(m, w): neg_table(m, w) for m in (0, 1) for w in (True, False)}
+tabs = {(m, w): negatives(m, w) for m in (0, 1) for w in (True, False)}
 split = {"tuning": [c for c in caps if c not in holdout],
          "held-out": [c for c in caps if c in holdout]}
 print(f"eval-models: tuning set {sum(not c.startswith('benign_') for c in split['tuning'])} "
@@ -147,8 +133,8 @@ def set_auc(m, which):
     neg = [c for c in cs if c.startswith("benign_")]
     if not pos or not neg:
         return "     -       -"
-    return (f"{auc(m, pos, True, neg_table(m, True, neg)):>6.3f} "
-            f"{auc(m, pos, False, neg_table(m, False, neg)):>7.3f}")
+    return (f"{auc(m, pos, negatives(m, True, neg)):>6.3f} "
+            f"{auc(m, pos, negatives(m, False, neg)):>7.3f}")
 
 names = ("autoencoder", "isolation forest")
 hdr = (f"{'ROC AUC attack vs benign':<26} {'capture-weighted':>16} {'pooled':>7}"
@@ -157,8 +143,8 @@ if thr:
     hdr += f"   {'flagged: attack':>15} {'benign':>7}"
 print(hdr)
 for m in (0, 1):
-    line = (f"{names[m]:<26} {auc(m, attack, True, tabs[m, True]):>16.3f} "
-            f"{auc(m, attack, False, tabs[m, False]):>7.3f}"
+    line = (f"{names[m]:<26} {auc(m, attack, tabs[m, True]):>16.3f} "
+            f"{auc(m, attack, tabs[m, False]):>7.3f}"
             f"   {set_auc(m, 'tuning'):>24}   {set_auc(m, 'held-out'):>26}")
     if thr:
         line += f"   {100 * flagged(attack, m):>14.1f}% {100 * flagged(benign, m):>6.1f}%"
@@ -176,14 +162,14 @@ for c in attack:
     fams[family(c)].append(c)
 print(f"{'family (capture-weighted)':<26} {'captures':>8} {'AE AUC':>7} {'IF AUC':>7}")
 for f in sorted(fams):
-    print(f"{f:<26} {len(fams[f]):>8} {auc(0, fams[f], True, tabs[0, True]):>7.3f} "
-          f"{auc(1, fams[f], True, tabs[1, True]):>7.3f}")
+    print(f"{f:<26} {len(fams[f]):>8} {auc(0, fams[f], tabs[0, True]):>7.3f} "
+          f"{auc(1, fams[f], tabs[1, True]):>7.3f}")
 if os.environ.get("EVAL_MODELS_VERBOSE") == "1":
     print(f"{'capture (* held out)':<46} {'packets':>7} {'AE AUC':>7} {'IF AUC':>7}")
     for c in attack:
         mark = "*" if c in holdout else ""
-        print(f"{c + mark:<46} {len(caps[c][0]):>7} {auc(0, [c], True, tabs[0, True]):>7.3f} "
-              f"{auc(1, [c], True, tabs[1, True]):>7.3f}")
+        print(f"{c + mark:<46} {len(caps[c][0]):>7} {auc(0, [c], tabs[0, True]):>7.3f} "
+              f"{auc(1, [c], tabs[1, True]):>7.3f}")
     # a benign capture against the other held-out benign ones would mean little; its
     # mean score says whether it is one the models find strange
     for c in benign:

@@ -9,12 +9,13 @@ attack capture's rows (SITE.attacks.scores, captures in attacks.index) and of th
 sites' later rows (SITE.others.scores, captures in others.index); and the first start's
 EVE JSON (SITE.eve.json) with the epoch time of its last learned packet (SITE.swap).
 """
-import bisect
 import collections
 import datetime
 import json
 import os
 import sys
+
+import roc  # scripts/roc.py, beside this one
 
 
 def scores(path):
@@ -29,13 +30,7 @@ def index(path):
 
 def auc(neg, parts, m):
     """Capture-weighted AUC of the captures parts [(name, rows)] against the rows neg."""
-    xs = sorted(r[m] for r in neg)
-    tot = 0.0
-    for _, rows in parts:
-        hits = sum(bisect.bisect_left(xs, r[m]) + 0.5 * (bisect.bisect_right(xs, r[m]) -
-                   bisect.bisect_left(xs, r[m])) for r in rows)
-        tot += hits / (len(rows) * len(xs))
-    return tot / len(parts)
+    return roc.Negatives([[r[m] for r in neg]]).auc([[r[m] for r in rows] for _, rows in parts])
 
 
 def split(rows, idx, skip=None):
