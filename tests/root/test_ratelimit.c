@@ -138,6 +138,29 @@ static __u64 dropped_rate(void)
 	return sum;
 }
 
+/*
+ * Waits (at most 1 s) until nad_src counts n packets other than bare SYNs from src: the
+ * program keeps a source's counts in its CPU's stage and adds them to nad_src when the
+ * stage is committed (full, or NAD_STAGE_FLUSH_NS after its first record).
+ */
+static void await_counted(const char *src, __u64 n)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+	struct nad_src_key k = { 0 };
+	struct nad_src_stats v;
+
+	k.addr[10] = 0xff;
+	k.addr[11] = 0xff;
+	inet_pton(AF_INET, src, k.addr + 12);
+	for (int i = 0; i < 1000; i++) {
+		if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.nad_src), &k, &v) &&
+		    v.pkts - v.syns >= n)
+			return;
+		nanosleep(&ms, NULL);
+	}
+	cr_assert_fail("%s's %llu packets never reached nad_src", src, (unsigned long long)n);
+}
+
 static struct nad_rate_key key(const char *dst, __u16 dport, __u8 proto)
 {
 	struct nad_rate_key k = { .dport = dport, .proto = proto };
@@ -252,6 +275,7 @@ Test(ratelimit, syns_of_a_known_client_pass_those_of_unknown_sources_do_not)
 	cr_assert_geq(dropped_rate() - before, 95, "the client's SYNs are limited at first");
 	/* it completes handshakes (ACKs pass and are counted in nad_src)... */
 	cr_assert_eq(run(ack, la, 2).retval, XDP_PASS);
+	await_counted("203.0.113.20", 2);
 	/* ...and from then on its SYNs skip the bucket, while another source's are dropped */
 	before = dropped_rate();
 	cr_assert_eq(run(syn, ls, 100).retval, XDP_PASS);
@@ -377,6 +401,7 @@ Test(ratelimit, a_source_rule_holds_a_known_client_and_comes_before_the_aggregat
 
 	/* The client completed handshakes: the aggregate rule lets its SYNs pass... */
 	cr_assert_eq(dropped_of(ACK, "198.18.0.2", "198.18.0.1", 80, 2), 0);
+	await_counted("198.18.0.2", 2);
 	put_rule(ak, 1, 1, 0);
 	cr_assert_eq(dropped_of(SYN, "198.18.0.2", "198.18.0.1", 80, 1000), 0);
 	cr_assert_geq(dropped_of(SYN, "203.0.113.9", "198.18.0.1", 80, 1000), 990,
