@@ -89,6 +89,16 @@ Test(features, counts_sizes_and_the_interval_get_log_units)
 	cr_expect_float_eq(base[FEAT_HEADER_RATIO], 0.0f, 0);
 }
 
+Test(features, the_protocol_groups_the_forests_samples)
+{
+	static const char *const names[] = { "packet_size", NULL, "protocol", "dst_port" };
+
+	cr_expect_eq(features_sample_group(names, 4), 2);
+	cr_expect_eq(features_sample_group(names, 2), -1, "protocol is not among the first two");
+	cr_expect_eq(features_sample_group(features_names, FEAT_N_BASE), FEAT_PROTOCOL);
+	cr_expect_eq(features_sample_group(NULL, 4), -1);
+}
+
 Test(features, tcp_syn_gives_sizes_ports_flags_and_tcp_code)
 {
 	struct nad_rec r = tcp_syn(1000);

@@ -27,6 +27,8 @@ Test(vector, names_start_with_the_twelve_features_but_the_address_hashes_in_thei
 	cr_expect_str_eq(vector_names[VEC_SRC_HOME], "src_home");
 	cr_expect_str_eq(vector_names[VEC_SRC_PAIR_AUTH_FAILS], "src_pair_auth_fails");
 	cr_expect_eq(VECTOR_DIM, 19);
+	cr_expect_eq(features_sample_group(vector_names, VECTOR_DIM), VEC_PROTOCOL,
+		     "the forest's samples of the model vector are grouped by protocol");
 	for (int i = 0; i < VECTOR_DIM; i++)
 		for (int j = 0; j < i; j++)
 			cr_expect_str_neq(vector_names[i], vector_names[j]);

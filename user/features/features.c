@@ -3,6 +3,7 @@
  * features/features.c - the twelve per-packet features (definitions in features.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,14 @@ void features_log_units(const char *const *names, size_t d, float *out)
 			if (!strcmp(names[j], logged[k].name))
 				out[j] = logged[k].unit;
 	}
+}
+
+int features_sample_group(const char *const *names, size_t d)
+{
+	for (size_t j = 0; names && j < d && j < INT_MAX; j++)
+		if (names[j] && !strcmp(names[j], features_names[FEAT_PROTOCOL]))
+			return (int)j;
+	return -1;
 }
 
 struct features {

@@ -104,6 +104,13 @@ void features_extract(struct features *f, const struct nad_rec *rec, float out[F
  */
 void features_log_units(const char *const *names, size_t d, float *out);
 
+/*
+ * The model feature whose values group the training rows for the forest's samples
+ * (iforest_opts.group_feature, ml/iforest.h): the index of `protocol` among names[d], -1
+ * when there is none. A protocol's share of the traffic is a property of the site.
+ */
+int features_sample_group(const char *const *names, size_t d);
+
 /* The address hash behind src_ip_hash/dst_ip_hash: FNV-1a 32 of the 16 bytes. */
 uint32_t features_addr_hash(const uint8_t addr[16]);
 

@@ -44,6 +44,7 @@ void iforest_opts_default(struct iforest_opts *o)
 	o->contamination = 0.05f;
 	o->seed = 42;
 	o->uniform_splits = false;
+	o->group_feature = -1;
 }
 
 double iforest_c(double n)
@@ -61,7 +62,8 @@ struct iforest *iforest_new(size_t d, const struct iforest_opts *o)
 
 	if (d == 0 || d > IFOREST_MAX_FEATURES || !o || o->n_trees == 0 || o->n_trees > 100000 ||
 	    o->max_samples < 2 || o->max_samples > (1u << IFOREST_MAX_HEIGHT) ||
-	    !(o->contamination > 0 && o->contamination <= 0.5f)) {
+	    !(o->contamination > 0 && o->contamination <= 0.5f) || o->group_feature < -1 ||
+	    o->group_feature >= (int)d) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -313,6 +315,93 @@ static void grow_tree(struct iforest *f, const struct split_plan *plan, const fl
 	}
 }
 
+struct group_row {
+	float v;
+	size_t i;
+};
+
+static int group_row_cmp(const void *a, const void *b)
+{
+	float x = ((const struct group_row *)a)->v, y = ((const struct group_row *)b)->v;
+
+	return (x > y) - (x < y);
+}
+
+/* Row i's sampling weight into w[i]: 1 / sqrt(rows sharing its value of feature g). */
+static int group_weights(const float *X, size_t n, size_t d, unsigned g, double *w)
+{
+	struct group_row *s = malloc(n * sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct group_row){ X[i * d + g], i };
+	qsort(s, n, sizeof(*s), group_row_cmp);
+	for (size_t a = 0, b; a < n; a = b) {
+		for (b = a + 1; b < n && s[b].v == s[a].v; b++)
+			;
+		for (size_t k = a; k < b; k++)
+			w[s[k].i] = 1 / sqrt((double)(b - a));
+	}
+	free(s);
+	return 0;
+}
+
+/* Restores the max-heap of key[0..m) (idx alongside) below position p. */
+static void sift_down(double *key, size_t *idx, size_t m, size_t p)
+{
+	for (;;) {
+		size_t c = 2 * p + 1, tmp;
+		double t;
+
+		if (c >= m)
+			return;
+		if (c + 1 < m && key[c + 1] > key[c])
+			c++;
+		if (key[c] <= key[p])
+			return;
+		t = key[p], key[p] = key[c], key[c] = t;
+		tmp = idx[p], idx[p] = idx[c], idx[c] = tmp;
+		p = c;
+	}
+}
+
+/*
+ * m of n rows without replacement, row i drawn with weight w[i], into idx[m] (Efraimidis
+ * and Spirakis 2006: the m smallest keys -ln(u) / w); key[m] is scratch, a max-heap.
+ */
+static void sample_weighted(const double *w, size_t n, size_t m, struct rng *r, size_t *idx,
+			    double *key)
+{
+	for (size_t i = 0; i < n; i++) {
+		double k = -log(1 - rng_double(r)) / w[i];
+
+		if (i < m) {
+			key[i] = k;
+			idx[i] = i;
+			if (i + 1 == m)
+				for (size_t p = m / 2; p-- > 0;)
+					sift_down(key, idx, m, p);
+		} else if (k < key[0]) {
+			key[0] = k;
+			idx[0] = i;
+			sift_down(key, idx, m, 0);
+		}
+	}
+}
+
+/* Tree rows: m of n without replacement, uniformly (a partial Fisher-Yates shuffle of perm). */
+static void sample_uniform(size_t *perm, size_t n, size_t m, struct rng *r, size_t *idx)
+{
+	for (size_t i = 0; i < m; i++) {
+		size_t k = i + rng_below(r, n - i), tmp = perm[i];
+
+		perm[i] = perm[k];
+		perm[k] = tmp;
+		idx[i] = perm[i];
+	}
+}
+
 int iforest_fit(struct iforest *f, const float *X, size_t n)
 {
 	size_t d = f->d, m, *perm = NULL, *idx = NULL;
@@ -320,6 +409,7 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 	struct build_item *stack = NULL;
 	unsigned *cand = NULL, height = 0;
 	float *scores = NULL;
+	double *w = NULL, *key = NULL; /* group sampling: row weights, heap keys */
 	struct rng r;
 	int ret;
 
@@ -345,18 +435,20 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 		goto out;
 	if (!f->opts.uniform_splits && plan_splits(&plan, X, n, d))
 		goto out;
+	if (f->opts.group_feature >= 0) {
+		w = malloc(n * sizeof(*w));
+		key = malloc(m * sizeof(*key));
+		if (!w || !key || group_weights(X, n, d, (unsigned)f->opts.group_feature, w))
+			goto out;
+	}
 	for (size_t i = 0; i < n; i++)
 		perm[i] = i;
 	rng_seed(&r, f->opts.seed);
 	for (unsigned t = 0; t < f->opts.n_trees; t++) {
-		/* Sample m rows without replacement: a partial Fisher-Yates shuffle. */
-		for (size_t i = 0; i < m; i++) {
-			size_t k = i + rng_below(&r, n - i), tmp = perm[i];
-
-			perm[i] = perm[k];
-			perm[k] = tmp;
-			idx[i] = perm[i];
-		}
+		if (w)
+			sample_weighted(w, n, m, &r, idx, key);
+		else
+			sample_uniform(perm, n, m, &r, idx);
 		grow_tree(f, &plan, X, idx, m, &r, f->feat + (size_t)t * f->n_nodes,
 			  f->thr + (size_t)t * f->n_nodes, f->leaf + (size_t)t * f->n_leaves, stack,
 			  cand);
@@ -374,6 +466,8 @@ out:
 	free(stack);
 	free(cand);
 	free(scores);
+	free(w);
+	free(key);
 	free(plan.w);
 	free(plan.fixed);
 	return ret;
@@ -678,6 +772,7 @@ struct iforest *iforest_read(struct ser_reader *r)
 	uint32_t d, ms, height;
 	size_t nt;
 
+	iforest_opts_default(&o); /* what the file does not store */
 	d = ser_get_u32(r);
 	o.n_trees = ser_get_u32(r);
 	o.max_samples = ser_get_u32(r);

@@ -27,6 +27,17 @@
  *     row anomalous.
  * Thresholds, leaves, the score and the file form are the same either way.
  *
+ * One more, in which rows a tree grows on (iforest_opts.group_feature, off by default):
+ * each row is drawn with weight 1 / sqrt(rows sharing its value of that feature), so a
+ * group's share of a tree's sample grows as the square root of its rows (square-root
+ * sampling), still without replacement. The engine groups by `protocol`: how much of a
+ * site's traffic is ARP or UDP is a property of the site, not of a packet. Drawn
+ * uniformly from the bundled captures (92 % TCP), 3.5 % UDP and 3.4 % ARP rows gave a
+ * tree 9 of each, were isolated in a few splits, and 84 % and 42 % of them fell under the
+ * forest's own 5 % threshold; an IoT hub whose week is 27 % ARP was flagged packet after
+ * packet. Square roots, not equal shares: a protocol of six training rows still gives a
+ * tree at most six.
+ *
  *   score_samples(x)     = -2^(-E[h(x)] / c(max_samples))  in [-1, 0); lower = more anomalous
  *   offset               = the contamination quantile of score_samples over the training rows
  *   decision_function(x) = score_samples(x) - offset       below 0 = outlier
@@ -56,6 +67,9 @@ struct iforest_opts {
 	/* true: scikit-learn's split choice (uniform over the features not constant in
 	 * the node); false (default): the weighted choice described above. Not stored. */
 	bool uniform_splits;
+	/* -1 (default): a tree's rows drawn uniformly, as scikit-learn; else the feature
+	 * whose values group the rows for square-root sampling (above). Not stored. */
+	int group_feature;
 };
 
 void iforest_opts_default(struct iforest_opts *o);
