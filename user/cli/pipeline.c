@@ -274,9 +274,7 @@ static int start_retrain(struct analyze_live *a, bool need_train, bool live)
 	};
 
 	modelset_opts_default(&a->model_opts);
-	features_log_units(vector_names, VECTOR_DIM, a->log_unit);
-	a->model_opts.log_unit = a->log_unit;
-	a->model_opts.forest.group_feature = features_sample_group(vector_names, VECTOR_DIM);
+	modelset_opts_names(&a->model_opts, vector_names, VECTOR_DIM, a->log_unit);
 
 	a->retrain = retrain_new(&ro, a->hold);
 	if (!a->retrain)

@@ -297,11 +297,7 @@ int train_cmd(int argc, char **argv)
 	tp.t0 = now_s();
 	if (load_rows(&o, &r))
 		goto out;
-	/* Columns named as the engine's features get their log units (others stay linear), and
-	 * `protocol` groups the forest's samples. */
-	features_log_units(r.names, r.d, log_unit);
-	o.m.log_unit = log_unit;
-	o.m.forest.group_feature = features_sample_group(r.names, r.d);
+	modelset_opts_names(&o.m, r.names, r.d, log_unit);
 	tp.tty = !o.quiet && isatty(STDERR_FILENO);
 	/* The matrices are small: OpenBLAS's threads would only spin. */
 	openblas_set_num_threads(1);

@@ -425,13 +425,12 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 	if (ret)
 		goto out;
 	f->max_samples = (unsigned)m;
-	perm = malloc(n * sizeof(*perm));
 	idx = malloc(m * sizeof(*idx));
 	stack = malloc((height + 2) * 2 * sizeof(*stack));
 	cand = malloc(d * sizeof(*cand));
 	scores = malloc(n * sizeof(*scores));
 	ret = -ENOMEM;
-	if (!perm || !idx || !stack || !cand || !scores)
+	if (!idx || !stack || !cand || !scores)
 		goto out;
 	if (!f->opts.uniform_splits && plan_splits(&plan, X, n, d))
 		goto out;
@@ -440,9 +439,13 @@ int iforest_fit(struct iforest *f, const float *X, size_t n)
 		key = malloc(m * sizeof(*key));
 		if (!w || !key || group_weights(X, n, d, (unsigned)f->opts.group_feature, w))
 			goto out;
+	} else {
+		perm = malloc(n * sizeof(*perm));
+		if (!perm)
+			goto out;
+		for (size_t i = 0; i < n; i++)
+			perm[i] = i;
 	}
-	for (size_t i = 0; i < n; i++)
-		perm[i] = i;
 	rng_seed(&r, f->opts.seed);
 	for (unsigned t = 0; t < f->opts.n_trees; t++) {
 		if (w)

@@ -15,6 +15,7 @@
 
 #include "common/ser.h"
 #include "features/baseline.h"
+#include "features/features.h"
 #include "ml/fused.h"
 #include "ml/modelset.h"
 #include "ml/scaler.h"
@@ -61,6 +62,14 @@ void modelset_opts_seed(struct modelset_opts *o, uint64_t seed)
 {
 	o->ae.seed = seed;
 	o->forest.seed = seed;
+}
+
+void modelset_opts_names(struct modelset_opts *o, const char *const *names, size_t d,
+			 float *log_unit)
+{
+	features_log_units(names, d, log_unit);
+	o->log_unit = log_unit;
+	o->forest.group_feature = features_sample_group(names, d);
 }
 
 static struct modelset *alloc_set(size_t d)

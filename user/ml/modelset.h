@@ -52,6 +52,13 @@ struct modelset_opts {
 void modelset_opts_default(struct modelset_opts *o);
 /* Sets both models' seeds from one value. */
 void modelset_opts_seed(struct modelset_opts *o, uint64_t seed);
+/*
+ * What the columns' names ask of training (features/features.h): the scaler's log units, into
+ * log_unit[d] (o keeps a pointer to it), and the forest's sample groups (`protocol`). Columns
+ * not named as the engine's features stay linear and group nothing.
+ */
+void modelset_opts_names(struct modelset_opts *o, const char *const *names, size_t d,
+			 float *log_unit);
 
 enum modelset_stage {
 	MODELSET_STAGE_SCALER,
